@@ -1,0 +1,94 @@
+/* conf.h -- the YAML configuration, parsed with libyaml into conf_t.
+ *
+ * conf_load() reads the whole file, reports every problem as FILE:LINE
+ * through a diag_t and returns NULL if there was any error. The conf_t owns
+ * all its memory (one arena); conf_free() releases it. Modules are built from
+ * conf_t, never from YAML. Relative paths (zone files) are resolved against
+ * the config file's directory when loading, so conf_zone_t.path is usable as
+ * it is.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_CONF_H
+#define HZ_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "acl.h"
+#include "diag.h"
+
+typedef struct conf_sockaddr {
+	struct sockaddr_storage ss;  /* address and port */
+	socklen_t len;
+	const char *text;            /* as written, e.g. "127.0.0.1@5300" */
+	unsigned long line;
+} conf_sockaddr_t;
+
+typedef struct conf_zone {
+	const char *name;            /* as written, e.g. "example.com" */
+	const char *file;            /* as written */
+	const char *path;            /* resolved against the config directory */
+	unsigned long line;
+} conf_zone_t;
+
+typedef struct conf_view {
+	const char *name;
+	unsigned long line;
+	const acl_t *match_clients;       /* never NULL for a valid config */
+	const acl_t *match_destinations;  /* NULL: any destination */
+	bool recursion;                   /* default false */
+	conf_sockaddr_t *forwarders;      /* port 53 if not given */
+	size_t nforwarders;
+	conf_zone_t *zones;
+	size_t nzones;
+} conf_view_t;
+
+typedef struct conf {
+	const char *path;            /* the config file as given */
+	const char *dir;             /* its directory */
+
+	/* server: */
+	conf_sockaddr_t *listen;     /* server.listen; required, at least one */
+	size_t nlisten;
+	unsigned workers;            /* server.workers; 0 in the file = number of CPUs */
+	unsigned tcp_idle_timeout;   /* server.tcp-idle-timeout, seconds, default 10 */
+	unsigned tcp_clients;        /* server.tcp-clients, per worker, default 256 */
+	unsigned edns_udp_size;      /* server.edns-udp-size, default 1232, 512..4096 */
+	const char *identity;        /* server.identity: hostname.bind/id.server answer; NULL = gethostname() */
+	const char *version;         /* server.version: version.bind answer; NULL = "horizond <version>"; "" = refuse */
+
+	/* acls: */
+	acl_t *acls;                 /* named ACLs, in file order */
+	size_t nacls;
+
+	/* views: */
+	conf_view_t *views;          /* in file order */
+	size_t nviews;
+
+	struct arena *arena;         /* owns everything above */
+} conf_t;
+
+/* Parse the file. Returns NULL if any error was reported (all are reported). */
+conf_t *conf_load(const char *path, diag_t *d);
+
+/* Parse YAML text held in memory; "path" is used for messages and to resolve
+ * relative zone paths. For tests and fuzzers. */
+conf_t *conf_parse(const char *path, const char *text, size_t len, diag_t *d);
+
+/* Release everything; clears *c. Accepts NULL. */
+void conf_free(conf_t **c);
+
+/* Warnings about view mistakes that need no zone data: a view no client can
+ * reach because earlier views take all its clients, a view with no zones.
+ * Reported through d as warnings. */
+void conf_check_views(const conf_t *c, diag_t *d);
+
+/* Does this list match at least one public (not RFC 1918/loopback/link-local/
+ * ULA/documentation...) address? Used for the "private address served to
+ * public clients" warning. */
+bool conf_acl_reaches_public(const acl_t *acl);
+
+/* Is this address private (RFC 1918, 100.64/10, link-local, loopback, ULA fc00::/7)? */
+bool conf_addr_is_private(int family, const uint8_t *addr);
+
+#endif

@@ -1,0 +1,42 @@
+/* server.h -- the network side: worker threads, UDP and TCP on libevent.
+ *
+ * Each worker has its own event_base and its own SO_REUSEPORT UDP and TCP
+ * sockets on every listen address, so the kernel spreads load across workers
+ * and no two threads share a socket. UDP is read and written in batches with
+ * recvmmsg/sendmmsg; the local destination address of every query is read
+ * with IP_PKTINFO / IPV6_RECVPKTINFO, used for match-destinations and as the
+ * source of the reply. TCP uses 2-byte length framing, answers pipelined
+ * queries in order, closes idle connections and caps concurrent connections
+ * per worker. Workers answer with query_answer() on the snapshot they get
+ * from publish_enter().
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_SERVER_H
+#define HZ_SERVER_H
+
+#include "conf.h"
+
+typedef struct server server_t;
+
+/* Open every socket for nworkers workers (errors are logged with the
+ * address; returns NULL if any socket cannot be opened). Uses conf's listen
+ * addresses and TCP settings; conf must outlive the call only. */
+server_t *server_new(const conf_t *conf, unsigned nworkers);
+
+/* Start the worker threads. Returns 0, or -1 (logged). */
+int server_start(server_t *s);
+
+/* Stop: close listening sockets, let pending TCP answers be written (up to a
+ * couple of seconds), stop and join the workers. Idempotent. */
+void server_stop(server_t *s);
+
+/* Release; clears *s. Stops first if needed. Accepts NULL. */
+void server_free(server_t **s);
+
+/* Statistics, summed over workers (relaxed reads). */
+typedef struct server_stats {
+	unsigned long long udp_queries, udp_answers, udp_dropped;
+	unsigned long long tcp_connections, tcp_queries, tcp_refused;
+} server_stats_t;
+void server_get_stats(const server_t *s, server_stats_t *out);
+
+#endif

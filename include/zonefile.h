@@ -1,0 +1,55 @@
+/* zonefile.h -- read an RFC 1035 master file with ldns into plain wire RRs.
+ *
+ * zonefile_read() parses the file (with $ORIGIN, $TTL, $INCLUDE relative to
+ * the including file), converts every record to uncompressed wire form right
+ * away (so a big zone never sits in memory as ldns objects), and validates the
+ * result: exactly one SOA, at the apex; NS at the apex; no CNAME next to
+ * other data at the same name; no record outside the zone; class IN only.
+ * Every problem is reported as FILE:LINE through the diag_t; the function
+ * returns NULL if there was any error.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_ZONEFILE_H
+#define HZ_ZONEFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct arena;
+
+typedef struct zrr {
+	const uint8_t *owner;   /* uncompressed wire name, case as in the file */
+	uint16_t owner_len;
+	uint16_t type;
+	uint16_t rclass;
+	uint32_t ttl;
+	uint16_t rdlen;
+	const uint8_t *rdata;   /* uncompressed wire rdata, names in file case */
+	const char *file;       /* the file it came from (differs for $INCLUDE) */
+	unsigned long line;
+} zrr_t;
+
+typedef struct zonefile {
+	const uint8_t *origin;  /* apex as wire name, lower case */
+	uint16_t origin_len;
+	const char *origin_text;/* "example.com." */
+	const char *path;
+	zrr_t *rrs;             /* in file order */
+	size_t count;
+	const zrr_t *soa;       /* points into rrs */
+	struct arena *arena;    /* owns everything */
+} zonefile_t;
+
+/* origin: zone name as text ("example.com" or "example.com."). */
+zonefile_t *zonefile_read(const char *origin, const char *path, diag_t *d);
+
+/* Same, from text in memory (tests, fuzzers); path is used for messages and
+ * to resolve $INCLUDE. */
+zonefile_t *zonefile_parse(const char *origin, const char *path,
+			   const char *text, size_t len, diag_t *d);
+
+/* Accepts NULL; clears *z. */
+void zonefile_free(zonefile_t **z);
+
+#endif

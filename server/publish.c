@@ -1,0 +1,81 @@
+/* publish.c -- lock-free hand-over of the current snapshot to workers.
+ *
+ * Quiescent-state based reclamation: each worker slot holds the generation
+ * it saw when it entered a batch, or 0 while it is outside one. A swap bumps
+ * the generation after installing the new pointer and then waits until every
+ * slot is 0 or at least the new generation: from then on no worker can hold
+ * the old pointer. All atomics are sequentially consistent; the argument is
+ * in docs/architecture.md ("Publishing a snapshot").
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "publish.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct slot {
+	_Atomic uint64_t seen;
+	char pad[64 - sizeof(uint64_t)];   /* one cache line per worker */
+};
+
+static _Atomic(struct snapshot *) current;
+static _Atomic uint64_t generation = 1;
+static struct slot *slots;
+static unsigned nslots;
+
+void
+publish_init(unsigned nworkers, struct snapshot *first)
+{
+	nslots = nworkers;
+	slots = calloc(nworkers ? nworkers : 1, sizeof(*slots));
+	if (slots == NULL)
+		abort();
+	atomic_store(&current, first);
+}
+
+const struct snapshot *
+publish_enter(unsigned worker)
+{
+	atomic_store(&slots[worker].seen, atomic_load(&generation));
+	return atomic_load(&current);
+}
+
+void
+publish_leave(unsigned worker)
+{
+	atomic_store(&slots[worker].seen, 0);
+}
+
+struct snapshot *
+publish_current(void)
+{
+	return atomic_load(&current);
+}
+
+struct snapshot *
+publish_swap(struct snapshot *next)
+{
+	struct snapshot *old = atomic_exchange(&current, next);
+	uint64_t newgen = atomic_fetch_add(&generation, 1) + 1;
+	for (unsigned i = 0; i < nslots; i++) {
+		for (;;) {
+			uint64_t seen = atomic_load(&slots[i].seen);
+			if (seen == 0 || seen >= newgen)
+				break;
+			struct timespec ts = { 0, 20000 };  /* 20 us: a batch is short */
+			nanosleep(&ts, NULL);
+		}
+	}
+	return old;
+}
+
+struct snapshot *
+publish_shutdown(void)
+{
+	struct snapshot *s = atomic_exchange(&current, NULL);
+	free(slots);
+	slots = NULL;
+	nslots = 0;
+	return s;
+}
