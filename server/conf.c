@@ -44,14 +44,72 @@ typedef struct ynode {
 	size_t n;               /* number of children */
 } ynode_t;
 
+/* Messages are held and printed sorted by line when parsing ends: the
+ * walk does not visit the file strictly top to bottom. */
+typedef struct conf_msg {
+	struct conf_msg *next;
+	unsigned long line;
+	size_t seq;
+	bool warning;
+	char *text;
+} conf_msg_t;
+
 typedef struct conf_ctx {
 	conf_t *c;
 	diag_t *d;
 	const char *file;
 	arena_t *tmp;           /* the YAML tree and scratch; freed after parsing */
 	unsigned errors;
-	ynode_t *server_node;   /* first "server:" value, for the missing-listen line */
+	conf_msg_t *msgs;       /* newest first */
+	size_t nmsgs;
 } conf_ctx_t;
+
+static void
+conf_msg_add(conf_ctx_t *x, unsigned long line, bool warning, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void
+conf_msg_add(conf_ctx_t *x, unsigned long line, bool warning, const char *fmt, va_list ap)
+{
+	char text[768];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	conf_msg_t *m = arena_alloc(x->tmp, sizeof(*m));
+	m->line = line;
+	m->seq = x->nmsgs++;
+	m->warning = warning;
+	m->text = arena_strdup(x->tmp, text);
+	m->next = x->msgs;
+	x->msgs = m;
+}
+
+static int
+conf_msg_cmp(const void *a, const void *b)
+{
+	const conf_msg_t *x = *(const conf_msg_t *const *)a, *y = *(const conf_msg_t *const *)b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+conf_msg_flush(conf_ctx_t *x)
+{
+	if (x->nmsgs == 0)
+		return;
+	conf_msg_t **v = arena_alloc(x->tmp, x->nmsgs * sizeof(*v));
+	size_t n = 0;
+	for (conf_msg_t *m = x->msgs; m != NULL; m = m->next)
+		v[n++] = m;
+	qsort(v, n, sizeof(*v), conf_msg_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->warning)
+			diag_warn(x->d, x->file, v[i]->line, "%s", v[i]->text);
+		else
+			diag_error(x->d, x->file, v[i]->line, "%s", v[i]->text);
+	}
+	x->msgs = NULL;
+	x->nmsgs = 0;
+}
 
 static void
 conf_error(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
@@ -60,13 +118,11 @@ conf_error(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 static void
 conf_error(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_msg_add(x, line, false, fmt, ap);
 	va_end(ap);
 	x->errors++;
-	diag_error(x->d, x->file, line, "%s", msg);
 }
 
 static void
@@ -76,12 +132,10 @@ conf_warn(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 static void
 conf_warn(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_msg_add(x, line, true, fmt, ap);
 	va_end(ap);
-	diag_warn(x->d, x->file, line, "%s", msg);
 }
 
 static ynode_t *
@@ -1086,6 +1140,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 		if (v[2] == NULL)
 			conf_error(&x, root->line, "missing required key 'views'");
 	}
+	conf_msg_flush(&x);
 	arena_free(&x.tmp);
 	if (x.errors > 0) {
 		conf_free(&c);

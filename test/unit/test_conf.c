@@ -226,6 +226,8 @@ START_TEST(test_good_tags)
 	ck_assert_int_eq(match4(in->match_clients, "192.168.1.1"), ACL_DENY);
 	ck_assert_int_eq(match4(in->match_clients, "172.16.1.1"), ACL_DENY);
 	ck_assert_int_eq(match4(in->match_clients, "1.1.1.1"), ACL_MATCH);
+	conf_check_views(c, &cap.d);     /* outside still gets 192.168/16 */
+	ck_assert_uint_eq(cap.d.warnings, 0);
 	conf_free(&c);
 	capture_end(&cap);
 }
@@ -381,6 +383,16 @@ START_TEST(test_bad_corpus)
 		snprintf(prefix, sizeof(prefix), "%s:%lu: ", path, exp[i].line);
 		ck_assert_msg(text_has_line(out, prefix, exp[i].text),
 			      "%s: missing '%s%s' in:\n%s", name, prefix, exp[i].text, out);
+	}
+	/* Messages come out in line order. */
+	unsigned long last = 0;
+	size_t plen = strlen(path);
+	for (const char *p = out; (p = strstr(p, path)) != NULL; p += plen) {
+		if (p[plen] != ':')
+			continue;
+		unsigned long line = strtoul(p + plen + 1, NULL, 10);
+		ck_assert_msg(line >= last, "%s: line %lu printed after line %lu", name, line, last);
+		last = line;
 	}
 	capture_end(&cap);
 }
