@@ -444,9 +444,10 @@ zf_slurp(const char *path, size_t *len)
 		errno = e;
 		return NULL;
 	}
-	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
+		/* no directories, devices or FIFOs (/dev/zero would never end) */
 		close(fd);
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		errno = S_ISDIR(st.st_mode) ? EISDIR : ENOTSUP;
 		return NULL;
 	}
 	size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
@@ -515,11 +516,12 @@ zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 	if (text == NULL) {
 		owned = zf_slurp(path, &len);
 		if (owned == NULL) {
+			const char *why = errno == ENOTSUP ? "not a regular file" : strerror(errno);
 			if (inc_file != NULL)
 				diag_error(p->d, inc_file, inc_line, "cannot read included file %s: %s",
-					   path, strerror(errno));
+					   path, why);
 			else
-				diag_error(p->d, path, 0, "cannot read zone file: %s", strerror(errno));
+				diag_error(p->d, path, 0, "cannot read zone file: %s", why);
 			free(real);
 			return false;
 		}

@@ -524,6 +524,35 @@ START_TEST(test_unterminated_quote_midfile)
 }
 END_TEST
 
+START_TEST(test_blank_owner)
+{
+	/* A blank owner repeats the previous owner, also after "@". */
+	static const char text[] = "$TTL 5\nwww A 192.0.2.1\n@ SOA ns1 h 1 2 3 4 5\n"
+				   "  NS ns1\nNs1 A 192.0.2.2\n\tAAAA 2001:db8::2\n";
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, NULL);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(z->count, 5);
+	ck_assert_ptr_nonnull(find_rr(z, W("\7example\3com\0"), 2));
+	const zrr_t *r = find_rr(z, W("\3Ns1\7example\3com\0"), 28);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->line, 6);
+	zonefile_free(&z);
+}
+END_TEST
+
+START_TEST(test_include_not_regular)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE /dev/zero\n";
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	ck_assert_str_eq(c.buf, "mem.zone:4: cannot read included file /dev/zero: not a regular file\n");
+	capture_free(&c);
+}
+END_TEST
+
 START_TEST(test_root_zone)
 {
 	static const char text[] = "$TTL 5\n. SOA a.root. b.root. 1 2 3 4 5\n. NS a.root.\n"
@@ -634,6 +663,8 @@ zonefile_suite(void)
 	tcase_add_test(tc, test_rdata_too_long);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_unterminated_quote_midfile);
+	tcase_add_test(tc, test_blank_owner);
+	tcase_add_test(tc, test_include_not_regular);
 	tcase_add_test(tc, test_root_zone);
 	tcase_add_test(tc, test_free_null);
 	suite_add_tcase(s, tc);
