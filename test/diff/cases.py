@@ -1,0 +1,128 @@
+"""cases.py -- the query list of the differential suite.
+
+Each query is (qname, qtype, qclass, variant); a variant names the EDNS/RD
+settings (see VARIANTS). run.py sends every query of a probe's set from that
+probe's source to its destination, over UDP and over TCP, to both servers.
+SPDX-License-Identifier: BSD-3-Clause
+"""
+
+# variant name -> make_query settings
+VARIANTS = {
+    "plain": dict(edns=False, rd=False),
+    "rd": dict(edns=False, rd=True),
+    "edns512": dict(edns=True, payload=512),
+    "edns1232": dict(edns=True, payload=1232),
+    "edns4096": dict(edns=True, payload=4096),
+    "do": dict(edns=True, payload=1232, do=True),
+    "ednsv1": dict(edns=True, payload=1232, version=1),
+}
+
+
+def _q(names, qtypes, qclass="IN", variant="plain"):
+    return [(n, t, qclass, variant) for n in names for t in qtypes]
+
+
+# Everything in the zones, for the probes with set "full".
+FULL = []
+# example.com (all views have one; content differs per view)
+FULL += _q(["example.com"], ["SOA", "NS", "MX", "TXT", "A", "AAAA", "ANY", "CAA", "DS", "DNSKEY"])
+FULL += _q(["www.example.com"], ["A", "AAAA", "MX", "TXT", "ANY"])
+FULL += _q(["whichview.example.com"], ["TXT"])
+FULL += _q(["WwW.ExAmPlE.CoM", "WWW.EXAMPLE.COM"], ["A"])
+FULL += _q(["nonexistent.example.com", "a.b.nonexistent.example.com"], ["A"])
+FULL += _q(["nonexistent.example.com"], ["TXT"], variant="edns1232")
+# CNAME chains
+FULL += _q(["alias.example.com"], ["A", "CNAME", "AAAA", "MX", "ANY"])
+FULL += _q(["chain1.example.com", "loop1.example.com", "tonet.example.com", "tonetchain.example.com",
+            "toout.example.com", "dangling.example.com", "tochild.example.com", "tosubdel.example.com",
+            "tocorp.example.com", "vpn.example.com"], ["A"])
+# wildcards below a name, ENTs
+FULL += _q(["foo.wild.example.com"], ["A", "TXT", "MX", "ANY"])
+FULL += _q(["a.b.wild.example.com", "wild.example.com", "*.wild.example.com", "x.wcname.example.com"], ["A"])
+FULL += _q(["c.ent.example.com", "b.c.ent.example.com", "a.b.c.ent.example.com", "x.c.ent.example.com",
+            "ent.example.com"], ["A"])
+# mixed case
+FULL += _q(["mixed.example.com", "MIXED.EXAMPLE.COM", "MiXeD.example.com"], ["A"])
+FULL += _q(["upper.case.example.com", "UPPER.CASE.example.com"], ["TXT"])
+FULL += _q(["case.example.com"], ["TXT"])
+# SRV + additional
+FULL += _q(["_sip._udp.example.com", "_xmpp._tcp.example.com", "_ldap._tcp.example.com"], ["SRV"])
+FULL += _q(["_udp.example.com"], ["SRV"])
+FULL += _q(["ttlshort.example.com", "ns1.example.com", "mail.example.com"], ["A"])
+# delegations
+FULL += _q(["sub.example.com"], ["NS", "A", "DS", "SOA", "ANY"])
+FULL += _q(["www.sub.example.com", "ns1.sub.example.com", "a.b.sub.example.com"], ["A"])
+FULL += _q(["ns1.sub.example.com"], ["AAAA"])
+FULL += _q(["sub2.example.com", "x.sub2.example.com", "sub3.example.com"], ["A"])
+FULL += _q(["sub2.example.com"], ["DS"])
+FULL += _q(["child.example.com"], ["DS", "NS", "SOA"])
+FULL += _q(["www.child.example.com", "back.child.example.com", "nope.child.example.com"], ["A"])
+# internal-only data
+FULL += _q(["intranet.example.com", "db.example.com", "files.corp.test"], ["A"])
+FULL += _q(["corp.test"], ["SOA"])
+# example.net
+FULL += _q(["example.net"], ["NS", "SOA"])
+FULL += _q(["www.example.net", "back.example.net", "nx.example.net"], ["A"])
+FULL += _q(["ns2.example.net"], ["AAAA", "A"])
+# RFC 4592 section 2.2.1: the example zone and its queries
+FULL += _q(["host3.example"], ["MX", "A"])
+FULL += _q(["foo.bar.example"], ["TXT"])
+FULL += _q(["host1.example"], ["MX", "A"])
+FULL += _q(["sub.*.example"], ["MX", "TXT"])
+FULL += _q(["_telnet._tcp.host1.example"], ["SRV"])
+FULL += _q(["host.subdel.example"], ["A"])
+FULL += _q(["ghost.*.example"], ["MX"])
+FULL += _q(["_ssh._tcp.host1.example", "_ssh._tcp.host2.example", "_ssh._tcp.host3.example"], ["SRV"])
+FULL += _q(["*.example"], ["TXT", "MX", "ANY"])
+FULL += _q(["subdel.example"], ["NS", "DS"])
+FULL += _q(["_tcp.host1.example", "host2.example"], ["A"])
+FULL += _q(["example"], ["NS", "SOA"])
+FULL += _q(["HoSt3.ExAmPlE"], ["MX"])
+# misc.test: types, sizes and case
+FULL += _q(["mid.misc.test", "big.misc.test"], ["A"])
+FULL += _q(["huge.misc.test", "manystr.misc.test", "longstr.misc.test", "quoted.misc.test"], ["TXT"])
+FULL += _q(["caa.misc.test"], ["CAA"])
+FULL += _q(["_http._tcp.misc.test"], ["SRV"])
+FULL += _q(["www.misc.test", "v6only.misc.test", "www2.misc.test"], ["AAAA"])
+FULL += _q(["v6only.misc.test"], ["A"])
+FULL += _q(["hinfo.misc.test"], ["HINFO"])
+FULL += _q(["naptr.misc.test"], ["NAPTR"])
+FULL += _q(["sshfp.misc.test"], ["SSHFP"])
+FULL += _q(["unknown.misc.test"], ["TYPE65534", "TYPE65280", "ANY", "A"])
+FULL += _q(["misc.test"], ["TYPE65534"])
+FULL += _q(["generic.misc.test", "camelcase.misc.test", "CAMELCASE.MISC.TEST"], ["A"])
+FULL += _q(["allcaps.sub.misc.test"], ["TXT"])
+FULL += _q(["sub.misc.test"], ["TXT"])
+FULL += _q(["mx.misc.test"], ["MX"])
+FULL += _q(["www.misc.test"], ["RRSIG", "NSEC"])
+# reverse zones
+FULL += _q(["80.2.0.192.in-addr.arpa", "10.2.0.192.in-addr.arpa", "99.2.0.192.in-addr.arpa",
+            "80.0.0.10.in-addr.arpa", "3.2.1.10.in-addr.arpa"], ["PTR"])
+FULL += _q(["2.0.192.in-addr.arpa"], ["SOA"])
+# outside every zone
+FULL += _q(["www.outside.test", "com", "."], ["A"])
+FULL += _q(["."], ["NS"])
+# class CHAOS and other classes
+FULL += _q(["version.bind", "hostname.bind", "id.server", "VERSION.BIND"], ["TXT"], qclass="CH")
+FULL += _q(["www.example.com"], ["A"], qclass="CH")
+# EDNS and RD variants on answers of various sizes
+for v in ("rd", "edns512", "edns1232", "edns4096", "do", "ednsv1"):
+    FULL += _q(["www.example.com", "nonexistent.example.com", "mid.misc.test", "big.misc.test"],
+               ["A"], variant=v)
+    FULL += _q(["mx.misc.test"], ["MX"], variant=v)
+    FULL += _q(["huge.misc.test"], ["TXT"], variant=v)
+FULL += _q(["version.bind"], ["TXT"], qclass="CH", variant="edns1232")
+
+# A smaller list for the other probes: enough to see the view and the refusals.
+SHORT = []
+SHORT += _q(["whichview.example.com"], ["TXT"])
+SHORT += _q(["example.com"], ["SOA", "NS"])
+SHORT += _q(["www.example.com", "alias.example.com", "tonet.example.com", "partner.example.com",
+             "nonexistent.example.com", "intranet.example.com", "www.example.net", "mid.misc.test",
+             "files.corp.test"], ["A"])
+SHORT += _q(["host3.example"], ["MX"])
+SHORT += _q(["80.0.0.10.in-addr.arpa"], ["PTR"])
+SHORT += _q(["version.bind"], ["TXT"], qclass="CH")
+SHORT += _q(["www.example.com"], ["A"], variant="edns1232")
+
+SETS = {"full": FULL, "short": SHORT}
