@@ -39,6 +39,11 @@ typedef struct acl {
 	unsigned long line;
 } acl_t;
 
+/* Deepest chain of nested named ACLs acl_match follows; a deeper element is
+ * treated as not matching. The config loader rejects deeper nesting (and
+ * cycles), so a loaded config never reaches this limit. */
+#define ACL_MAX_DEPTH 16
+
 enum acl_result {
 	ACL_NOMATCH = 0,   /* no element matched */
 	ACL_MATCH = 1,     /* first matching element was positive */

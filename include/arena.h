@@ -17,6 +17,9 @@ void arena_free(arena_t **a);                 /* accepts NULL and *a == NULL */
 void *arena_alloc(arena_t *a, size_t size);   /* 16-byte aligned, uninitialised */
 void *arena_zalloc(arena_t *a, size_t size);  /* zeroed */
 void *arena_memdup(arena_t *a, const void *p, size_t size);
+/* Byte data with no alignment (wire data, names): packs tighter. */
+void *arena_alloc_bytes(arena_t *a, size_t size);
+void *arena_memdup_bytes(arena_t *a, const void *p, size_t size);
 char *arena_strdup(arena_t *a, const char *s);
 size_t arena_used(const arena_t *a);          /* bytes handed out + chunk overhead */
 

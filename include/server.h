@@ -39,4 +39,16 @@ typedef struct server_stats {
 } server_stats_t;
 void server_get_stats(const server_t *s, server_stats_t *out);
 
+/* Number of workers (worker ids 0..n-1 for publish_enter). */
+unsigned server_workers(const server_t *s);
+
+/* Apply a reloaded config's server settings while running: listen addresses
+ * that were added are opened (in every worker) and removed ones closed;
+ * tcp-idle-timeout and tcp-clients take effect for new connections. New
+ * sockets are all bound before anything changes, so if one cannot be opened
+ * the listen set stays as it was (logged) and -1 is returned; the other
+ * settings are applied either way. The number of workers cannot change.
+ * Control thread only; returns once every worker has applied the change. */
+int server_reconfigure(server_t *s, const conf_t *conf);
+
 #endif

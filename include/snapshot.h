@@ -9,10 +9,68 @@
 #ifndef HZ_SNAPSHOT_H
 #define HZ_SNAPSHOT_H
 
+#include <stdint.h>
+
 #include "conf.h"
 #include "diag.h"
+#include "zone.h"
 
-typedef struct snapshot snapshot_t;
+/* A view as the query path sees it. */
+typedef struct view {
+	const conf_view_t *conf;
+	zone_t **zones;            /* references held by the snapshot */
+	size_t nzones;
+	zone_t **ztable;           /* zones by apex hash, open addressing */
+	uint32_t zmask;
+	uint64_t apex_labels[2];   /* bit n: some zone apex has n labels */
+} view_t;
+
+/* A CHAOS-class answer (version.bind and friends). */
+typedef struct chaos_answer {
+	const uint8_t *name;       /* lower-case wire */
+	answer_t ans;
+} chaos_answer_t;
+
+typedef struct snapshot {
+	conf_t *conf;
+	view_t *views;
+	size_t nviews;
+	uint16_t edns_size;        /* what we advertise and accept at most */
+	chaos_answer_t chaos[4];
+	unsigned nchaos;
+	struct arena *arena;       /* views, tables; zones are refcounted apart */
+} snapshot_t;
+
+/* The deepest zone of the view that holds the name whose lower-case labels
+ * (lower_len bytes) are at lower+offs[i] with suffix hashes (see dname.h); sets *label to the
+ * index of the apex's first label. NULL: no zone. */
+static inline const zone_t *
+view_find_zone(const view_t *v, const uint8_t *lower, unsigned lower_len,
+	       const uint8_t *offs, unsigned nlabels, const uint32_t *hashes,
+	       unsigned *label)
+{
+	for (unsigned i = 0; i <= nlabels; i++) {
+		unsigned n = nlabels - i;
+		if (!(v->apex_labels[n >> 6] >> (n & 63) & 1))
+			continue;
+		const uint8_t *name = i < nlabels ? lower + offs[i] : lower + lower_len - 1;
+		for (uint32_t k = hashes[i] & v->zmask;; k = (k + 1) & v->zmask) {
+			const zone_t *z = v->ztable[k];
+			if (z == NULL)
+				break;
+			if (z->apex_hash == hashes[i] && z->apex_labels == n) {
+				unsigned j = 0;
+				while (j < z->apex_len && z->apex[j] == name[j])
+					j++;
+				if (j == z->apex_len) {
+					*label = i;
+					return z;
+				}
+			}
+		}
+	}
+	return NULL;
+}
 
 /* Load the config at path and every zone it names; report every problem
  * through d. prev (may be NULL) lends unchanged zones. Returns NULL if

@@ -7,6 +7,25 @@
  * other data at the same name; no record outside the zone; class IN only.
  * Every problem is reported as FILE:LINE through the diag_t; the function
  * returns NULL if there was any error.
+ *
+ * Details:
+ * - LINE is the line a record starts on (its first token), also for records
+ *   spread over several lines with parentheses.
+ * - TTL: a record without TTL takes the $TTL in effect; before any $TTL it
+ *   takes the SOA MINIMUM field, with one warning (what BIND does). A TTL
+ *   above 2^31-1 is a warning and becomes 0 (RFC 2181 section 8). An
+ *   explicit TTL of exactly 4294967295 is indistinguishable from "no TTL".
+ * - $INCLUDE file [origin]: file relative to the including file's directory,
+ *   origin relative to the current origin; the included file starts with the
+ *   including file's $ORIGIN and $TTL, and its own changes do not leak back.
+ *   At most 10 levels deep; including a file that is being read is an error.
+ * - Identical records (owner compared case-insensitively, rdata in
+ *   canonical form) are dropped silently; if only the TTL differs, with a
+ *   warning. Owner and rdata keep the case of the file.
+ * - A truncated file is an error: an unterminated quoted string or
+ *   parenthesis, or a last line holding data but no newline.
+ * - Also errors: class other than IN, rdata over 65535 octets, unknown
+ *   $-directives, NUL bytes, an empty zone. RFC 3597 \# syntax is accepted.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_ZONEFILE_H
 #define HZ_ZONEFILE_H

@@ -59,14 +59,13 @@ arena_free(arena_t **ap)
 	*ap = NULL;
 }
 
-void *
-arena_alloc(arena_t *a, size_t size)
+/* Take size bytes aligned to align (a power of two, at most ARENA_ALIGN). */
+static void *
+arena_take(arena_t *a, size_t size, size_t align)
 {
-	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-	if (size == 0)
-		size = ARENA_ALIGN;
 #ifdef HZ_ARENA_MALLOC
 	/* Every allocation its own chunk, sized exactly, so ASan sees overflows. */
+	(void)align;
 	struct chunk *c = xmalloc(sizeof(*c) + size);
 	c->size = c->used = size;
 	c->next = a->head;
@@ -75,7 +74,8 @@ arena_alloc(arena_t *a, size_t size)
 	return c->data;
 #else
 	struct chunk *c = a->head;
-	if (c == NULL || c->size - c->used < size) {
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	if (c == NULL || at > c->size || c->size - at < size) {
 		size_t want = size > a->chunk_size / 4 ? size : a->chunk_size;
 		struct chunk *n = xmalloc(sizeof(*n) + want);
 		n->size = want;
@@ -90,11 +90,33 @@ arena_alloc(arena_t *a, size_t size)
 			a->head = n;
 		}
 		c = n;
+		at = 0;
 	}
-	void *p = c->data + c->used;
-	c->used += size;
-	return p;
+	c->used = at + size;
+	return c->data + at;
 #endif
+}
+
+void *
+arena_alloc(arena_t *a, size_t size)
+{
+	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	return arena_take(a, size ? size : ARENA_ALIGN, ARENA_ALIGN);
+}
+
+void *
+arena_alloc_bytes(arena_t *a, size_t size)
+{
+	return arena_take(a, size ? size : 1, 1);
+}
+
+void *
+arena_memdup_bytes(arena_t *a, const void *p, size_t size)
+{
+	void *q = arena_alloc_bytes(a, size);
+	if (size > 0)
+		memcpy(q, p, size);
+	return q;
 }
 
 void *

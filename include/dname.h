@@ -1,0 +1,53 @@
+/* dname.h -- domain names in wire form: parsing, hashing, comparing.
+ *
+ * Hand-written rather than ldns because this runs for every query: no
+ * allocation, one pass over the name. Fuzzed through the query parser
+ * (test/fuzz/fuzz_query.c).
+ *
+ * Names are hashed label by label from the right, so one pass over a query
+ * name yields the hash of every suffix (www.example.com, example.com, com,
+ * root): the lookup walks up the tree with no re-hashing.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_DNAME_H
+#define HZ_DNAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DNAME_MAXLEN 255
+#define DNAME_MAXLABELS 128
+
+extern const uint8_t dname_lower[256];
+
+/* Read an uncompressed name at pkt[*pos] (a query's question), lower-casing
+ * it into lower (DNAME_MAXLEN bytes) and recording the offset of each label
+ * in offs. Compression pointers are rejected (a question has nothing before
+ * it to point at). Returns the wire length (>= 1), or -1 if malformed. */
+int dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
+		      uint8_t *lower, uint8_t *offs, unsigned *nlabels);
+
+/* hashes[i] = hash of the suffix starting at label i, for i in 0..nlabels
+ * (hashes[nlabels] is the root). */
+void dname_suffix_hashes(const uint8_t *lower, const uint8_t *offs,
+			 unsigned nlabels, uint32_t *hashes);
+
+/* Hash of a whole lower-case wire name; equals dname_suffix_hashes()[0]. */
+uint32_t dname_hash(const uint8_t *lower);
+
+/* Wire length of a valid uncompressed name (including the root byte). */
+size_t dname_length(const uint8_t *name);
+unsigned dname_label_count(const uint8_t *name);   /* root: 0 */
+
+void dname_to_lower(uint8_t *dst, const uint8_t *src);   /* dst may equal src */
+
+/* Case-insensitive equality of two valid wire names. */
+bool dname_equal(const uint8_t *a, const uint8_t *b);
+
+/* Is name equal to or below parent (case-insensitive)? */
+bool dname_is_subdomain(const uint8_t *name, const uint8_t *parent);
+
+/* Text form for logs, "www.example.com." (buf >= 1024 is always enough). */
+void dname_to_text(const uint8_t *name, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,38 @@
+/* reload.h -- SIGHUP: build a new snapshot off the query path and swap it in.
+ *
+ * One loader thread per server waits for requests. A request builds a new
+ * snapshot with snapshot_build(conf_path, publish_current(), ...) (unchanged
+ * zones are shared with the current one), and on success applies the server
+ * settings (server_reconfigure), publishes it with publish_swap() and frees
+ * the old snapshot once no worker can see it -- all on the loader thread. On
+ * failure every error is logged as FILE:LINE, the old snapshot stays in
+ * service, and the failure is counted. Requests that arrive while a reload
+ * runs collapse into one more reload afterwards (a pending flag, not a queue).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_RELOAD_H
+#define HZ_RELOAD_H
+
+#include "server.h"
+
+typedef struct reload reload_t;
+
+/* Start the loader thread. conf_path is copied; srv must outlive the
+ * reload_t. Returns NULL on failure (logged). */
+reload_t *reload_new(const char *conf_path, server_t *srv);
+
+/* Ask for a reload; returns at once. Safe from the main event loop (not from
+ * a signal handler). */
+void reload_request(reload_t *r);
+
+/* Counters since reload_new(). */
+typedef struct reload_stats {
+	unsigned long done;      /* reloads that swapped in new data */
+	unsigned long failed;    /* reloads that kept the old data */
+} reload_stats_t;
+void reload_get_stats(reload_t *r, reload_stats_t *out);
+
+/* Wait for a reload in progress to finish (a pending one is dropped), stop
+ * the thread and release; clears *r. Accepts NULL. */
+void reload_free(reload_t **r);
+
+#endif

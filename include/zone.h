@@ -1,0 +1,175 @@
+/* zone.h -- a zone compiled for answering: names in a hash table, and for
+ * every name the answers already built in wire form.
+ *
+ * DESIGN. The query path does no DNS logic that could be done earlier: when a
+ * zone is built, every answer it can give is laid out as the bytes that
+ * follow the question in the response (answer, authority and additional
+ * sections, names compressed). Answering is then: parse the question, find
+ * the node, pick the answer for the type, copy it behind the question.
+ *
+ * Names that only occur exactly as asked (the common case) get answers whose
+ * compression pointers are final, because the question's position and length
+ * are known. Answers whose position depends on the query name -- wildcard
+ * expansions, referrals for names below a cut, negative answers (the SOA's
+ * owner is the apex, a suffix of the query name) -- carry a short fixup list:
+ * 2-byte pointer slots patched with the offset of a suffix of the question or
+ * of an earlier name in the answer.
+ *
+ * A zone_t is immutable once built, shared by snapshots (refcounted) and
+ * read by all workers without locks.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_ZONE_H
+#define HZ_ZONE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct arena;
+struct zonefile;
+
+/* A pointer slot in an answer's wire to fill in per query. */
+typedef struct fixup {
+	uint16_t pos;     /* offset of the 2-byte slot within answer_t.wire */
+	uint16_t value;   /* FIX_QSUF: wire length of a suffix of the qname;
+	                     FIX_REL: offset within answer_t.wire */
+	uint8_t kind;
+} fixup_t;
+
+enum { FIX_QSUF = 1, FIX_REL = 2 };
+
+/* The sections of one response, ready to copy behind the question. */
+typedef struct answer {
+	const uint8_t *wire;
+	const fixup_t *fixups;
+	uint16_t len;          /* all sections */
+	uint16_t len_noadd;    /* answer + authority only */
+	uint16_t ancount, nscount, arcount;
+	uint16_t nfixups;
+	uint8_t rcode;
+	bool aa;
+	bool glue_required;    /* referral: if additional is dropped, set TC */
+} answer_t;
+
+/* An answer for one query type at a node. */
+typedef struct type_answer {
+	uint16_t type;
+	answer_t ans;
+} type_answer_t;
+
+enum node_flags {
+	NODE_APEX = 1 << 0,
+	NODE_DELEG = 1 << 1,      /* NS below the apex: a zone cut */
+	NODE_OCCLUDED = 1 << 2,   /* strictly below a zone cut (glue) */
+	NODE_CNAME = 1 << 3,
+	NODE_EMPTY = 1 << 4,      /* empty non-terminal */
+	NODE_WILDCARD = 1 << 5,   /* the name is "*.<parent>" */
+};
+
+struct node;
+
+/* What only some names need, kept out of node_t to keep nodes small. */
+typedef struct node_ext {
+	const answer_t *other;           /* CNAME: answer for types not in types[] */
+	const type_answer_t *wild_types; /* wildcard: answers for expansions */
+	const answer_t *wild_other;      /* wildcard CNAME: other types */
+	const answer_t *referral;        /* NODE_DELEG / NODE_OCCLUDED */
+	const struct node *wildcard;     /* the "*.<this>" child, if any */
+	uint16_t nwild_types;
+} node_ext_t;
+
+typedef struct node {
+	const uint8_t *name;          /* lower-case wire */
+	const type_answer_t *types;   /* sorted by type; QTYPE=ANY is type 255 */
+	const node_ext_t *ext;        /* NULL for plain names */
+	uint32_t hash;
+	uint16_t flags;
+	uint16_t ntypes;
+	uint8_t name_len;
+} node_t;
+
+typedef struct zone {
+	_Atomic unsigned refs;
+	const uint8_t *apex;      /* lower-case wire */
+	uint8_t apex_len;
+	uint8_t apex_labels;
+	uint32_t apex_hash;
+	const char *name;         /* "example.com." */
+	uint32_t serial;
+	node_t **table;           /* open addressing, NULL = empty slot */
+	uint32_t mask;
+	size_t nnodes;
+	answer_t nxdomain;        /* SOA in authority, owner = apex (fixup) */
+	answer_t nodata;
+	/* The first A/AAAA record holding a private address (RFC 1918, ULA...),
+	 * for the --check warning about private data served to public clients. */
+	unsigned private_count;
+	const char *private_example;   /* "www.example.com. A 192.168.1.20" */
+	const char *private_file;
+	unsigned long private_line;
+	/* What it was built from, to skip unchanged files on reload. */
+	struct zone_file_id *files;
+	size_t nfiles;
+	struct arena *arena;
+} zone_t;
+
+typedef struct zone_file_id {
+	const char *path;
+	unsigned long long dev, ino, size;
+	long long mtime_sec, mtime_nsec;
+} zone_file_id_t;
+
+/* Build from a parsed, validated zone file. Problems that only show when
+ * building (e.g. an answer larger than 65535 bytes) are reported through d;
+ * returns NULL on error. The zone starts with one reference. */
+zone_t *zone_build(const struct zonefile *zf, diag_t *d);
+
+/* Read the file and build: zonefile_read + zone_build + file ids. */
+zone_t *zone_load(const char *origin, const char *path, diag_t *d);
+
+/* True if no file the zone was built from changed (stat: dev, inode, size,
+ * mtime). */
+bool zone_files_unchanged(const zone_t *z);
+
+void zone_ref(zone_t *z);
+/* Drop a reference; frees at zero; clears *z. Accepts NULL. */
+void zone_unref(zone_t **z);
+
+/* Find a name in the zone: hash is dname_hash/dname_suffix_hashes of the
+ * lower-case name. NULL if absent. */
+static inline const node_t *
+zone_find(const zone_t *z, const uint8_t *lower, uint8_t len, uint32_t hash)
+{
+	uint32_t i = hash & z->mask;
+	for (;;) {
+		const node_t *n = z->table[i];
+		if (n == NULL)
+			return NULL;
+		if (n->hash == hash && n->name_len == len) {
+			uint8_t k = 0;
+			while (k < len && n->name[k] == lower[k])
+				k++;
+			if (k == len)
+				return n;
+		}
+		i = (i + 1) & z->mask;
+	}
+}
+
+/* The answer for qtype in a sorted type list, or NULL: not present. */
+static inline const answer_t *
+type_answer_find(const type_answer_t *types, unsigned n, uint16_t qtype)
+{
+	for (unsigned i = 0; i < n && types[i].type <= qtype; i++)
+		if (types[i].type == qtype)
+			return &types[i].ans;
+	return NULL;
+}
+
+/* Memory held by the zone's arena (bytes). */
+size_t zone_memory(const zone_t *z);
+
+#endif

@@ -1,0 +1,247 @@
+/* main.c -- horizond: arguments, first load, signals, run, stop.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "conf.h"
+#include "diag.h"
+#include "log.h"
+#include "publish.h"
+#include "reload.h"
+#include "server.h"
+#include "snapshot.h"
+
+struct main_ctx {
+	struct event_base *base;
+	server_t *srv;
+	reload_t *reload;
+	int stop_signals;
+};
+
+static void
+main_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: horizond -c FILE [--check] [-v|-d] [-h] [--version]\n"
+		"  -c, --config FILE  configuration file (YAML)\n"
+		"      --check        load the config and every zone, print each problem\n"
+		"                     as FILE:LINE: message, exit 0 if all is well, else 1\n"
+		"  -v, --verbose      more log output (repeat for debug)\n"
+		"  -d, --debug        debug log output\n"
+		"  -h, --help         this text\n"
+		"      --version      print the version\n"
+		"Signals: SIGHUP reloads the config and zones; SIGTERM/SIGINT stop.\n");
+}
+
+static size_t
+main_count_zones(const conf_t *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nviews; i++)
+		n += c->views[i].nzones;
+	return n;
+}
+
+static unsigned
+main_nworkers(const conf_t *c)
+{
+	if (c->workers != 0)
+		return c->workers;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* --check: the same builder as a reload, then the warnings that need the
+ * whole picture. Problems go to stderr as FILE:LINE: message. */
+static int
+main_check(const char *path)
+{
+	diag_t diag = { 0 };
+	snapshot_t *snap = snapshot_build(path, NULL, &diag);
+	if (snap == NULL) {
+		if (diag.errors == 0)
+			fprintf(stderr, "%s: cannot be loaded\n", path);
+		return 1;
+	}
+	const conf_t *c = snapshot_conf(snap);
+	conf_check_views(c, &diag);
+	snapshot_check(snap, &diag);
+	printf("%s: ok: %zu view%s, %zu zone%s, %u warning%s\n", path,
+	       c->nviews, c->nviews == 1 ? "" : "s",
+	       main_count_zones(c), main_count_zones(c) == 1 ? "" : "s",
+	       diag.warnings, diag.warnings == 1 ? "" : "s");
+	int rc = diag.errors == 0 ? 0 : 1;
+	snapshot_free(&snap);
+	return rc;
+}
+
+static void
+main_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct main_ctx *m = arg;
+	switch (sig) {
+	case SIGHUP:
+		log_notice("SIGHUP: reload requested");
+		reload_request(m->reload);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (++m->stop_signals > 1) {
+			log_warning("second stop signal, exiting at once");
+			_exit(1);
+		}
+		log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		/* Leave the loop; the slow stop runs after it, where a second
+		 * signal is still caught (the signal events stay added). */
+		event_base_loopbreak(m->base);
+		break;
+	}
+}
+
+/* While stopping, a second SIGTERM/SIGINT must still exit at once, but the
+ * main loop is busy joining workers; a plain handler covers that window. */
+static void
+main_second_signal(int sig)
+{
+	static const char msg[] = "horizond: second stop signal, exiting at once\n";
+	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	_exit(1);
+}
+
+static int
+main_run(const char *path)
+{
+	diag_t diag = { 0 };
+	snapshot_t *snap = snapshot_build(path, NULL, &diag);
+	if (snap == NULL) {
+		log_error("%s: not loaded (%u error%s), not starting", path, diag.errors,
+			  diag.errors == 1 ? "" : "s");
+		return 1;
+	}
+	const conf_t *c = snapshot_conf(snap);
+	unsigned nworkers = main_nworkers(c);
+	struct main_ctx m = { 0 };
+	int rc = 1;
+	struct event *sig_ev[3] = { NULL, NULL, NULL };
+	const int sigs[3] = { SIGHUP, SIGTERM, SIGINT };
+
+	signal(SIGPIPE, SIG_IGN);
+	m.srv = server_new(c, nworkers);
+	if (m.srv == NULL) {
+		snapshot_free(&snap);
+		return 1;
+	}
+	publish_init(nworkers, snap);
+	size_t nviews = c->nviews, nzones = main_count_zones(c), nlisten = c->nlisten;
+	snap = NULL;   /* owned by publish now */
+
+	m.base = event_base_new();
+	if (m.base == NULL)
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		sig_ev[i] = evsignal_new(m.base, sigs[i], main_signal_cb, &m);
+		if (sig_ev[i] == NULL || evsignal_add(sig_ev[i], NULL) < 0) {
+			log_error("cannot install the signal handlers");
+			goto out;
+		}
+	}
+	m.reload = reload_new(path, m.srv);
+	if (m.reload == NULL)
+		goto out;
+	if (server_start(m.srv) < 0)
+		goto out;
+	log_notice("ready: %zu view%s, %zu zone%s, %zu listen address%s, %u worker%s",
+		   nviews, nviews == 1 ? "" : "s", nzones, nzones == 1 ? "" : "s",
+		   nlisten, nlisten == 1 ? "" : "es", nworkers, nworkers == 1 ? "" : "s");
+	event_base_dispatch(m.base);
+	rc = 0;
+out:
+	/* Stopping can take a couple of seconds (TCP output drains); a second
+	 * stop signal meanwhile exits at once. */
+	for (int i = 0; i < 3; i++)
+		if (sig_ev[i] != NULL)
+			event_free(sig_ev[i]);
+	signal(SIGTERM, main_second_signal);
+	signal(SIGINT, main_second_signal);
+	signal(SIGHUP, SIG_IGN);
+	reload_free(&m.reload);   /* a reload in progress finishes first */
+	server_stop(m.srv);
+	if (rc == 0) {
+		server_stats_t st;
+		server_get_stats(m.srv, &st);
+		log_notice("stopped: udp %llu queries, %llu answers, %llu dropped; "
+			   "tcp %llu connections, %llu queries, %llu refused",
+			   st.udp_queries, st.udp_answers, st.udp_dropped,
+			   st.tcp_connections, st.tcp_queries, st.tcp_refused);
+	}
+	server_free(&m.srv);
+	snap = publish_shutdown();
+	snapshot_free(&snap);
+	if (m.base != NULL)
+		event_base_free(m.base);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	int check = 0, opt;
+	while ((opt = getopt_long(argc, argv, "c:vdh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'v':
+			if (log_verbosity < HZ_LOG_DEBUG)
+				log_verbosity++;
+			break;
+		case 'd':
+			log_verbosity = HZ_LOG_DEBUG;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		case 'V':
+			printf("horizond %s\n", HZ_VERSION);
+			return 0;
+		default:
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "horizond: unexpected argument '%s'\n", argv[optind]);
+		main_usage(stderr);
+		return 2;
+	}
+	if (path == NULL) {
+		fprintf(stderr, "horizond: -c FILE is required\n");
+		main_usage(stderr);
+		return 2;
+	}
+	if (check)
+		return main_check(path);
+	evthread_use_pthreads();
+	return main_run(path);
+}

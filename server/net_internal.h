@@ -1,0 +1,148 @@
+/* net_internal.h -- what server.c, udp.c and tcp.c share: workers and sockets.
+ *
+ * A worker is one thread with its own event_base. Everything hanging off a
+ * worker (its listeners, its TCP connections, its buffers) is touched only by
+ * that thread once it runs; the control thread talks to it through two
+ * events made active from outside (stop, apply) and a mutex-protected
+ * hand-over slot for reconfiguration.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_NET_INTERNAL_H
+#define HZ_NET_INTERNAL_H
+
+/* recvmmsg, sendmmsg, in6_pktinfo: include this header before any other. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "server.h"
+
+struct event;
+struct event_base;
+struct evconnlistener;
+struct bufferevent;
+
+#define UDP_BATCH 32           /* datagrams per recvmmsg/sendmmsg */
+#define UDP_MAX_QUERY 4096     /* longer datagrams are truncated, then dropped */
+#define UDP_MAX_ANSWER 4096    /* edns-udp-size is at most 4096 */
+#define UDP_CMSG_SIZE 64       /* room for one in[6]_pktinfo control message */
+#define TCP_OUT_HIGH (256 * 1024)  /* stop reading a connection above this much queued output */
+#define TCP_DRAIN_SECONDS 2    /* how long server_stop waits for TCP output */
+
+/* Relaxed counters: one writer (the worker), readers anywhere. */
+typedef _Atomic unsigned long long net_counter_t;
+#define NET_COUNT(c, n) atomic_store_explicit(&(c), \
+	atomic_load_explicit(&(c), memory_order_relaxed) + (n), memory_order_relaxed)
+
+/* One listen address in one worker: a UDP socket and a TCP listener. */
+typedef struct listener {
+	struct worker *w;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char text[80];                 /* "127.0.0.1@5300", for logs */
+	int udp_fd;
+	struct event *udp_ev;
+	int tcp_fd;                    /* owned by tcp_l once that exists */
+	struct evconnlistener *tcp_l;
+	struct listener *next;
+} listener_t;
+
+typedef struct tcp_conn {
+	struct worker *w;
+	struct bufferevent *bev;
+	struct sockaddr_storage peer;
+	struct sockaddr_storage local;
+	bool closing;                  /* free once the output is written */
+	struct tcp_conn *prev, *next;
+} tcp_conn_t;
+
+/* A reconfiguration handed to one worker (server_reconfigure). */
+typedef struct net_change {
+	listener_t *add;               /* sockets already open, events not yet made */
+	struct sockaddr_storage *remove;
+	socklen_t *remove_len;
+	size_t nremove;
+	unsigned tcp_idle_timeout;
+	unsigned tcp_clients;
+} net_change_t;
+
+typedef struct worker {
+	struct server *srv;
+	unsigned id;
+	pthread_t thread;
+	bool thread_started;
+	struct event_base *base;
+	struct event *stop_ev;
+	struct event *apply_ev;
+	struct event *drain_ev;        /* the bounded wait for TCP output at stop */
+	bool stopping;
+
+	listener_t *listeners;
+
+	/* TCP settings, as last applied in this worker. */
+	unsigned tcp_idle_timeout;
+	unsigned tcp_clients;
+	unsigned tcp_count;
+	tcp_conn_t *conns;
+
+	/* Reconfiguration hand-over. */
+	pthread_mutex_t lock;
+	pthread_cond_t applied_cond;
+	net_change_t *pending;         /* under lock */
+	uint64_t applied;              /* under lock: changes applied so far */
+
+	/* UDP batch buffers, preallocated once. */
+	struct mmsghdr rmsg[UDP_BATCH];
+	struct iovec riov[UDP_BATCH];
+	struct sockaddr_storage rname[UDP_BATCH];
+	uint8_t rbuf[UDP_BATCH][UDP_MAX_QUERY];
+	uint8_t rcmsg[UDP_BATCH][UDP_CMSG_SIZE];
+	struct mmsghdr smsg[UDP_BATCH];
+	struct iovec siov[UDP_BATCH];
+	uint8_t sbuf[UDP_BATCH][UDP_MAX_ANSWER];
+	uint8_t scmsg[UDP_BATCH][UDP_CMSG_SIZE];
+
+	/* One TCP answer at a time. */
+	uint8_t tcp_out[2 + 65535];
+
+	net_counter_t udp_queries, udp_answers, udp_dropped;
+	net_counter_t tcp_connections, tcp_queries, tcp_refused;
+} worker_t;
+
+struct server {
+	worker_t **workers;
+	unsigned nworkers;
+	unsigned edns_udp_size;
+	pthread_mutex_t lock;          /* listen set, for the control thread */
+	struct sockaddr_storage *listen;
+	socklen_t *listen_len;
+	size_t nlisten;
+	enum { SERVER_NEW, SERVER_RUNNING, SERVER_STOPPED } state;
+};
+
+/* Format "addr@port" into buf. */
+void net_format_addr(const struct sockaddr *sa, char *buf, size_t len);
+bool net_addr_equal(const struct sockaddr_storage *a, socklen_t alen,
+		    const struct sockaddr_storage *b, socklen_t blen);
+
+/* udp.c */
+int udp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text);
+int udp_listener_start(listener_t *l);   /* make the read event; worker thread or before start */
+void udp_listener_close(listener_t *l);
+
+/* tcp.c */
+int tcp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text);
+int tcp_listener_start(listener_t *l);
+void tcp_listener_close(listener_t *l);
+/* Stop reading every connection of w, free those with nothing to write;
+ * returns how many are still draining. */
+unsigned tcp_drain_all(worker_t *w);
+void tcp_free_all(worker_t *w);
+
+#endif

@@ -1,0 +1,358 @@
+/* query.c -- the query path: parse the question, pick the view, find the
+ * answer the zone has ready, copy it out.
+ *
+ * Hand-written for speed (this runs for every packet; ldns' packet parser
+ * allocates per packet): no allocation, no locks, no system calls. Every read
+ * of the packet is bounds-checked; the fuzzer test/fuzz/fuzz_query.c drives
+ * this file with arbitrary bytes.
+ *
+ * Malformed queries (documented in docs/protocol.md):
+ *   shorter than a header, or QR=1      -> no answer at all
+ *   opcode other than QUERY             -> NOTIMP, header only
+ *   QDCOUNT != 1, ANCOUNT or NSCOUNT > 0,
+ *   a bad name, a record cut short,
+ *   two OPT records, OPT not at root,
+ *   bytes after the last record         -> FORMERR (question echoed if it parsed)
+ *   EDNS version > 0                    -> BADVERS
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "query.h"
+
+#include <string.h>
+
+#include "acl.h"
+#include "dname.h"
+#include "snapshot.h"
+#include "zone.h"
+
+#define RCODE_NOERROR 0
+#define RCODE_FORMERR 1
+#define RCODE_SERVFAIL 2
+#define RCODE_NXDOMAIN 3
+#define RCODE_NOTIMP 4
+#define RCODE_REFUSED 5
+#define EXT_RCODE_BADVERS 16
+
+#define T_OPT 41
+#define T_DS 43
+#define T_IXFR 251
+#define T_AXFR 252
+#define T_MAILB 253
+#define T_MAILA 254
+#define T_ANY 255
+#define C_IN 1
+#define C_CH 3
+#define C_ANY 255
+
+#define OPT_LEN 11
+
+/* What the parser learned from the query. */
+typedef struct qinfo {
+	uint8_t lower[DNAME_MAXLEN];    /* question name, lower case */
+	uint8_t offs[DNAME_MAXLABELS];  /* label offsets in lower */
+	unsigned nlabels;
+	unsigned name_len;
+	size_t qsec_len;                /* name + type + class */
+	uint16_t qtype, qclass;
+	bool edns;
+	bool edns_do;
+	uint8_t edns_version;
+	uint16_t edns_size;
+} qinfo_t;
+
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Skip a possibly compressed name in a record we don't look into. */
+static bool
+skip_name(const uint8_t *q, size_t len, size_t *pos)
+{
+	size_t p = *pos;
+	for (unsigned hops = 0; hops < 128; hops++) {
+		if (p >= len)
+			return false;
+		uint8_t l = q[p];
+		if (l == 0) {
+			*pos = p + 1;
+			return true;
+		}
+		if ((l & 0xC0) == 0xC0) {
+			if (p + 2 > len)
+				return false;
+			*pos = p + 2;
+			return true;
+		}
+		if (l > 63)
+			return false;
+		p += 1 + (size_t)l;
+	}
+	return false;
+}
+
+/* Parse the additional section (EDNS). Returns an rcode; 0: fine. */
+static int
+parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qinfo_t *qi)
+{
+	for (unsigned i = 0; i < arcount; i++) {
+		size_t owner = pos;
+		if (!skip_name(q, len, &pos) || pos + 10 > len)
+			return RCODE_FORMERR;
+		uint16_t type = get16(q + pos);
+		uint16_t rdlen = get16(q + pos + 8);
+		if (type == T_OPT) {
+			if (qi->edns || q[owner] != 0)
+				return RCODE_FORMERR;
+			qi->edns = true;
+			qi->edns_size = get16(q + pos + 2);
+			qi->edns_version = q[pos + 5];
+			qi->edns_do = (q[pos + 6] & 0x80) != 0;
+		}
+		pos += 10;
+		if (pos + rdlen > len)
+			return RCODE_FORMERR;
+		pos += rdlen;
+	}
+	return pos == len ? RCODE_NOERROR : RCODE_FORMERR;
+}
+
+static const view_t *
+view_select(const snapshot_t *s, const query_src_t *from)
+{
+	for (size_t i = 0; i < s->nviews; i++) {
+		const view_t *v = &s->views[i];
+		if (acl_match(v->conf->match_clients, from->src) != ACL_MATCH)
+			continue;
+		if (v->conf->match_destinations != NULL &&
+		    (from->dst == NULL || acl_match(v->conf->match_destinations, from->dst) != ACL_MATCH))
+			continue;
+		return v;
+	}
+	return NULL;
+}
+
+static const answer_t *
+chaos_lookup(const snapshot_t *s, const qinfo_t *qi)
+{
+	for (unsigned i = 0; i < s->nchaos; i++)
+		if (memcmp(s->chaos[i].name, qi->lower, qi->name_len) == 0 &&
+		    dname_length(s->chaos[i].name) == qi->name_len)
+			return &s->chaos[i].ans;
+	return NULL;
+}
+
+/* Empty answers with only an rcode. */
+static const answer_t answer_refused = { .rcode = RCODE_REFUSED };
+static const answer_t answer_notimp = { .rcode = RCODE_NOTIMP };
+static const answer_t answer_formerr = { .rcode = RCODE_FORMERR };
+static const answer_t answer_chaos_nodata = { .aa = true };
+
+/* The zone's answer for the question (RFC 1034 4.3.2 with RFC 4592
+ * wildcards, all decided when the zone was built). */
+static const answer_t *
+zone_answer(const zone_t *z, const qinfo_t *qi, const uint32_t *hashes, unsigned apex_label)
+{
+	const node_t *n = zone_find(z, qi->lower, (uint8_t)qi->name_len, hashes[0]);
+	if (n != NULL) {
+		if (n->flags & NODE_OCCLUDED)
+			return n->ext->referral;
+		if ((n->flags & NODE_DELEG) && qi->qtype != T_DS)
+			return n->ext->referral;
+		const answer_t *a = type_answer_find(n->types, n->ntypes, qi->qtype);
+		if (a != NULL)
+			return a;
+		if (n->ext != NULL && n->ext->other != NULL)
+			return n->ext->other;
+		return &z->nodata;
+	}
+	/* Closest encloser: walk up towards the apex (which always exists). */
+	for (unsigned i = 1; i <= apex_label; i++) {
+		const uint8_t *name = qi->lower + qi->offs[i];
+		n = zone_find(z, name, (uint8_t)(qi->name_len - qi->offs[i]), hashes[i]);
+		if (n == NULL)
+			continue;
+		if (n->flags & (NODE_OCCLUDED | NODE_DELEG))
+			return n->ext->referral;
+		if (n->ext == NULL || n->ext->wildcard == NULL)
+			return &z->nxdomain;
+		const node_t *w = n->ext->wildcard;
+		if (w->ext == NULL)
+			return &z->nodata;
+		const answer_t *a = type_answer_find(w->ext->wild_types, w->ext->nwild_types, qi->qtype);
+		if (a != NULL)
+			return a;
+		return w->ext->wild_other ? w->ext->wild_other : &z->nodata;
+	}
+	return &z->nxdomain;
+}
+
+/* Header for an answer; counts are filled in by the caller. */
+static void
+put_header(uint8_t *out, const uint8_t *q, uint8_t rcode, bool aa)
+{
+	out[0] = q[0];
+	out[1] = q[1];
+	/* QR, opcode and RD copied; AA as decided; TC, RA, AD clear; CD copied */
+	out[2] = (uint8_t)(0x80 | (q[2] & 0x79) | (aa ? 0x04 : 0));
+	out[3] = (uint8_t)((q[3] & 0x10) | (rcode & 0x0F));
+	memset(out + 4, 0, 8);
+}
+
+static size_t
+put_opt(uint8_t *p, const snapshot_t *s, const qinfo_t *qi, uint8_t ext_rcode)
+{
+	p[0] = 0;
+	put16(p + 1, T_OPT);
+	put16(p + 3, s->edns_size);
+	p[5] = ext_rcode;
+	p[6] = 0;                           /* version 0 */
+	p[7] = qi->edns_do ? 0x80 : 0;      /* DO copied (RFC 3225) */
+	p[8] = 0;
+	put16(p + 9, 0);
+	return OPT_LEN;
+}
+
+/* Copy the chosen answer behind the question and finish the message. */
+static size_t
+write_answer(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi,
+	     const answer_t *a, uint8_t *out, size_t limit, uint8_t ext_rcode)
+{
+	size_t head = 12 + qi->qsec_len;
+	size_t opt = qi->edns ? OPT_LEN : 0;
+	size_t body = a->len;
+	uint16_t arcount = a->arcount;
+	bool tc = false;
+	if (head + body + opt > limit) {
+		/* Drop the additional section first; a referral without its glue,
+		 * or an answer that still does not fit, is sent empty with TC. */
+		if (!a->glue_required && head + a->len_noadd + opt <= limit) {
+			body = a->len_noadd;
+			arcount = 0;
+		} else {
+			body = 0;
+			tc = true;
+		}
+	}
+	put_header(out, q, a->rcode, a->aa);
+	if (tc)
+		out[2] |= 0x02;
+	put16(out + 4, 1);
+	memcpy(out + 12, q + 12, qi->qsec_len);
+	uint8_t *sec = out + head;
+	if (body > 0) {
+		memcpy(sec, a->wire, body);
+		put16(out + 6, a->ancount);
+		put16(out + 8, a->nscount);
+		put16(out + 10, arcount);
+		for (unsigned i = 0; i < a->nfixups; i++) {
+			const fixup_t *f = &a->fixups[i];
+			if (f->pos + 2u > body)
+				continue;
+			size_t target = f->kind == FIX_QSUF ? 12 + qi->name_len - f->value
+							    : head + f->value;
+			put16(sec + f->pos, (uint16_t)(0xC000 | target));
+		}
+	}
+	if (opt) {
+		put_opt(sec + body, s, qi, ext_rcode);
+		put16(out + 10, (uint16_t)(get16(out + 10) + 1));
+	}
+	return head + body + opt;
+}
+
+/* An answer that is only a header (the question could not be read). */
+static size_t
+write_header_only(const uint8_t *q, uint8_t rcode, uint8_t *out)
+{
+	put_header(out, q, rcode, false);
+	return 12;
+}
+
+size_t
+query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
+	     uint8_t *out, size_t outmax, const query_src_t *from)
+{
+	if (qlen < 12 || (q[2] & 0x80))
+		return 0;                       /* never answer an answer */
+	uint8_t opcode = (q[2] >> 3) & 0x0F;
+	if (opcode != 0)
+		return write_header_only(q, RCODE_NOTIMP, out);
+	if (get16(q + 4) != 1 || get16(q + 6) != 0 || get16(q + 8) != 0)
+		return write_header_only(q, RCODE_FORMERR, out);
+
+	qinfo_t qi;
+	size_t pos = 12;
+	int nlen = dname_parse_query(q, qlen, &pos, qi.lower, qi.offs, &qi.nlabels);
+	if (nlen < 0 || pos + 4 > qlen)
+		return write_header_only(q, RCODE_FORMERR, out);
+	qi.name_len = (unsigned)nlen;
+	qi.qtype = get16(q + pos);
+	qi.qclass = get16(q + pos + 2);
+	pos += 4;
+	qi.qsec_len = pos - 12;
+	qi.edns = qi.edns_do = false;
+	qi.edns_version = 0;
+	qi.edns_size = 0;
+	int rc = parse_additional(q, qlen, pos, get16(q + 10), &qi);
+
+	size_t limit = 512;
+	if (from->tcp)
+		limit = outmax;
+	else if (qi.edns) {
+		size_t want = qi.edns_size < 512 ? 512 : qi.edns_size;
+		limit = want < s->edns_size ? want : s->edns_size;
+	}
+	if (limit > outmax)
+		limit = outmax;
+
+	const answer_t *a;
+	if (rc != RCODE_NOERROR) {
+		qi.edns = false;    /* the OPT may be what is broken */
+		return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
+	}
+	if (qi.edns && qi.edns_version > 0) {
+		/* BADVERS = 16: upper 8 bits in the OPT, lower 4 in the header */
+		return write_answer(s, q, &qi, &(answer_t){ .rcode = EXT_RCODE_BADVERS & 0x0F },
+				    out, limit, EXT_RCODE_BADVERS >> 4);
+	}
+	switch (qi.qtype) {
+	case T_OPT:
+		return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
+	case T_MAILA:
+	case T_MAILB:
+		return write_answer(s, q, &qi, &answer_notimp, out, limit, 0);
+	case T_AXFR:
+	case T_IXFR:
+		/* zone transfers are not offered */
+		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+	}
+	if (qi.qclass == C_CH) {
+		a = chaos_lookup(s, &qi);
+		if (a != NULL && qi.qtype != 16 && qi.qtype != T_ANY)
+			a = &answer_chaos_nodata;
+		return write_answer(s, q, &qi, a ? a : &answer_refused, out, limit, 0);
+	}
+	if (qi.qclass != C_IN && qi.qclass != C_ANY)
+		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+
+	const view_t *v = view_select(s, from);
+	if (v == NULL)
+		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+	uint32_t hashes[DNAME_MAXLABELS + 1];
+	dname_suffix_hashes(qi.lower, qi.offs, qi.nlabels, hashes);
+	unsigned apex_label;
+	const zone_t *z = view_find_zone(v, qi.lower, qi.name_len, qi.offs, qi.nlabels,
+					 hashes, &apex_label);
+	if (z == NULL)
+		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+	a = zone_answer(z, &qi, hashes, apex_label);
+	return write_answer(s, q, &qi, a, out, limit, 0);
+}

@@ -1,0 +1,164 @@
+/* reload.c -- the loader thread behind SIGHUP.
+ *
+ * The main loop only sets a flag under a mutex and signals a condition
+ * variable; the loader thread does the slow work (parsing, swapping, waiting
+ * for workers to pass a quiescent point, freeing the old snapshot). Workers
+ * never wait on it: publish_swap() waits for them, not the other way round.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "reload.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "diag.h"
+#include "log.h"
+#include "publish.h"
+#include "snapshot.h"
+
+struct reload {
+	char *conf_path;
+	server_t *srv;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool pending;     /* under lock */
+	bool quit;        /* under lock */
+	unsigned long done, failed;   /* under lock */
+};
+
+static double
+reload_ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static size_t
+reload_count_zones(const conf_t *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nviews; i++)
+		n += c->views[i].nzones;
+	return n;
+}
+
+/* One reload, start to end. Returns true if new data is in service. */
+static bool
+reload_run_once(reload_t *r)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	log_notice("reload: loading %s", r->conf_path);
+
+	diag_t diag = { 0 };
+	snapshot_t *next = snapshot_build(r->conf_path, publish_current(), &diag);
+	if (next == NULL) {
+		log_error("reload failed (%u error%s), keeping the old data",
+			  diag.errors, diag.errors == 1 ? "" : "s");
+		return false;
+	}
+	double build_ms = reload_ms_since(&t0);
+	const conf_t *conf = snapshot_conf(next);
+	unsigned want = conf->workers;
+	if (want != 0 && want != server_workers(r->srv))
+		log_warning("reload: server.workers changed to %u; a restart is needed for that "
+			    "(still running %u)", want, server_workers(r->srv));
+	/* Listen sockets first: if the new ones cannot be bound, the old set
+	 * stays and the new data still goes into service. */
+	(void)server_reconfigure(r->srv, conf);
+
+	snapshot_t *old = publish_swap(next);
+	double swap_ms = reload_ms_since(&t0) - build_ms;
+	snapshot_free(&old);
+	log_notice("reload: done: %zu views, %zu zones; built in %.1f ms, swapped in %.1f ms, "
+		   "%.1f ms in all", conf->nviews, reload_count_zones(conf), build_ms, swap_ms,
+		   reload_ms_since(&t0));
+	return true;
+}
+
+static void *
+reload_main(void *arg)
+{
+	reload_t *r = arg;
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (!r->pending && !r->quit)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (r->quit)
+			break;
+		r->pending = false;
+		pthread_mutex_unlock(&r->lock);
+		bool ok = reload_run_once(r);
+		pthread_mutex_lock(&r->lock);
+		if (ok)
+			r->done++;
+		else
+			r->failed++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+reload_t *
+reload_new(const char *conf_path, server_t *srv)
+{
+	reload_t *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->conf_path = strdup(conf_path);
+	r->srv = srv;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	if (r->conf_path == NULL || pthread_create(&r->thread, NULL, reload_main, r) != 0) {
+		log_error("reload: cannot start the loader thread");
+		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->cond);
+		free(r->conf_path);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+reload_request(reload_t *r)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->pending)
+		log_info("reload: already pending");
+	r->pending = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+reload_get_stats(reload_t *r, reload_stats_t *out)
+{
+	pthread_mutex_lock(&r->lock);
+	out->done = r->done;
+	out->failed = r->failed;
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+reload_free(reload_t **rp)
+{
+	if (rp == NULL || *rp == NULL)
+		return;
+	reload_t *r = *rp;
+	pthread_mutex_lock(&r->lock);
+	r->quit = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r->conf_path);
+	free(r);
+	*rp = NULL;
+}

@@ -1,0 +1,204 @@
+/* snapshot.c -- build the served world from a config file.
+ *
+ * snapshot_build() is the one loader: startup, --check and every reload go
+ * through it, so a config that passes --check loads the same way on reload.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "dname.h"
+#include "log.h"
+
+/* "Example.COM." and "example.com" name the same zone. */
+static bool
+same_zone_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 1 && a[la - 1] == '.')
+		la--;
+	if (lb > 1 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* A zone from the same file for the same origin: already loaded for this
+ * build (two views sharing a file), or lent by the previous snapshot if none
+ * of its files changed. Returns a new reference, or NULL. */
+static zone_t *
+zone_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
+		 const char *path, bool check_files)
+{
+	if (s == NULL)
+		return NULL;
+	for (size_t v = 0; v < nviews; v++) {
+		const view_t *view = &s->views[v];
+		for (size_t i = 0; i < view->nzones; i++) {
+			zone_t *z = view->zones[i];
+			const conf_zone_t *cz = &view->conf->zones[i];
+			if (z == NULL || strcmp(cz->path, path) != 0 || !same_zone_name(cz->name, origin))
+				continue;
+			if (check_files && !zone_files_unchanged(z))
+				return NULL;
+			zone_ref(z);
+			return z;
+		}
+	}
+	return NULL;
+}
+
+static void
+view_index_zones(snapshot_t *s, view_t *v)
+{
+	uint32_t size = 8;
+	while (size < v->nzones * 2)
+		size <<= 1;
+	v->ztable = arena_zalloc(s->arena, size * sizeof(*v->ztable));
+	v->zmask = size - 1;
+	for (size_t i = 0; i < v->nzones; i++) {
+		zone_t *z = v->zones[i];
+		uint32_t k = z->apex_hash & v->zmask;
+		while (v->ztable[k] != NULL)
+			k = (k + 1) & v->zmask;
+		v->ztable[k] = z;
+		v->apex_labels[z->apex_labels >> 6] |= 1ULL << (z->apex_labels & 63);
+	}
+}
+
+/* TXT answers in class CHAOS: owner is the question name, so no fixups. */
+static void
+chaos_add(snapshot_t *s, const char *name, const char *text)
+{
+	if (text == NULL || text[0] == '\0')
+		return;   /* "" means: do not tell (REFUSED) */
+	uint8_t wire[DNAME_MAXLEN];
+	size_t w = 0;
+	for (const char *p = name; *p;) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		wire[w++] = (uint8_t)l;
+		memcpy(wire + w, p, l);
+		w += l;
+		p += l + (dot ? 1 : 0);
+	}
+	wire[w++] = 0;
+	size_t tl = strlen(text);
+	if (tl > 255)
+		tl = 255;
+	uint8_t *ans = arena_alloc_bytes(s->arena, 12 + 1 + tl);
+	uint8_t rr[12] = { 0xC0, 0x0C, 0, 16, 0, 3, 0, 0, 0, 0, 0, (uint8_t)(1 + tl) };
+	memcpy(ans, rr, 12);
+	ans[12] = (uint8_t)tl;
+	memcpy(ans + 13, text, tl);
+	chaos_answer_t *c = &s->chaos[s->nchaos++];
+	c->name = arena_memdup_bytes(s->arena, wire, w);
+	c->ans = (answer_t){ .wire = ans, .len = (uint16_t)(13 + tl), .len_noadd = (uint16_t)(13 + tl),
+			     .ancount = 1, .aa = true };
+}
+
+static void
+chaos_build(snapshot_t *s)
+{
+	const conf_t *c = s->conf;
+	char host[256] = "";
+	const char *identity = c->identity;
+	if (identity == NULL) {
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			host[0] = '\0';
+		identity = host;
+	}
+	const char *version = c->version ? c->version : "horizond " HZ_VERSION;
+	chaos_add(s, "version.bind", version);
+	chaos_add(s, "version.server", version);
+	chaos_add(s, "hostname.bind", identity);
+	chaos_add(s, "id.server", identity);
+}
+
+snapshot_t *
+snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
+{
+	unsigned errors_before = d->errors;
+	conf_t *conf = conf_load(conf_path, d);
+	if (conf == NULL)
+		return NULL;
+	arena_t *arena = arena_new(0);
+	snapshot_t *s = arena_zalloc(arena, sizeof(*s));
+	s->arena = arena;
+	s->conf = conf;
+	s->edns_size = (uint16_t)(conf->edns_udp_size ? conf->edns_udp_size : 1232);
+	s->views = arena_zalloc(arena, (conf->nviews ? conf->nviews : 1) * sizeof(*s->views));
+	size_t reused = 0, loaded = 0;
+	for (size_t v = 0; v < conf->nviews; v++) {
+		const conf_view_t *cv = &conf->views[v];
+		view_t *view = &s->views[v];
+		view->conf = cv;
+		view->zones = arena_zalloc(arena, (cv->nzones ? cv->nzones : 1) * sizeof(zone_t *));
+		for (size_t i = 0; i < cv->nzones; i++) {
+			const conf_zone_t *cz = &cv->zones[i];
+			zone_t *z = zone_find_loaded(s, v, cz->name, cz->path, false);
+			if (z == NULL && (z = zone_find_loaded(prev, prev ? prev->nviews : 0, cz->name, cz->path, true)) != NULL)
+				reused++;
+			if (z == NULL && (z = zone_load(cz->name, cz->path, d)) != NULL)
+				loaded++;
+			view->zones[i] = z;
+			view->nzones = i + 1;   /* so that snapshot_free releases what we hold */
+		}
+		s->nviews = v + 1;
+	}
+	if (d->errors > errors_before) {
+		snapshot_free(&s);
+		return NULL;
+	}
+	for (size_t v = 0; v < s->nviews; v++)
+		view_index_zones(s, &s->views[v]);
+	chaos_build(s);
+	log_debug("snapshot: %zu views, %zu zones loaded, %zu unchanged zones kept",
+		  s->nviews, loaded, reused);
+	return s;
+}
+
+void
+snapshot_free(snapshot_t **sp)
+{
+	if (sp == NULL || *sp == NULL)
+		return;
+	snapshot_t *s = *sp;
+	*sp = NULL;
+	for (size_t v = 0; v < s->nviews; v++)
+		for (size_t i = 0; i < s->views[v].nzones; i++)
+			zone_unref(&s->views[v].zones[i]);
+	conf_free(&s->conf);
+	arena_t *a = s->arena;
+	arena_free(&a);
+}
+
+const conf_t *
+snapshot_conf(const snapshot_t *s)
+{
+	return s->conf;
+}
+
+void
+snapshot_check(const snapshot_t *s, diag_t *d)
+{
+	for (size_t v = 0; v < s->nviews; v++) {
+		const view_t *view = &s->views[v];
+		if (!conf_acl_reaches_public(view->conf->match_clients))
+			continue;
+		for (size_t i = 0; i < view->nzones; i++) {
+			const zone_t *z = view->zones[i];
+			if (z->private_count == 0)
+				continue;
+			diag_warn(d, z->private_file, z->private_line,
+				  "view \"%s\" matches public clients but zone %s serves %u private address%s (%s)",
+				  view->conf->name, z->name, z->private_count,
+				  z->private_count == 1 ? "" : "es", z->private_example);
+		}
+	}
+}

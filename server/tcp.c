@@ -1,0 +1,287 @@
+/* tcp.c -- DNS over TCP: 2-byte length framing on libevent bufferevents.
+ *
+ * Each worker accepts on its own SO_REUSEPORT listening socket. A connection
+ * is a bufferevent; every complete message in its input is answered at once,
+ * in order, into the worker's one 64 KiB answer buffer and appended to the
+ * output, so pipelined queries get their answers in the order asked. The
+ * read timeout is the idle timeout: it restarts whenever bytes arrive, so a
+ * length prefix whose message does not arrive in time closes the connection.
+ * A connection whose unread output passes TCP_OUT_HIGH stops being read
+ * until the client catches up (the write timeout then bounds that wait).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "net_internal.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "log.h"
+#include "publish.h"
+#include "query.h"
+
+int
+tcp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text)
+{
+	int family = addr->ss_family;
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_error("tcp %s: socket: %s", text, strerror(errno));
+		return -1;
+	}
+	int on = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0) {
+		log_error("tcp %s: SO_REUSEADDR/SO_REUSEPORT: %s", text, strerror(errno));
+		goto fail;
+	}
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) {
+		log_error("tcp %s: IPV6_V6ONLY: %s", text, strerror(errno));
+		goto fail;
+	}
+	if (bind(fd, (const struct sockaddr *)addr, len) < 0) {
+		log_error("tcp %s: bind: %s", text, strerror(errno));
+		goto fail;
+	}
+	if (listen(fd, 128) < 0) {
+		log_error("tcp %s: listen: %s", text, strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static void
+tcp_conn_free(tcp_conn_t *c)
+{
+	worker_t *w = c->w;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);   /* closes the socket */
+	free(c);
+	w->tcp_count--;
+	if (w->stopping && w->conns == NULL)
+		event_base_loopbreak(w->base);
+}
+
+/* Close once everything queued has been written; stop reading meanwhile. */
+static void
+tcp_conn_close_after_write(tcp_conn_t *c)
+{
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		tcp_conn_free(c);
+		return;
+	}
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* Answer every complete message in the input. Returns false if the
+ * connection was closed. */
+static bool
+tcp_conn_process(tcp_conn_t *c)
+{
+	worker_t *w = c->w;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	query_src_t from = {
+		.src = (const struct sockaddr *)&c->peer,
+		.dst = (const struct sockaddr *)&c->local,
+		.tcp = true,
+	};
+	while (!c->closing) {
+		if (evbuffer_get_length(out) > TCP_OUT_HIGH) {
+			/* The client is not reading; resume from tcp_write_cb. */
+			bufferevent_disable(c->bev, EV_READ);
+			return true;
+		}
+		size_t have = evbuffer_get_length(in);
+		if (have < 2)
+			return true;
+		uint8_t hdr[2];
+		evbuffer_copyout(in, hdr, 2);
+		size_t mlen = ((size_t)hdr[0] << 8) | hdr[1];
+		if (mlen == 0) {
+			log_debug("tcp: zero-length message, closing");
+			tcp_conn_close_after_write(c);
+			return false;
+		}
+		if (have < mlen + 2)
+			return true;
+		const uint8_t *msg = evbuffer_pullup(in, (ev_ssize_t)(mlen + 2));
+		if (msg == NULL) {
+			tcp_conn_free(c);
+			return false;
+		}
+		NET_COUNT(w->tcp_queries, 1);
+		const struct snapshot *snap = publish_enter(w->id);
+		size_t alen = query_answer(snap, msg + 2, mlen, w->tcp_out + 2,
+					   QUERY_MAX_ANSWER, &from);
+		publish_leave(w->id);
+		evbuffer_drain(in, mlen + 2);
+		if (alen == 0)
+			continue;
+		w->tcp_out[0] = (uint8_t)(alen >> 8);
+		w->tcp_out[1] = (uint8_t)alen;
+		if (evbuffer_add(out, w->tcp_out, alen + 2) < 0) {
+			tcp_conn_free(c);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	tcp_conn_process(arg);
+}
+
+static void
+tcp_write_cb(struct bufferevent *bev, void *arg)
+{
+	tcp_conn_t *c = arg;
+	/* Called when the output has drained to the low watermark (empty). */
+	if (c->closing) {
+		tcp_conn_free(c);
+		return;
+	}
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		tcp_conn_process(c);   /* messages that waited in the input */
+	}
+}
+
+static void
+tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	tcp_conn_t *c = arg;
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->closing) {
+		/* The client half-closed after sending: answer what is complete,
+		 * write it out, then close. */
+		if (!tcp_conn_process(c))
+			return;
+		tcp_conn_close_after_write(c);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		log_debug("tcp: idle timeout, closing");
+	tcp_conn_free(c);
+}
+
+static void
+tcp_accept_cb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
+	      int salen, void *arg)
+{
+	listener_t *l = arg;
+	worker_t *w = l->w;
+	if (w->stopping || w->tcp_count >= w->tcp_clients) {
+		NET_COUNT(w->tcp_refused, 1);
+		close(fd);
+		return;
+	}
+	tcp_conn_t *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		NET_COUNT(w->tcp_refused, 1);
+		close(fd);
+		return;
+	}
+	c->w = w;
+	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
+		memcpy(&c->peer, sa, (size_t)salen);
+	socklen_t llen = sizeof(c->local);
+	if (getsockname(fd, (struct sockaddr *)&c->local, &llen) < 0)
+		memcpy(&c->local, &l->addr, l->addrlen);
+	int on = 1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		NET_COUNT(w->tcp_refused, 1);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->tcp_count++;
+	NET_COUNT(w->tcp_connections, 1);
+
+	struct timeval idle = { (time_t)w->tcp_idle_timeout, 0 };
+	bufferevent_setcb(c->bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+tcp_accept_error_cb(struct evconnlistener *el, void *arg)
+{
+	listener_t *l = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	/* Out of descriptors and the like: log and keep listening. */
+	log_warning("tcp %s: accept: %s", l->text, evutil_socket_error_to_string(err));
+}
+
+int
+tcp_listener_start(listener_t *l)
+{
+	l->tcp_l = evconnlistener_new(l->w->base, tcp_accept_cb, l,
+				      LEV_OPT_CLOSE_ON_FREE, -1, l->tcp_fd);
+	if (l->tcp_l == NULL) {
+		log_error("tcp %s: cannot make the listener", l->text);
+		return -1;
+	}
+	evconnlistener_set_error_cb(l->tcp_l, tcp_accept_error_cb);
+	return 0;
+}
+
+void
+tcp_listener_close(listener_t *l)
+{
+	if (l->tcp_l != NULL) {
+		evconnlistener_free(l->tcp_l);   /* closes tcp_fd */
+		l->tcp_l = NULL;
+		l->tcp_fd = -1;
+	} else if (l->tcp_fd >= 0) {
+		close(l->tcp_fd);
+		l->tcp_fd = -1;
+	}
+}
+
+unsigned
+tcp_drain_all(worker_t *w)
+{
+	tcp_conn_t *c = w->conns;
+	while (c != NULL) {
+		tcp_conn_t *next = c->next;
+		if (!c->closing)
+			tcp_conn_close_after_write(c);
+		c = next;
+	}
+	return w->tcp_count;
+}
+
+void
+tcp_free_all(worker_t *w)
+{
+	bool stopping = w->stopping;
+	w->stopping = false;   /* no loopbreak from tcp_conn_free here */
+	while (w->conns != NULL)
+		tcp_conn_free(w->conns);
+	w->stopping = stopping;
+}

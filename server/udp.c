@@ -1,0 +1,252 @@
+/* udp.c -- UDP sockets: recvmmsg a batch, answer it, sendmmsg the answers.
+ *
+ * Every worker has its own SO_REUSEPORT socket per listen address, so no two
+ * threads read the same socket. A batch of up to UDP_BATCH datagrams is read
+ * into the worker's preallocated buffers, answered inside one
+ * publish_enter/publish_leave pair, and written back with one sendmmsg. The
+ * local address each query arrived on comes from IP_PKTINFO/IPV6_PKTINFO;
+ * the reply carries the same control message so that its source address is
+ * the address the client asked, also on a wildcard socket on a multi-homed
+ * host.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "net_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "publish.h"
+#include "query.h"
+
+int
+udp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text)
+{
+	int family = addr->ss_family;
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_error("udp %s: socket: %s", text, strerror(errno));
+		return -1;
+	}
+	int on = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0) {
+		log_error("udp %s: SO_REUSEPORT: %s", text, strerror(errno));
+		goto fail;
+	}
+	if (family == AF_INET6) {
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0) {
+			log_error("udp %s: IPV6_V6ONLY/IPV6_RECVPKTINFO: %s", text, strerror(errno));
+			goto fail;
+		}
+	} else if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0) {
+		log_error("udp %s: IP_PKTINFO: %s", text, strerror(errno));
+		goto fail;
+	}
+	/* A larger receive buffer absorbs bursts; best effort. */
+	int rcvbuf = 1 << 20;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, (const struct sockaddr *)addr, len) < 0) {
+		log_error("udp %s: bind: %s", text, strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Pull the destination address out of the control messages of one
+ * datagram into dst (port: the listener's). Returns false if there was none. */
+static bool
+udp_get_dst(struct msghdr *mh, const listener_t *l, struct sockaddr_storage *dst)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			struct sockaddr_in *sin = (struct sockaddr_in *)dst;
+			memset(sin, 0, sizeof(*sin));
+			sin->sin_family = AF_INET;
+			sin->sin_addr = pi.ipi_addr;
+			sin->sin_port = ((const struct sockaddr_in *)&l->addr)->sin_port;
+			return true;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)dst;
+			memset(sin6, 0, sizeof(*sin6));
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = pi.ipi6_addr;
+			sin6->sin6_port = ((const struct sockaddr_in6 *)&l->addr)->sin6_port;
+			sin6->sin6_scope_id = (uint32_t)pi.ipi6_ifindex;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Fill the reply's control buffer from the query's: the reply leaves from the
+ * address the query was sent to. Returns the control length, 0 for none. */
+static size_t
+udp_set_src(const struct msghdr *qmh, uint8_t *cbuf)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)qmh); c != NULL;
+	     c = CMSG_NXTHDR((struct msghdr *)qmh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo qi, ri;
+			memcpy(&qi, CMSG_DATA(c), sizeof(qi));
+			memset(&ri, 0, sizeof(ri));
+			/* Source address only; let routing pick the interface. */
+			ri.ipi_spec_dst = qi.ipi_addr;
+			struct cmsghdr *r = (struct cmsghdr *)cbuf;
+			memset(cbuf, 0, CMSG_SPACE(sizeof(ri)));
+			r->cmsg_level = IPPROTO_IP;
+			r->cmsg_type = IP_PKTINFO;
+			r->cmsg_len = CMSG_LEN(sizeof(ri));
+			memcpy(CMSG_DATA(r), &ri, sizeof(ri));
+			return CMSG_SPACE(sizeof(ri));
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo qi;
+			/* Address and interface: link-local sources need the interface. */
+			memcpy(&qi, CMSG_DATA(c), sizeof(qi));
+			struct cmsghdr *r = (struct cmsghdr *)cbuf;
+			memset(cbuf, 0, CMSG_SPACE(sizeof(qi)));
+			r->cmsg_level = IPPROTO_IPV6;
+			r->cmsg_type = IPV6_PKTINFO;
+			r->cmsg_len = CMSG_LEN(sizeof(qi));
+			memcpy(CMSG_DATA(r), &qi, sizeof(qi));
+			return CMSG_SPACE(sizeof(qi));
+		}
+	}
+	return 0;
+}
+
+/* Send smsg[0..n); a datagram the kernel refuses is dropped and counted. */
+static void
+udp_send_batch(worker_t *w, int fd, unsigned n)
+{
+	unsigned off = 0;
+	while (off < n) {
+		int sent = sendmmsg(fd, &w->smsg[off], n - off, 0);
+		if (sent > 0) {
+			NET_COUNT(w->udp_answers, (unsigned)sent);
+			off += (unsigned)sent;
+			continue;
+		}
+		if (sent < 0 && errno == EINTR)
+			continue;
+		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* Socket buffer full: UDP may lose, the client retries. */
+			NET_COUNT(w->udp_dropped, n - off);
+			return;
+		}
+		/* This datagram fails on its own (e.g. unreachable); skip it. */
+		log_debug("udp sendmmsg: %s", strerror(errno));
+		NET_COUNT(w->udp_dropped, 1);
+		off++;
+	}
+}
+
+/* How many batches one readiness event may read before yielding to the
+ * other sockets of the worker. */
+#define UDP_BATCHES_PER_EVENT 8
+
+static void
+udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	listener_t *l = arg;
+	worker_t *w = l->w;
+	for (int round = 0; round < UDP_BATCHES_PER_EVENT; round++) {
+		for (unsigned i = 0; i < UDP_BATCH; i++) {
+			struct msghdr *mh = &w->rmsg[i].msg_hdr;
+			w->riov[i].iov_base = w->rbuf[i];
+			w->riov[i].iov_len = UDP_MAX_QUERY;
+			mh->msg_name = &w->rname[i];
+			mh->msg_namelen = sizeof(w->rname[i]);
+			mh->msg_iov = &w->riov[i];
+			mh->msg_iovlen = 1;
+			mh->msg_control = w->rcmsg[i];
+			mh->msg_controllen = UDP_CMSG_SIZE;
+			mh->msg_flags = 0;
+		}
+		int got = recvmmsg((int)fd, w->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (got <= 0) {
+			if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_debug("udp %s recvmmsg: %s", l->text, strerror(errno));
+			return;
+		}
+		NET_COUNT(w->udp_queries, (unsigned)got);
+
+		unsigned nout = 0;
+		const struct snapshot *snap = publish_enter(w->id);
+		for (int i = 0; i < got; i++) {
+			struct msghdr *mh = &w->rmsg[i].msg_hdr;
+			if (mh->msg_flags & MSG_TRUNC) {
+				NET_COUNT(w->udp_dropped, 1);
+				continue;
+			}
+			struct sockaddr_storage dst;
+			bool have_dst = udp_get_dst(mh, l, &dst);
+			query_src_t from = {
+				.src = (const struct sockaddr *)&w->rname[i],
+				.dst = have_dst ? (const struct sockaddr *)&dst
+						: (const struct sockaddr *)&l->addr,
+				.tcp = false,
+			};
+			size_t alen = query_answer(snap, w->rbuf[i], w->rmsg[i].msg_len,
+						   w->sbuf[nout], UDP_MAX_ANSWER, &from);
+			if (alen == 0) {
+				NET_COUNT(w->udp_dropped, 1);
+				continue;
+			}
+			struct msghdr *sh = &w->smsg[nout].msg_hdr;
+			w->siov[nout].iov_base = w->sbuf[nout];
+			w->siov[nout].iov_len = alen;
+			sh->msg_name = &w->rname[i];
+			sh->msg_namelen = mh->msg_namelen;
+			sh->msg_iov = &w->siov[nout];
+			sh->msg_iovlen = 1;
+			size_t clen = udp_set_src(mh, w->scmsg[nout]);
+			sh->msg_control = clen ? w->scmsg[nout] : NULL;
+			sh->msg_controllen = clen;
+			sh->msg_flags = 0;
+			nout++;
+		}
+		publish_leave(w->id);
+		if (nout > 0)
+			udp_send_batch(w, (int)fd, nout);
+		if (got < UDP_BATCH)
+			return;
+	}
+}
+
+int
+udp_listener_start(listener_t *l)
+{
+	l->udp_ev = event_new(l->w->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, l);
+	if (l->udp_ev == NULL || event_add(l->udp_ev, NULL) < 0) {
+		log_error("udp %s: cannot add the read event", l->text);
+		return -1;
+	}
+	return 0;
+}
+
+void
+udp_listener_close(listener_t *l)
+{
+	if (l->udp_ev != NULL) {
+		event_free(l->udp_ev);
+		l->udp_ev = NULL;
+	}
+	if (l->udp_fd >= 0) {
+		close(l->udp_fd);
+		l->udp_fd = -1;
+	}
+}

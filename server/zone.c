@@ -1,0 +1,1015 @@
+/* zone.c -- compile a parsed zone file into nodes with ready-made answers.
+ *
+ * DESIGN. Building runs in three passes over a temporary index (freed at the
+ * end; only the zone's arena survives):
+ *   1. sort the records by (owner, type, file order) and group them into
+ *      RRsets per name; add empty non-terminals between names and the apex;
+ *   2. mark zone cuts (NS below the apex), names below cuts (glue), CNAMEs
+ *      and wildcard parents;
+ *   3. for every name lay out each answer it can give, with the writer
+ *      below (cw_*), which compresses names against the question and against
+ *      names already written, and records fixups where an offset is only
+ *      known per query (see zone.h).
+ * Answers follow BIND's "minimal-responses no-auth": no NS in the authority
+ * section of positive answers; A/AAAA of MX, SRV and NS targets in the
+ * additional section when the zone has them.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "zone.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "conf.h"
+
+#include "arena.h"
+#include "dname.h"
+#include "log.h"
+#include "zonefile.h"
+
+#define T_A 1
+#define T_NS 2
+#define T_CNAME 5
+#define T_SOA 6
+#define T_PTR 12
+#define T_MX 15
+#define T_AAAA 28
+#define T_SRV 33
+#define T_DS 43
+#define T_ANY 255
+#define C_IN 1
+
+#define MAX_CHAIN 8          /* CNAMEs followed inside a zone */
+#define MAX_MSG 65535
+
+/* ------------------------------------------------------------------ */
+/* Build-time index                                                     */
+
+typedef struct bset {
+	uint16_t type;
+	uint32_t ttl;            /* the first record's, as BIND does */
+	const zrr_t **rrs;
+	size_t count;
+} bset_t;
+
+typedef struct bnode {
+	uint8_t lname[DNAME_MAXLEN];  /* lower case */
+	const uint8_t *owner;         /* as written (first record), or lname */
+	uint8_t len;
+	uint32_t hash;
+	uint16_t flags;
+	bset_t *sets;
+	size_t nsets;
+	struct bnode *cut;            /* delegation above or at this name */
+	struct bnode *wildcard;       /* "*.<this>" */
+	const answer_t *referral;     /* NODE_DELEG: the referral built for it */
+	node_t *out;
+} bnode_t;
+
+typedef struct cw cw_t;
+
+typedef struct builder {
+	const zonefile_t *zf;
+	zone_t *zone;
+	arena_t *arena;
+	bnode_t **table;              /* open addressing by hash */
+	uint32_t mask;
+	bnode_t **nodes;              /* all nodes, in creation order */
+	size_t nnodes, capnodes;
+	const zrr_t **sorted;         /* records sorted by owner, type */
+	const bset_t *soa;
+	uint32_t neg_ttl;             /* min(SOA TTL, SOA MINIMUM), RFC 2308 */
+	bnode_t *apex;
+	cw_t *cw;
+	diag_t *d;
+	int failed;
+} builder_t;
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (p == NULL) {
+		log_error("out of memory");
+		abort();
+	}
+	return p;
+}
+
+static bnode_t *
+bz_find(const builder_t *b, const uint8_t *lname, size_t len, uint32_t hash)
+{
+	for (uint32_t i = hash & b->mask;; i = (i + 1) & b->mask) {
+		bnode_t *n = b->table[i];
+		if (n == NULL)
+			return NULL;
+		if (n->hash == hash && n->len == len && memcmp(n->lname, lname, len) == 0)
+			return n;
+	}
+}
+
+static bnode_t *
+bz_find_name(const builder_t *b, const uint8_t *name)
+{
+	uint8_t l[DNAME_MAXLEN];
+	dname_to_lower(l, name);
+	return bz_find(b, l, dname_length(l), dname_hash(l));
+}
+
+static bnode_t *
+bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
+{
+	size_t len = dname_length(lname);
+	uint32_t hash = dname_hash(lname);
+	bnode_t *n = bz_find(b, lname, len, hash);
+	if (n != NULL)
+		return n;
+	n = xcalloc(1, sizeof(*n));
+	memcpy(n->lname, lname, len);
+	n->len = (uint8_t)len;
+	n->hash = hash;
+	n->owner = owner ? owner : n->lname;
+	uint32_t i = hash & b->mask;
+	while (b->table[i] != NULL)
+		i = (i + 1) & b->mask;
+	b->table[i] = n;
+	if (b->nnodes == b->capnodes) {
+		b->capnodes = b->capnodes ? b->capnodes * 2 : 64;
+		b->nodes = realloc(b->nodes, b->capnodes * sizeof(*b->nodes));
+		if (b->nodes == NULL)
+			abort();
+	}
+	b->nodes[b->nnodes++] = n;
+	return n;
+}
+
+static const bset_t *
+bnode_set(const bnode_t *n, uint16_t type)
+{
+	for (size_t i = 0; i < n->nsets; i++)
+		if (n->sets[i].type == type)
+			return &n->sets[i];
+	return NULL;
+}
+
+static int
+cmp_rr(const void *pa, const void *pb)
+{
+	const zrr_t *a = *(const zrr_t *const *)pa, *b = *(const zrr_t *const *)pb;
+	uint8_t la[DNAME_MAXLEN], lb[DNAME_MAXLEN];
+	dname_to_lower(la, a->owner);
+	dname_to_lower(lb, b->owner);
+	size_t na = dname_length(la), nb = dname_length(lb);
+	int c = memcmp(la, lb, na < nb ? na : nb);
+	if (c != 0)
+		return c;
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	return (a > b) - (a < b);   /* file order: rrs is one array */
+}
+
+/* Pass 1: nodes, RRsets, empty non-terminals. */
+static void
+bz_index(builder_t *b)
+{
+	const zonefile_t *zf = b->zf;
+	size_t n = zf->count;
+	uint32_t size = 64;
+	while (size < n * 4 + 16)
+		size <<= 1;
+	b->table = xcalloc(size, sizeof(*b->table));
+	b->mask = size - 1;
+
+	b->sorted = xcalloc(n, sizeof(*b->sorted));
+	for (size_t i = 0; i < n; i++)
+		b->sorted[i] = &zf->rrs[i];
+	qsort(b->sorted, n, sizeof(*b->sorted), cmp_rr);
+	const zrr_t **sorted = b->sorted;
+
+	for (size_t i = 0; i < n;) {
+		uint8_t l[DNAME_MAXLEN];
+		dname_to_lower(l, sorted[i]->owner);
+		bnode_t *node = bz_add(b, l, sorted[i]->owner);
+		size_t j = i;
+		while (j < n && dname_equal(sorted[j]->owner, sorted[i]->owner))
+			j++;
+		size_t ntypes = 0;
+		for (size_t k = i; k < j; k++)
+			if (k == i || sorted[k]->type != sorted[k - 1]->type)
+				ntypes++;
+		node->sets = xcalloc(ntypes, sizeof(*node->sets));
+		for (size_t k = i; k < j;) {
+			size_t m = k;
+			while (m < j && sorted[m]->type == sorted[k]->type)
+				m++;
+			bset_t *s = &node->sets[node->nsets++];
+			s->type = sorted[k]->type;
+			s->ttl = sorted[k]->ttl;
+			s->rrs = &sorted[k];
+			s->count = m - k;
+			k = m;
+		}
+		i = j;
+	}
+
+	/* Empty non-terminals: every missing name between a name and the apex. */
+	size_t existing = b->nnodes;
+	for (size_t i = 0; i < existing; i++) {
+		uint8_t p[DNAME_MAXLEN];
+		memcpy(p, b->nodes[i]->lname, b->nodes[i]->len);
+		const uint8_t *q = p;
+		while (q[0] != 0) {
+			q += 1 + q[0];
+			size_t ql = dname_length(q);
+			if (ql < b->zone->apex_len)
+				break;
+			if (bz_find(b, q, ql, dname_hash(q)) != NULL)
+				break;
+			bz_add(b, q, NULL)->flags |= NODE_EMPTY;
+		}
+	}
+	b->apex = bz_find(b, zf->origin, zf->origin_len, dname_hash(zf->origin));
+	b->soa = b->apex ? bnode_set(b->apex, T_SOA) : NULL;
+}
+
+/* Pass 2: cuts, glue, CNAMEs, wildcards. */
+static void
+bz_mark(builder_t *b)
+{
+	b->apex->flags |= NODE_APEX;
+	for (size_t i = 0; i < b->nnodes; i++) {
+		bnode_t *n = b->nodes[i];
+		if (n != b->apex && bnode_set(n, T_NS) != NULL) {
+			n->flags |= NODE_DELEG;
+			n->cut = n;
+		}
+		if (bnode_set(n, T_CNAME) != NULL)
+			n->flags |= NODE_CNAME;
+	}
+	for (size_t i = 0; i < b->nnodes; i++) {
+		bnode_t *n = b->nodes[i];
+		if (n == b->apex)
+			continue;
+		/* the highest cut above this name wins */
+		const uint8_t *q = n->lname;
+		while (q[0] != 0) {
+			q += 1 + q[0];
+			size_t ql = dname_length(q);
+			if (ql <= b->zone->apex_len)
+				break;
+			bnode_t *up = bz_find(b, q, ql, dname_hash(q));
+			if (up != NULL && (up->flags & NODE_DELEG)) {
+				n->flags |= NODE_OCCLUDED;
+				n->cut = up;
+			}
+		}
+		if (n->lname[0] == 1 && n->lname[1] == '*') {
+			const uint8_t *parent = n->lname + 2;
+			bnode_t *p = bz_find(b, parent, dname_length(parent), dname_hash(parent));
+			if (p != NULL) {
+				p->wildcard = n;
+				n->flags |= NODE_WILDCARD;
+			}
+		}
+	}
+	/* A name below a cut that is itself a cut answers with the higher cut. */
+	for (size_t i = 0; i < b->nnodes; i++) {
+		bnode_t *n = b->nodes[i];
+		if ((n->flags & NODE_OCCLUDED) && (n->flags & NODE_DELEG))
+			n->flags &= (uint16_t)~NODE_DELEG;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The answer writer                                                    */
+
+enum { D_ABS, D_QSUF, D_REL };
+
+typedef struct dict_ent {
+	uint8_t name[DNAME_MAXLEN];   /* lower case */
+	uint8_t len;
+	uint8_t kind;
+	uint16_t val;
+} dict_ent_t;
+
+#define CW_DICT 128
+#define CW_FIX 256
+/* Offsets a pointer can reach: below 0x4000. A dynamic answer starts at most
+ * 12 + 255 + 4 bytes into the message. */
+#define CW_PTR_LIMIT 0x3FFF
+#define CW_DYN_BASE_MAX (12 + 255 + 4)
+
+struct cw {
+	uint8_t buf[MAX_MSG + 512];
+	size_t len;
+	int base;                  /* message offset of buf[0]; -1: per query */
+	dict_ent_t dict[CW_DICT];
+	unsigned ndict;
+	fixup_t fix[CW_FIX];
+	unsigned nfix;
+	int section;               /* 0 answer, 1 authority, 2 additional */
+	uint16_t count[3];
+	size_t len_noadd;
+	bool overflow;
+};
+
+static void
+cw_dict_add(cw_t *w, const uint8_t *lname, uint8_t kind, uint16_t val)
+{
+	if (w->ndict == CW_DICT || lname[0] == 0)
+		return;
+	dict_ent_t *e = &w->dict[w->ndict++];
+	size_t len = dname_length(lname);
+	memcpy(e->name, lname, len);
+	e->len = (uint8_t)len;
+	e->kind = kind;
+	e->val = val;
+}
+
+/* Start an answer. known: a name the question ends with (lower case);
+ * exact: known IS the question name, so every offset is final. */
+static void
+cw_reset(cw_t *w, const uint8_t *known, bool exact)
+{
+	size_t klen = dname_length(known);
+	w->len = 0;
+	w->ndict = 0;
+	w->nfix = 0;
+	w->section = 0;
+	w->count[0] = w->count[1] = w->count[2] = 0;
+	w->len_noadd = 0;
+	w->overflow = false;
+	w->base = exact ? (int)(12 + klen + 4) : -1;
+	for (const uint8_t *p = known; p[0] != 0; p += 1 + p[0]) {
+		if (exact)
+			cw_dict_add(w, p, D_ABS, (uint16_t)(12 + (p - known)));
+		else
+			cw_dict_add(w, p, D_QSUF, (uint16_t)dname_length(p));
+	}
+}
+
+static void
+cw_put(cw_t *w, const void *data, size_t n)
+{
+	if (w->len + n > MAX_MSG) {
+		w->overflow = true;
+		return;
+	}
+	memcpy(w->buf + w->len, data, n);
+	w->len += n;
+}
+
+static void
+cw_put16(cw_t *w, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	cw_put(w, b, 2);
+}
+
+static void
+cw_put32(cw_t *w, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	cw_put(w, b, 4);
+}
+
+static void
+cw_pointer(cw_t *w, const dict_ent_t *e)
+{
+	size_t at = w->len;
+	switch (e->kind) {
+	case D_ABS:
+		cw_put16(w, (uint16_t)(0xC000 | e->val));
+		return;
+	case D_QSUF:
+	case D_REL:
+		cw_put16(w, 0xC000);
+		if (w->nfix == CW_FIX) {
+			w->overflow = true;
+			return;
+		}
+		w->fix[w->nfix++] = (fixup_t){ .pos = (uint16_t)at, .value = e->val,
+			.kind = e->kind == D_QSUF ? FIX_QSUF : FIX_REL };
+		return;
+	}
+}
+
+static const dict_ent_t *
+cw_dict_find(const cw_t *w, const uint8_t *lname, size_t len)
+{
+	for (unsigned i = 0; i < w->ndict; i++)
+		if (w->dict[i].len == len && memcmp(w->dict[i].name, lname, len) == 0)
+			return &w->dict[i];
+	return NULL;
+}
+
+/* Write a name (case as given), compressed against what is known. */
+static void
+cw_name(cw_t *w, const uint8_t *name)
+{
+	uint8_t lname[DNAME_MAXLEN];
+	dname_to_lower(lname, name);
+	size_t p = 0;
+	const dict_ent_t *hit = NULL;
+	while (lname[p] != 0) {
+		hit = cw_dict_find(w, lname + p, dname_length(lname + p));
+		if (hit != NULL)
+			break;
+		p += 1 + (size_t)lname[p];
+	}
+	/* labels before p are written out and become pointer targets */
+	size_t start = w->len;
+	cw_put(w, name, p);
+	for (size_t q = 0; q < p; q += 1 + (size_t)lname[q]) {
+		size_t at = start + q;
+		if (w->base >= 0 && w->base + at < CW_PTR_LIMIT)
+			cw_dict_add(w, lname + q, D_ABS, (uint16_t)(w->base + at));
+		else if (w->base < 0 && at + CW_DYN_BASE_MAX < CW_PTR_LIMIT)
+			cw_dict_add(w, lname + q, D_REL, (uint16_t)at);
+	}
+	if (hit != NULL) {
+		dict_ent_t copy = *hit;   /* cw_dict_add may not move it, but be safe */
+		cw_pointer(w, &copy);
+	} else {
+		uint8_t root = 0;
+		cw_put(w, &root, 1);
+	}
+}
+
+static void
+cw_section(cw_t *w, int section)
+{
+	if (section == 2 && w->section < 2)
+		w->len_noadd = w->len;
+	w->section = section;
+}
+
+/* Is the rdata of this type a name (or does it hold names) that RFC 1035
+ * lets us compress? Returns the offset of the first name or -1. */
+static void
+cw_rdata(cw_t *w, uint16_t type, const uint8_t *rd, uint16_t rdlen)
+{
+	size_t n1, n2;
+	switch (type) {
+	case T_NS:
+	case T_CNAME:
+	case T_PTR:
+		if (rdlen > 0 && dname_length(rd) == rdlen) {
+			cw_name(w, rd);
+			return;
+		}
+		break;
+	case T_MX:
+		if (rdlen > 2 && dname_length(rd + 2) == (size_t)rdlen - 2) {
+			cw_put(w, rd, 2);
+			cw_name(w, rd + 2);
+			return;
+		}
+		break;
+	case T_SOA:
+		n1 = dname_length(rd);
+		if (n1 < rdlen) {
+			n2 = dname_length(rd + n1);
+			if (n1 + n2 + 20 == rdlen) {
+				cw_name(w, rd);
+				cw_name(w, rd + n1);
+				cw_put(w, rd + n1 + n2, 20);
+				return;
+			}
+		}
+		break;
+	}
+	cw_put(w, rd, rdlen);
+}
+
+/* One record; owner NULL means "the question name" (offset 12). */
+static void
+cw_rr(cw_t *w, const uint8_t *owner, uint16_t type, uint32_t ttl,
+      const uint8_t *rd, uint16_t rdlen)
+{
+	if (owner == NULL)
+		cw_put16(w, 0xC00C);
+	else
+		cw_name(w, owner);
+	cw_put16(w, type);
+	cw_put16(w, C_IN);
+	cw_put32(w, ttl);
+	size_t lenpos = w->len;
+	cw_put16(w, 0);
+	cw_rdata(w, type, rd, rdlen);
+	if (w->overflow)
+		return;
+	size_t n = w->len - lenpos - 2;
+	w->buf[lenpos] = (uint8_t)(n >> 8);
+	w->buf[lenpos + 1] = (uint8_t)n;
+	w->count[w->section]++;
+}
+
+static void
+cw_rrset(cw_t *w, const uint8_t *owner, const bset_t *s)
+{
+	for (size_t i = 0; i < s->count; i++)
+		cw_rr(w, owner, s->type, s->ttl, s->rrs[i]->rdata, s->rrs[i]->rdlen);
+}
+
+/* Copy the answer out of the writer into the zone's arena. */
+static answer_t
+cw_finish(builder_t *b, uint8_t rcode, bool aa, bool glue_required)
+{
+	cw_t *w = b->cw;
+	answer_t a = { 0 };
+	if (w->overflow && !b->failed) {
+		diag_error(b->d, b->zf->path, 0, "an answer in zone %s would exceed 65535 bytes",
+			   b->zone->name);
+		b->failed = 1;
+	}
+	if (w->section < 2)
+		w->len_noadd = w->len;
+	a.wire = arena_memdup_bytes(b->arena, w->buf, w->len);
+	a.len = (uint16_t)w->len;
+	a.len_noadd = (uint16_t)w->len_noadd;
+	a.ancount = w->count[0];
+	a.nscount = w->count[1];
+	a.arcount = w->count[2];
+	if (w->nfix > 0)
+		a.fixups = arena_memdup(b->arena, w->fix, w->nfix * sizeof(fixup_t));
+	a.nfixups = (uint16_t)w->nfix;
+	a.rcode = rcode;
+	a.aa = aa;
+	a.glue_required = glue_required;
+	return a;
+}
+
+/* ------------------------------------------------------------------ */
+/* Answers                                                              */
+
+enum resolve { R_OUT, R_EXACT, R_WILD, R_NX, R_CUT };
+
+/* Where does a name lead inside this zone (at build time)? */
+static enum resolve
+bz_resolve(const builder_t *b, const uint8_t *name, bnode_t **out)
+{
+	uint8_t l[DNAME_MAXLEN];
+	dname_to_lower(l, name);
+	*out = NULL;
+	if (!dname_is_subdomain(l, b->zone->apex))
+		return R_OUT;
+	for (const uint8_t *q = l;; q += 1 + q[0]) {
+		bnode_t *n = bz_find(b, q, dname_length(q), dname_hash(q));
+		if (n == NULL)
+			continue;
+		*out = n;
+		if (n->flags & (NODE_DELEG | NODE_OCCLUDED))
+			return R_CUT;
+		if (q == l)
+			return R_EXACT;
+		if (n->wildcard != NULL) {
+			*out = n->wildcard;
+			return R_WILD;
+		}
+		return R_NX;
+	}
+}
+
+/* A/AAAA of the targets of MX, SRV and NS records, if this zone has them. */
+static bool
+add_targets(builder_t *b, const bset_t *s, bool glue, const uint8_t *cut)
+{
+	const uint8_t *seen[64];
+	unsigned nseen = 0;
+	bool inside = false;
+	for (size_t i = 0; i < s->count; i++) {
+		const zrr_t *rr = s->rrs[i];
+		size_t off = s->type == T_MX ? 2 : s->type == T_SRV ? 6 : 0;
+		if (rr->rdlen <= off || dname_length(rr->rdata + off) != rr->rdlen - off)
+			continue;
+		const uint8_t *target = rr->rdata + off;
+		bool dup = false;
+		for (unsigned k = 0; k < nseen; k++)
+			dup = dup || dname_equal(seen[k], target);
+		if (dup || target[0] == 0)
+			continue;
+		if (nseen < 64)
+			seen[nseen++] = target;
+		bnode_t *t = bz_find_name(b, target);
+		if (t == NULL || ((t->flags & NODE_OCCLUDED) && !glue))
+			continue;
+		const bset_t *a = bnode_set(t, T_A), *aaaa = bnode_set(t, T_AAAA);
+		if (a == NULL && aaaa == NULL)
+			continue;
+		cw_section(b->cw, 2);
+		if (a != NULL)
+			cw_rrset(b->cw, target, a);
+		if (aaaa != NULL)
+			cw_rrset(b->cw, target, aaaa);
+		if (cut != NULL && dname_is_subdomain(t->lname, cut))
+			inside = true;
+	}
+	return inside;
+}
+
+static void
+add_set_with_targets(builder_t *b, const uint8_t *owner, const bset_t *s)
+{
+	cw_section(b->cw, 0);
+	cw_rrset(b->cw, owner, s);
+	if (s->type == T_MX || s->type == T_SRV || s->type == T_NS)
+		add_targets(b, s, s->type == T_NS, NULL);
+}
+
+static void
+add_negative_soa(builder_t *b)
+{
+	cw_section(b->cw, 1);
+	const zrr_t *soa = b->soa->rrs[0];
+	cw_rr(b->cw, b->apex->owner, T_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
+}
+
+/* Follow a CNAME chain from start. want: the query type (0: none of the
+ * final name's types). Writes into b->cw, which the caller has reset and
+ * seeded; returns the rcode. owner: NULL = the question name. */
+static uint8_t
+chase(builder_t *b, const bnode_t *start, uint16_t want)
+{
+	const bnode_t *cur = start;
+	const uint8_t *owner = NULL;
+	for (int depth = 0; depth < MAX_CHAIN; depth++) {
+		const bset_t *cs = bnode_set(cur, T_CNAME);
+		cw_section(b->cw, 0);
+		cw_rrset(b->cw, owner, cs);
+		const uint8_t *target = cs->rrs[0]->rdata;
+		owner = target;
+		bnode_t *t;
+		switch (bz_resolve(b, target, &t)) {
+		case R_OUT:
+		case R_CUT:
+			return 0;
+		case R_NX:
+			add_negative_soa(b);
+			return 3;
+		case R_EXACT:
+		case R_WILD:
+			if (t->flags & NODE_CNAME) {
+				cur = t;
+				continue;
+			}
+			const bset_t *s = want ? bnode_set(t, want) : NULL;
+			if (s != NULL)
+				add_set_with_targets(b, target, s);
+			else
+				add_negative_soa(b);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Where a chain from start ends (NULL: outside, a cut, NXDOMAIN, a loop). */
+static const bnode_t *
+chase_end(const builder_t *b, const bnode_t *start)
+{
+	const bnode_t *cur = start;
+	for (int depth = 0; depth < MAX_CHAIN; depth++) {
+		bnode_t *t;
+		enum resolve r = bz_resolve(b, bnode_set(cur, T_CNAME)->rrs[0]->rdata, &t);
+		if (r != R_EXACT && r != R_WILD)
+			return NULL;
+		if (!(t->flags & NODE_CNAME))
+			return t;
+		cur = t;
+	}
+	return NULL;
+}
+
+static int
+cmp_type_answer(const void *a, const void *b)
+{
+	uint16_t x = ((const type_answer_t *)a)->type, y = ((const type_answer_t *)b)->type;
+	return (x > y) - (x < y);
+}
+
+/* All answers a name gives for the question "name" itself (exact) or for
+ * names it stands for (wildcard expansion, exact == false). */
+static type_answer_t *
+build_types(builder_t *b, const bnode_t *n, bool exact, uint16_t *count, const answer_t **other)
+{
+	const uint8_t *known = exact ? n->lname : n->lname + 2;   /* wildcard: the parent */
+	size_t cap = n->nsets + 2;
+	const bnode_t *end = NULL;
+	if (n->flags & NODE_CNAME) {
+		end = chase_end(b, n);
+		if (end != NULL)
+			cap += end->nsets;
+	}
+	type_answer_t *t = arena_zalloc(b->arena, cap * sizeof(*t));
+	uint16_t k = 0;
+	for (size_t i = 0; i < n->nsets; i++) {
+		cw_reset(b->cw, known, exact);
+		add_set_with_targets(b, NULL, &n->sets[i]);
+		t[k].type = n->sets[i].type;
+		t[k++].ans = cw_finish(b, 0, true, false);
+	}
+	/* QTYPE=ANY: every RRset (a CNAME name has only its CNAME). */
+	if (n->nsets == 1) {
+		t[k] = t[0];
+		t[k++].type = T_ANY;
+	} else if (n->nsets > 1) {
+		cw_reset(b->cw, known, exact);
+		for (size_t i = 0; i < n->nsets; i++)
+			if (!(n->flags & NODE_CNAME) || n->sets[i].type == T_CNAME)
+				cw_rrset(b->cw, NULL, &n->sets[i]);
+		t[k].type = T_ANY;
+		t[k++].ans = cw_finish(b, 0, true, false);
+	}
+	if (n->flags & NODE_CNAME) {
+		for (size_t i = 0; end != NULL && i < end->nsets; i++) {
+			uint16_t type = end->sets[i].type;
+			if (bnode_set(n, type) != NULL || type == T_ANY)
+				continue;
+			cw_reset(b->cw, known, exact);
+			uint8_t rcode = chase(b, n, type);
+			t[k].type = type;
+			t[k++].ans = cw_finish(b, rcode, true, false);
+		}
+		cw_reset(b->cw, known, exact);
+		uint8_t rcode = chase(b, n, 0);
+		answer_t *o = arena_alloc(b->arena, sizeof(*o));
+		*o = cw_finish(b, rcode, true, false);
+		*other = o;
+	}
+	qsort(t, k, sizeof(*t), cmp_type_answer);
+	*count = k;
+	return t;
+}
+
+static answer_t *
+build_referral(builder_t *b, const bnode_t *cut)
+{
+	cw_reset(b->cw, cut->lname, false);
+	cw_section(b->cw, 1);
+	const bset_t *ns = bnode_set(cut, T_NS);
+	cw_rrset(b->cw, cut->owner, ns);
+	bool inside = add_targets(b, ns, true, cut->lname);
+	answer_t *a = arena_alloc(b->arena, sizeof(*a));
+	*a = cw_finish(b, 0, false, inside);
+	return a;
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Pass 3. */
+static void
+bz_answers(builder_t *b)
+{
+	zone_t *z = b->zone;
+
+	/* Negative answers: SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308). */
+	const zrr_t *soa = b->soa->rrs[0];
+	uint32_t minimum = get32(soa->rdata + soa->rdlen - 4);
+	b->neg_ttl = b->soa->ttl < minimum ? b->soa->ttl : minimum;
+	z->serial = get32(soa->rdata + soa->rdlen - 20);
+	cw_reset(b->cw, z->apex, false);
+	add_negative_soa(b);
+	z->nodata = cw_finish(b, 0, true, false);
+	z->nxdomain = z->nodata;
+	z->nxdomain.rcode = 3;
+
+	for (size_t i = 0; i < b->nnodes; i++) {
+		bnode_t *bn = b->nodes[i];
+		node_t *n = arena_zalloc(b->arena, sizeof(*n));
+		bn->out = n;
+		n->name = arena_memdup_bytes(b->arena, bn->lname, bn->len);
+		n->name_len = bn->len;
+		n->hash = bn->hash;
+		n->flags = bn->flags;
+	}
+	/* Referrals first: names below a cut share their cut's. */
+	for (size_t i = 0; i < b->nnodes; i++)
+		if (b->nodes[i]->flags & NODE_DELEG)
+			b->nodes[i]->referral = build_referral(b, b->nodes[i]);
+	for (size_t i = 0; i < b->nnodes; i++) {
+		bnode_t *bn = b->nodes[i];
+		node_t *n = bn->out;
+		node_ext_t ext = { 0 };
+		bool need_ext = false;
+		if (bn->flags & NODE_OCCLUDED) {
+			ext.referral = bn->cut->referral;
+			need_ext = true;
+		} else if (bn->flags & NODE_DELEG) {
+			ext.referral = bn->referral;
+			need_ext = true;
+			const bset_t *ds = bnode_set(bn, T_DS);
+			if (ds != NULL) {   /* DS is answered from the parent side */
+				type_answer_t *t = arena_zalloc(b->arena, sizeof(*t));
+				cw_reset(b->cw, bn->lname, true);
+				cw_rrset(b->cw, NULL, ds);
+				t->type = T_DS;
+				t->ans = cw_finish(b, 0, true, false);
+				n->types = t;
+				n->ntypes = 1;
+			}
+		} else {
+			n->types = build_types(b, bn, true, &n->ntypes, &ext.other);
+			need_ext = ext.other != NULL;
+			if (bn->flags & NODE_WILDCARD) {
+				ext.wild_types = build_types(b, bn, false, &ext.nwild_types, &ext.wild_other);
+				need_ext = true;
+			}
+		}
+		if (bn->wildcard != NULL && !(bn->flags & (NODE_OCCLUDED | NODE_DELEG))) {
+			ext.wildcard = bn->wildcard->out;
+			need_ext = true;
+		}
+		if (need_ext)
+			n->ext = arena_memdup(b->arena, &ext, sizeof(ext));
+	}
+
+	uint32_t size = 16;
+	while (size < b->nnodes * 2)
+		size <<= 1;
+	z->table = arena_zalloc(b->arena, size * sizeof(*z->table));
+	z->mask = size - 1;
+	for (size_t i = 0; i < b->nnodes; i++) {
+		node_t *n = b->nodes[i]->out;
+		uint32_t k = n->hash & z->mask;
+		while (z->table[k] != NULL)
+			k = (k + 1) & z->mask;
+		z->table[k] = n;
+	}
+	z->nnodes = b->nnodes;
+}
+
+static void
+bz_free(builder_t *b)
+{
+	for (size_t i = 0; i < b->nnodes; i++) {
+		free(b->nodes[i]->sets);
+		free(b->nodes[i]);
+	}
+	free(b->nodes);
+	free(b->table);
+	free(b->sorted);
+	free(b->cw);
+}
+
+zone_t *
+zone_build(const zonefile_t *zf, diag_t *d)
+{
+	arena_t *arena = arena_new(0);
+	zone_t *z = arena_zalloc(arena, sizeof(*z));
+	atomic_init(&z->refs, 1);
+	z->arena = arena;
+	z->apex = arena_memdup_bytes(arena, zf->origin, zf->origin_len);
+	z->apex_len = (uint8_t)zf->origin_len;
+	z->apex_labels = (uint8_t)dname_label_count(zf->origin);
+	z->apex_hash = dname_hash(zf->origin);
+	z->name = arena_strdup(arena, zf->origin_text);
+
+	builder_t b = { .zf = zf, .zone = z, .arena = arena, .d = d };
+	b.cw = malloc(sizeof(cw_t));
+	if (b.cw == NULL)
+		abort();
+	bz_index(&b);
+	if (b.apex == NULL || b.soa == NULL) {
+		diag_error(d, zf->path, 0, "zone %s has no SOA record at its apex", zf->origin_text);
+		b.failed = 1;
+	} else {
+		bz_mark(&b);
+		bz_answers(&b);
+	}
+	bz_free(&b);
+	if (!b.failed)
+		zone_note_private(z, zf);
+	if (b.failed) {
+		arena_free(&arena);
+		return NULL;
+	}
+	return z;
+}
+
+/* Remember the first private address the zone serves (see zone.h). */
+static void
+zone_note_private(zone_t *z, const zonefile_t *zf)
+{
+	for (size_t i = 0; i < zf->count; i++) {
+		const zrr_t *rr = &zf->rrs[i];
+		int family = rr->type == T_A && rr->rdlen == 4 ? AF_INET :
+			     rr->type == T_AAAA && rr->rdlen == 16 ? AF_INET6 : 0;
+		if (family == 0 || !conf_addr_is_private(family, rr->rdata))
+			continue;
+		if (z->private_count++ == 0) {
+			char name[1024], addr[INET6_ADDRSTRLEN], text[1200];
+			dname_to_text(rr->owner, name, sizeof(name));
+			inet_ntop(family, rr->rdata, addr, sizeof(addr));
+			snprintf(text, sizeof(text), "%s %s %s", name, family == AF_INET ? "A" : "AAAA", addr);
+			z->private_example = arena_strdup(z->arena, text);
+			z->private_file = arena_strdup(z->arena, rr->file);
+			z->private_line = rr->line;
+		}
+	}
+}
+
+static void
+file_id_fill(zone_file_id_t *id, const struct stat *st)
+{
+	id->dev = (unsigned long long)st->st_dev;
+	id->ino = (unsigned long long)st->st_ino;
+	id->size = (unsigned long long)st->st_size;
+	id->mtime_sec = (long long)st->st_mtim.tv_sec;
+	id->mtime_nsec = (long long)st->st_mtim.tv_nsec;
+}
+
+zone_t *
+zone_load(const char *origin, const char *path, diag_t *d)
+{
+	/* stat before reading: a file replaced while we read it then looks
+	 * changed at the next reload, never unchanged. */
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		diag_error(d, path, 0, "cannot read zone file: %s", strerror(errno));
+		return NULL;
+	}
+	zonefile_t *zf = zonefile_read(origin, path, d);
+	if (zf == NULL)
+		return NULL;
+	zone_t *z = zone_build(zf, d);
+	if (z != NULL) {
+		/* every file the zone came from: the main file and its $INCLUDEs */
+		const char *files[64];
+		size_t nfiles = 0;
+		files[nfiles++] = path;
+		for (size_t i = 0; i < zf->count && nfiles < 64; i++) {
+			bool seen = false;
+			for (size_t k = 0; k < nfiles && !seen; k++)
+				seen = files[k] == zf->rrs[i].file || strcmp(files[k], zf->rrs[i].file) == 0;
+			if (!seen)
+				files[nfiles++] = zf->rrs[i].file;
+		}
+		z->files = arena_zalloc(z->arena, nfiles * sizeof(*z->files));
+		z->nfiles = nfiles;
+		file_id_fill(&z->files[0], &st);
+		z->files[0].path = arena_strdup(z->arena, path);
+		for (size_t k = 1; k < nfiles; k++) {
+			struct stat ist;
+			z->files[k].path = arena_strdup(z->arena, files[k]);
+			if (stat(files[k], &ist) == 0)
+				file_id_fill(&z->files[k], &ist);
+		}
+	}
+	zonefile_free(&zf);
+	return z;
+}
+
+bool
+zone_files_unchanged(const zone_t *z)
+{
+	if (z->nfiles == 0)
+		return false;
+	for (size_t i = 0; i < z->nfiles; i++) {
+		struct stat st;
+		zone_file_id_t now = { 0 };
+		if (stat(z->files[i].path, &st) != 0)
+			return false;
+		file_id_fill(&now, &st);
+		const zone_file_id_t *was = &z->files[i];
+		if (now.dev != was->dev || now.ino != was->ino || now.size != was->size ||
+		    now.mtime_sec != was->mtime_sec || now.mtime_nsec != was->mtime_nsec)
+			return false;
+	}
+	return true;
+}
+
+void
+zone_ref(zone_t *z)
+{
+	atomic_fetch_add(&z->refs, 1);
+}
+
+void
+zone_unref(zone_t **zp)
+{
+	if (zp == NULL || *zp == NULL)
+		return;
+	zone_t *z = *zp;
+	*zp = NULL;
+	if (atomic_fetch_sub(&z->refs, 1) == 1) {
+		arena_t *a = z->arena;
+		arena_free(&a);
+	}
+}
+
+size_t
+zone_memory(const zone_t *z)
+{
+	return arena_used(z->arena);
+}
