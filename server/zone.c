@@ -862,6 +862,28 @@ bz_free(builder_t *b)
 	free(b->cw);
 }
 
+/* Remember the first private address the zone serves (see zone.h). */
+static void
+zone_note_private(zone_t *z, const zonefile_t *zf)
+{
+	for (size_t i = 0; i < zf->count; i++) {
+		const zrr_t *rr = &zf->rrs[i];
+		int family = rr->type == T_A && rr->rdlen == 4 ? AF_INET :
+			     rr->type == T_AAAA && rr->rdlen == 16 ? AF_INET6 : 0;
+		if (family == 0 || !conf_addr_is_private(family, rr->rdata))
+			continue;
+		if (z->private_count++ == 0) {
+			char name[1024], addr[INET6_ADDRSTRLEN], text[1200];
+			dname_to_text(rr->owner, name, sizeof(name));
+			inet_ntop(family, rr->rdata, addr, sizeof(addr));
+			snprintf(text, sizeof(text), "%s %s %s", name, family == AF_INET ? "A" : "AAAA", addr);
+			z->private_example = arena_strdup(z->arena, text);
+			z->private_file = arena_strdup(z->arena, rr->file);
+			z->private_line = rr->line;
+		}
+	}
+}
+
 zone_t *
 zone_build(const zonefile_t *zf, diag_t *d)
 {
@@ -895,28 +917,6 @@ zone_build(const zonefile_t *zf, diag_t *d)
 		return NULL;
 	}
 	return z;
-}
-
-/* Remember the first private address the zone serves (see zone.h). */
-static void
-zone_note_private(zone_t *z, const zonefile_t *zf)
-{
-	for (size_t i = 0; i < zf->count; i++) {
-		const zrr_t *rr = &zf->rrs[i];
-		int family = rr->type == T_A && rr->rdlen == 4 ? AF_INET :
-			     rr->type == T_AAAA && rr->rdlen == 16 ? AF_INET6 : 0;
-		if (family == 0 || !conf_addr_is_private(family, rr->rdata))
-			continue;
-		if (z->private_count++ == 0) {
-			char name[1024], addr[INET6_ADDRSTRLEN], text[1200];
-			dname_to_text(rr->owner, name, sizeof(name));
-			inet_ntop(family, rr->rdata, addr, sizeof(addr));
-			snprintf(text, sizeof(text), "%s %s %s", name, family == AF_INET ? "A" : "AAAA", addr);
-			z->private_example = arena_strdup(z->arena, text);
-			z->private_file = arena_strdup(z->arena, rr->file);
-			z->private_line = rr->line;
-		}
-	}
 }
 
 static void
