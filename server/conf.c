@@ -160,6 +160,100 @@ conf_ynode_append(ynode_t *parent, ynode_t *child)
 	parent->n++;
 }
 
+static bool
+conf_is_v6_char(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F') ||
+	       ch == ':' || ch == '.' || ch == '@' || ch == '/' || ch == '%';
+}
+
+/* libyaml follows YAML 1.1, where a plain value in a flow collection cannot
+ * start with ':', so `listen: [::1@5300]` is a syntax error there (YAML 1.2
+ * allows it). Wrap such bare IPv6 tokens in double quotes before parsing;
+ * no newline is added, so line numbers stay right. Returns a malloc'd copy,
+ * or NULL if nothing needed quoting. */
+static char *
+conf_quote_flow_v6(const char *text, size_t len, size_t *outlen)
+{
+	char *out = NULL;
+	size_t o = 0, flow = 0;
+	bool dq = false, sq = false;
+	char prev = '\n';     /* previous character, for comment and token starts */
+	char prevns = '\n';   /* previous non-blank character outside comments */
+	for (size_t i = 0; i < len; i++) {
+		char ch = text[i];
+		size_t tok_end = 0;
+		if (dq) {
+			if (ch == '\\' && i + 1 < len) {
+				if (out != NULL)
+					out[o++] = ch;
+				ch = text[++i];
+			} else if (ch == '"') {
+				dq = false;
+			}
+		} else if (sq) {
+			if (ch == '\'')
+				sq = false;
+		} else if (ch == '#' && (prev == ' ' || prev == '\t' || prev == '\n' || prev == '\r')) {
+			while (i < len && text[i] != '\n') {
+				if (out != NULL)
+					out[o++] = text[i];
+				i++;
+			}
+			if (i == len)
+				break;
+			ch = '\n';
+		} else if ((ch == '"' || ch == '\'') &&
+			   (prev == ' ' || prev == '\t' || prev == '\n' || prev == '\r' ||
+			    prev == '[' || prev == '{' || prev == ',')) {
+			/* a quoted scalar starts only where a value can start */
+			if (ch == '"')
+				dq = true;
+			else
+				sq = true;
+		} else if ((ch == '[' || ch == '{') &&
+			   (flow > 0 || prevns == ':' || prevns == '-' || prevns == '\n')) {
+			flow++;
+		} else if ((ch == ']' || ch == '}') && flow > 0) {
+			flow--;
+		} else if (flow > 0 && ch == ':' && i + 1 < len && conf_is_v6_char(text[i + 1]) &&
+			   (prev == ' ' || prev == '\t' || prev == '[' || prev == ',' || prev == '{')) {
+			size_t j = i;
+			while (j < len && conf_is_v6_char(text[j]))
+				j++;
+			if (j == len || text[j] == ',' || text[j] == ']' || text[j] == '}' ||
+			    text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n')
+				tok_end = j;
+		}
+		if (tok_end != 0 && out == NULL) {
+			/* Worst case every remaining byte starts a token: 3x. */
+			out = malloc(len * 3 + 1);
+			if (out == NULL)
+				return NULL;
+			memcpy(out, text, i);
+			o = i;
+		}
+		if (tok_end != 0) {
+			out[o++] = '"';
+			memcpy(out + o, text + i, tok_end - i);
+			o += tok_end - i;
+			out[o++] = '"';
+			ch = text[tok_end - 1];
+			i = tok_end - 1;
+		} else if (out != NULL) {
+			out[o++] = ch;
+		}
+		prev = ch;
+		if (ch == '\n' || (ch != ' ' && ch != '\t' && ch != '\r'))
+			prevns = ch;
+	}
+	if (out != NULL) {
+		out[o] = '\0';
+		*outlen = o;
+	}
+	return out;
+}
+
 /* Parse text into a tree. NULL after a YAML syntax error (libyaml cannot go
  * on after one) or for an empty stream (*empty set). */
 static ynode_t *
@@ -177,7 +271,12 @@ conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
 		conf_error(x, 0, "cannot initialise the YAML parser");
 		return NULL;
 	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	size_t qlen = 0;
+	char *quoted = conf_quote_flow_v6(text, len, &qlen);
+	if (quoted != NULL)
+		yaml_parser_set_input_string(&p, (const unsigned char *)quoted, qlen);
+	else
+		yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	while (!done) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&p, &ev)) {
@@ -254,6 +353,7 @@ conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
+	free(quoted);
 	if (!ok)
 		return NULL;
 	if (root == NULL)

@@ -272,6 +272,70 @@ START_TEST(test_acl_nesting_limit_ok)
 }
 END_TEST
 
+START_TEST(test_good_interface_example)
+{
+	/* INTERFACE.md's example as written, with [127.0.0.1@5300, ::1@5300]. */
+	capture_t cap;
+	capture_start(&cap);
+	conf_t *c = conf_load(CONF_DIR "/good-interface.yaml", &cap.d);
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_uint_eq(c->nlisten, 2);
+	ck_assert_int_eq(c->listen[1].ss.ss_family, AF_INET6);
+	ck_assert_str_eq(c->listen[1].text, "::1@5300");
+	ck_assert_uint_eq(port_of(&c->listen[1]), 5300);
+	ck_assert_int_eq(match6(&c->acls[0], "fd00::1"), ACL_MATCH);
+	ck_assert_uint_eq(c->views[0].nforwarders, 1);
+	conf_check_views(c, &cap.d);
+	ck_assert_uint_eq(cap.d.warnings, 0);
+	conf_free(&c);
+	capture_end(&cap);
+}
+END_TEST
+
+START_TEST(test_bare_ipv6_in_flow_lists)
+{
+	capture_t cap;
+	conf_t *c = parse_text(&cap,
+		"server: {listen: [::1@5300,::2, \"::3\", '::4', 127.0.0.1]}  # [::9\n"
+		"acls:\n"
+		"  a: [ ::1, ::ffff:10.0.0.0/104,::/0 ]\n"
+		"  b: [\"x, ::5\", 'y ::6']\n"          /* inside quotes: left alone */
+		"views:\n"
+		"  - name: v\n"
+		"    match-clients: [a]\n"
+		"    match-destinations:\n"
+		"      - ::1\n"
+		"    zones: [{name: x, file: x}]\n");
+	/* b's elements come through as written: the quoted text was kept */
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(cap.d.errors, 2);
+	ck_assert(text_has_line(capture_text(&cap), "test.yaml:4: ", "'x, ::5': bad address"));
+	ck_assert(text_has_line(capture_text(&cap), "test.yaml:4: ", "'y ::6': bad address"));
+	capture_end(&cap);
+
+	c = parse_text(&cap,
+		"server: {listen: [::1@5300,::2, \"::3\", '::4', 127.0.0.1]}  # [::9\n"
+		"acls:\n"
+		"  a: [ ::1, ::ffff:10.0.0.0/104,::/0 ]\n"
+		"views:\n"
+		"  - name: v\n"
+		"    match-clients: [a]\n"
+		"    zones: [{name: x, file: x}]\n");
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_uint_eq(c->nlisten, 5);
+	ck_assert_str_eq(c->listen[0].text, "::1@5300");
+	ck_assert_str_eq(c->listen[1].text, "::2");
+	ck_assert_uint_eq(port_of(&c->listen[1]), 53);
+	ck_assert_str_eq(c->listen[3].text, "::4");
+	ck_assert_uint_eq(c->acls[0].count, 3);
+	ck_assert_int_eq(c->acls[0].elems[1].family, AF_INET);
+	ck_assert_int_eq(match4(&c->acls[0], "10.1.1.1"), ACL_MATCH);
+	ck_assert_int_eq(match6(&c->acls[0], "2001:db8::1"), ACL_MATCH);
+	conf_free(&c);
+	capture_end(&cap);
+}
+END_TEST
+
 START_TEST(test_load_missing_file)
 {
 	capture_t cap;
@@ -658,6 +722,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_good_tags);
 	tcase_add_test(tc, test_relative_config_path);
 	tcase_add_test(tc, test_acl_nesting_limit_ok);
+	tcase_add_test(tc, test_good_interface_example);
+	tcase_add_test(tc, test_bare_ipv6_in_flow_lists);
 	tcase_add_test(tc, test_load_missing_file);
 	tcase_add_test(tc, test_forwarders_without_recursion_warns);
 	tcase_add_test(tc, test_garbage_does_not_crash);
