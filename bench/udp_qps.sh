@@ -86,8 +86,8 @@ args=(-s 127.0.0.1 -p "$port" -d "$tmp/queries.txt" -l "$secs" -c "$clients" -T 
 [ -n "$maxqps" ] && args+=(-Q "$maxqps")
 dnsperf "${args[@]}" >"$tmp/dnsperf.out" 2>&1 || { cat "$tmp/dnsperf.out"; exit 1; }
 grep -E 'Queries (sent|completed|lost)|Response codes|Queries per second|Average Latency|Latency StdDev' "$tmp/dnsperf.out"
-qps=$(awk '/Queries per second/ {print $4}' "$tmp/dnsperf.out")
-lat=$(awk '/Average Latency/ {print $4 * 1000}' "$tmp/dnsperf.out")
+qps=$(awk '/Queries per second/ {print $4; exit}' "$tmp/dnsperf.out")
+lat=$(awk '/Average Latency/ {print $4 * 1000; exit}' "$tmp/dnsperf.out")
 kill -TERM "$pid"; wait "$pid"; pid=
 grep 'notice: stopped' "$tmp/stderr" || true
 printf 'result: %s %s, %s s: %.0f qps, average latency %.3f ms\n' "$mode" "$(nproc) CPUs" "$secs" "$qps" "$lat"
