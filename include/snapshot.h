@@ -43,13 +43,14 @@ typedef struct snapshot {
 
 /* The deepest zone of the view that holds the name whose lower-case labels
  * (lower_len bytes) are at lower+offs[i] with suffix hashes (see dname.h); sets *label to the
- * index of the apex's first label. NULL: no zone. */
+ * index of the apex's first label. Suffixes shorter than label index
+ * `first` are skipped (0: the whole name). NULL: no zone. */
 static inline const zone_t *
 view_find_zone(const view_t *v, const uint8_t *lower, unsigned lower_len,
 	       const uint8_t *offs, unsigned nlabels, const uint32_t *hashes,
-	       unsigned *label)
+	       unsigned first, unsigned *label)
 {
-	for (unsigned i = 0; i <= nlabels; i++) {
+	for (unsigned i = first; i <= nlabels; i++) {
 		unsigned n = nlabels - i;
 		if (!(v->apex_labels[n >> 6] >> (n & 63) & 1))
 			continue;

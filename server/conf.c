@@ -37,11 +37,22 @@ typedef struct ynode {
 	const char *value;      /* scalars: NUL-terminated text */
 	size_t len;
 	bool plain;             /* plain (unquoted) scalar */
+	bool poisoned;          /* stands in for something already reported */
 	struct ynode *first;    /* children: list items, or map key, value, key, ... */
 	struct ynode *last;
 	struct ynode *next;
 	size_t n;               /* number of children */
 } ynode_t;
+
+/* Messages are held and printed sorted by line when parsing ends: the
+ * walk does not visit the file strictly top to bottom. */
+typedef struct conf_msg {
+	struct conf_msg *next;
+	unsigned long line;
+	size_t seq;
+	bool warning;
+	char *text;
+} conf_msg_t;
 
 typedef struct conf_ctx {
 	conf_t *c;
@@ -49,8 +60,56 @@ typedef struct conf_ctx {
 	const char *file;
 	arena_t *tmp;           /* the YAML tree and scratch; freed after parsing */
 	unsigned errors;
-	ynode_t *server_node;   /* first "server:" value, for the missing-listen line */
+	conf_msg_t *msgs;       /* newest first */
+	size_t nmsgs;
 } conf_ctx_t;
+
+static void
+conf_msg_add(conf_ctx_t *x, unsigned long line, bool warning, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void
+conf_msg_add(conf_ctx_t *x, unsigned long line, bool warning, const char *fmt, va_list ap)
+{
+	char text[768];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	conf_msg_t *m = arena_alloc(x->tmp, sizeof(*m));
+	m->line = line;
+	m->seq = x->nmsgs++;
+	m->warning = warning;
+	m->text = arena_strdup(x->tmp, text);
+	m->next = x->msgs;
+	x->msgs = m;
+}
+
+static int
+conf_msg_cmp(const void *a, const void *b)
+{
+	const conf_msg_t *x = *(const conf_msg_t *const *)a, *y = *(const conf_msg_t *const *)b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+conf_msg_flush(conf_ctx_t *x)
+{
+	if (x->nmsgs == 0)
+		return;
+	conf_msg_t **v = arena_alloc(x->tmp, x->nmsgs * sizeof(*v));
+	size_t n = 0;
+	for (conf_msg_t *m = x->msgs; m != NULL; m = m->next)
+		v[n++] = m;
+	qsort(v, n, sizeof(*v), conf_msg_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->warning)
+			diag_warn(x->d, x->file, v[i]->line, "%s", v[i]->text);
+		else
+			diag_error(x->d, x->file, v[i]->line, "%s", v[i]->text);
+	}
+	x->msgs = NULL;
+	x->nmsgs = 0;
+}
 
 static void
 conf_error(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
@@ -59,13 +118,11 @@ conf_error(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 static void
 conf_error(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_msg_add(x, line, false, fmt, ap);
 	va_end(ap);
 	x->errors++;
-	diag_error(x->d, x->file, line, "%s", msg);
 }
 
 static void
@@ -75,12 +132,10 @@ conf_warn(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 static void
 conf_warn(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_msg_add(x, line, true, fmt, ap);
 	va_end(ap);
-	diag_warn(x->d, x->file, line, "%s", msg);
 }
 
 static ynode_t *
@@ -105,6 +160,100 @@ conf_ynode_append(ynode_t *parent, ynode_t *child)
 	parent->n++;
 }
 
+static bool
+conf_is_v6_char(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F') ||
+	       ch == ':' || ch == '.' || ch == '@' || ch == '/' || ch == '%';
+}
+
+/* libyaml follows YAML 1.1, where a plain value in a flow collection cannot
+ * start with ':', so `listen: [::1@5300]` is a syntax error there (YAML 1.2
+ * allows it). Wrap such bare IPv6 tokens in double quotes before parsing;
+ * no newline is added, so line numbers stay right. Returns a malloc'd copy,
+ * or NULL if nothing needed quoting. */
+static char *
+conf_quote_flow_v6(const char *text, size_t len, size_t *outlen)
+{
+	char *out = NULL;
+	size_t o = 0, flow = 0;
+	bool dq = false, sq = false;
+	char prev = '\n';     /* previous character, for comment and token starts */
+	char prevns = '\n';   /* previous non-blank character outside comments */
+	for (size_t i = 0; i < len; i++) {
+		char ch = text[i];
+		size_t tok_end = 0;
+		if (dq) {
+			if (ch == '\\' && i + 1 < len) {
+				if (out != NULL)
+					out[o++] = ch;
+				ch = text[++i];
+			} else if (ch == '"') {
+				dq = false;
+			}
+		} else if (sq) {
+			if (ch == '\'')
+				sq = false;
+		} else if (ch == '#' && (prev == ' ' || prev == '\t' || prev == '\n' || prev == '\r')) {
+			while (i < len && text[i] != '\n') {
+				if (out != NULL)
+					out[o++] = text[i];
+				i++;
+			}
+			if (i == len)
+				break;
+			ch = '\n';
+		} else if ((ch == '"' || ch == '\'') &&
+			   (prev == ' ' || prev == '\t' || prev == '\n' || prev == '\r' ||
+			    prev == '[' || prev == '{' || prev == ',')) {
+			/* a quoted scalar starts only where a value can start */
+			if (ch == '"')
+				dq = true;
+			else
+				sq = true;
+		} else if ((ch == '[' || ch == '{') &&
+			   (flow > 0 || prevns == ':' || prevns == '-' || prevns == '\n')) {
+			flow++;
+		} else if ((ch == ']' || ch == '}') && flow > 0) {
+			flow--;
+		} else if (flow > 0 && ch == ':' && i + 1 < len && conf_is_v6_char(text[i + 1]) &&
+			   (prev == ' ' || prev == '\t' || prev == '[' || prev == ',' || prev == '{')) {
+			size_t j = i;
+			while (j < len && conf_is_v6_char(text[j]))
+				j++;
+			if (j == len || text[j] == ',' || text[j] == ']' || text[j] == '}' ||
+			    text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n')
+				tok_end = j;
+		}
+		if (tok_end != 0 && out == NULL) {
+			/* Worst case every remaining byte starts a token: 3x. */
+			out = malloc(len * 3 + 1);
+			if (out == NULL)
+				return NULL;
+			memcpy(out, text, i);
+			o = i;
+		}
+		if (tok_end != 0) {
+			out[o++] = '"';
+			memcpy(out + o, text + i, tok_end - i);
+			o += tok_end - i;
+			out[o++] = '"';
+			ch = text[tok_end - 1];
+			i = tok_end - 1;
+		} else if (out != NULL) {
+			out[o++] = ch;
+		}
+		prev = ch;
+		if (ch == '\n' || (ch != ' ' && ch != '\t' && ch != '\r'))
+			prevns = ch;
+	}
+	if (out != NULL) {
+		out[o] = '\0';
+		*outlen = o;
+	}
+	return out;
+}
+
 /* Parse text into a tree. NULL after a YAML syntax error (libyaml cannot go
  * on after one) or for an empty stream (*empty set). */
 static ynode_t *
@@ -122,7 +271,12 @@ conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
 		conf_error(x, 0, "cannot initialise the YAML parser");
 		return NULL;
 	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	size_t qlen = 0;
+	char *quoted = conf_quote_flow_v6(text, len, &qlen);
+	if (quoted != NULL)
+		yaml_parser_set_input_string(&p, (const unsigned char *)quoted, qlen);
+	else
+		yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	while (!done) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&p, &ev)) {
@@ -159,6 +313,7 @@ conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
 			node = conf_ynode_new(x, YN_SCALAR, &ev.start_mark, NULL);
 			node->value = "";
 			node->plain = true;
+			node->poisoned = true;
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 			node = conf_ynode_new(x, YN_SEQ, &ev.start_mark, ev.data.sequence_start.tag);
@@ -198,6 +353,7 @@ conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
+	free(quoted);
 	if (!ok)
 		return NULL;
 	if (root == NULL)
@@ -250,6 +406,8 @@ conf_check_tag(conf_ctx_t *x, const ynode_t *n, const char *what)
 static const char *
 conf_get_string(conf_ctx_t *x, const ynode_t *n, const char *what, bool allow_empty)
 {
+	if (n->poisoned)
+		return NULL;
 	if (n->type != YN_SCALAR || conf_is_null(n)) {
 		if (conf_is_null(n))
 			conf_error(x, n->line, "%s: missing value", what);
@@ -274,6 +432,8 @@ static bool
 conf_get_uint(conf_ctx_t *x, const ynode_t *n, const char *what, unsigned min, unsigned max,
 	      unsigned *out)
 {
+	if (n->poisoned)
+		return false;
 	if (n->type != YN_SCALAR || conf_is_null(n)) {
 		conf_error(x, n->line, "%s: expected a number from %u to %u, got %s", what, min, max,
 			   conf_describe(n));
@@ -303,6 +463,8 @@ conf_get_bool(conf_ctx_t *x, const ynode_t *n, const char *what, bool *out)
 {
 	static const char *const yes[] = { "true", "yes", "on" };
 	static const char *const no[] = { "false", "no", "off" };
+	if (n->poisoned)
+		return false;
 	if (n->type == YN_SCALAR && !conf_is_null(n) && conf_check_tag(x, n, what)) {
 		for (size_t i = 0; i < 3; i++) {
 			if (strcasecmp(n->value, yes[i]) == 0) {
@@ -326,6 +488,8 @@ conf_get_bool(conf_ctx_t *x, const ynode_t *n, const char *what, bool *out)
 static bool
 conf_expect_seq(conf_ctx_t *x, const ynode_t *n, const char *what, bool allow_null)
 {
+	if (n->poisoned)
+		return false;
 	if (n->type == YN_SEQ)
 		return conf_check_tag(x, n, what);
 	if (allow_null && conf_is_null(n))
@@ -337,6 +501,8 @@ conf_expect_seq(conf_ctx_t *x, const ynode_t *n, const char *what, bool allow_nu
 static bool
 conf_expect_map(conf_ctx_t *x, const ynode_t *n, const char *what)
 {
+	if (n->poisoned)
+		return false;
 	if (n->type == YN_MAP)
 		return conf_check_tag(x, n, what);
 	conf_error(x, n->line, "%s: expected a map (key: value), got %s", what, conf_describe(n));
@@ -353,6 +519,8 @@ conf_map_keys(conf_ctx_t *x, const ynode_t *map, const char *where, const char *
 		vals[i] = NULL;
 	for (const ynode_t *k = map->first; k != NULL && k->next != NULL; k = k->next->next) {
 		const ynode_t *v = k->next;
+		if (k->poisoned)
+			continue;
 		if (k->type != YN_SCALAR || conf_is_null(k)) {
 			conf_error(x, k->line, "%s: a key must be a string, got %s", where,
 				   conf_describe(k));
@@ -587,6 +755,9 @@ conf_parse_match_list(conf_ctx_t *x, const ynode_t *list, const char *what, acl_
 			strcpy(t, it->tag);
 			strcat(t, it->value);
 			text = t;
+		} else if (it->poisoned) {
+			ok = false;
+			continue;
 		} else if (it->type != YN_SCALAR || conf_is_null(it)) {
 			conf_error(x, it->line, "%s: expected an address, prefix, ACL name, any or "
 				   "none, got %s", what, conf_describe(it));
@@ -710,6 +881,8 @@ conf_parse_acls(conf_ctx_t *x, const ynode_t *map)
 	acl_t **slot = arena_zalloc(x->tmp, sizeof(acl_t *) * (map->n ? map->n : 1));
 	size_t ki = 0;
 	for (const ynode_t *k = map->first; k != NULL && k->next != NULL; k = k->next->next, ki++) {
+		if (k->poisoned)
+			continue;
 		if (k->type != YN_SCALAR || conf_is_null(k) || !conf_check_tag(x, k, "acls")) {
 			if (k->type != YN_SCALAR || conf_is_null(k))
 				conf_error(x, k->line, "acls: an ACL name must be a string, got %s",
@@ -755,7 +928,7 @@ conf_parse_acls(conf_ctx_t *x, const ynode_t *map)
  */
 
 static void
-conf_parse_server(conf_ctx_t *x, const ynode_t *map)
+conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 {
 	static const char *const keys[] = {
 		"listen", "workers", "tcp-idle-timeout", "tcp-clients", "edns-udp-size",
@@ -773,7 +946,7 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *map)
 		if (c->nlisten == 0 && v[K_LISTEN]->type == YN_SEQ && v[K_LISTEN]->n == 0)
 			conf_error(x, v[K_LISTEN]->line, "server.listen: at least one address is needed");
 	} else {
-		conf_error(x, map->line, "server: missing required key 'listen'");
+		conf_error(x, key->line, "server: missing required key 'listen'");
 	}
 	if (v[K_WORKERS] != NULL)
 		conf_get_uint(x, v[K_WORKERS], "server.workers", 0, 256, &c->workers);
@@ -932,6 +1105,15 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 		snprintf(what, sizeof(what), "view #%zu", index + 1);
 		if (!conf_expect_map(x, it, what))
 			continue;
+		/* Name the view in messages about its other keys, if it has a name. */
+		for (const ynode_t *k = it->first; k != NULL && k->next != NULL; k = k->next->next) {
+			if (k->type == YN_SCALAR && strcmp(k->value, "name") == 0 &&
+			    k->next->type == YN_SCALAR && !conf_is_null(k->next) && k->next->tag == NULL &&
+			    strlen(k->next->value) == k->next->len) {
+				snprintf(what, sizeof(what), "view '%s'", k->next->value);
+				break;
+			}
+		}
 		const ynode_t *v[K_N];
 		conf_map_keys(x, it, what, keys, K_N, v);
 		conf_view_t *view = &c->views[c->nviews];
@@ -952,7 +1134,6 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 					}
 				}
 				view->name = arena_strdup(c->arena, name);
-				snprintf(what, sizeof(what), "view '%s'", name);
 			}
 		}
 
@@ -1049,7 +1230,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 			conf_parse_acls(&x, v[1]);
 		for (const ynode_t *k = root->first; k != NULL && k->next != NULL; k = k->next->next) {
 			if (k->next == v[0])
-				conf_parse_server(&x, v[0]);
+				conf_parse_server(&x, k, v[0]);
 			else if (k->next == v[2])
 				conf_parse_views(&x, v[2]);
 		}
@@ -1059,6 +1240,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 		if (v[2] == NULL)
 			conf_error(&x, root->line, "missing required key 'views'");
 	}
+	conf_msg_flush(&x);
 	arena_free(&x.tmp);
 	if (x.errors > 0) {
 		conf_free(&c);
@@ -1275,14 +1457,16 @@ static const struct conf_range conf_special[] = {
 	{ AF_INET, { 203, 0, 113 }, 24, false },     /* TEST-NET-3 */
 	{ AF_INET, { 224 }, 4, false },              /* multicast */
 	{ AF_INET, { 240 }, 4, false },              /* reserved, broadcast */
-	{ AF_INET6, { 0 }, 128, false },             /* unspecified */
+	/* IPv6: only 2000::/3 is global unicast; everything outside it is
+	 * not a public client address. */
+	{ AF_INET6, { 0x00 }, 3, false },            /* ::/3: unspecified, loopback, ... */
+	{ AF_INET6, { 0x40 }, 2, false },            /* 4000::/2 */
+	{ AF_INET6, { 0x80 }, 1, false },            /* 8000::/1: ULA, link-local, multicast */
+	{ AF_INET6, { 0x20, 0x01, 0x0d, 0xb8 }, 32, false },  /* documentation */
 	{ AF_INET6, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 128, true },  /* ::1 */
 	{ AF_INET6, { 0xfc }, 7, true },             /* ULA */
 	{ AF_INET6, { 0xfe, 0x80 }, 10, true },      /* link-local */
 	{ AF_INET6, { 0xfe, 0xc0 }, 10, true },      /* old site-local */
-	{ AF_INET6, { 0x01, 0x00 }, 64, false },     /* discard-only */
-	{ AF_INET6, { 0x20, 0x01, 0x0d, 0xb8 }, 32, false },  /* documentation */
-	{ AF_INET6, { 0xff }, 8, false },            /* multicast */
 };
 
 static bool

@@ -350,9 +350,18 @@ query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	dname_suffix_hashes(qi.lower, qi.offs, qi.nlabels, hashes);
 	unsigned apex_label;
 	const zone_t *z = view_find_zone(v, qi.lower, qi.name_len, qi.offs, qi.nlabels,
-					 hashes, &apex_label);
+					 hashes, 0, &apex_label);
 	if (z == NULL)
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+	if (qi.qtype == T_DS && apex_label == 0 && qi.nlabels > 0) {
+		/* DS belongs to the parent side of a cut (RFC 4035 3.1.4.1) */
+		const zone_t *parent = view_find_zone(v, qi.lower, qi.name_len, qi.offs,
+						      qi.nlabels, hashes, 1, &apex_label);
+		if (parent != NULL)
+			z = parent;
+		else
+			apex_label = 0;
+	}
 	a = zone_answer(z, &qi, hashes, apex_label);
 	return write_answer(s, q, &qi, a, out, limit, 0);
 }

@@ -631,6 +631,17 @@ add_negative_soa(builder_t *b)
 	cw_rr(b->cw, b->apex->owner, T_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
 }
 
+/* NS of a cut in the authority section, glue in the additional section.
+ * Returns whether glue from below the cut was needed. */
+static bool
+add_referral(builder_t *b, const bnode_t *cut)
+{
+	cw_section(b->cw, 1);
+	const bset_t *ns = bnode_set(cut, T_NS);
+	cw_rrset(b->cw, cut->owner, ns);
+	return add_targets(b, ns, true, cut->lname);
+}
+
 /* Follow a CNAME chain from start. want: the query type (0: none of the
  * final name's types). Writes into b->cw, which the caller has reset and
  * seeded; returns the rcode. owner: NULL = the question name. */
@@ -648,7 +659,10 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 		bnode_t *t;
 		switch (bz_resolve(b, target, &t)) {
 		case R_OUT:
+			return 0;
 		case R_CUT:
+			/* as BIND does: the chain, then the referral for the target */
+			add_referral(b, t->cut);
 			return 0;
 		case R_NX:
 			add_negative_soa(b);
@@ -752,10 +766,7 @@ static answer_t *
 build_referral(builder_t *b, const bnode_t *cut)
 {
 	cw_reset(b->cw, cut->lname, false);
-	cw_section(b->cw, 1);
-	const bset_t *ns = bnode_set(cut, T_NS);
-	cw_rrset(b->cw, cut->owner, ns);
-	bool inside = add_targets(b, ns, true, cut->lname);
+	bool inside = add_referral(b, cut);
 	answer_t *a = arena_alloc(b->arena, sizeof(*a));
 	*a = cw_finish(b, 0, false, inside);
 	return a;
