@@ -100,6 +100,9 @@ typedef struct zf_frame {
 } zf_frame_t;
 
 static void zf_parse_text(zf_parser_t *p, zf_frame_t *f);
+static bool zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
+			  const ldns_rdf *origin, uint32_t ttl, bool ttl_set,
+			  const char *inc_file, unsigned long inc_line);
 
 static void *
 zf_xrealloc(void *ptr, size_t n, size_t size)
@@ -322,22 +325,27 @@ zf_snippet(const zf_frame_t *f, size_t off, char *buf, size_t size)
 
 /* Scan the text ldns consumed for one record: returns an error message if a
  * quoted string or a parenthesis was left open, which ldns lets through at
- * end of input. */
+ * end of input, or if the record is longer than ldns' rdata text buffer,
+ * which it silently truncates. */
 static const char *
 zf_check_balance(const zf_frame_t *f, size_t from, size_t to)
 {
 	bool quote = false;
 	int paren = 0;
+	size_t chars = 0;       /* outside comments */
 	for (size_t i = from; i < to; i++) {
 		char c = f->text[i];
+		chars++;
 		if (c == '\\') {
 			i++;
+			chars++;
 		} else if (quote) {
 			if (c == '"')
 				quote = false;
 		} else if (c == '"') {
 			quote = true;
 		} else if (c == ';') {
+			chars--;
 			while (i + 1 < to && f->text[i + 1] != '\n')
 				i++;
 		} else if (c == '(') {
@@ -346,6 +354,8 @@ zf_check_balance(const zf_frame_t *f, size_t from, size_t to)
 			paren--;
 		}
 	}
+	if (chars > LDNS_MAX_PACKETLEN)
+		return "record longer than 65535 characters";
 	if (quote)
 		return "unterminated quoted string";
 	if (paren > 0)
@@ -434,9 +444,10 @@ zf_slurp(const char *path, size_t *len)
 		errno = e;
 		return NULL;
 	}
-	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
+		/* no directories, devices or FIFOs (/dev/zero would never end) */
 		close(fd);
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		errno = S_ISDIR(st.st_mode) ? EISDIR : ENOTSUP;
 		return NULL;
 	}
 	size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
@@ -483,8 +494,9 @@ zf_include_path(const char *including, const char *name)
 	return s;
 }
 
-/* Parse and load one file named by $INCLUDE (or the top-level file). */
-static void
+/* Parse and load one file named by $INCLUDE (or the top-level file).
+ * Returns false if the file could not be read (already reported). */
+static bool
 zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 	      const ldns_rdf *origin, uint32_t ttl, bool ttl_set,
 	      const char *inc_file, unsigned long inc_line)
@@ -496,7 +508,7 @@ zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 				diag_error(p->d, inc_file, inc_line,
 					   "include loop: %s is already being read", path);
 				free(real);
-				return;
+				return false;
 			}
 		}
 	}
@@ -504,13 +516,14 @@ zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 	if (text == NULL) {
 		owned = zf_slurp(path, &len);
 		if (owned == NULL) {
+			const char *why = errno == ENOTSUP ? "not a regular file" : strerror(errno);
 			if (inc_file != NULL)
 				diag_error(p->d, inc_file, inc_line, "cannot read included file %s: %s",
-					   path, strerror(errno));
+					   path, why);
 			else
-				diag_error(p->d, path, 0, "cannot read zone file: %s", strerror(errno));
+				diag_error(p->d, path, 0, "cannot read zone file: %s", why);
 			free(real);
-			return;
+			return false;
 		}
 		text = owned;
 	}
@@ -533,6 +546,7 @@ zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 	free(p->stack[p->depth]);
 	p->stack[p->depth] = NULL;
 	free(owned);
+	return true;
 }
 
 static void
@@ -975,8 +989,8 @@ zf_load(const char *origin, const char *path, const char *text, size_t len, diag
 		p.d = d = &local;
 	unsigned errors_before = d->errors;
 
-	zf_parse_file(&p, path, text, len, o, 0, false, NULL, 0);
-	zf_finish(&p, path);
+	if (zf_parse_file(&p, path, text, len, o, 0, false, NULL, 0))
+		zf_finish(&p, path);
 	ldns_rdf_deep_free(o);
 
 	if (p.count > 0) {

@@ -1,0 +1,694 @@
+/* test_zonefile.c -- unit tests for the master file reader.
+ *
+ * The corpus test loads every test/data/zones/good-*.zone and bad-*.zone.
+ * Each file states what it expects in comments:
+ *   ; expect-error: [FILE:]LINE: text
+ *   ; expect-warning: [FILE:]LINE: text
+ * (LINE 0 means a message without line; FILE defaults to the zone file,
+ * paths relative to test/data/zones). The test captures the diagnostics and
+ * checks that each expectation matches one message and that the error and
+ * warning counts are exactly those expected. good-* files must load, bad-*
+ * files must not.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <check.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zonefile.h"
+
+#define ZONES_DIR HZ_TEST_DATA "/zones"
+#define MAX_CORPUS 128
+
+static char *corpus[MAX_CORPUS];
+static int ncorpus;
+
+/* Captured diagnostics. */
+typedef struct capture {
+	diag_t d;
+	char *buf;
+	size_t len;
+} capture_t;
+
+static void
+capture_start(capture_t *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->d.out = open_memstream(&c->buf, &c->len);
+	ck_assert_ptr_nonnull(c->d.out);
+}
+
+static void
+capture_end(capture_t *c)
+{
+	fclose(c->d.out);
+	c->d.out = NULL;
+}
+
+static void
+capture_free(capture_t *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+}
+
+static const zrr_t *
+find_rr(const zonefile_t *z, const char *owner_wire, size_t owner_len, uint16_t type)
+{
+	for (size_t i = 0; i < z->count; i++) {
+		const zrr_t *r = &z->rrs[i];
+		if (r->type == type && r->owner_len == owner_len &&
+		    memcmp(r->owner, owner_wire, owner_len) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Owner names as wire literals; sizeof() - 1 drops the literal's NUL. */
+#define W(s) (s), (sizeof(s) - 1)
+
+static void
+assert_rdata(const zrr_t *r, const char *want, size_t len)
+{
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->rdlen, len);
+	ck_assert_int_eq(memcmp(r->rdata, want, len), 0);
+}
+
+START_TEST(test_corpus)
+{
+	const char *name = corpus[_i];
+	ck_assert_int_eq(chdir(ZONES_DIR), 0);
+
+	FILE *fp = fopen(name, "r");
+	ck_assert_ptr_nonnull(fp);
+	char line[512];
+	unsigned want_err = 0, want_warn = 0;
+	struct { char prefix[256]; char text[256]; } exp[32];
+	int nexp = 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		int warn;
+		const char *rest;
+		if (strncmp(line, "; expect-error: ", 16) == 0) {
+			warn = 0;
+			rest = line + 16;
+		} else if (strncmp(line, "; expect-warning: ", 18) == 0) {
+			warn = 1;
+			rest = line + 18;
+		} else {
+			continue;
+		}
+		ck_assert_int_lt(nexp, 32);
+		/* [FILE:]LINE: text */
+		char file[200];
+		unsigned long ln;
+		/* "LINE: text" or "FILE:LINE: text" */
+		const char *p = rest;
+		const char *colon = strchr(p, ':');
+		ck_assert_ptr_nonnull(colon);
+		char *end;
+		ln = strtoul(p, &end, 10);
+		if (end == colon) {
+			snprintf(file, sizeof(file), "%s", name);
+		} else {
+			snprintf(file, sizeof(file), "%.*s", (int)(colon - p), p);
+			p = colon + 1;
+			ln = strtoul(p, &end, 10);
+			ck_assert_msg(*end == ':', "bad expectation in %s: %s", name, line);
+			colon = end;
+		}
+		if (ln > 0)
+			snprintf(exp[nexp].prefix, sizeof(exp[nexp].prefix), "%s:%lu: %s", file, ln,
+				 warn ? "warning: " : "");
+		else
+			snprintf(exp[nexp].prefix, sizeof(exp[nexp].prefix), "%s: %s", file,
+				 warn ? "warning: " : "");
+		const char *text = colon + 1;
+		while (*text == ' ')
+			text++;
+		snprintf(exp[nexp].text, sizeof(exp[nexp].text), "%s", text);
+		exp[nexp].text[strcspn(exp[nexp].text, "\n")] = '\0';
+		nexp++;
+		if (warn)
+			want_warn++;
+		else
+			want_err++;
+	}
+	fclose(fp);
+
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("example.com", name, &c.d);
+	capture_end(&c);
+
+	for (int i = 0; i < nexp; i++) {
+		int found = 0;
+		size_t plen = strlen(exp[i].prefix);
+		for (char *l = c.buf; l != NULL && *l != '\0';) {
+			char *nl = strchr(l, '\n');
+			size_t llen = nl != NULL ? (size_t)(nl - l) : strlen(l);
+			char msg[1200];
+			snprintf(msg, sizeof(msg), "%.*s", (int)llen, l);
+			if (strncmp(msg, exp[i].prefix, plen) == 0 &&
+			    strstr(msg + plen, exp[i].text) != NULL)
+				found = 1;
+			l = nl != NULL ? nl + 1 : NULL;
+		}
+		ck_assert_msg(found, "%s: expected \"%s...%s\" in output:\n%s", name,
+			      exp[i].prefix, exp[i].text, c.buf);
+	}
+	ck_assert_msg(c.d.errors == want_err, "%s: %u errors, expected %u:\n%s", name,
+		      c.d.errors, want_err, c.buf);
+	ck_assert_msg(c.d.warnings == want_warn, "%s: %u warnings, expected %u:\n%s", name,
+		      c.d.warnings, want_warn, c.buf);
+	if (strncmp(name, "good-", 5) == 0) {
+		ck_assert_msg(z != NULL, "%s should load:\n%s", name, c.buf);
+		ck_assert_uint_eq(want_err, 0);
+	} else {
+		ck_assert_msg(z == NULL, "%s should not load", name);
+		ck_assert_uint_gt(want_err, 0);
+	}
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(test_full_zone_records)
+{
+	ck_assert_int_eq(chdir(ZONES_DIR), 0);
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("Example.COM.", "good-full.zone", &c.d);
+	capture_end(&c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	ck_assert_uint_eq(c.d.errors, 0);
+	ck_assert_uint_eq(c.d.warnings, 0);
+
+	/* origin lower-cased */
+	ck_assert_str_eq(z->origin_text, "example.com.");
+	ck_assert_uint_eq(z->origin_len, 13);
+	ck_assert_int_eq(memcmp(z->origin, "\7example\3com\0", 13), 0);
+	ck_assert_str_eq(z->path, "good-full.zone");
+	ck_assert_uint_eq(z->count, 24);
+
+	/* multi-line SOA: line where it starts, rname case kept, fields */
+	ck_assert_ptr_eq(z->soa, &z->rrs[0]);
+	ck_assert_uint_eq(z->soa->type, 6);
+	ck_assert_uint_eq(z->soa->rclass, 1);
+	ck_assert_uint_eq(z->soa->line, 5);
+	ck_assert_uint_eq(z->soa->ttl, 3600);
+	ck_assert_str_eq(z->soa->file, "good-full.zone");
+	static const char soa[] = "\3ns1\7example\3com\0"
+				  "\12hostmaster\7Example\3COM\0"
+				  "\x78\xA3\xF1\x75" /* 2024010101 */
+				  "\0\0\x1C\x20"     /* 7200 */
+				  "\0\0\x0E\x10"     /* 3600 */
+				  "\0\x12\x75\0"     /* 1209600 */
+				  "\0\0\x01\x2C";    /* 300 */
+	assert_rdata(z->soa, soa, sizeof(soa) - 1);
+
+	/* records with blank owner belong to the apex; @ and relative names */
+	const zrr_t *r = find_rr(z, W("\7example\3com\0"), 15);
+	assert_rdata(r, W("\0\x0a\4mail\7example\3com\0"));
+	ck_assert_uint_eq(r->line, 13);
+	r = find_rr(z, W("\7example\3com\0"), 257);
+	assert_rdata(r, W("\0\5issueletsencrypt.org"));
+	r = find_rr(z, W("\7example\3com\0"), 28);
+	assert_rdata(r, W("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\1"));
+
+	/* owner case as in the file */
+	r = find_rr(z, W("\5MiXeD\4CaSe\7example\3com\0"), 1);
+	assert_rdata(r, W("\xc0\0\2\7"));
+	ck_assert_uint_eq(r->ttl, 3600);
+	r = find_rr(z, W("\4mail\7example\3com\0"), 1);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->ttl, 300);
+
+	/* CNAME to @, wildcard, SRV, TXT with many strings, DNAME, PTR */
+	assert_rdata(find_rr(z, W("\3www\7example\3com\0"), 5), W("\7example\3com\0"));
+	assert_rdata(find_rr(z, W("\1*\4wild\7example\3com\0"), 1), W("\xc0\0\2\x63"));
+	assert_rdata(find_rr(z, W("\4_sip\4_udp\7example\3com\0"), 33),
+		     W("\0\x0a\0\x3c\x13\xc4\3sip\7example\3com\0"));
+	assert_rdata(find_rr(z, W("\3txt\7example\3com\0"), 16),
+		     W("\3one\3two\21three with spaces\16four;semicolon\12five\"quote\3six"));
+	assert_rdata(find_rr(z, W("\3old\7example\3com\0"), 39), W("\3new\7example\3net\0"));
+	assert_rdata(find_rr(z, W("\0011\0012\7example\3com\0"), 12),
+		     W("\4host\7example\3com\0"));
+
+	/* RFC 3597 unknown types */
+	assert_rdata(find_rr(z, W("\7unknown\7example\3com\0"), 65534), W("\1\2\3"));
+	r = find_rr(z, W("\5empty\7example\3com\0"), 65535);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->rdlen, 0);
+
+	/* $TTL 60 applies after it */
+	r = find_rr(z, W("\5short\7example\3com\0"), 1);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->ttl, 60);
+
+	/* $INCLUDE inc/sub.inc sub: file, line, origin, its own $TTL/$ORIGIN */
+	r = find_rr(z, W("\3sub\7example\3com\0"), 2);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->file, "inc/sub.inc");
+	ck_assert_uint_eq(r->line, 3);
+	ck_assert_uint_eq(r->ttl, 30);
+	r = find_rr(z, W("\1x\6deeper\3sub\7example\3com\0"), 16);
+	assert_rdata(r, W("\6inside"));
+	ck_assert_uint_eq(r->line, 6);
+
+	/* after the include: the include's $TTL and $ORIGIN did not leak */
+	r = find_rr(z, W("\5after\7example\3com\0"), 1);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->ttl, 60);
+	ck_assert_str_eq(r->file, "good-full.zone");
+	ck_assert_uint_eq(r->line, 32);
+
+	zonefile_free(&z);
+	ck_assert_ptr_null(z);
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(test_default_ttl_soa_minimum)
+{
+	ck_assert_int_eq(chdir(ZONES_DIR), 0);
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("example.com", "good-nottl.zone", &c.d);
+	capture_end(&c);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(z->count, 4);
+	ck_assert_uint_eq(z->rrs[0].ttl, 3600); /* SOA, explicit */
+	ck_assert_uint_eq(z->rrs[1].ttl, 600);  /* NS, SOA minimum */
+	ck_assert_uint_eq(z->rrs[2].ttl, 100);  /* explicit */
+	ck_assert_uint_eq(z->rrs[3].ttl, 600);
+	zonefile_free(&z);
+	capture_free(&c);
+
+	/* Records before the SOA get its minimum too; $TTL 0 means 0. */
+	static const char text[] =
+		"www A 192.0.2.1\n"
+		"@ 10 SOA ns1 h 1 2 3 4 77\n"
+		"@ NS ns1\n"
+		"$TTL 0\n"
+		"ns1 A 192.0.2.2\n";
+	capture_start(&c);
+	z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
+	capture_end(&c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	ck_assert_uint_eq(z->rrs[0].ttl, 77);
+	ck_assert_uint_eq(z->rrs[1].ttl, 10);
+	ck_assert_uint_eq(z->rrs[2].ttl, 77);
+	ck_assert_uint_eq(z->rrs[3].ttl, 0);
+	ck_assert_uint_eq(c.d.warnings, 1);
+	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:1: warning: no TTL and no $TTL"));
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(test_duplicates_dropped)
+{
+	ck_assert_int_eq(chdir(ZONES_DIR), 0);
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("example.com", "good-dups.zone", &c.d);
+	capture_end(&c);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(z->count, 4);
+	/* the first of the duplicates is the one kept, in its case */
+	const zrr_t *r = find_rr(z, W("\3ns1\7example\3com\0"), 1);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->line, 8);
+	r = find_rr(z, W("\3www\7example\3com\0"), 5);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->ttl, 300);
+	zonefile_free(&z);
+	capture_free(&c);
+
+	/* same name, different rdata: both kept */
+	static const char text[] = "$TTL 1\n@ SOA a b 1 2 3 4 5\n@ NS a\n@ NS b\na A 192.0.2.1\n"
+				   "a A 192.0.2.2\na TXT \"A\"\na TXT \"a\"\n";
+	z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, NULL);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(z->count, 7);
+	zonefile_free(&z);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("example.com", "/nonexistent/x.zone", &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	ck_assert_uint_eq(c.d.errors, 1);
+	ck_assert_str_eq(c.buf, "/nonexistent/x.zone: cannot read zone file: No such file or directory\n");
+	capture_free(&c);
+
+	capture_start(&c);
+	z = zonefile_read("example.com", ZONES_DIR, &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	ck_assert_ptr_nonnull(strstr(c.buf, "Is a directory"));
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(test_bad_origin)
+{
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("bad..name", "mem.zone", "", 0, &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	ck_assert_uint_eq(c.d.errors, 1);
+	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone: invalid zone name 'bad..name'"));
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(test_parse_memory_include)
+{
+	/* $INCLUDE resolves against the directory of the path given. */
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n"
+				   "$INCLUDE inc/sub.inc sub\nns1 A 192.0.2.1\n";
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("example.com", ZONES_DIR "/virtual.zone", text,
+				       sizeof(text) - 1, &c.d);
+	capture_end(&c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	ck_assert_uint_eq(z->count, 6);
+	const zrr_t *r = find_rr(z, W("\4host\3sub\7example\3com\0"), 1);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->file, ZONES_DIR "/inc/sub.inc");
+	ck_assert_uint_eq(r->line, 4);
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
+static char tmpdir[] = "/tmp/hz-zonefile-XXXXXX";
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* Chain: top.zone includes d1.inc, d1 includes d2, ... up to d<last>. */
+static zonefile_t *
+load_chain(int last, capture_t *c)
+{
+	char path[256], text[256];
+	for (int i = 1; i <= last; i++) {
+		snprintf(path, sizeof(path), "%s/d%d.inc", tmpdir, i);
+		if (i < last)
+			snprintf(text, sizeof(text), "d%d A 192.0.2.%d\n$INCLUDE d%d.inc\n", i, i, i + 1);
+		else
+			snprintf(text, sizeof(text), "d%d A 192.0.2.%d\n", i, i);
+		write_file(path, text);
+	}
+	snprintf(path, sizeof(path), "%s/top.zone", tmpdir);
+	write_file(path, "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n$INCLUDE d1.inc\n");
+	capture_start(c);
+	zonefile_t *z = zonefile_read("example.com", path, &c->d);
+	capture_end(c);
+	for (int i = 1; i <= last; i++) {
+		snprintf(path, sizeof(path), "%s/d%d.inc", tmpdir, i);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/top.zone", tmpdir);
+	unlink(path);
+	return z;
+}
+
+START_TEST(test_include_depth)
+{
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	capture_t c;
+	/* top + 9 included files: 10 levels, allowed */
+	zonefile_t *z = load_chain(9, &c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	ck_assert_uint_eq(z->count, 3 + 9);
+	zonefile_free(&z);
+	capture_free(&c);
+
+	/* one more is too deep: reported at the $INCLUDE in d9.inc */
+	z = load_chain(10, &c);
+	ck_assert_ptr_null(z);
+	ck_assert_uint_eq(c.d.errors, 1);
+	char want[300];
+	snprintf(want, sizeof(want), "%s/d9.inc:2: $INCLUDE nested more than 10 deep\n", tmpdir);
+	ck_assert_str_eq(c.buf, want);
+	capture_free(&c);
+
+	/* a file including itself */
+	char path[256];
+	snprintf(path, sizeof(path), "%s/self.zone", tmpdir);
+	write_file(path, "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE self.zone\n");
+	capture_start(&c);
+	z = zonefile_read("example.com", path, &c.d);
+	capture_end(&c);
+	unlink(path);
+	ck_assert_ptr_null(z);
+	ck_assert_uint_eq(c.d.errors, 1);
+	ck_assert_ptr_nonnull(strstr(c.buf, "self.zone:4: include loop"));
+	capture_free(&c);
+	rmdir(tmpdir);
+}
+END_TEST
+
+START_TEST(test_rdata_too_long)
+{
+	/* ldns silently cuts rdata text at 65535 characters; we reject it */
+	size_t cap = 300 * 260 + 200;
+	char *text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	size_t n = (size_t)snprintf(text, cap, "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nbig TXT");
+	for (int i = 0; i < 300; i++) {
+		text[n++] = ' ';
+		text[n++] = '"';
+		memset(text + n, 'x', 250);
+		n += 250;
+		text[n++] = '"';
+	}
+	text[n++] = '\n';
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, n, &c.d);
+	capture_end(&c);
+	ck_assert_msg(z == NULL, "loaded, count %zu rdlen %u", z->count, z->rrs[2].rdlen);
+	ck_assert_uint_eq(c.d.errors, 1);
+	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: record longer than 65535 characters"));
+	capture_free(&c);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nx A 192.0.2.1\0\n";
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: NUL byte"));
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(test_unterminated_quote_midfile)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n"
+				   "t TXT \"open\nns1 A 192.0.2.1\n";
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: unterminated quoted string"));
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(test_blank_owner)
+{
+	/* A blank owner repeats the previous owner, also after "@". */
+	static const char text[] = "$TTL 5\nwww A 192.0.2.1\n@ SOA ns1 h 1 2 3 4 5\n"
+				   "  NS ns1\nNs1 A 192.0.2.2\n\tAAAA 2001:db8::2\n";
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, NULL);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(z->count, 5);
+	ck_assert_ptr_nonnull(find_rr(z, W("\7example\3com\0"), 2));
+	const zrr_t *r = find_rr(z, W("\3Ns1\7example\3com\0"), 28);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->line, 6);
+	zonefile_free(&z);
+}
+END_TEST
+
+START_TEST(test_include_not_regular)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE /dev/zero\n";
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	ck_assert_str_eq(c.buf, "mem.zone:4: cannot read included file /dev/zero: not a regular file\n");
+	capture_free(&c);
+}
+END_TEST
+
+START_TEST(test_root_zone)
+{
+	static const char text[] = "$TTL 5\n. SOA a.root. b.root. 1 2 3 4 5\n. NS a.root.\n"
+				   "a.root. A 192.0.2.1\ncom. NS a.gtld.\n";
+	zonefile_t *z = zonefile_parse(".", "root.zone", text, sizeof(text) - 1, NULL);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_str_eq(z->origin_text, ".");
+	ck_assert_uint_eq(z->origin_len, 1);
+	ck_assert_uint_eq(z->count, 4);
+	zonefile_free(&z);
+}
+END_TEST
+
+START_TEST(test_free_null)
+{
+	zonefile_free(NULL);
+	zonefile_t *z = NULL;
+	zonefile_free(&z);
+	ck_assert_ptr_null(z);
+}
+END_TEST
+
+/* 100,000 records: load time and peak memory are printed, not asserted
+ * (apart from a generous time limit that catches quadratic behaviour). */
+START_TEST(test_large_zone)
+{
+	char path[] = "/tmp/hz-zonefile-big-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	FILE *fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
+		    "ns1 A 192.0.2.1\n");
+	const int n = 100000;
+	for (int i = 0; i < n - 3; i++) {
+		switch (i % 4) {
+		case 0: fprintf(fp, "host%d A 10.%d.%d.%d\n", i, (i >> 16) & 255, (i >> 8) & 255, i & 255); break;
+		case 1: fprintf(fp, "host%d AAAA 2001:db8::%x:%x\n", i - 1, i >> 16, i & 0xffff); break;
+		case 2: fprintf(fp, "mx%d MX 10 host%d\n", i, i - 2); break;
+		default: fprintf(fp, "txt%d TXT \"record number %d\" \"second string\"\n", i, i); break;
+		}
+	}
+	fclose(fp);
+
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_SELF, &ru0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("example.com", path, &c.d);
+	capture_end(&c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	getrusage(RUSAGE_SELF, &ru1);
+	unlink(path);
+	ck_assert_msg(z != NULL, "%.500s", c.buf);
+	ck_assert_uint_eq(z->count, (size_t)n);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr, "test_large_zone: %d records in %.3f s, peak RSS %ld KiB "
+		"(before load %ld KiB)\n", n, secs, ru1.ru_maxrss, ru0.ru_maxrss);
+	ck_assert_msg(secs < 60.0, "100k records took %.1f s", secs);
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+corpus_scan(void)
+{
+	DIR *dir = opendir(ZONES_DIR);
+	if (dir == NULL) {
+		perror(ZONES_DIR);
+		exit(1);
+	}
+	struct dirent *e;
+	while ((e = readdir(dir)) != NULL && ncorpus < MAX_CORPUS) {
+		size_t len = strlen(e->d_name);
+		if ((strncmp(e->d_name, "good-", 5) == 0 || strncmp(e->d_name, "bad-", 4) == 0) &&
+		    len > 5 && strcmp(e->d_name + len - 5, ".zone") == 0)
+			corpus[ncorpus++] = strdup(e->d_name);
+	}
+	closedir(dir);
+	qsort(corpus, (size_t)ncorpus, sizeof(corpus[0]), cmp_str);
+}
+
+static Suite *
+zonefile_suite(void)
+{
+	Suite *s = suite_create("zonefile");
+	TCase *tc = tcase_create("corpus");
+	tcase_add_loop_test(tc, test_corpus, 0, ncorpus);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("records");
+	tcase_add_test(tc, test_full_zone_records);
+	tcase_add_test(tc, test_default_ttl_soa_minimum);
+	tcase_add_test(tc, test_duplicates_dropped);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_bad_origin);
+	tcase_add_test(tc, test_parse_memory_include);
+	tcase_add_test(tc, test_include_depth);
+	tcase_add_test(tc, test_rdata_too_long);
+	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_unterminated_quote_midfile);
+	tcase_add_test(tc, test_blank_owner);
+	tcase_add_test(tc, test_include_not_regular);
+	tcase_add_test(tc, test_root_zone);
+	tcase_add_test(tc, test_free_null);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("large");
+	tcase_set_timeout(tc, 110);
+	tcase_add_test(tc, test_large_zone);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	corpus_scan();
+	if (ncorpus < 10) {
+		fprintf(stderr, "zone corpus in %s looks incomplete (%d files)\n", ZONES_DIR, ncorpus);
+		return 1;
+	}
+	SRunner *sr = srunner_create(zonefile_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	for (int i = 0; i < ncorpus; i++)
+		free(corpus[i]);
+	return failed == 0 ? 0 : 1;
+}
