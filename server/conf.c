@@ -37,11 +37,22 @@ typedef struct ynode {
 	const char *value;      /* scalars: NUL-terminated text */
 	size_t len;
 	bool plain;             /* plain (unquoted) scalar */
+	bool poisoned;          /* stands in for something already reported */
 	struct ynode *first;    /* children: list items, or map key, value, key, ... */
 	struct ynode *last;
 	struct ynode *next;
 	size_t n;               /* number of children */
 } ynode_t;
+
+/* Messages are held and printed sorted by line when parsing ends: the
+ * walk does not visit the file strictly top to bottom. */
+typedef struct conf_msg {
+	struct conf_msg *next;
+	unsigned long line;
+	size_t seq;
+	bool warning;
+	char *text;
+} conf_msg_t;
 
 typedef struct conf_ctx {
 	conf_t *c;
@@ -49,8 +60,56 @@ typedef struct conf_ctx {
 	const char *file;
 	arena_t *tmp;           /* the YAML tree and scratch; freed after parsing */
 	unsigned errors;
-	ynode_t *server_node;   /* first "server:" value, for the missing-listen line */
+	conf_msg_t *msgs;       /* newest first */
+	size_t nmsgs;
 } conf_ctx_t;
+
+static void
+conf_msg_add(conf_ctx_t *x, unsigned long line, bool warning, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void
+conf_msg_add(conf_ctx_t *x, unsigned long line, bool warning, const char *fmt, va_list ap)
+{
+	char text[768];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	conf_msg_t *m = arena_alloc(x->tmp, sizeof(*m));
+	m->line = line;
+	m->seq = x->nmsgs++;
+	m->warning = warning;
+	m->text = arena_strdup(x->tmp, text);
+	m->next = x->msgs;
+	x->msgs = m;
+}
+
+static int
+conf_msg_cmp(const void *a, const void *b)
+{
+	const conf_msg_t *x = *(const conf_msg_t *const *)a, *y = *(const conf_msg_t *const *)b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+conf_msg_flush(conf_ctx_t *x)
+{
+	if (x->nmsgs == 0)
+		return;
+	conf_msg_t **v = arena_alloc(x->tmp, x->nmsgs * sizeof(*v));
+	size_t n = 0;
+	for (conf_msg_t *m = x->msgs; m != NULL; m = m->next)
+		v[n++] = m;
+	qsort(v, n, sizeof(*v), conf_msg_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->warning)
+			diag_warn(x->d, x->file, v[i]->line, "%s", v[i]->text);
+		else
+			diag_error(x->d, x->file, v[i]->line, "%s", v[i]->text);
+	}
+	x->msgs = NULL;
+	x->nmsgs = 0;
+}
 
 static void
 conf_error(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
@@ -59,13 +118,11 @@ conf_error(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 static void
 conf_error(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_msg_add(x, line, false, fmt, ap);
 	va_end(ap);
 	x->errors++;
-	diag_error(x->d, x->file, line, "%s", msg);
 }
 
 static void
@@ -75,12 +132,10 @@ conf_warn(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 static void
 conf_warn(conf_ctx_t *x, unsigned long line, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_msg_add(x, line, true, fmt, ap);
 	va_end(ap);
-	diag_warn(x->d, x->file, line, "%s", msg);
 }
 
 static ynode_t *
@@ -159,6 +214,7 @@ conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
 			node = conf_ynode_new(x, YN_SCALAR, &ev.start_mark, NULL);
 			node->value = "";
 			node->plain = true;
+			node->poisoned = true;
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 			node = conf_ynode_new(x, YN_SEQ, &ev.start_mark, ev.data.sequence_start.tag);
@@ -250,6 +306,8 @@ conf_check_tag(conf_ctx_t *x, const ynode_t *n, const char *what)
 static const char *
 conf_get_string(conf_ctx_t *x, const ynode_t *n, const char *what, bool allow_empty)
 {
+	if (n->poisoned)
+		return NULL;
 	if (n->type != YN_SCALAR || conf_is_null(n)) {
 		if (conf_is_null(n))
 			conf_error(x, n->line, "%s: missing value", what);
@@ -274,6 +332,8 @@ static bool
 conf_get_uint(conf_ctx_t *x, const ynode_t *n, const char *what, unsigned min, unsigned max,
 	      unsigned *out)
 {
+	if (n->poisoned)
+		return false;
 	if (n->type != YN_SCALAR || conf_is_null(n)) {
 		conf_error(x, n->line, "%s: expected a number from %u to %u, got %s", what, min, max,
 			   conf_describe(n));
@@ -303,6 +363,8 @@ conf_get_bool(conf_ctx_t *x, const ynode_t *n, const char *what, bool *out)
 {
 	static const char *const yes[] = { "true", "yes", "on" };
 	static const char *const no[] = { "false", "no", "off" };
+	if (n->poisoned)
+		return false;
 	if (n->type == YN_SCALAR && !conf_is_null(n) && conf_check_tag(x, n, what)) {
 		for (size_t i = 0; i < 3; i++) {
 			if (strcasecmp(n->value, yes[i]) == 0) {
@@ -326,6 +388,8 @@ conf_get_bool(conf_ctx_t *x, const ynode_t *n, const char *what, bool *out)
 static bool
 conf_expect_seq(conf_ctx_t *x, const ynode_t *n, const char *what, bool allow_null)
 {
+	if (n->poisoned)
+		return false;
 	if (n->type == YN_SEQ)
 		return conf_check_tag(x, n, what);
 	if (allow_null && conf_is_null(n))
@@ -337,6 +401,8 @@ conf_expect_seq(conf_ctx_t *x, const ynode_t *n, const char *what, bool allow_nu
 static bool
 conf_expect_map(conf_ctx_t *x, const ynode_t *n, const char *what)
 {
+	if (n->poisoned)
+		return false;
 	if (n->type == YN_MAP)
 		return conf_check_tag(x, n, what);
 	conf_error(x, n->line, "%s: expected a map (key: value), got %s", what, conf_describe(n));
@@ -353,6 +419,8 @@ conf_map_keys(conf_ctx_t *x, const ynode_t *map, const char *where, const char *
 		vals[i] = NULL;
 	for (const ynode_t *k = map->first; k != NULL && k->next != NULL; k = k->next->next) {
 		const ynode_t *v = k->next;
+		if (k->poisoned)
+			continue;
 		if (k->type != YN_SCALAR || conf_is_null(k)) {
 			conf_error(x, k->line, "%s: a key must be a string, got %s", where,
 				   conf_describe(k));
@@ -587,6 +655,9 @@ conf_parse_match_list(conf_ctx_t *x, const ynode_t *list, const char *what, acl_
 			strcpy(t, it->tag);
 			strcat(t, it->value);
 			text = t;
+		} else if (it->poisoned) {
+			ok = false;
+			continue;
 		} else if (it->type != YN_SCALAR || conf_is_null(it)) {
 			conf_error(x, it->line, "%s: expected an address, prefix, ACL name, any or "
 				   "none, got %s", what, conf_describe(it));
@@ -710,6 +781,8 @@ conf_parse_acls(conf_ctx_t *x, const ynode_t *map)
 	acl_t **slot = arena_zalloc(x->tmp, sizeof(acl_t *) * (map->n ? map->n : 1));
 	size_t ki = 0;
 	for (const ynode_t *k = map->first; k != NULL && k->next != NULL; k = k->next->next, ki++) {
+		if (k->poisoned)
+			continue;
 		if (k->type != YN_SCALAR || conf_is_null(k) || !conf_check_tag(x, k, "acls")) {
 			if (k->type != YN_SCALAR || conf_is_null(k))
 				conf_error(x, k->line, "acls: an ACL name must be a string, got %s",
@@ -755,7 +828,7 @@ conf_parse_acls(conf_ctx_t *x, const ynode_t *map)
  */
 
 static void
-conf_parse_server(conf_ctx_t *x, const ynode_t *map)
+conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 {
 	static const char *const keys[] = {
 		"listen", "workers", "tcp-idle-timeout", "tcp-clients", "edns-udp-size",
@@ -773,7 +846,7 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *map)
 		if (c->nlisten == 0 && v[K_LISTEN]->type == YN_SEQ && v[K_LISTEN]->n == 0)
 			conf_error(x, v[K_LISTEN]->line, "server.listen: at least one address is needed");
 	} else {
-		conf_error(x, map->line, "server: missing required key 'listen'");
+		conf_error(x, key->line, "server: missing required key 'listen'");
 	}
 	if (v[K_WORKERS] != NULL)
 		conf_get_uint(x, v[K_WORKERS], "server.workers", 0, 256, &c->workers);
@@ -932,6 +1005,15 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 		snprintf(what, sizeof(what), "view #%zu", index + 1);
 		if (!conf_expect_map(x, it, what))
 			continue;
+		/* Name the view in messages about its other keys, if it has a name. */
+		for (const ynode_t *k = it->first; k != NULL && k->next != NULL; k = k->next->next) {
+			if (k->type == YN_SCALAR && strcmp(k->value, "name") == 0 &&
+			    k->next->type == YN_SCALAR && !conf_is_null(k->next) && k->next->tag == NULL &&
+			    strlen(k->next->value) == k->next->len) {
+				snprintf(what, sizeof(what), "view '%s'", k->next->value);
+				break;
+			}
+		}
 		const ynode_t *v[K_N];
 		conf_map_keys(x, it, what, keys, K_N, v);
 		conf_view_t *view = &c->views[c->nviews];
@@ -952,7 +1034,6 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 					}
 				}
 				view->name = arena_strdup(c->arena, name);
-				snprintf(what, sizeof(what), "view '%s'", name);
 			}
 		}
 
@@ -1049,7 +1130,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 			conf_parse_acls(&x, v[1]);
 		for (const ynode_t *k = root->first; k != NULL && k->next != NULL; k = k->next->next) {
 			if (k->next == v[0])
-				conf_parse_server(&x, v[0]);
+				conf_parse_server(&x, k, v[0]);
 			else if (k->next == v[2])
 				conf_parse_views(&x, v[2]);
 		}
@@ -1059,6 +1140,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 		if (v[2] == NULL)
 			conf_error(&x, root->line, "missing required key 'views'");
 	}
+	conf_msg_flush(&x);
 	arena_free(&x.tmp);
 	if (x.errors > 0) {
 		conf_free(&c);
@@ -1275,14 +1357,16 @@ static const struct conf_range conf_special[] = {
 	{ AF_INET, { 203, 0, 113 }, 24, false },     /* TEST-NET-3 */
 	{ AF_INET, { 224 }, 4, false },              /* multicast */
 	{ AF_INET, { 240 }, 4, false },              /* reserved, broadcast */
-	{ AF_INET6, { 0 }, 128, false },             /* unspecified */
+	/* IPv6: only 2000::/3 is global unicast; everything outside it is
+	 * not a public client address. */
+	{ AF_INET6, { 0x00 }, 3, false },            /* ::/3: unspecified, loopback, ... */
+	{ AF_INET6, { 0x40 }, 2, false },            /* 4000::/2 */
+	{ AF_INET6, { 0x80 }, 1, false },            /* 8000::/1: ULA, link-local, multicast */
+	{ AF_INET6, { 0x20, 0x01, 0x0d, 0xb8 }, 32, false },  /* documentation */
 	{ AF_INET6, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 128, true },  /* ::1 */
 	{ AF_INET6, { 0xfc }, 7, true },             /* ULA */
 	{ AF_INET6, { 0xfe, 0x80 }, 10, true },      /* link-local */
 	{ AF_INET6, { 0xfe, 0xc0 }, 10, true },      /* old site-local */
-	{ AF_INET6, { 0x01, 0x00 }, 64, false },     /* discard-only */
-	{ AF_INET6, { 0x20, 0x01, 0x0d, 0xb8 }, 32, false },  /* documentation */
-	{ AF_INET6, { 0xff }, 8, false },            /* multicast */
 };
 
 static bool

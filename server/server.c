@@ -78,6 +78,36 @@ net_addr_equal(const struct sockaddr_storage *a, socklen_t alen,
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
+/* SO_REUSEPORT would let us join the socket group of another process of
+ * the same user already serving this port (and silently share its traffic).
+ * A plain bind without the option fails if anything holds the address, so
+ * probe with one before opening the real sockets. */
+static int
+server_probe_free(const struct sockaddr_storage *addr, socklen_t len, const char *text)
+{
+	static const int types[2] = { SOCK_DGRAM, SOCK_STREAM };
+	for (int i = 0; i < 2; i++) {
+		int fd = socket(addr->ss_family, types[i] | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			log_error("%s %s: socket: %s", i ? "tcp" : "udp", text, strerror(errno));
+			return -1;
+		}
+		int on = 1;
+		if (addr->ss_family == AF_INET6)
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+		if (types[i] == SOCK_STREAM)   /* TIME_WAIT leftovers are no conflict */
+			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		int rc = bind(fd, (const struct sockaddr *)addr, len);
+		int err = errno;
+		close(fd);
+		if (rc < 0) {
+			log_error("%s %s: bind: %s", i ? "tcp" : "udp", text, strerror(err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Open the UDP and TCP sockets of one address for one worker. */
 static listener_t *
 server_listener_open(worker_t *w, const struct sockaddr_storage *addr, socklen_t len)
@@ -310,6 +340,10 @@ server_new(const conf_t *conf, unsigned nworkers)
 		s->listen_len[i] = conf->listen[i].len;
 	}
 	s->nworkers = nworkers;
+	for (size_t i = 0; i < conf->nlisten; i++)
+		if (server_probe_free(&conf->listen[i].ss, conf->listen[i].len,
+				      conf->listen[i].text) < 0)
+			goto fail;
 	for (unsigned i = 0; i < nworkers; i++) {
 		s->workers[i] = worker_new(s, i, conf);
 		if (s->workers[i] == NULL)
@@ -453,6 +487,10 @@ server_reconfigure(server_t *s, const conf_t *conf)
 		if (server_addr_in(&nl[i], nll[i], s->listen, s->listen_len, s->nlisten) ||
 		    server_addr_in(&nl[i], nll[i], nl, nll, i))
 			continue;
+		if (server_probe_free(&nl[i], nll[i], conf->listen[i].text) < 0) {
+			listen_ok = false;
+			break;
+		}
 		for (size_t k = 0; k < nw && listen_ok; k++) {
 			listener_t *l = server_listener_open(s->workers[k], &nl[i], nll[i]);
 			if (l == NULL) {

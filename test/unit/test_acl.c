@@ -1,0 +1,383 @@
+/* test_acl.c -- unit tests for address-match lists.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "acl.h"
+
+/* Build a list from element strings: "any", "none", prefixes, each with an
+ * optional "!"; "@N" is nested list N from the nested[] argument. */
+#define MAXE 32
+typedef struct test_acl {
+	acl_t acl;
+	acl_elem_t elems[MAXE];
+} test_acl_t;
+
+static void
+build(test_acl_t *t, const char *const *items, const acl_t *const *nested)
+{
+	memset(t, 0, sizeof(*t));
+	t->acl.elems = t->elems;
+	for (size_t i = 0; items[i] != NULL; i++) {
+		ck_assert_uint_lt(i, MAXE);
+		const char *s = items[i];
+		acl_elem_t *e = &t->elems[i];
+		bool neg = false;
+		if (*s == '!') {
+			neg = true;
+			s++;
+		}
+		if (strcmp(s, "any") == 0) {
+			e->kind = ACL_ANY;
+		} else if (strcmp(s, "none") == 0) {
+			e->kind = ACL_NONE;
+		} else if (*s == '@') {
+			e->kind = ACL_NESTED;
+			e->nested = nested[atoi(s + 1)];
+		} else {
+			const char *why = NULL;
+			ck_assert_msg(acl_parse_prefix(s, e, &why) == 0, "%s: %s", s, why);
+		}
+		e->negated = neg;
+		t->acl.count++;
+	}
+}
+
+#define L(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static enum acl_result
+m4(const acl_t *acl, const char *s)
+{
+	struct sockaddr_in sin;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	ck_assert_int_eq(inet_pton(AF_INET, s, &sin.sin_addr), 1);
+	enum acl_result r = acl_match(acl, (const struct sockaddr *)&sin);
+	/* the raw-address entry point agrees */
+	ck_assert_int_eq(acl_match_addr(acl, AF_INET, (const uint8_t *)&sin.sin_addr), r);
+	return r;
+}
+
+static enum acl_result
+m6(const acl_t *acl, const char *s)
+{
+	struct sockaddr_in6 sin6;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	ck_assert_int_eq(inet_pton(AF_INET6, s, &sin6.sin6_addr), 1);
+	enum acl_result r = acl_match(acl, (const struct sockaddr *)&sin6);
+	ck_assert_int_eq(acl_match_addr(acl, AF_INET6, (const uint8_t *)&sin6.sin6_addr), r);
+	return r;
+}
+
+START_TEST(test_parse_prefix)
+{
+	acl_elem_t e;
+	const char *why;
+	uint8_t want[16];
+
+	ck_assert_int_eq(acl_parse_prefix("192.0.2.1", &e, &why), 0);
+	ck_assert_int_eq(e.kind, ACL_PREFIX);
+	ck_assert_int_eq(e.family, AF_INET);
+	ck_assert_uint_eq(e.prefixlen, 32);
+	inet_pton(AF_INET, "192.0.2.1", want);
+	ck_assert_mem_eq(e.addr, want, 4);
+
+	/* host bits are cleared, not an error */
+	ck_assert_int_eq(acl_parse_prefix("10.1.2.3/13", &e, &why), 0);
+	ck_assert_uint_eq(e.prefixlen, 13);
+	inet_pton(AF_INET, "10.0.0.0", want);
+	ck_assert_mem_eq(e.addr, want, 4);
+
+	ck_assert_int_eq(acl_parse_prefix("2001:db8:ffff:ffff:ffff::1/77", &e, &why), 0);
+	ck_assert_int_eq(e.family, AF_INET6);
+	ck_assert_uint_eq(e.prefixlen, 77);
+	inet_pton(AF_INET6, "2001:db8:ffff:ffff:fff8::", want);
+	ck_assert_mem_eq(e.addr, want, 16);
+
+	ck_assert_int_eq(acl_parse_prefix("0.0.0.0/0", &e, &why), 0);
+	ck_assert_uint_eq(e.prefixlen, 0);
+	ck_assert_int_eq(acl_parse_prefix("::/0", &e, &why), 0);
+	ck_assert_int_eq(acl_parse_prefix("::1/128", &e, &why), 0);
+	ck_assert_uint_eq(e.prefixlen, 128);
+	ck_assert_int_eq(acl_parse_prefix("255.255.255.255/32", &e, &why), 0);
+
+	/* an IPv4-mapped prefix becomes IPv4 */
+	ck_assert_int_eq(acl_parse_prefix("::ffff:10.0.0.0/104", &e, &why), 0);
+	ck_assert_int_eq(e.family, AF_INET);
+	ck_assert_uint_eq(e.prefixlen, 8);
+	inet_pton(AF_INET, "10.0.0.0", want);
+	ck_assert_mem_eq(e.addr, want, 4);
+	ck_assert_int_eq(acl_parse_prefix("::ffff:1.2.3.4", &e, &why), 0);
+	ck_assert_int_eq(e.family, AF_INET);
+	ck_assert_uint_eq(e.prefixlen, 32);
+
+	why = NULL;
+	ck_assert_int_eq(acl_parse_prefix("10.0.0.0/33", &e, &why), -1);
+	ck_assert_str_eq(why, "prefix length out of range");
+	ck_assert_int_eq(acl_parse_prefix("::/129", &e, &why), -1);
+	ck_assert_str_eq(why, "prefix length out of range");
+	ck_assert_int_eq(acl_parse_prefix("10.0.0.0/99999999999", &e, &why), -1);
+	ck_assert_str_eq(why, "prefix length out of range");
+	static const char *const bad_len[] = { "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/ 8",
+					       "10.0.0.0/8/8", "10.0.0.0/+8", "10.0.0.0/x" };
+	for (size_t i = 0; i < sizeof(bad_len) / sizeof(bad_len[0]); i++) {
+		ck_assert_int_eq(acl_parse_prefix(bad_len[i], &e, &why), -1);
+		ck_assert_str_eq(why, "bad prefix length");
+	}
+	static const char *const bad[] = { "", "abc", "1.2.3", "256.0.0.0", "1.2.3.4.5", "/8",
+					   "fe80::1%eth0", " 10.0.0.0", "10.0.0.0 ", ":::",
+					   "1111:2222:3333:4444:5555:6666:7777:8888:9999/64" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(acl_parse_prefix(bad[i], &e, &why) == -1, "'%s' parsed", bad[i]);
+		ck_assert_str_eq(why, "bad address");
+	}
+	ck_assert_int_eq(acl_parse_prefix("nonsense", &e, NULL), -1);   /* why may be NULL */
+}
+END_TEST
+
+START_TEST(test_match_v4_prefixes)
+{
+	test_acl_t t;
+	build(&t, L("10.8.0.0/13"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "10.8.0.0"), ACL_MATCH);
+	ck_assert_int_eq(m4(&t.acl, "10.15.255.255"), ACL_MATCH);
+	ck_assert_int_eq(m4(&t.acl, "10.7.255.255"), ACL_NOMATCH);
+	ck_assert_int_eq(m4(&t.acl, "10.16.0.0"), ACL_NOMATCH);
+
+	build(&t, L("192.0.2.7"), NULL);   /* /32 */
+	ck_assert_int_eq(m4(&t.acl, "192.0.2.7"), ACL_MATCH);
+	ck_assert_int_eq(m4(&t.acl, "192.0.2.6"), ACL_NOMATCH);
+	ck_assert_int_eq(m4(&t.acl, "192.0.2.8"), ACL_NOMATCH);
+
+	build(&t, L("0.0.0.0/0"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "0.0.0.0"), ACL_MATCH);
+	ck_assert_int_eq(m4(&t.acl, "255.255.255.255"), ACL_MATCH);
+	ck_assert_int_eq(m6(&t.acl, "2001:db8::1"), ACL_NOMATCH);   /* other family */
+	ck_assert_int_eq(m6(&t.acl, "::ffff:1.2.3.4"), ACL_MATCH);  /* mapped is v4 */
+
+	build(&t, L("128.0.0.0/1"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "127.255.255.255"), ACL_NOMATCH);
+	ck_assert_int_eq(m4(&t.acl, "128.0.0.0"), ACL_MATCH);
+
+	build(&t, L("172.16.0.0/12", "192.168.0.0/16"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "172.31.1.1"), ACL_MATCH);
+	ck_assert_int_eq(m4(&t.acl, "172.32.1.1"), ACL_NOMATCH);
+	ck_assert_int_eq(m4(&t.acl, "192.168.200.1"), ACL_MATCH);
+}
+END_TEST
+
+START_TEST(test_match_v6_prefixes)
+{
+	test_acl_t t;
+	build(&t, L("2001:db8:ffff:ffff:fff8::/77"), NULL);
+	ck_assert_int_eq(m6(&t.acl, "2001:db8:ffff:ffff:fff8::"), ACL_MATCH);
+	ck_assert_int_eq(m6(&t.acl, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"), ACL_MATCH);
+	ck_assert_int_eq(m6(&t.acl, "2001:db8:ffff:ffff:fff7:ffff:ffff:ffff"), ACL_NOMATCH);
+	ck_assert_int_eq(m4(&t.acl, "32.1.13.184"), ACL_NOMATCH);
+
+	build(&t, L("::1"), NULL);   /* /128 */
+	ck_assert_int_eq(m6(&t.acl, "::1"), ACL_MATCH);
+	ck_assert_int_eq(m6(&t.acl, "::2"), ACL_NOMATCH);
+	ck_assert_int_eq(m6(&t.acl, "::"), ACL_NOMATCH);
+
+	build(&t, L("::/0"), NULL);
+	ck_assert_int_eq(m6(&t.acl, "ffff::1"), ACL_MATCH);
+	ck_assert_int_eq(m6(&t.acl, "::"), ACL_MATCH);
+	/* IPv4 clients, also those arriving as mapped addresses, are IPv4 */
+	ck_assert_int_eq(m4(&t.acl, "10.0.0.1"), ACL_NOMATCH);
+	ck_assert_int_eq(m6(&t.acl, "::ffff:10.0.0.1"), ACL_NOMATCH);
+
+	build(&t, L("fc00::/7"), NULL);
+	ck_assert_int_eq(m6(&t.acl, "fdff:ffff::1"), ACL_MATCH);
+	ck_assert_int_eq(m6(&t.acl, "fe00::1"), ACL_NOMATCH);
+	ck_assert_int_eq(m6(&t.acl, "fbff::1"), ACL_NOMATCH);
+}
+END_TEST
+
+START_TEST(test_match_mapped)
+{
+	test_acl_t t;
+	build(&t, L("10.0.0.0/8"), NULL);
+	ck_assert_int_eq(m6(&t.acl, "::ffff:10.1.2.3"), ACL_MATCH);
+	ck_assert_int_eq(m6(&t.acl, "::ffff:11.1.2.3"), ACL_NOMATCH);
+	/* not mapped: IPv4-compatible and NAT64 forms stay IPv6 */
+	ck_assert_int_eq(m6(&t.acl, "::10.1.2.3"), ACL_NOMATCH);
+	ck_assert_int_eq(m6(&t.acl, "64:ff9b::10.1.2.3"), ACL_NOMATCH);
+
+	build(&t, L("::ffff:192.168.0.0/112"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "192.168.5.5"), ACL_MATCH);
+	ck_assert_int_eq(m6(&t.acl, "::ffff:192.168.5.5"), ACL_MATCH);
+	ck_assert_int_eq(m4(&t.acl, "192.169.0.0"), ACL_NOMATCH);
+
+	build(&t, L("!127.0.0.1", "any"), NULL);
+	ck_assert_int_eq(m6(&t.acl, "::ffff:127.0.0.1"), ACL_DENY);
+	ck_assert_int_eq(m6(&t.acl, "::ffff:127.0.0.2"), ACL_MATCH);
+}
+END_TEST
+
+START_TEST(test_match_any_none_negation)
+{
+	test_acl_t t;
+	build(&t, L("any"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "1.2.3.4"), ACL_MATCH);
+	ck_assert_int_eq(m6(&t.acl, "2001:db8::1"), ACL_MATCH);
+
+	build(&t, L("none"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "1.2.3.4"), ACL_DENY);
+	ck_assert_int_eq(m6(&t.acl, "::1"), ACL_DENY);
+
+	/* nothing after none is reached */
+	build(&t, L("10.0.0.0/8", "none", "any"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "10.0.0.1"), ACL_MATCH);
+	ck_assert_int_eq(m4(&t.acl, "11.0.0.1"), ACL_DENY);
+
+	build(&t, L("!any", "10.0.0.0/8"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "10.0.0.1"), ACL_DENY);
+	build(&t, L("!none"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "10.0.0.1"), ACL_MATCH);
+
+	/* first match decides */
+	build(&t, L("!10.1.0.0/16", "10.0.0.0/8"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "10.1.2.3"), ACL_DENY);
+	ck_assert_int_eq(m4(&t.acl, "10.2.2.3"), ACL_MATCH);
+	ck_assert_int_eq(m4(&t.acl, "11.2.2.3"), ACL_NOMATCH);
+	build(&t, L("10.0.0.0/8", "!10.1.0.0/16"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "10.1.2.3"), ACL_MATCH);
+	build(&t, L("!10.0.0.0/8"), NULL);
+	ck_assert_int_eq(m4(&t.acl, "10.1.2.3"), ACL_DENY);
+	ck_assert_int_eq(m4(&t.acl, "11.1.2.3"), ACL_NOMATCH);
+
+	/* empty list and NULL list */
+	memset(&t, 0, sizeof(t));
+	t.acl.elems = t.elems;
+	ck_assert_int_eq(m4(&t.acl, "1.2.3.4"), ACL_NOMATCH);
+	ck_assert_int_eq(m4(NULL, "1.2.3.4"), ACL_MATCH);
+	ck_assert_int_eq(m6(NULL, "::1"), ACL_MATCH);
+}
+END_TEST
+
+START_TEST(test_match_nested)
+{
+	test_acl_t inner, outer, lan;
+	build(&inner, L("!10.1.0.0/16", "10.0.0.0/8"), NULL);
+	const acl_t *n1[] = { &inner.acl };
+
+	/* positive inner match: outer matches */
+	build(&outer, L("@0", "!any"), n1);
+	ck_assert_int_eq(m4(&outer.acl, "10.2.0.1"), ACL_MATCH);
+	/* inner ends negatively: that element does not match, outer goes on */
+	ck_assert_int_eq(m4(&outer.acl, "10.1.0.1"), ACL_DENY);   /* reaches !any */
+	build(&outer, L("@0", "any"), n1);
+	ck_assert_int_eq(m4(&outer.acl, "10.1.0.1"), ACL_MATCH);
+	ck_assert_int_eq(m4(&outer.acl, "11.0.0.1"), ACL_MATCH);
+	build(&outer, L("@0"), n1);
+	ck_assert_int_eq(m4(&outer.acl, "10.1.0.1"), ACL_NOMATCH);
+
+	/* negated nested: !x denies where x matches positively; where x ends
+	 * negatively it is skipped (no double negation into a match) */
+	build(&outer, L("!@0", "any"), n1);
+	ck_assert_int_eq(m4(&outer.acl, "10.2.0.1"), ACL_DENY);
+	ck_assert_int_eq(m4(&outer.acl, "10.1.0.1"), ACL_MATCH);   /* via any */
+	build(&outer, L("!@0"), n1);
+	ck_assert_int_eq(m4(&outer.acl, "10.1.0.1"), ACL_NOMATCH);
+	ck_assert_int_eq(m4(&outer.acl, "12.0.0.1"), ACL_NOMATCH);
+
+	/* none inside a nested list stops only that list */
+	build(&inner, L("127.0.0.1", "none"), NULL);
+	build(&outer, L("@0", "10.0.0.0/8"), n1);
+	ck_assert_int_eq(m4(&outer.acl, "127.0.0.1"), ACL_MATCH);
+	ck_assert_int_eq(m4(&outer.acl, "10.0.0.1"), ACL_MATCH);
+	ck_assert_int_eq(m4(&outer.acl, "11.0.0.1"), ACL_NOMATCH);
+
+	/* two levels: BIND's common "!lan; any" pattern with lan nested */
+	build(&lan, L("10.0.0.0/8", "fc00::/7"), NULL);
+	const acl_t *n2[] = { &lan.acl };
+	build(&inner, L("@0"), n2);
+	build(&outer, L("!@0", "any"), n1);
+	ck_assert_int_eq(m4(&outer.acl, "10.9.9.9"), ACL_DENY);
+	ck_assert_int_eq(m6(&outer.acl, "fd00::9"), ACL_DENY);
+	ck_assert_int_eq(m6(&outer.acl, "2001:db8::9"), ACL_MATCH);
+	ck_assert_int_eq(m6(&outer.acl, "::ffff:10.9.9.9"), ACL_DENY);
+
+	/* NULL nested pointer (never produced by the loader) does not match */
+	build(&outer, L("@0", "any"), (const acl_t *const[]){ NULL });
+	ck_assert_int_eq(m4(&outer.acl, "10.0.0.1"), ACL_MATCH);
+}
+END_TEST
+
+START_TEST(test_match_depth_and_loops)
+{
+	/* A chain: lists[i] = [lists[i+1]], the last = [10/8]. */
+	static test_acl_t lists[ACL_MAX_DEPTH + 2];
+	for (int depth = 1; depth <= ACL_MAX_DEPTH + 1; depth++) {
+		/* depth lists in the chain: the outermost plus depth-1 nested */
+		for (int i = 0; i < depth; i++) {
+			if (i == depth - 1) {
+				build(&lists[i], L("10.0.0.0/8"), NULL);
+			} else {
+				const acl_t *n[] = { &lists[i + 1].acl };
+				build(&lists[i], L("@0"), n);
+			}
+		}
+		enum acl_result want = depth <= ACL_MAX_DEPTH ? ACL_MATCH : ACL_NOMATCH;
+		ck_assert_msg(m4(&lists[0].acl, "10.0.0.1") == want, "depth %d", depth);
+	}
+
+	/* A cycle built by hand (the loader rejects these) must terminate. */
+	test_acl_t a, b;
+	const acl_t *nb[] = { &b.acl };
+	const acl_t *na[] = { &a.acl };
+	build(&a, L("@0", "10.0.0.0/8"), nb);
+	build(&b, L("@0"), na);
+	ck_assert_int_eq(m4(&a.acl, "10.0.0.1"), ACL_MATCH);
+	ck_assert_int_eq(m4(&a.acl, "11.0.0.1"), ACL_NOMATCH);
+	build(&a, L("@0"), na);   /* a refers to itself */
+	ck_assert_int_eq(m4(&a.acl, "11.0.0.1"), ACL_NOMATCH);
+}
+END_TEST
+
+START_TEST(test_match_other_family)
+{
+	test_acl_t t;
+	struct sockaddr_un su;
+	memset(&su, 0, sizeof(su));
+	su.sun_family = AF_UNIX;
+	build(&t, L("0.0.0.0/0", "::/0"), NULL);
+	ck_assert_int_eq(acl_match(&t.acl, (const struct sockaddr *)&su), ACL_NOMATCH);
+	build(&t, L("any"), NULL);
+	ck_assert_int_eq(acl_match(&t.acl, (const struct sockaddr *)&su), ACL_MATCH);
+	ck_assert_int_eq(acl_match(&t.acl, NULL), ACL_NOMATCH);
+}
+END_TEST
+
+static Suite *
+acl_suite(void)
+{
+	Suite *s = suite_create("acl");
+	TCase *tc = tcase_create("acl");
+	tcase_add_test(tc, test_parse_prefix);
+	tcase_add_test(tc, test_match_v4_prefixes);
+	tcase_add_test(tc, test_match_v6_prefixes);
+	tcase_add_test(tc, test_match_mapped);
+	tcase_add_test(tc, test_match_any_none_negation);
+	tcase_add_test(tc, test_match_nested);
+	tcase_add_test(tc, test_match_depth_and_loops);
+	tcase_add_test(tc, test_match_other_family);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(acl_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

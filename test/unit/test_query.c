@@ -1,0 +1,545 @@
+/* test_query.c -- the query path without sockets: snapshot from in-memory
+ * zone text, queries built with ldns, answers parsed back with ldns.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <check.h>
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "query.h"
+#include "snapshot.h"
+
+static char dir[] = "/tmp/hz-test-query.XXXXXX";
+static snapshot_t *snap;
+
+static const char *config_text =
+	"server:\n"
+	"  listen: [127.0.0.1@5300]\n"
+	"  version: \"test-version\"\n"
+	"  identity: \"test-host\"\n"
+	"acls:\n"
+	"  lan: [10.0.0.0/8, 192.168.0.0/16, 127.0.0.2]\n"
+	"views:\n"
+	"  - name: internal\n"
+	"    match-clients: [\"!127.0.0.9\", lan]\n"
+	"    zones:\n"
+	"      - name: example.com\n"
+	"        file: in.zone\n"
+	"      - name: child.example.com\n"
+	"        file: child.zone\n"
+	"  - name: external\n"
+	"    match-clients: [\"!127.0.0.9\", any]\n"
+	"    zones:\n"
+	"      - name: example.com\n"
+	"        file: out.zone\n"
+	"      - name: Example.ORG\n"
+	"        file: org.zone\n";
+
+#define SOA_AND_NS \
+	"$TTL 3600\n" \
+	"@ IN SOA ns1.example.com. hostmaster.example.com. 7 3600 900 604800 300\n" \
+	"@ NS ns1\n" \
+	"ns1 A 192.0.2.1\n"
+
+static const char *in_zone = SOA_AND_NS
+	"www A 192.168.1.20\n"
+	"nas A 192.168.1.30\n";
+
+static const char *out_zone = SOA_AND_NS
+	"www A 203.0.113.10\n"
+	"www AAAA 2001:db8::10\n"
+	"@ MX 10 mail\n"
+	"mail A 203.0.113.25\n"
+	"alias CNAME www\n"
+	"chain1 CNAME chain2\n"
+	"chain2 CNAME www\n"
+	"dangling CNAME nothere\n"
+	"outside CNAME www.example.net.\n"
+	"a.b.c.ent A 192.0.2.7\n"
+	"*.wild TXT \"wildcard\"\n"
+	"*.wild MX 10 mail\n"
+	"host.wild A 192.0.2.8\n"
+	"*.cn CNAME www\n"
+	"sub NS ns.sub\n"
+	"sub NS ns.example.net.\n"
+	"sub DS 12345 8 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE7E5E4F1A6B0F4A6B0F4A6B0F\n"
+	"ns.sub A 192.0.2.53\n"
+	"big TXT \"" "0123456789012345678901234567890123456789012345678901234567890123456789" "\"\n"
+	"big TXT \"1123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"2123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"3123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"4123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"5123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"6123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"7123456789012345678901234567890123456789012345678901234567890123456789\"\n";
+
+static const char *child_zone =
+	"$TTL 3600\n"
+	"@ IN SOA ns1.child.example.com. hostmaster.example.com. 1 3600 900 604800 60\n"
+	"@ NS ns1\n"
+	"ns1 A 10.0.0.54\n"
+	"www A 10.0.0.80\n";
+
+static const char *org_zone =
+	"$TTL 600\n"
+	"@ IN SOA ns.example.org. h.example.org. 1 3600 900 604800 300\n"
+	"@ NS ns.example.org.\n"
+	"ns A 198.51.100.1\n"
+	"MiXeD A 198.51.100.2\n";
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/hz-test-query.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	write_file("horizond.yaml", config_text);
+	write_file("in.zone", in_zone);
+	write_file("out.zone", out_zone);
+	write_file("child.zone", child_zone);
+	write_file("org.zone", org_zone);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/horizond.yaml", dir);
+	diag_t d = { 0 };
+	snap = snapshot_build(path, NULL, &d);
+	ck_assert_ptr_nonnull(snap);
+}
+
+static void
+teardown(void)
+{
+	snapshot_free(&snap);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+/* Ask a query from source address src; returns the parsed answer (NULL if
+ * horizond sent nothing); *len_out gets the wire length. */
+static ldns_pkt *
+ask_wire(const uint8_t *wire, size_t wlen, const char *src, bool tcp, size_t *len_out)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(40000) };
+	inet_pton(AF_INET, src, &sin.sin_addr);
+	query_src_t from = { .src = (struct sockaddr *)&sin, .dst = NULL, .tcp = tcp };
+	static uint8_t out[QUERY_MAX_ANSWER];
+	size_t n = query_answer(snap, wire, wlen, out, sizeof(out), &from);
+	if (len_out)
+		*len_out = n;
+	if (n == 0)
+		return NULL;
+	ldns_pkt *p = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&p, out, n), LDNS_STATUS_OK);
+	ck_assert_uint_eq(ldns_pkt_id(p), 0x1234);
+	ck_assert(ldns_pkt_qr(p));
+	return p;
+}
+
+static ldns_pkt *
+ask_full(const char *name, ldns_rr_type type, ldns_rr_class cls, const char *src,
+	 bool tcp, int edns_size, size_t *len_out)
+{
+	ldns_pkt *q = NULL;
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, cls, LDNS_RD), LDNS_STATUS_OK);
+	ldns_pkt_set_id(q, 0x1234);
+	if (edns_size > 0) {
+		ldns_pkt_set_edns_udp_size(q, (uint16_t)edns_size);
+		ldns_pkt_set_edns_do(q, false);
+		/* ldns adds the OPT only if something EDNS-ish is set */
+		ldns_pkt_set_edns_data(q, ldns_rdf_new_frm_str(LDNS_RDF_TYPE_HEX, "00"));
+		ldns_rdf_deep_free(ldns_pkt_edns_data(q));
+		ldns_pkt_set_edns_data(q, NULL);
+	}
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &wlen), LDNS_STATUS_OK);
+	ldns_pkt *a = ask_wire(wire, wlen, src, tcp, len_out);
+	free(wire);
+	ldns_pkt_free(q);
+	return a;
+}
+
+static ldns_pkt *
+ask(const char *name, ldns_rr_type type, const char *src)
+{
+	return ask_full(name, type, LDNS_RR_CLASS_IN, src, false, 0, NULL);
+}
+
+/* The text of section's record i ("www.example.com. 3600 IN A 1.2.3.4"). */
+static char *
+rr_text(ldns_rr_list *l, size_t i)
+{
+	ck_assert_uint_gt(ldns_rr_list_rr_count(l), i);
+	char *s = ldns_rr2str(ldns_rr_list_rr(l, i));
+	s[strcspn(s, "\n")] = '\0';
+	for (char *p = s; *p; p++)
+		if (*p == '\t')
+			*p = ' ';
+	return s;
+}
+
+#define ck_rr(list, i, expect) do { \
+		char *s_ = rr_text((list), (i)); \
+		ck_assert_str_eq(s_, (expect)); \
+		free(s_); \
+	} while (0)
+
+START_TEST(views_by_source)
+{
+	ldns_pkt *a = ask("www.example.com.", LDNS_RR_TYPE_A, "127.0.0.2");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert(ldns_pkt_rd(a));
+	ck_assert(!ldns_pkt_ra(a));
+	ck_rr(ldns_pkt_answer(a), 0, "www.example.com. 3600 IN A 192.168.1.20");
+	ldns_pkt_free(a);
+	a = ask("www.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_rr(ldns_pkt_answer(a), 0, "www.example.com. 3600 IN A 203.0.113.10");
+	ldns_pkt_free(a);
+	/* internal-only name from outside: NXDOMAIN */
+	a = ask("nas.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ldns_pkt_free(a);
+	/* matched by no view (negated first element): REFUSED */
+	a = ask("www.example.com.", LDNS_RR_TYPE_A, "127.0.0.9");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_REFUSED);
+	ck_assert(!ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ldns_pkt_free(a);
+	/* a zone only in the other view */
+	a = ask("www.child.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ldns_pkt_free(a);
+	a = ask("www.child.example.com.", LDNS_RR_TYPE_A, "127.0.0.2");
+	ck_rr(ldns_pkt_answer(a), 0, "www.child.example.com. 3600 IN A 10.0.0.80");
+	ldns_pkt_free(a);
+}
+END_TEST
+
+START_TEST(negative_answers)
+{
+	ldns_pkt *a = ask("nothere.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	/* TTL = min(SOA TTL 3600, MINIMUM 300) */
+	ck_rr(ldns_pkt_authority(a), 0,
+	      "example.com. 300 IN SOA ns1.example.com. hostmaster.example.com. 7 3600 900 604800 300");
+	ldns_pkt_free(a);
+	a = ask("www.example.com.", LDNS_RR_TYPE_TXT, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 1);
+	ldns_pkt_free(a);
+	/* empty non-terminal: NODATA, not NXDOMAIN */
+	a = ask("b.c.ent.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 1);
+	ldns_pkt_free(a);
+	/* outside every zone of the view */
+	a = ask("www.example.net.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(a);
+}
+END_TEST
+
+START_TEST(cname_chains)
+{
+	ldns_pkt *a = ask("chain1.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 3);
+	ck_rr(ldns_pkt_answer(a), 0, "chain1.example.com. 3600 IN CNAME chain2.example.com.");
+	ck_rr(ldns_pkt_answer(a), 1, "chain2.example.com. 3600 IN CNAME www.example.com.");
+	ck_rr(ldns_pkt_answer(a), 2, "www.example.com. 3600 IN A 203.0.113.10");
+	ldns_pkt_free(a);
+	/* the target lacks the type: chain + SOA */
+	a = ask("alias.example.com.", LDNS_RR_TYPE_MX, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 1);
+	ldns_pkt_free(a);
+	/* QTYPE=CNAME: the CNAME alone */
+	a = ask("alias.example.com.", LDNS_RR_TYPE_CNAME, "127.0.0.3");
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+	/* dangling target inside the zone: NXDOMAIN with the CNAME (RFC 6604) */
+	a = ask("dangling.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+	/* target outside the zone: left to the client */
+	a = ask("outside.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 0);
+	ldns_pkt_free(a);
+}
+END_TEST
+
+START_TEST(wildcards)
+{
+	ldns_pkt *a = ask("anything.wild.example.com.", LDNS_RR_TYPE_TXT, "127.0.0.3");
+	ck_assert(ldns_pkt_aa(a));
+	ck_rr(ldns_pkt_answer(a), 0, "anything.wild.example.com. 3600 IN TXT \"wildcard\"");
+	ldns_pkt_free(a);
+	/* deeper names match too; the MX gets its target's address */
+	a = ask("x.y.wild.example.com.", LDNS_RR_TYPE_MX, "127.0.0.3");
+	ck_rr(ldns_pkt_answer(a), 0, "x.y.wild.example.com. 3600 IN MX 10 mail.example.com.");
+	ck_rr(ldns_pkt_additional(a), 0, "mail.example.com. 3600 IN A 203.0.113.25");
+	ldns_pkt_free(a);
+	/* an existing name is not covered by the wildcard (RFC 4592 2.2.1) */
+	a = ask("host.wild.example.com.", LDNS_RR_TYPE_TXT, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ldns_pkt_free(a);
+	/* wildcard without the type: NODATA */
+	a = ask("z.wild.example.com.", LDNS_RR_TYPE_AAAA, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ck_rr(ldns_pkt_authority(a), 0,
+	      "example.com. 300 IN SOA ns1.example.com. hostmaster.example.com. 7 3600 900 604800 300");
+	ldns_pkt_free(a);
+	/* a wildcard CNAME is followed */
+	a = ask("foo.cn.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ck_rr(ldns_pkt_answer(a), 0, "foo.cn.example.com. 3600 IN CNAME www.example.com.");
+	ck_rr(ldns_pkt_answer(a), 1, "www.example.com. 3600 IN A 203.0.113.10");
+	ldns_pkt_free(a);
+}
+END_TEST
+
+START_TEST(referrals)
+{
+	ldns_pkt *a = ask("host.sub.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(!ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 2);
+	ck_assert_uint_eq(ldns_pkt_arcount(a), 1);
+	ck_rr(ldns_pkt_additional(a), 0, "ns.sub.example.com. 3600 IN A 192.0.2.53");
+	ldns_pkt_free(a);
+	/* glue itself is not authoritative data: referral */
+	a = ask("ns.sub.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert(!ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ldns_pkt_free(a);
+	/* DS is the parent's */
+	a = ask("sub.example.com.", LDNS_RR_TYPE_DS, "127.0.0.3");
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+	/* DS at the apex of a child zone served in the same view: the parent answers */
+	a = ask("child.example.com.", LDNS_RR_TYPE_DS, "127.0.0.2");
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ck_rr(ldns_pkt_authority(a), 0,
+	      "example.com. 300 IN SOA ns1.example.com. hostmaster.example.com. 7 3600 900 604800 300");
+	ldns_pkt_free(a);
+}
+END_TEST
+
+START_TEST(additional_and_any)
+{
+	ldns_pkt *a = ask("example.com.", LDNS_RR_TYPE_MX, "127.0.0.3");
+	ck_rr(ldns_pkt_answer(a), 0, "example.com. 3600 IN MX 10 mail.example.com.");
+	ck_rr(ldns_pkt_additional(a), 0, "mail.example.com. 3600 IN A 203.0.113.25");
+	ldns_pkt_free(a);
+	a = ask("example.com.", LDNS_RR_TYPE_NS, "127.0.0.3");
+	ck_rr(ldns_pkt_additional(a), 0, "ns1.example.com. 3600 IN A 192.0.2.1");
+	ldns_pkt_free(a);
+	a = ask("www.example.com.", LDNS_RR_TYPE_ANY, "127.0.0.3");
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ldns_pkt_free(a);
+}
+END_TEST
+
+START_TEST(case_and_compression)
+{
+	ldns_pkt *a = ask("WwW.ExAmPlE.cOm.", LDNS_RR_TYPE_A, "127.0.0.3");
+	char *q = rr_text(ldns_pkt_question(a), 0);
+	ck_assert_ptr_nonnull(strstr(q, "WwW.ExAmPlE.cOm."));
+	free(q);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+	/* a zone whose name is written in mixed case in the config and file */
+	a = ask("mixed.example.org.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+}
+END_TEST
+
+START_TEST(edns_and_truncation)
+{
+	size_t len;
+	/* no EDNS: 512 bytes at most, TC set, no records */
+	ldns_pkt *a = ask_full("big.example.com.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, "127.0.0.3",
+			       false, 0, &len);
+	ck_assert(ldns_pkt_tc(a));
+	ck_assert_uint_le(len, 512);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ck_assert_ptr_null(ldns_pkt_edns(a) ? (void *)1 : NULL);
+	ldns_pkt_free(a);
+	/* EDNS 1232: fits, OPT in the answer advertising 1232 */
+	a = ask_full("big.example.com.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, "127.0.0.3",
+		     false, 1232, &len);
+	ck_assert(!ldns_pkt_tc(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 8);
+	ck_assert(ldns_pkt_edns(a));
+	ck_assert_uint_eq(ldns_pkt_edns_udp_size(a), 1232);
+	ldns_pkt_free(a);
+	/* TCP: everything */
+	a = ask_full("big.example.com.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, "127.0.0.3",
+		     true, 0, &len);
+	ck_assert(!ldns_pkt_tc(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 8);
+	ldns_pkt_free(a);
+}
+END_TEST
+
+START_TEST(chaos)
+{
+	ldns_pkt *a = ask_full("version.bind.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH, "127.0.0.3",
+			       false, 0, NULL);
+	ck_rr(ldns_pkt_answer(a), 0, "version.bind. 0 CH TXT \"test-version\"");
+	ldns_pkt_free(a);
+	a = ask_full("id.server.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH, "127.0.0.3", false, 0, NULL);
+	ck_rr(ldns_pkt_answer(a), 0, "id.server. 0 CH TXT \"test-host\"");
+	ldns_pkt_free(a);
+}
+END_TEST
+
+/* Hand-made packets for what ldns would not build. */
+static const uint8_t q_www[] = {
+	0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+	3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+	0, 1, 0, 1,
+};
+
+START_TEST(malformed)
+{
+	uint8_t p[600];
+	size_t len;
+	/* the well-formed base packet works */
+	ldns_pkt *a = ask_wire(q_www, sizeof(q_www), "127.0.0.3", false, &len);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+	/* QR=1: silence */
+	memcpy(p, q_www, sizeof(q_www));
+	p[2] |= 0x80;
+	ck_assert_ptr_null(ask_wire(p, sizeof(q_www), "127.0.0.3", false, &len));
+	ck_assert_uint_eq(len, 0);
+	/* shorter than a header: silence */
+	ck_assert_ptr_null(ask_wire(q_www, 11, "127.0.0.3", false, &len));
+	/* opcode 2 (STATUS): NOTIMP */
+	memcpy(p, q_www, sizeof(q_www));
+	p[2] = (uint8_t)(2 << 3);
+	a = ask_wire(p, sizeof(q_www), "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOTIMPL);
+	ldns_pkt_free(a);
+	/* QDCOUNT 2 and 0: FORMERR */
+	memcpy(p, q_www, sizeof(q_www));
+	p[5] = 2;
+	a = ask_wire(p, sizeof(q_www), "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ldns_pkt_free(a);
+	p[5] = 0;
+	a = ask_wire(p, sizeof(q_www), "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ldns_pkt_free(a);
+	/* trailing garbage */
+	memcpy(p, q_www, sizeof(q_www));
+	p[sizeof(q_www)] = 0xff;
+	a = ask_wire(p, sizeof(q_www) + 1, "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ldns_pkt_free(a);
+	/* compression pointer in the question (a loop onto itself) */
+	memcpy(p, q_www, 12);
+	p[12] = 0xC0;
+	p[13] = 12;
+	memcpy(p + 14, "\0\1\0\1", 4);
+	a = ask_wire(p, 18, "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ldns_pkt_free(a);
+	/* label longer than 63 */
+	memcpy(p, q_www, 12);
+	p[12] = 64;
+	memset(p + 13, 'a', 64);
+	memcpy(p + 77, "\0\0\1\0\1", 5);
+	a = ask_wire(p, 82, "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ldns_pkt_free(a);
+	/* name longer than 255: five labels of 63 */
+	memcpy(p, q_www, 12);
+	size_t o = 12;
+	for (int i = 0; i < 5; i++) {
+		p[o++] = 63;
+		memset(p + o, 'a', 63);
+		o += 63;
+	}
+	memcpy(p + o, "\0\0\1\0\1", 5);
+	a = ask_wire(p, o + 5, "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ldns_pkt_free(a);
+	/* two OPT records */
+	memcpy(p, q_www, sizeof(q_www));
+	p[11] = 2;
+	static const uint8_t opt[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
+	memcpy(p + sizeof(q_www), opt, sizeof(opt));
+	memcpy(p + sizeof(q_www) + sizeof(opt), opt, sizeof(opt));
+	a = ask_wire(p, sizeof(q_www) + 2 * sizeof(opt), "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ldns_pkt_free(a);
+	/* EDNS version 1: BADVERS (16) with an OPT */
+	p[11] = 1;
+	p[sizeof(q_www) + 6] = 1;
+	a = ask_wire(p, sizeof(q_www) + sizeof(opt), "127.0.0.3", false, &len);
+	ck_assert(ldns_pkt_edns(a));
+	ck_assert_uint_eq(ldns_pkt_edns_extended_rcode(a), 1);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ldns_pkt_free(a);
+}
+END_TEST
+
+static Suite *
+query_suite(void)
+{
+	Suite *s = suite_create("query");
+	TCase *tc = tcase_create("answers");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, views_by_source);
+	tcase_add_test(tc, negative_answers);
+	tcase_add_test(tc, cname_chains);
+	tcase_add_test(tc, wildcards);
+	tcase_add_test(tc, referrals);
+	tcase_add_test(tc, additional_and_any);
+	tcase_add_test(tc, case_and_compression);
+	tcase_add_test(tc, edns_and_truncation);
+	tcase_add_test(tc, chaos);
+	tcase_add_test(tc, malformed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(query_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
