@@ -4,6 +4,7 @@
 #
 #   scripts/fuzz.sh [SECONDS]
 #
+# A dictionary test/fuzz/<target>.dict is passed with -dict when present.
 # Environment: FUZZ_TARGETS="query conf" to run only some harnesses;
 # FUZZ_BUILD_DIR (default build-fuzz); FUZZ_KEEP_CORPUS=1 keeps the grown
 # corpus in $FUZZ_BUILD_DIR/corpus/<target>. Exits 1 if any harness reports a
@@ -48,11 +49,15 @@ for t in $targets; do
 	mkdir "$work/corpus"
 	cp "$seeds"/* "$work/corpus/"
 	echo "== fuzz_$t: ${seconds}s, $(ls "$seeds" | wc -l) seeds, log $log"
+	dict=()
+	if [ -f "$src/test/fuzz/$t.dict" ]; then
+		dict=(-dict="$src/test/fuzz/$t.dict")
+	fi
 	rc=0
 	# run in an empty directory: harnesses that follow relative paths
 	# ($INCLUDE in zone files) find nothing of ours there
 	(cd "$work" && "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+		-max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
 		corpus) >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
