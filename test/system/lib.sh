@@ -107,17 +107,22 @@ hz_cleanup() {
 	[ -n "$HZ_TMP" ] && rm -rf "$HZ_TMP"
 }
 
-# hz_port_free PORT: nothing listens on PORT (TCP or UDP, any address).
+# hz_port_free PORT: no socket uses PORT (TCP or UDP, any state, any
+# address): a connected client socket on it would make our bind fail too.
 hz_port_free() {
-	[ -z "$(ss -Htuln "sport = :$1" 2>/dev/null)" ]
+	[ -z "$(ss -Htuan "( sport = :$1 )" 2>/dev/null)" ]
 }
 
-# hz_pick_port: set HZ_PORT to a free port in 20000..59999. Random rather than
-# sequential so tests that ctest runs in parallel do not collide.
+# hz_pick_port: set HZ_PORT to a free port below the kernel's ephemeral range
+# (so client sockets of other programs do not take it meanwhile), chosen at
+# random so tests that ctest runs in parallel do not collide.
 hz_pick_port() {
-	local p
+	local p lo=10000 hi top
+	read -r top _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || top=32768
+	hi=$((top - 1))
+	[ "$hi" -gt $((lo + 1000)) ] || { lo=20000; hi=29999; }
 	for _ in $(seq 1 100); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
 		if hz_port_free "$p"; then
 			HZ_PORT=$p
 			return 0
@@ -147,7 +152,8 @@ hz_start() {
 	"$HORIZOND" -c "$conf" </dev/null >>"$HZ_LOG" 2>&1 &
 	HZ_PID=$!
 	for _ in $(seq 1 $((HZ_START_TIMEOUT * 10))); do
-		if grep -q 'ready' "$HZ_LOG"; then
+		# -w: the word itself ("already in use" must not count).
+		if grep -qw 'ready' "$HZ_LOG"; then
 			return 0
 		fi
 		if ! kill -0 "$HZ_PID" 2>/dev/null; then

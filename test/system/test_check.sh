@@ -78,7 +78,8 @@ for conf in "$HZ_SOURCE_DIR/zones/horizond.yaml" "$HZ_SOURCE_DIR/zones/docker.ya
 	name=zones/$(basename "$conf")
 	run_check "$conf"
 	expect_exit "$name --check" 0
-	if printf '%s\n' "$HZ_OUT" | grep -qi 'warning\|error'; then
+	# Only the summary line: no "FILE:LINE: ..." and no "warning:" lines.
+	if printf '%s\n' "$HZ_OUT" | grep -Eq ':[0-9]+: |warning: |error'; then
 		hz_fail "$name --check: no errors or warnings" "$HZ_OUT"
 	else
 		hz_ok "$name --check: no errors or warnings"
