@@ -82,10 +82,24 @@ for _ in $(seq 1 100); do
 done
 grep 'notice: ready' "$tmp/stderr"
 
+# CPU the server spends, split into its own (user) and the kernel's (system)
+cpu_ticks() { awk '{print $14, $15}' "/proc/$pid/stat"; }
+read -r u0 s0 < <(cpu_ticks)
 args=(-s 127.0.0.1 -p "$port" -d "$tmp/queries.txt" -l "$secs" -c "$clients" -T "$threads" -m "$mode")
 [ -n "$maxqps" ] && args+=(-Q "$maxqps")
+if [ -n "${HZ_PERF_RECORD:-}" ]; then
+	# profile the server's own code while the load runs: HZ_PERF_RECORD=perf.data
+	perf record -q -o "$HZ_PERF_RECORD" -p "$pid" -- sleep "$((secs - 1))" >/dev/null 2>&1 &
+	perf_pid=$!
+fi
 dnsperf "${args[@]}" >"$tmp/dnsperf.out" 2>&1 || { cat "$tmp/dnsperf.out"; exit 1; }
+[ -n "${perf_pid:-}" ] && wait "$perf_pid"
+read -r u1 s1 < <(cpu_ticks)
 grep -E 'Queries (sent|completed|lost)|Response codes|Queries per second|Average Latency|Latency StdDev' "$tmp/dnsperf.out"
+done_q=$(awk '/Queries completed/ {print $3; exit}' "$tmp/dnsperf.out")
+hz=$(getconf CLK_TCK)
+awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v q="$done_q" -v hz="$hz" 'BEGIN {
+	printf "server CPU per query: user %.2f us, system %.2f us\n", u / hz / q * 1e6, s / hz / q * 1e6 }'
 qps=$(awk '/Queries per second/ {print $4; exit}' "$tmp/dnsperf.out")
 lat=$(awk '/Average Latency/ {print $4 * 1000; exit}' "$tmp/dnsperf.out")
 kill -TERM "$pid"; wait "$pid"; pid=

@@ -32,6 +32,7 @@ struct arena {
 	size_t total;
 };
 
+#ifndef HZ_ARENA_MALLOC
 static struct chunk *
 chunk_new(size_t bytes)
 {
@@ -59,6 +60,8 @@ chunk_new(size_t bytes)
 	c->used = 0;
 	return c;
 }
+
+#endif
 
 static void
 chunk_free(struct chunk *c)

@@ -143,8 +143,8 @@ static const answer_t *
 chaos_lookup(const snapshot_t *s, const qinfo_t *qi)
 {
 	for (unsigned i = 0; i < s->nchaos; i++)
-		if (memcmp(s->chaos[i].name, qi->lower, qi->name_len) == 0 &&
-		    dname_length(s->chaos[i].name) == qi->name_len)
+		if (dname_length(s->chaos[i].name) == qi->name_len &&
+		    memcmp(s->chaos[i].name, qi->lower, qi->name_len) == 0)
 			return &s->chaos[i].ans;
 	return NULL;
 }

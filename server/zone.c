@@ -43,7 +43,8 @@
 #define T_ANY 255
 #define C_IN 1
 
-#define MAX_CHAIN 8          /* CNAMEs followed inside a zone */
+#define MAX_CHAIN 16         /* CNAMEs followed inside a zone, as BIND */
+#define RCODE_SERVFAIL 2
 #define MAX_MSG 65535
 
 /* ------------------------------------------------------------------ */
@@ -302,6 +303,7 @@ typedef struct dict_ent {
 	uint8_t name[DNAME_MAXLEN];   /* lower case */
 	uint8_t len;
 	uint8_t kind;
+	bool question;                /* a suffix of the question: client's case */
 	uint16_t val;
 } dict_ent_t;
 
@@ -327,11 +329,12 @@ struct cw {
 };
 
 static void
-cw_dict_add(cw_t *w, const uint8_t *lname, uint8_t kind, uint16_t val)
+cw_dict_add(cw_t *w, const uint8_t *lname, uint8_t kind, uint16_t val, bool question)
 {
 	if (w->ndict == CW_DICT || lname[0] == 0)
 		return;
 	dict_ent_t *e = &w->dict[w->ndict++];
+	e->question = question;
 	size_t len = dname_length(lname);
 	memcpy(e->name, lname, len);
 	e->len = (uint8_t)len;
@@ -355,9 +358,9 @@ cw_reset(cw_t *w, const uint8_t *known, bool exact)
 	w->base = exact ? (int)(12 + klen + 4) : -1;
 	for (const uint8_t *p = known; p[0] != 0; p += 1 + p[0]) {
 		if (exact)
-			cw_dict_add(w, p, D_ABS, (uint16_t)(12 + (p - known)));
+			cw_dict_add(w, p, D_ABS, (uint16_t)(12 + (p - known)), true);
 		else
-			cw_dict_add(w, p, D_QSUF, (uint16_t)dname_length(p));
+			cw_dict_add(w, p, D_QSUF, (uint16_t)dname_length(p), true);
 	}
 }
 
@@ -408,24 +411,27 @@ cw_pointer(cw_t *w, const dict_ent_t *e)
 }
 
 static const dict_ent_t *
-cw_dict_find(const cw_t *w, const uint8_t *lname, size_t len)
+cw_dict_find(const cw_t *w, const uint8_t *lname, size_t len, bool in_rdata)
 {
 	for (unsigned i = 0; i < w->ndict; i++)
-		if (w->dict[i].len == len && memcmp(w->dict[i].name, lname, len) == 0)
+		if (w->dict[i].len == len && !(in_rdata && w->dict[i].question) &&
+		    memcmp(w->dict[i].name, lname, len) == 0)
 			return &w->dict[i];
 	return NULL;
 }
 
-/* Write a name (case as given), compressed against what is known. */
+/* Write a name (case as given), compressed against what is known. Names in
+ * record data keep the zone's case, as BIND's case-sensitive compression
+ * does: they never point into the question, whose case is the client's. */
 static void
-cw_name(cw_t *w, const uint8_t *name)
+cw_name(cw_t *w, const uint8_t *name, bool in_rdata)
 {
 	uint8_t lname[DNAME_MAXLEN];
 	dname_to_lower(lname, name);
 	size_t p = 0;
 	const dict_ent_t *hit = NULL;
 	while (lname[p] != 0) {
-		hit = cw_dict_find(w, lname + p, dname_length(lname + p));
+		hit = cw_dict_find(w, lname + p, dname_length(lname + p), in_rdata);
 		if (hit != NULL)
 			break;
 		p += 1 + (size_t)lname[p];
@@ -436,9 +442,9 @@ cw_name(cw_t *w, const uint8_t *name)
 	for (size_t q = 0; q < p; q += 1 + (size_t)lname[q]) {
 		size_t at = start + q;
 		if (w->base >= 0 && w->base + at < CW_PTR_LIMIT)
-			cw_dict_add(w, lname + q, D_ABS, (uint16_t)(w->base + at));
+			cw_dict_add(w, lname + q, D_ABS, (uint16_t)(w->base + at), false);
 		else if (w->base < 0 && at + CW_DYN_BASE_MAX < CW_PTR_LIMIT)
-			cw_dict_add(w, lname + q, D_REL, (uint16_t)at);
+			cw_dict_add(w, lname + q, D_REL, (uint16_t)at, false);
 	}
 	if (hit != NULL) {
 		dict_ent_t copy = *hit;   /* cw_dict_add may not move it, but be safe */
@@ -468,14 +474,14 @@ cw_rdata(cw_t *w, uint16_t type, const uint8_t *rd, uint16_t rdlen)
 	case T_CNAME:
 	case T_PTR:
 		if (rdlen > 0 && dname_length(rd) == rdlen) {
-			cw_name(w, rd);
+			cw_name(w, rd, true);
 			return;
 		}
 		break;
 	case T_MX:
 		if (rdlen > 2 && dname_length(rd + 2) == (size_t)rdlen - 2) {
 			cw_put(w, rd, 2);
-			cw_name(w, rd + 2);
+			cw_name(w, rd + 2, true);
 			return;
 		}
 		break;
@@ -484,8 +490,8 @@ cw_rdata(cw_t *w, uint16_t type, const uint8_t *rd, uint16_t rdlen)
 		if (n1 < rdlen) {
 			n2 = dname_length(rd + n1);
 			if (n1 + n2 + 20 == rdlen) {
-				cw_name(w, rd);
-				cw_name(w, rd + n1);
+				cw_name(w, rd, true);
+				cw_name(w, rd + n1, true);
 				cw_put(w, rd + n1 + n2, 20);
 				return;
 			}
@@ -503,7 +509,7 @@ cw_rr(cw_t *w, const uint8_t *owner, uint16_t type, uint32_t ttl,
 	if (owner == NULL)
 		cw_put16(w, 0xC00C);
 	else
-		cw_name(w, owner);
+		cw_name(w, owner, false);
 	cw_put16(w, type);
 	cw_put16(w, C_IN);
 	cw_put32(w, ttl);
@@ -682,7 +688,9 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 {
 	const bnode_t *cur = start;
 	const uint8_t *owner = NULL;
+	const bnode_t *seen[MAX_CHAIN];
 	for (int depth = 0; depth < MAX_CHAIN; depth++) {
+		seen[depth] = cur;
 		const bset_t *cs = bnode_set(cur, T_CNAME);
 		cw_section(b->cw, 0);
 		cw_rrset(b->cw, owner, cs);
@@ -702,6 +710,10 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 		case R_EXACT:
 		case R_WILD:
 			if (t->flags & NODE_CNAME) {
+				/* a loop is a broken zone: SERVFAIL after one round, as BIND */
+				for (int k = 0; k <= depth; k++)
+					if (seen[k] == t)
+						return RCODE_SERVFAIL;
 				cur = t;
 				continue;
 			}
