@@ -21,19 +21,18 @@
 extern const uint8_t dname_lower[256];
 
 /* Read an uncompressed name at pkt[*pos] (a query's question), lower-casing
- * it into lower (DNAME_MAXLEN bytes) and recording the offset of each label
- * in offs. Compression pointers are rejected (a question has nothing before
- * it to point at). Returns the wire length (>= 1), or -1 if malformed. */
+ * it into lower (DNAME_MAXLEN bytes), recording the offset of each label in
+ * offs, and, if hashes is not NULL, the hash of every suffix: hashes[i] for
+ * the suffix starting at label i, hashes[nlabels] for the root (the array
+ * needs DNAME_MAXLABELS + 1 entries). Compression pointers are rejected (a
+ * question has nothing before it to point at). Returns the wire length
+ * (>= 1), or -1 if malformed. */
 int dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
-		      uint8_t *lower, uint8_t *offs, unsigned *nlabels);
+		      uint8_t *lower, uint8_t *offs, unsigned *nlabels,
+		      uint32_t *hashes);
 
-/* hashes[i] = hash of the suffix starting at label i, for i in 0..nlabels
- * (hashes[nlabels] is the root). */
-void dname_suffix_hashes(const uint8_t *lower, const uint8_t *offs,
-			 unsigned nlabels, uint32_t *hashes);
-
-/* Hash of a whole lower-case wire name; equals dname_suffix_hashes()[0]. */
-uint32_t dname_hash(const uint8_t *lower);
+/* Hash of a whole wire name, as dname_parse_query() computes it. */
+uint32_t dname_hash(const uint8_t *name);
 
 /* Wire length of a valid uncompressed name (including the root byte). */
 size_t dname_length(const uint8_t *name);

@@ -10,6 +10,7 @@
 #define HZ_SNAPSHOT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "conf.h"
 #include "diag.h"
@@ -60,10 +61,7 @@ view_find_zone(const view_t *v, const uint8_t *lower, unsigned lower_len,
 			if (z == NULL)
 				break;
 			if (z->apex_hash == hashes[i] && z->apex_labels == n) {
-				unsigned j = 0;
-				while (j < z->apex_len && z->apex[j] == name[j])
-					j++;
-				if (j == z->apex_len) {
+				if (memcmp(z->apex, name, z->apex_len) == 0) {
 					*label = i;
 					return z;
 				}

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "diag.h"
 
@@ -138,7 +139,7 @@ void zone_ref(zone_t *z);
 /* Drop a reference; frees at zero; clears *z. Accepts NULL. */
 void zone_unref(zone_t **z);
 
-/* Find a name in the zone: hash is dname_hash/dname_suffix_hashes of the
+/* Find a name in the zone: hash is dname_hash()/dname_parse_query()'s of the
  * lower-case name. NULL if absent. */
 static inline const node_t *
 zone_find(const zone_t *z, const uint8_t *lower, uint8_t len, uint32_t hash)
@@ -148,13 +149,8 @@ zone_find(const zone_t *z, const uint8_t *lower, uint8_t len, uint32_t hash)
 		const node_t *n = z->table[i];
 		if (n == NULL)
 			return NULL;
-		if (n->hash == hash && n->name_len == len) {
-			uint8_t k = 0;
-			while (k < len && n->name[k] == lower[k])
-				k++;
-			if (k == len)
-				return n;
-		}
+		if (n->hash == hash && n->name_len == len && memcmp(n->name, lower, len) == 0)
+			return n;
 		i = (i + 1) & z->mask;
 	}
 }

@@ -13,8 +13,8 @@
  *   spread over several lines with parentheses.
  * - TTL: a record without TTL takes the $TTL in effect; before any $TTL it
  *   takes the SOA MINIMUM field, with one warning (what BIND does). A TTL
- *   above 2^31-1 is a warning and becomes 0 (RFC 2181 section 8). An
- *   explicit TTL of exactly 4294967295 is indistinguishable from "no TTL".
+ *   above 2^31-1 is a warning and becomes 0 (RFC 2181 section 8); one that
+ *   does not fit in 32 bits is an error.
  * - $INCLUDE file [origin]: file relative to the including file's directory,
  *   origin relative to the current origin; the included file starts with the
  *   including file's $ORIGIN and $TTL, and its own changes do not leak back.

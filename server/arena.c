@@ -2,26 +2,72 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define ARENA_ALIGN 16
 #define ARENA_DEFAULT_CHUNK (64 * 1024)
+/* Chunks double from the first size up to this; chunks this big ask for
+ * transparent huge pages, which saves TLB misses on big zones. */
+#define ARENA_MAX_CHUNK (2 * 1024 * 1024)
 
+/* Chunks are mmap()ed, not malloc()ed, so freeing an arena gives its memory
+ * back to the system at once instead of leaving holes in the malloc heap
+ * (a reload builds a whole new zone beside the old one). */
 struct chunk {
 	struct chunk *next;
 	size_t size;     /* usable bytes after the header */
 	size_t used;
+	size_t mapped;   /* bytes mapped, header included; 0: malloc()ed */
 	_Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
 struct arena {
 	struct chunk *head;
-	size_t chunk_size;
+	size_t chunk_size;  /* the next chunk's size */
 	size_t total;
 };
+
+static struct chunk *
+chunk_new(size_t bytes)
+{
+	size_t map = (bytes + 4095) & ~(size_t)4095;
+	size_t align = map >= ARENA_MAX_CHUNK ? ARENA_MAX_CHUNK : 4096;
+	/* over-map, then cut to an aligned start so huge pages can back it */
+	size_t over = map + align - 4096;
+	uint8_t *p = mmap(NULL, over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "horizond: out of memory (%zu bytes)\n", map);
+		abort();
+	}
+	uint8_t *start = (uint8_t *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	if (start > p)
+		munmap(p, (size_t)(start - p));
+	if (start + map < p + over)
+		munmap(start + map, (size_t)(p + over - (start + map)));
+#ifdef MADV_HUGEPAGE
+	if (map >= ARENA_MAX_CHUNK)
+		madvise(start, map, MADV_HUGEPAGE);
+#endif
+	struct chunk *c = (struct chunk *)start;
+	c->mapped = map;
+	c->size = map - sizeof(*c);
+	c->used = 0;
+	return c;
+}
+
+static void
+chunk_free(struct chunk *c)
+{
+	if (c->mapped)
+		munmap(c, c->mapped);
+	else
+		free(c);
+}
 
 static void *
 xmalloc(size_t n)
@@ -52,7 +98,7 @@ arena_free(arena_t **ap)
 	struct chunk *c = (*ap)->head;
 	while (c != NULL) {
 		struct chunk *next = c->next;
-		free(c);
+		chunk_free(c);
 		c = next;
 	}
 	free(*ap);
@@ -68,6 +114,7 @@ arena_take(arena_t *a, size_t size, size_t align)
 	(void)align;
 	struct chunk *c = xmalloc(sizeof(*c) + size);
 	c->size = c->used = size;
+	c->mapped = 0;
 	c->next = a->head;
 	a->head = c;
 	a->total += sizeof(*c) + size;
@@ -76,12 +123,12 @@ arena_take(arena_t *a, size_t size, size_t align)
 	struct chunk *c = a->head;
 	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
 	if (c == NULL || at > c->size || c->size - at < size) {
-		size_t want = size > a->chunk_size / 4 ? size : a->chunk_size;
-		struct chunk *n = xmalloc(sizeof(*n) + want);
-		n->size = want;
-		n->used = 0;
-		a->total += sizeof(*n) + want;
-		if (want == size && c != NULL) {
+		bool big = size > a->chunk_size / 4;
+		struct chunk *n = chunk_new(big ? sizeof(*n) + size : a->chunk_size);
+		a->total += n->mapped;
+		if (!big && a->chunk_size < ARENA_MAX_CHUNK)
+			a->chunk_size *= 2;
+		if (big && c != NULL) {
 			/* A big block goes behind the head so the head's free space stays usable. */
 			n->next = c->next;
 			c->next = n;

@@ -11,10 +11,42 @@
 #define R64(b) R16(b), R16(b + 16), R16(b + 32), R16(b + 48)
 const uint8_t dname_lower[256] = { R64(0), R64(64), R64(128), R64(192) };
 
+/* Hashing: each label is hashed on its own while it is read (FNV-1a over
+ * its length byte and lower-cased bytes), then the label hashes are folded
+ * from the right, so every suffix's hash costs one multiply more. The low
+ * bits index the tables, and FNV's low bits mix poorly: every output gets
+ * murmur3's fmix32 finish. */
+#define FNV_SEED 0x811c9dc5u
+#define FNV_PRIME 0x01000193u
+
+static inline uint32_t
+hash_finish(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static inline void
+fold_suffixes(const uint32_t *label_hash, unsigned n, uint32_t *hashes)
+{
+	uint32_t h = FNV_SEED;
+	hashes[n] = hash_finish(h);
+	for (unsigned i = n; i-- > 0;) {
+		h = (h ^ label_hash[i]) * FNV_PRIME;
+		h = (h ^ (h >> 15)) * 0x2c1b3c6du;
+		hashes[i] = hash_finish(h);
+	}
+}
+
 int
 dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
-		  uint8_t *lower, uint8_t *offs, unsigned *nlabels)
+		  uint8_t *lower, uint8_t *offs, unsigned *nlabels, uint32_t *hashes)
 {
+	uint32_t label_hash[DNAME_MAXLABELS];
 	size_t p = *pos;
 	unsigned n = 0;
 	size_t out = 0;
@@ -28,52 +60,33 @@ dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 			return -1;
 		if (out + 1 + l + 1 > DNAME_MAXLEN || p + 1 + l > len)
 			return -1;
-		offs[n++] = (uint8_t)out;
+		offs[n] = (uint8_t)out;
 		lower[out++] = l;
-		for (unsigned i = 1; i <= l; i++)
-			lower[out++] = dname_lower[pkt[p + i]];
+		uint32_t h = (FNV_SEED ^ l) * FNV_PRIME;
+		for (unsigned i = 1; i <= l; i++) {
+			uint8_t c = dname_lower[pkt[p + i]];
+			lower[out++] = c;
+			h = (h ^ c) * FNV_PRIME;
+		}
+		label_hash[n++] = h;
 		p += 1 + (size_t)l;
 	}
 	lower[out++] = 0;
 	*pos = p + 1;
 	*nlabels = n;
+	if (hashes != NULL)
+		fold_suffixes(label_hash, n, hashes);
 	return (int)out;
-}
-
-/* FNV-1a over (length, bytes) of each label, from the rightmost label. */
-#define HASH_SEED 0x811c9dc5u
-static inline uint32_t
-hash_label(uint32_t h, const uint8_t *label)
-{
-	unsigned l = label[0];
-	for (unsigned i = 0; i <= l; i++) {
-		h ^= label[i];
-		h *= 0x01000193u;
-	}
-	return h;
-}
-
-void
-dname_suffix_hashes(const uint8_t *lower, const uint8_t *offs,
-		    unsigned nlabels, uint32_t *hashes)
-{
-	uint32_t h = HASH_SEED;
-	hashes[nlabels] = h;
-	for (unsigned i = nlabels; i-- > 0;) {
-		h = hash_label(h, lower + offs[i]);
-		hashes[i] = h;
-	}
 }
 
 uint32_t
 dname_hash(const uint8_t *lower)
 {
-	uint8_t offs[DNAME_MAXLABELS];
-	unsigned n = 0;
-	for (size_t p = 0; lower[p] != 0; p += 1 + (size_t)lower[p])
-		offs[n++] = (uint8_t)p;
+	uint8_t copy[DNAME_MAXLEN], offs[DNAME_MAXLABELS];
 	uint32_t hashes[DNAME_MAXLABELS + 1];
-	dname_suffix_hashes(lower, offs, n, hashes);
+	unsigned n;
+	size_t pos = 0;
+	dname_parse_query(lower, DNAME_MAXLEN, &pos, copy, offs, &n, hashes);
 	return hashes[0];
 }
 

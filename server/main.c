@@ -119,6 +119,11 @@ main_second_signal(int sig)
 static int
 main_run(const char *path)
 {
+	/* A SIGHUP during the first load (big zones take seconds) must not
+	 * kill us; there is nothing to reload yet, so it is ignored until the
+	 * signal events are in place. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 	diag_t diag = { 0 };
 	snapshot_t *snap = snapshot_build(path, NULL, &diag);
 	if (snap == NULL) {
@@ -133,7 +138,6 @@ main_run(const char *path)
 	struct event *sig_ev[3] = { NULL, NULL, NULL };
 	const int sigs[3] = { SIGHUP, SIGTERM, SIGINT };
 
-	signal(SIGPIPE, SIG_IGN);
 	m.srv = server_new(c, nworkers);
 	if (m.srv == NULL) {
 		snapshot_free(&snap);

@@ -289,8 +289,9 @@ query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
 		return write_header_only(q, RCODE_FORMERR, out);
 
 	qinfo_t qi;
+	uint32_t hashes[DNAME_MAXLABELS + 1];
 	size_t pos = 12;
-	int nlen = dname_parse_query(q, qlen, &pos, qi.lower, qi.offs, &qi.nlabels);
+	int nlen = dname_parse_query(q, qlen, &pos, qi.lower, qi.offs, &qi.nlabels, hashes);
 	if (nlen < 0 || pos + 4 > qlen)
 		return write_header_only(q, RCODE_FORMERR, out);
 	qi.name_len = (unsigned)nlen;
@@ -346,8 +347,6 @@ query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	const view_t *v = view_select(s, from);
 	if (v == NULL)
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
-	uint32_t hashes[DNAME_MAXLABELS + 1];
-	dname_suffix_hashes(qi.lower, qi.offs, qi.nlabels, hashes);
 	unsigned apex_label;
 	const zone_t *z = view_find_zone(v, qi.lower, qi.name_len, qi.offs, qi.nlabels,
 					 hashes, 0, &apex_label);

@@ -75,9 +75,10 @@ reload_run_once(reload_t *r)
 	snapshot_t *old = publish_swap(next);
 	double swap_ms = reload_ms_since(&t0) - build_ms;
 	snapshot_free(&old);
-	log_notice("reload: done: %zu views, %zu zones; built in %.1f ms, swapped in %.1f ms, "
-		   "%.1f ms in all", conf->nviews, reload_count_zones(conf), build_ms, swap_ms,
-		   reload_ms_since(&t0));
+	size_t nzones = reload_count_zones(conf);
+	log_notice("reload: done: %zu view%s, %zu zone%s; built in %.1f ms, swapped in %.1f ms, "
+		   "%.1f ms in all", conf->nviews, conf->nviews == 1 ? "" : "s", nzones,
+		   nzones == 1 ? "" : "s", build_ms, swap_ms, reload_ms_since(&t0));
 	return true;
 }
 

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "snapshot.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,8 @@ snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 	for (size_t v = 0; v < s->nviews; v++)
 		view_index_zones(s, &s->views[v]);
 	chaos_build(s);
+	/* Parsing left freed memory all over the malloc heap: give it back. */
+	malloc_trim(0);
 	log_debug("snapshot: %zu views, %zu zones loaded, %zu unchanged zones kept",
 		  s->nviews, loaded, reused);
 	return s;

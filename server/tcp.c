@@ -241,7 +241,7 @@ int
 tcp_listener_start(listener_t *l)
 {
 	l->tcp_l = evconnlistener_new(l->w->base, tcp_accept_cb, l,
-				      LEV_OPT_CLOSE_ON_FREE, -1, l->tcp_fd);
+				      LEV_OPT_CLOSE_ON_FREE, 0, l->tcp_fd);   /* 0: already listening */
 	if (l->tcp_l == NULL) {
 		log_error("tcp %s: cannot make the listener", l->text);
 		return -1;

@@ -365,6 +365,40 @@ zf_check_balance(const zf_frame_t *f, size_t from, size_t to)
 	return NULL;
 }
 
+/* Find the TTL field of the record starting at tok, the way ldns does: the
+ * token after the owner (none if the line starts blank), if it starts with
+ * a digit. Copies it to buf; false if the record has no TTL. */
+static bool
+zf_ttl_text(const zf_frame_t *f, size_t tok, char *buf, size_t size)
+{
+	size_t i = tok;
+	if (tok == 0 || f->text[tok - 1] == '\n') {
+		while (i < f->len && !strchr(" \t\r\n(;", f->text[i]))
+			i += f->text[i] == '\\' ? 2 : 1;
+	}
+	int paren = 0;
+	while (i < f->len) {
+		char c = f->text[i];
+		if (c == '(') {
+			paren++;
+		} else if (c == ';' && paren > 0) {
+			while (i < f->len && f->text[i] != '\n')
+				i++;
+			continue;
+		} else if (!(c == ' ' || c == '\t' || c == '\r' || (c == '\n' && paren > 0))) {
+			break;
+		}
+		i++;
+	}
+	if (i >= f->len || !isdigit((unsigned char)f->text[i]))
+		return false;
+	size_t n = 0;
+	while (i < f->len && !strchr(" \t\r\n();", f->text[i]) && n + 1 < size)
+		buf[n++] = f->text[i++];
+	buf[n] = '\0';
+	return true;
+}
+
 /* Split a directive line into tokens, storing the first max of them as
  * NUL-terminated copies in buf. Handles "quoted" tokens; stops at ';' or end
  * of line. Returns the number of tokens (which may exceed max), or -1 if a
@@ -623,9 +657,10 @@ zf_directive(zf_parser_t *p, zf_frame_t *f, size_t off, unsigned long line)
 	}
 }
 
-/* Convert one parsed record, validate it and append it. Frees nothing. */
+/* Convert one parsed record, validate it and append it. Frees nothing.
+ * ttl_explicit: the record has a TTL field (else ldns' TTL is our sentinel). */
 static void
-zf_add_rr(zf_parser_t *p, zf_frame_t *f, ldns_rr *rr, unsigned long line)
+zf_add_rr(zf_parser_t *p, zf_frame_t *f, ldns_rr *rr, bool ttl_explicit, unsigned long line)
 {
 	char namebuf[LDNS_MAX_DOMAINLEN * 4 + 2];
 	const ldns_rdf *own = ldns_rr_owner(rr);
@@ -715,7 +750,7 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, ldns_rr *rr, unsigned long line)
 	key.hash = zf_hash(h, canon, rdlen);
 
 	uint32_t ttl = ldns_rr_ttl(rr);
-	if (ttl == ZF_TTL_MISSING) {
+	if (!ttl_explicit) {
 		if (f->ttl_set) {
 			ttl = f->ttl;
 		} else {
@@ -907,7 +942,16 @@ zf_parse_text(zf_parser_t *p, zf_frame_t *f)
 			ldns_rr_free(rr);
 			continue;
 		}
-		zf_add_rr(p, f, rr, line);
+		char ttlbuf[32];
+		bool ttl_explicit = zf_ttl_text(f, tok, ttlbuf, sizeof(ttlbuf));
+		if (ttl_explicit && strspn(ttlbuf, "0123456789") == strlen(ttlbuf) &&
+		    (strlen(ttlbuf) > 10 || strtoull(ttlbuf, NULL, 10) > UINT32_MAX)) {
+			/* ldns would wrap it around silently */
+			diag_error(p->d, f->path, line, "TTL %s does not fit in 32 bits", ttlbuf);
+			ldns_rr_free(rr);
+			continue;
+		}
+		zf_add_rr(p, f, rr, ttl_explicit, line);
 		ldns_rr_free(rr);
 	}
 	ldns_rdf_deep_free(prev);

@@ -53,10 +53,10 @@ CASES = [
      _hdr() + b"\x03www\xc0\x12" + b"\xc0\x0c" + struct.pack("!HH", 1, 1), "FORMERR"),
     ("forward compression pointer", "udp",
      _hdr() + b"\x03www\xc0\x16" + struct.pack("!HH", 1, 1) + b"\x07example\x03com\x00", "FORMERR"),
-    # a backward pointer into the header is legal: offset 2 holds the flags
-    # (0x0000), read as the root name; ". A" is outside every zone
-    ("pointer into the header (reads '.')", "udp", _hdr() + b"\xc0\x02" + struct.pack("!HH", 1, 1),
-     "REFUSED"),
+    # offset 2 holds the flags (0x0000), which would read as the root name;
+    # no real client points into the header: horizond refuses the packet
+    ("pointer into the header", "udp", _hdr() + b"\xc0\x02" + struct.pack("!HH", 1, 1),
+     "FORMERR"),
     ("label length 64 (0x40 label type)", "udp",
      _hdr() + b"\x40" + b"a" * 64 + b"\x00" + struct.pack("!HH", 1, 1), "FORMERR"),
     ("label type 0x80", "udp", _hdr() + b"\x80abc\x00" + struct.pack("!HH", 1, 1), "FORMERR"),
