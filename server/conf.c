@@ -1113,22 +1113,18 @@ conf_parse_nat(conf_ctx_t *x, const ynode_t *node)
 				   "mappings)");
 	}
 	x->c->nat = m;
-	bool ok = true;
 	if (v[K_MAP] != NULL && conf_expect_seq(x, v[K_MAP], "nat: map", false)) {
 		m->rules = arena_zalloc(x->c->arena,
 					sizeof(nat_rule_t) * (v[K_MAP]->n ? v[K_MAP]->n : 1));
 		for (const ynode_t *it = v[K_MAP]->first; it != NULL; it = it->next) {
 			if (conf_parse_nat_rule(x, it, &m->rules[m->nrules]))
 				m->nrules++;
-			else
-				ok = false;
 		}
 		if (v[K_MAP]->n == 0)
 			conf_warn(x, v[K_MAP]->line, "nat: no mappings");
 	}
-	/* Overlaps only among mappings that parsed; the others are reported. */
-	if (ok)
-		nat_map_check(m, conf_nat_report, x);
+	/* Overlaps among the mappings that parsed; the others are reported. */
+	nat_map_check(m, conf_nat_report, x);
 	if (v[K_LAN] != NULL && conf_expect_seq(x, v[K_LAN], "nat: lan", false)) {
 		m->lan = arena_zalloc(x->c->arena,
 				      sizeof(nat_prefix_t) * (v[K_LAN]->n ? v[K_LAN]->n : 1));
