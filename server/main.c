@@ -216,6 +216,9 @@ main_run(const char *path)
 		return 1;
 	}
 	const conf_t *c = snapshot_conf(snap);
+	/* nat.apply: load the router rules; DNS is served even if that fails. */
+	if (c->nat != NULL && c->nat->apply)
+		(void)nat_rules_apply(c->nat);
 	unsigned nworkers = main_nworkers(c);
 	struct main_ctx m = { 0 };
 	int rc = 1;

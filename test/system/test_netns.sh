@@ -264,4 +264,24 @@ fi
 expect_page "3. LAN client dialling 203.0.113.10:80 literally connects (iptables hairpin)" "$NS_CL" http://203.0.113.10/
 expect_page "3. outside client still connects through the forward (iptables)" "$NS_OUT" http://203.0.113.10/
 
+# --- nat.apply: true: horizond loads the nftables rules itself on start ---------
+nsx "$NS_RT" iptables -t nat -F
+nsx "$NS_RT" iptables -t nat -X
+sed 's/^  lan: /  apply: true\n  lan: /' "$HZ_TMP/horizond.yaml" >"$HZ_TMP/apply.yaml"
+ip netns exec "$NS_RT" "$HORIZOND" -c "$HZ_TMP/apply.yaml" </dev/null >"$HZ_LOG" 2>&1 &
+HZ_PID=$!
+for _ in $(seq 1 $((HZ_START_TIMEOUT * 10))); do
+	grep -qw ready "$HZ_LOG" && break
+	kill -0 "$HZ_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if grep -q 'nat.apply: nftables table inet horizond loaded' "$HZ_LOG" &&
+	nsx "$NS_RT" nft list table inet horizond >/dev/null 2>&1; then
+	hz_ok "apply: true: horizond loaded table inet horizond on start"
+else
+	hz_fail "apply: true: no table inet horizond after start" "$(tail -n 5 "$HZ_LOG")"
+fi
+expect_page "apply: true: LAN client dialling 203.0.113.10:80 connects" "$NS_CL" http://203.0.113.10/
+hz_stop
+
 hz_done
