@@ -49,7 +49,13 @@ done
 [ -x "$HORIZOND" ] || { echo "FAIL - no horizond binary at $HORIZOND"; exit 1; }
 HZ_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hz-netns.XXXXXX")
 
+MAIN_PID=$BASHPID
 cleanup() {
+	# Only the test's own shell cleans up: a subshell that is killed right
+	# after it was forked (lib.sh's stop watchdog) can still run the
+	# parent's EXIT trap before bash resets it, and would tear the
+	# namespaces down in the middle of the test.
+	[ "$BASHPID" = "$MAIN_PID" ] || return 0
 	if [ -n "$HZ_PID" ] && kill -0 "$HZ_PID" 2>/dev/null; then
 		kill -KILL "$HZ_PID" 2>/dev/null
 		wait "$HZ_PID" 2>/dev/null
