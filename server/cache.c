@@ -241,6 +241,7 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 	/* Second pass over what we kept: clamp TTLs, note where they are, and
 	 * work out how long the whole answer may live. */
 	uint32_t life = UINT32_MAX, neg = UINT32_MAX;
+	bool negative = m->rcode == RCODE_NXDOMAIN || (m->rcode == RCODE_NOERROR && m->ancount == 0);
 	pos = 0;
 	for (unsigned i = 0; i < nrr; i++) {
 		size_t p = qend + pos;
@@ -255,17 +256,21 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 			life = ttl;
 		uint16_t rdlen = get16(m->wire + fixed + 8);
 		bool in_authority = i >= m->ancount && i < (unsigned)m->ancount + m->nscount;
-		if (type == T_SOA && in_authority && rdlen >= 22) {
+		if (negative && type == T_SOA && in_authority && rdlen >= 22) {
 			/* RFC 2308 5: the lesser of the SOA's TTL and its MINIMUM */
 			uint32_t minimum = get32(m->wire + fixed + 10 + rdlen - 4);
 			uint32_t n = orig < minimum ? orig : minimum;
 			n = cache_clamp(n, min_ttl, max_ttl);
 			if (n < neg)
 				neg = n;
+			/* ...which is also the TTL the SOA is served with. */
+			put32(m->wire + fixed + 4, n);
+			if (n < life)
+				life = n;
 		}
 		pos = fixed + 10 + rdlen;
 	}
-	if (m->rcode == RCODE_NXDOMAIN || (m->rcode == RCODE_NOERROR && m->ancount == 0)) {
+	if (negative) {
 		m->negative = true;
 		m->ttl = neg == UINT32_MAX ? 0 : (neg < life ? neg : life);
 	} else if (m->rcode == RCODE_NOERROR) {
