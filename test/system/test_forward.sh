@@ -43,6 +43,34 @@ render() { # render TEMPLATE OUT [FORWARDERS-OF-INTERNAL]
 	mv "$2.tmp" "$2"
 }
 
+# --- the view keys in --check ----------------------------------------------
+cat >"$HZ_TMP/bad.yaml" <<'YAML'
+server:
+  listen: [127.0.0.1@5300]
+views:
+  - name: a
+    match-clients: [any]
+    recursion: true
+    forwarders: [127.0.0.1@5399]
+    cache-size: 12X
+    cache-min-ttl: 500
+    cache-max-ttl: 100
+    doh-canary: maybe
+  - name: b
+    match-clients: [any]
+    cache-size: 1G
+YAML
+out=$("$HORIZOND" -c "$HZ_TMP/bad.yaml" --check 2>&1)
+rc=$?
+check_msg() { # check_msg DESC REGEX
+	if printf '%s\n' "$out" | grep -Eq -- "$2"; then hz_ok "$1"; else hz_fail "$1" "$out"; fi
+}
+if [ "$rc" -eq 1 ]; then hz_ok "--check: bad cache keys exit 1"; else hz_fail "--check: exit $rc, expected 1" "$out"; fi
+check_msg "--check: bad cache-size" "bad\.yaml:8: view 'a': cache-size: expected a size such as 64M"
+check_msg "--check: min above max" "bad\.yaml:9: view 'a': cache-min-ttl \(500\) is larger than cache-max-ttl \(100\)"
+check_msg "--check: bad doh-canary" "bad\.yaml:11: view 'a': doh-canary: expected true or false"
+check_msg "--check: cache key without recursion" "bad\.yaml:14: warning: view 'b': cache-size.*only matter with recursion"
+
 # --- upstreams ------------------------------------------------------------
 declare -A UP_PID UP_LOG
 UP_UDP=0
