@@ -77,6 +77,7 @@ struct forwarder {
 	fwd_query_t *buckets[FWD_BUCKETS];
 	fwd_query_t *all;
 	unsigned npending;
+	uint64_t seed;                    /* for fwd_bucket: chains cannot be aimed at */
 	uint8_t rnd[256];
 	unsigned rnd_left;
 	struct {
@@ -105,17 +106,6 @@ fwd_raise_nofile(void)
 	}
 }
 
-forwarder_t *
-forward_new(worker_t *w)
-{
-	pthread_once(&fwd_rlimit_once, fwd_raise_nofile);
-	forwarder_t *f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return NULL;
-	f->w = w;
-	return f;
-}
-
 static uint16_t
 fwd_random16(forwarder_t *f)
 {
@@ -129,10 +119,28 @@ fwd_random16(forwarder_t *f)
 	return (uint16_t)(f->rnd[f->rnd_left] << 8 | f->rnd[f->rnd_left + 1]);
 }
 
-static uint32_t
-fwd_bucket(const cache_t *cache, const cache_key_t *k)
+forwarder_t *
+forward_new(worker_t *w)
 {
-	uint64_t h = (uint64_t)(uintptr_t)cache * 0x9E3779B97F4A7C15ULL;
+	pthread_once(&fwd_rlimit_once, fwd_raise_nofile);
+	forwarder_t *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return NULL;
+	f->w = w;
+	uint8_t b[8];
+	for (int i = 0; i < 4; i++) {
+		uint16_t r = fwd_random16(f);
+		b[2 * i] = (uint8_t)(r >> 8);
+		b[2 * i + 1] = (uint8_t)r;
+	}
+	memcpy(&f->seed, b, sizeof(f->seed));
+	return f;
+}
+
+static uint32_t
+fwd_bucket(const forwarder_t *f, const cache_t *cache, const cache_key_t *k)
+{
+	uint64_t h = (f->seed ^ (uint64_t)(uintptr_t)cache) * 0x9E3779B97F4A7C15ULL;
 	h ^= (uint64_t)k->qtype << 24 | (uint64_t)k->qclass << 8 | k->bits;
 	for (size_t i = 0; i < k->name_len; i++)
 		h = (h ^ k->name[i]) * 0x100000001B3ULL;
@@ -588,7 +596,7 @@ forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const 
 		return cache_write_rcode(RCODE_REFUSED, &cl, out);
 	}
 
-	uint32_t bucket = fwd_bucket(v->cache, &key);
+	uint32_t bucket = fwd_bucket(f, v->cache, &key);
 	for (fwd_query_t *q = f->buckets[bucket]; q != NULL; q = q->hnext) {
 		if (q->cache != v->cache || !fwd_key_equal(&q->key, &key))
 			continue;
