@@ -29,6 +29,7 @@ typedef struct conf_zone {
 	const char *file;            /* as written */
 	const char *path;            /* resolved against the config directory */
 	unsigned long line;
+	bool translate_nat;          /* translate: nat -- serve with conf_t.nat applied */
 } conf_zone_t;
 
 typedef struct conf_view {
@@ -69,6 +70,9 @@ typedef struct conf {
 	/* views: */
 	conf_view_t *views;          /* in file order */
 	size_t nviews;
+
+	/* nat: (see nat.h); NULL if the section is absent */
+	struct nat_map *nat;
 
 	struct arena *arena;         /* owns everything above */
 } conf_t;

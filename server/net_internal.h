@@ -101,6 +101,10 @@ typedef struct worker {
 
 	/* UDP batch buffers, preallocated once. */
 	struct mmsghdr rmsg[UDP_BATCH];
+	/* rmsg[0..rmsg_dirty) had lengths changed by the last recvmmsg; the
+	 * pointers in every entry are set once (rmsg_ready) */
+	unsigned rmsg_dirty;
+	bool rmsg_ready;
 	struct iovec riov[UDP_BATCH];
 	struct sockaddr_storage rname[UDP_BATCH];
 	uint8_t rbuf[UDP_BATCH][UDP_MAX_QUERY];

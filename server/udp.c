@@ -164,20 +164,32 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	listener_t *l = arg;
 	worker_t *w = l->w;
-	for (int round = 0; round < UDP_BATCHES_PER_EVENT; round++) {
+	if (!w->rmsg_ready) {
 		for (unsigned i = 0; i < UDP_BATCH; i++) {
 			struct msghdr *mh = &w->rmsg[i].msg_hdr;
 			w->riov[i].iov_base = w->rbuf[i];
 			w->riov[i].iov_len = UDP_MAX_QUERY;
 			mh->msg_name = &w->rname[i];
-			mh->msg_namelen = sizeof(w->rname[i]);
 			mh->msg_iov = &w->riov[i];
 			mh->msg_iovlen = 1;
 			mh->msg_control = w->rcmsg[i];
+		}
+		w->rmsg_dirty = UDP_BATCH;
+		w->rmsg_ready = true;
+	}
+	for (int round = 0; round < UDP_BATCHES_PER_EVENT; round++) {
+		/* only what the kernel changed needs resetting: with light load a
+		 * batch is one or two datagrams, and rewriting all 32 headers each
+		 * time cost as much as answering */
+		for (unsigned i = 0; i < w->rmsg_dirty; i++) {
+			struct msghdr *mh = &w->rmsg[i].msg_hdr;
+			mh->msg_namelen = sizeof(w->rname[i]);
 			mh->msg_controllen = UDP_CMSG_SIZE;
 			mh->msg_flags = 0;
 		}
+		w->rmsg_dirty = 0;
 		int got = recvmmsg((int)fd, w->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
+		w->rmsg_dirty = got > 0 ? (unsigned)got : got < 0 && errno != EAGAIN ? UDP_BATCH : 0;
 		if (got <= 0) {
 			if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_debug("udp %s recvmmsg: %s", l->text, strerror(errno));

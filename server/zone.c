@@ -29,6 +29,7 @@
 #include "arena.h"
 #include "dname.h"
 #include "log.h"
+#include "nat.h"
 #include "zonefile.h"
 
 #define T_A 1
@@ -58,7 +59,6 @@ typedef struct bset {
 } bset_t;
 
 typedef struct bnode {
-	uint8_t lname[DNAME_MAXLEN];  /* lower case */
 	const uint8_t *owner;         /* as written (first record), or lname */
 	uint8_t len;
 	uint32_t hash;
@@ -70,6 +70,7 @@ typedef struct bnode {
 	const answer_t *referral;     /* NODE_DELEG: the referral built for it */
 	node_ext_t *ext;              /* out->ext, writable while building */
 	node_t *out;
+	uint8_t lname[];              /* lower case, len bytes */
 } bnode_t;
 
 typedef struct cw cw_t;
@@ -83,6 +84,7 @@ typedef struct builder {
 	bnode_t **nodes;              /* all nodes, in creation order */
 	size_t nnodes, capnodes;
 	const zrr_t **sorted;         /* records sorted by owner, type */
+	arena_t *tmp;                 /* bnodes and their sets; freed after the build */
 	const bset_t *soa;
 	uint32_t neg_ttl;             /* min(SOA TTL, SOA MINIMUM), RFC 2308 */
 	bnode_t *apex;
@@ -136,7 +138,7 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	bnode_t *n = bz_find(b, lname, len, hash);
 	if (n != NULL)
 		return n;
-	n = xcalloc(1, sizeof(*n));
+	n = arena_zalloc(b->tmp, sizeof(*n) + len);
 	memcpy(n->lname, lname, len);
 	n->len = (uint8_t)len;
 	n->hash = hash;
@@ -211,7 +213,7 @@ bz_index(builder_t *b)
 		for (size_t k = i; k < j; k++)
 			if (k == i || sorted[k]->type != sorted[k - 1]->type)
 				ntypes++;
-		node->sets = xcalloc(ntypes, sizeof(*node->sets));
+		node->sets = arena_zalloc(b->tmp, ntypes * sizeof(*node->sets));
 		for (size_t k = i; k < j;) {
 			size_t m = k;
 			while (m < j && sorted[m]->type == sorted[k]->type)
@@ -941,10 +943,7 @@ bz_answers(builder_t *b)
 static void
 bz_free(builder_t *b)
 {
-	for (size_t i = 0; i < b->nnodes; i++) {
-		free(b->nodes[i]->sets);
-		free(b->nodes[i]);
-	}
+	arena_free(&b->tmp);
 	free(b->nodes);
 	free(b->table);
 	free(b->sorted);
@@ -987,7 +986,7 @@ zone_build(const zonefile_t *zf, diag_t *d)
 	z->apex_hash = dname_hash(zf->origin);
 	z->name = arena_strdup(arena, zf->origin_text);
 
-	builder_t b = { .zf = zf, .zone = z, .arena = arena, .d = d };
+	builder_t b = { .zf = zf, .zone = z, .arena = arena, .d = d, .tmp = arena_new(0) };
 	b.cw = malloc(sizeof(cw_t));
 	if (b.cw == NULL)
 		abort();
@@ -1022,6 +1021,13 @@ file_id_fill(zone_file_id_t *id, const struct stat *st)
 zone_t *
 zone_load(const char *origin, const char *path, diag_t *d)
 {
+	return zone_load_translated(origin, path, NULL, d);
+}
+
+/* Declared in nat.h: the NAT rewrite happens between reading and building. */
+zone_t *
+zone_load_translated(const char *origin, const char *path, const nat_map_t *nat, diag_t *d)
+{
 	/* stat before reading: a file replaced while we read it then looks
 	 * changed at the next reload, never unchanged. */
 	struct stat st;
@@ -1029,7 +1035,7 @@ zone_load(const char *origin, const char *path, diag_t *d)
 		diag_error(d, path, 0, "cannot read zone file: %s", strerror(errno));
 		return NULL;
 	}
-	zonefile_t *zf = zonefile_read(origin, path, d);
+	zonefile_t *zf = nat_zonefile_read(origin, path, nat, d);
 	if (zf == NULL)
 		return NULL;
 	zone_t *z = zone_build(zf, d);

@@ -430,6 +430,9 @@ def run_all(sc, table, bind, hz, args):
                         show(case_id, nb, None)
                     continue
                 nh = normalise(exchange(wire, p["src"], p["dst"], hz.port, transport), q.id)
+                if nh["reply"] != "ok" and not hz.alive():
+                    # stop at once: every later case would wait for its timeout
+                    raise RuntimeError(f"horizond died at {case_id}; log:\n{hz.log_tail()}")
                 if args.show and fnmatch.fnmatchcase(case_id, args.show):
                     show(case_id, nb, nh)
                 bad = []
