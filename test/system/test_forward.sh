@@ -99,6 +99,7 @@ up_stop() { # up_stop NAME: stop it, set UP_UDP and UP_TCP to the queries it saw
 }
 
 stop_all() {
+	[ "$BASHPID" = "${HZ_MAIN_PID:-$BASHPID}" ] || return 0   # not in subshells
 	for n in "${!UP_PID[@]}"; do kill -KILL "${UP_PID[$n]}" 2>/dev/null; done
 	[ -n "${FAKE_PID:-}" ] && kill -KILL "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
 	hz_cleanup
