@@ -45,6 +45,9 @@ typedef struct conf_view {
 	unsigned cache_min_ttl;           /* cache-min-ttl, seconds, default 0 */
 	unsigned cache_max_ttl;           /* cache-max-ttl, seconds, default 86400 */
 	bool doh_canary;                  /* doh-canary: NXDOMAIN for use-application-dns.net, default true */
+	int nat_doctoring;                /* nat-doctoring: rewrite mapped public addresses in
+	                                     forwarded answers; -1 unset (on when recursive and
+	                                     nat: maps something), 0 off, 1 on */
 	conf_zone_t *zones;
 	size_t nzones;
 } conf_view_t;

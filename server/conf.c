@@ -1353,10 +1353,10 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 {
 	static const char *const keys[] = {
 		"name", "match-clients", "match-destinations", "recursion", "forwarders", "zones",
-		"cache-size", "cache-min-ttl", "cache-max-ttl", "doh-canary",
+		"cache-size", "cache-min-ttl", "cache-max-ttl", "doh-canary", "nat-doctoring",
 	};
 	enum { K_NAME, K_CLIENTS, K_DESTS, K_RECURSION, K_FORWARDERS, K_ZONES,
-	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_N };
+	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_DOCTOR, K_N };
 	conf_t *c = x->c;
 
 	if (!conf_expect_seq(x, list, "views", false))
@@ -1446,6 +1446,19 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 				  "%s: forwarders are ignored because recursion is off", what);
 		conf_parse_view_cache(x, v[K_CACHE_SIZE], v[K_CACHE_MIN], v[K_CACHE_MAX],
 				      v[K_CANARY], view, what);
+		/* nat-doctoring: unset means "on in recursive views when nat: maps
+		 * something" (decided where the map is known, see forward.c) */
+		view->nat_doctoring = -1;
+		if (v[K_DOCTOR] != NULL) {
+			bool on = false;
+			char kwhat[200];
+			snprintf(kwhat, sizeof(kwhat), "%s: nat-doctoring", what);
+			conf_get_bool(x, v[K_DOCTOR], kwhat, &on);
+			view->nat_doctoring = on;
+			if (!view->recursion)
+				conf_warn(x, v[K_DOCTOR]->line, "%s: nat-doctoring only matters with "
+					  "recursion: true", what);
+		}
 		if (v[K_ZONES] != NULL)
 			conf_parse_zones(x, v[K_ZONES], view, what);
 		c->nviews++;

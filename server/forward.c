@@ -24,6 +24,7 @@
 #include "dname.h"
 #include "forward.h"
 #include "log.h"
+#include "nat.h"
 #include "snapshot.h"
 
 #define FWD_UDP_TIMEOUT_MS 1500   /* per forwarder, per try */
@@ -70,6 +71,8 @@ typedef struct fwd_query {
 	size_t qmsg_len;
 	fwd_client_t *clients;
 	unsigned nclients;
+	nat_map_t doctor;                 /* DNS doctoring: the view's NAT rules, copied
+	                                     (no ports); nrules 0: off */
 } fwd_query_t;
 
 struct forwarder {
@@ -83,10 +86,11 @@ struct forwarder {
 	struct {
 		unsigned long long queries, cache_hits, coalesced, refused_rd0;
 		unsigned long long sent, sent_tcp, accepted, dropped, timeouts;
-		unsigned long long upstream_errors, servfail, overload;
+		unsigned long long upstream_errors, servfail, overload, doctored;
 	} st;
 	uint8_t rbuf[65535];
 	uint8_t out[65535];
+	uint8_t dbuf[65535];                  /* an answer being doctored */
 };
 
 static pthread_once_t fwd_rlimit_once = PTHREAD_ONCE_INIT;
@@ -229,6 +233,7 @@ fwd_query_free(fwd_query_t *q)
 	cache_unref(&q->cache);
 	free(q->up);
 	free(q->up_len);
+	free(q->doctor.rules);
 	free(q);
 }
 
@@ -391,6 +396,16 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 		f->st.upstream_errors++;
 		fwd_next(q);
 		return;
+	}
+	if (q->doctor.nrules > 0 && !(q->key.bits & CACHE_KEY_DO)) {
+		/* DNS doctoring: mapped public addresses become private ones
+		 * before the answer is cached (in this view's cache only) and sent */
+		memcpy(f->dbuf, msg, len);
+		size_t n = nat_doctor_message(&q->doctor, f->dbuf, len);
+		if (n > 0) {
+			f->st.doctored += n;
+			msg = f->dbuf;
+		}
 	}
 	uint32_t min_ttl, max_ttl;
 	cache_get_clamps(q->cache, &min_ttl, &max_ttl);
@@ -645,6 +660,20 @@ forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const 
 	}
 	q->cache = v->cache;
 	cache_ref(q->cache);
+	const nat_map_t *nat = s->conf->nat;
+	bool doctor = v->conf->nat_doctoring == 1 ||
+		      (v->conf->nat_doctoring == -1 && v->conf->recursion);
+	if (doctor && nat != NULL && nat->nrules > 0) {
+		/* copied: the query may outlive the snapshot (a reload) */
+		q->doctor.rules = calloc(nat->nrules, sizeof(*q->doctor.rules));
+		if (q->doctor.rules != NULL) {
+			for (size_t i = 0; i < nat->nrules; i++) {
+				q->doctor.rules[i].pub = nat->rules[i].pub;
+				q->doctor.rules[i].priv = nat->rules[i].priv;
+			}
+			q->doctor.nrules = nat->nrules;
+		}
+	}
 	fwd_build_query(q, qf->edns_size);
 	/* Linked before the first send so that fwd_query_free() can undo it. */
 	q->hnext = f->buckets[bucket];
@@ -688,10 +717,10 @@ forward_free(forwarder_t **fp)
 		log_notice("worker %u forwarder: %llu queries, %llu cache hits, %llu coalesced, "
 			   "%llu refused (RD=0); upstream: %llu sent (%llu over tcp), %llu answers "
 			   "accepted, %llu dropped (wrong source, ID or question), %llu timeouts, "
-			   "%llu errors; %llu servfail, %llu overload",
+			   "%llu errors; %llu servfail, %llu overload; %llu addresses doctored",
 			   f->w->id, f->st.queries, f->st.cache_hits, f->st.coalesced,
 			   f->st.refused_rd0, f->st.sent, f->st.sent_tcp, f->st.accepted,
 			   f->st.dropped, f->st.timeouts, f->st.upstream_errors, f->st.servfail,
-			   f->st.overload);
+			   f->st.overload, f->st.doctored);
 	free(f);
 }
