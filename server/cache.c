@@ -93,44 +93,6 @@ cache_now_ms(void)
  * Parsing an upstream response
  */
 
-/* Check a possibly compressed name at msg[*pos] (must end by lim): every
- * pointer goes strictly backwards and not into the header, the expanded
- * name is at most 255 bytes. Advances *pos past the name as it sits here. */
-static bool
-cache_check_name(const uint8_t *msg, size_t lim, size_t *pos)
-{
-	size_t p = *pos, end = 0, total = 0;
-	bool jumped = false;
-	for (unsigned hops = 0; hops < 256; hops++) {
-		if (p >= lim)
-			return false;
-		uint8_t l = msg[p];
-		if ((l & 0xC0) == 0xC0) {
-			if (p + 2 > lim)
-				return false;
-			size_t target = (size_t)(l & 0x3F) << 8 | msg[p + 1];
-			if (target < 12 || target >= p)
-				return false;
-			if (!jumped)
-				end = p + 2;
-			jumped = true;
-			p = target;
-			continue;
-		}
-		if (l > 63)
-			return false;
-		total += 1u + l;
-		if (total > DNAME_MAXLEN)
-			return false;
-		if (l == 0) {
-			*pos = jumped ? end : p + 1;
-			return true;
-		}
-		p += 1u + l;
-	}
-	return false;
-}
-
 /* Names inside rdata that may be compressed (RFC 3597 section 4): check
  * them so a reply never carries a pointer we did not vet. */
 static bool
@@ -141,12 +103,12 @@ cache_check_rdata(const uint8_t *msg, size_t start, size_t end, uint16_t type)
 	case T_NS:
 	case T_CNAME:
 	case T_PTR:
-		return cache_check_name(msg, end, &p) && p == end;
+		return dname_skip_wire(msg, end, &p) && p == end;
 	case T_MX:
 		p += 2;
-		return p <= end && cache_check_name(msg, end, &p) && p == end;
+		return p <= end && dname_skip_wire(msg, end, &p) && p == end;
 	case T_SOA:
-		return cache_check_name(msg, end, &p) && cache_check_name(msg, end, &p) &&
+		return dname_skip_wire(msg, end, &p) && dname_skip_wire(msg, end, &p) &&
 		       p + 20 == end;
 	default:
 		return true;
@@ -193,7 +155,7 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 			noadd = pos;
 		for (unsigned i = 0; i < counts[sec] && cut == 0; i++) {
 			size_t rr = pos;
-			if (!cache_check_name(msg, len, &pos) || pos + 10 > len)
+			if (!dname_skip_wire(msg, len, &pos) || pos + 10 > len)
 				return NULL;
 			uint16_t type = get16(msg + pos);
 			uint16_t rdlen = get16(msg + pos + 8);
@@ -245,7 +207,7 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 	pos = 0;
 	for (unsigned i = 0; i < nrr; i++) {
 		size_t p = qend + pos;
-		cache_check_name(msg, len, &p);     /* validated above */
+		dname_skip_wire(msg, len, &p);     /* validated above */
 		size_t fixed = p - qend;
 		uint16_t type = get16(m->wire + fixed);
 		uint32_t orig = get32(m->wire + fixed + 4);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "dname.h"
 #include "log.h"
 #include "zonefile.h"
 
@@ -791,31 +792,6 @@ nat_rules_apply(const nat_map_t *m)
 	return rc;
 }
 
-/* Skip a possibly compressed name; false if it runs off the message. */
-static bool
-nat_skip_name(const uint8_t *msg, size_t len, size_t *pos)
-{
-	size_t p = *pos;
-	for (;;) {
-		if (p >= len)
-			return false;
-		uint8_t l = msg[p];
-		if (l == 0) {
-			*pos = p + 1;
-			return true;
-		}
-		if ((l & 0xC0) == 0xC0) {
-			if (p + 2 > len)
-				return false;
-			*pos = p + 2;
-			return true;
-		}
-		if (l > 63)
-			return false;
-		p += 1 + (size_t)l;
-	}
-}
-
 /* Walk the records; with rewrite false only look for RRSIG (returns 1 if one
  * is there), with rewrite true translate addresses (returns the count).
  * (size_t)-1: the message does not parse. */
@@ -829,12 +805,12 @@ nat_doctor_walk(const nat_map_t *m, uint8_t *msg, size_t len, bool rewrite)
 		      (unsigned)(msg[10] << 8 | msg[11]);
 	size_t pos = 12, n = 0;
 	for (unsigned i = 0; i < qd; i++) {
-		if (!nat_skip_name(msg, len, &pos) || pos + 4 > len)
+		if (!dname_skip_wire(msg, len, &pos) || pos + 4 > len)
 			return (size_t)-1;
 		pos += 4;
 	}
 	for (unsigned i = 0; i < rr; i++) {
-		if (!nat_skip_name(msg, len, &pos) || pos + 10 > len)
+		if (!dname_skip_wire(msg, len, &pos) || pos + 10 > len)
 			return (size_t)-1;
 		uint16_t type = (uint16_t)(msg[pos] << 8 | msg[pos + 1]);
 		uint16_t cls = (uint16_t)(msg[pos + 2] << 8 | msg[pos + 3]);

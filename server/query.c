@@ -73,39 +73,13 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* Skip a possibly compressed name in a record we don't look into. */
-static bool
-skip_name(const uint8_t *q, size_t len, size_t *pos)
-{
-	size_t p = *pos;
-	for (unsigned hops = 0; hops < 128; hops++) {
-		if (p >= len)
-			return false;
-		uint8_t l = q[p];
-		if (l == 0) {
-			*pos = p + 1;
-			return true;
-		}
-		if ((l & 0xC0) == 0xC0) {
-			if (p + 2 > len)
-				return false;
-			*pos = p + 2;
-			return true;
-		}
-		if (l > 63)
-			return false;
-		p += 1 + (size_t)l;
-	}
-	return false;
-}
-
 /* Parse the additional section (EDNS). Returns an rcode; 0: fine. */
 static int
 parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qinfo_t *qi)
 {
 	for (unsigned i = 0; i < arcount; i++) {
 		size_t owner = pos;
-		if (!skip_name(q, len, &pos) || pos + 10 > len)
+		if (!dname_skip_wire(q, len, &pos) || pos + 10 > len)
 			return RCODE_FORMERR;
 		uint16_t type = get16(q + pos);
 		uint16_t rdlen = get16(q + pos + 8);
