@@ -41,6 +41,11 @@ uint32_t dname_hash(const uint8_t *name);
  * check (EDNS, upstream answers), never on the question. */
 bool dname_skip_wire(const uint8_t *msg, size_t lim, size_t *pos);
 
+/* The same, and false if the name, followed through its pointers, touches a
+ * byte whose bit is set in avoid (one bit per message byte). The cache uses
+ * it so no name can lean on a TTL field it rewrites later. */
+bool dname_skip_wire_avoid(const uint8_t *msg, size_t lim, size_t *pos, const uint8_t *avoid);
+
 /* Wire length of a valid uncompressed name (including the root byte). */
 size_t dname_length(const uint8_t *name);
 unsigned dname_label_count(const uint8_t *name);   /* root: 0 */

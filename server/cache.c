@@ -110,6 +110,10 @@ cache_check_rdata(const uint8_t *msg, size_t start, size_t end, uint16_t type)
 	case T_SOA:
 		return dname_skip_wire(msg, end, &p) && dname_skip_wire(msg, end, &p) &&
 		       p + 20 == end;
+	case 1:   /* A */
+		return end - start == 4;
+	case 28:  /* AAAA */
+		return end - start == 16;
 	default:
 		return true;
 	}
@@ -146,6 +150,13 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 	    get16(msg + 12 + key->name_len + 2) != key->qclass)
 		return NULL;
 
+	/* TTL fields are rewritten on output: a name whose compression
+	 * pointers lead into one would change with the TTL, so such a message
+	 * is refused (one bit per message byte; only upstream input, never on
+	 * the authoritative path) */
+	static _Thread_local uint8_t ttl_bytes[65536 / 8];
+	memset(ttl_bytes, 0, (len + 7) / 8);
+
 	unsigned counts[3] = { get16(msg + 6), get16(msg + 8), get16(msg + 10) };
 	unsigned kept[3] = { 0, 0, 0 };
 	size_t pos = qend, cut = 0, noadd = 0;
@@ -155,8 +166,10 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 			noadd = pos;
 		for (unsigned i = 0; i < counts[sec] && cut == 0; i++) {
 			size_t rr = pos;
-			if (!dname_skip_wire(msg, len, &pos) || pos + 10 > len)
+			if (!dname_skip_wire_avoid(msg, len, &pos, ttl_bytes) || pos + 10 > len)
 				return NULL;
+			for (size_t b = pos + 4; b < pos + 8; b++)
+				ttl_bytes[b >> 3] |= (uint8_t)(1u << (b & 7));
 			uint16_t type = get16(msg + pos);
 			uint16_t rdlen = get16(msg + pos + 8);
 			size_t rdata = pos + 10;

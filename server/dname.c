@@ -171,16 +171,19 @@ dname_to_text(const uint8_t *name, char *buf, size_t size)
 }
 
 bool
-dname_skip_wire(const uint8_t *msg, size_t lim, size_t *pos)
+dname_skip_wire_avoid(const uint8_t *msg, size_t lim, size_t *pos, const uint8_t *avoid)
 {
-	size_t p = *pos, end = 0, total = 0;
+	/* bound: what the walk may read. After a jump it is the pointer's own
+	 * position, so a name never reaches into bytes not yet checked. */
+	size_t p = *pos, end = 0, total = 0, bound = lim;
 	bool jumped = false;
+#define AVOIDED(i) (avoid != NULL && (avoid[(i) >> 3] >> ((i) & 7) & 1))
 	for (unsigned hops = 0; hops < 256; hops++) {
-		if (p >= lim)
+		if (p >= bound || AVOIDED(p))
 			return false;
 		uint8_t l = msg[p];
 		if ((l & 0xC0) == 0xC0) {
-			if (p + 2 > lim)
+			if (p + 2 > bound || AVOIDED(p + 1))
 				return false;
 			size_t target = (size_t)(l & 0x3F) << 8 | msg[p + 1];
 			if (target < 12 || target >= p)
@@ -188,6 +191,7 @@ dname_skip_wire(const uint8_t *msg, size_t lim, size_t *pos)
 			if (!jumped)
 				end = p + 2;
 			jumped = true;
+			bound = p;
 			p = target;
 			continue;
 		}
@@ -200,7 +204,19 @@ dname_skip_wire(const uint8_t *msg, size_t lim, size_t *pos)
 			*pos = jumped ? end : p + 1;
 			return true;
 		}
+		if (p + 1 + l >= bound)
+			return false;
+		for (size_t i = p + 1; avoid != NULL && i <= p + l; i++)
+			if (AVOIDED(i))
+				return false;
 		p += 1u + l;
 	}
+#undef AVOIDED
 	return false;
+}
+
+bool
+dname_skip_wire(const uint8_t *msg, size_t lim, size_t *pos)
+{
+	return dname_skip_wire_avoid(msg, lim, pos, NULL);
 }

@@ -715,7 +715,8 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, ldns_rr *rr, bool ttl_explicit, unsigne
 		const ldns_rdf *r = ldns_rr_rdf(rr, i);
 		if (r == NULL)
 			continue;
-		memcpy(rdata + pos, ldns_rdf_data(r), ldns_rdf_size(r));
+		if (ldns_rdf_size(r) > 0)   /* an empty rdf may have no data at all */
+			memcpy(rdata + pos, ldns_rdf_data(r), ldns_rdf_size(r));
 		pos += ldns_rdf_size(r);
 	}
 	ldns_rr2canonical(rr);

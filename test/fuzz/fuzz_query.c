@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsan_quiet.h"
 #include "query.h"
 #include "snapshot.h"
 
@@ -67,7 +68,7 @@ fuzz_udp_limit(const snapshot_t *s, const uint8_t *q, size_t qlen, const ldns_pk
 		return 512;
 	size_t limit = s->edns_size;
 	ldns_pkt *qp = NULL;
-	if (ldns_wire2pkt(&qp, q, qlen) == LDNS_STATUS_OK && ldns_pkt_edns(qp)) {
+	if (LSAN_QUIET((int)ldns_wire2pkt(&qp, q, qlen)) == LDNS_STATUS_OK && ldns_pkt_edns(qp)) {
 		size_t want = ldns_pkt_edns_udp_size(qp);
 		if (want < 512)
 			want = 512;
