@@ -190,7 +190,8 @@ journal_replay(const char *path, const char *origin, journal_op_fn fn, void *arg
 	jline_t *pend = NULL;
 	size_t npend = 0, cappend = 0;
 	bool in_txn = false, bad = false;
-	unsigned long begin_line = 0, lineno = 0;
+	unsigned long begin_line = 0, lineno = 0, broken_line = 0;
+	const char *broken_msg = "";
 	unsigned long long txn_serial = 0;
 	long done = 0;
 	char *line = NULL;
@@ -212,6 +213,7 @@ journal_replay(const char *path, const char *origin, journal_op_fn fn, void *arg
 		if (strncmp(line, "begin ", 6) == 0) {
 			if (in_txn)
 				diag_warn(d, path, begin_line, "transaction without commit skipped");
+			broken_line = 0;
 			char *end;
 			txn_serial = strtoull(line + 6, &end, 10);
 			if (end == line + 6 || (*end != ' ' && *end != '\0') || txn_serial > UINT32_MAX) {
@@ -233,6 +235,11 @@ journal_replay(const char *path, const char *origin, journal_op_fn fn, void *arg
 				bad = true;
 				break;
 			}
+			if (broken_line != 0) {
+				diag_error(d, path, broken_line, "bad record: %s", broken_msg);
+				bad = true;
+				break;
+			}
 			for (size_t i = 0; i < npend && !bad; i++)
 				if (!fn(arg, pend[i].op, &pend[i].rr, d))
 					bad = true;
@@ -242,12 +249,16 @@ journal_replay(const char *path, const char *origin, journal_op_fn fn, void *arg
 			continue;
 		}
 		if ((line[0] == '+' || line[0] == '-') && line[1] == ' ' && in_txn) {
+			if (broken_line != 0)
+				continue;
 			ldns_rr *rr = NULL;
 			ldns_status st = ldns_rr_new_frm_str(&rr, line + 2, 0, orig, NULL);
 			if (st != LDNS_STATUS_OK) {
-				diag_error(d, path, lineno, "bad record: %s", ldns_get_errorstr_by_id(st));
-				bad = true;
-				break;
+				/* an error only if the block turns out committed: a crash
+				 * can leave half a line before the next block's begin */
+				broken_line = lineno;
+				broken_msg = ldns_get_errorstr_by_id(st);
+				continue;
 			}
 			if (npend == cappend) {
 				cappend = cappend ? cappend * 2 : 16;
