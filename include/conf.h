@@ -46,6 +46,7 @@ typedef struct conf_zone {
 	const char *file;            /* as written */
 	const char *path;            /* resolved against the config directory */
 	unsigned long line;
+	bool translate_nat;          /* translate: nat -- serve with conf_t.nat applied */
 	/* dynamic updates (RFC 2136) and synthesized reverse answers */
 	conf_update_elem_t *allow_update;   /* NULL: updates refused */
 	size_t nallow_update;
@@ -89,6 +90,9 @@ typedef struct conf {
 	/* views: */
 	conf_view_t *views;          /* in file order */
 	size_t nviews;
+
+	/* nat: (see nat.h); NULL if the section is absent */
+	struct nat_map *nat;
 
 	struct arena *arena;         /* owns everything above */
 } conf_t;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh -- install dependencies, then build and run the whole test suite
 # twice: a normal build (build/) and an ASan+UBSan build (build-asan/).
-# Exit status 0 only if both pass. Run as root on Debian 12 (deps.sh installs
+# Then each fuzz harness runs briefly (scripts/fuzz.sh). Exit status 0 only
+# if everything passes. Run as root on Debian 12 (deps.sh installs
 # packages); on a machine that has them all, any user will do.
 # HZ_JOBS sets build and ctest parallelism (default: number of CPUs).
 # SPDX-License-Identifier: BSD-3-Clause
@@ -29,6 +30,19 @@ run_suite build || status=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_suite build-asan -DHZ_SANITIZE=ON || status=1
+
+# A short fuzzing run of every harness (clang + libFuzzer, ASan + UBSan); the
+# 10-minute runs are recorded in docs/fuzzing.md. HZ_FUZZ_SECONDS=0 skips it.
+fuzz_seconds=${HZ_FUZZ_SECONDS:-20}
+if [ "$fuzz_seconds" -gt 0 ]; then
+	echo "=== fuzz: ${fuzz_seconds}s per harness"
+	if scripts/fuzz.sh "$fuzz_seconds"; then
+		echo "=== fuzz: every harness ran clean"
+	else
+		echo "=== fuzz: FAILED (see above)"
+		status=1
+	fi
+fi
 
 if [ $status -eq 0 ]; then
 	echo "=== all tests passed (build/ and build-asan/)"

@@ -11,18 +11,36 @@ static const uint8_t acl_v4mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
 
-/* Does addr (network order, family-sized) lie inside addr/len of elem? */
+static inline uint64_t
+acl_load64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Does addr (network order, family-sized) lie inside addr/len of elem?
+ * Word compares under a mask: this runs for every query and every view. */
 static bool
 acl_prefix_contains(const acl_elem_t *e, const uint8_t *addr)
 {
-	unsigned bytes = e->prefixlen / 8;
-	unsigned bits = e->prefixlen % 8;
-	if (bytes > 0 && memcmp(e->addr, addr, bytes) != 0)
-		return false;
-	if (bits == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - bits));
-	return (e->addr[bytes] & mask) == (addr[bytes] & mask);
+	unsigned len = e->prefixlen;
+	if (e->family == AF_INET) {
+		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+		uint32_t p = (uint32_t)e->addr[0] << 24 | (uint32_t)e->addr[1] << 16 |
+			     (uint32_t)e->addr[2] << 8 | e->addr[3];
+		uint32_t mask = len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
+		return ((a ^ p) & mask) == 0;
+	}
+	for (unsigned half = 0; half < 2; half++) {
+		unsigned l = len > 64 ? 64 : len;
+		uint64_t mask = l == 0 ? 0 : ~(uint64_t)0 << (64 - l);
+		if (((acl_load64(addr + 8 * half) ^ acl_load64(e->addr + 8 * half)) & mask) != 0)
+			return false;
+		len -= l;
+	}
+	return true;
 }
 
 /* One list; depth counts the nested lists above this one. */

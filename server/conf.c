@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "arena.h"
+#include "nat.h"
 
 #define CONF_MAX_FILE_SIZE (16u * 1024 * 1024)
 #define CONF_MAX_YAML_DEPTH 64
@@ -1117,6 +1118,188 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 	}
 }
 
+/* ---------------------------------------------------------------------------
+ * NAT map (nat:) and translate: nat -- the types and checks are in nat.c
+ */
+
+static bool
+conf_parse_translate(conf_ctx_t *x, const ynode_t *n, const char *zwhat)
+{
+	char what[240];
+	snprintf(what, sizeof(what), "%s: translate", zwhat);
+	const char *s = conf_get_string(x, n, what, false);
+	if (s == NULL)
+		return false;
+	if (strcmp(s, "nat") != 0) {
+		conf_error(x, n->line, "%s: unknown translation '%s' (the only one is 'nat')", what, s);
+		return false;
+	}
+	return true;
+}
+
+/* Every zone with translate: nat needs a map to translate with. */
+static void
+conf_check_translate(conf_ctx_t *x)
+{
+	const conf_t *c = x->c;
+	for (size_t v = 0; v < c->nviews; v++) {
+		for (size_t i = 0; i < c->views[v].nzones; i++) {
+			const conf_zone_t *z = &c->views[v].zones[i];
+			if (z->translate_nat && (c->nat == NULL || c->nat->nrules == 0))
+				conf_error(x, z->line, "view '%s': zone %s: translate: nat, but the "
+					   "configuration has no nat mappings", c->views[v].name
+					   ? c->views[v].name : "?", z->name);
+		}
+	}
+}
+
+static void
+conf_nat_report(void *ctx, unsigned long line, const char *msg)
+{
+	conf_error(ctx, line, "%s", msg);
+}
+
+/* One mapping: { public: P, private: Q, ports: [80/tcp] }. */
+static bool
+conf_parse_nat_rule(conf_ctx_t *x, const ynode_t *map, nat_rule_t *r)
+{
+	static const char *const keys[] = { "public", "private", "ports" };
+	const ynode_t *v[3];
+	if (!conf_expect_map(x, map, "nat mapping"))
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->line = map->line;
+	conf_map_keys(x, map, "a nat mapping", keys, 3, v);
+	bool ok = true;
+	for (int k = 0; k < 2; k++) {
+		const char *key = keys[k];
+		nat_prefix_t *p = k == 0 ? &r->pub : &r->priv;
+		char what[64];
+		snprintf(what, sizeof(what), "nat: %s", key);
+		if (v[k] == NULL) {
+			conf_error(x, map->line, "nat mapping: missing required key '%s'", key);
+			ok = false;
+			continue;
+		}
+		const char *s = conf_get_string(x, v[k], what, false);
+		const char *why;
+		if (s == NULL) {
+			ok = false;
+		} else if (nat_parse_prefix(s, true, p, &why) != 0) {
+			conf_error(x, v[k]->line, "%s: '%s': %s", what, s, why);
+			ok = false;
+		}
+	}
+	const char *why;
+	if (ok && (why = nat_rule_check(r)) != NULL) {
+		conf_error(x, map->line, "nat mapping: %s", why);
+		ok = false;
+	}
+	if (v[2] != NULL && conf_expect_seq(x, v[2], "nat: ports", false)) {
+		r->ports = arena_zalloc(x->c->arena, sizeof(nat_port_t) * (v[2]->n ? v[2]->n : 1));
+		for (const ynode_t *it = v[2]->first; it != NULL; it = it->next) {
+			const char *s = conf_get_string(x, it, "nat: ports", false);
+			nat_port_t port;
+			if (s == NULL) {
+				ok = false;
+				continue;
+			}
+			if (nat_parse_port(s, &port, &why) != 0) {
+				conf_error(x, it->line, "nat: ports: '%s': %s", s, why);
+				ok = false;
+				continue;
+			}
+			bool dup = false;
+			for (size_t i = 0; i < r->nports && !dup; i++)
+				dup = r->ports[i].port == port.port && r->ports[i].proto == port.proto;
+			if (dup) {
+				conf_error(x, it->line, "nat: ports: '%s' given twice", s);
+				ok = false;
+				continue;
+			}
+			r->ports[r->nports++] = port;
+		}
+		if (v[2]->n == 0) {
+			conf_error(x, v[2]->line, "nat: ports: empty list (leave 'ports' out to "
+				   "forward every port)");
+			ok = false;
+		}
+	} else if (v[2] != NULL) {
+		ok = false;
+	}
+	return ok;
+}
+
+/* nat: either a list of mappings, or a map { map: [...], lan: [...],
+ * wan-interface: IF, apply: BOOL }. */
+static void
+conf_parse_nat(conf_ctx_t *x, const ynode_t *node)
+{
+	static const char *const keys[] = { "map", "lan", "wan-interface", "apply" };
+	enum { K_MAP, K_LAN, K_WAN, K_APPLY, K_N };
+	const ynode_t *v[K_N] = { NULL, NULL, NULL, NULL };
+	nat_map_t *m = arena_zalloc(x->c->arena, sizeof(*m));
+	m->line = node->line;
+	if (node->type == YN_SEQ) {
+		v[K_MAP] = node;
+	} else if (conf_is_null(node) || node->type != YN_MAP) {
+		conf_error(x, node->line, "nat: expected a list of mappings or a map with 'map', "
+			   "'lan', 'wan-interface', 'apply', got %s", conf_describe(node));
+		return;
+	} else {
+		if (!conf_expect_map(x, node, "nat"))
+			return;
+		conf_map_keys(x, node, "nat", keys, K_N, v);
+		if (v[K_MAP] == NULL)
+			conf_error(x, node->line, "nat: missing required key 'map' (the list of "
+				   "mappings)");
+	}
+	x->c->nat = m;
+	if (v[K_MAP] != NULL && conf_expect_seq(x, v[K_MAP], "nat: map", false)) {
+		m->rules = arena_zalloc(x->c->arena,
+					sizeof(nat_rule_t) * (v[K_MAP]->n ? v[K_MAP]->n : 1));
+		for (const ynode_t *it = v[K_MAP]->first; it != NULL; it = it->next) {
+			if (conf_parse_nat_rule(x, it, &m->rules[m->nrules]))
+				m->nrules++;
+		}
+		if (v[K_MAP]->n == 0)
+			conf_warn(x, v[K_MAP]->line, "nat: no mappings");
+	}
+	/* Overlaps among the mappings that parsed; the others are reported. */
+	nat_map_check(m, conf_nat_report, x);
+	if (v[K_LAN] != NULL && conf_expect_seq(x, v[K_LAN], "nat: lan", false)) {
+		m->lan = arena_zalloc(x->c->arena,
+				      sizeof(nat_prefix_t) * (v[K_LAN]->n ? v[K_LAN]->n : 1));
+		for (const ynode_t *it = v[K_LAN]->first; it != NULL; it = it->next) {
+			const char *s = conf_get_string(x, it, "nat: lan", false);
+			const char *why;
+			if (s == NULL)
+				continue;
+			if (nat_parse_prefix(s, false, &m->lan[m->nlan], &why) != 0)
+				conf_error(x, it->line, "nat: lan: '%s': %s", s, why);
+			else
+				m->nlan++;
+		}
+	}
+	if (v[K_WAN] != NULL) {
+		const char *s = conf_get_string(x, v[K_WAN], "nat: wan-interface", false);
+		if (s != NULL) {
+			bool bad = strlen(s) >= 16 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
+			for (const char *p = s; *p != '\0' && !bad; p++)
+				bad = *p <= ' ' || *p == '/' || *p == '"' || *p == '\'' || *p == '\\' ||
+				      (unsigned char)*p >= 0x7f;
+			if (bad)
+				conf_error(x, v[K_WAN]->line, "nat: wan-interface: '%s' is not an "
+					   "interface name (1 to 15 characters, no blanks, quotes or '/')",
+					   s);
+			else
+				m->wan_interface = arena_strdup(x->c->arena, s);
+		}
+	}
+	if (v[K_APPLY] != NULL)
+		conf_get_bool(x, v[K_APPLY], "nat: apply", &m->apply);
+}
+
 /* Zone name check and canonical form (lower case, trailing dot) for
  * duplicate detection; NULL if the name is not a valid domain name. */
 static char *
@@ -1169,7 +1352,7 @@ conf_path_join(conf_ctx_t *x, const char *file)
 static void
 conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const char *vwhat)
 {
-	static const char *const keys[] = { "name", "file", "allow-update", "auto-ptr" };
+	static const char *const keys[] = { "name", "file", "translate", "allow-update", "auto-ptr" };
 	char what[200];
 	snprintf(what, sizeof(what), "%s: zones", vwhat);
 	if (!conf_expect_seq(x, list, what, true))
@@ -1180,10 +1363,13 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 	for (const ynode_t *it = list->first; it != NULL; it = it->next) {
 		if (!conf_expect_map(x, it, what))
 			continue;
-		const ynode_t *v[4];
+		const ynode_t *v[5];
 		char zwhat[200];
 		snprintf(zwhat, sizeof(zwhat), "%s: zone", vwhat);
-		conf_map_keys(x, it, zwhat, keys, 4, v);
+		conf_map_keys(x, it, zwhat, keys, 5, v);
+		bool translate_nat = false;
+		if (v[2] != NULL)
+			translate_nat = conf_parse_translate(x, v[2], zwhat);
 		const char *name = NULL, *file = NULL;
 		char *cn = NULL;
 		if (v[0] == NULL)
@@ -1205,13 +1391,17 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 		z->file = arena_strdup(x->c->arena, file);
 		z->path = conf_path_join(x, file);
 		z->line = it->line;
+		z->translate_nat = translate_nat;
 		char uwhat[300];
 		snprintf(uwhat, sizeof(uwhat), "%s %s: allow-update", zwhat, name);
-		if (v[2] != NULL)
-			conf_parse_allow_update(x, v[2], z, uwhat);
-		snprintf(uwhat, sizeof(uwhat), "%s %s: auto-ptr", zwhat, name);
 		if (v[3] != NULL)
-			conf_get_bool(x, v[3], uwhat, &z->auto_ptr);
+			conf_parse_allow_update(x, v[3], z, uwhat);
+		snprintf(uwhat, sizeof(uwhat), "%s %s: auto-ptr", zwhat, name);
+		if (v[4] != NULL)
+			conf_get_bool(x, v[4], uwhat, &z->auto_ptr);
+		if (z->translate_nat && (z->nallow_update > 0 || z->auto_ptr))
+			conf_error(x, it->line, "%s %s: allow-update and auto-ptr cannot be combined "
+				   "with translate: nat", zwhat, name);
 		canon[ncanon].canon = cn;
 		canon[ncanon].index = view->nzones;
 		ncanon++;
@@ -1370,21 +1560,24 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 	if (root == NULL && empty) {
 		conf_error(&x, 1, "the configuration is empty (server.listen and views are required)");
 	} else if (root != NULL && conf_expect_map(&x, root, "top level")) {
-		static const char *const keys[] = { "server", "acls", "views", "keys" };
-		const ynode_t *v[4];
-		conf_map_keys(&x, root, "the top level", keys, 4, v);
+		static const char *const keys[] = { "server", "acls", "views", "nat", "keys" };
+		const ynode_t *v[5];
+		conf_map_keys(&x, root, "the top level", keys, 5, v);
 		/* ACL and key names must be known before any list refers to them;
 		 * the rest goes in file order so messages come out in line order. */
 		if (v[1] != NULL)
 			conf_parse_acls(&x, v[1]);
-		if (v[3] != NULL)
-			conf_parse_keys(&x, v[3]);
+		if (v[4] != NULL)
+			conf_parse_keys(&x, v[4]);
 		for (const ynode_t *k = root->first; k != NULL && k->next != NULL; k = k->next->next) {
 			if (k->next == v[0])
 				conf_parse_server(&x, k, v[0]);
 			else if (k->next == v[2])
 				conf_parse_views(&x, v[2]);
+			else if (k->next == v[3])
+				conf_parse_nat(&x, v[3]);
 		}
+		conf_check_translate(&x);
 		if (v[0] == NULL)
 			conf_error(&x, root->line, "missing required section 'server' (server.listen "
 				   "is required)");

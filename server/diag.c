@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static void
+static void __attribute__((format(printf, 5, 0)))
 diag_vprint(diag_t *d, const char *kind, const char *file, unsigned long line,
 	    const char *fmt, va_list ap)
 {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -13,10 +14,12 @@
 #include "conf.h"
 #include "diag.h"
 #include "log.h"
+#include "nat.h"
 #include "publish.h"
 #include "reload.h"
 #include "server.h"
 #include "snapshot.h"
+#include "zonefile.h"
 #include "update.h"
 
 struct main_ctx {
@@ -31,9 +34,16 @@ main_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: horizond -c FILE [--check] [-v|-d] [-h] [--version]\n"
+		"       horizond -c FILE --dump-view NAME --zone ZONE\n"
+		"       horizond -c FILE --nat-rules nftables|iptables|ip6tables\n"
 		"  -c, --config FILE  configuration file (YAML)\n"
 		"      --check        load the config and every zone, print each problem\n"
 		"                     as FILE:LINE: message, exit 0 if all is well, else 1\n"
+		"      --dump-view NAME --zone ZONE\n"
+		"                     print the zone as view NAME serves it (NAT\n"
+		"                     translation applied), one record per line\n"
+		"      --nat-rules FORMAT\n"
+		"                     print the router ruleset for the nat: map\n"
 		"  -v, --verbose      more log output (repeat for debug)\n"
 		"  -d, --debug        debug log output\n"
 		"  -h, --help         this text\n"
@@ -81,6 +91,80 @@ main_check(const char *path)
 	int rc = diag.errors == 0 ? 0 : 1;
 	snapshot_free(&snap);
 	update_shutdown();
+	return rc;
+}
+
+/* --dump-view NAME --zone ZONE: the zone data exactly as the view serves
+ * it, read and translated by the same code the snapshot uses. */
+static int
+main_dump_view(const char *path, const char *view_name, const char *zone_name)
+{
+	diag_t diag = { 0 };
+	conf_t *c = conf_load(path, &diag);
+	if (c == NULL)
+		return 1;
+	const conf_view_t *view = NULL;
+	for (size_t i = 0; i < c->nviews && view == NULL; i++)
+		if (strcmp(c->views[i].name, view_name) == 0)
+			view = &c->views[i];
+	if (view == NULL) {
+		fprintf(stderr, "%s: no view named '%s'\n", path, view_name);
+		conf_free(&c);
+		return 1;
+	}
+	const conf_zone_t *zone = NULL;
+	size_t zl = strlen(zone_name);
+	if (zl > 1 && zone_name[zl - 1] == '.')
+		zl--;
+	for (size_t i = 0; i < view->nzones && zone == NULL; i++) {
+		const char *n = view->zones[i].name;
+		size_t nl = strlen(n);
+		if (nl > 1 && n[nl - 1] == '.')
+			nl--;
+		if (nl == zl && strncasecmp(n, zone_name, zl) == 0)
+			zone = &view->zones[i];
+	}
+	if (zone == NULL) {
+		fprintf(stderr, "%s: view '%s' has no zone '%s'\n", path, view_name, zone_name);
+		conf_free(&c);
+		return 1;
+	}
+	struct zonefile *zf = nat_zonefile_read(zone->name, zone->path,
+						zone->translate_nat ? c->nat : NULL, &diag);
+	int rc = 1;
+	if (zf != NULL) {
+		rc = nat_zonefile_print(zf, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+		zonefile_free(&zf);
+	}
+	conf_free(&c);
+	return rc;
+}
+
+/* --nat-rules FORMAT: the ruleset for the nat: map on stdout. */
+static int
+main_nat_rules(const char *path, const char *format)
+{
+	enum nat_rules_format fmt;
+	if (nat_rules_parse_format(format, &fmt) != 0) {
+		fprintf(stderr, "horizond: --nat-rules: unknown format '%s' (nftables, iptables or "
+			"ip6tables)\n", format);
+		return 2;
+	}
+	diag_t diag = { 0 };
+	conf_t *c = conf_load(path, &diag);
+	if (c == NULL)
+		return 1;
+	const char *why = NULL;
+	char *text = nat_rules_render(c->nat, fmt, &why);
+	int rc = 1;
+	if (text == NULL) {
+		fprintf(stderr, "%s: --nat-rules %s: %s\n", path, format, why);
+	} else {
+		fputs(text, stdout);
+		rc = fflush(stdout) == 0 ? 0 : 1;
+		free(text);
+	}
+	conf_free(&c);
 	return rc;
 }
 
@@ -134,6 +218,9 @@ main_run(const char *path)
 		return 1;
 	}
 	const conf_t *c = snapshot_conf(snap);
+	/* nat.apply: load the router rules; DNS is served even if that fails. */
+	if (c->nat != NULL && c->nat->apply)
+		(void)nat_rules_apply(c->nat);
 	unsigned nworkers = main_nworkers(c);
 	struct main_ctx m = { 0 };
 	int rc = 1;
@@ -210,9 +297,12 @@ main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "dump-view", required_argument, NULL, 'D' },
+		{ "zone", required_argument, NULL, 'Z' },
+		{ "nat-rules", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL;
+	const char *path = NULL, *dump_view = NULL, *dump_zone = NULL, *nat_rules = NULL;
 	int check = 0, opt;
 	while ((opt = getopt_long(argc, argv, "c:vdh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -235,6 +325,15 @@ main(int argc, char **argv)
 		case 'V':
 			printf("horizond %s\n", HZ_VERSION);
 			return 0;
+		case 'D':
+			dump_view = optarg;
+			break;
+		case 'Z':
+			dump_zone = optarg;
+			break;
+		case 'N':
+			nat_rules = optarg;
+			break;
 		default:
 			main_usage(stderr);
 			return 2;
@@ -250,8 +349,20 @@ main(int argc, char **argv)
 		main_usage(stderr);
 		return 2;
 	}
+	if ((dump_view != NULL) != (dump_zone != NULL)) {
+		fprintf(stderr, "horizond: --dump-view and --zone go together\n");
+		return 2;
+	}
+	if (check + (dump_view != NULL) + (nat_rules != NULL) > 1) {
+		fprintf(stderr, "horizond: --check, --dump-view and --nat-rules exclude each other\n");
+		return 2;
+	}
 	if (check)
 		return main_check(path);
+	if (dump_view != NULL)
+		return main_dump_view(path, dump_view, dump_zone);
+	if (nat_rules != NULL)
+		return main_nat_rules(path, nat_rules);
 	evthread_use_pthreads();
 	return main_run(path);
 }

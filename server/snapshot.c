@@ -16,6 +16,7 @@
 #include "arena.h"
 #include "dname.h"
 #include "log.h"
+#include "nat.h"
 #include "update.h"
 
 /* "Example.COM." and "example.com" name the same zone. */
@@ -30,12 +31,13 @@ same_zone_name(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-/* A zone from the same file for the same origin: already loaded for this
- * build (two views sharing a file), or lent by the previous snapshot if none
- * of its files changed. Returns a new reference, or NULL. */
+/* A zone from the same file for the same origin, translated the same way
+ * (nat: NULL for zones served as written): already loaded for this build
+ * (two views sharing a file), or lent by the previous snapshot if none of
+ * its files changed. Returns a new reference, or NULL. */
 static zone_t *
 zone_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
-		 const char *path, bool check_files)
+		 const char *path, const nat_map_t *nat, bool check_files)
 {
 	if (s == NULL)
 		return NULL;
@@ -45,6 +47,11 @@ zone_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
 			zone_t *z = view->zones[i];
 			const conf_zone_t *cz = &view->conf->zones[i];
 			if (z == NULL || strcmp(cz->path, path) != 0 || !same_zone_name(cz->name, origin))
+				continue;
+			/* The NAT translation is part of the key: the same file is
+			 * another zone when rewritten, or rewritten by another map. */
+			if (cz->translate_nat != (nat != NULL) ||
+			    (nat != NULL && !nat_map_same_translation(s->conf->nat, nat)))
 				continue;
 			if (check_files && !zone_files_unchanged(z))
 				return NULL;
@@ -166,10 +173,11 @@ snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 				view->nzones = i + 1;
 				continue;
 			}
-			zone_t *z = zone_find_loaded(s, v, cz->name, cz->path, false);
-			if (z == NULL && (z = zone_find_loaded(prev, prev ? prev->nviews : 0, cz->name, cz->path, true)) != NULL)
+			const nat_map_t *nat = cz->translate_nat ? conf->nat : NULL;
+			zone_t *z = zone_find_loaded(s, v, cz->name, cz->path, nat, false);
+			if (z == NULL && (z = zone_find_loaded(prev, prev ? prev->nviews : 0, cz->name, cz->path, nat, true)) != NULL)
 				reused++;
-			if (z == NULL && (z = zone_load(cz->name, cz->path, d)) != NULL)
+			if (z == NULL && (z = zone_load_translated(cz->name, cz->path, nat, d)) != NULL)
 				loaded++;
 			view->zones[i] = z;
 			view->nzones = i + 1;   /* so that snapshot_free releases what we hold */

@@ -98,6 +98,8 @@ reg_find(const conf_zone_t *cz)
 bool
 update_zone_managed(const conf_zone_t *cz)
 {
+	if (cz->translate_nat)
+		return false;   /* served translated from the file alone (conf.c refuses updates) */
 	if (cz->nallow_update > 0 || cz->auto_ptr)
 		return true;
 	char *j = journal_path(cz->path);

@@ -29,6 +29,7 @@
 #include "arena.h"
 #include "dname.h"
 #include "log.h"
+#include "nat.h"
 #include "zonefile.h"
 
 #define T_A 1
@@ -1020,6 +1021,13 @@ file_id_fill(zone_file_id_t *id, const struct stat *st)
 zone_t *
 zone_load(const char *origin, const char *path, diag_t *d)
 {
+	return zone_load_translated(origin, path, NULL, d);
+}
+
+/* Declared in nat.h: the NAT rewrite happens between reading and building. */
+zone_t *
+zone_load_translated(const char *origin, const char *path, const nat_map_t *nat, diag_t *d)
+{
 	/* stat before reading: a file replaced while we read it then looks
 	 * changed at the next reload, never unchanged. */
 	struct stat st;
@@ -1027,7 +1035,7 @@ zone_load(const char *origin, const char *path, diag_t *d)
 		diag_error(d, path, 0, "cannot read zone file: %s", strerror(errno));
 		return NULL;
 	}
-	zonefile_t *zf = zonefile_read(origin, path, d);
+	zonefile_t *zf = nat_zonefile_read(origin, path, nat, d);
 	if (zf == NULL)
 		return NULL;
 	zone_t *z = zone_build(zf, d);

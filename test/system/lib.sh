@@ -90,12 +90,16 @@ hz_init() {
 	command -v dig >/dev/null || { echo "FAIL - dig not found (apt-get install dnsutils)" >&2; exit 1; }
 	HZ_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hz-test.XXXXXX")
 	hz_pick_port
+	HZ_MAIN_PID=$BASHPID
 	trap hz_cleanup EXIT
 }
 
 # hz_cleanup: kill a server still running (test aborted), show its log if the
 # test failed, remove the temp dir.
 hz_cleanup() {
+	# only the test's own shell cleans up, never a subshell that inherited
+	# the trap (a watchdog killed right after its fork)
+	[ "$BASHPID" = "${HZ_MAIN_PID:-}" ] || return 0
 	if [ -n "$HZ_PID" ] && kill -0 "$HZ_PID" 2>/dev/null; then
 		kill -KILL "$HZ_PID" 2>/dev/null
 		wait "$HZ_PID" 2>/dev/null
@@ -175,7 +179,7 @@ hz_wait_exit() {
 	local pid=$1 limit=$2 dog
 	# A watchdog, because a child that exited stays a zombie (kill -0 still
 	# succeeds) until it is waited for, so polling cannot tell.
-	( sleep "$limit"; kill -KILL "$pid" 2>/dev/null ) >/dev/null 2>&1 &
+	( trap - EXIT; sleep "$limit"; kill -KILL "$pid" 2>/dev/null ) >/dev/null 2>&1 &
 	dog=$!
 	wait "$pid"
 	HZ_RC=$?

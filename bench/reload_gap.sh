@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# reload_gap.sh -- how long do answers stop while a big zone reloads?
+#
+#   bench/reload_gap.sh [-b HORIZOND] [-r RECORDS] [-n HUPS] [-d SECONDS]
+#                       [-w WORKERS] [-W WINDOW]
+#
+# Starts horizond on a free loopback port with a zone of RECORDS A records
+# (default 100000) and a small one, then runs bench/reload_gap.py twice for
+# SECONDS each (default 20): once with nothing else happening (baseline), once
+# while the big zone gets a new serial (written to a new file, renamed over the
+# old) and SIGHUP, HUPS times (default 5), one after the other. Prints both
+# summaries (longest gap between consecutive answers, lost, SERVFAIL) and the
+# reload lines of the log. Defaults: build/horizond, 2 workers, 4 queries in
+# flight. Traffic goes to 127.0.0.1 from 127.0.0.2 and 127.0.0.3 only.
+# SPDX-License-Identifier: BSD-3-Clause
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin="$here/build/horizond"
+records=100000 hups=5 secs=20 workers=2 window=4
+while getopts b:r:n:d:w:W:h opt; do
+	case $opt in
+	b) bin=$OPTARG ;;
+	r) records=$OPTARG ;;
+	n) hups=$OPTARG ;;
+	d) secs=$OPTARG ;;
+	w) workers=$OPTARG ;;
+	W) window=$OPTARG ;;
+	*) sed -n '2,14p' "$0"; exit 2 ;;
+	esac
+done
+[ -x "$bin" ] || { echo "no horizond at $bin (build first, or -b PATH)"; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hz-gap.XXXXXX")
+pid= client=
+cleanup() {
+	[ -n "$client" ] && kill "$client" 2>/dev/null && wait "$client" 2>/dev/null
+	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# big_zone SERIAL: the big zone on stdout.
+big_zone() {
+	awk -v n="$records" -v serial="$1" 'BEGIN {
+		print "$ORIGIN big.test."
+		print "$TTL 300"
+		print "@ IN SOA ns1 hostmaster " serial " 3600 600 86400 300"
+		print "@ IN NS ns1"
+		print "ns1 IN A 192.0.2.53"
+		for (i = 0; i < n; i++)
+			printf "host%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256
+	}'
+}
+big_zone 1 >"$tmp/big.zone"
+printf '%s\n' '$ORIGIN small.test.' '$TTL 300' '@ IN SOA ns1 hostmaster 1 3600 600 86400 300' \
+	'@ IN NS ns1' 'ns1 IN A 192.0.2.53' 'www IN A 192.0.2.1' >"$tmp/small.zone"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$tmp/gap.yaml" <<YAML
+server:
+  listen: [127.0.0.1@$port]
+  workers: $workers
+views:
+  - name: all
+    match-clients: [any]
+    zones:
+      - name: big.test
+        file: big.zone
+      - name: small.test
+        file: small.zone
+YAML
+# Names spread over the whole big zone, some misses, the small zone.
+awk -v n="$records" 'BEGIN {
+	srand(42)
+	for (i = 0; i < 5000; i++) {
+		r = rand()
+		if (r < 0.8) printf "host%d.big.test A\n", int(rand() * n)
+		else if (r < 0.9) printf "nothere%d.big.test A\n", i
+		else print "www.small.test A"
+	}
+}' >"$tmp/names.txt"
+
+t0=$(date +%s%N)
+"$bin" -c "$tmp/gap.yaml" 2>"$tmp/stderr" &
+pid=$!
+for _ in $(seq 1 600); do
+	grep -q 'notice: ready' "$tmp/stderr" && break
+	kill -0 "$pid" 2>/dev/null || { cat "$tmp/stderr"; exit 1; }
+	sleep 0.05
+done
+grep -q 'notice: ready' "$tmp/stderr" || { echo "horizond not ready"; exit 1; }
+echo "initial load ($records records, start to ready): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+
+client_args=(-p "$port" -b 127.0.0.2 -b 127.0.0.3 -f "$tmp/names.txt" -w "$window" -d "$secs")
+echo "--- baseline: $secs s, no reload"
+python3 "$here/bench/reload_gap.py" "${client_args[@]}" | tee "$tmp/base.out"
+
+echo "--- $secs s with $hups reloads of the big zone"
+python3 "$here/bench/reload_gap.py" "${client_args[@]}" -g "$tmp/gaps.txt" >"$tmp/reload.out" &
+client=$!
+sleep 1
+for i in $(seq 1 "$hups"); do
+	before=$(grep -c 'reload: done' "$tmp/stderr" || true)
+	big_zone $((i + 1)) >"$tmp/big.zone.new"
+	mv "$tmp/big.zone.new" "$tmp/big.zone"
+	kill -HUP "$pid"
+	until [ "$(grep -c 'reload: done' "$tmp/stderr")" -gt "$before" ]; do
+		grep -q 'reload failed' "$tmp/stderr" && { echo "reload failed"; exit 1; }
+		sleep 0.05
+	done
+	sleep 0.5
+done
+kill -0 "$client" 2>/dev/null || echo "warning: the client ended before the last reload; raise -d"
+wait "$client"
+client=
+cat "$tmp/reload.out"
+echo "--- reloads (log):"
+grep -E 'reload: (done|zone )' "$tmp/stderr"
+echo "--- the longest gaps between answers during the reload run (start, UTC; length, ms):"
+sort -k2 -n -r "$tmp/gaps.txt" | head -n 10
+val() { awk -v k="$1" '$1 == k {print $2}' "$2"; }
+r=$tmp/reload.out b=$tmp/base.out
+printf 'result: %s records, %s reloads, %s workers, %s qps: longest gap between answers %s ms (baseline %s), ' \
+	"$records" "$hups" "$workers" "$(val qps "$r")" "$(val max_gap_ms "$r")" "$(val max_gap_ms "$b")"
+printf 'longest with a query in flight %s ms (baseline %s), longest query %s ms (baseline %s), lost %s, servfail %s\n' \
+	"$(val max_server_gap_ms "$r")" "$(val max_server_gap_ms "$b")" "$(val max_latency_ms "$r")" \
+	"$(val max_latency_ms "$b")" "$(val lost "$r")" "$(val servfail "$r")"

@@ -1,0 +1,115 @@
+/* test_dname.c -- wire-name parsing, hashing and comparison (dname.c).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+
+#define W(s) ((const uint8_t *)(s))
+
+START_TEST(parse_lowercases_and_hashes_every_suffix)
+{
+	static const uint8_t pkt[] = "\3WwW\7ExAmPlE\3cOm\0";
+	uint8_t lower[DNAME_MAXLEN], offs[DNAME_MAXLABELS];
+	uint32_t hashes[DNAME_MAXLABELS + 1];
+	unsigned n;
+	size_t pos = 0;
+	int len = dname_parse_query(pkt, sizeof(pkt), &pos, lower, offs, &n, hashes);
+	ck_assert_int_eq(len, 17);
+	ck_assert_uint_eq(pos, 17);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_mem_eq(lower, "\3www\7example\3com\0", 17);
+	ck_assert_uint_eq(offs[0], 0);
+	ck_assert_uint_eq(offs[1], 4);
+	ck_assert_uint_eq(offs[2], 12);
+	/* every suffix hash equals the hash of that suffix on its own, in any case */
+	ck_assert_uint_eq(hashes[0], dname_hash(W("\3www\7example\3com")));
+	ck_assert_uint_eq(hashes[1], dname_hash(W("\7EXAMPLE\3com")));
+	ck_assert_uint_eq(hashes[2], dname_hash(W("\3com")));
+	ck_assert_uint_eq(hashes[3], dname_hash(W("")));
+	ck_assert_uint_ne(hashes[0], hashes[1]);
+	ck_assert_uint_ne(hashes[1], hashes[2]);
+}
+END_TEST
+
+START_TEST(parse_rejects_malformed_names)
+{
+	uint8_t lower[DNAME_MAXLEN], offs[DNAME_MAXLABELS];
+	unsigned n;
+	size_t pos;
+	/* compression pointer */
+	static const uint8_t ptr[] = { 0xC0, 0x0C };
+	pos = 0;
+	ck_assert_int_eq(dname_parse_query(ptr, sizeof(ptr), &pos, lower, offs, &n, NULL), -1);
+	/* reserved label type 0x40 */
+	static const uint8_t ext[] = { 0x41, 'a', 0 };
+	pos = 0;
+	ck_assert_int_eq(dname_parse_query(ext, sizeof(ext), &pos, lower, offs, &n, NULL), -1);
+	/* label running past the end, name without its root byte */
+	static const uint8_t cut[] = { 5, 'a', 'b' };
+	pos = 0;
+	ck_assert_int_eq(dname_parse_query(cut, sizeof(cut), &pos, lower, offs, &n, NULL), -1);
+	static const uint8_t noroot[] = { 1, 'a' };
+	pos = 0;
+	ck_assert_int_eq(dname_parse_query(noroot, sizeof(noroot), &pos, lower, offs, &n, NULL), -1);
+	/* 255 octets is the limit: four 63-octet labels make 257 */
+	uint8_t big[300];
+	size_t o = 0;
+	for (int i = 0; i < 4; i++) {
+		big[o++] = 63;
+		memset(big + o, 'x', 63);
+		o += 63;
+	}
+	big[o++] = 0;
+	pos = 0;
+	ck_assert_int_eq(dname_parse_query(big, o, &pos, lower, offs, &n, NULL), -1);
+	/* 3 x 63 + 61: 255 exactly */
+	o = 0;
+	for (int i = 0; i < 4; i++) {
+		uint8_t l = i < 3 ? 63 : 61;
+		big[o++] = l;
+		memset(big + o, 'x', l);
+		o += l;
+	}
+	big[o++] = 0;
+	pos = 0;
+	ck_assert_int_eq(dname_parse_query(big, o, &pos, lower, offs, &n, NULL), 255);
+}
+END_TEST
+
+START_TEST(compare_and_print)
+{
+	ck_assert(dname_equal(W("\3WWW\7example\0"), W("\3www\7EXAMPLE\0")));
+	ck_assert(!dname_equal(W("\3www\7example\0"), W("\3ww1\7example\0")));
+	ck_assert(dname_is_subdomain(W("\3www\7Example\3com\0"), W("\7example\3COM\0")));
+	ck_assert(dname_is_subdomain(W("\7example\3com\0"), W("\7example\3com\0")));
+	ck_assert(dname_is_subdomain(W("\3com\0"), W("\0")));
+	ck_assert(!dname_is_subdomain(W("\3com\0"), W("\7example\3com\0")));
+	/* a label boundary matters: xexample.com is not below example.com */
+	ck_assert(!dname_is_subdomain(W("\10xexample\3com\0"), W("\7example\3com\0")));
+	ck_assert_uint_eq(dname_label_count(W("\1a\1b\0")), 2);
+	ck_assert_uint_eq(dname_length(W("\1a\1b\0")), 5);
+	char buf[64];
+	dname_to_text(W("\3a.b\2c\\\0"), buf, sizeof(buf));
+	ck_assert_str_eq(buf, "a\\.b.c\\\\.");
+	dname_to_text(W("\0"), buf, sizeof(buf));
+	ck_assert_str_eq(buf, ".");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("dname");
+	TCase *tc = tcase_create("dname");
+	tcase_add_test(tc, parse_lowercases_and_hashes_every_suffix);
+	tcase_add_test(tc, parse_rejects_malformed_names);
+	tcase_add_test(tc, compare_and_print);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,153 @@
+/* test_snapshot.c -- building snapshots: zone sharing between views and
+ * across reloads, errors keep nothing, the private-address warning.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "snapshot.h"
+
+static char dir[64];
+
+static void
+put(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char *conf_two_views =
+	"server:\n  listen: [127.0.0.1@5300]\n"
+	"views:\n"
+	"  - name: a\n    match-clients: [127.0.0.2]\n"
+	"    zones:\n      - {name: example.com, file: shared.zone}\n      - {name: example.org, file: org.zone}\n"
+	"  - name: b\n    match-clients: [any]\n"
+	"    zones:\n      - {name: example.com, file: shared.zone}\n";
+
+static const char *zone_v1 =
+	"$TTL 300\n@ SOA ns hostmaster 1 3600 900 604800 300\n@ NS ns\nns A 192.0.2.1\nwww A 192.168.1.20\n";
+static const char *zone_v2 =
+	"$TTL 300\n@ SOA ns hostmaster 2 3600 900 604800 300\n@ NS ns\nns A 192.0.2.1\nwww A 192.0.2.20\n";
+static const char *org_zone =
+	"$TTL 300\n@ SOA ns.example.com. h.example.com. 1 3600 900 604800 300\n@ NS ns.example.com.\n";
+
+static snapshot_t *
+build(const snapshot_t *prev, diag_t *d)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/horizond.yaml", dir);
+	return snapshot_build(path, prev, d);
+}
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/hz-test-snap.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put("horizond.yaml", conf_two_views);
+	put("shared.zone", zone_v1);
+	put("org.zone", org_zone);
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(views_share_a_file)
+{
+	diag_t d = { .quiet = 1 };
+	snapshot_t *s = build(NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->nviews, 2);
+	/* the same file for the same origin is loaded once */
+	ck_assert_ptr_eq(s->views[0].zones[0], s->views[1].zones[0]);
+	ck_assert_uint_eq(s->views[0].zones[0]->serial, 1);
+	snapshot_free(&s);
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+START_TEST(reload_reuses_unchanged_zones)
+{
+	diag_t d = { .quiet = 1 };
+	snapshot_t *s1 = build(NULL, &d);
+	snapshot_t *s2 = build(s1, &d);
+	ck_assert_ptr_nonnull(s2);
+	ck_assert_ptr_eq(s1->views[0].zones[0], s2->views[0].zones[0]);
+	ck_assert_ptr_eq(s1->views[0].zones[1], s2->views[0].zones[1]);
+	/* a changed file is read again; the other zone is still shared */
+	/* the size differs too, so mtime granularity does not matter */
+	char v2[512];
+	snprintf(v2, sizeof(v2), "%s; padding so the size differs\n", zone_v2);
+	put("shared.zone", v2);
+	snapshot_t *s3 = build(s2, &d);
+	ck_assert_ptr_nonnull(s3);
+	ck_assert_ptr_ne(s2->views[0].zones[0], s3->views[0].zones[0]);
+	ck_assert_uint_eq(s3->views[0].zones[0]->serial, 2);
+	ck_assert_ptr_eq(s2->views[0].zones[1], s3->views[0].zones[1]);
+	/* dropping the old snapshots leaves the new one intact */
+	snapshot_free(&s1);
+	snapshot_free(&s2);
+	ck_assert_uint_eq(s3->views[1].zones[0]->serial, 2);
+	snapshot_free(&s3);
+}
+END_TEST
+
+START_TEST(broken_zone_builds_nothing)
+{
+	put("org.zone", "$TTL 300\n@ NS ns.example.com.\n");   /* no SOA */
+	char buf[4096] = "";
+	FILE *out = fmemopen(buf, sizeof(buf), "w");
+	diag_t d = { .out = out };
+	snapshot_t *s = build(NULL, &d);
+	fclose(out);
+	ck_assert_ptr_null(s);
+	ck_assert_uint_ge(d.errors, 1);
+	ck_assert_ptr_nonnull(strstr(buf, "org.zone"));
+}
+END_TEST
+
+START_TEST(private_address_warning)
+{
+	char buf[4096] = "";
+	FILE *out = fmemopen(buf, sizeof(buf), "w");
+	diag_t d = { .out = out };
+	snapshot_t *s = build(NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	snapshot_check(s, &d);
+	fclose(out);
+	/* view b matches any client and serves www A 192.168.1.20 (line 5) */
+	ck_assert_uint_eq(d.warnings, 1);
+	ck_assert_ptr_nonnull(strstr(buf, "shared.zone:5: warning:"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"b\""));
+	snapshot_free(&s);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("snapshot");
+	TCase *tc = tcase_create("snapshot");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, views_share_a_file);
+	tcase_add_test(tc, reload_reuses_unchanged_zones);
+	tcase_add_test(tc, broken_zone_builds_nothing);
+	tcase_add_test(tc, private_address_warning);
+	suite_add_tcase(su, tc);
+	SRunner *sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
