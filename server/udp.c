@@ -164,7 +164,7 @@ typedef struct udp_update_reply {
 	int fd;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	uint8_t cmsg[UDP_CMSG_SIZE];
+	_Alignas(struct cmsghdr) uint8_t cmsg[UDP_CMSG_SIZE];
 	size_t clen;
 } udp_update_reply_t;
 

@@ -157,5 +157,10 @@ net_check "update after a torn tail" "192.168.1.78" "$(ask $LAN after.example.co
 restart 3
 net_check "journal still readable after appending past a torn tail" "192.168.1.78" "$(ask $LAN after.example.com)"
 
+# every run of the server (restarts included), not only the last one
+if grep -lE 'runtime error|AddressSanitizer|LeakSanitizer' "$NET_TMP"/stderr.* >/dev/null 2>&1; then
+	net_fail "sanitizer output in an earlier run's stderr"
+	grep -hE -A20 'runtime error|AddressSanitizer|LeakSanitizer' "$NET_TMP"/stderr.* | head -40
+fi
 net_stop
 net_finish

@@ -236,8 +236,8 @@ send_update(const req_t *r)
 	ldns_rdf *zone = ldns_dname_new_frm_str(r->zone ? r->zone : "example.com.");
 	ldns_pkt *p = ldns_update_pkt_new(zone, LDNS_RR_CLASS_IN, pre, up, NULL);
 	ck_assert_ptr_nonnull(p);
-	ldns_rr_list_free(pre);
-	ldns_rr_list_free(up);
+	ldns_rr_list_deep_free(pre);   /* ldns_update_pkt_new cloned them */
+	ldns_rr_list_deep_free(up);
 	ldns_pkt_set_id(p, 0x4242);
 	ldns_rdf *mac = NULL;
 	char kname[64] = "", alg[64] = "", sec[128] = "";
