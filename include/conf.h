@@ -61,6 +61,14 @@ typedef struct conf_view {
 	bool recursion;                   /* default false */
 	conf_sockaddr_t *forwarders;      /* port 53 if not given */
 	size_t nforwarders;
+	/* Recursive views only (see docs/resolver.md). */
+	unsigned long long cache_size;    /* cache-size, bytes, default 32M; 0: no cache */
+	unsigned cache_min_ttl;           /* cache-min-ttl, seconds, default 0 */
+	unsigned cache_max_ttl;           /* cache-max-ttl, seconds, default 86400 */
+	bool doh_canary;                  /* doh-canary: NXDOMAIN for use-application-dns.net, default true */
+	int nat_doctoring;                /* nat-doctoring: rewrite mapped public addresses in
+	                                     forwarded answers; -1 unset (on when recursive and
+	                                     nat: maps something), 0 off, 1 on */
 	conf_zone_t *zones;
 	size_t nzones;
 } conf_view_t;

@@ -34,6 +34,13 @@ int dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 /* Hash of a whole wire name, as dname_parse_query() computes it. */
 uint32_t dname_hash(const uint8_t *name);
 
+/* Check a possibly compressed name at msg[*pos] inside a message of lim
+ * bytes, and advance *pos past it as it sits there. Every pointer must go
+ * strictly backwards and not into the header, and the expanded name must be
+ * at most 255 bytes; false otherwise. For records we only step over or
+ * check (EDNS, upstream answers), never on the question. */
+bool dname_skip_wire(const uint8_t *msg, size_t lim, size_t *pos);
+
 /* Wire length of a valid uncompressed name (including the root byte). */
 size_t dname_length(const uint8_t *name);
 unsigned dname_label_count(const uint8_t *name);   /* root: 0 */

@@ -94,6 +94,13 @@ unsigned nat_map_check(const nat_map_t *m, nat_report_fn *report, void *ctx);
 const nat_rule_t *nat_map_translate(const nat_map_t *m, int family, const uint8_t *addr,
 				    uint8_t *out);
 
+/* DNS doctoring: rewrite, in place, every A/AAAA record (class IN) of a DNS
+ * response whose address the map covers to its private address. Lengths do
+ * not change, so compression stays valid. A response that carries RRSIGs is
+ * left alone (rewriting would break validation), and so is one that does not
+ * parse. Returns the number of records rewritten. */
+size_t nat_doctor_message(const nat_map_t *m, uint8_t *msg, size_t len);
+
 /* Do both maps translate every address the same way? (Ports, LAN, interface
  * do not matter for zone data.) NULL is the empty map. */
 bool nat_map_same_translation(const nat_map_t *a, const nat_map_t *b);

@@ -3,7 +3,9 @@
  * query_answer() is a pure function of (snapshot, packet, source address,
  * destination address, transport): no I/O, no allocation, no locks. The
  * network layer calls it for every packet; tests and fuzzers call it without
- * sockets.
+ * sockets. Names outside the zones of a recursive view are the exception:
+ * those are forwarded (query_answer_fwd(), forward.h), except the RFC 6303
+ * locally served zones and the DoH canary, answered here.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_QUERY_H
 #define HZ_QUERY_H
@@ -31,5 +33,27 @@ typedef struct query_src {
  * capped by the server's, with TC set if it does not fit. */
 size_t query_answer(const struct snapshot *snap, const uint8_t *q, size_t qlen,
 		    uint8_t *out, size_t outmax, const query_src_t *from);
+
+/* A query that a recursive view must forward or answer from its cache
+ * (see docs/resolver.md): everything the forwarder needs, copied out of the
+ * packet so it can outlive the worker's batch. */
+typedef struct query_fwd {
+	bool forward;              /* set by query_answer_fwd() */
+	unsigned view;             /* index into snapshot->views */
+	uint8_t qname[255];        /* lower case wire */
+	uint8_t qname_len;
+	uint16_t qtype, qclass;
+	size_t qsec_len;           /* the question: q + 12, qsec_len bytes */
+	bool rd, edns, edns_do;
+	uint16_t edns_size;        /* ours, for the OPT of the reply */
+	size_t limit;              /* the largest answer this client takes */
+} query_fwd_t;
+
+/* query_answer(), except that a query for a name outside a recursive view's
+ * zones returns 0 with fwd->forward set and fwd filled in (nothing is
+ * written to out); the worker hands it to the forwarder. query_answer()
+ * itself answers such queries SERVFAIL (it has no forwarder). */
+size_t query_answer_fwd(const struct snapshot *snap, const uint8_t *q, size_t qlen,
+			uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd);
 
 #endif

@@ -26,6 +26,7 @@ typedef struct view {
 	zone_t **ztable;           /* zones by apex hash, open addressing */
 	uint32_t zmask;
 	uint64_t apex_labels[2];   /* bit n: some zone apex has n labels */
+	struct cache *cache;       /* recursive views: the view's own cache (a reference) */
 } view_t;
 
 /* A CHAOS-class answer (version.bind and friends). */

@@ -1422,13 +1422,93 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 	}
 }
 
+/* "64M", "512k", "1G" or plain bytes (binary multiples). */
+static bool
+conf_get_size(conf_ctx_t *x, const ynode_t *n, const char *what, unsigned long long *out)
+{
+	static const unsigned long long max = 64ULL << 30;
+	if (n->poisoned)
+		return false;
+	if (n->type != YN_SCALAR || conf_is_null(n) || !conf_check_tag(x, n, what)) {
+		if (n->type != YN_SCALAR || conf_is_null(n))
+			conf_error(x, n->line, "%s: expected a size such as 64M, got %s", what,
+				   conf_describe(n));
+		return false;
+	}
+	unsigned long long v = 0;
+	size_t i = 0;
+	bool ok = n->len > 0;
+	for (; ok && i < n->len && n->value[i] >= '0' && n->value[i] <= '9'; i++) {
+		v = v * 10 + (unsigned long long)(n->value[i] - '0');
+		if (v > max)
+			ok = false;
+	}
+	if (i == 0)
+		ok = false;
+	if (ok && i < n->len) {
+		switch (n->value[i]) {
+		case 'k': case 'K': v <<= 10; break;
+		case 'm': case 'M': v <<= 20; break;
+		case 'g': case 'G': v <<= 30; break;
+		default: ok = false;
+		}
+		if (i + 1 != n->len)
+			ok = false;
+	}
+	if (!ok || v > max) {
+		conf_error(x, n->line, "%s: expected a size such as 64M (bytes, or a number with "
+			   "k, M or G; at most 64G), got '%s'", what, n->value);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* The cache and canary keys of a view (defaults when absent). */
+static void
+conf_parse_view_cache(conf_ctx_t *x, const ynode_t *size, const ynode_t *min,
+		      const ynode_t *max, const ynode_t *canary, conf_view_t *view,
+		      const char *what)
+{
+	char kwhat[200];
+	view->cache_size = 32ULL << 20;
+	view->cache_min_ttl = 0;
+	view->cache_max_ttl = 86400;
+	view->doh_canary = true;
+	if (size != NULL) {
+		snprintf(kwhat, sizeof(kwhat), "%s: cache-size", what);
+		conf_get_size(x, size, kwhat, &view->cache_size);
+	}
+	if (min != NULL) {
+		snprintf(kwhat, sizeof(kwhat), "%s: cache-min-ttl", what);
+		conf_get_uint(x, min, kwhat, 0, 604800, &view->cache_min_ttl);
+	}
+	if (max != NULL) {
+		snprintf(kwhat, sizeof(kwhat), "%s: cache-max-ttl", what);
+		conf_get_uint(x, max, kwhat, 0, 604800, &view->cache_max_ttl);
+	}
+	if (canary != NULL) {
+		snprintf(kwhat, sizeof(kwhat), "%s: doh-canary", what);
+		conf_get_bool(x, canary, kwhat, &view->doh_canary);
+	}
+	if (view->cache_min_ttl > view->cache_max_ttl)
+		conf_error(x, min->line, "%s: cache-min-ttl (%u) is larger than cache-max-ttl (%u)",
+			   what, view->cache_min_ttl, view->cache_max_ttl);
+	const ynode_t *given = size ? size : min ? min : max ? max : canary;
+	if (given != NULL && !view->recursion)
+		conf_warn(x, given->line, "%s: cache-size, cache-min-ttl, cache-max-ttl and "
+			  "doh-canary only matter with recursion: true", what);
+}
+
 static void
 conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 {
 	static const char *const keys[] = {
 		"name", "match-clients", "match-destinations", "recursion", "forwarders", "zones",
+		"cache-size", "cache-min-ttl", "cache-max-ttl", "doh-canary", "nat-doctoring",
 	};
-	enum { K_NAME, K_CLIENTS, K_DESTS, K_RECURSION, K_FORWARDERS, K_ZONES, K_N };
+	enum { K_NAME, K_CLIENTS, K_DESTS, K_RECURSION, K_FORWARDERS, K_ZONES,
+	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_DOCTOR, K_N };
 	conf_t *c = x->c;
 
 	if (!conf_expect_seq(x, list, "views", false))
@@ -1516,6 +1596,21 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 		else if (recursion_ok && !view->recursion && view->nforwarders > 0)
 			conf_warn(x, v[K_FORWARDERS]->line,
 				  "%s: forwarders are ignored because recursion is off", what);
+		conf_parse_view_cache(x, v[K_CACHE_SIZE], v[K_CACHE_MIN], v[K_CACHE_MAX],
+				      v[K_CANARY], view, what);
+		/* nat-doctoring: unset means "on in recursive views when nat: maps
+		 * something" (decided where the map is known, see forward.c) */
+		view->nat_doctoring = -1;
+		if (v[K_DOCTOR] != NULL) {
+			bool on = false;
+			char kwhat[200];
+			snprintf(kwhat, sizeof(kwhat), "%s: nat-doctoring", what);
+			conf_get_bool(x, v[K_DOCTOR], kwhat, &on);
+			view->nat_doctoring = on;
+			if (!view->recursion)
+				conf_warn(x, v[K_DOCTOR]->line, "%s: nat-doctoring only matters with "
+					  "recursion: true", what);
+		}
 		if (v[K_ZONES] != NULL)
 			conf_parse_zones(x, v[K_ZONES], view, what);
 		c->nviews++;

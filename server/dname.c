@@ -169,3 +169,38 @@ dname_to_text(const uint8_t *name, char *buf, size_t size)
 	}
 	buf[o < size ? o : size - 1] = '\0';
 }
+
+bool
+dname_skip_wire(const uint8_t *msg, size_t lim, size_t *pos)
+{
+	size_t p = *pos, end = 0, total = 0;
+	bool jumped = false;
+	for (unsigned hops = 0; hops < 256; hops++) {
+		if (p >= lim)
+			return false;
+		uint8_t l = msg[p];
+		if ((l & 0xC0) == 0xC0) {
+			if (p + 2 > lim)
+				return false;
+			size_t target = (size_t)(l & 0x3F) << 8 | msg[p + 1];
+			if (target < 12 || target >= p)
+				return false;
+			if (!jumped)
+				end = p + 2;
+			jumped = true;
+			p = target;
+			continue;
+		}
+		if (l > 63)
+			return false;
+		total += 1u + l;
+		if (total > DNAME_MAXLEN)
+			return false;
+		if (l == 0) {
+			*pos = jumped ? end : p + 1;
+			return true;
+		}
+		p += 1u + l;
+	}
+	return false;
+}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "dname.h"
 #include "log.h"
 #include "zonefile.h"
 
@@ -789,4 +790,56 @@ nat_rules_apply(const nat_map_t *m)
 	}
 	unlink(path);
 	return rc;
+}
+
+/* Walk the records; with rewrite false only look for RRSIG (returns 1 if one
+ * is there), with rewrite true translate addresses (returns the count).
+ * (size_t)-1: the message does not parse. */
+static size_t
+nat_doctor_walk(const nat_map_t *m, uint8_t *msg, size_t len, bool rewrite)
+{
+	if (len < 12)
+		return (size_t)-1;
+	unsigned qd = (unsigned)(msg[4] << 8 | msg[5]);
+	unsigned rr = (unsigned)(msg[6] << 8 | msg[7]) + (unsigned)(msg[8] << 8 | msg[9]) +
+		      (unsigned)(msg[10] << 8 | msg[11]);
+	size_t pos = 12, n = 0;
+	for (unsigned i = 0; i < qd; i++) {
+		if (!dname_skip_wire(msg, len, &pos) || pos + 4 > len)
+			return (size_t)-1;
+		pos += 4;
+	}
+	for (unsigned i = 0; i < rr; i++) {
+		if (!dname_skip_wire(msg, len, &pos) || pos + 10 > len)
+			return (size_t)-1;
+		uint16_t type = (uint16_t)(msg[pos] << 8 | msg[pos + 1]);
+		uint16_t cls = (uint16_t)(msg[pos + 2] << 8 | msg[pos + 3]);
+		uint16_t rdlen = (uint16_t)(msg[pos + 8] << 8 | msg[pos + 9]);
+		pos += 10;
+		if (pos + rdlen > len)
+			return (size_t)-1;
+		if (!rewrite && type == 46)
+			return 1;
+		int family = type == 1 && rdlen == 4 ? AF_INET : type == 28 && rdlen == 16 ? AF_INET6 : 0;
+		if (rewrite && cls == 1 && family != 0) {
+			uint8_t priv[16];
+			if (nat_map_translate(m, family, msg + pos, priv) != NULL) {
+				memcpy(msg + pos, priv, rdlen);
+				n++;
+			}
+		}
+		pos += rdlen;
+	}
+	return n;
+}
+
+size_t
+nat_doctor_message(const nat_map_t *m, uint8_t *msg, size_t len)
+{
+	if (m == NULL || m->nrules == 0)
+		return 0;
+	size_t signed_or_bad = nat_doctor_walk(m, msg, len, false);
+	if (signed_or_bad != 0)
+		return 0;
+	return nat_doctor_walk(m, msg, len, true);
 }

@@ -57,6 +57,7 @@ typedef struct qinfo {
 	bool edns_do;
 	uint8_t edns_version;
 	uint16_t edns_size;
+	bool ra;                        /* the view is recursive: RA in the answer */
 } qinfo_t;
 
 static inline uint16_t
@@ -72,39 +73,13 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* Skip a possibly compressed name in a record we don't look into. */
-static bool
-skip_name(const uint8_t *q, size_t len, size_t *pos)
-{
-	size_t p = *pos;
-	for (unsigned hops = 0; hops < 128; hops++) {
-		if (p >= len)
-			return false;
-		uint8_t l = q[p];
-		if (l == 0) {
-			*pos = p + 1;
-			return true;
-		}
-		if ((l & 0xC0) == 0xC0) {
-			if (p + 2 > len)
-				return false;
-			*pos = p + 2;
-			return true;
-		}
-		if (l > 63)
-			return false;
-		p += 1 + (size_t)l;
-	}
-	return false;
-}
-
 /* Parse the additional section (EDNS). Returns an rcode; 0: fine. */
 static int
 parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qinfo_t *qi)
 {
 	for (unsigned i = 0; i < arcount; i++) {
 		size_t owner = pos;
-		if (!skip_name(q, len, &pos) || pos + 10 > len)
+		if (!dname_skip_wire(q, len, &pos) || pos + 10 > len)
 			return RCODE_FORMERR;
 		uint16_t type = get16(q + pos);
 		uint16_t rdlen = get16(q + pos + 8);
@@ -244,6 +219,8 @@ write_answer(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi,
 	put_header(out, q, a->rcode, a->aa);
 	if (tc)
 		out[2] |= 0x02;
+	if (qi->ra)
+		out[3] |= 0x80;
 	put16(out + 4, 1);
 	memcpy(out + 12, q + 12, qi->qsec_len);
 	uint8_t *sec = out + head;
@@ -276,10 +253,195 @@ write_header_only(const uint8_t *q, uint8_t rcode, uint8_t *out)
 	return 12;
 }
 
+/* ---------------------------------------------------------------------------
+ * Recursive views: locally served zones, the DoH canary, forwarding
+ */
+
+/* Is label r of the question, counted from the right (0: the TLD), s? */
+static bool
+qlabel_is(const qinfo_t *qi, unsigned r, const char *str)
+{
+	if (r >= qi->nlabels)
+		return false;
+	const uint8_t *l = qi->lower + qi->offs[qi->nlabels - 1 - r];
+	size_t n = strlen(str);
+	return l[0] == n && memcmp(l + 1, str, n) == 0;
+}
+
+/* Label r from the right as a decimal octet 0..255 in canonical form, else -1. */
+static int
+qlabel_octet(const qinfo_t *qi, unsigned r)
+{
+	if (r >= qi->nlabels)
+		return -1;
+	const uint8_t *l = qi->lower + qi->offs[qi->nlabels - 1 - r];
+	if (l[0] == 0 || l[0] > 3 || (l[0] > 1 && l[1] == '0'))
+		return -1;
+	int v = 0;
+	for (unsigned i = 1; i <= l[0]; i++) {
+		if (l[i] < '0' || l[i] > '9')
+			return -1;
+		v = v * 10 + (l[i] - '0');
+	}
+	return v <= 255 ? v : -1;
+}
+
+/* The locally served zone (RFC 6303, and the IANA registry it set up:
+ * RFC 6598/7793 shared space, documentation ranges, RFC 8375 home.arpa)
+ * that holds the question, as its number of labels; 0: none. */
+static unsigned
+local_zone_labels(const qinfo_t *qi)
+{
+	if (!qlabel_is(qi, 0, "arpa"))
+		return 0;
+	if (qlabel_is(qi, 1, "home"))
+		return 2;
+	if (qlabel_is(qi, 1, "in-addr")) {
+		int a = qlabel_octet(qi, 2), b = qlabel_octet(qi, 3), c = qlabel_octet(qi, 4);
+		if (a == 10 || a == 0 || a == 127)
+			return 3;
+		if ((a == 172 && b >= 16 && b <= 31) || (a == 192 && b == 168) ||
+		    (a == 169 && b == 254) || (a == 100 && b >= 64 && b <= 127))
+			return 4;
+		if ((a == 192 && b == 0 && c == 2) || (a == 198 && b == 51 && c == 100) ||
+		    (a == 203 && b == 0 && c == 113))
+			return 5;
+		if (a == 255 && b == 255 && c == 255 && qlabel_octet(qi, 5) == 255)
+			return 6;
+		return 0;
+	}
+	if (!qlabel_is(qi, 1, "ip6"))
+		return 0;
+	if (qlabel_is(qi, 2, "f")) {
+		if (qlabel_is(qi, 3, "d"))
+			return 4;                       /* fd00::/8 (ULA) */
+		if (qlabel_is(qi, 3, "e") && (qlabel_is(qi, 4, "8") || qlabel_is(qi, 4, "9") ||
+					      qlabel_is(qi, 4, "a") || qlabel_is(qi, 4, "b")))
+			return 5;                       /* fe80::/10 (link-local) */
+		return 0;
+	}
+	static const char *const doc[8] = { "2", "0", "0", "1", "0", "d", "b", "8" };
+	unsigned i;
+	for (i = 0; i < 8 && qlabel_is(qi, 2 + i, doc[i]); i++)
+		;
+	if (i == 8)
+		return 10;                              /* 2001:db8::/32 */
+	/* ::/128 and ::1/128: 31 zero nibbles, then 0 or 1 */
+	for (i = 0; i < 31 && qlabel_is(qi, 2 + i, "0"); i++)
+		;
+	if (i == 31 && (qlabel_is(qi, 33, "0") || qlabel_is(qi, 33, "1")))
+		return 34;
+	return 0;
+}
+
+#define T_SOA 6
+#define T_NS 2
+#define LOCAL_TTL 10800
+
+/* The answer of an RFC 6303 zone (SOA "@ nobody.invalid. 1 3600 1200
+ * 604800 10800", NS "@") for the question; apex_len is the zone's wire
+ * length, a suffix of the question name. wire needs 64 bytes, fix 3 slots. */
+static answer_t
+local_zone_answer(const qinfo_t *qi, size_t apex_len, uint8_t *wire, fixup_t *fix)
+{
+	static const uint8_t rname[16] = "\006nobody\007invalid";   /* 15 bytes + root */
+	answer_t a = { .wire = wire, .fixups = fix, .aa = true };
+	bool apex = qi->name_len == apex_len;
+	bool want_soa = apex && (qi->qtype == T_SOA || qi->qtype == T_ANY);
+	bool want_ns = apex && (qi->qtype == T_NS || qi->qtype == T_ANY);
+	size_t n = 0;
+	if (!apex)
+		a.rcode = RCODE_NXDOMAIN;
+	for (int pass = 0; pass < 2; pass++) {
+		bool soa = pass == 0;
+		bool in_answer = soa ? want_soa : want_ns;
+		bool in_auth = soa && !want_soa && !want_ns;
+		if (!in_answer && !in_auth)
+			continue;
+		fix[a.nfixups++] = (fixup_t){ .pos = (uint16_t)n, .value = (uint16_t)apex_len, .kind = FIX_QSUF };
+		uint8_t *p = wire + n;
+		put16(p + 2, soa ? T_SOA : T_NS);
+		put16(p + 4, C_IN);
+		p[6] = 0;
+		p[7] = 0;
+		put16(p + 8, LOCAL_TTL);
+		size_t rd = 12;
+		fix[a.nfixups++] = (fixup_t){ .pos = (uint16_t)(n + rd), .value = (uint16_t)apex_len, .kind = FIX_QSUF };
+		rd += 2;
+		if (soa) {
+			memcpy(p + rd, rname, 16);
+			rd += 16;
+			static const uint32_t v[5] = { 1, 3600, 1200, 604800, LOCAL_TTL };
+			for (int i = 0; i < 5; i++) {
+				put16(p + rd, (uint16_t)(v[i] >> 16));
+				put16(p + rd + 2, (uint16_t)v[i]);
+				rd += 4;
+			}
+		}
+		put16(p + 10, (uint16_t)(rd - 12));
+		n += rd;
+		if (in_answer)
+			a.ancount++;
+		else
+			a.nscount++;
+	}
+	a.len = a.len_noadd = (uint16_t)n;
+	return a;
+}
+
+/* A name outside the zones of recursive view v: a locally served zone,
+ * the canary, or the forwarder's. */
+static size_t
+query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
+		uint8_t *out, size_t limit, query_fwd_t *fwd)
+{
+	unsigned k = local_zone_labels(qi);
+	if (k > 0 && (qi->qclass == C_IN || qi->qclass == C_ANY)) {
+		uint8_t wire[64];
+		fixup_t fix[4];
+		size_t apex_len = qi->name_len - qi->offs[qi->nlabels - k];
+		answer_t a = local_zone_answer(qi, apex_len, wire, fix);
+		return write_answer(s, q, qi, &a, out, limit, 0);
+	}
+	/* Browsers turn their own DNS-over-HTTPS off when this name does not
+	 * resolve, so LAN clients keep using us and our views. */
+	if (v->conf->doh_canary && qi->nlabels >= 2 && qlabel_is(qi, 0, "net") &&
+	    qlabel_is(qi, 1, "use-application-dns")) {
+		static const answer_t nxdomain = { .rcode = RCODE_NXDOMAIN };
+		return write_answer(s, q, qi, &nxdomain, out, limit, 0);
+	}
+	if (fwd == NULL) {
+		static const answer_t servfail = { .rcode = RCODE_SERVFAIL };
+		return write_answer(s, q, qi, &servfail, out, limit, 0);
+	}
+	fwd->forward = true;
+	fwd->view = (unsigned)(v - s->views);
+	memcpy(fwd->qname, qi->lower, qi->name_len);
+	fwd->qname_len = (uint8_t)qi->name_len;
+	fwd->qtype = qi->qtype;
+	fwd->qclass = qi->qclass;
+	fwd->qsec_len = qi->qsec_len;
+	fwd->rd = (q[2] & 0x01) != 0;
+	fwd->edns = qi->edns;
+	fwd->edns_do = qi->edns_do;
+	fwd->edns_size = s->edns_size;
+	fwd->limit = limit;
+	return 0;
+}
+
 size_t
 query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	     uint8_t *out, size_t outmax, const query_src_t *from)
 {
+	return query_answer_fwd(s, q, qlen, out, outmax, from, NULL);
+}
+
+size_t
+query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
+		 uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd)
+{
+	if (fwd != NULL)
+		fwd->forward = false;
 	if (qlen < 12 || (q[2] & 0x80))
 		return 0;                       /* never answer an answer */
 	uint8_t opcode = (q[2] >> 3) & 0x0F;
@@ -300,6 +462,7 @@ query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	pos += 4;
 	qi.qsec_len = pos - 12;
 	qi.edns = qi.edns_do = false;
+	qi.ra = false;
 	qi.edns_version = 0;
 	qi.edns_size = 0;
 	int rc = parse_additional(q, qlen, pos, get16(q + 10), &qi);
@@ -347,11 +510,15 @@ query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	const view_t *v = view_select(s, from);
 	if (v == NULL)
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+	qi.ra = v->conf->recursion;
 	unsigned apex_label;
 	const zone_t *z = view_find_zone(v, qi.lower, qi.name_len, qi.offs, qi.nlabels,
 					 hashes, 0, &apex_label);
-	if (z == NULL)
+	if (z == NULL) {
+		if (qi.ra)
+			return query_recursive(s, v, q, &qi, out, limit, fwd);
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+	}
 	if (qi.qtype == T_DS && apex_label == 0 && qi.nlabels > 0) {
 		/* DS belongs to the parent side of a cut (RFC 4035 3.1.4.1) */
 		const zone_t *parent = view_find_zone(v, qi.lower, qi.name_len, qi.offs,

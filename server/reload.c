@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "diag.h"
 #include "log.h"
+#include "nat.h"
 #include "publish.h"
 #include "snapshot.h"
 #include "update.h"
@@ -152,6 +153,9 @@ reload_run_once(reload_t *r)
 	/* Listen sockets first: if the new ones cannot be bound, the old set
 	 * stays and the new data still goes into service. */
 	(void)server_reconfigure(r->srv, conf);
+	/* nat.apply: the router rules follow the map (errors are logged) */
+	if (conf->nat != NULL && conf->nat->apply)
+		(void)nat_rules_apply(conf->nat);
 
 	snapshot_t *old = publish_swap(next);
 	double swap_ms = reload_ms_since(&t0) - build_ms;

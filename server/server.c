@@ -29,6 +29,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "forward.h"
 #include "log.h"
 
 static pthread_once_t server_evthread_once = PTHREAD_ONCE_INIT;
@@ -267,6 +268,7 @@ worker_free(worker_t *w)
 	server_listener_free_list(w->listeners);
 	tcp_free_all(w);
 	net_change_free(w->pending);
+	forward_free(&w->fwd);
 	if (w->stop_ev != NULL)
 		event_free(w->stop_ev);
 	if (w->apply_ev != NULL)
@@ -300,6 +302,9 @@ worker_new(server_t *s, unsigned id, const conf_t *conf)
 	w->stop_ev = event_new(w->base, -1, 0, worker_stop_cb, w);
 	w->apply_ev = event_new(w->base, -1, 0, worker_apply_cb, w);
 	if (w->stop_ev == NULL || w->apply_ev == NULL)
+		goto fail;
+	w->fwd = forward_new(w);
+	if (w->fwd == NULL)
 		goto fail;
 	/* Same order as the config, for tidy logs. */
 	listener_t **tail = &w->listeners;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "cache.h"
 #include "dname.h"
 #include "log.h"
 #include "nat.h"
@@ -146,6 +147,39 @@ chaos_build(snapshot_t *s)
 	chaos_add(s, "id.server", identity);
 }
 
+static bool
+same_forwarders(const conf_view_t *a, const conf_view_t *b)
+{
+	if (a->nforwarders != b->nforwarders)
+		return false;
+	for (size_t i = 0; i < a->nforwarders; i++)
+		if (a->forwarders[i].len != b->forwarders[i].len ||
+		    memcmp(&a->forwarders[i].ss, &b->forwarders[i].ss, a->forwarders[i].len) != 0)
+			return false;
+	return true;
+}
+
+/* A recursive view's cache: the previous snapshot's for the view of the same
+ * name if its forwarders and cache settings are unchanged (a reload keeps
+ * what was learnt), else a new one. Caches are never shared between views. */
+static struct cache *
+view_cache(const snapshot_t *prev, const conf_view_t *cv)
+{
+	for (size_t i = 0; prev != NULL && i < prev->nviews; i++) {
+		const view_t *pv = &prev->views[i];
+		if (pv->cache == NULL || strcmp(pv->conf->name, cv->name) != 0)
+			continue;
+		if (!same_forwarders(pv->conf, cv) ||
+		    !cache_same_settings(pv->cache, cv->cache_size, cv->cache_min_ttl, cv->cache_max_ttl)) {
+			log_info("view %s: forwarders or cache settings changed, new cache", cv->name);
+			break;
+		}
+		cache_ref(pv->cache);
+		return pv->cache;
+	}
+	return cache_new(cv->cache_size, cv->cache_min_ttl, cv->cache_max_ttl);
+}
+
 snapshot_t *
 snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 {
@@ -191,6 +225,12 @@ snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 	for (size_t v = 0; v < s->nviews; v++) {
 		snapshot_add_autoptr(s, &s->views[v], d);
 		view_index_zones(s, &s->views[v]);
+		if (s->views[v].conf->recursion && (s->views[v].cache = view_cache(prev, s->views[v].conf)) == NULL) {
+			diag_error(d, conf_path, s->views[v].conf->line, "view %s: cannot allocate its cache",
+				   s->views[v].conf->name);
+			snapshot_free(&s);
+			return NULL;
+		}
 	}
 	chaos_build(s);
 	/* Parsing left freed memory all over the malloc heap: give it back. */
@@ -215,6 +255,8 @@ snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone, zone_t *new
 		view_t *nv = &s->views[v];
 		*nv = *ov;
 		nv->apex_labels[0] = nv->apex_labels[1] = 0;
+		if (nv->cache != NULL)
+			cache_ref(nv->cache);   /* the cache goes on, shared */
 		nv->zones = arena_zalloc(arena, (ov->nzones ? ov->nzones : 1) * sizeof(zone_t *));
 		size_t nconf = ov->conf->nzones < ov->nzones ? ov->conf->nzones : ov->nzones;
 		bool touched = false;
@@ -248,9 +290,11 @@ snapshot_free(snapshot_t **sp)
 		return;
 	snapshot_t *s = *sp;
 	*sp = NULL;
-	for (size_t v = 0; v < s->nviews; v++)
+	for (size_t v = 0; v < s->nviews; v++) {
 		for (size_t i = 0; i < s->views[v].nzones; i++)
 			zone_unref(&s->views[v].zones[i]);
+		cache_unref(&s->views[v].cache);
+	}
 	conf_free(&s->conf);
 	arena_t *a = s->arena;
 	arena_free(&a);

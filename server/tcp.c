@@ -23,6 +23,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "forward.h"
 #include "log.h"
 #include "publish.h"
 #include "query.h"
@@ -72,6 +73,8 @@ tcp_conn_free(tcp_conn_t *c)
 		w->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	if (c->fwd_pending > 0)
+		forward_conn_gone(w->fwd, c);
 	bufferevent_free(c->bev);   /* closes the socket */
 	free(c);
 	w->tcp_count--;
@@ -83,7 +86,8 @@ tcp_conn_free(tcp_conn_t *c)
 static void
 tcp_conn_close_after_write(tcp_conn_t *c)
 {
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 && c->updates_pending == 0) {
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 && c->fwd_pending == 0 &&
+	    c->updates_pending == 0) {
 		tcp_conn_free(c);
 		return;
 	}
@@ -199,8 +203,13 @@ tcp_conn_process(tcp_conn_t *c)
 			continue;
 		}
 		const struct snapshot *snap = publish_enter(w->id);
-		size_t alen = query_answer(snap, msg + 2, mlen, w->tcp_out + 2,
-					   QUERY_MAX_ANSWER, &from);
+		query_fwd_t fwd;
+		size_t alen = query_answer_fwd(snap, msg + 2, mlen, w->tcp_out + 2,
+					       QUERY_MAX_ANSWER, &from, &fwd);
+		if (alen == 0 && fwd.forward) {
+			forward_reply_to_t to = { .conn = c };
+			alen = forward_query(w->fwd, snap, &fwd, msg + 2, w->tcp_out + 2, &to);
+		}
 		publish_leave(w->id);
 		evbuffer_drain(in, mlen + 2);
 		if (alen == 0)
@@ -227,7 +236,7 @@ tcp_write_cb(struct bufferevent *bev, void *arg)
 	tcp_conn_t *c = arg;
 	/* Called when the output has drained to the low watermark (empty). */
 	if (c->closing) {
-		if (c->updates_pending == 0)
+		if (c->fwd_pending == 0 && c->updates_pending == 0)
 			tcp_conn_free(c);
 		return;
 	}
@@ -333,6 +342,17 @@ tcp_listener_close(listener_t *l)
 		close(l->tcp_fd);
 		l->tcp_fd = -1;
 	}
+}
+
+void
+tcp_conn_reply(tcp_conn_t *c, const uint8_t *msg, size_t len)
+{
+	c->fwd_pending--;
+	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	if (evbuffer_add(out, hdr, 2) < 0 || evbuffer_add(out, msg, len) < 0)
+		tcp_conn_free(c);
+	/* A closing connection is freed by tcp_write_cb once this is written. */
 }
 
 unsigned

@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "forward.h"
 #include "log.h"
 #include "publish.h"
 #include "query.h"
@@ -269,8 +270,19 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			if (update_is_update(w->rbuf[i], w->rmsg[i].msg_len) &&
 			    udp_update_submit(w, (int)fd, i, &from))
 				continue;   /* the update thread replies */
-			size_t alen = query_answer(snap, w->rbuf[i], w->rmsg[i].msg_len,
-						   w->sbuf[nout], UDP_MAX_ANSWER, &from);
+			query_fwd_t fwd;
+			size_t alen = query_answer_fwd(snap, w->rbuf[i], w->rmsg[i].msg_len,
+						       w->sbuf[nout], UDP_MAX_ANSWER, &from, &fwd);
+			if (alen == 0 && fwd.forward) {
+				forward_reply_to_t to = {
+					.peer = &w->rname[i], .peer_len = mh->msg_namelen,
+					.local = have_dst ? &dst : &l->addr,
+					.listen = &l->addr, .listen_len = l->addrlen,
+				};
+				alen = forward_query(w->fwd, snap, &fwd, w->rbuf[i], w->sbuf[nout], &to);
+				if (alen == 0)
+					continue;      /* answered later by the forwarder */
+			}
 			if (alen == 0) {
 				NET_COUNT(w->udp_dropped, 1);
 				continue;
@@ -294,6 +306,74 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (got < UDP_BATCH)
 			return;
 	}
+}
+
+/* The control message that makes a reply leave from local (none for a
+ * wildcard address). Returns its length. */
+static size_t
+udp_src_from_addr(const struct sockaddr_storage *local, uint8_t *cbuf)
+{
+	struct cmsghdr *r = (struct cmsghdr *)cbuf;
+	if (local->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)local;
+		if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
+			return 0;
+		struct in_pktinfo ri;
+		memset(&ri, 0, sizeof(ri));
+		ri.ipi_spec_dst = sin->sin_addr;
+		memset(cbuf, 0, CMSG_SPACE(sizeof(ri)));
+		r->cmsg_level = IPPROTO_IP;
+		r->cmsg_type = IP_PKTINFO;
+		r->cmsg_len = CMSG_LEN(sizeof(ri));
+		memcpy(CMSG_DATA(r), &ri, sizeof(ri));
+		return CMSG_SPACE(sizeof(ri));
+	}
+	if (local->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)local;
+		if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+			return 0;
+		struct in6_pktinfo ri;
+		memset(&ri, 0, sizeof(ri));
+		ri.ipi6_addr = sin6->sin6_addr;
+		ri.ipi6_ifindex = sin6->sin6_scope_id;
+		memset(cbuf, 0, CMSG_SPACE(sizeof(ri)));
+		r->cmsg_level = IPPROTO_IPV6;
+		r->cmsg_type = IPV6_PKTINFO;
+		r->cmsg_len = CMSG_LEN(sizeof(ri));
+		memcpy(CMSG_DATA(r), &ri, sizeof(ri));
+		return CMSG_SPACE(sizeof(ri));
+	}
+	return 0;
+}
+
+void
+udp_reply(worker_t *w, const struct sockaddr_storage *listen, socklen_t listen_len,
+	  const struct sockaddr_storage *peer, socklen_t peer_len,
+	  const struct sockaddr_storage *local, const uint8_t *msg, size_t len)
+{
+	listener_t *l = w->listeners;
+	while (l != NULL && !(l->udp_fd >= 0 && net_addr_equal(&l->addr, l->addrlen, listen, listen_len)))
+		l = l->next;
+	if (l == NULL) {
+		/* The address was removed by a reload meanwhile. */
+		NET_COUNT(w->udp_dropped, 1);
+		return;
+	}
+	uint8_t cbuf[UDP_CMSG_SIZE];
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = (void *)peer, .msg_namelen = peer_len,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	size_t clen = udp_src_from_addr(local, cbuf);
+	mh.msg_control = clen ? cbuf : NULL;
+	mh.msg_controllen = clen;
+	if (sendmsg(l->udp_fd, &mh, 0) < 0) {
+		log_debug("udp %s sendmsg: %s", l->text, strerror(errno));
+		NET_COUNT(w->udp_dropped, 1);
+		return;
+	}
+	NET_COUNT(w->udp_answers, 1);
 }
 
 int

@@ -967,7 +967,9 @@ zf_finish(zf_parser_t *p, const char *path)
 		return;
 	}
 	if (p->soa_index == SIZE_MAX) {
-		diag_error(p->d, path, 0, "no SOA record at the zone apex %s", z->origin_text);
+		/* reported where the zone's data starts */
+		diag_error(p->d, p->rrs[0].file, p->rrs[0].line, "no SOA record at the zone apex %s",
+			   z->origin_text);
 	} else if (p->ttl_pending) {
 		const zrr_t *soa = &p->rrs[p->soa_index];
 		const uint8_t *m = soa->rdata + soa->rdlen - 4;
@@ -980,8 +982,11 @@ zf_finish(zf_parser_t *p, const char *path)
 		}
 	}
 	uint32_t apex = zf_name_intern(p, z->origin, z->origin_len);
-	if (!p->names[apex].ns)
-		diag_error(p->d, path, 0, "no NS records at the zone apex %s", z->origin_text);
+	if (!p->names[apex].ns) {
+		/* reported at the SOA, or where the zone's data starts */
+		const zrr_t *at = p->soa_index != SIZE_MAX ? &p->rrs[p->soa_index] : &p->rrs[0];
+		diag_error(p->d, at->file, at->line, "no NS records at the zone apex %s", z->origin_text);
+	}
 }
 
 static zonefile_t *

@@ -288,6 +288,19 @@ else
 	hz_fail "apply: true: no table inet horizond after start" "$(tail -n 5 "$HZ_LOG")"
 fi
 expect_page "apply: true: LAN client dialling 203.0.113.10:80 connects" "$NS_CL" http://203.0.113.10/
+# a reload loads the rules again: drop the table, HUP, it is back
+nsx "$NS_RT" nft delete table inet horizond
+kill -HUP "$HZ_PID"
+for _ in $(seq 1 50); do
+	[ "$(grep -c 'nat.apply: nftables table inet horizond loaded' "$HZ_LOG")" -ge 2 ] && break
+	sleep 0.1
+done
+if [ "$(grep -c 'nat.apply: nftables table inet horizond loaded' "$HZ_LOG")" -ge 2 ] &&
+	nsx "$NS_RT" nft list table inet horizond >/dev/null 2>&1; then
+	hz_ok "apply: true: a reload loads the rules again"
+else
+	hz_fail "apply: true: no table inet horizond after a reload" "$(tail -n 5 "$HZ_LOG")"
+fi
 hz_stop
 
 hz_done

@@ -489,6 +489,66 @@ START_TEST(test_same_translation)
 }
 END_TEST
 
+/* A response: header, question www.example.net A, then records of
+ * (type, rdata) with owner pointers to the question. */
+static size_t
+doctor_msg(uint8_t *buf, const uint16_t *types, const uint8_t (*rdata)[16],
+	   const uint8_t *rdlen, unsigned n)
+{
+	static const uint8_t head[] = {
+		0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0,
+		3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'n', 'e', 't', 0,
+		0, 1, 0, 1,
+	};
+	size_t len = sizeof(head);
+	memcpy(buf, head, len);
+	buf[7] = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t rr[12] = { 0xC0, 0x0C, (uint8_t)(types[i] >> 8), (uint8_t)types[i], 0, 1,
+				   0, 0, 1, 0x2c, 0, rdlen[i] };
+		memcpy(buf + len, rr, 12);
+		memcpy(buf + len + 12, rdata[i], rdlen[i]);
+		len += 12 + rdlen[i];
+	}
+	return len;
+}
+
+START_TEST(test_doctor_message)
+{
+	nat_rule_t rules[2] = {
+		rule("203.0.113.10", "192.168.1.20", 1),
+		rule("2001:db8:1::/64", "fd00:1::/64", 2),
+	};
+	nat_map_t m = { .rules = rules, .nrules = 2 };
+	uint8_t buf[512];
+	static const uint8_t rd[4][16] = {
+		{ 203, 0, 113, 10 },
+		{ 198, 51, 100, 7 },
+		{ 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x25 },
+		{ 0 },
+	};
+	uint16_t types[3] = { 1, 1, 28 };
+	uint8_t lens[3] = { 4, 4, 16 };
+	size_t len = doctor_msg(buf, types, rd, lens, 3);
+	ck_assert_uint_eq(nat_doctor_message(&m, buf, len), 2);
+	/* first A rewritten, second untouched, AAAA by prefix with host bits */
+	const uint8_t *a1 = buf + 33 + 12, *a2 = a1 + 4 + 12, *a3 = a2 + 4 + 12;
+	ck_assert_mem_eq(a1, ((const uint8_t[]){ 192, 168, 1, 20 }), 4);
+	ck_assert_mem_eq(a2, ((const uint8_t[]){ 198, 51, 100, 7 }), 4);
+	ck_assert_mem_eq(a3, ((const uint8_t[]){ 0xfd, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x25 }), 16);
+	/* with an RRSIG in the message nothing changes */
+	uint16_t stypes[2] = { 1, 46 };
+	uint8_t slens[2] = { 4, 4 };
+	len = doctor_msg(buf, stypes, rd, slens, 2);
+	ck_assert_uint_eq(nat_doctor_message(&m, buf, len), 0);
+	ck_assert_mem_eq(buf + 33 + 12, ((const uint8_t[]){ 203, 0, 113, 10 }), 4);
+	/* a record cut short: nothing changes */
+	len = doctor_msg(buf, types, rd, lens, 1);
+	ck_assert_uint_eq(nat_doctor_message(&m, buf, len - 1), 0);
+	ck_assert_uint_eq(nat_doctor_message(NULL, buf, len), 0);
+}
+END_TEST
+
 static nat_map_t *
 golden_map(void)
 {
@@ -634,6 +694,7 @@ nat_suite(void)
 	tcase_add_test(tc, test_parse_prefix);
 	tcase_add_test(tc, test_parse_port);
 	tcase_add_test(tc, test_translate);
+	tcase_add_test(tc, test_doctor_message);
 	tcase_add_test(tc, test_overlaps);
 	tcase_add_test(tc, test_conf_good);
 	tcase_add_test(tc, test_conf_bad);

@@ -1,0 +1,571 @@
+/* cache.c -- the answer cache of one recursive view: parsing upstream
+ * responses, sharded LRU store, replies with counted-down TTLs.
+ *
+ * See cache.h for the design. Every byte of an upstream response is
+ * untrusted: names are walked with bounds checks, compression pointers must
+ * point backwards into the message body (never into the header), and
+ * records must fit the message.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "cache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "dname.h"
+
+#define T_NS 2
+#define T_CNAME 5
+#define T_SOA 6
+#define T_PTR 12
+#define T_MX 15
+#define T_OPT 41
+#define T_TSIG 250
+
+#define RCODE_NOERROR 0
+#define RCODE_NXDOMAIN 3
+
+#define CACHE_MAX_SHARDS 16
+#define CACHE_SHARD_MIN (1u << 20)   /* a shard holds at least this much */
+#define CACHE_SLOT_COST 16           /* bytes charged per entry for the table */
+
+typedef struct cache_shard {
+	pthread_mutex_t lock;
+	cache_msg_t **table;
+	uint32_t mask;
+	size_t count;
+	size_t bytes, max_bytes;
+	cache_msg_t lru;            /* sentinel: lnext = most recent */
+} cache_shard_t;
+
+struct cache {
+	_Atomic unsigned refs;
+	unsigned long long max_bytes;
+	uint32_t min_ttl, max_ttl;
+	uint64_t seed;
+	unsigned nshards;
+	_Atomic unsigned long long hits, misses, stores, evictions;
+	cache_shard_t shards[CACHE_MAX_SHARDS];
+};
+
+#define STAT_ADD(c, f) atomic_fetch_add_explicit(&(c)->f, 1, memory_order_relaxed)
+
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+uint64_t
+cache_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---------------------------------------------------------------------------
+ * Parsing an upstream response
+ */
+
+/* Names inside rdata that may be compressed (RFC 3597 section 4): check
+ * them so a reply never carries a pointer we did not vet. */
+static bool
+cache_check_rdata(const uint8_t *msg, size_t start, size_t end, uint16_t type)
+{
+	size_t p = start;
+	switch (type) {
+	case T_NS:
+	case T_CNAME:
+	case T_PTR:
+		return dname_skip_wire(msg, end, &p) && p == end;
+	case T_MX:
+		p += 2;
+		return p <= end && dname_skip_wire(msg, end, &p) && p == end;
+	case T_SOA:
+		return dname_skip_wire(msg, end, &p) && dname_skip_wire(msg, end, &p) &&
+		       p + 20 == end;
+	default:
+		return true;
+	}
+}
+
+static uint32_t
+cache_clamp(uint32_t ttl, uint32_t min_ttl, uint32_t max_ttl)
+{
+	if (ttl > 0x7FFFFFFFu)   /* RFC 2181 8: the top bit set means zero */
+		ttl = 0;
+	if (ttl < min_ttl)
+		ttl = min_ttl;
+	if (ttl > max_ttl)
+		ttl = max_ttl;
+	return ttl;
+}
+
+cache_msg_t *
+cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
+		uint32_t min_ttl, uint32_t max_ttl)
+{
+	if (len < 12 || !(msg[2] & 0x80) || (msg[2] & 0x78) != 0 || (msg[2] & 0x02))
+		return NULL;   /* not a response, not QUERY, or truncated */
+	if (get16(msg + 4) != 1)
+		return NULL;
+	/* The question: exactly the key's, case aside. */
+	size_t qend = 12 + (size_t)key->name_len + 4;
+	if (qend > len)
+		return NULL;
+	for (size_t i = 0; i < key->name_len; i++)
+		if (dname_lower[msg[12 + i]] != key->name[i])
+			return NULL;
+	if (get16(msg + 12 + key->name_len) != key->qtype ||
+	    get16(msg + 12 + key->name_len + 2) != key->qclass)
+		return NULL;
+
+	unsigned counts[3] = { get16(msg + 6), get16(msg + 8), get16(msg + 10) };
+	unsigned kept[3] = { 0, 0, 0 };
+	size_t pos = qend, cut = 0, noadd = 0;
+	unsigned nrr = 0;
+	for (unsigned sec = 0; sec < 3; sec++) {
+		if (sec == 2)
+			noadd = pos;
+		for (unsigned i = 0; i < counts[sec] && cut == 0; i++) {
+			size_t rr = pos;
+			if (!dname_skip_wire(msg, len, &pos) || pos + 10 > len)
+				return NULL;
+			uint16_t type = get16(msg + pos);
+			uint16_t rdlen = get16(msg + pos + 8);
+			size_t rdata = pos + 10;
+			if (rdata + rdlen > len)
+				return NULL;
+			if (type == T_OPT || type == T_TSIG) {
+				if (sec != 2)
+					return NULL;
+				cut = rr;    /* ours replaces it; nothing after it is kept */
+				break;
+			}
+			if (!cache_check_rdata(msg, rdata, rdata + rdlen, type))
+				return NULL;
+			pos = rdata + rdlen;
+			kept[sec]++;
+			nrr++;
+		}
+	}
+	if (cut == 0) {
+		if (pos != len)
+			return NULL;   /* bytes after the last record */
+		cut = pos;
+	}
+
+	size_t body = cut - qend;
+	size_t size = sizeof(cache_msg_t) + body + nrr * sizeof(uint16_t);
+	cache_msg_t *m = malloc(size);
+	if (m == NULL)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->key = *key;
+	m->size = size + CACHE_SLOT_COST;
+	m->ttl_pos = (uint16_t *)(m + 1);
+	m->wire = (uint8_t *)(m->ttl_pos + nrr);
+	memcpy(m->wire, msg + qend, body);
+	m->len = body;
+	m->len_noadd = noadd - qend;
+	m->ancount = (uint16_t)kept[0];
+	m->nscount = (uint16_t)kept[1];
+	m->arcount = (uint16_t)kept[2];
+	m->rcode = msg[3] & 0x0F;
+	m->ad = (msg[3] & 0x20) != 0;
+
+	/* Second pass over what we kept: clamp TTLs, note where they are, and
+	 * work out how long the whole answer may live. */
+	uint32_t life = UINT32_MAX, neg = UINT32_MAX;
+	bool negative = m->rcode == RCODE_NXDOMAIN || (m->rcode == RCODE_NOERROR && m->ancount == 0);
+	pos = 0;
+	for (unsigned i = 0; i < nrr; i++) {
+		size_t p = qend + pos;
+		dname_skip_wire(msg, len, &p);     /* validated above */
+		size_t fixed = p - qend;
+		uint16_t type = get16(m->wire + fixed);
+		uint32_t orig = get32(m->wire + fixed + 4);
+		uint32_t ttl = cache_clamp(orig, min_ttl, max_ttl);
+		put32(m->wire + fixed + 4, ttl);
+		m->ttl_pos[m->nttl++] = (uint16_t)(fixed + 4);
+		if (ttl < life)
+			life = ttl;
+		uint16_t rdlen = get16(m->wire + fixed + 8);
+		bool in_authority = i >= m->ancount && i < (unsigned)m->ancount + m->nscount;
+		if (negative && type == T_SOA && in_authority && rdlen >= 22) {
+			/* RFC 2308 5: the lesser of the SOA's TTL and its MINIMUM */
+			uint32_t minimum = get32(m->wire + fixed + 10 + rdlen - 4);
+			uint32_t n = orig < minimum ? orig : minimum;
+			n = cache_clamp(n, min_ttl, max_ttl);
+			if (n < neg)
+				neg = n;
+			/* ...which is also the TTL the SOA is served with. */
+			put32(m->wire + fixed + 4, n);
+			if (n < life)
+				life = n;
+		}
+		pos = fixed + 10 + rdlen;
+	}
+	if (negative) {
+		m->negative = true;
+		m->ttl = neg == UINT32_MAX ? 0 : (neg < life ? neg : life);
+	} else if (m->rcode == RCODE_NOERROR) {
+		m->ttl = life == UINT32_MAX ? 0 : life;
+	} else {
+		m->ttl = 0;
+	}
+	return m;
+}
+
+void
+cache_msg_free(cache_msg_t *m)
+{
+	free(m);
+}
+
+/* ---------------------------------------------------------------------------
+ * Replies
+ */
+
+static size_t
+cache_put_header(uint8_t *out, const cache_client_t *cl, uint8_t rcode, bool ad)
+{
+	out[0] = cl->hdr[0];
+	out[1] = cl->hdr[1];
+	out[2] = (uint8_t)(0x80 | (cl->hdr[2] & 0x01));              /* QR, RD copied */
+	out[3] = (uint8_t)(0x80 | (ad ? 0x20 : 0) | (cl->hdr[3] & 0x10) | (rcode & 0x0F));
+	put16(out + 4, 1);
+	memset(out + 6, 0, 6);
+	memcpy(out + 12, cl->qsec, cl->qsec_len);
+	return 12 + cl->qsec_len;
+}
+
+static size_t
+cache_put_opt(uint8_t *p, const cache_client_t *cl)
+{
+	p[0] = 0;
+	put16(p + 1, T_OPT);
+	put16(p + 3, cl->edns_size);
+	p[5] = 0;
+	p[6] = 0;
+	p[7] = cl->edns_do ? 0x80 : 0;
+	p[8] = 0;
+	put16(p + 9, 0);
+	return 11;
+}
+
+size_t
+cache_write_rcode(uint8_t rcode, const cache_client_t *cl, uint8_t *out)
+{
+	size_t n = cache_put_header(out, cl, rcode, false);
+	if (cl->edns) {
+		n += cache_put_opt(out + n, cl);
+		put16(out + 10, 1);
+	}
+	return n;
+}
+
+size_t
+cache_msg_write(const cache_msg_t *m, uint32_t age_s, const cache_client_t *cl, uint8_t *out)
+{
+	bool ad = m->ad && ((cl->hdr[3] & 0x20) || cl->edns_do);
+	size_t head = cache_put_header(out, cl, m->rcode, ad);
+	size_t opt = cl->edns ? 11 : 0;
+	size_t body = m->len;
+	uint16_t arcount = m->arcount;
+	bool tc = false;
+	if (head + body + opt > cl->limit) {
+		if (head + m->len_noadd + opt <= cl->limit) {
+			body = m->len_noadd;
+			arcount = 0;
+		} else {
+			body = 0;
+			tc = true;
+		}
+	}
+	if (tc)
+		out[2] |= 0x02;
+	uint8_t *sec = out + head;
+	if (body > 0) {
+		memcpy(sec, m->wire, body);
+		put16(out + 6, m->ancount);
+		put16(out + 8, m->nscount);
+		put16(out + 10, arcount);
+		for (unsigned i = 0; i < m->nttl && m->ttl_pos[i] + 4u <= body; i++) {
+			uint32_t ttl = get32(sec + m->ttl_pos[i]);
+			put32(sec + m->ttl_pos[i], ttl > age_s ? ttl - age_s : 0);
+		}
+	}
+	if (opt) {
+		cache_put_opt(sec + body, cl);
+		put16(out + 10, (uint16_t)(get16(out + 10) + 1));
+	}
+	return head + body + opt;
+}
+
+/* ---------------------------------------------------------------------------
+ * The store
+ */
+
+cache_t *
+cache_new(unsigned long long max_bytes, uint32_t min_ttl, uint32_t max_ttl)
+{
+	cache_t *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	atomic_init(&c->refs, 1);
+	c->max_bytes = max_bytes;
+	c->min_ttl = min_ttl;
+	c->max_ttl = max_ttl;
+	if (getrandom(&c->seed, sizeof(c->seed), 0) != (ssize_t)sizeof(c->seed))
+		c->seed = (uint64_t)(uintptr_t)c ^ cache_now_ms();
+	/* Small caches get one shard, so the bound and LRU order are exact. */
+	unsigned n = 1;
+	while (n < CACHE_MAX_SHARDS && max_bytes / (n * 2ULL) >= CACHE_SHARD_MIN)
+		n *= 2;
+	c->nshards = n;
+	for (unsigned i = 0; i < n; i++) {
+		cache_shard_t *s = &c->shards[i];
+		pthread_mutex_init(&s->lock, NULL);
+		s->max_bytes = (size_t)(max_bytes / n);
+		s->lru.lnext = s->lru.lprev = &s->lru;
+	}
+	return c;
+}
+
+void
+cache_ref(cache_t *c)
+{
+	atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+void
+cache_unref(cache_t **cp)
+{
+	if (cp == NULL || *cp == NULL)
+		return;
+	cache_t *c = *cp;
+	*cp = NULL;
+	if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (unsigned i = 0; i < c->nshards; i++) {
+		cache_shard_t *s = &c->shards[i];
+		cache_msg_t *m = s->lru.lnext;
+		while (m != &s->lru) {
+			cache_msg_t *next = m->lnext;
+			free(m);
+			m = next;
+		}
+		free(s->table);
+		pthread_mutex_destroy(&s->lock);
+	}
+	free(c);
+}
+
+bool
+cache_same_settings(const cache_t *c, unsigned long long max_bytes, uint32_t min_ttl,
+		    uint32_t max_ttl)
+{
+	return c->max_bytes == max_bytes && c->min_ttl == min_ttl && c->max_ttl == max_ttl;
+}
+
+void
+cache_get_clamps(const cache_t *c, uint32_t *min_ttl, uint32_t *max_ttl)
+{
+	*min_ttl = c->min_ttl;
+	*max_ttl = c->max_ttl;
+}
+
+/* Keyed multiply-xorshift hash of the key (the seed is random per cache,
+ * so clients cannot aim entries at one chain ahead of time). */
+static uint64_t
+cache_hash(const cache_t *c, const cache_key_t *k)
+{
+	uint64_t h = c->seed ^ ((uint64_t)k->qtype << 32 | (uint64_t)k->qclass << 16 | k->bits);
+	for (size_t i = 0; i < k->name_len; i++) {
+		h ^= k->name[i];
+		h *= 0x100000001B3ULL;
+		h ^= h >> 29;
+	}
+	h *= 0x9E3779B97F4A7C15ULL;
+	return h ^ (h >> 32);
+}
+
+static bool
+cache_key_equal(const cache_key_t *a, const cache_key_t *b)
+{
+	return a->name_len == b->name_len && a->qtype == b->qtype && a->qclass == b->qclass &&
+	       a->bits == b->bits && memcmp(a->name, b->name, a->name_len) == 0;
+}
+
+static cache_msg_t **
+cache_slot(cache_shard_t *s, uint64_t h, const cache_key_t *k)
+{
+	cache_msg_t **pp = &s->table[(h >> 8) & s->mask];
+	while (*pp != NULL && !cache_key_equal(&(*pp)->key, k))
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+static void
+cache_lru_unlink(cache_msg_t *m)
+{
+	m->lprev->lnext = m->lnext;
+	m->lnext->lprev = m->lprev;
+}
+
+static void
+cache_lru_push(cache_shard_t *s, cache_msg_t *m)
+{
+	m->lnext = s->lru.lnext;
+	m->lprev = &s->lru;
+	s->lru.lnext->lprev = m;
+	s->lru.lnext = m;
+}
+
+/* Remove the entry at *pp from table and list and free it. */
+static void
+cache_remove(cache_shard_t *s, cache_msg_t **pp)
+{
+	cache_msg_t *m = *pp;
+	*pp = m->hnext;
+	cache_lru_unlink(m);
+	s->bytes -= m->size;
+	s->count--;
+	free(m);
+}
+
+static void
+cache_grow(cache_t *c, cache_shard_t *s)
+{
+	uint32_t nsize = s->table == NULL ? 64 : (s->mask + 1) * 2;
+	cache_msg_t **nt = calloc(nsize, sizeof(*nt));
+	if (nt == NULL)
+		return;   /* keep the old table; chains just get longer */
+	for (uint32_t i = 0; s->table != NULL && i <= s->mask; i++) {
+		cache_msg_t *m = s->table[i];
+		while (m != NULL) {
+			cache_msg_t *next = m->hnext;
+			uint64_t h = cache_hash(c, &m->key);
+			m->hnext = nt[(h >> 8) & (nsize - 1)];
+			nt[(h >> 8) & (nsize - 1)] = m;
+			m = next;
+		}
+	}
+	free(s->table);
+	s->table = nt;
+	s->mask = nsize - 1;
+}
+
+bool
+cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
+{
+	uint64_t h = cache_hash(c, &m->key);
+	cache_shard_t *s = &c->shards[h & (c->nshards - 1)];
+	if (m->ttl == 0 || m->size > s->max_bytes) {
+		free(m);
+		return false;
+	}
+	m->stored_ms = now_ms;
+	pthread_mutex_lock(&s->lock);
+	if (s->table == NULL || s->count >= (size_t)(s->mask + 1) / 4 * 3)
+		cache_grow(c, s);
+	if (s->table == NULL) {
+		pthread_mutex_unlock(&s->lock);
+		free(m);
+		return false;
+	}
+	cache_msg_t **pp = cache_slot(s, h, &m->key);
+	if (*pp != NULL)
+		cache_remove(s, pp);   /* *pp now holds the old entry's successor */
+	m->hnext = *pp;
+	*pp = m;
+	cache_lru_push(s, m);
+	s->bytes += m->size;
+	s->count++;
+	unsigned evicted = 0;
+	while (s->bytes > s->max_bytes && s->lru.lprev != m) {
+		cache_msg_t *old = s->lru.lprev;
+		cache_remove(s, cache_slot(s, cache_hash(c, &old->key), &old->key));
+		evicted++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	STAT_ADD(c, stores);
+	if (evicted)
+		atomic_fetch_add_explicit(&c->evictions, evicted, memory_order_relaxed);
+	return true;
+}
+
+size_t
+cache_answer(cache_t *c, const cache_key_t *key, const cache_client_t *cl, uint8_t *out,
+	     uint64_t now_ms)
+{
+	uint64_t h = cache_hash(c, key);
+	cache_shard_t *s = &c->shards[h & (c->nshards - 1)];
+	size_t n = 0;
+	pthread_mutex_lock(&s->lock);
+	if (s->table != NULL) {
+		cache_msg_t **pp = cache_slot(s, h, key);
+		cache_msg_t *m = *pp;
+		if (m != NULL) {
+			uint64_t age = now_ms > m->stored_ms ? now_ms - m->stored_ms : 0;
+			if (age >= (uint64_t)m->ttl * 1000u) {
+				cache_remove(s, pp);
+			} else {
+				cache_lru_unlink(m);
+				cache_lru_push(s, m);
+				n = cache_msg_write(m, (uint32_t)(age / 1000u), cl, out);
+			}
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (n > 0)
+		STAT_ADD(c, hits);
+	else
+		STAT_ADD(c, misses);
+	return n;
+}
+
+void
+cache_get_stats(cache_t *c, cache_stats_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->max_bytes = c->max_bytes;
+	for (unsigned i = 0; i < c->nshards; i++) {
+		cache_shard_t *s = &c->shards[i];
+		pthread_mutex_lock(&s->lock);
+		out->entries += s->count;
+		out->bytes += s->bytes;
+		pthread_mutex_unlock(&s->lock);
+	}
+	out->hits = atomic_load_explicit(&c->hits, memory_order_relaxed);
+	out->misses = atomic_load_explicit(&c->misses, memory_order_relaxed);
+	out->stores = atomic_load_explicit(&c->stores, memory_order_relaxed);
+	out->evictions = atomic_load_explicit(&c->evictions, memory_order_relaxed);
+}

@@ -1,0 +1,726 @@
+/* forward.c -- recursive views: forward to upstream resolvers, asynchronously,
+ * on the worker's event loop; coalesce identical questions; feed the cache.
+ *
+ * See forward.h for the design. Everything here runs in the worker thread
+ * that owns the forwarder.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "net_internal.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "cache.h"
+#include "dname.h"
+#include "forward.h"
+#include "log.h"
+#include "nat.h"
+#include "snapshot.h"
+
+#define FWD_UDP_TIMEOUT_MS 1500   /* per forwarder, per try */
+#define FWD_TCP_TIMEOUT_MS 3000   /* connect, send and answer */
+#define FWD_MAX_PENDING 4096      /* upstream queries in flight per worker */
+#define FWD_MAX_WAITING 64        /* clients waiting on one upstream query */
+#define FWD_BUCKETS 4096          /* coalescing table */
+
+#define RCODE_FORMERR 1
+#define RCODE_SERVFAIL 2
+#define RCODE_NOTIMP 4
+#define RCODE_REFUSED 5
+#define T_OPT 41
+
+typedef struct fwd_client {
+	struct fwd_client *next;
+	uint8_t hdr[4];                   /* ID and flags as the client sent them */
+	uint8_t qsec[DNAME_MAXLEN + 4];   /* its question, its case */
+	uint16_t qsec_len;
+	bool edns, edns_do, tcp;
+	uint16_t edns_size;
+	size_t limit;
+	tcp_conn_t *conn;                 /* TCP; NULL once the connection is gone */
+	struct sockaddr_storage peer, local, listen;
+	socklen_t peer_len, listen_len;
+} fwd_client_t;
+
+typedef struct fwd_query {
+	forwarder_t *f;
+	struct fwd_query *hnext;          /* coalescing chain */
+	struct fwd_query *prev, *next;    /* all queries in flight */
+	uint32_t bucket;
+	cache_t *cache;                   /* a reference: the view's */
+	cache_key_t key;
+	struct sockaddr_storage *up;      /* the view's forwarders, copied */
+	socklen_t *up_len;
+	size_t nup, cur;
+	uint16_t id;
+	int fd;                           /* UDP socket of the current try */
+	struct event *read_ev;
+	struct event *timer_ev;
+	struct bufferevent *bev;          /* TCP retry */
+	uint8_t qmsg[12 + DNAME_MAXLEN + 4 + 11];
+	size_t qmsg_len;
+	fwd_client_t *clients;
+	unsigned nclients;
+	nat_map_t doctor;                 /* DNS doctoring: the view's NAT rules, copied
+	                                     (no ports); nrules 0: off */
+} fwd_query_t;
+
+struct forwarder {
+	worker_t *w;
+	fwd_query_t *buckets[FWD_BUCKETS];
+	fwd_query_t *all;
+	unsigned npending;
+	uint64_t seed;                    /* for fwd_bucket: chains cannot be aimed at */
+	uint8_t rnd[256];
+	unsigned rnd_left;
+	struct {
+		unsigned long long queries, cache_hits, coalesced, refused_rd0;
+		unsigned long long sent, sent_tcp, accepted, dropped, timeouts;
+		unsigned long long upstream_errors, servfail, overload, doctored;
+	} st;
+	uint8_t rbuf[65535];
+	uint8_t out[65535];
+	uint8_t dbuf[65535];                  /* an answer being doctored */
+};
+
+static pthread_once_t fwd_rlimit_once = PTHREAD_ONCE_INIT;
+
+/* One socket per upstream query: thousands in flight need more descriptors
+ * than the usual soft limit of 1024. Raise it to the hard limit (capped). */
+static void
+fwd_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static uint16_t
+fwd_random16(forwarder_t *f)
+{
+	if (f->rnd_left < 2) {
+		/* getrandom() is the kernel CSPRNG; libevent's is the fallback. */
+		if (getrandom(f->rnd, sizeof(f->rnd), 0) != (ssize_t)sizeof(f->rnd))
+			evutil_secure_rng_get_bytes(f->rnd, sizeof(f->rnd));
+		f->rnd_left = sizeof(f->rnd);
+	}
+	f->rnd_left -= 2;
+	return (uint16_t)(f->rnd[f->rnd_left] << 8 | f->rnd[f->rnd_left + 1]);
+}
+
+forwarder_t *
+forward_new(worker_t *w)
+{
+	pthread_once(&fwd_rlimit_once, fwd_raise_nofile);
+	forwarder_t *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return NULL;
+	f->w = w;
+	uint8_t b[8];
+	for (int i = 0; i < 4; i++) {
+		uint16_t r = fwd_random16(f);
+		b[2 * i] = (uint8_t)(r >> 8);
+		b[2 * i + 1] = (uint8_t)r;
+	}
+	memcpy(&f->seed, b, sizeof(f->seed));
+	return f;
+}
+
+static uint32_t
+fwd_bucket(const forwarder_t *f, const cache_t *cache, const cache_key_t *k)
+{
+	uint64_t h = (f->seed ^ (uint64_t)(uintptr_t)cache) * 0x9E3779B97F4A7C15ULL;
+	h ^= (uint64_t)k->qtype << 24 | (uint64_t)k->qclass << 8 | k->bits;
+	for (size_t i = 0; i < k->name_len; i++)
+		h = (h ^ k->name[i]) * 0x100000001B3ULL;
+	return (uint32_t)(h ^ h >> 32) & (FWD_BUCKETS - 1);
+}
+
+static bool
+fwd_key_equal(const cache_key_t *a, const cache_key_t *b)
+{
+	return a->name_len == b->name_len && a->qtype == b->qtype && a->qclass == b->qclass &&
+	       a->bits == b->bits && memcmp(a->name, b->name, a->name_len) == 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Answers to clients
+ */
+
+static void
+fwd_client_desc(const fwd_client_t *c, cache_client_t *cl)
+{
+	cl->hdr = c->hdr;
+	cl->qsec = c->qsec;
+	cl->qsec_len = c->qsec_len;
+	cl->edns = c->edns;
+	cl->edns_do = c->edns_do;
+	cl->edns_size = c->edns_size;
+	cl->limit = c->limit;
+}
+
+static void
+fwd_deliver(forwarder_t *f, fwd_client_t *c, const uint8_t *msg, size_t len)
+{
+	if (c->tcp) {
+		if (c->conn != NULL)
+			tcp_conn_reply(c->conn, msg, len);
+		c->conn = NULL;
+		return;
+	}
+	udp_reply(f->w, &c->listen, c->listen_len, &c->peer, c->peer_len, &c->local, msg, len);
+}
+
+/* Close the current try's socket or connection. */
+static void
+fwd_close_transport(fwd_query_t *q)
+{
+	if (q->read_ev != NULL) {
+		event_free(q->read_ev);
+		q->read_ev = NULL;
+	}
+	if (q->fd >= 0) {
+		close(q->fd);
+		q->fd = -1;
+	}
+	if (q->bev != NULL) {
+		bufferevent_free(q->bev);
+		q->bev = NULL;
+	}
+}
+
+static void
+fwd_query_free(fwd_query_t *q)
+{
+	forwarder_t *f = q->f;
+	fwd_query_t **pp = &f->buckets[q->bucket];
+	while (*pp != NULL && *pp != q)
+		pp = &(*pp)->hnext;
+	if (*pp == q)
+		*pp = q->hnext;
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		f->all = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	f->npending--;
+	fwd_close_transport(q);
+	if (q->timer_ev != NULL)
+		event_free(q->timer_ev);
+	while (q->clients != NULL) {
+		fwd_client_t *c = q->clients;
+		q->clients = c->next;
+		if (c->tcp && c->conn != NULL)
+			c->conn->fwd_pending--;   /* shutdown: nothing will be sent */
+		free(c);
+	}
+	cache_unref(&q->cache);
+	free(q->up);
+	free(q->up_len);
+	free(q->doctor.rules);
+	free(q);
+}
+
+/* Every forwarder failed: SERVFAIL to everyone waiting. */
+static void
+fwd_fail(fwd_query_t *q)
+{
+	forwarder_t *f = q->f;
+	for (fwd_client_t *c = q->clients; c != NULL; c = c->next) {
+		cache_client_t cl;
+		fwd_client_desc(c, &cl);
+		size_t n = cache_write_rcode(RCODE_SERVFAIL, &cl, f->out);
+		f->st.servfail++;
+		fwd_deliver(f, c, f->out, n);
+	}
+	fwd_query_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * Upstream
+ */
+
+static void fwd_udp_read_cb(evutil_socket_t fd, short what, void *arg);
+static void fwd_tcp_read_cb(struct bufferevent *bev, void *arg);
+static void fwd_tcp_event_cb(struct bufferevent *bev, short what, void *arg);
+
+static void
+fwd_arm_timer(fwd_query_t *q, unsigned ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	evtimer_add(q->timer_ev, &tv);
+}
+
+static void
+fwd_set_id(fwd_query_t *q)
+{
+	q->id = fwd_random16(q->f);
+	q->qmsg[0] = (uint8_t)(q->id >> 8);
+	q->qmsg[1] = (uint8_t)q->id;
+}
+
+/* Send the question to forwarder q->cur over UDP. False: could not. */
+static bool
+fwd_send_udp(fwd_query_t *q)
+{
+	forwarder_t *f = q->f;
+	const struct sockaddr_storage *up = &q->up[q->cur];
+	fwd_close_transport(q);
+	int fd = socket(up->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_debug("forward: socket: %s", strerror(errno));
+		return false;
+	}
+	/* Port 0: the kernel picks a random free port from the ephemeral range. */
+	struct sockaddr_storage any;
+	memset(&any, 0, sizeof(any));
+	any.ss_family = up->ss_family;
+	socklen_t anylen = up->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						      : sizeof(struct sockaddr_in);
+	if (bind(fd, (struct sockaddr *)&any, anylen) < 0) {
+		log_debug("forward: bind: %s", strerror(errno));
+		close(fd);
+		return false;
+	}
+	q->fd = fd;
+	fwd_set_id(q);
+	if (sendto(fd, q->qmsg, q->qmsg_len, 0, (const struct sockaddr *)up, q->up_len[q->cur]) < 0) {
+		log_debug("forward: sendto: %s", strerror(errno));
+		return false;
+	}
+	q->read_ev = event_new(f->w->base, fd, EV_READ | EV_PERSIST, fwd_udp_read_cb, q);
+	if (q->read_ev == NULL || event_add(q->read_ev, NULL) < 0)
+		return false;
+	fwd_arm_timer(q, FWD_UDP_TIMEOUT_MS);
+	f->st.sent++;
+	return true;
+}
+
+/* Ask forwarder q->cur again over TCP. */
+static bool
+fwd_send_tcp(fwd_query_t *q)
+{
+	forwarder_t *f = q->f;
+	fwd_close_transport(q);
+	q->bev = bufferevent_socket_new(f->w->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (q->bev == NULL)
+		return false;
+	bufferevent_setcb(q->bev, fwd_tcp_read_cb, NULL, fwd_tcp_event_cb, q);
+	if (bufferevent_socket_connect(q->bev, (const struct sockaddr *)&q->up[q->cur],
+				       (int)q->up_len[q->cur]) < 0)
+		return false;
+	fwd_set_id(q);
+	uint8_t len[2] = { (uint8_t)(q->qmsg_len >> 8), (uint8_t)q->qmsg_len };
+	if (bufferevent_write(q->bev, len, 2) < 0 ||
+	    bufferevent_write(q->bev, q->qmsg, q->qmsg_len) < 0 ||
+	    bufferevent_enable(q->bev, EV_READ | EV_WRITE) < 0)
+		return false;
+	fwd_arm_timer(q, FWD_TCP_TIMEOUT_MS);
+	f->st.sent++;
+	f->st.sent_tcp++;
+	return true;
+}
+
+/* Try forwarders from q->cur on until one takes the question. */
+static bool
+fwd_try(fwd_query_t *q)
+{
+	for (; q->cur < q->nup; q->cur++)
+		if (fwd_send_udp(q))
+			return true;
+	fwd_close_transport(q);
+	return false;
+}
+
+/* This forwarder failed: on to the next, or give up. */
+static void
+fwd_next(fwd_query_t *q)
+{
+	fwd_close_transport(q);
+	evtimer_del(q->timer_ev);
+	q->cur++;
+	if (!fwd_try(q))
+		fwd_fail(q);
+}
+
+/* Is msg an answer to our question with our ID? (Source checked by caller.) */
+static bool
+fwd_matches(const fwd_query_t *q, const uint8_t *msg, size_t len)
+{
+	const cache_key_t *k = &q->key;
+	if (len < 12 + (size_t)k->name_len + 4)
+		return false;
+	if (msg[0] != (uint8_t)(q->id >> 8) || msg[1] != (uint8_t)q->id || !(msg[2] & 0x80))
+		return false;
+	if (msg[4] != 0 || msg[5] != 1)
+		return false;
+	for (size_t i = 0; i < k->name_len; i++)
+		if (dname_lower[msg[12 + i]] != k->name[i])
+			return false;
+	const uint8_t *t = msg + 12 + k->name_len;
+	return (uint16_t)(t[0] << 8 | t[1]) == k->qtype && (uint16_t)(t[2] << 8 | t[3]) == k->qclass;
+}
+
+/* An accepted answer from forwarder q->cur. May free q. */
+static void
+fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
+{
+	forwarder_t *f = q->f;
+	f->st.accepted++;
+	if (!via_tcp && (msg[2] & 0x02)) {
+		/* Truncated: the same forwarder over TCP. */
+		evtimer_del(q->timer_ev);
+		if (!fwd_send_tcp(q))
+			fwd_next(q);
+		return;
+	}
+	uint8_t rcode = msg[3] & 0x0F;
+	if (rcode == RCODE_SERVFAIL || rcode == RCODE_REFUSED || rcode == RCODE_NOTIMP ||
+	    rcode == RCODE_FORMERR) {
+		f->st.upstream_errors++;
+		fwd_next(q);
+		return;
+	}
+	if (q->doctor.nrules > 0 && !(q->key.bits & CACHE_KEY_DO)) {
+		/* DNS doctoring: mapped public addresses become private ones
+		 * before the answer is cached (in this view's cache only) and sent */
+		memcpy(f->dbuf, msg, len);
+		size_t n = nat_doctor_message(&q->doctor, f->dbuf, len);
+		if (n > 0) {
+			f->st.doctored += n;
+			msg = f->dbuf;
+		}
+	}
+	uint32_t min_ttl, max_ttl;
+	cache_get_clamps(q->cache, &min_ttl, &max_ttl);
+	cache_msg_t *m = cache_msg_parse(msg, len, &q->key, min_ttl, max_ttl);
+	if (m == NULL) {
+		log_debug("forward: unusable answer from forwarder #%zu", q->cur + 1);
+		f->st.upstream_errors++;
+		fwd_next(q);
+		return;
+	}
+	for (fwd_client_t *c = q->clients; c != NULL; c = c->next) {
+		cache_client_t cl;
+		fwd_client_desc(c, &cl);
+		size_t n = cache_msg_write(m, 0, &cl, f->out);
+		fwd_deliver(f, c, f->out, n);
+	}
+	cache_store(q->cache, m, cache_now_ms());
+	fwd_query_free(q);
+}
+
+static bool
+fwd_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+static void
+fwd_udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	fwd_query_t *q = arg;
+	forwarder_t *f = q->f;
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom((int)fd, f->rbuf, sizeof(f->rbuf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fromlen);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;   /* EAGAIN; an ICMP error is left to the timeout */
+		}
+		if (!fwd_same_addr(&from, &q->up[q->cur]) || !fwd_matches(q, f->rbuf, (size_t)n)) {
+			/* Wrong source, ID or question: spoofed, or a stray. */
+			f->st.dropped++;
+			continue;
+		}
+		fwd_handle_answer(q, f->rbuf, (size_t)n, false);
+		return;   /* q may be gone */
+	}
+}
+
+static void
+fwd_tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	fwd_query_t *q = arg;
+	forwarder_t *f = q->f;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t have = evbuffer_get_length(in);
+	if (have < 2)
+		return;
+	uint8_t hdr[2];
+	evbuffer_copyout(in, hdr, 2);
+	size_t mlen = (size_t)hdr[0] << 8 | hdr[1];
+	if (have < mlen + 2)
+		return;
+	const uint8_t *msg = evbuffer_pullup(in, (ev_ssize_t)(mlen + 2));
+	if (msg == NULL || !fwd_matches(q, msg + 2, mlen)) {
+		f->st.dropped++;
+		fwd_next(q);
+		return;
+	}
+	memcpy(f->rbuf, msg + 2, mlen);
+	fwd_handle_answer(q, f->rbuf, mlen, true);
+}
+
+static void
+fwd_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	fwd_query_t *q = arg;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	log_debug("forward: TCP to forwarder #%zu failed (events 0x%x)", q->cur + 1, (unsigned)what);
+	fwd_next(q);
+}
+
+static void
+fwd_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	fwd_query_t *q = arg;
+	q->f->st.timeouts++;
+	log_debug("forward: forwarder #%zu timed out", q->cur + 1);
+	fwd_next(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * Entry points
+ */
+
+static fwd_client_t *
+fwd_client_new(const query_fwd_t *qf, const uint8_t *q, const forward_reply_to_t *to)
+{
+	fwd_client_t *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	memcpy(c->hdr, q, 4);
+	memcpy(c->qsec, q + 12, qf->qsec_len);
+	c->qsec_len = (uint16_t)qf->qsec_len;
+	c->edns = qf->edns;
+	c->edns_do = qf->edns_do;
+	c->edns_size = qf->edns_size;
+	c->limit = qf->limit;
+	if (to->conn != NULL) {
+		c->tcp = true;
+		c->conn = to->conn;
+	} else {
+		memcpy(&c->peer, to->peer, to->peer_len);
+		c->peer_len = to->peer_len;
+		memcpy(&c->local, to->local, sizeof(c->local));
+		memcpy(&c->listen, to->listen, to->listen_len);
+		c->listen_len = to->listen_len;
+	}
+	return c;
+}
+
+static void
+fwd_client_add(fwd_query_t *q, fwd_client_t *c)
+{
+	c->next = q->clients;
+	q->clients = c;
+	q->nclients++;
+	if (c->tcp)
+		c->conn->fwd_pending++;
+}
+
+/* The message we send upstream: our ID, RD, the client's CD, the question in
+ * lower case, an OPT with our UDP size and the client's DO. */
+static void
+fwd_build_query(fwd_query_t *q, uint16_t edns_size)
+{
+	uint8_t *p = q->qmsg;
+	memset(p, 0, 12);
+	p[2] = 0x01;
+	p[3] = (q->key.bits & CACHE_KEY_CD) ? 0x10 : 0;
+	p[5] = 1;
+	p[11] = 1;
+	size_t n = 12;
+	memcpy(p + n, q->key.name, q->key.name_len);
+	n += q->key.name_len;
+	p[n++] = (uint8_t)(q->key.qtype >> 8);
+	p[n++] = (uint8_t)q->key.qtype;
+	p[n++] = (uint8_t)(q->key.qclass >> 8);
+	p[n++] = (uint8_t)q->key.qclass;
+	p[n++] = 0;
+	p[n++] = 0;
+	p[n++] = T_OPT;
+	p[n++] = (uint8_t)(edns_size >> 8);
+	p[n++] = (uint8_t)edns_size;
+	p[n++] = 0;
+	p[n++] = 0;
+	p[n++] = (q->key.bits & CACHE_KEY_DO) ? 0x80 : 0;
+	p[n++] = 0;
+	p[n++] = 0;
+	p[n++] = 0;
+	q->qmsg_len = n;
+}
+
+size_t
+forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const uint8_t *qpkt,
+	      uint8_t *out, const forward_reply_to_t *to)
+{
+	const view_t *v = &s->views[qf->view];
+	f->st.queries++;
+	cache_key_t key;
+	memcpy(key.name, qf->qname, qf->qname_len);
+	key.name_len = qf->qname_len;
+	key.qtype = qf->qtype;
+	key.qclass = qf->qclass;
+	key.bits = (uint8_t)((qf->edns_do ? CACHE_KEY_DO : 0) | ((qpkt[3] & 0x10) ? CACHE_KEY_CD : 0));
+	cache_client_t cl = {
+		.hdr = qpkt, .qsec = qpkt + 12, .qsec_len = qf->qsec_len, .edns = qf->edns,
+		.edns_do = qf->edns_do, .edns_size = qf->edns_size, .limit = qf->limit,
+	};
+	if (v->cache == NULL || v->conf->nforwarders == 0)
+		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+	size_t n = cache_answer(v->cache, &key, &cl, out, cache_now_ms());
+	if (n > 0) {
+		f->st.cache_hits++;
+		return n;
+	}
+	if (!qf->rd) {
+		/* RD=0: answered from the cache only, never forwarded. */
+		f->st.refused_rd0++;
+		return cache_write_rcode(RCODE_REFUSED, &cl, out);
+	}
+
+	uint32_t bucket = fwd_bucket(f, v->cache, &key);
+	for (fwd_query_t *q = f->buckets[bucket]; q != NULL; q = q->hnext) {
+		if (q->cache != v->cache || !fwd_key_equal(&q->key, &key))
+			continue;
+		fwd_client_t *c = q->nclients < FWD_MAX_WAITING ? fwd_client_new(qf, qpkt, to) : NULL;
+		if (c == NULL) {
+			f->st.overload++;
+			return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+		}
+		fwd_client_add(q, c);
+		f->st.coalesced++;
+		return 0;
+	}
+	if (f->npending >= FWD_MAX_PENDING) {
+		f->st.overload++;
+		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+	}
+
+	fwd_query_t *q = calloc(1, sizeof(*q));
+	fwd_client_t *c = fwd_client_new(qf, qpkt, to);
+	size_t nup = v->conf->nforwarders;
+	if (q != NULL) {
+		q->up = calloc(nup, sizeof(*q->up));
+		q->up_len = calloc(nup, sizeof(*q->up_len));
+		q->timer_ev = evtimer_new(f->w->base, fwd_timeout_cb, q);
+	}
+	if (q == NULL || c == NULL || q->up == NULL || q->up_len == NULL || q->timer_ev == NULL) {
+		if (q != NULL) {
+			if (q->timer_ev != NULL)
+				event_free(q->timer_ev);
+			free(q->up);
+			free(q->up_len);
+		}
+		free(q);
+		free(c);
+		f->st.overload++;
+		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+	}
+	q->f = f;
+	q->fd = -1;
+	q->key = key;
+	q->bucket = bucket;
+	q->nup = nup;
+	for (size_t i = 0; i < nup; i++) {
+		memcpy(&q->up[i], &v->conf->forwarders[i].ss, v->conf->forwarders[i].len);
+		q->up_len[i] = v->conf->forwarders[i].len;
+	}
+	q->cache = v->cache;
+	cache_ref(q->cache);
+	const nat_map_t *nat = s->conf->nat;
+	bool doctor = v->conf->nat_doctoring == 1 ||
+		      (v->conf->nat_doctoring == -1 && v->conf->recursion);
+	if (doctor && nat != NULL && nat->nrules > 0) {
+		/* copied: the query may outlive the snapshot (a reload) */
+		q->doctor.rules = calloc(nat->nrules, sizeof(*q->doctor.rules));
+		if (q->doctor.rules != NULL) {
+			for (size_t i = 0; i < nat->nrules; i++) {
+				q->doctor.rules[i].pub = nat->rules[i].pub;
+				q->doctor.rules[i].priv = nat->rules[i].priv;
+			}
+			q->doctor.nrules = nat->nrules;
+		}
+	}
+	fwd_build_query(q, qf->edns_size);
+	/* Linked before the first send so that fwd_query_free() can undo it. */
+	q->hnext = f->buckets[bucket];
+	f->buckets[bucket] = q;
+	q->next = f->all;
+	if (f->all != NULL)
+		f->all->prev = q;
+	f->all = q;
+	f->npending++;
+	if (!fwd_try(q)) {
+		fwd_query_free(q);
+		free(c);
+		f->st.servfail++;
+		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+	}
+	fwd_client_add(q, c);
+	return 0;
+}
+
+void
+forward_conn_gone(forwarder_t *f, tcp_conn_t *conn)
+{
+	for (fwd_query_t *q = f->all; q != NULL; q = q->next)
+		for (fwd_client_t *c = q->clients; c != NULL; c = c->next)
+			if (c->tcp && c->conn == conn) {
+				c->conn = NULL;
+				conn->fwd_pending--;
+			}
+}
+
+void
+forward_free(forwarder_t **fp)
+{
+	if (fp == NULL || *fp == NULL)
+		return;
+	forwarder_t *f = *fp;
+	*fp = NULL;
+	while (f->all != NULL)
+		fwd_query_free(f->all);
+	if (f->st.queries > 0)
+		log_notice("worker %u forwarder: %llu queries, %llu cache hits, %llu coalesced, "
+			   "%llu refused (RD=0); upstream: %llu sent (%llu over tcp), %llu answers "
+			   "accepted, %llu dropped (wrong source, ID or question), %llu timeouts, "
+			   "%llu errors; %llu servfail, %llu overload; %llu addresses doctored",
+			   f->w->id, f->st.queries, f->st.cache_hits, f->st.coalesced,
+			   f->st.refused_rd0, f->st.sent, f->st.sent_tcp, f->st.accepted,
+			   f->st.dropped, f->st.timeouts, f->st.upstream_errors, f->st.servfail,
+			   f->st.overload, f->st.doctored);
+	free(f);
+}
