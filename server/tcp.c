@@ -120,7 +120,8 @@ tcp_update_done(evutil_socket_t fd, short what, void *arg)
 		uint8_t hdr[2] = { (uint8_t)(r->len >> 8), (uint8_t)r->len };
 		if (r->msg != NULL && (evbuffer_add(out, hdr, 2) < 0 || evbuffer_add(out, r->msg, r->len) < 0))
 			tcp_conn_free(c);
-		else if (c->closing && c->updates_pending == 0 && evbuffer_get_length(out) == 0)
+		else if (c->closing && c->updates_pending == 0 && c->fwd_pending == 0 &&
+			 evbuffer_get_length(out) == 0)
 			tcp_conn_free(c);
 	}
 	free(r->msg);
