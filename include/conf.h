@@ -24,12 +24,33 @@ typedef struct conf_sockaddr {
 	unsigned long line;
 } conf_sockaddr_t;
 
+/* keys: a TSIG key for dynamic updates (docs/dynamic-updates.md). */
+typedef struct conf_key {
+	const char *name;            /* as written, e.g. "dhcp-key" */
+	const char *algorithm;       /* "hmac-sha256", "hmac-sha1", ... (lower case) */
+	const char *secret;          /* base64, as written (checked) */
+	unsigned long line;
+} conf_key_t;
+
+/* One element of a zone's allow-update list: "key NAME" (the update is
+ * TSIG-signed with that key) or an address-match element. The first element
+ * that matches decides; no match, or no list, refuses the update. */
+typedef struct conf_update_elem {
+	const conf_key_t *key;       /* non-NULL: a key element */
+	acl_elem_t addr;             /* otherwise: address, prefix, ACL, any, none, !x */
+	unsigned long line;
+} conf_update_elem_t;
+
 typedef struct conf_zone {
 	const char *name;            /* as written, e.g. "example.com" */
 	const char *file;            /* as written */
 	const char *path;            /* resolved against the config directory */
 	unsigned long line;
 	bool translate_nat;          /* translate: nat -- serve with conf_t.nat applied */
+	/* dynamic updates (RFC 2136) and synthesized reverse answers */
+	conf_update_elem_t *allow_update;   /* NULL: updates refused */
+	size_t nallow_update;
+	bool auto_ptr;               /* PTR answers for the zone's A/AAAA records */
 } conf_zone_t;
 
 typedef struct conf_view {
@@ -69,6 +90,10 @@ typedef struct conf {
 	/* acls: */
 	acl_t *acls;                 /* named ACLs, in file order */
 	size_t nacls;
+
+	/* keys: TSIG keys, in file order */
+	conf_key_t *keys;
+	size_t nkeys;
 
 	/* views: */
 	conf_view_t *views;          /* in file order */

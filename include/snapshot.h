@@ -19,7 +19,9 @@
 /* A view as the query path sees it. */
 typedef struct view {
 	const conf_view_t *conf;
-	zone_t **zones;            /* references held by the snapshot */
+	/* references held by the snapshot: zones[i] for conf->zones[i], then
+	 * (i >= conf->nzones) the reverse zones synthesized for auto-ptr */
+	zone_t **zones;
 	size_t nzones;
 	zone_t **ztable;           /* zones by apex hash, open addressing */
 	uint32_t zmask;
@@ -76,6 +78,14 @@ view_find_zone(const view_t *v, const uint8_t *lower, unsigned lower_len,
  * through d. prev (may be NULL) lends unchanged zones. Returns NULL if
  * anything failed. The caller owns the result. */
 snapshot_t *snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d);
+
+/* A copy of old in which every view that holds old_zone holds new_zone
+ * instead (a new reference; auto-ptr zones of those views are built
+ * again); all other zones are shared. The copy shares old's conf: once old
+ * is retired (publish_swap returned it), set old->conf = NULL before
+ * snapshot_free(old). For dynamic updates (update.h). */
+snapshot_t *snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone,
+				  zone_t *new_zone, diag_t *d);
 
 /* Release; clears *s. Accepts NULL. */
 void snapshot_free(snapshot_t **s);

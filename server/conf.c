@@ -925,6 +925,148 @@ conf_parse_acls(conf_ctx_t *x, const ynode_t *map)
 }
 
 /* ---------------------------------------------------------------------------
+ * Dynamic updates: TSIG keys, allow-update, auto-ptr
+ */
+
+static char *conf_zone_canonical(conf_ctx_t *x, const char *name);
+
+static const char *const conf_tsig_algorithms[] = {
+	"hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512",
+};
+
+/* Key names compare as domain names: case-insensitive, trailing dot optional. */
+static bool
+conf_key_name_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 1 && a[la - 1] == '.')
+		la--;
+	if (lb > 1 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+static const conf_key_t *
+conf_key_find(const conf_t *c, const char *name)
+{
+	for (size_t i = 0; i < c->nkeys; i++)
+		if (conf_key_name_equal(c->keys[i].name, name))
+			return &c->keys[i];
+	return NULL;
+}
+
+static void
+conf_parse_keys(conf_ctx_t *x, const ynode_t *list)
+{
+	static const char *const keys[] = { "name", "algorithm", "secret" };
+	enum { K_NAME, K_ALG, K_SECRET, K_N };
+	conf_t *c = x->c;
+	if (!conf_expect_seq(x, list, "keys", true))
+		return;
+	c->keys = arena_zalloc(c->arena, sizeof(conf_key_t) * (list->n ? list->n : 1));
+	for (const ynode_t *it = list->first; it != NULL; it = it->next) {
+		if (!conf_expect_map(x, it, "keys"))
+			continue;
+		const ynode_t *v[K_N];
+		conf_map_keys(x, it, "key", keys, K_N, v);
+		const char *name = NULL, *alg = "hmac-sha256", *secret = NULL;
+		bool ok = true;
+		if (v[K_NAME] == NULL) {
+			conf_error(x, it->line, "key: missing required key 'name'");
+			ok = false;
+		} else if ((name = conf_get_string(x, v[K_NAME], "key name", false)) == NULL) {
+			ok = false;
+		} else if (conf_zone_canonical(x, name) == NULL) {
+			conf_error(x, v[K_NAME]->line, "key: '%s' is not a valid key name (a domain name)",
+				   name);
+			ok = false;
+		} else if (conf_key_find(c, name) != NULL) {
+			conf_error(x, v[K_NAME]->line, "duplicate key name '%s' (first at line %lu)", name,
+				   conf_key_find(c, name)->line);
+			ok = false;
+		}
+		if (v[K_ALG] != NULL) {
+			alg = conf_get_string(x, v[K_ALG], "key algorithm", false);
+			size_t i = 0;
+			while (alg != NULL && i < sizeof(conf_tsig_algorithms) / sizeof(*conf_tsig_algorithms) &&
+			       strcasecmp(alg, conf_tsig_algorithms[i]) != 0)
+				i++;
+			if (alg != NULL && i == sizeof(conf_tsig_algorithms) / sizeof(*conf_tsig_algorithms)) {
+				conf_error(x, v[K_ALG]->line, "key%s%s: unknown algorithm '%s' (known: "
+					   "hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, "
+					   "hmac-sha512)", name ? " " : "", name ? name : "", alg);
+				alg = NULL;
+			} else if (alg != NULL) {
+				alg = conf_tsig_algorithms[i];
+			}
+			ok = ok && alg != NULL;
+		}
+		if (v[K_SECRET] == NULL) {
+			conf_error(x, it->line, "key%s%s: missing required key 'secret' (base64)",
+				   name ? " " : "", name ? name : "");
+			ok = false;
+		} else if ((secret = conf_get_string(x, v[K_SECRET], "key secret", false)) != NULL) {
+			ldns_rdf *rdf = NULL;
+			bool good = ldns_str2rdf_b64(&rdf, secret) == LDNS_STATUS_OK && rdf != NULL &&
+				    ldns_rdf_size(rdf) > 0;
+			ldns_rdf_deep_free(rdf);
+			if (!good) {
+				conf_error(x, v[K_SECRET]->line, "key%s%s: secret is not valid base64",
+					   name ? " " : "", name ? name : "");
+				secret = NULL;
+			}
+		}
+		if (!ok || secret == NULL)
+			continue;
+		conf_key_t *k = &c->keys[c->nkeys++];
+		k->name = arena_strdup(c->arena, name);
+		k->algorithm = alg;
+		k->secret = arena_strdup(c->arena, secret);
+		k->line = it->line;
+	}
+}
+
+/* allow-update: [key NAME, 192.168.1.0/24, lan, "!x", any, none] */
+static void
+conf_parse_allow_update(conf_ctx_t *x, const ynode_t *list, conf_zone_t *z, const char *what)
+{
+	if (!conf_expect_seq(x, list, what, false))
+		return;
+	z->allow_update = arena_zalloc(x->c->arena, sizeof(conf_update_elem_t) * (list->n ? list->n : 1));
+	for (const ynode_t *it = list->first; it != NULL; it = it->next) {
+		conf_update_elem_t *e = &z->allow_update[z->nallow_update];
+		memset(e, 0, sizeof(*e));
+		e->line = it->line;
+		const char *text;
+		if (it->type == YN_SCALAR && it->tag != NULL && it->tag[0] == '!' &&
+		    (it->len == 0 || strcmp(it->tag, "!") == 0)) {
+			/* unquoted !name, as in match lists */
+			char *t = arena_alloc(x->tmp, strlen(it->tag) + it->len + 1);
+			strcpy(t, it->tag);
+			strcat(t, it->value);
+			text = t;
+		} else if ((text = conf_get_string(x, it, what, false)) == NULL) {
+			continue;
+		}
+		if (strncmp(text, "key", 3) == 0 && (text[3] == ' ' || text[3] == '\t')) {
+			const char *kn = text + 4;
+			while (*kn == ' ' || *kn == '\t')
+				kn++;
+			e->key = *kn ? conf_key_find(x->c, kn) : NULL;
+			if (e->key == NULL) {
+				conf_error(x, it->line, "%s: undefined key '%s' (define it under keys:)",
+					   what, kn);
+				continue;
+			}
+			z->nallow_update++;
+			continue;
+		}
+		if (conf_parse_acl_elem(x, text, it->line, what, &e->addr))
+			z->nallow_update++;
+	}
+}
+
+/* ---------------------------------------------------------------------------
  * Sections
  */
 
@@ -1210,7 +1352,7 @@ conf_path_join(conf_ctx_t *x, const char *file)
 static void
 conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const char *vwhat)
 {
-	static const char *const keys[] = { "name", "file", "translate" };
+	static const char *const keys[] = { "name", "file", "translate", "allow-update", "auto-ptr" };
 	char what[200];
 	snprintf(what, sizeof(what), "%s: zones", vwhat);
 	if (!conf_expect_seq(x, list, what, true))
@@ -1221,10 +1363,10 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 	for (const ynode_t *it = list->first; it != NULL; it = it->next) {
 		if (!conf_expect_map(x, it, what))
 			continue;
-		const ynode_t *v[3];
+		const ynode_t *v[5];
 		char zwhat[200];
 		snprintf(zwhat, sizeof(zwhat), "%s: zone", vwhat);
-		conf_map_keys(x, it, zwhat, keys, 3, v);
+		conf_map_keys(x, it, zwhat, keys, 5, v);
 		bool translate_nat = false;
 		if (v[2] != NULL)
 			translate_nat = conf_parse_translate(x, v[2], zwhat);
@@ -1250,6 +1392,16 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 		z->path = conf_path_join(x, file);
 		z->line = it->line;
 		z->translate_nat = translate_nat;
+		char uwhat[300];
+		snprintf(uwhat, sizeof(uwhat), "%s %s: allow-update", zwhat, name);
+		if (v[3] != NULL)
+			conf_parse_allow_update(x, v[3], z, uwhat);
+		snprintf(uwhat, sizeof(uwhat), "%s %s: auto-ptr", zwhat, name);
+		if (v[4] != NULL)
+			conf_get_bool(x, v[4], uwhat, &z->auto_ptr);
+		if (z->translate_nat && (z->nallow_update > 0 || z->auto_ptr))
+			conf_error(x, it->line, "%s %s: allow-update and auto-ptr cannot be combined "
+				   "with translate: nat", zwhat, name);
 		canon[ncanon].canon = cn;
 		canon[ncanon].index = view->nzones;
 		ncanon++;
@@ -1503,13 +1655,15 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 	if (root == NULL && empty) {
 		conf_error(&x, 1, "the configuration is empty (server.listen and views are required)");
 	} else if (root != NULL && conf_expect_map(&x, root, "top level")) {
-		static const char *const keys[] = { "server", "acls", "views", "nat" };
-		const ynode_t *v[4];
-		conf_map_keys(&x, root, "the top level", keys, 4, v);
-		/* ACL names must be known before any list refers to them; the
-		 * rest goes in file order so messages come out in line order. */
+		static const char *const keys[] = { "server", "acls", "views", "nat", "keys" };
+		const ynode_t *v[5];
+		conf_map_keys(&x, root, "the top level", keys, 5, v);
+		/* ACL and key names must be known before any list refers to them;
+		 * the rest goes in file order so messages come out in line order. */
 		if (v[1] != NULL)
 			conf_parse_acls(&x, v[1]);
+		if (v[4] != NULL)
+			conf_parse_keys(&x, v[4]);
 		for (const ynode_t *k = root->first; k != NULL && k->next != NULL; k = k->next->next) {
 			if (k->next == v[0])
 				conf_parse_server(&x, k, v[0]);

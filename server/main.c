@@ -20,6 +20,7 @@
 #include "server.h"
 #include "snapshot.h"
 #include "zonefile.h"
+#include "update.h"
 
 struct main_ctx {
 	struct event_base *base;
@@ -89,6 +90,7 @@ main_check(const char *path)
 	       diag.warnings, diag.warnings == 1 ? "" : "s");
 	int rc = diag.errors == 0 ? 0 : 1;
 	snapshot_free(&snap);
+	update_shutdown();
 	return rc;
 }
 
@@ -249,6 +251,8 @@ main_run(const char *path)
 		goto out;
 	if (server_start(m.srv) < 0)
 		goto out;
+	if (update_start() < 0)
+		goto out;
 	log_notice("ready: %zu view%s, %zu zone%s, %zu listen address%s, %u worker%s",
 		   nviews, nviews == 1 ? "" : "s", nzones, nzones == 1 ? "" : "s",
 		   nlisten, nlisten == 1 ? "" : "es", nworkers, nworkers == 1 ? "" : "s");
@@ -263,6 +267,7 @@ out:
 	signal(SIGTERM, main_second_signal);
 	signal(SIGINT, main_second_signal);
 	signal(SIGHUP, SIG_IGN);
+	update_stop();            /* before the workers: it replies through them */
 	reload_free(&m.reload);   /* a reload in progress finishes first */
 	server_stop(m.srv);
 	if (rc == 0) {
@@ -276,6 +281,7 @@ out:
 	server_free(&m.srv);
 	snap = publish_shutdown();
 	snapshot_free(&snap);
+	update_shutdown();
 	if (m.base != NULL)
 		event_base_free(m.base);
 	return rc;

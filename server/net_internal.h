@@ -61,6 +61,8 @@ typedef struct tcp_conn {
 	bool closing;                  /* free once the output is written */
 	unsigned fwd_pending;          /* forwarded queries not yet answered */
 	struct tcp_conn *prev, *next;
+	uint64_t id;                   /* unique in the worker: liveness check for update replies */
+	unsigned updates_pending;      /* dynamic updates queued, reply not yet written */
 } tcp_conn_t;
 
 /* A reconfiguration handed to one worker (server_reconfigure). */
@@ -119,6 +121,7 @@ typedef struct worker {
 
 	net_counter_t udp_queries, udp_answers, udp_dropped;
 	net_counter_t tcp_connections, tcp_queries, tcp_refused;
+	uint64_t next_conn_id;         /* tcp_conn_t.id */
 } worker_t;
 
 struct server {

@@ -20,6 +20,7 @@
 #include "nat.h"
 #include "publish.h"
 #include "snapshot.h"
+#include "update.h"
 
 struct reload {
 	char *conf_path;
@@ -179,7 +180,9 @@ reload_main(void *arg)
 			break;
 		r->pending = false;
 		pthread_mutex_unlock(&r->lock);
+		update_writer_lock();   /* never interleave with a dynamic update */
 		bool ok = reload_run_once(r);
+		update_writer_unlock();
 		pthread_mutex_lock(&r->lock);
 		if (ok)
 			r->done++;

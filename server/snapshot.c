@@ -18,6 +18,7 @@
 #include "dname.h"
 #include "log.h"
 #include "nat.h"
+#include "update.h"
 
 /* "Example.COM." and "example.com" name the same zone. */
 static bool
@@ -43,7 +44,7 @@ zone_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
 		return NULL;
 	for (size_t v = 0; v < nviews; v++) {
 		const view_t *view = &s->views[v];
-		for (size_t i = 0; i < view->nzones; i++) {
+		for (size_t i = 0; i < view->nzones && i < view->conf->nzones; i++) {
 			zone_t *z = view->zones[i];
 			const conf_zone_t *cz = &view->conf->zones[i];
 			if (z == NULL || strcmp(cz->path, path) != 0 || !same_zone_name(cz->name, origin))
@@ -78,6 +79,23 @@ view_index_zones(snapshot_t *s, view_t *v)
 		v->ztable[k] = z;
 		v->apex_labels[z->apex_labels >> 6] |= 1ULL << (z->apex_labels & 63);
 	}
+}
+
+/* Append the view's synthesized reverse zones (auto-ptr) after its
+ * configured zones. */
+static void
+snapshot_add_autoptr(snapshot_t *s, view_t *v, diag_t *d)
+{
+	zone_t **extra = NULL;
+	size_t n = update_autoptr_build(v, &extra, d);
+	if (n == 0)
+		return;
+	zone_t **all = arena_zalloc(s->arena, (v->nzones + n) * sizeof(*all));
+	memcpy(all, v->zones, v->nzones * sizeof(*all));
+	memcpy(all + v->nzones, extra, n * sizeof(*all));
+	free(extra);
+	v->zones = all;
+	v->nzones += n;
 }
 
 /* TXT answers in class CHAOS: owner is the question name, so no fixups. */
@@ -183,6 +201,12 @@ snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 		view->zones = arena_zalloc(arena, (cv->nzones ? cv->nzones : 1) * sizeof(zone_t *));
 		for (size_t i = 0; i < cv->nzones; i++) {
 			const conf_zone_t *cz = &cv->zones[i];
+			if (update_zone_managed(cz)) {
+				/* dynamic/auto-ptr zones: file + journal, kept by update.c */
+				view->zones[i] = update_zone_load(cz, d);
+				view->nzones = i + 1;
+				continue;
+			}
 			const nat_map_t *nat = cz->translate_nat ? conf->nat : NULL;
 			zone_t *z = zone_find_loaded(s, v, cz->name, cz->path, nat, false);
 			if (z == NULL && (z = zone_find_loaded(prev, prev ? prev->nviews : 0, cz->name, cz->path, nat, true)) != NULL)
@@ -199,6 +223,7 @@ snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 		return NULL;
 	}
 	for (size_t v = 0; v < s->nviews; v++) {
+		snapshot_add_autoptr(s, &s->views[v], d);
 		view_index_zones(s, &s->views[v]);
 		if (s->views[v].conf->recursion && (s->views[v].cache = view_cache(prev, s->views[v].conf)) == NULL) {
 			diag_error(d, conf_path, s->views[v].conf->line, "view %s: cannot allocate its cache",
@@ -212,6 +237,49 @@ snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 	malloc_trim(0);
 	log_debug("snapshot: %zu views, %zu zones loaded, %zu unchanged zones kept",
 		  s->nviews, loaded, reused);
+	return s;
+}
+
+snapshot_t *
+snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone, zone_t *new_zone, diag_t *d)
+{
+	arena_t *arena = arena_new(0);
+	snapshot_t *s = arena_zalloc(arena, sizeof(*s));
+	*s = *old;   /* settings and the conf are shared */
+	s->arena = arena;
+	s->nchaos = 0;
+	chaos_build(s);
+	s->views = arena_zalloc(arena, (old->nviews ? old->nviews : 1) * sizeof(*s->views));
+	for (size_t v = 0; v < old->nviews; v++) {
+		const view_t *ov = &old->views[v];
+		view_t *nv = &s->views[v];
+		*nv = *ov;
+		nv->apex_labels[0] = nv->apex_labels[1] = 0;
+		if (nv->cache != NULL)
+			cache_ref(nv->cache);   /* the cache goes on, shared */
+		nv->zones = arena_zalloc(arena, (ov->nzones ? ov->nzones : 1) * sizeof(zone_t *));
+		size_t nconf = ov->conf->nzones < ov->nzones ? ov->conf->nzones : ov->nzones;
+		bool touched = false;
+		for (size_t i = 0; i < nconf; i++) {
+			zone_t *z = ov->zones[i];
+			if (z == old_zone) {
+				z = new_zone;
+				touched = true;
+			}
+			zone_ref(z);
+			nv->zones[i] = z;
+		}
+		nv->nzones = nconf;
+		if (touched) {
+			snapshot_add_autoptr(s, nv, d);
+		} else {
+			for (size_t i = nconf; i < ov->nzones; i++) {
+				zone_ref(ov->zones[i]);
+				nv->zones[nv->nzones++] = ov->zones[i];
+			}
+		}
+		view_index_zones(s, nv);
+	}
 	return s;
 }
 

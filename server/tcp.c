@@ -27,6 +27,7 @@
 #include "log.h"
 #include "publish.h"
 #include "query.h"
+#include "update.h"
 
 int
 tcp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text)
@@ -85,12 +86,79 @@ tcp_conn_free(tcp_conn_t *c)
 static void
 tcp_conn_close_after_write(tcp_conn_t *c)
 {
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 && c->fwd_pending == 0) {
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 && c->fwd_pending == 0 &&
+	    c->updates_pending == 0) {
 		tcp_conn_free(c);
 		return;
 	}
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* Dynamic updates (update.h): the message goes to the update thread; its
+ * reply comes back to this worker through event_base_once() and is written
+ * if the connection still exists (same pointer and id). A closing
+ * connection waits for its pending replies. */
+typedef struct tcp_update_reply {
+	worker_t *w;
+	tcp_conn_t *c;
+	uint64_t id;
+	uint8_t *msg;
+	size_t len;
+} tcp_update_reply_t;
+
+static void
+tcp_update_done(evutil_socket_t fd, short what, void *arg)
+{
+	tcp_update_reply_t *r = arg;
+	tcp_conn_t *c = r->w->conns;
+	while (c != NULL && !(c == r->c && c->id == r->id))
+		c = c->next;
+	if (c != NULL) {
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+		c->updates_pending--;
+		uint8_t hdr[2] = { (uint8_t)(r->len >> 8), (uint8_t)r->len };
+		if (r->msg != NULL && (evbuffer_add(out, hdr, 2) < 0 || evbuffer_add(out, r->msg, r->len) < 0))
+			tcp_conn_free(c);
+		else if (c->closing && c->updates_pending == 0 && c->fwd_pending == 0 &&
+			 evbuffer_get_length(out) == 0)
+			tcp_conn_free(c);
+	}
+	free(r->msg);
+	free(r);
+}
+
+static void
+tcp_update_reply_cb(void *arg, const uint8_t *msg, size_t len)
+{
+	tcp_update_reply_t *r = arg;
+	if (msg != NULL && (r->msg = malloc(len)) != NULL) {
+		memcpy(r->msg, msg, len);
+		r->len = len;
+	}
+	struct timeval now = { 0, 0 };
+	if (event_base_once(r->w->base, -1, EV_TIMEOUT, tcp_update_done, r, &now) < 0) {
+		log_warning("tcp: cannot hand an update reply to worker %u", r->w->id);
+		free(r->msg);
+		free(r);
+	}
+}
+
+static bool
+tcp_update_submit(tcp_conn_t *c, const uint8_t *msg, size_t len, const query_src_t *from)
+{
+	tcp_update_reply_t *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return false;
+	r->w = c->w;
+	r->c = c;
+	r->id = c->id;
+	if (!update_submit(msg, len, from, tcp_update_reply_cb, r)) {
+		free(r);
+		return false;
+	}
+	c->updates_pending++;
+	return true;
 }
 
 /* Answer every complete message in the input. Returns false if the
@@ -131,6 +199,10 @@ tcp_conn_process(tcp_conn_t *c)
 			return false;
 		}
 		NET_COUNT(w->tcp_queries, 1);
+		if (update_is_update(msg + 2, mlen) && tcp_update_submit(c, msg + 2, mlen, &from)) {
+			evbuffer_drain(in, mlen + 2);
+			continue;
+		}
 		const struct snapshot *snap = publish_enter(w->id);
 		query_fwd_t fwd;
 		size_t alen = query_answer_fwd(snap, msg + 2, mlen, w->tcp_out + 2,
@@ -165,7 +237,7 @@ tcp_write_cb(struct bufferevent *bev, void *arg)
 	tcp_conn_t *c = arg;
 	/* Called when the output has drained to the low watermark (empty). */
 	if (c->closing) {
-		if (c->fwd_pending == 0)
+		if (c->fwd_pending == 0 && c->updates_pending == 0)
 			tcp_conn_free(c);
 		return;
 	}
@@ -210,6 +282,7 @@ tcp_accept_cb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 		return;
 	}
 	c->w = w;
+	c->id = ++w->next_conn_id;
 	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
 		memcpy(&c->peer, sa, (size_t)salen);
 	socklen_t llen = sizeof(c->local);

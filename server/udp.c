@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "publish.h"
 #include "query.h"
+#include "update.h"
 
 int
 udp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text)
@@ -155,6 +157,58 @@ udp_send_batch(worker_t *w, int fd, unsigned n)
 	}
 }
 
+/* Dynamic updates (update.h): the message goes to the update thread, which
+ * sends the reply itself, after the change is published, on a duplicate of
+ * this socket (so that a reload closing the socket meanwhile does no harm)
+ * with the same source address control message as a query's answer. */
+typedef struct udp_update_reply {
+	int fd;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	_Alignas(struct cmsghdr) uint8_t cmsg[UDP_CMSG_SIZE];
+	size_t clen;
+} udp_update_reply_t;
+
+static void
+udp_update_reply_cb(void *arg, const uint8_t *msg, size_t len)
+{
+	udp_update_reply_t *r = arg;
+	if (msg != NULL) {
+		struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+		struct msghdr mh = {
+			.msg_name = &r->peer, .msg_namelen = r->peerlen,
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = r->clen ? r->cmsg : NULL, .msg_controllen = r->clen,
+		};
+		if (sendmsg(r->fd, &mh, 0) < 0)
+			log_debug("udp update reply: sendmsg: %s", strerror(errno));
+	}
+	close(r->fd);
+	free(r);
+}
+
+static bool
+udp_update_submit(worker_t *w, int fd, unsigned i, const query_src_t *from)
+{
+	udp_update_reply_t *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return false;
+	r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (r->fd < 0) {
+		free(r);
+		return false;
+	}
+	memcpy(&r->peer, &w->rname[i], sizeof(r->peer));
+	r->peerlen = w->rmsg[i].msg_hdr.msg_namelen;
+	r->clen = udp_set_src(&w->rmsg[i].msg_hdr, r->cmsg);
+	if (!update_submit(w->rbuf[i], w->rmsg[i].msg_len, from, udp_update_reply_cb, r)) {
+		close(r->fd);
+		free(r);
+		return false;
+	}
+	return true;
+}
+
 /* How many batches one readiness event may read before yielding to the
  * other sockets of the worker. */
 #define UDP_BATCHES_PER_EVENT 8
@@ -213,6 +267,9 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 						: (const struct sockaddr *)&l->addr,
 				.tcp = false,
 			};
+			if (update_is_update(w->rbuf[i], w->rmsg[i].msg_len) &&
+			    udp_update_submit(w, (int)fd, i, &from))
+				continue;   /* the update thread replies */
 			query_fwd_t fwd;
 			size_t alen = query_answer_fwd(snap, w->rbuf[i], w->rmsg[i].msg_len,
 						       w->sbuf[nout], UDP_MAX_ANSWER, &from, &fwd);

@@ -76,8 +76,9 @@ CASES = [
     ("opcode 3 (unassigned)", "udp", _hdr(flags=_opcode(3)) + QUESTION, "NOTIMP"),
     ("opcode NOTIFY (4)", "udp", _hdr(flags=_opcode(4) | 0x0400) + _name("example.com") +
      struct.pack("!HH", 6, 1), "NOTIMP"),
+    # the zone allows no dynamic updates (docs/dynamic-updates.md)
     ("opcode UPDATE (5)", "udp", _hdr(flags=_opcode(5), qd=1) + _name("example.com") +
-     struct.pack("!HH", 6, 1), "NOTIMP"),
+     struct.pack("!HH", 6, 1), "REFUSED"),
     ("opcode DSO (6)", "udp", _hdr(flags=_opcode(6), qd=0), "NOTIMP"),
     ("opcode 15", "udp", _hdr(flags=_opcode(15)) + QUESTION, "NOTIMP"),
     ("QDCOUNT 0 over TCP", "tcp", _hdr(qd=0), "FORMERR"),

@@ -1,0 +1,1342 @@
+/* update.c -- dynamic updates (RFC 2136): registry of managed zones, the
+ * update semantics on a copy of the records, auto-PTR, and the update
+ * thread. The design is in update.h.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "update.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "acl.h"
+#include "arena.h"
+#include "dname.h"
+#include "journal.h"
+#include "log.h"
+#include "publish.h"
+#include "tsig.h"
+
+#define T_A 1
+#define T_NS 2
+#define T_CNAME 5
+#define T_SOA 6
+#define T_PTR 12
+#define T_TXT 16
+#define T_AAAA 28
+#define C_IN 1
+#define C_NONE 254
+#define C_ANY 255
+#define T_ANY 255
+
+#define UPDATE_QUEUE_MAX 1024
+
+/* ---------------------------------------------------------------------------
+ * Registry of managed zones
+ */
+
+typedef struct dynzone {
+	struct dynzone *next;
+	char *origin;       /* lower case, trailing dot */
+	char *path;
+	char *jnl;
+	zonefile_t *zf;     /* records in force: file + journal + updates */
+	zone_t *zone;       /* built from zf; reference held */
+} dynzone_t;
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static dynzone_t *registry;
+
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+update_writer_lock(void)
+{
+	pthread_mutex_lock(&writer_lock);
+}
+
+void
+update_writer_unlock(void)
+{
+	pthread_mutex_unlock(&writer_lock);
+}
+
+static void
+update_canon_name(const char *name, char *out, size_t size)
+{
+	size_t n = strlen(name);
+	if (n + 2 > size)
+		n = size - 2;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+	if (n == 0 || out[n - 1] != '.')
+		out[n++] = '.';
+	out[n] = '\0';
+}
+
+/* Under reg_lock. */
+static dynzone_t *
+reg_find(const conf_zone_t *cz)
+{
+	char origin[1100];
+	update_canon_name(cz->name, origin, sizeof(origin));
+	for (dynzone_t *z = registry; z != NULL; z = z->next)
+		if (strcmp(z->origin, origin) == 0 && strcmp(z->path, cz->path) == 0)
+			return z;
+	return NULL;
+}
+
+bool
+update_zone_managed(const conf_zone_t *cz)
+{
+	if (cz->translate_nat)
+		return false;   /* served translated from the file alone (conf.c refuses updates) */
+	if (cz->nallow_update > 0 || cz->auto_ptr)
+		return true;
+	char *j = journal_path(cz->path);
+	bool exists = access(j, F_OK) == 0;
+	free(j);
+	return exists;
+}
+
+/* ---------------------------------------------------------------------------
+ * Records: comparison, and a working copy that an update edits
+ */
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* RFC 1982: is a newer than b? */
+static bool
+serial_gt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+/* Serial of a SOA's rdata (the 5 numbers follow two names). */
+static uint32_t
+soa_serial(const zrr_t *soa)
+{
+	size_t p = dname_length(soa->rdata);
+	p += dname_length(soa->rdata + p);
+	return p + 4 <= soa->rdlen ? get32(soa->rdata + p) : 0;
+}
+
+/* Canonical rdata (RFC 4034 6.2: names in lower case), malloc'ed. */
+static uint8_t *
+rdata_canonical(const zrr_t *rr, size_t *len)
+{
+	ldns_rr *l = journal_rr_to_ldns(rr);
+	if (l == NULL) {
+		*len = rr->rdlen;
+		return rr->rdlen ? memcpy(malloc(rr->rdlen), rr->rdata, rr->rdlen) : malloc(1);
+	}
+	ldns_rr2canonical(l);
+	size_t n = 0;
+	for (size_t i = 0; i < ldns_rr_rd_count(l); i++)
+		n += ldns_rdf_size(ldns_rr_rdf(l, i));
+	uint8_t *out = malloc(n ? n : 1);
+	size_t p = 0;
+	for (size_t i = 0; i < ldns_rr_rd_count(l); i++) {
+		memcpy(out + p, ldns_rdf_data(ldns_rr_rdf(l, i)), ldns_rdf_size(ldns_rr_rdf(l, i)));
+		p += ldns_rdf_size(ldns_rr_rdf(l, i));
+	}
+	ldns_rr_free(l);
+	*len = n;
+	return out;
+}
+
+/* Same owner, type, class and rdata (TTL ignored). */
+static bool
+rr_same(const zrr_t *a, const zrr_t *b)
+{
+	if (a->type != b->type || a->rclass != b->rclass || !dname_equal(a->owner, b->owner))
+		return false;
+	if (a->type == T_A || a->type == T_AAAA || a->type == T_TXT)
+		return a->rdlen == b->rdlen && memcmp(a->rdata, b->rdata, a->rdlen) == 0;
+	size_t la, lb;
+	uint8_t *ca = rdata_canonical(a, &la), *cb = rdata_canonical(b, &lb);
+	bool same = la == lb && memcmp(ca, cb, la) == 0;
+	free(ca);
+	free(cb);
+	return same;
+}
+
+typedef struct ws {
+	const zonefile_t *base;
+	zrr_t *rrs;
+	uint8_t *dead;
+	size_t n, cap;
+	size_t soa;               /* index of the live SOA */
+	bool soa_replaced;
+	arena_t *tmp;             /* data of added records */
+	const char *file;         /* for added records */
+	journal_op_t *ops;        /* the change, in order */
+	size_t nops, capops;
+} ws_t;
+
+static void
+ws_init(ws_t *w, const zonefile_t *zf, const char *file)
+{
+	memset(w, 0, sizeof(*w));
+	w->base = zf;
+	w->cap = zf->count + 16;
+	w->rrs = malloc(w->cap * sizeof(*w->rrs));
+	w->dead = calloc(w->cap, 1);
+	if (w->rrs == NULL || w->dead == NULL)
+		abort();
+	memcpy(w->rrs, zf->rrs, zf->count * sizeof(*w->rrs));
+	w->n = zf->count;
+	w->soa = (size_t)(zf->soa - zf->rrs);
+	w->tmp = arena_new(0);
+	w->file = file;
+}
+
+static void
+ws_free(ws_t *w)
+{
+	free(w->rrs);
+	free(w->dead);
+	free(w->ops);
+	arena_free(&w->tmp);
+}
+
+static void
+ws_op(ws_t *w, char op, const zrr_t *rr)
+{
+	if (w->nops == w->capops) {
+		w->capops = w->capops ? w->capops * 2 : 16;
+		w->ops = realloc(w->ops, w->capops * sizeof(*w->ops));
+		if (w->ops == NULL)
+			abort();
+	}
+	w->ops[w->nops].op = op;
+	w->ops[w->nops].rr = *rr;
+	w->nops++;
+}
+
+static void
+ws_kill(ws_t *w, size_t i)
+{
+	w->dead[i] = 1;
+	ws_op(w, '-', &w->rrs[i]);
+}
+
+static size_t
+ws_add(ws_t *w, const zrr_t *rr)
+{
+	if (w->n == w->cap) {
+		w->cap *= 2;
+		w->rrs = realloc(w->rrs, w->cap * sizeof(*w->rrs));
+		w->dead = realloc(w->dead, w->cap);
+		if (w->rrs == NULL || w->dead == NULL)
+			abort();
+	}
+	zrr_t *n = &w->rrs[w->n];
+	*n = *rr;
+	n->owner = arena_memdup_bytes(w->tmp, rr->owner, rr->owner_len);
+	n->rdata = arena_memdup_bytes(w->tmp, rr->rdata, rr->rdlen ? rr->rdlen : 1);
+	n->file = w->file;
+	w->dead[w->n] = 0;
+	ws_op(w, '+', n);
+	return w->n++;
+}
+
+static bool
+ws_name_in_use(const ws_t *w, const uint8_t *owner)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->dead[i] && dname_equal(w->rrs[i].owner, owner))
+			return true;
+	return false;
+}
+
+static bool
+ws_rrset_exists(const ws_t *w, const uint8_t *owner, uint16_t type)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->dead[i] && w->rrs[i].type == type && dname_equal(w->rrs[i].owner, owner))
+			return true;
+	return false;
+}
+
+static size_t
+ws_count(const ws_t *w, const uint8_t *owner, uint16_t type)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->dead[i] && w->rrs[i].type == type && dname_equal(w->rrs[i].owner, owner))
+			n++;
+	return n;
+}
+
+static bool
+ws_find(const ws_t *w, const zrr_t *rr, size_t *at)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->dead[i] && rr_same(&w->rrs[i], rr)) {
+			*at = i;
+			return true;
+		}
+	return false;
+}
+
+static bool
+ws_at_apex(const ws_t *w, const uint8_t *owner)
+{
+	return dname_equal(owner, w->base->origin);
+}
+
+/* Replace the SOA by rr if rr's serial is newer (RFC 2136 3.4.2.2). */
+static void
+ws_replace_soa(ws_t *w, const zrr_t *rr)
+{
+	if (!ws_at_apex(w, rr->owner) || !serial_gt(soa_serial(rr), soa_serial(&w->rrs[w->soa])))
+		return;
+	ws_kill(w, w->soa);
+	w->soa = ws_add(w, rr);
+	w->soa_replaced = true;
+}
+
+/* Add a record (class IN update, or a "+" journal line). */
+static void
+ws_add_rr(ws_t *w, const zrr_t *rr)
+{
+	if (rr->type == T_SOA) {
+		ws_replace_soa(w, rr);
+		return;
+	}
+	bool has_cname = ws_rrset_exists(w, rr->owner, T_CNAME);
+	if (rr->type == T_CNAME) {
+		for (size_t i = 0; i < w->n; i++)
+			if (!w->dead[i] && w->rrs[i].type != T_CNAME && dname_equal(w->rrs[i].owner, rr->owner))
+				return;   /* CNAME next to other data: ignored */
+	} else if (has_cname) {
+		return;           /* other data next to a CNAME: ignored */
+	}
+	size_t at;
+	if (ws_find(w, rr, &at) && w->rrs[at].ttl == rr->ttl)
+		return;           /* already there */
+	if (rr->type == T_CNAME) {
+		for (size_t i = 0; i < w->n; i++)   /* one CNAME per name: replace */
+			if (!w->dead[i] && w->rrs[i].type == T_CNAME && dname_equal(w->rrs[i].owner, rr->owner))
+				ws_kill(w, i);
+		ws_add(w, rr);
+		return;
+	}
+	/* the RRset takes the new TTL (one TTL per RRset, RFC 2181 5.2) */
+	size_t n0 = w->n;
+	for (size_t i = 0; i < n0; i++) {
+		if (w->dead[i] || w->rrs[i].type != rr->type || w->rrs[i].ttl == rr->ttl ||
+		    !dname_equal(w->rrs[i].owner, rr->owner))
+			continue;
+		ws_kill(w, i);
+		if (!rr_same(&w->rrs[i], rr)) {
+			zrr_t c = w->rrs[i];
+			c.ttl = rr->ttl;
+			ws_add(w, &c);
+		}
+	}
+	ws_add(w, rr);
+}
+
+/* Remove one record (class NONE update, or a "-" journal line). */
+static void
+ws_delete_rr(ws_t *w, const zrr_t *rr)
+{
+	if (rr->type == T_SOA)
+		return;
+	if (rr->type == T_NS && ws_at_apex(w, rr->owner) && ws_count(w, rr->owner, T_NS) <= 1)
+		return;   /* the last apex NS stays */
+	size_t at;
+	if (ws_find(w, rr, &at))
+		ws_kill(w, at);
+}
+
+/* Class ANY: delete an RRset, or (type ANY) every RRset at the name; SOA
+ * and NS at the apex stay. */
+static void
+ws_delete_rrset(ws_t *w, const uint8_t *owner, uint16_t type)
+{
+	bool apex = ws_at_apex(w, owner);
+	for (size_t i = 0; i < w->n; i++) {
+		const zrr_t *r = &w->rrs[i];
+		if (w->dead[i] || !dname_equal(r->owner, owner))
+			continue;
+		if (type != T_ANY && r->type != type)
+			continue;
+		if (apex && (r->type == T_SOA || r->type == T_NS))
+			continue;
+		ws_kill(w, i);
+	}
+}
+
+/* Bump the serial unless the update set one. */
+static void
+ws_bump_serial(ws_t *w)
+{
+	if (w->soa_replaced || w->nops == 0)
+		return;
+	zrr_t soa = w->rrs[w->soa];
+	size_t p = dname_length(soa.rdata);
+	p += dname_length(soa.rdata + p);
+	if (p + 20 > soa.rdlen)
+		return;
+	uint8_t *rd = arena_memdup_bytes(w->tmp, soa.rdata, soa.rdlen);
+	uint32_t s = get32(rd + p) + 1;
+	if (s == 0)
+		s = 1;
+	rd[p] = (uint8_t)(s >> 24);
+	rd[p + 1] = (uint8_t)(s >> 16);
+	rd[p + 2] = (uint8_t)(s >> 8);
+	rd[p + 3] = (uint8_t)s;
+	soa.rdata = rd;
+	ws_kill(w, w->soa);
+	w->soa = ws_add(w, &soa);
+}
+
+/* The live records as a new zonefile_t that owns its memory. */
+static zonefile_t *
+ws_finish(const ws_t *w)
+{
+	arena_t *a = arena_new(0);
+	zonefile_t *zf = arena_zalloc(a, sizeof(*zf));
+	const zonefile_t *b = w->base;
+	zf->arena = a;
+	zf->origin = arena_memdup_bytes(a, b->origin, b->origin_len);
+	zf->origin_len = b->origin_len;
+	zf->origin_text = arena_strdup(a, b->origin_text);
+	zf->path = arena_strdup(a, b->path);
+	size_t live = 0;
+	for (size_t i = 0; i < w->n; i++)
+		live += !w->dead[i];
+	zf->rrs = arena_zalloc(a, (live ? live : 1) * sizeof(zrr_t));
+	/* file names are shared by many records: copy each once */
+	const char *last_in = NULL, *last_out = NULL;
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->dead[i])
+			continue;
+		zrr_t *r = &zf->rrs[zf->count];
+		*r = w->rrs[i];
+		r->owner = arena_memdup_bytes(a, r->owner, r->owner_len);
+		r->rdata = arena_memdup_bytes(a, r->rdata, r->rdlen ? r->rdlen : 1);
+		if (r->file != last_in) {
+			last_in = r->file;
+			last_out = arena_strdup(a, r->file ? r->file : b->path);
+		}
+		r->file = last_out;
+		if (i == w->soa)
+			zf->soa = r;
+		zf->count++;
+	}
+	return zf;
+}
+
+/* Stat every file the zone came from (as zone_load does). */
+static void
+update_fill_file_ids(zone_t *z, const zonefile_t *zf, const struct stat *main_st, const char *path)
+{
+	const char *files[64];
+	size_t n = 0;
+	files[n++] = path;
+	for (size_t i = 0; i < zf->count && n < 64; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(files[k], zf->rrs[i].file) == 0;
+		/* records added by updates name the journal: not a source file */
+		if (!seen && strstr(zf->rrs[i].file, ".jnl") == NULL)
+			files[n++] = zf->rrs[i].file;
+	}
+	z->files = arena_zalloc(z->arena, n * sizeof(*z->files));
+	z->nfiles = n;
+	for (size_t k = 0; k < n; k++) {
+		struct stat st;
+		const struct stat *sp = k == 0 ? main_st : (stat(files[k], &st) == 0 ? &st : NULL);
+		z->files[k].path = arena_strdup(z->arena, files[k]);
+		if (sp == NULL)
+			continue;
+		z->files[k].dev = (unsigned long long)sp->st_dev;
+		z->files[k].ino = (unsigned long long)sp->st_ino;
+		z->files[k].size = (unsigned long long)sp->st_size;
+		z->files[k].mtime_sec = (long long)sp->st_mtim.tv_sec;
+		z->files[k].mtime_nsec = (long long)sp->st_mtim.tv_nsec;
+	}
+}
+
+static void
+update_copy_file_ids(zone_t *to, const zone_t *from)
+{
+	to->files = arena_zalloc(to->arena, (from->nfiles ? from->nfiles : 1) * sizeof(*to->files));
+	to->nfiles = from->nfiles;
+	for (size_t i = 0; i < from->nfiles; i++) {
+		to->files[i] = from->files[i];
+		to->files[i].path = arena_strdup(to->arena, from->files[i].path);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Loading: file + journal
+ */
+
+static bool
+update_replay_op(void *arg, char op, const zrr_t *rr, diag_t *d)
+{
+	ws_t *w = arg;
+	if (rr->rclass != C_IN) {
+		diag_error(d, rr->file, rr->line, "class other than IN");
+		return false;
+	}
+	if (!dname_is_subdomain(rr->owner, w->base->origin)) {
+		diag_error(d, rr->file, rr->line, "record outside zone %s", w->base->origin_text);
+		return false;
+	}
+	/* journal lines name the journal as their source in messages */
+	zrr_t r = *rr;
+	r.file = w->file;
+	if (op == '+')
+		ws_add_rr(w, &r);
+	else
+		ws_delete_rr(w, &r);
+	return true;
+}
+
+zone_t *
+update_zone_load(const conf_zone_t *cz, diag_t *d)
+{
+	pthread_mutex_lock(&reg_lock);
+	dynzone_t *dz = reg_find(cz);
+	if (dz != NULL && zone_files_unchanged(dz->zone)) {
+		zone_ref(dz->zone);
+		pthread_mutex_unlock(&reg_lock);
+		return dz->zone;
+	}
+	pthread_mutex_unlock(&reg_lock);
+
+	struct stat st;
+	if (stat(cz->path, &st) != 0) {
+		diag_error(d, cz->path, 0, "cannot read zone file: %s", strerror(errno));
+		return NULL;
+	}
+	zonefile_t *zf = zonefile_read(cz->name, cz->path, d);
+	if (zf == NULL)
+		return NULL;
+	char *jnl = journal_path(cz->path);
+	ws_t w;
+	ws_init(&w, zf, jnl);
+	long n = journal_replay(jnl, zf->origin_text, update_replay_op, &w, d);
+	if (n < 0) {
+		ws_free(&w);
+		zonefile_free(&zf);
+		free(jnl);
+		return NULL;
+	}
+	zonefile_t *nzf = ws_finish(&w);
+	ws_free(&w);
+	zonefile_free(&zf);
+	zone_t *z = zone_build(nzf, d);
+	if (z == NULL) {
+		zonefile_free(&nzf);
+		free(jnl);
+		return NULL;
+	}
+	update_fill_file_ids(z, nzf, &st, cz->path);
+	if (n > 0)
+		log_info("zone %s: %ld journal transaction%s replayed from %s (serial %u)",
+			 nzf->origin_text, n, n == 1 ? "" : "s", jnl, z->serial);
+
+	pthread_mutex_lock(&reg_lock);
+	dz = reg_find(cz);
+	if (dz == NULL) {
+		dz = calloc(1, sizeof(*dz));
+		if (dz == NULL)
+			abort();
+		char origin[1100];
+		update_canon_name(cz->name, origin, sizeof(origin));
+		dz->origin = strdup(origin);
+		dz->path = strdup(cz->path);
+		dz->jnl = jnl;
+		dz->next = registry;
+		registry = dz;
+	} else {
+		free(jnl);
+		zonefile_free(&dz->zf);
+		zone_unref(&dz->zone);
+	}
+	dz->zf = nzf;
+	dz->zone = z;
+	zone_ref(z);
+	pthread_mutex_unlock(&reg_lock);
+	return z;
+}
+
+void
+update_shutdown(void)
+{
+	pthread_mutex_lock(&reg_lock);
+	while (registry != NULL) {
+		dynzone_t *dz = registry;
+		registry = dz->next;
+		zonefile_free(&dz->zf);
+		zone_unref(&dz->zone);
+		free(dz->origin);
+		free(dz->path);
+		free(dz->jnl);
+		free(dz);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* ---------------------------------------------------------------------------
+ * auto-ptr: reverse zones from A/AAAA records
+ */
+
+typedef struct ptrgrp {
+	uint8_t apex[DNAME_MAXLEN];
+	size_t apex_len;
+	const zonefile_t *src;     /* SOA and NS come from this zone */
+	zrr_t *rrs;
+	size_t n, cap;
+} ptrgrp_t;
+
+/* The reverse name of an address into name; returns the wire length and
+ * sets *apex_off to where the /24 (IPv4) or /64 (IPv6) apex starts. */
+static size_t
+autoptr_name(const zrr_t *rr, uint8_t *name, size_t *apex_off)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t p = 0;
+	if (rr->type == T_A) {
+		for (int i = 3; i >= 0; i--) {
+			if (i == 2)
+				*apex_off = p;
+			char b[4];
+			int l = snprintf(b, sizeof(b), "%u", rr->rdata[i]);
+			name[p++] = (uint8_t)l;
+			memcpy(name + p, b, (size_t)l);
+			p += (size_t)l;
+		}
+		memcpy(name + p, "\7in-addr\4arpa", 14);
+		return p + 14;
+	}
+	for (int i = 31; i >= 0; i--) {
+		if (i == 15)
+			*apex_off = p;
+		uint8_t nib = i & 1 ? rr->rdata[i / 2] & 15 : rr->rdata[i / 2] >> 4;
+		name[p++] = 1;
+		name[p++] = (uint8_t)hex[nib];
+	}
+	memcpy(name + p, "\3ip6\4arpa", 10);
+	return p + 10;
+}
+
+static void
+autoptr_push(ptrgrp_t *g, const zrr_t *rr)
+{
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		g->rrs = realloc(g->rrs, g->cap * sizeof(*g->rrs));
+		if (g->rrs == NULL)
+			abort();
+	}
+	g->rrs[g->n++] = *rr;
+}
+
+static zone_t *
+autoptr_zone(const ptrgrp_t *g, const view_t *v, diag_t *d)
+{
+	arena_t *a = arena_new(0);
+	zonefile_t *zf = arena_zalloc(a, sizeof(*zf));
+	zf->arena = a;
+	uint8_t lower[DNAME_MAXLEN];
+	memcpy(lower, g->apex, g->apex_len);
+	dname_to_lower(lower, lower);
+	zf->origin = arena_memdup_bytes(a, lower, g->apex_len);
+	zf->origin_len = (uint16_t)g->apex_len;
+	char text[1024];
+	dname_to_text(lower, text, sizeof(text));
+	zf->origin_text = arena_strdup(a, text);
+	char path[300];
+	snprintf(path, sizeof(path), "auto-ptr (view %s)", v->conf->name);
+	zf->path = arena_strdup(a, path);
+	const zonefile_t *src = g->src;
+	size_t nns = 0;
+	for (size_t i = 0; i < src->count; i++)
+		nns += src->rrs[i].type == T_NS && dname_equal(src->rrs[i].owner, src->origin);
+	zf->rrs = arena_zalloc(a, (1 + nns + g->n) * sizeof(zrr_t));
+	zrr_t *soa = &zf->rrs[zf->count++];
+	*soa = *src->soa;
+	soa->owner = zf->origin;
+	soa->owner_len = zf->origin_len;
+	soa->file = zf->path;
+	soa->line = 0;
+	zf->soa = soa;
+	for (size_t i = 0; i < src->count; i++) {
+		const zrr_t *r = &src->rrs[i];
+		if (r->type != T_NS || !dname_equal(r->owner, src->origin))
+			continue;
+		zrr_t *ns = &zf->rrs[zf->count++];
+		*ns = *r;
+		ns->owner = zf->origin;
+		ns->owner_len = zf->origin_len;
+		ns->file = zf->path;
+		ns->line = 0;
+	}
+	memcpy(zf->rrs + zf->count, g->rrs, g->n * sizeof(zrr_t));
+	zf->count += g->n;
+	for (size_t i = 0; i < zf->count; i++)
+		zf->rrs[i].file = zf->path;
+	zone_t *z = zone_build(zf, d);
+	zonefile_free(&zf);
+	return z;
+}
+
+size_t
+update_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
+{
+	*out = NULL;
+	size_t nconf = v->conf->nzones < v->nzones ? v->conf->nzones : v->nzones;
+	bool any = false;
+	for (size_t i = 0; i < nconf; i++)
+		any = any || v->conf->zones[i].auto_ptr;
+	if (!any)
+		return 0;
+	ptrgrp_t *groups = NULL;
+	size_t ngroups = 0, capgroups = 0;
+	arena_t *tmp = arena_new(0);
+	pthread_mutex_lock(&reg_lock);
+	for (size_t i = 0; i < nconf; i++) {
+		const conf_zone_t *cz = &v->conf->zones[i];
+		dynzone_t *dz = cz->auto_ptr && v->zones[i] != NULL ? reg_find(cz) : NULL;
+		if (dz == NULL)
+			continue;
+		const zonefile_t *zf = dz->zf;
+		for (size_t k = 0; k < zf->count; k++) {
+			const zrr_t *rr = &zf->rrs[k];
+			if (!((rr->type == T_A && rr->rdlen == 4) || (rr->type == T_AAAA && rr->rdlen == 16)))
+				continue;
+			if (rr->owner[0] == 1 && rr->owner[1] == '*')
+				continue;   /* a wildcard has no single name to point at */
+			uint8_t name[DNAME_MAXLEN];
+			size_t apex_off = 0, len = autoptr_name(rr, name, &apex_off);
+			bool covered = false;
+			for (size_t j = 0; j < nconf && !covered; j++)
+				covered = v->zones[j] != NULL && dname_is_subdomain(name, v->zones[j]->apex);
+			if (covered)
+				continue;   /* a real reverse zone of the view decides */
+			ptrgrp_t *g = NULL;
+			for (size_t j = 0; j < ngroups && g == NULL; j++)
+				if (dname_equal(groups[j].apex, name + apex_off))
+					g = &groups[j];
+			if (g == NULL) {
+				if (ngroups == capgroups) {
+					capgroups = capgroups ? capgroups * 2 : 8;
+					groups = realloc(groups, capgroups * sizeof(*groups));
+					if (groups == NULL)
+						abort();
+				}
+				g = &groups[ngroups++];
+				memset(g, 0, sizeof(*g));
+				g->apex_len = len - apex_off;
+				memcpy(g->apex, name + apex_off, g->apex_len);
+				g->src = zf;
+			}
+			zrr_t ptr = {
+				.owner = arena_memdup_bytes(tmp, name, len),
+				.owner_len = (uint16_t)len,
+				.type = T_PTR,
+				.rclass = C_IN,
+				.ttl = rr->ttl,
+				.rdlen = rr->owner_len,
+				.rdata = rr->owner,
+			};
+			bool dup = false;
+			for (size_t j = 0; j < g->n && !dup; j++)
+				dup = dname_equal(g->rrs[j].owner, ptr.owner) &&
+				      dname_equal(g->rrs[j].rdata, ptr.rdata);
+			if (!dup)
+				autoptr_push(g, &ptr);
+		}
+	}
+	size_t nout = 0;
+	if (ngroups > 0) {
+		*out = calloc(ngroups, sizeof(zone_t *));
+		if (*out == NULL)
+			abort();
+	}
+	for (size_t j = 0; j < ngroups; j++) {
+		zone_t *z = autoptr_zone(&groups[j], v, d);
+		if (z != NULL)
+			(*out)[nout++] = z;
+		free(groups[j].rrs);
+	}
+	pthread_mutex_unlock(&reg_lock);
+	free(groups);
+	arena_free(&tmp);
+	if (nout == 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return nout;
+}
+
+/* ---------------------------------------------------------------------------
+ * One UPDATE message
+ */
+
+static void
+update_client_text(const struct sockaddr *sa, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		port = ntohs(s->sin_port);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		port = ntohs(s->sin6_port);
+	}
+	snprintf(buf, size, "%s#%u", a, port);
+}
+
+static const view_t *
+update_view_select(const snapshot_t *s, const query_src_t *from)
+{
+	for (size_t i = 0; i < s->nviews; i++) {
+		const view_t *v = &s->views[i];
+		if (acl_match(v->conf->match_clients, from->src) != ACL_MATCH)
+			continue;
+		if (v->conf->match_destinations != NULL &&
+		    (from->dst == NULL || acl_match(v->conf->match_destinations, from->dst) != ACL_MATCH))
+			continue;
+		return v;
+	}
+	return NULL;
+}
+
+/* allow-update: the first element that matches decides. */
+static bool
+update_allowed(const conf_zone_t *cz, const conf_key_t *key, const struct sockaddr *src)
+{
+	for (size_t i = 0; i < cz->nallow_update; i++) {
+		const conf_update_elem_t *e = &cz->allow_update[i];
+		if (e->key != NULL) {
+			if (key == e->key)
+				return true;
+			continue;
+		}
+		acl_t one = { .elems = (acl_elem_t *)&e->addr, .count = 1 };
+		enum acl_result r = acl_match(&one, src);
+		if (r != ACL_NOMATCH)
+			return r == ACL_MATCH;
+	}
+	return false;
+}
+
+static const char *
+update_rcode_str(int rcode)
+{
+	static const char *const names[] = {
+		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+		"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
+	};
+	return rcode >= 0 && rcode <= 10 ? names[rcode] : "?";
+}
+
+static bool
+update_meta_type(uint16_t t)
+{
+	return t == 41 || (t >= 249 && t <= 255) || t == 0;
+}
+
+static size_t
+update_reply(ldns_pkt *req, const uint8_t *pkt, int rcode, const conf_key_t *key,
+	     tsig_result_t tr, uint8_t *out, size_t outmax)
+{
+	if (req == NULL) {
+		/* could not be parsed: the header is all we can echo */
+		memset(out, 0, 12);
+		out[0] = pkt[0];
+		out[1] = pkt[1];
+		out[2] = (uint8_t)(0x80 | (5 << 3));
+		out[3] = (uint8_t)rcode;
+		return 12;
+	}
+	ldns_pkt *resp = ldns_pkt_new();
+	if (resp == NULL)
+		return 0;
+	ldns_pkt_set_id(resp, ldns_pkt_id(req));
+	ldns_pkt_set_qr(resp, true);
+	ldns_pkt_set_opcode(resp, LDNS_PACKET_UPDATE);
+	ldns_pkt_set_rcode(resp, (uint8_t)rcode);
+	if (ldns_pkt_qdcount(req) == 1 && ldns_rr_list_rr_count(ldns_pkt_question(req)) == 1)
+		ldns_pkt_push_rr(resp, LDNS_SECTION_QUESTION,
+				 ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(req), 0)));
+	time_t now = time(NULL);
+	if (tr == TSIG_OK && key != NULL) {
+		if (tsig_sign(resp, key, ldns_pkt_tsig(req)) != 0)
+			log_warning("update: cannot sign the response with key %s", key->name);
+	} else if (tr == TSIG_BADSIG || tr == TSIG_BADKEY || tr == TSIG_BADTIME) {
+		tsig_set_error(resp, ldns_pkt_tsig(req), tsig_error_code(tr), now);
+	}
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	size_t n = 0;
+	if (ldns_pkt2wire(&wire, resp, &wlen) == LDNS_STATUS_OK && wlen <= outmax) {
+		memcpy(out, wire, wlen);
+		n = wlen;
+	}
+	free(wire);
+	ldns_pkt_free(resp);
+	return n;
+}
+
+/* Records of a section as zrr_t (data in a). */
+static zrr_t *
+update_section(const ldns_rr_list *l, arena_t *a, size_t *n)
+{
+	*n = l ? ldns_rr_list_rr_count(l) : 0;
+	zrr_t *rrs = arena_zalloc(a, (*n ? *n : 1) * sizeof(zrr_t));
+	for (size_t i = 0; i < *n; i++)
+		if (!journal_rr_from_ldns(ldns_rr_list_rr(l, i), a, &rrs[i]))
+			return NULL;
+	return rrs;
+}
+
+/* RFC 2136 3.2: prerequisites. */
+static int
+update_prereqs(const ws_t *w, const zrr_t *pre, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const zrr_t *r = &pre[i];
+		if (r->ttl != 0)
+			return UPDATE_FORMERR;
+		if (!dname_is_subdomain(r->owner, w->base->origin))
+			return UPDATE_NOTZONE;
+		if (r->rclass == C_ANY) {
+			if (r->rdlen != 0)
+				return UPDATE_FORMERR;
+			if (r->type == T_ANY) {
+				if (!ws_name_in_use(w, r->owner))
+					return UPDATE_NXDOMAIN;
+			} else if (!ws_rrset_exists(w, r->owner, r->type)) {
+				return UPDATE_NXRRSET;
+			}
+		} else if (r->rclass == C_NONE) {
+			if (r->rdlen != 0)
+				return UPDATE_FORMERR;
+			if (r->type == T_ANY) {
+				if (ws_name_in_use(w, r->owner))
+					return UPDATE_YXDOMAIN;
+			} else if (ws_rrset_exists(w, r->owner, r->type)) {
+				return UPDATE_YXRRSET;
+			}
+		} else if (r->rclass != C_IN || update_meta_type(r->type)) {
+			return UPDATE_FORMERR;
+		}
+	}
+	/* value-dependent: each (name, type) of class IN records must be
+	 * exactly the zone's RRset (TTL ignored) */
+	for (size_t i = 0; i < n; i++) {
+		const zrr_t *r = &pre[i];
+		if (r->rclass != C_IN)
+			continue;
+		bool first = true;
+		for (size_t k = 0; k < i && first; k++)
+			first = !(pre[k].rclass == C_IN && pre[k].type == r->type &&
+				  dname_equal(pre[k].owner, r->owner));
+		if (!first)
+			continue;
+		size_t distinct = 0;
+		for (size_t k = i; k < n; k++) {
+			const zrr_t *p = &pre[k];
+			if (p->rclass != C_IN || p->type != r->type || !dname_equal(p->owner, r->owner))
+				continue;
+			bool seen = false;
+			for (size_t m = i; m < k && !seen; m++)
+				seen = pre[m].rclass == C_IN && rr_same(&pre[m], p);
+			if (seen)
+				continue;
+			distinct++;
+			size_t at;
+			if (!ws_find(w, p, &at))
+				return UPDATE_NXRRSET;
+		}
+		if (distinct != ws_count(w, r->owner, r->type))
+			return UPDATE_NXRRSET;
+	}
+	return UPDATE_NOERROR;
+}
+
+/* RFC 2136 3.4.1.3: check the whole update section before changing anything. */
+static int
+update_prescan(const ws_t *w, const zrr_t *up, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const zrr_t *r = &up[i];
+		if (!dname_is_subdomain(r->owner, w->base->origin))
+			return UPDATE_NOTZONE;
+		if (r->rclass == C_IN) {
+			if (update_meta_type(r->type))
+				return UPDATE_FORMERR;
+		} else if (r->rclass == C_ANY) {
+			if (r->ttl != 0 || r->rdlen != 0 || (r->type != T_ANY && update_meta_type(r->type)))
+				return UPDATE_FORMERR;
+		} else if (r->rclass == C_NONE) {
+			if (r->ttl != 0 || update_meta_type(r->type))
+				return UPDATE_FORMERR;
+		} else {
+			return UPDATE_FORMERR;
+		}
+	}
+	return UPDATE_NOERROR;
+}
+
+/* RFC 2136 3.4.2 */
+static void
+update_apply(ws_t *w, const zrr_t *up, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const zrr_t *r = &up[i];
+		if (r->rclass == C_IN)
+			ws_add_rr(w, r);
+		else if (r->rclass == C_ANY)
+			ws_delete_rrset(w, r->owner, r->type);
+		else
+			ws_delete_rr(w, &(zrr_t){ .owner = r->owner, .owner_len = r->owner_len,
+						 .type = r->type, .rclass = C_IN, .rdlen = r->rdlen,
+						 .rdata = r->rdata });
+	}
+}
+
+size_t
+update_handle(const snapshot_t *snap, const uint8_t *pkt, size_t len, const query_src_t *from,
+	      uint8_t *out, size_t outmax, snapshot_t **next)
+{
+	*next = NULL;
+	if (!update_is_update(pkt, len))
+		return 0;
+	char client[INET6_ADDRSTRLEN + 16];
+	update_client_text(from->src, client, sizeof(client));
+	ldns_pkt *req = NULL;
+	if (ldns_wire2pkt(&req, pkt, len) != LDNS_STATUS_OK) {
+		log_notice("update from %s: malformed message: FORMERR", client);
+		return update_reply(NULL, pkt, UPDATE_FORMERR, NULL, TSIG_UNSIGNED, out, outmax);
+	}
+	const conf_key_t *key = NULL;
+	tsig_result_t tr = tsig_verify(req, pkt, len, snap->conf, &key, time(NULL));
+	int rcode = UPDATE_NOERROR;
+	const char *why = NULL;
+	char zname[1024] = "?";
+	const view_t *v = NULL;
+	const conf_zone_t *cz = NULL;
+	zone_t *vz = NULL;
+	arena_t *tmp = arena_new(0);
+	ws_t w;
+	bool have_ws = false;
+	uint32_t serial = 0;
+
+	const ldns_rr_list *zl = ldns_pkt_question(req);
+	const ldns_rr *zrr = zl && ldns_rr_list_rr_count(zl) == 1 ? ldns_rr_list_rr(zl, 0) : NULL;
+	if (zrr != NULL) {
+		char *s = ldns_rdf2str(ldns_rr_owner(zrr));
+		if (s != NULL)
+			snprintf(zname, sizeof(zname), "%s", s);
+		free(s);
+	}
+	if (tr == TSIG_BADSIG || tr == TSIG_BADKEY || tr == TSIG_BADTIME) {
+		rcode = UPDATE_NOTAUTH;
+		why = tsig_result_str(tr);
+		goto reply;
+	}
+	if (zrr == NULL || ldns_pkt_qdcount(req) != 1 || ldns_rr_get_type(zrr) != LDNS_RR_TYPE_SOA ||
+	    ldns_rr_get_class(zrr) != LDNS_RR_CLASS_IN) {
+		rcode = UPDATE_FORMERR;
+		why = "zone section is not one SOA question of class IN";
+		goto reply;
+	}
+	v = update_view_select(snap, from);
+	if (v == NULL) {
+		rcode = UPDATE_REFUSED;
+		why = "no view for this client";
+		goto reply;
+	}
+	const ldns_rdf *zown = ldns_rr_owner(zrr);
+	for (size_t i = 0; i < v->conf->nzones && i < v->nzones && vz == NULL; i++) {
+		if (v->zones[i] != NULL && ldns_rdf_size(zown) == v->zones[i]->apex_len &&
+		    dname_equal(ldns_rdf_data(zown), v->zones[i]->apex)) {
+			vz = v->zones[i];
+			cz = &v->conf->zones[i];
+		}
+	}
+	if (vz == NULL) {
+		rcode = UPDATE_NOTAUTH;
+		why = "not a zone of this view";
+		goto reply;
+	}
+	if (!update_allowed(cz, tr == TSIG_OK ? key : NULL, from->src)) {
+		rcode = UPDATE_REFUSED;
+		why = tr == TSIG_OK ? "key not allowed for this zone" : cz->nallow_update
+			? "not allowed (unsigned, or address not allowed)" : "zone does not allow updates";
+		goto reply;
+	}
+	pthread_mutex_lock(&reg_lock);
+	dynzone_t *dz = reg_find(cz);
+	pthread_mutex_unlock(&reg_lock);
+	if (dz == NULL) {
+		rcode = UPDATE_SERVFAIL;
+		why = "zone is not loaded for updates";
+		goto reply;
+	}
+	size_t npre, nup;
+	zrr_t *pre = update_section(ldns_pkt_answer(req), tmp, &npre);
+	zrr_t *up = update_section(ldns_pkt_authority(req), tmp, &nup);
+	if (pre == NULL || up == NULL) {
+		rcode = UPDATE_FORMERR;
+		why = "record too large";
+		goto reply;
+	}
+	ws_init(&w, dz->zf, dz->jnl);
+	have_ws = true;
+	if ((rcode = update_prereqs(&w, pre, npre)) != UPDATE_NOERROR) {
+		why = "prerequisite not met";
+		goto reply;
+	}
+	if ((rcode = update_prescan(&w, up, nup)) != UPDATE_NOERROR) {
+		why = "bad update section";
+		goto reply;
+	}
+	update_apply(&w, up, nup);
+	if (w.nops == 0) {
+		why = "no change";
+		serial = soa_serial(&w.rrs[w.soa]);
+		goto reply;
+	}
+	ws_bump_serial(&w);
+	serial = soa_serial(&w.rrs[w.soa]);
+	zonefile_t *nzf = ws_finish(&w);
+	diag_t diag = { 0 };
+	zone_t *nz = zone_build(nzf, &diag);
+	if (nz == NULL) {
+		zonefile_free(&nzf);
+		rcode = UPDATE_SERVFAIL;
+		why = "the zone could not be built with this change";
+		goto reply;
+	}
+	update_copy_file_ids(nz, dz->zone);
+	char comment[300];
+	snprintf(comment, sizeof(comment), "key=%s client=%s", tr == TSIG_OK ? key->name : "-",
+		 client);
+	if (journal_append(dz->jnl, serial, comment, w.ops, w.nops) != 0) {
+		zone_unref(&nz);
+		zonefile_free(&nzf);
+		rcode = UPDATE_SERVFAIL;
+		why = "journal write failed";
+		goto reply;
+	}
+	size_t nchanges = w.nops;
+	ws_free(&w);
+	have_ws = false;
+	pthread_mutex_lock(&reg_lock);
+	zonefile_free(&dz->zf);
+	zone_unref(&dz->zone);
+	dz->zf = nzf;
+	dz->zone = nz;
+	pthread_mutex_unlock(&reg_lock);
+	*next = snapshot_replace_zone(snap, vz, nz, &diag);
+	char nbuf[64];
+	snprintf(nbuf, sizeof(nbuf), "%zu record change%s, serial %u", nchanges,
+		 nchanges == 1 ? "" : "s", serial);
+	log_notice("update from %s view %s zone %s key %s: NOERROR (%s)", client, v->conf->name,
+		   zname, tr == TSIG_OK ? key->name : "-", nbuf);
+	why = NULL;
+	goto done;
+
+reply:
+	if (rcode == UPDATE_NOERROR)
+		log_notice("update from %s view %s zone %s key %s: NOERROR (%s, serial %u)", client,
+			   v ? v->conf->name : "-", zname, tr == TSIG_OK ? key->name : "-", why, serial);
+	else
+		log_warning("update from %s view %s zone %s key %s: %s: %s", client,
+			    v ? v->conf->name : "-", zname, key ? key->name : "-",
+			    update_rcode_str(rcode), why ? why : "");
+done:
+	if (have_ws)
+		ws_free(&w);
+	size_t n = update_reply(req, pkt, rcode, key, tr, out, outmax);
+	ldns_pkt_free(req);
+	arena_free(&tmp);
+	return n;
+}
+
+/* ---------------------------------------------------------------------------
+ * The update thread
+ */
+
+typedef struct ujob {
+	struct ujob *next;
+	uint8_t *pkt;
+	size_t len;
+	struct sockaddr_storage src, dst;
+	bool have_dst, tcp;
+	update_reply_fn reply;
+	void *arg;
+} ujob_t;
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	ujob_t *head, *tail;
+	size_t n;
+	bool running, quit;
+	pthread_t thread;
+} uq = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static size_t
+update_sockaddr_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+bool
+update_submit(const uint8_t *pkt, size_t len, const query_src_t *from, update_reply_fn reply,
+	      void *arg)
+{
+	ujob_t *j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return false;
+	j->pkt = malloc(len);
+	if (j->pkt == NULL) {
+		free(j);
+		return false;
+	}
+	memcpy(j->pkt, pkt, len);
+	j->len = len;
+	memcpy(&j->src, from->src, update_sockaddr_len(from->src));
+	if (from->dst != NULL) {
+		memcpy(&j->dst, from->dst, update_sockaddr_len(from->dst));
+		j->have_dst = true;
+	}
+	j->tcp = from->tcp;
+	j->reply = reply;
+	j->arg = arg;
+	pthread_mutex_lock(&uq.lock);
+	if (!uq.running || uq.quit || uq.n >= UPDATE_QUEUE_MAX) {
+		pthread_mutex_unlock(&uq.lock);
+		free(j->pkt);
+		free(j);
+		return false;
+	}
+	if (uq.tail != NULL)
+		uq.tail->next = j;
+	else
+		uq.head = j;
+	uq.tail = j;
+	uq.n++;
+	pthread_cond_signal(&uq.cond);
+	pthread_mutex_unlock(&uq.lock);
+	return true;
+}
+
+static void
+update_run_job(ujob_t *j)
+{
+	query_src_t from = {
+		.src = (const struct sockaddr *)&j->src,
+		.dst = j->have_dst ? (const struct sockaddr *)&j->dst : NULL,
+		.tcp = j->tcp,
+	};
+	uint8_t out[4096];
+	snapshot_t *next = NULL;
+	update_writer_lock();
+	snapshot_t *cur = publish_current();
+	size_t n = cur ? update_handle(cur, j->pkt, j->len, &from, out, sizeof(out), &next) : 0;
+	if (next != NULL) {
+		/* workers see the new zone from their next batch on; the old
+		 * snapshot's conf now belongs to the new one */
+		snapshot_t *old = publish_swap(next);
+		old->conf = NULL;
+		snapshot_free(&old);
+	}
+	update_writer_unlock();
+	j->reply(j->arg, n ? out : NULL, n);
+}
+
+static void *
+update_main(void *unused)
+{
+	pthread_mutex_lock(&uq.lock);
+	for (;;) {
+		while (uq.head == NULL && !uq.quit)
+			pthread_cond_wait(&uq.cond, &uq.lock);
+		if (uq.quit)
+			break;
+		ujob_t *j = uq.head;
+		uq.head = j->next;
+		if (uq.head == NULL)
+			uq.tail = NULL;
+		uq.n--;
+		pthread_mutex_unlock(&uq.lock);
+		update_run_job(j);
+		free(j->pkt);
+		free(j);
+		pthread_mutex_lock(&uq.lock);
+	}
+	pthread_mutex_unlock(&uq.lock);
+	return NULL;
+}
+
+int
+update_start(void)
+{
+	pthread_mutex_lock(&uq.lock);
+	uq.quit = false;
+	int rc = pthread_create(&uq.thread, NULL, update_main, NULL);
+	uq.running = rc == 0;
+	pthread_mutex_unlock(&uq.lock);
+	if (rc != 0) {
+		log_error("update: cannot start the update thread");
+		return -1;
+	}
+	return 0;
+}
+
+void
+update_stop(void)
+{
+	pthread_mutex_lock(&uq.lock);
+	if (!uq.running) {
+		pthread_mutex_unlock(&uq.lock);
+		return;
+	}
+	uq.quit = true;
+	pthread_cond_signal(&uq.cond);
+	pthread_mutex_unlock(&uq.lock);
+	pthread_join(uq.thread, NULL);
+	pthread_mutex_lock(&uq.lock);
+	uq.running = false;
+	ujob_t *j = uq.head;
+	uq.head = uq.tail = NULL;
+	uq.n = 0;
+	pthread_mutex_unlock(&uq.lock);
+	while (j != NULL) {
+		ujob_t *nx = j->next;
+		j->reply(j->arg, NULL, 0);
+		free(j->pkt);
+		free(j);
+		j = nx;
+	}
+}
