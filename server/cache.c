@@ -96,19 +96,20 @@ cache_now_ms(void)
 /* Names inside rdata that may be compressed (RFC 3597 section 4): check
  * them so a reply never carries a pointer we did not vet. */
 static bool
-cache_check_rdata(const uint8_t *msg, size_t start, size_t end, uint16_t type)
+cache_check_rdata(const uint8_t *msg, size_t start, size_t end, uint16_t type,
+		  const uint8_t *avoid)
 {
 	size_t p = start;
 	switch (type) {
 	case T_NS:
 	case T_CNAME:
 	case T_PTR:
-		return dname_skip_wire(msg, end, &p) && p == end;
+		return dname_skip_wire_avoid(msg, end, &p, avoid) && p == end;
 	case T_MX:
 		p += 2;
-		return p <= end && dname_skip_wire(msg, end, &p) && p == end;
+		return p <= end && dname_skip_wire_avoid(msg, end, &p, avoid) && p == end;
 	case T_SOA:
-		return dname_skip_wire(msg, end, &p) && dname_skip_wire(msg, end, &p) &&
+		return dname_skip_wire_avoid(msg, end, &p, avoid) && dname_skip_wire_avoid(msg, end, &p, avoid) &&
 		       p + 20 == end;
 	case 1:   /* A */
 		return end - start == 4;
@@ -181,7 +182,7 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 				cut = rr;    /* ours replaces it; nothing after it is kept */
 				break;
 			}
-			if (!cache_check_rdata(msg, rdata, rdata + rdlen, type))
+			if (!cache_check_rdata(msg, rdata, rdata + rdlen, type, ttl_bytes))
 				return NULL;
 			pos = rdata + rdlen;
 			kept[sec]++;
