@@ -6,7 +6,8 @@
 #
 # A dictionary test/fuzz/<target>.dict is passed with -dict when present.
 # Environment: FUZZ_TARGETS="query conf" to run only some harnesses;
-# FUZZ_BUILD_DIR (default build-fuzz); FUZZ_KEEP_CORPUS=1 keeps the grown
+# FUZZ_RUNS=N runs N executions from seed 1 instead of SECONDS (the same run
+# on every machine); FUZZ_BUILD_DIR (default build-fuzz); FUZZ_KEEP_CORPUS=1 keeps the grown
 # corpus in $FUZZ_BUILD_DIR/corpus/<target>. Exits 1 if any harness reports a
 # crash, leak, timeout, out-of-memory or UBSan error; its input is left in
 # $FUZZ_BUILD_DIR/artifacts/<target>/ -- copy it into test/fuzz/<target>.in/
@@ -52,7 +53,14 @@ for t in $targets; do
 	rc=0
 	# run in an empty directory: harnesses that follow relative paths
 	# ($INCLUDE in zone files) find nothing of ours there
-	(cd "$work" && "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+	# FUZZ_RUNS=N: N executions from a fixed seed instead of SECONDS of time,
+	# so a run is the same on every machine (the test suite uses this)
+	if [ -n "${FUZZ_RUNS:-}" ]; then
+		budget=(-runs="$FUZZ_RUNS" -seed=1)
+	else
+		budget=(-max_total_time="$seconds")
+	fi
+	(cd "$work" && "$bin" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
 		-max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
 		corpus) >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -68,7 +76,7 @@ for t in $targets; do
 		grep -E -A30 'runtime error|ERROR: ' "$log" | head -60 >&2 || true
 		line="fuzz_$t: FAILED, execs=${execs:-?} cov=${cov:-?} ft=${ft:-?}"
 	else
-		line="fuzz_$t: ok, ${seconds}s, execs=${execs:-?} cov=${cov:-?} ft=${ft:-?} corpus=${units:-?}"
+		line="fuzz_$t: ok, ${FUZZ_RUNS:+seed 1, }execs=${execs:-?} cov=${cov:-?} ft=${ft:-?} corpus=${units:-?}"
 	fi
 	echo "$line"
 	summary+="$line"$'\n'

@@ -727,7 +727,8 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, ldns_rr *rr, bool ttl_explicit, unsigne
 		const ldns_rdf *r = ldns_rr_rdf(rr, i);
 		if (r == NULL)
 			continue;
-		same = memcmp(rdata + pos, ldns_rdf_data(r), ldns_rdf_size(r)) == 0;
+		same = ldns_rdf_size(r) == 0 ||
+		       memcmp(rdata + pos, ldns_rdf_data(r), ldns_rdf_size(r)) == 0;
 		pos += ldns_rdf_size(r);
 	}
 	if (!same) {
@@ -737,7 +738,8 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, ldns_rr *rr, bool ttl_explicit, unsigne
 			const ldns_rdf *r = ldns_rr_rdf(rr, i);
 			if (r == NULL)
 				continue;
-			memcpy(canon + pos, ldns_rdf_data(r), ldns_rdf_size(r));
+			if (ldns_rdf_size(r) > 0)
+				memcpy(canon + pos, ldns_rdf_data(r), ldns_rdf_size(r));
 			pos += ldns_rdf_size(r);
 		}
 	}
