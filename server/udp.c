@@ -94,6 +94,20 @@ udp_get_dst(struct msghdr *mh, const listener_t *l, struct sockaddr_storage *dst
 	return false;
 }
 
+/* Write one control message (IP_PKTINFO or IPV6_PKTINFO) into cbuf;
+ * returns its length. */
+static size_t
+udp_put_cmsg(uint8_t *cbuf, int level, int type, const void *data, size_t size)
+{
+	struct cmsghdr *r = (struct cmsghdr *)cbuf;
+	memset(cbuf, 0, CMSG_SPACE(size));
+	r->cmsg_level = level;
+	r->cmsg_type = type;
+	r->cmsg_len = CMSG_LEN(size);
+	memcpy(CMSG_DATA(r), data, size);
+	return CMSG_SPACE(size);
+}
+
 /* Fill the reply's control buffer from the query's: the reply leaves from the
  * address the query was sent to. Returns the control length, 0 for none. */
 static size_t
@@ -107,25 +121,13 @@ udp_set_src(const struct msghdr *qmh, uint8_t *cbuf)
 			memset(&ri, 0, sizeof(ri));
 			/* Source address only; let routing pick the interface. */
 			ri.ipi_spec_dst = qi.ipi_addr;
-			struct cmsghdr *r = (struct cmsghdr *)cbuf;
-			memset(cbuf, 0, CMSG_SPACE(sizeof(ri)));
-			r->cmsg_level = IPPROTO_IP;
-			r->cmsg_type = IP_PKTINFO;
-			r->cmsg_len = CMSG_LEN(sizeof(ri));
-			memcpy(CMSG_DATA(r), &ri, sizeof(ri));
-			return CMSG_SPACE(sizeof(ri));
+			return udp_put_cmsg(cbuf, IPPROTO_IP, IP_PKTINFO, &ri, sizeof(ri));
 		}
 		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
 			struct in6_pktinfo qi;
 			/* Address and interface: link-local sources need the interface. */
 			memcpy(&qi, CMSG_DATA(c), sizeof(qi));
-			struct cmsghdr *r = (struct cmsghdr *)cbuf;
-			memset(cbuf, 0, CMSG_SPACE(sizeof(qi)));
-			r->cmsg_level = IPPROTO_IPV6;
-			r->cmsg_type = IPV6_PKTINFO;
-			r->cmsg_len = CMSG_LEN(sizeof(qi));
-			memcpy(CMSG_DATA(r), &qi, sizeof(qi));
-			return CMSG_SPACE(sizeof(qi));
+			return udp_put_cmsg(cbuf, IPPROTO_IPV6, IPV6_PKTINFO, &qi, sizeof(qi));
 		}
 	}
 	return 0;
@@ -313,7 +315,6 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 static size_t
 udp_src_from_addr(const struct sockaddr_storage *local, uint8_t *cbuf)
 {
-	struct cmsghdr *r = (struct cmsghdr *)cbuf;
 	if (local->ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)local;
 		if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
@@ -321,12 +322,7 @@ udp_src_from_addr(const struct sockaddr_storage *local, uint8_t *cbuf)
 		struct in_pktinfo ri;
 		memset(&ri, 0, sizeof(ri));
 		ri.ipi_spec_dst = sin->sin_addr;
-		memset(cbuf, 0, CMSG_SPACE(sizeof(ri)));
-		r->cmsg_level = IPPROTO_IP;
-		r->cmsg_type = IP_PKTINFO;
-		r->cmsg_len = CMSG_LEN(sizeof(ri));
-		memcpy(CMSG_DATA(r), &ri, sizeof(ri));
-		return CMSG_SPACE(sizeof(ri));
+		return udp_put_cmsg(cbuf, IPPROTO_IP, IP_PKTINFO, &ri, sizeof(ri));
 	}
 	if (local->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)local;
@@ -336,12 +332,7 @@ udp_src_from_addr(const struct sockaddr_storage *local, uint8_t *cbuf)
 		memset(&ri, 0, sizeof(ri));
 		ri.ipi6_addr = sin6->sin6_addr;
 		ri.ipi6_ifindex = sin6->sin6_scope_id;
-		memset(cbuf, 0, CMSG_SPACE(sizeof(ri)));
-		r->cmsg_level = IPPROTO_IPV6;
-		r->cmsg_type = IPV6_PKTINFO;
-		r->cmsg_len = CMSG_LEN(sizeof(ri));
-		memcpy(CMSG_DATA(r), &ri, sizeof(ri));
-		return CMSG_SPACE(sizeof(ri));
+		return udp_put_cmsg(cbuf, IPPROTO_IPV6, IPV6_PKTINFO, &ri, sizeof(ri));
 	}
 	return 0;
 }
