@@ -45,7 +45,8 @@ for t in $targets; do
 	work=$(mktemp -d "${TMPDIR:-/tmp}/hzfuzz-$t.XXXXXX")
 	mkdir "$work/corpus"
 	cp "$seeds"/* "$work/corpus/"
-	echo "== fuzz_$t: ${seconds}s, $(ls "$seeds" | wc -l) seeds, log $log"
+	if [ -n "${FUZZ_RUNS:-}" ]; then what="$FUZZ_RUNS runs from seed 1"; else what="${seconds}s"; fi
+	echo "== fuzz_$t: $what, $(ls "$seeds" | wc -l) seeds, log $log"
 	dict=()
 	if [ -f "$src/test/fuzz/$t.dict" ]; then
 		dict=(-dict="$src/test/fuzz/$t.dict")
