@@ -112,6 +112,9 @@ conf_t *conf_load(const char *path, diag_t *d);
  * relative zone paths. For tests and fuzzers. */
 conf_t *conf_parse(const char *path, const char *text, size_t len, diag_t *d);
 
+/* The number of zones over all views. */
+size_t conf_zone_count(const conf_t *c);
+
 /* Release everything; clears *c. Accepts NULL. */
 void conf_free(conf_t **c);
 

@@ -2070,3 +2070,12 @@ conf_check_views(const conf_t *c, diag_t *d)
 	conf_points_free(&cp);
 	conf_points_free(&dp);
 }
+
+size_t
+conf_zone_count(const conf_t *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nviews; i++)
+		n += c->views[i].nzones;
+	return n;
+}

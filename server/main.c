@@ -51,15 +51,6 @@ main_usage(FILE *out)
 		"Signals: SIGHUP reloads the config and zones; SIGTERM/SIGINT stop.\n");
 }
 
-static size_t
-main_count_zones(const conf_t *c)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < c->nviews; i++)
-		n += c->views[i].nzones;
-	return n;
-}
-
 static unsigned
 main_nworkers(const conf_t *c)
 {
@@ -86,7 +77,7 @@ main_check(const char *path)
 	snapshot_check(snap, &diag);
 	printf("%s: ok: %zu view%s, %zu zone%s, %u warning%s\n", path,
 	       c->nviews, c->nviews == 1 ? "" : "s",
-	       main_count_zones(c), main_count_zones(c) == 1 ? "" : "s",
+	       conf_zone_count(c), conf_zone_count(c) == 1 ? "" : "s",
 	       diag.warnings, diag.warnings == 1 ? "" : "s");
 	int rc = diag.errors == 0 ? 0 : 1;
 	snapshot_free(&snap);
@@ -233,7 +224,7 @@ main_run(const char *path)
 		return 1;
 	}
 	publish_init(nworkers, snap);
-	size_t nviews = c->nviews, nzones = main_count_zones(c), nlisten = c->nlisten;
+	size_t nviews = c->nviews, nzones = conf_zone_count(c), nlisten = c->nlisten;
 	snap = NULL;   /* owned by publish now */
 
 	m.base = event_base_new();

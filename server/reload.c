@@ -41,15 +41,6 @@ reload_ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static size_t
-reload_count_zones(const conf_t *c)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < c->nviews; i++)
-		n += c->views[i].nzones;
-	return n;
-}
-
 /* The view called name in s, or NULL. */
 static const view_t *
 reload_find_view(const snapshot_t *s, const char *name)
@@ -161,7 +152,7 @@ reload_run_once(reload_t *r)
 	double swap_ms = reload_ms_since(&t0) - build_ms;
 	reload_log_zones(old, next);
 	snapshot_free(&old);
-	size_t nzones = reload_count_zones(conf);
+	size_t nzones = conf_zone_count(conf);
 	log_notice("reload: done: %zu view%s, %zu zone%s; built in %.1f ms, swapped in %.1f ms, "
 		   "%.1f ms in all", conf->nviews, conf->nviews == 1 ? "" : "s", nzones,
 		   nzones == 1 ? "" : "s", build_ms, swap_ms, reload_ms_since(&t0));
