@@ -8,39 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "conf.h"
 #include "nat.h"
 #include "zonefile.h"
-
-/* Diagnostics captured in memory. */
-typedef struct capture {
-	diag_t d;
-	char *buf;
-	size_t len;
-} capture_t;
-
-static void
-capture_start(capture_t *cap)
-{
-	memset(cap, 0, sizeof(*cap));
-	cap->d.out = open_memstream(&cap->buf, &cap->len);
-	ck_assert_ptr_nonnull(cap->d.out);
-}
-
-static const char *
-capture_text(capture_t *cap)
-{
-	fflush(cap->d.out);
-	return cap->buf != NULL ? cap->buf : "";
-}
-
-static void
-capture_end(capture_t *cap)
-{
-	fclose(cap->d.out);
-	free(cap->buf);
-	memset(cap, 0, sizeof(*cap));
-}
 
 static nat_rule_t
 rule(const char *pub, const char *priv, unsigned long line)
