@@ -24,6 +24,8 @@ typedef struct query_src {
 	const struct sockaddr *src;   /* the client */
 	const struct sockaddr *dst;   /* local address the query arrived on; NULL = unknown */
 	bool tcp;
+	uint16_t reserve;             /* bytes the answer leaves free at its end, for the
+	                                 TSIG record of a signed query (tsig_answer.h) */
 } query_src_t;
 
 /* Build the answer to the query in q[0..qlen) into out (capacity outmax,
@@ -47,12 +49,21 @@ typedef struct query_fwd {
 	bool rd, edns, edns_do;
 	uint16_t edns_size;        /* ours, for the OPT of the reply */
 	size_t limit;              /* the largest answer this client takes */
+	const struct tsig_reply *tsig;  /* a signed query: sign every answer with this
+	                                   (tsig.h; copy it, it lasts until the thread's
+	                                   next query) */
 } query_fwd_t;
+
+/* The view that answers a client: the first whose match-clients (and
+ * match-destinations) take it; NULL if none. */
+const struct view *query_view_select(const struct snapshot *snap, const query_src_t *from);
 
 /* query_answer(), except that a query for a name outside a recursive view's
  * zones returns 0 with fwd->forward set and fwd filled in (nothing is
  * written to out); the worker hands it to the forwarder. query_answer()
- * itself answers such queries SERVFAIL (it has no forwarder). */
+ * itself answers such queries SERVFAIL (it has no forwarder).
+ * A query whose last record is a TSIG leaves this path for
+ * tsig_answer_query() (tsig_answer.h), which comes back here without it. */
 size_t query_answer_fwd(const struct snapshot *snap, const uint8_t *q, size_t qlen,
 			uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd);
 

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "nat.h"
 #include "snapshot.h"
+#include "tsig.h"
 
 #define FWD_UDP_TIMEOUT_MS 1500   /* per forwarder, per try */
 #define FWD_TCP_TIMEOUT_MS 3000   /* connect, send and answer */
@@ -50,6 +51,7 @@ typedef struct fwd_client {
 	tcp_conn_t *conn;                 /* TCP; NULL once the connection is gone */
 	struct sockaddr_storage peer, local, listen;
 	socklen_t peer_len, listen_len;
+	tsig_reply_t *tsig;               /* a signed query: sign the answer (tsig_answer.h) */
 } fwd_client_t;
 
 typedef struct fwd_query {
@@ -175,8 +177,19 @@ fwd_client_desc(const fwd_client_t *c, cache_client_t *cl)
 }
 
 static void
-fwd_deliver(forwarder_t *f, fwd_client_t *c, const uint8_t *msg, size_t len)
+fwd_client_free(fwd_client_t *c)
 {
+	if (c != NULL)
+		free(c->tsig);
+	free(c);
+}
+
+/* msg is f->out: room for the TSIG record of a signed query. */
+static void
+fwd_deliver(forwarder_t *f, fwd_client_t *c, uint8_t *msg, size_t len)
+{
+	if (c->tsig != NULL && (len = tsig_reply_append(c->tsig, msg, len, sizeof(f->out))) == 0)
+		return;   /* never an unsigned answer to a signed query */
 	if (c->tcp) {
 		if (c->conn != NULL)
 			tcp_conn_reply(c->conn, msg, len);
@@ -228,7 +241,7 @@ fwd_query_free(fwd_query_t *q)
 		q->clients = c->next;
 		if (c->tcp && c->conn != NULL)
 			c->conn->fwd_pending--;   /* shutdown: nothing will be sent */
-		free(c);
+		fwd_client_free(c);
 	}
 	cache_unref(&q->cache);
 	free(q->up);
@@ -520,6 +533,14 @@ fwd_client_new(const query_fwd_t *qf, const uint8_t *q, const forward_reply_to_t
 	fwd_client_t *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
+	if (qf->tsig != NULL) {
+		/* copied: the worker's copy is reused by its next query */
+		if ((c->tsig = malloc(sizeof(*c->tsig))) == NULL) {
+			free(c);
+			return NULL;
+		}
+		*c->tsig = *qf->tsig;
+	}
 	memcpy(c->hdr, q, 4);
 	memcpy(c->qsec, q + 12, qf->qsec_len);
 	c->qsec_len = (uint16_t)qf->qsec_len;
@@ -582,9 +603,9 @@ fwd_build_query(fwd_query_t *q, uint16_t edns_size)
 	q->qmsg_len = n;
 }
 
-size_t
-forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const uint8_t *qpkt,
-	      uint8_t *out, const forward_reply_to_t *to)
+static size_t
+fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const uint8_t *qpkt,
+		uint8_t *out, const forward_reply_to_t *to)
 {
 	const view_t *v = &s->views[qf->view];
 	f->st.queries++;
@@ -645,7 +666,7 @@ forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const 
 			free(q->up_len);
 		}
 		free(q);
-		free(c);
+		fwd_client_free(c);
 		f->st.overload++;
 		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
 	}
@@ -685,7 +706,7 @@ forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const 
 	f->npending++;
 	if (!fwd_try(q)) {
 		fwd_query_free(q);
-		free(c);
+		fwd_client_free(c);
 		f->st.servfail++;
 		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
 	}
@@ -723,4 +744,14 @@ forward_free(forwarder_t **fp)
 			   f->st.dropped, f->st.timeouts, f->st.upstream_errors, f->st.servfail,
 			   f->st.overload, f->st.doctored);
 	free(f);
+}
+
+size_t
+forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const uint8_t *qpkt,
+	      uint8_t *out, const forward_reply_to_t *to)
+{
+	size_t n = fwd_query_start(f, s, qf, qpkt, out, to);
+	if (n > 0 && qf->tsig != NULL)
+		n = tsig_reply_append(qf->tsig, out, n, qf->limit + tsig_reply_size(qf->tsig));
+	return n;
 }

@@ -22,6 +22,7 @@
 #include "acl.h"
 #include "dname.h"
 #include "snapshot.h"
+#include "tsig_answer.h"
 #include "zone.h"
 
 #define RCODE_NOERROR 0
@@ -33,6 +34,7 @@
 #define EXT_RCODE_BADVERS 16
 
 #define T_OPT 41
+#define T_TSIG 250
 #define T_DS 43
 #define T_IXFR 251
 #define T_AXFR 252
@@ -58,6 +60,7 @@ typedef struct qinfo {
 	uint8_t edns_version;
 	uint16_t edns_size;
 	bool ra;                        /* the view is recursive: RA in the answer */
+	size_t tsig_pos;                /* where the TSIG record starts; 0: none */
 } qinfo_t;
 
 static inline uint16_t
@@ -90,6 +93,10 @@ parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qin
 			qi->edns_size = get16(q + pos + 2);
 			qi->edns_version = q[pos + 5];
 			qi->edns_do = (q[pos + 6] & 0x80) != 0;
+		} else if (type == T_TSIG) {
+			if (i + 1 != arcount)
+				return RCODE_FORMERR;   /* TSIG must be last (RFC 8945 5.1) */
+			qi->tsig_pos = owner;
 		}
 		pos += 10;
 		if (pos + rdlen > len)
@@ -112,6 +119,12 @@ view_select(const snapshot_t *s, const query_src_t *from)
 		return v;
 	}
 	return NULL;
+}
+
+const view_t *
+query_view_select(const snapshot_t *s, const query_src_t *from)
+{
+	return view_select(s, from);
 }
 
 static const answer_t *
@@ -440,8 +453,10 @@ size_t
 query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 		 uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd)
 {
-	if (fwd != NULL)
+	if (fwd != NULL) {
 		fwd->forward = false;
+		fwd->tsig = NULL;
+	}
 	if (qlen < 12 || (q[2] & 0x80))
 		return 0;                       /* never answer an answer */
 	uint8_t opcode = (q[2] >> 3) & 0x0F;
@@ -465,7 +480,10 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	qi.ra = false;
 	qi.edns_version = 0;
 	qi.edns_size = 0;
+	qi.tsig_pos = 0;
 	int rc = parse_additional(q, qlen, pos, get16(q + 10), &qi);
+	if (rc == RCODE_NOERROR && qi.tsig_pos != 0)
+		return tsig_answer_query(s, q, qlen, qi.tsig_pos, out, outmax, from, fwd);
 
 	size_t limit = 512;
 	if (from->tcp)
@@ -476,6 +494,8 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	}
 	if (limit > outmax)
 		limit = outmax;
+	if (from->reserve > 0 && limit > 256 + (size_t)from->reserve)
+		limit -= from->reserve;   /* room for the TSIG record of a signed query */
 
 	const answer_t *a;
 	if (rc != RCODE_NOERROR) {

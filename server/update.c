@@ -23,6 +23,7 @@
 #include "dname.h"
 #include "journal.h"
 #include "log.h"
+#include "lograte.h"
 #include "publish.h"
 #include "tsig.h"
 
@@ -795,38 +796,6 @@ update_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
  * One UPDATE message
  */
 
-static void
-update_client_text(const struct sockaddr *sa, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
-		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
-		port = ntohs(s->sin_port);
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
-		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
-		port = ntohs(s->sin6_port);
-	}
-	snprintf(buf, size, "%s#%u", a, port);
-}
-
-static const view_t *
-update_view_select(const snapshot_t *s, const query_src_t *from)
-{
-	for (size_t i = 0; i < s->nviews; i++) {
-		const view_t *v = &s->views[i];
-		if (acl_match(v->conf->match_clients, from->src) != ACL_MATCH)
-			continue;
-		if (v->conf->match_destinations != NULL &&
-		    (from->dst == NULL || acl_match(v->conf->match_destinations, from->dst) != ACL_MATCH))
-			continue;
-		return v;
-	}
-	return NULL;
-}
-
 /* allow-update: the first element that matches decides. */
 static bool
 update_allowed(const conf_zone_t *cz, const conf_key_t *key, const struct sockaddr *src)
@@ -885,13 +854,6 @@ update_reply(ldns_pkt *req, const uint8_t *pkt, int rcode, const conf_key_t *key
 	if (ldns_pkt_qdcount(req) == 1 && ldns_rr_list_rr_count(ldns_pkt_question(req)) == 1)
 		ldns_pkt_push_rr(resp, LDNS_SECTION_QUESTION,
 				 ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(req), 0)));
-	time_t now = time(NULL);
-	if (tr == TSIG_OK && key != NULL) {
-		if (tsig_sign(resp, key, ldns_pkt_tsig(req)) != 0)
-			log_warning("update: cannot sign the response with key %s", key->name);
-	} else if (tr == TSIG_BADSIG || tr == TSIG_BADKEY || tr == TSIG_BADTIME) {
-		tsig_set_error(resp, ldns_pkt_tsig(req), tsig_error_code(tr), now);
-	}
 	uint8_t *wire = NULL;
 	size_t wlen = 0;
 	size_t n = 0;
@@ -899,6 +861,15 @@ update_reply(ldns_pkt *req, const uint8_t *pkt, int rcode, const conf_key_t *key
 		memcpy(out, wire, wlen);
 		n = wlen;
 	}
+	/* a signed request gets a signed reply, errors included (tsig.h) */
+	tsig_reply_t tsr;
+	bool must_sign = tr == TSIG_OK || tr == TSIG_BADTIME;
+	if (n > 0 && tsig_reply_init(&tsr, ldns_pkt_tsig(req), key, tr, time(NULL)))
+		n = tsig_reply_append(&tsr, out, n, outmax);
+	else if (must_sign)
+		n = 0;
+	if (n == 0 && must_sign)
+		log_warning("update: cannot sign the reply with key %s", key ? key->name : "-");
 	free(wire);
 	ldns_pkt_free(resp);
 	return n;
@@ -1030,7 +1001,7 @@ update_handle(const snapshot_t *snap, const uint8_t *pkt, size_t len, const quer
 	if (!update_is_update(pkt, len))
 		return 0;
 	char client[INET6_ADDRSTRLEN + 16];
-	update_client_text(from->src, client, sizeof(client));
+	lograte_client_text(from->src, client, sizeof(client));
 	ldns_pkt *req = NULL;
 	if (ldns_wire2pkt(&req, pkt, len) != LDNS_STATUS_OK) {
 		log_notice("update from %s: malformed message: FORMERR", client);
@@ -1057,6 +1028,7 @@ update_handle(const snapshot_t *snap, const uint8_t *pkt, size_t len, const quer
 			snprintf(zname, sizeof(zname), "%s", s);
 		free(s);
 	}
+	v = query_view_select(snap, from);   /* named in the log, also for TSIG failures */
 	if (tr == TSIG_BADSIG || tr == TSIG_BADKEY || tr == TSIG_BADTIME) {
 		rcode = UPDATE_NOTAUTH;
 		why = tsig_result_str(tr);
@@ -1068,7 +1040,6 @@ update_handle(const snapshot_t *snap, const uint8_t *pkt, size_t len, const quer
 		why = "zone section is not one SOA question of class IN";
 		goto reply;
 	}
-	v = update_view_select(snap, from);
 	if (v == NULL) {
 		rcode = UPDATE_REFUSED;
 		why = "no view for this client";
@@ -1170,9 +1141,9 @@ reply:
 		log_notice("update from %s view %s zone %s key %s: NOERROR (%s, serial %u)", client,
 			   v ? v->conf->name : "-", zname, tr == TSIG_OK ? key->name : "-", why, serial);
 	else
-		log_warning("update from %s view %s zone %s key %s: %s: %s", client,
-			    v ? v->conf->name : "-", zname, key ? key->name : "-",
-			    update_rcode_str(rcode), why ? why : "");
+		lograte_warning(&lograte_refused, from->src, "update from %s view %s zone %s key %s: %s: %s",
+				client, v ? v->conf->name : "-", zname, key ? key->name : "-",
+				update_rcode_str(rcode), why ? why : "");
 done:
 	if (have_ws)
 		ws_free(&w);

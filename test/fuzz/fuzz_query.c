@@ -89,8 +89,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sockaddr_storage src, dst;
 	fuzz_make_addr(fuzz_sources[data[0] & 7], &src);
 	fuzz_make_addr(data[0] & 8 ? "127.0.1.1" : "127.0.0.1", &dst);
-	query_src_t from = { (struct sockaddr *)&src, data[0] & 16 ? NULL : (struct sockaddr *)&dst,
-			     data[1] & 1 };
+	query_src_t from = { .src = (struct sockaddr *)&src,
+			     .dst = data[0] & 16 ? NULL : (struct sockaddr *)&dst,
+			     .tcp = data[1] & 1 };
 	const uint8_t *q = data + 2;
 	size_t qlen = size - 2;
 

@@ -1,0 +1,102 @@
+/* tsig_answer.c -- queries signed with TSIG (see tsig_answer.h).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "tsig_answer.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ldns/ldns.h>
+
+#include "dname.h"
+#include "lograte.h"
+#include "snapshot.h"
+#include "tsig.h"
+
+#define RCODE_FORMERR 1
+#define RCODE_SERVFAIL 2
+#define RCODE_NOTAUTH 9
+
+/* The TSIG record of the answer being built on this thread. A forwarded
+ * query takes a pointer to it in fwd->tsig, which the forwarder copies
+ * before the worker reads its next query. */
+static _Thread_local tsig_reply_t tsig_answer_reply;
+
+/* An answer of only the header (and the question, when it can be read):
+ * ID, opcode, RD and CD of the query, QR, rcode. Returns its length. */
+static size_t
+tsig_answer_error(const uint8_t *q, size_t qlen, uint8_t rcode, uint8_t *out)
+{
+	out[0] = q[0];
+	out[1] = q[1];
+	out[2] = (uint8_t)(0x80 | (q[2] & 0x79));
+	out[3] = (uint8_t)((q[3] & 0x10) | rcode);
+	memset(out + 4, 0, 8);
+	size_t pos = 12;
+	if (q[4] != 0 || q[5] != 1 || !dname_skip_wire(q, qlen, &pos) || pos + 4 > qlen)
+		return 12;
+	memcpy(out + 12, q + 12, pos + 4 - 12);
+	out[5] = 1;
+	return pos + 4;
+}
+
+static void
+tsig_answer_log(const struct snapshot *snap, const query_src_t *from, const conf_key_t *key,
+		const uint8_t *q, size_t qlen, tsig_result_t tr)
+{
+	const view_t *v = query_view_select(snap, from);
+	char client[INET6_ADDRSTRLEN + 16];
+	lograte_client_text(from->src, client, sizeof(client));
+	char name[1024] = "?";
+	size_t pos = 12;
+	if (dname_skip_wire(q, qlen, &pos) && pos <= 12 + DNAME_MAXLEN) {
+		uint8_t wire[DNAME_MAXLEN];
+		memcpy(wire, q + 12, pos - 12);
+		dname_to_text(wire, name, sizeof(name));
+	}
+	lograte_warning(&lograte_refused, from->src, "query from %s view %s for %s key %s: NOTAUTH: %s",
+			client, v ? v->conf->name : "-", name, key ? key->name : "-",
+			tsig_result_str(tr));
+}
+
+size_t
+tsig_answer_query(const struct snapshot *snap, const uint8_t *q, size_t qlen, size_t tsig_pos,
+		  uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd)
+{
+	ldns_pkt *pkt = NULL;
+	if (ldns_wire2pkt(&pkt, q, qlen) != LDNS_STATUS_OK)
+		return tsig_answer_error(q, qlen, RCODE_FORMERR, out);
+	const conf_key_t *key = NULL;
+	time_t now = time(NULL);
+	tsig_result_t tr = tsig_verify(pkt, q, qlen, snap->conf, &key, now);
+	tsig_reply_t *r = &tsig_answer_reply;
+	bool usable = tsig_reply_init(r, ldns_pkt_tsig(pkt), key, tr, now);
+	ldns_pkt_free(pkt);
+	if (!usable)
+		return tsig_answer_error(q, qlen, RCODE_FORMERR, out);
+	if (tr != TSIG_OK) {
+		tsig_answer_log(snap, from, key, q, qlen, tr);
+		size_t n = tsig_answer_error(q, qlen, RCODE_NOTAUTH, out);
+		return tsig_reply_append(r, out, n, outmax);
+	}
+	/* The query as if it had come unsigned: without its last record. */
+	uint8_t *plain = malloc(tsig_pos);
+	if (plain == NULL)
+		return tsig_reply_append(r, out, tsig_answer_error(q, qlen, RCODE_SERVFAIL, out), outmax);
+	memcpy(plain, q, tsig_pos);
+	uint16_t arcount = (uint16_t)(q[10] << 8 | q[11]);
+	plain[10] = (uint8_t)((arcount - 1) >> 8);
+	plain[11] = (uint8_t)(arcount - 1);
+	query_src_t inner = *from;
+	inner.reserve = (uint16_t)tsig_reply_size(r);
+	size_t n = query_answer_fwd(snap, plain, tsig_pos, out, outmax, &inner, fwd);
+	free(plain);
+	if (n == 0) {
+		if (fwd != NULL && fwd->forward)
+			fwd->tsig = r;   /* the forwarder signs its answer */
+		return 0;
+	}
+	/* 0 if it cannot be signed: no answer rather than an unsigned one */
+	return tsig_reply_append(r, out, n, outmax);
+}
