@@ -71,8 +71,22 @@ update_is_update(const uint8_t *pkt, size_t len)
  * (NULL: none, release arg). */
 typedef void (*update_reply_fn)(void *arg, const uint8_t *msg, size_t len);
 
+/* Before update_submit(), on the worker: an unsigned update that the
+ * client's view would refuse -- no zone of that name in the view (NOTAUTH),
+ * or its allow-update does not take this address (REFUSED) -- is answered
+ * at once, never queued (so it holds no queue slot and no socket), and
+ * logged rate-limited (lograte.h). Returns the answer's length in out
+ * (room for 12 + 259 bytes); 0: queue it. */
+size_t update_screen(const snapshot_t *snap, const uint8_t *pkt, size_t len,
+		     const query_src_t *from, uint8_t *out);
+
+/* An answer of only rcode to the update in pkt (header and zone section),
+ * e.g. SERVFAIL when update_submit() refuses. Returns its length. */
+size_t update_answer_rcode(const uint8_t *pkt, size_t len, int rcode, uint8_t *out);
+
 /* Queue an update. Returns true if queued (reply will be called exactly
- * once), false if the update thread is not running or the queue is full
+ * once), false if the update thread is not running, the queue is full, or
+ * the source address already has its share of the queue (64 updates)
  * (the caller keeps arg and answers as it sees fit). Any thread. */
 bool update_submit(const uint8_t *pkt, size_t len, const query_src_t *from,
 		   update_reply_fn reply, void *arg);

@@ -199,14 +199,24 @@ tcp_conn_process(tcp_conn_t *c)
 			return false;
 		}
 		NET_COUNT(w->tcp_queries, 1);
-		if (update_is_update(msg + 2, mlen) && tcp_update_submit(c, msg + 2, mlen, &from)) {
-			evbuffer_drain(in, mlen + 2);
-			continue;
-		}
 		const struct snapshot *snap = publish_enter(w->id);
 		query_fwd_t fwd;
-		size_t alen = query_answer_fwd(snap, msg + 2, mlen, w->tcp_out + 2,
-					       QUERY_MAX_ANSWER, &from, &fwd);
+		fwd.forward = false;
+		size_t alen;
+		if (update_is_update(msg + 2, mlen)) {
+			/* refused at once, queued, or SERVFAIL (no room): as udp.c */
+			alen = update_screen(snap, msg + 2, mlen, &from, w->tcp_out + 2);
+			if (alen == 0 && tcp_update_submit(c, msg + 2, mlen, &from)) {
+				publish_leave(w->id);
+				evbuffer_drain(in, mlen + 2);
+				continue;
+			}
+			if (alen == 0)
+				alen = update_answer_rcode(msg + 2, mlen, UPDATE_SERVFAIL, w->tcp_out + 2);
+		} else {
+			alen = query_answer_fwd(snap, msg + 2, mlen, w->tcp_out + 2, QUERY_MAX_ANSWER,
+						&from, &fwd);
+		}
 		if (alen == 0 && fwd.forward) {
 			forward_reply_to_t to = { .conn = c };
 			alen = forward_query(w->fwd, snap, &fwd, msg + 2, w->tcp_out + 2, &to);

@@ -269,12 +269,23 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 						: (const struct sockaddr *)&l->addr,
 				.tcp = false,
 			};
-			if (update_is_update(w->rbuf[i], w->rmsg[i].msg_len) &&
-			    udp_update_submit(w, (int)fd, i, &from))
-				continue;   /* the update thread replies */
 			query_fwd_t fwd;
-			size_t alen = query_answer_fwd(snap, w->rbuf[i], w->rmsg[i].msg_len,
-						       w->sbuf[nout], UDP_MAX_ANSWER, &from, &fwd);
+			fwd.forward = false;
+			size_t alen;
+			if (update_is_update(w->rbuf[i], w->rmsg[i].msg_len)) {
+				/* refused at once, queued (the update thread replies),
+				 * or SERVFAIL when the queue has no room for it */
+				alen = update_screen(snap, w->rbuf[i], w->rmsg[i].msg_len, &from,
+						     w->sbuf[nout]);
+				if (alen == 0 && udp_update_submit(w, (int)fd, i, &from))
+					continue;
+				if (alen == 0)
+					alen = update_answer_rcode(w->rbuf[i], w->rmsg[i].msg_len,
+								   UPDATE_SERVFAIL, w->sbuf[nout]);
+			} else {
+				alen = query_answer_fwd(snap, w->rbuf[i], w->rmsg[i].msg_len,
+							w->sbuf[nout], UDP_MAX_ANSWER, &from, &fwd);
+			}
 			if (alen == 0 && fwd.forward) {
 				forward_reply_to_t to = {
 					.peer = &w->rname[i], .peer_len = mh->msg_namelen,

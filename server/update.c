@@ -40,6 +40,9 @@
 #define T_ANY 255
 
 #define UPDATE_QUEUE_MAX 1024
+/* One source address may hold this many queued updates: a flood from one
+ * address cannot crowd out another's (the DHCP server's) updates. */
+#define UPDATE_QUEUE_PER_SOURCE 64
 
 /* ---------------------------------------------------------------------------
  * Registry of managed zones
@@ -1154,6 +1157,108 @@ done:
 }
 
 /* ---------------------------------------------------------------------------
+ * Before the queue: answers the network layer sends at once
+ */
+
+/* The zone section of an UPDATE: one uncompressed name + type + class at
+ * offset 12. Returns its length; 0 if it is not there. */
+static size_t
+update_zone_section(const uint8_t *pkt, size_t len)
+{
+	size_t pos = 12;
+	if (len < 12 || pkt[4] != 0 || pkt[5] != 1 || !dname_skip_wire(pkt, len, &pos) ||
+	    pos + 4 > len || (pkt[12] & 0xC0))
+		return 0;
+	for (size_t p = 12; pkt[p] != 0; p += 1 + pkt[p])
+		if (pkt[p] & 0xC0)
+			return 0;   /* compressed: cannot be, there is nothing before it */
+	return pos + 4 - 12;
+}
+
+size_t
+update_answer_rcode(const uint8_t *pkt, size_t len, int rcode, uint8_t *out)
+{
+	size_t zlen = update_zone_section(pkt, len);
+	memset(out, 0, 12);
+	out[0] = pkt[0];
+	out[1] = pkt[1];
+	out[2] = (uint8_t)(0x80 | (5 << 3));
+	out[3] = (uint8_t)rcode;
+	if (zlen > 0) {
+		out[5] = 1;
+		memcpy(out + 12, pkt + 12, zlen);
+	}
+	return 12 + zlen;
+}
+
+/* Is the last record a TSIG? false also for a malformed message (the
+ * update thread answers FORMERR). */
+static bool
+update_is_signed(const uint8_t *pkt, size_t len)
+{
+	size_t pos = 12;
+	unsigned qd = (unsigned)(pkt[4] << 8 | pkt[5]);
+	unsigned n = (unsigned)(pkt[6] << 8 | pkt[7]) + (unsigned)(pkt[8] << 8 | pkt[9]) +
+		     (unsigned)(pkt[10] << 8 | pkt[11]);
+	for (unsigned i = 0; i < qd; i++) {
+		if (!dname_skip_wire(pkt, len, &pos) || pos + 4 > len)
+			return false;
+		pos += 4;
+	}
+	uint16_t type = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!dname_skip_wire(pkt, len, &pos) || pos + 10 > len)
+			return false;
+		type = (uint16_t)(pkt[pos] << 8 | pkt[pos + 1]);
+		pos += 10 + (size_t)(pkt[pos + 8] << 8 | pkt[pos + 9]);
+		if (pos > len)
+			return false;
+	}
+	return n > 0 && (unsigned)(pkt[10] << 8 | pkt[11]) > 0 && type == LDNS_RR_TYPE_TSIG;
+}
+
+size_t
+update_screen(const snapshot_t *snap, const uint8_t *pkt, size_t len, const query_src_t *from,
+	      uint8_t *out)
+{
+	if (len < 12 || update_is_signed(pkt, len))
+		return 0;   /* the key is checked on the update thread */
+	size_t zlen = update_zone_section(pkt, len);
+	if (zlen == 0)
+		return 0;   /* malformed: the update thread says FORMERR */
+	uint8_t zone[DNAME_MAXLEN];
+	memcpy(zone, pkt + 12, zlen - 4);
+	const uint8_t *tc = pkt + 12 + zlen - 4;
+	const view_t *v = query_view_select(snap, from);
+	int rcode = UPDATE_REFUSED;
+	const char *why = "no view for this client";
+	if ((tc[0] << 8 | tc[1]) != T_SOA || (tc[2] << 8 | tc[3]) != C_IN) {
+		rcode = UPDATE_FORMERR;
+		why = "zone section is not one SOA question of class IN";
+	} else if (v != NULL) {
+		rcode = UPDATE_NOTAUTH;
+		why = "not a zone of this view";
+		for (size_t i = 0; i < v->conf->nzones && i < v->nzones; i++) {
+			if (v->zones[i] == NULL || !dname_equal(zone, v->zones[i]->apex))
+				continue;
+			if (update_allowed(&v->conf->zones[i], NULL, from->src))
+				return 0;   /* allowed by address: queue it */
+			rcode = UPDATE_REFUSED;
+			why = v->conf->zones[i].nallow_update
+				      ? "not allowed (unsigned, or address not allowed)"
+				      : "zone does not allow updates";
+			break;
+		}
+	}
+	char client[INET6_ADDRSTRLEN + 16], zname[1024];
+	lograte_client_text(from->src, client, sizeof(client));
+	dname_to_text(zone, zname, sizeof(zname));
+	lograte_warning(&lograte_refused, from->src, "update from %s view %s zone %s key -: %s: %s",
+			client, v ? v->conf->name : "-", zname, update_rcode_str(rcode), why);
+	return update_answer_rcode(pkt, len, rcode, out);
+}
+
+/* ---------------------------------------------------------------------------
  * The update thread
  */
 
@@ -1182,6 +1287,26 @@ update_sockaddr_len(const struct sockaddr *sa)
 	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
+/* Updates queued from src's address (any port). Under uq.lock; a walk of
+ * at most UPDATE_QUEUE_MAX jobs, once per submitted update. */
+static size_t
+update_queued_from(const struct sockaddr *src)
+{
+	size_t n = 0;
+	for (const ujob_t *j = uq.head; j != NULL; j = j->next) {
+		const struct sockaddr *q = (const struct sockaddr *)&j->src;
+		if (q->sa_family != src->sa_family)
+			continue;
+		if (src->sa_family == AF_INET6
+			    ? memcmp(&((const struct sockaddr_in6 *)q)->sin6_addr,
+				     &((const struct sockaddr_in6 *)src)->sin6_addr, 16) == 0
+			    : ((const struct sockaddr_in *)q)->sin_addr.s_addr ==
+				      ((const struct sockaddr_in *)src)->sin_addr.s_addr)
+			n++;
+	}
+	return n;
+}
+
 bool
 update_submit(const uint8_t *pkt, size_t len, const query_src_t *from, update_reply_fn reply,
 	      void *arg)
@@ -1205,7 +1330,8 @@ update_submit(const uint8_t *pkt, size_t len, const query_src_t *from, update_re
 	j->reply = reply;
 	j->arg = arg;
 	pthread_mutex_lock(&uq.lock);
-	if (!uq.running || uq.quit || uq.n >= UPDATE_QUEUE_MAX) {
+	if (!uq.running || uq.quit || uq.n >= UPDATE_QUEUE_MAX ||
+	    update_queued_from(from->src) >= UPDATE_QUEUE_PER_SOURCE) {
 		pthread_mutex_unlock(&uq.lock);
 		free(j->pkt);
 		free(j);

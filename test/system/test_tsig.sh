@@ -6,7 +6,10 @@
 #   a zone line), also truncated ones (TC) and forwarded ones;
 # - BADKEY and BADSIG are answered NOTAUTH with an unsigned TSIG error
 #   record, BADTIME signed with the server's time; the fudge a request
-#   claims is clamped to 300 s.
+#   claims is clamped to 300 s;
+# - a flood of updates from one address (unsigned: refused before the queue;
+#   signed with a wrong secret: at most its share of the queue) does not
+#   keep another address's signed updates out, and logs at most 10 lines.
 # Replies are checked by tsig_client.py, which computes the MAC itself.
 # SPDX-License-Identifier: BSD-3-Clause
 set -u
@@ -164,6 +167,28 @@ for tr in udp tcp; do
 	net_check "$tr: nsupdate -y without a zone line: no TSIG complaint" "" "$out"
 	net_check "$tr: nsupdate -y without a zone line: registered" "192.168.1.80" "$(ask $LAN nozone-$tr.example.com)"
 done
+
+# --- a flood from 127.0.0.3 does not keep 127.0.0.2's updates out --------------
+out=$(client --source 127.0.0.3 update example.com. "one.example.com. 300 A 192.0.2.9")
+net_check "unsigned update, zone without allow-update: REFUSED" "rcode=REFUSED tsig=none" "$(fields 2 "$out")"
+before=$(grep -c 'update from 127.0.0.3#' "$NET_ERR")
+timeout 120 "$PY" "$DATA/tsig_client.py" --port "$NET_PORT" --source 127.0.0.3 flood example.com. 3000 >/dev/null &
+F1=$!
+timeout 120 "$PY" "$DATA/tsig_client.py" --port "$NET_PORT" --source 127.0.0.3 --key "$WRONG" \
+	flood example.com. 1000 >/dev/null &
+F2=$!
+ok=0
+for i in 1 2 3 4 5 6 7 8; do
+	out=$(client --source $LAN --key "$KEY" --timeout 10 update example.com. "during-$i.example.com. 300 A 192.168.1.$((100 + i))")
+	[ "$(fields 4 "$out")" = "rcode=NOERROR tsig=signed error=0 mac=ok" ] && ok=$((ok + 1))
+done
+wait $F1 $F2
+net_check "signed updates from 127.0.0.2 during the flood" 8 "$ok"
+net_check "... and they answer" "192.168.1.108" "$(ask $LAN during-8.example.com)"
+after=$(grep -c 'update from 127.0.0.3#' "$NET_ERR")
+net_check "4000 refused updates: at most 10 log lines a minute" 1 \
+	"$([ $((after - before)) -ge 1 ] && [ $((after - before)) -le 10 ] && echo 1)"
+net_check "the server still answers" "192.168.1.20" "$(ask $LAN www.example.com)"
 
 net_stop
 net_finish

@@ -844,6 +844,103 @@ START_TEST(config_errors)
 }
 END_TEST
 
+/* The wire of an update of zone, unsigned or signed with key "name:alg:secret". */
+static size_t
+update_wire(const char *zone, const char *key, uint8_t *wire)
+{
+	ldns_rr_list *none = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	ldns_rr_list_push_rr(up, rr_new("x.example.com. 300 IN A 192.168.1.99"));
+	ldns_pkt *p = ldns_update_pkt_new(ldns_dname_new_frm_str(zone), LDNS_RR_CLASS_IN, none, up, NULL);
+	ldns_rr_list_free(none);
+	ldns_rr_list_deep_free(up);
+	ldns_pkt_set_id(p, 0x5151);
+	if (key != NULL) {
+		char kname[64], alg[64], sec[128];
+		ck_assert_int_eq(sscanf(key, "%63[^:]:%63[^:]:%127s", kname, alg, sec), 3);
+		ck_assert_int_eq(ldns_pkt_tsig_sign(p, kname, sec, 300, alg, NULL), LDNS_STATUS_OK);
+	}
+	uint8_t *w = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(ldns_pkt2wire(&w, p, &n), LDNS_STATUS_OK);
+	ldns_pkt_free(p);
+	memcpy(wire, w, n);
+	free(w);
+	return n;
+}
+
+/* update_screen's answer (-1: none, queue it) to an update from src. */
+static int
+screen(const char *src, const char *zone, const char *key)
+{
+	uint8_t wire[1024], out[512];
+	size_t n = update_wire(zone, key, wire);
+	struct sockaddr_in sin = addr(src);
+	query_src_t from = { .src = (struct sockaddr *)&sin };
+	size_t a = update_screen(snap, wire, n, &from, out);
+	if (a == 0)
+		return -1;
+	/* header and the zone section echoed, like the update thread's answers */
+	ck_assert_uint_eq(a, 12 + strlen(zone) + 1 + 4);
+	ck_assert_int_eq(out[0] << 8 | out[1], 0x5151);
+	ck_assert_int_eq(out[2], 0x80 | 5 << 3);
+	ck_assert_int_eq(out[5], 1);
+	ck_assert_mem_eq(out + 12, wire + 12, a - 12);
+	return out[3] & 15;
+}
+
+START_TEST(screen_unsigned)
+{
+	/* unsigned updates the view would refuse never reach the queue */
+	ck_assert_int_eq(screen("127.0.0.9", "example.org.", NULL), LDNS_RCODE_REFUSED);   /* keys only */
+	ck_assert_int_eq(screen("127.0.0.5", "example.com.", NULL), LDNS_RCODE_REFUSED);   /* "!127.0.0.5" */
+	ck_assert_int_eq(screen("127.0.0.2", "static.example.", NULL), LDNS_RCODE_REFUSED); /* no allow-update */
+	ck_assert_int_eq(screen("127.0.0.2", "example.net.", NULL), LDNS_RCODE_NOTAUTH);   /* not in the view */
+	ck_assert_int_eq(screen("127.0.0.9", "example.com.", NULL), LDNS_RCODE_NOTAUTH);   /* the other view's */
+	/* allowed by address, or signed (the update thread checks the key): queued */
+	ck_assert_int_eq(screen("127.0.0.2", "example.com.", NULL), -1);
+	ck_assert_int_eq(screen("127.0.0.9", "example.org.", "sha1-key:hmac-sha1.:" SECRET), -1);
+	ck_assert_int_eq(screen("127.0.0.9", "example.org.", "dhcp-key:hmac-sha256.:" WRONG), -1);
+	/* the same answer as the update thread gives */
+	ck_assert_int_eq(send_update(&(req_t){ .src = "127.0.0.9", .zone = "example.org.",
+		.up = { "+x.example.org. 300 IN A 192.0.2.5" } }), LDNS_RCODE_REFUSED);
+	ck_assert_int_eq(send_update(&(req_t){ .src = "127.0.0.2", .zone = "example.net.",
+		.up = { "+x.example.net. 300 IN A 192.0.2.5" } }), LDNS_RCODE_NOTAUTH);
+}
+END_TEST
+
+static int replies;
+
+static void
+count_reply(void *arg, const uint8_t *msg, size_t len)
+{
+	__atomic_add_fetch(&replies, 1, __ATOMIC_SEQ_CST);
+}
+
+START_TEST(queue_share_per_source)
+{
+	/* hold the writer lock: the update thread stops at its first job, so
+	 * the queue only fills */
+	update_writer_lock();
+	ck_assert_int_eq(update_start(), 0);
+	uint8_t wire[1024];
+	size_t n = update_wire("example.com.", KEY, wire);
+	struct sockaddr_in a = addr("127.0.0.3"), b = addr("127.0.0.2");
+	query_src_t fa = { .src = (struct sockaddr *)&a }, fb = { .src = (struct sockaddr *)&b };
+	int queued = 0;
+	for (int i = 0; i < 500; i++)
+		queued += update_submit(wire, n, &fa, count_reply, NULL);
+	/* 64 in the queue, and perhaps one the thread took before it blocked */
+	ck_assert_int_ge(queued, 64);
+	ck_assert_int_le(queued, 65);
+	/* another address still gets its updates in */
+	for (int i = 0; i < 10; i++)
+		ck_assert(update_submit(wire, n, &fb, count_reply, NULL));
+	update_writer_unlock();
+	update_stop();
+	ck_assert_int_eq(replies, queued + 10);   /* each queued one answered or dropped once */
+}
+END_TEST
+
 START_TEST(malformed)
 {
 	struct sockaddr_in sin = addr("127.0.0.2");
@@ -892,6 +989,8 @@ main(void)
 	tcase_add_test(tc, auto_ptr_real_zone_wins);
 	tcase_add_test(tc, config_errors);
 	tcase_add_test(tc, malformed);
+	tcase_add_test(tc, screen_unsigned);
+	tcase_add_test(tc, queue_share_per_source);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -4,7 +4,7 @@ horizond and describe the reply on one line, for test_tsig.sh.
 
   tsig_client.py [options] query NAME TYPE
   tsig_client.py [options] update ZONE "NAME TTL TYPE RDATA"
-  tsig_client.py [options] flood ZONE COUNT     (unsigned updates, no waiting)
+  tsig_client.py [options] flood ZONE COUNT     (updates, no waiting for replies)
 
 Output: rcode=R tsig=none|signed|unsigned error=E mac=ok|bad|- tc=0|1
         answers=N other_time=T  (other_time: the server's time of a BADTIME)
@@ -187,7 +187,8 @@ def main():
         for i in range(int(args.args[1])):
             m = dns.update.UpdateMessage(args.args[0])
             m.add("flood%d.%s" % (i, args.args[0]), 300, "A", "192.0.2.1")
-            s.sendto(m.to_wire(), (args.server, args.port))
+            wire = sign(m, args)[0] if args.key else m.to_wire()
+            s.sendto(wire, (args.server, args.port))
         s.close()
         print("sent", args.args[1])
         return 0
