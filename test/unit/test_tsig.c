@@ -14,6 +14,7 @@
 #include "lograte.h"
 #include "query.h"
 #include "snapshot.h"
+#include "tmpdir.h"
 #include "tsig.h"
 #include "update.h"
 
@@ -38,28 +39,16 @@ static const char *config_text =
 	"        file: lan.zone\n";
 
 static void
-write_file(const char *name, const char *text)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
 setup(void)
 {
-	strcpy(dir, "/tmp/hz-test-tsig.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	write_file("horizond.yaml", config_text);
+	tmpdir_make(dir, "/tmp/hz-test-tsig.XXXXXX");
+	tmpdir_write(dir, "horizond.yaml", config_text);
 	char zone[4096] = "$ORIGIN example.com.\n$TTL 300\n"
 			  "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.168.1.2\n";
 	for (int i = 0; i < 12; i++)   /* about 900 bytes of TXT: more than 512 */
 		snprintf(zone + strlen(zone), sizeof(zone) - strlen(zone),
 			 "big TXT \"record-%02d-%060d\"\n", i, 0);
-	write_file("lan.zone", zone);
+	tmpdir_write(dir, "lan.zone", zone);
 	char conf[300];
 	snprintf(conf, sizeof(conf), "%s/horizond.yaml", dir);
 	diag_t d = { 0 };
@@ -72,10 +61,7 @@ teardown(void)
 {
 	snapshot_free(&snap);
 	update_shutdown();
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	tmpdir_remove(dir);
 }
 
 typedef struct exch {
@@ -268,23 +254,35 @@ START_TEST(errors)
 }
 END_TEST
 
+/* An SOA query for example.com. signed with dhcp-key and fudge: its wire
+ * in wire (1024 bytes), parsed in *pkt. Returns the length. */
+static size_t
+signed_soa_query(uint16_t fudge, uint8_t *wire, ldns_pkt **pkt)
+{
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(pkt, "example.com.", LDNS_RR_TYPE_SOA,
+						    LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
+	ck_assert_int_eq(ldns_pkt_tsig_sign(*pkt, "dhcp-key", SECRET, fudge, "hmac-sha256.", NULL),
+			 LDNS_STATUS_OK);
+	uint8_t *w = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(ldns_pkt2wire(&w, *pkt, &n), LDNS_STATUS_OK);
+	ck_assert_uint_le(n, 1000);
+	memcpy(wire, w, n);
+	free(w);
+	return n;
+}
+
 START_TEST(fudge_clamped)
 {
 	/* a request that claims 18 hours of fudge gets 300 s */
+	uint8_t wire[1024];
 	ldns_pkt *p = NULL;
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, "example.com.", LDNS_RR_TYPE_SOA,
-						    LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
-	ck_assert_int_eq(ldns_pkt_tsig_sign(p, "dhcp-key", SECRET, 65535, "hmac-sha256.", NULL),
-			 LDNS_STATUS_OK);
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &wlen), LDNS_STATUS_OK);
+	size_t wlen = signed_soa_query(65535, wire, &p);
 	const conf_key_t *k = NULL;
 	time_t now = time(NULL);
 	ck_assert_int_eq(tsig_verify(p, wire, wlen, snap->conf, &k, now + 299), TSIG_OK);
 	ck_assert_int_eq(tsig_verify(p, wire, wlen, snap->conf, &k, now + 400), TSIG_BADTIME);
 	ck_assert_int_eq(tsig_verify(p, wire, wlen, snap->conf, &k, now - 400), TSIG_BADTIME);
-	free(wire);
 	ldns_pkt_free(p);
 }
 END_TEST
@@ -303,18 +301,10 @@ END_TEST
 
 START_TEST(tsig_not_last)
 {
-	ldns_pkt *p = NULL;
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, "example.com.", LDNS_RR_TYPE_SOA,
-						    LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
-	ck_assert_int_eq(ldns_pkt_tsig_sign(p, "dhcp-key", SECRET, 300, "hmac-sha256.", NULL),
-			 LDNS_STATUS_OK);
-	uint8_t *w = NULL;
-	size_t n = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&w, p, &n), LDNS_STATUS_OK);
-	ldns_pkt_free(p);
 	uint8_t wire[1024];
-	memcpy(wire, w, n);
-	free(w);
+	ldns_pkt *p = NULL;
+	size_t n = signed_soa_query(300, wire, &p);
+	ldns_pkt_free(p);
 	/* an OPT after the TSIG: FORMERR (RFC 8945 5.1), no TSIG */
 	static const uint8_t opt[11] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
 	memcpy(wire + n, opt, sizeof(opt));
