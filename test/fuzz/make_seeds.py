@@ -175,6 +175,20 @@ seed("bad-opt-cut", header(ar=1) + q[12:] + opt()[:6])
 seed("bad-arcount-max", header(ar=0xFFFF) + q[12:] + opt())
 seed("bad-tsig-like-ar", header(ar=1) + q[12:] + name("key.") +
      struct.pack("!HHIH", 250, 255, 0, 4) + b"\0\0\0\0")
+
+def tsig(key="dhcp-key.", alg="hmac-sha256.", mac=b"\x5a" * 32, orig_id=0x1234, error=0, other=b""):
+    """A TSIG record (RFC 8945 4.2) with an arbitrary MAC: the fuzz world has
+    no keys, so these take the signed-query path to BADKEY."""
+    rd = name(alg) + struct.pack("!HIH", 0, 1700000000, 300) + struct.pack("!H", len(mac)) + mac
+    rd += struct.pack("!HHH", orig_id, error, len(other)) + other
+    return name(key) + struct.pack("!HHIH", 250, 255, 0, len(rd)) + rd
+
+
+seed("tsig-query", header(ar=1) + q[12:] + tsig())
+seed("tsig-query-edns", header(ar=2) + q[12:] + opt() + tsig(), src=LAN)
+seed("tsig-query-tcp", header(ar=1) + q[12:] + tsig(other=b"\0" * 6), tcp=True)
+seed("bad-tsig-not-last", header(ar=2) + q[12:] + tsig() + opt())
+seed("bad-tsig-rdata-cut", header(ar=1) + q[12:] + name("k.") + struct.pack("!HHIH", 250, 255, 0, 3) + b"\0\0\0")
 seed("bad-all-ff", b"\xff" * 64)
 seed("bad-all-zero", b"\0" * 64)
 seed("bad-zero-id-tcp", query("www.example.com", qid=0), tcp=True)
