@@ -24,7 +24,7 @@ typedef struct query_src {
 	const struct sockaddr *src;   /* the client */
 	const struct sockaddr *dst;   /* local address the query arrived on; NULL = unknown */
 	bool tcp;
-	uint16_t reserve;             /* bytes the answer leaves free at its end, for the
+	uint16_t reserve;             /* bytes (< 400) the answer leaves free at its end, for the
 	                                 TSIG record of a signed query (tsig_answer.h) */
 } query_src_t;
 

@@ -32,6 +32,7 @@
 #define RCODE_NOTIMP 4
 #define RCODE_REFUSED 5
 #define EXT_RCODE_BADVERS 16
+#define PARSE_TSIG 0x100          /* parse_additional: fine, and the last record is a TSIG */
 
 #define T_OPT 41
 #define T_TSIG 250
@@ -60,7 +61,7 @@ typedef struct qinfo {
 	uint8_t edns_version;
 	uint16_t edns_size;
 	bool ra;                        /* the view is recursive: RA in the answer */
-	size_t tsig_pos;                /* where the TSIG record starts; 0: none */
+	size_t tsig_pos;                /* where the TSIG record starts (PARSE_TSIG) */
 } qinfo_t;
 
 static inline uint16_t
@@ -76,7 +77,8 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* Parse the additional section (EDNS). Returns an rcode; 0: fine. */
+/* Parse the additional section (EDNS, TSIG). Returns an rcode; 0: fine;
+ * PARSE_TSIG: fine, and the last record is a TSIG at qi->tsig_pos. */
 static int
 parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qinfo_t *qi)
 {
@@ -103,10 +105,14 @@ parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qin
 			return RCODE_FORMERR;
 		pos += rdlen;
 	}
-	return pos == len ? RCODE_NOERROR : RCODE_FORMERR;
+	if (pos != len)
+		return RCODE_FORMERR;
+	return qi->tsig_pos != 0 ? PARSE_TSIG : RCODE_NOERROR;
 }
 
-static const view_t *
+/* Inlined into query_answer_fwd() (it stays hot there); query_view_select()
+ * is the copy for the slow paths. */
+static inline __attribute__((always_inline)) const view_t *
 view_select(const snapshot_t *s, const query_src_t *from)
 {
 	for (size_t i = 0; i < s->nviews; i++) {
@@ -482,8 +488,6 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	qi.edns_size = 0;
 	qi.tsig_pos = 0;
 	int rc = parse_additional(q, qlen, pos, get16(q + 10), &qi);
-	if (rc == RCODE_NOERROR && qi.tsig_pos != 0)
-		return tsig_answer_query(s, q, qlen, qi.tsig_pos, out, outmax, from, fwd);
 
 	size_t limit = 512;
 	if (from->tcp)
@@ -494,11 +498,12 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	}
 	if (limit > outmax)
 		limit = outmax;
-	if (from->reserve > 0 && limit > 256 + (size_t)from->reserve)
-		limit -= from->reserve;   /* room for the TSIG record of a signed query */
+	limit -= from->reserve;   /* room for a TSIG record (< 400 bytes; outmax >= 512) */
 
 	const answer_t *a;
 	if (rc != RCODE_NOERROR) {
+		if (rc == PARSE_TSIG)   /* signed: the slow path, back here without the TSIG */
+			return tsig_answer_query(s, q, qlen, qi.tsig_pos, out, outmax, from, fwd);
 		qi.edns = false;    /* the OPT may be what is broken */
 		return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
 	}

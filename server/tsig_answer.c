@@ -80,8 +80,11 @@ tsig_answer_query(const struct snapshot *snap, const uint8_t *q, size_t qlen, si
 		size_t n = tsig_answer_error(q, qlen, RCODE_NOTAUTH, out);
 		return tsig_reply_append(r, out, n, outmax);
 	}
-	/* The query as if it had come unsigned: without its last record. */
-	uint8_t *plain = malloc(tsig_pos);
+	/* The query as if it had come unsigned: without its last record. The
+	 * record fits in 400 bytes (a known algorithm's name and MAC), which
+	 * query_answer_fwd() takes off its limit (at least 512). */
+	size_t reserve = tsig_reply_size(r);
+	uint8_t *plain = reserve < 400 ? malloc(tsig_pos) : NULL;
 	if (plain == NULL)
 		return tsig_reply_append(r, out, tsig_answer_error(q, qlen, RCODE_SERVFAIL, out), outmax);
 	memcpy(plain, q, tsig_pos);
@@ -89,7 +92,7 @@ tsig_answer_query(const struct snapshot *snap, const uint8_t *q, size_t qlen, si
 	plain[10] = (uint8_t)((arcount - 1) >> 8);
 	plain[11] = (uint8_t)(arcount - 1);
 	query_src_t inner = *from;
-	inner.reserve = (uint16_t)tsig_reply_size(r);
+	inner.reserve = (uint16_t)reserve;
 	size_t n = query_answer_fwd(snap, plain, tsig_pos, out, outmax, &inner, fwd);
 	free(plain);
 	if (n == 0) {
