@@ -96,6 +96,31 @@ tsig_time_signed(const ldns_rdf *rdf)
 	return t;
 }
 
+/* The MAC covers the message with the TSIG's Original ID in the header
+ * (RFC 8945 4.3.1): a client may sign with an ID other than the one it
+ * sends (Kea's DHCP-DDNS does). ldns checks the bytes it is given, so it
+ * gets a copy with the Original ID put back. */
+static bool
+tsig_mac_ok(ldns_pkt *pkt, const ldns_rr *t, const uint8_t *wire, size_t len, const char *kname,
+	    const char *secret)
+{
+	const ldns_rdf *orig = ldns_rr_rdf(t, 4);
+	if (len < 12 || orig == NULL || ldns_rdf_size(orig) != 2)
+		return false;
+	const uint8_t *id = ldns_rdf_data(orig);
+	if (id[0] == wire[0] && id[1] == wire[1])
+		return ldns_pkt_tsig_verify(pkt, wire, len, kname, secret, NULL);
+	uint8_t *copy = malloc(len);
+	if (copy == NULL)
+		return false;
+	memcpy(copy, wire, len);
+	copy[0] = id[0];
+	copy[1] = id[1];
+	bool ok = ldns_pkt_tsig_verify(pkt, copy, len, kname, secret, NULL);
+	free(copy);
+	return ok;
+}
+
 tsig_result_t
 tsig_verify(ldns_pkt *pkt, const uint8_t *wire, size_t len, const conf_t *conf,
 	    const conf_key_t **key, time_t now)
@@ -116,7 +141,7 @@ tsig_verify(ldns_pkt *pkt, const uint8_t *wire, size_t len, const conf_t *conf,
 	const char *want = k ? tsig_algorithm_dname(k->algorithm) : NULL;
 	if (k != NULL && alg != NULL && want != NULL && strcmp(alg, want) == 0) {
 		*key = k;
-		if (!ldns_pkt_tsig_verify(pkt, wire, len, kname, k->secret, NULL)) {
+		if (!tsig_mac_ok(pkt, t, wire, len, kname, k->secret)) {
 			res = TSIG_BADSIG;
 		} else {
 			uint64_t signed_at = tsig_time_signed(ldns_rr_rdf(t, 1));

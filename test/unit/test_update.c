@@ -405,6 +405,55 @@ START_TEST(tsig_time)
 }
 END_TEST
 
+/* RFC 8945 4.3.1: the MAC covers the message with the TSIG's Original ID
+ * in the header. Kea signs with an Original ID other than the header's. */
+START_TEST(tsig_original_id)
+{
+	ldns_rr_list *none = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	ldns_rr_list_push_rr(up, rr_new("kea.example.com. 300 IN A 192.168.1.70"));
+	ldns_pkt *p = ldns_update_pkt_new(ldns_dname_new_frm_str("example.com."), LDNS_RR_CLASS_IN,
+					  none, up, NULL);
+	ldns_rr_list_free(none);
+	ldns_rr_list_deep_free(up);
+	ldns_pkt_set_id(p, 0x1111);   /* signed with this ID: the Original ID */
+	ck_assert_int_eq(ldns_pkt_tsig_sign(p, "dhcp-key", SECRET, 300, "hmac-sha256.", NULL),
+			 LDNS_STATUS_OK);
+	ldns_rdf *mac = ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(p), 3));
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &wlen), LDNS_STATUS_OK);
+	ldns_pkt_free(p);
+	wire[0] = 0x42;   /* ... and sent with 0x4242 */
+	wire[1] = 0x42;
+	ldns_pkt *q = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&q, wire, wlen), LDNS_STATUS_OK);
+	const conf_key_t *k = NULL;
+	ck_assert_int_eq(tsig_verify(q, wire, wlen, snap->conf, &k, time(NULL)), TSIG_OK);
+	ldns_pkt_free(q);
+
+	struct sockaddr_in sin = addr("127.0.0.2");
+	query_src_t from = { .src = (struct sockaddr *)&sin };
+	uint8_t out[4096];
+	snapshot_t *next = NULL;
+	size_t n = update_handle(snap, wire, wlen, &from, out, sizeof(out), &next);
+	free(wire);
+	ck_assert_ptr_nonnull(next);
+	snapshot_t *old = snap;
+	snap = next;
+	old->conf = NULL;
+	snapshot_free(&old);
+	ldns_pkt *r = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&r, out, n), LDNS_STATUS_OK);
+	ck_assert_int_eq(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_id(r), 0x4242);   /* the reply answers the header ID */
+	ck_assert(ldns_pkt_tsig_verify(r, out, n, "dhcp-key", SECRET, mac));
+	ldns_pkt_free(r);
+	ldns_rdf_deep_free(mac);
+	ck_assert_str_eq(lookup("kea.example.com.", LDNS_RR_TYPE_A),
+			 "kea.example.com. 300 IN A 192.168.1.70");
+}
+END_TEST
+
 START_TEST(unsigned_and_views)
 {
 	/* unsigned from an address the list allows: accepted */
@@ -833,6 +882,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, tsig_accept_reject);
 	tcase_add_test(tc, tsig_time);
+	tcase_add_test(tc, tsig_original_id);
 	tcase_add_test(tc, unsigned_and_views);
 	tcase_add_test(tc, prerequisites);
 	tcase_add_test(tc, update_semantics);
