@@ -4,10 +4,11 @@
 # register the client's name, forward and reverse, in horizond with
 # TSIG-signed updates, in network namespaces this test creates and removes.
 #
-#   laptop (dhclient) eth0 --- lan0 192.168.1.1     router: kea-dhcp4 (lan0),
-#                                   203.0.113.10    kea-dhcp-ddns (127.0.0.1),
-#                                      wan0 ---      horizond (127.0.0.1,
-#                          outside 203.0.113.99      192.168.1.1, 203.0.113.10)
+#   laptop (dhclient) eth0 ---+
+#                              lan0 (bridge)       router: kea-dhcp4 (lan0),
+#   other  (dhclient) eth0 ---+ 192.168.1.1        kea-dhcp-ddns (127.0.0.1),
+#                               203.0.113.10 wan0  horizond (127.0.0.1,
+#   outside 203.0.113.99 eth0 ---------+           192.168.1.1, 203.0.113.10)
 #
 # The six configuration files (horizond.yaml, three zone files,
 # kea-dhcp4.conf, kea-dhcp-ddns.conf) are taken from the blocks of
@@ -19,6 +20,9 @@
 #    written from the DHCP options) finds laptop.example.com, plain `laptop`
 #    (search list), and the address's PTR;
 #  - the outside client (external view) sees neither name nor PTR;
+#  - another machine that also calls itself "laptop" gets an address but not
+#    the name, and its release does not remove the laptop's name (Kea's
+#    DHCID prerequisites, RFC 4703, evaluated by horizond);
 #  - a restart of horizond keeps both (journal);
 #  - `dhclient -r` (DHCPRELEASE) makes Kea remove both, also after a restart.
 #
@@ -42,12 +46,12 @@ set -u
 
 SKIP=77
 ID=$$
-NS_RT=hz-krt-$ID NS_CL=hz-kcl-$ID NS_OUT=hz-kout-$ID
-ALL_NS="$NS_RT $NS_CL $NS_OUT"
+NS_RT=hz-krt-$ID NS_CL=hz-kcl-$ID NS_CL2=hz-kc2-$ID NS_OUT=hz-kout-$ID
+ALL_NS="$NS_RT $NS_CL $NS_CL2 $NS_OUT"
 DOC=$HZ_SOURCE_DIR/docs/dynamic-updates.md
 WAIT=30                     # seconds: bound for each thing we wait for
-KEA4_PID= D2_PID= DHCLIENT_PID=
-NETNS_ETC=/etc/netns/$NS_CL
+KEA4_PID= D2_PID=
+declare -A DHCLIENT_PID=()  # namespace -> pid of its dhclient
 MADE_ETC_NETNS=
 
 skip() {
@@ -81,16 +85,18 @@ cleanup() {
 	# only the test's own shell: see test_netns.sh
 	[ "$BASHPID" = "$MAIN_PID" ] || return 0
 	local pid ns
-	for pid in "$DHCLIENT_PID" "$KEA4_PID" "$D2_PID" "$HZ_PID"; do
+	for pid in "${DHCLIENT_PID[@]}" "$KEA4_PID" "$D2_PID" "$HZ_PID"; do
 		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
 	for ns in $ALL_NS; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	rm -rf "$NETNS_ETC"
+	for ns in $NS_CL $NS_CL2; do
+		rm -rf "/etc/netns/$ns"
+	done
 	[ -n "$MADE_ETC_NETNS" ] && rmdir /etc/netns 2>/dev/null
 	if [ "$HZ_FAILS" -ne 0 ]; then
-		for f in horizond.log kea-dhcp-ddns.log kea-dhcp4.log dhclient.log; do
+		for f in horizond.log kea-dhcp-ddns.log kea-dhcp4.log "dhclient-$NS_CL.log" "dhclient-$NS_CL2.log"; do
 			[ -f "$HZ_TMP/$f" ] && { echo "--- $f:"; tail -n 25 "$HZ_TMP/$f"; }
 		done
 	fi
@@ -101,7 +107,7 @@ trap cleanup EXIT
 if ! ip netns add "$NS_RT" 2>"$HZ_TMP/err"; then
 	skip "cannot create network namespaces here: $(head -n 1 "$HZ_TMP/err") (needs CAP_SYS_ADMIN)"
 fi
-for ns in $NS_CL $NS_OUT; do
+for ns in $NS_CL $NS_CL2 $NS_OUT; do
 	ip netns add "$ns" || { echo "FAIL - ip netns add $ns"; exit 1; }
 done
 for tool in kea-dhcp4 kea-dhcp-ddns dhclient dig getent sha256sum; do
@@ -115,15 +121,23 @@ nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 setup() {
 	set -e
 	for ns in $ALL_NS; do nsx "$ns" ip link set lo up; done
-	ip link add lan0 netns "$NS_RT" type veth peer name eth0 netns "$NS_CL"
+	# the router's LAN: a bridge named lan0, one port per LAN machine
+	nsx "$NS_RT" ip link add lan0 type bridge
+	ip link add p-cl netns "$NS_RT" type veth peer name eth0 netns "$NS_CL"
+	ip link add p-cl2 netns "$NS_RT" type veth peer name eth0 netns "$NS_CL2"
 	ip link add wan0 netns "$NS_RT" type veth peer name eth0 netns "$NS_OUT"
+	for p in p-cl p-cl2; do
+		nsx "$NS_RT" ip link set "$p" master lan0
+		nsx "$NS_RT" ip link set "$p" up
+	done
 	nsx "$NS_RT" ip addr add 192.168.1.1/24 dev lan0
 	nsx "$NS_RT" ip addr add 203.0.113.10/24 dev wan0
 	nsx "$NS_RT" ip link set lan0 up
 	nsx "$NS_RT" ip link set wan0 up
-	# the laptop's eth0 is up (so lan0 has a carrier when Kea opens it)
-	# but has no address: dhclient gets one
+	# the LAN machines' eth0 is up (so lan0 has a carrier when Kea opens
+	# it) but has no address: dhclient gets one
 	nsx "$NS_CL" ip link set eth0 up
+	nsx "$NS_CL2" ip link set eth0 up
 	nsx "$NS_OUT" ip addr add 203.0.113.99/24 dev eth0
 	nsx "$NS_OUT" ip link set eth0 up
 	set +e
@@ -132,15 +146,17 @@ if ! (setup) 2>"$HZ_TMP/err"; then
 	hz_die "building the namespaces" "$(cat "$HZ_TMP/err")"
 fi
 
-# The laptop's own /etc files (ip netns exec mounts each file of
+# The LAN machines' own /etc files (ip netns exec mounts each file of
 # /etc/netns/NS over /etc): resolv.conf for dhclient to fill, and hosts and
 # nsswitch.conf so that getent asks DNS only, not the host's /etc/hosts.
 [ -d /etc/netns ] || MADE_ETC_NETNS=1
-mkdir -p "$NETNS_ETC"
-echo "# written by dhclient (test_kea.sh)" >"$NETNS_ETC/resolv.conf"
-printf '127.0.0.1\tlocalhost\n' >"$NETNS_ETC/hosts"
-printf 'hosts: files dns\n' >"$NETNS_ETC/nsswitch.conf"
-hz_ok "namespaces: router, laptop, outside client"
+for ns in $NS_CL $NS_CL2; do
+	mkdir -p "/etc/netns/$ns"
+	echo "# written by dhclient (test_kea.sh)" >"/etc/netns/$ns/resolv.conf"
+	printf '127.0.0.1\tlocalhost\n' >"/etc/netns/$ns/hosts"
+	printf 'hosts: files dns\n' >"/etc/netns/$ns/nsswitch.conf"
+done
+hz_ok "namespaces: router, laptop, another LAN machine, outside client"
 
 # --- the configuration, from the doc -----------------------------------------
 # extract_doc DOC ROOT: write every fenced block that follows a line
@@ -227,20 +243,29 @@ wait_log "$HZ_TMP/kea-dhcp4.log" DHCP4_STARTED "$KEA4_PID" ||
 hz_ok "kea-dhcp-ddns and kea-dhcp4 run in the router"
 
 # --- the laptop leases an address ----------------------------------------------
-# dhclient sends the host name "laptop"; the script applies the lease to the
-# interface and writes the laptop's resolv.conf (and nothing else).
+# Both LAN machines send the host name "laptop". Their -sf script applies
+# the lease to the interface and writes the namespace's resolv.conf (and
+# nothing else); every file of a client is $RUN/dhclient-NS.*.
 cat >"$RUN/dhclient.conf" <<'EOF'
 send host-name "laptop";
 request subnet-mask, broadcast-address, routers, domain-name, domain-name-servers, domain-search;
 EOF
-cat >"$RUN/dhclient-script" <<EOF
+# dhclient_args NS: the arguments of NS's dhclient (interface eth0).
+dhclient_args() {
+	DHCLIENT_ARGS=(-4 -v -cf "$RUN/dhclient.conf" -lf "$RUN/dhclient-$1.leases"
+		-pf "$RUN/dhclient-$1.pid" -sf "$RUN/dhclient-$1.script" eth0)
+}
+# dhclient_script NS: write NS's -sf script.
+dhclient_script() {
+	local f=$RUN/dhclient-$1.script
+	cat >"$f" <<EOF
 #!/bin/sh
 # dhclient -sf script of test_kea.sh: the address, the default route and
-# $NETNS_ETC/resolv.conf (the namespace's /etc/resolv.conf); nothing else.
+# /etc/netns/$1/resolv.conf (the namespace's /etc/resolv.conf); nothing else.
 ip=$(command -v ip)
-resolv_conf=$NETNS_ETC/resolv.conf
+resolv_conf=/etc/netns/$1/resolv.conf
 EOF
-cat >>"$RUN/dhclient-script" <<'EOF'
+	cat >>"$f" <<'EOF'
 case $reason in
 PREINIT)
 	$ip link set dev "$interface" up ;;
@@ -259,23 +284,55 @@ EXPIRE|FAIL|RELEASE|STOP)
 esac
 exit 0
 EOF
-chmod 755 "$RUN/dhclient-script"
-DHCLIENT_ARGS=(-4 -v -cf "$RUN/dhclient.conf" -lf "$RUN/dhclient.leases" -pf "$RUN/dhclient.pid"
-	-sf "$RUN/dhclient-script" eth0)
+	chmod 755 "$f"
+}
+# start_dhclient NS: start dhclient in NS, wait for its address, print it
+# in LEASED (empty if none came). -d: it stays in the foreground, so $! is
+# dhclient (ip netns exec execs it) and can be stopped by PID.
+start_dhclient() {
+	local pid
+	dhclient_script "$1"
+	dhclient_args "$1"
+	ip netns exec "$1" dhclient -d "${DHCLIENT_ARGS[@]}" </dev/null >"$HZ_TMP/dhclient-$1.log" 2>&1 &
+	pid=$!
+	DHCLIENT_PID[$1]=$pid
+	LEASED=
+	for _ in $(seq 1 $((WAIT * 10))); do
+		LEASED=$(nsx "$1" ip -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+		[ -n "$LEASED" ] && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+# release_dhclient NS: dhclient -r in NS (DHCPRELEASE); it stops NS's
+# running dhclient, named by the pid file.
+release_dhclient() {
+	local pid=${DHCLIENT_PID[$1]}
+	dhclient_args "$1"
+	if nsx "$1" dhclient -r "${DHCLIENT_ARGS[@]}" </dev/null >>"$HZ_TMP/dhclient-$1.log" 2>&1; then
+		hz_ok "dhclient -r in $1 releases the lease"
+	else
+		hz_fail "dhclient -r in $1" "$(tail -n 5 "$HZ_TMP/dhclient-$1.log")"
+	fi
+	for _ in $(seq 1 $((WAIT * 10))); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		hz_fail "dhclient -r did not stop the running dhclient in $1"
+	else
+		hz_ok "dhclient -r stopped the running dhclient in $1"
+	fi
+	wait "$pid" 2>/dev/null
+	unset "DHCLIENT_PID[$1]"
+}
 
-# -d: stays in the foreground, so $! is dhclient (ip netns exec execs it)
-ip netns exec "$NS_CL" dhclient -d "${DHCLIENT_ARGS[@]}" </dev/null >"$HZ_TMP/dhclient.log" 2>&1 &
-DHCLIENT_PID=$!
-ADDR=
-for _ in $(seq 1 $((WAIT * 10))); do
-	ADDR=$(nsx "$NS_CL" ip -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
-	[ -n "$ADDR" ] && break
-	kill -0 "$DHCLIENT_PID" 2>/dev/null || break
-	sleep 0.1
-done
+start_dhclient "$NS_CL"
+ADDR=$LEASED
 case $ADDR in
 192.168.1.1[0-9][0-9]) hz_ok "the laptop leased $ADDR from kea-dhcp4" ;;
-*) hz_die "the laptop got no address from the pool (got '$ADDR')" "$(tail -n 10 "$HZ_TMP/dhclient.log")" ;;
+*) hz_die "the laptop got no address from the pool (got '$ADDR')" "$(tail -n 10 "$HZ_TMP/dhclient-$NS_CL.log")" ;;
 esac
 REV=$(echo "$ADDR" | awk -F. '{ print $4 "." $3 "." $2 "." $1 ".in-addr.arpa" }')
 if grep -q "^$ADDR," "$ROOT/var/lib/kea/kea-leases4.csv" 2>/dev/null; then
@@ -283,7 +340,7 @@ if grep -q "^$ADDR," "$ROOT/var/lib/kea/kea-leases4.csv" 2>/dev/null; then
 else
 	hz_fail "Kea's lease file lacks $ADDR" "$(cat "$ROOT/var/lib/kea/kea-leases4.csv" 2>&1)"
 fi
-resolv=$(cat "$NETNS_ETC/resolv.conf")
+resolv=$(cat "/etc/netns/$NS_CL/resolv.conf")
 if grep -qx 'search example.com' <<<"$resolv" && grep -qx 'nameserver 192.168.1.1' <<<"$resolv"; then
 	hz_ok "DHCP gave the laptop search example.com and nameserver 192.168.1.1"
 else
@@ -322,6 +379,8 @@ else
 	hz_fail "kea-dhcp-ddns: horizond's answers are a corrupt response to Kea" \
 		"$(printf '%s\n' "$corrupt" | head -n 4; grep -E 'update from' "$HZ_LOG" | head -n 4)"
 fi
+n=$(grep -c 'DHCP_DDNS_ADD_SUCCEEDED' "$HZ_TMP/kea-dhcp-ddns.log")
+hz_check "kea-dhcp-ddns logged DHCP_DDNS_ADD_SUCCEEDED ($n)" [ "$n" -eq 1 ]
 expect_getent "registered" laptop.example.com
 expect_getent "short name through the DHCP search list" laptop
 expect_getent "reverse (PTR)" "$ADDR"
@@ -347,6 +406,54 @@ else
 	hz_fail "outside client: the PTR of $ADDR must not be visible" "$out"
 fi
 
+# --- another machine named "laptop" does not take the name over -----------------
+# Kea's D2 adds a name only if it is free, or if its DHCID says the same
+# client owns it (RFC 4703 prerequisites); it removes only names whose DHCID
+# is the releasing client's. horizond evaluates those prerequisites.
+# d2_count PATTERN: lines of kea-dhcp-ddns's log matching PATTERN (grep -E).
+d2_count() {
+	grep -cE "$1" "$HZ_TMP/kea-dhcp-ddns.log"
+}
+# wait_d2 PATTERN N: wait until kea-dhcp-ddns has logged N lines matching PATTERN.
+wait_d2() {
+	for _ in $(seq 1 $((WAIT * 10))); do
+		[ "$(d2_count "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# laptop_is_only ADDR DESC: laptop.example.com has the one A record ADDR.
+laptop_is_only() {
+	local got
+	got=$(router_dig +short laptop.example.com A)
+	if [ "$got" = "$1" ]; then hz_ok "$2: laptop.example.com is still $1 only"; else hz_fail "$2: laptop.example.com should be $1 only" "got '$got'"; fi
+}
+adds=$(d2_count 'DHCP_DDNS_ADD_(SUCCEEDED|FAILED)')
+if start_dhclient "$NS_CL2" && [ "$LEASED" != "$ADDR" ]; then
+	ADDR2=$LEASED
+	hz_ok "another machine sending the host name laptop leased $ADDR2"
+else
+	hz_die "the other LAN machine got no address of its own (got '$LEASED')" "$(tail -n 10 "$HZ_TMP/dhclient-$NS_CL2.log")"
+fi
+if wait_d2 'DHCP_DDNS_ADD_FAILED' 1 && [ "$(d2_count 'DHCP_DDNS_ADD_(SUCCEEDED|FAILED)')" -eq $((adds + 1)) ]; then
+	hz_ok "kea-dhcp-ddns: adding laptop.example.com for $ADDR2 failed (name owned by another DHCID)"
+else
+	hz_fail "kea-dhcp-ddns should have failed to add laptop.example.com for $ADDR2" \
+		"$(grep -E 'DHCP_DDNS_(ADD|FORWARD|REVERSE)_' "$HZ_TMP/kea-dhcp-ddns.log" | tail -n 4)"
+fi
+laptop_is_only "$ADDR" "the other machine's lease"
+st=$(router_dig -x "$ADDR2" | status_of)
+if [ "$st" = NXDOMAIN ]; then hz_ok "no PTR for $ADDR2"; else hz_fail "no PTR expected for $ADDR2, got '$st'" "$(router_dig -x "$ADDR2")"; fi
+removes=$(d2_count 'DHCP_DDNS_REMOVE_(SUCCEEDED|FAILED)')
+release_dhclient "$NS_CL2"
+if wait_d2 'DHCP_DDNS_REMOVE_(SUCCEEDED|FAILED)' $((removes + 1)); then
+	hz_ok "kea-dhcp-ddns handled the other machine's release"
+else
+	hz_fail "kea-dhcp-ddns logged no outcome for the other machine's release"
+fi
+laptop_is_only "$ADDR" "the other machine's release"
+expect_getent "the other machine's release" laptop.example.com
+
 # --- a restart keeps the names (journal) -----------------------------------------
 hz_stop
 start_horizond horizond-restart1.log
@@ -354,20 +461,14 @@ expect_getent "after a restart" laptop.example.com
 expect_getent "after a restart" "$ADDR"
 
 # --- a release removes them --------------------------------------------------------
-nsx "$NS_CL" dhclient -r "${DHCLIENT_ARGS[@]}" </dev/null >>"$HZ_TMP/dhclient.log" 2>&1
-hz_check "dhclient -r releases the lease" [ $? -eq 0 ]
-# dhclient -r stops the running client (its pid file says which)
-for _ in $(seq 1 $((WAIT * 10))); do
-	kill -0 "$DHCLIENT_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "$DHCLIENT_PID" 2>/dev/null; then
-	hz_fail "dhclient -r did not stop the running dhclient"
+removes=$(d2_count 'DHCP_DDNS_REMOVE_SUCCEEDED')
+release_dhclient "$NS_CL"
+if wait_d2 'DHCP_DDNS_REMOVE_SUCCEEDED' $((removes + 1)); then
+	hz_ok "kea-dhcp-ddns removed the laptop's names (DHCP_DDNS_REMOVE_SUCCEEDED)"
 else
-	hz_ok "dhclient -r stopped the running dhclient"
+	hz_fail "kea-dhcp-ddns logged no DHCP_DDNS_REMOVE_SUCCEEDED after the laptop's release" \
+		"$(grep -E 'DHCP_DDNS_' "$HZ_TMP/kea-dhcp-ddns.log" | tail -n 4)"
 fi
-wait "$DHCLIENT_PID" 2>/dev/null
-DHCLIENT_PID=
 for _ in $(seq 1 $((WAIT * 2))); do
 	[ -z "$(router_dig +short laptop.example.com ANY)" ] && [ -z "$(router_dig +short -x "$ADDR")" ] && break
 	sleep 0.5
