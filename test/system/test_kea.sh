@@ -50,7 +50,7 @@ NS_RT=hz-krt-$ID NS_CL=hz-kcl-$ID NS_CL2=hz-kc2-$ID NS_OUT=hz-kout-$ID
 ALL_NS="$NS_RT $NS_CL $NS_CL2 $NS_OUT"
 DOC=$HZ_SOURCE_DIR/docs/dynamic-updates.md
 WAIT=30                     # seconds: bound for each thing we wait for
-KEA4_PID= D2_PID=
+KEA4_PID='' D2_PID=''
 declare -A DHCLIENT_PID=()  # namespace -> pid of its dhclient
 MADE_ETC_NETNS=
 
@@ -72,12 +72,16 @@ resolv_state() {
 }
 HOST_RESOLV=$(resolv_state)
 
-# stop_pid PID NAME: SIGTERM our child PID, KILL it after $HZ_STOP_TIMEOUT s.
+# stop_pid PID: SIGTERM our child PID, KILL it after $HZ_STOP_TIMEOUT s;
+# its exit status in HZ_RC.
 stop_pid() {
-	[ -n "$1" ] || return 0
-	kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
-	kill -TERM "$1" 2>/dev/null
-	hz_wait_exit "$1" "$HZ_STOP_TIMEOUT"
+	if kill -0 "$1" 2>/dev/null; then
+		kill -TERM "$1" 2>/dev/null
+		hz_wait_exit "$1" "$HZ_STOP_TIMEOUT"
+	else
+		wait "$1" 2>/dev/null
+		HZ_RC=$?
+	fi
 }
 
 MAIN_PID=$BASHPID
@@ -162,11 +166,11 @@ hz_ok "namespaces: router, laptop, another LAN machine, outside client"
 # extract_doc DOC ROOT: write every fenced block that follows a line
 # `<!-- kea-test: PATH -->` to ROOT/PATH; print how many were written.
 extract_doc() {
-	local line path= inblock=0 n=0
+	local line path='' inblock=0 n=0
 	while IFS= read -r line; do
 		if [ "$inblock" -eq 1 ]; then
 			if [[ $line == '```'* ]]; then
-				inblock=0 path= n=$((n + 1))
+				inblock=0 path='' n=$((n + 1))
 			else
 				printf '%s\n' "$line" >>"$2/$path"
 			fi
@@ -286,8 +290,8 @@ exit 0
 EOF
 	chmod 755 "$f"
 }
-# start_dhclient NS: start dhclient in NS, wait for its address, print it
-# in LEASED (empty if none came). -d: it stays in the foreground, so $! is
+# start_dhclient NS: start dhclient in NS, wait for its address and set
+# LEASED to it (empty if none came). -d: it stays in the foreground, so $! is
 # dhclient (ip netns exec execs it) and can be stopped by PID.
 start_dhclient() {
 	local pid
@@ -473,8 +477,8 @@ for _ in $(seq 1 $((WAIT * 2))); do
 	[ -z "$(router_dig +short laptop.example.com ANY)" ] && [ -z "$(router_dig +short -x "$ADDR")" ] && break
 	sleep 0.5
 done
-# released_gone DESC: A, DHCID and PTR are gone (asked in the router: the
-# laptop has no address any more).
+# released_gone DESC: the name (A and DHCID) and the PTR are gone (asked in
+# the router: the laptop has no address any more).
 released_gone() {
 	local st
 	st=$(router_dig laptop.example.com A | status_of)
