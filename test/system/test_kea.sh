@@ -25,6 +25,9 @@
 #    DHCID prerequisites, RFC 4703, evaluated by horizond);
 #  - a restart of horizond keeps both (journal);
 #  - `dhclient -r` (DHCPRELEASE) makes Kea remove both, also after a restart.
+#  - with a wrong secret in kea-dhcp-ddns.conf, Kea logs a "corrupt
+#    response", horizond logs BADSIG, and nothing is registered (the
+#    troubleshooting note of the doc).
 #
 # Nothing leaves the namespaces: no namespace has a route out, Kea's
 # NCR channel and the updates use the router's loopback. dhclient runs with
@@ -234,11 +237,16 @@ start_horizond horizond.log
 
 # Kea's pid and lock files go to $RUN; its logs (stdout, as configured) to
 # $HZ_TMP. env execs Kea, so $! is the daemon.
-ip netns exec "$NS_RT" env KEA_PIDFILE_DIR="$RUN" KEA_LOCKFILE_DIR="$RUN" \
-	kea-dhcp-ddns -c "$D2_CONF" </dev/null >"$HZ_TMP/kea-dhcp-ddns.log" 2>&1 &
-D2_PID=$!
-wait_log "$HZ_TMP/kea-dhcp-ddns.log" DHCP_DDNS_STARTED "$D2_PID" ||
-	hz_die "kea-dhcp-ddns did not start" "$(tail -n 20 "$HZ_TMP/kea-dhcp-ddns.log")"
+# start_d2 CONF: kea-dhcp-ddns with CONF, logging to $D2_LOG.
+D2_LOG=$HZ_TMP/kea-dhcp-ddns.log
+start_d2() {
+	ip netns exec "$NS_RT" env KEA_PIDFILE_DIR="$RUN" KEA_LOCKFILE_DIR="$RUN" \
+		kea-dhcp-ddns -c "$1" </dev/null >>"$D2_LOG" 2>&1 &
+	D2_PID=$!
+	wait_log "$D2_LOG" DHCP_DDNS_STARTED "$D2_PID" ||
+		hz_die "kea-dhcp-ddns did not start" "$(tail -n 20 "$D2_LOG")"
+}
+start_d2 "$D2_CONF"
 ip netns exec "$NS_RT" env KEA_PIDFILE_DIR="$RUN" KEA_LOCKFILE_DIR="$RUN" \
 	kea-dhcp4 -c "$KEA4_CONF" </dev/null >"$HZ_TMP/kea-dhcp4.log" 2>&1 &
 KEA4_PID=$!
@@ -376,14 +384,14 @@ for _ in $(seq 1 $((WAIT * 2))); do
 	[ -n "$(router_dig +short laptop.example.com A)" ] && [ -n "$(router_dig +short -x "$ADDR")" ] && break
 	sleep 0.5
 done
-corrupt=$(grep -E 'RESP_CORRUPT' "$HZ_TMP/kea-dhcp-ddns.log")
+corrupt=$(grep -E 'RESP_CORRUPT' "$D2_LOG")
 if [ -z "$corrupt" ]; then
 	hz_ok "kea-dhcp-ddns logs no corrupt response (TSIG accepted)"
 else
 	hz_fail "kea-dhcp-ddns: horizond's answers are a corrupt response to Kea" \
 		"$(printf '%s\n' "$corrupt" | head -n 4; grep -E 'update from' "$HZ_LOG" | head -n 4)"
 fi
-n=$(grep -c 'DHCP_DDNS_ADD_SUCCEEDED' "$HZ_TMP/kea-dhcp-ddns.log")
+n=$(grep -c 'DHCP_DDNS_ADD_SUCCEEDED' "$D2_LOG")
 hz_check "kea-dhcp-ddns logged DHCP_DDNS_ADD_SUCCEEDED ($n)" [ "$n" -eq 1 ]
 expect_getent "registered" laptop.example.com
 expect_getent "short name through the DHCP search list" laptop
@@ -416,7 +424,7 @@ fi
 # is the releasing client's. horizond evaluates those prerequisites.
 # d2_count PATTERN: lines of kea-dhcp-ddns's log matching PATTERN (grep -E).
 d2_count() {
-	grep -cE "$1" "$HZ_TMP/kea-dhcp-ddns.log"
+	grep -cE "$1" "$D2_LOG"
 }
 # wait_d2 PATTERN N: wait until kea-dhcp-ddns has logged N lines matching PATTERN.
 wait_d2() {
@@ -443,7 +451,7 @@ if wait_d2 'DHCP_DDNS_ADD_FAILED' 1 && [ "$(d2_count 'DHCP_DDNS_ADD_(SUCCEEDED|F
 	hz_ok "kea-dhcp-ddns: adding laptop.example.com for $ADDR2 failed (name owned by another DHCID)"
 else
 	hz_fail "kea-dhcp-ddns should have failed to add laptop.example.com for $ADDR2" \
-		"$(grep -E 'DHCP_DDNS_(ADD|FORWARD|REVERSE)_' "$HZ_TMP/kea-dhcp-ddns.log" | tail -n 4)"
+		"$(grep -E 'DHCP_DDNS_(ADD|FORWARD|REVERSE)_' "$D2_LOG" | tail -n 4)"
 fi
 laptop_is_only "$ADDR" "the other machine's lease"
 st=$(router_dig -x "$ADDR2" | status_of)
@@ -471,7 +479,7 @@ if wait_d2 'DHCP_DDNS_REMOVE_SUCCEEDED' $((removes + 1)); then
 	hz_ok "kea-dhcp-ddns removed the laptop's names (DHCP_DDNS_REMOVE_SUCCEEDED)"
 else
 	hz_fail "kea-dhcp-ddns logged no DHCP_DDNS_REMOVE_SUCCEEDED after the laptop's release" \
-		"$(grep -E 'DHCP_DDNS_' "$HZ_TMP/kea-dhcp-ddns.log" | tail -n 4)"
+		"$(grep -E 'DHCP_DDNS_' "$D2_LOG" | tail -n 4)"
 fi
 for _ in $(seq 1 $((WAIT * 2))); do
 	[ -z "$(router_dig +short laptop.example.com ANY)" ] && [ -z "$(router_dig +short -x "$ADDR")" ] && break
@@ -490,6 +498,27 @@ released_gone "after the release"
 hz_stop
 start_horizond horizond-restart2.log
 released_gone "after the release and a restart"
+
+# --- a wrong secret: Kea says "corrupt response", horizond says why ------------
+stop_pid "$D2_PID"
+D2_PID=
+sed 's|"secret": "[^"]*"|"secret": "d3JvbmctLXNlY3JldC1mb3ItdGhlLWtleQ=="|' "$D2_CONF" >"$RUN/d2-wrong-secret.conf"
+start_d2 "$RUN/d2-wrong-secret.conf"
+if start_dhclient "$NS_CL2"; then
+	hz_ok "wrong secret: the other machine leased $LEASED"
+else
+	hz_fail "wrong secret: the other machine got no address" "$(tail -n 10 "$HZ_TMP/dhclient-$NS_CL2.log")"
+fi
+if wait_d2 'DHCP_DDNS_FORWARD_ADD_RESP_CORRUPT' 1; then
+	hz_ok "wrong secret: kea-dhcp-ddns logs DHCP_DDNS_FORWARD_ADD_RESP_CORRUPT"
+else
+	hz_fail "wrong secret: no DHCP_DDNS_FORWARD_ADD_RESP_CORRUPT from kea-dhcp-ddns" "$(grep -E 'DHCP_DDNS_' "$D2_LOG" | tail -n 4)"
+fi
+n=$(grep -cE 'update from 127\.0\.0\.1#[0-9]+ .*zone example\.com\. key dhcp-key: NOTAUTH: BADSIG' "$HZ_LOG")
+hz_check "wrong secret: horizond logs NOTAUTH: BADSIG ($n)" [ "$n" -ge 1 ]
+st=$(router_dig laptop.example.com A | status_of)
+hz_check "wrong secret: laptop.example.com is not registered ($st)" [ "$st" = NXDOMAIN ]
+release_dhclient "$NS_CL2"
 
 # --- shut down -----------------------------------------------------------------------
 stop_pid "$KEA4_PID"
