@@ -103,7 +103,8 @@ cleanup() {
 	done
 	[ -n "$MADE_ETC_NETNS" ] && rmdir /etc/netns 2>/dev/null
 	if [ "$HZ_FAILS" -ne 0 ]; then
-		for f in horizond.log kea-dhcp-ddns.log kea-dhcp4.log "dhclient-$NS_CL.log" "dhclient-$NS_CL2.log"; do
+		for f in horizond.log kea-dhcp-ddns.log kea-dhcp-ddns-wrong-secret.log kea-dhcp4.log \
+			"dhclient-$NS_CL.log" "dhclient-$NS_CL2.log"; do
 			[ -f "$HZ_TMP/$f" ] && { echo "--- $f:"; tail -n 25 "$HZ_TMP/$f"; }
 		done
 	fi
@@ -237,16 +238,18 @@ start_horizond horizond.log
 
 # Kea's pid and lock files go to $RUN; its logs (stdout, as configured) to
 # $HZ_TMP. env execs Kea, so $! is the daemon.
-# start_d2 CONF: kea-dhcp-ddns with CONF, logging to $D2_LOG.
-D2_LOG=$HZ_TMP/kea-dhcp-ddns.log
+# start_d2 CONF LOG: kea-dhcp-ddns with CONF, logging to $HZ_TMP/LOG (a new
+# file each time, so that waiting for its start line waits for this one);
+# sets D2_LOG.
 start_d2() {
+	D2_LOG=$HZ_TMP/$2
 	ip netns exec "$NS_RT" env KEA_PIDFILE_DIR="$RUN" KEA_LOCKFILE_DIR="$RUN" \
-		kea-dhcp-ddns -c "$1" </dev/null >>"$D2_LOG" 2>&1 &
+		kea-dhcp-ddns -c "$1" </dev/null >"$D2_LOG" 2>&1 &
 	D2_PID=$!
 	wait_log "$D2_LOG" DHCP_DDNS_STARTED "$D2_PID" ||
 		hz_die "kea-dhcp-ddns did not start" "$(tail -n 20 "$D2_LOG")"
 }
-start_d2 "$D2_CONF"
+start_d2 "$D2_CONF" kea-dhcp-ddns.log
 ip netns exec "$NS_RT" env KEA_PIDFILE_DIR="$RUN" KEA_LOCKFILE_DIR="$RUN" \
 	kea-dhcp4 -c "$KEA4_CONF" </dev/null >"$HZ_TMP/kea-dhcp4.log" 2>&1 &
 KEA4_PID=$!
@@ -503,7 +506,7 @@ released_gone "after the release and a restart"
 stop_pid "$D2_PID"
 D2_PID=
 sed 's|"secret": "[^"]*"|"secret": "d3JvbmctLXNlY3JldC1mb3ItdGhlLWtleQ=="|' "$D2_CONF" >"$RUN/d2-wrong-secret.conf"
-start_d2 "$RUN/d2-wrong-secret.conf"
+start_d2 "$RUN/d2-wrong-secret.conf" kea-dhcp-ddns-wrong-secret.log
 if start_dhclient "$NS_CL2"; then
 	hz_ok "wrong secret: the other machine leased $LEASED"
 else
