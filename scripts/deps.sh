@@ -24,5 +24,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages with services (kea-*, bind9) must not start them: the tests run
+# their own instances with their own config files. A policy-rc.d that says
+# 101 ("action forbidden") stops invoke-rc.d from starting any of them; one
+# that is there already is left as it is.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# deps.sh: no service starts while packages install\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update
 apt-get install -y --no-install-recommends "${pkgs[@]}"
