@@ -140,7 +140,8 @@ void zone_ref(zone_t *z);
 void zone_unref(zone_t **z);
 
 /* Find a name in the zone: hash is dname_hash()/dname_parse_query()'s of the
- * lower-case name. NULL if absent. */
+ * lower-case name. NULL if absent. The table is at most half full (zone.c
+ * sizes it after every name is known), so the probe ends at an empty slot. */
 static inline const node_t *
 zone_find(const zone_t *z, const uint8_t *lower, uint8_t len, uint32_t hash)
 {

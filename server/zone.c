@@ -110,16 +110,21 @@ xcalloc(size_t n, size_t size)
 	return p;
 }
 
+/* The build table is open addressing with linear probing, kept at most half
+ * full by bz_add (which grows it), so a probe always meets an empty slot; the
+ * loop is still bounded by the table size so that it can never spin. */
 static bnode_t *
 bz_find(const builder_t *b, const uint8_t *lname, size_t len, uint32_t hash)
 {
-	for (uint32_t i = hash & b->mask;; i = (i + 1) & b->mask) {
+	uint32_t i = hash & b->mask;
+	for (uint32_t probes = 0; probes <= b->mask; probes++, i = (i + 1) & b->mask) {
 		bnode_t *n = b->table[i];
 		if (n == NULL)
 			return NULL;
 		if (n->hash == hash && n->len == len && memcmp(n->lname, lname, len) == 0)
 			return n;
 	}
+	return NULL;
 }
 
 static bnode_t *
@@ -130,6 +135,34 @@ bz_find_name(const builder_t *b, const uint8_t *name)
 	return bz_find(b, l, dname_length(l), dname_hash(l));
 }
 
+static void
+bz_table_insert(bnode_t **table, uint32_t mask, bnode_t *n)
+{
+	uint32_t i = n->hash & mask;
+	while (table[i] != NULL)
+		i = (i + 1) & mask;
+	table[i] = n;
+}
+
+/* Double the build table. The number of names is only known once the empty
+ * non-terminals are in (a /64 ip6.arpa zone has up to 16 of them per
+ * record), so the table grows as names are added. */
+static void
+bz_table_grow(builder_t *b)
+{
+	uint32_t size = (b->mask + 1) * 2;
+	if (size == 0) {   /* 2^32 slots: more names than a zone can hold */
+		log_error("zone build: too many names");
+		abort();
+	}
+	bnode_t **table = xcalloc(size, sizeof(*table));
+	for (size_t i = 0; i < b->nnodes; i++)
+		bz_table_insert(table, size - 1, b->nodes[i]);
+	free(b->table);
+	b->table = table;
+	b->mask = size - 1;
+}
+
 static bnode_t *
 bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 {
@@ -138,15 +171,14 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	bnode_t *n = bz_find(b, lname, len, hash);
 	if (n != NULL)
 		return n;
+	if ((b->nnodes + 1) * 2 > (size_t)b->mask + 1)
+		bz_table_grow(b);
 	n = arena_zalloc(b->tmp, sizeof(*n) + len);
 	memcpy(n->lname, lname, len);
 	n->len = (uint8_t)len;
 	n->hash = hash;
 	n->owner = owner ? owner : n->lname;
-	uint32_t i = hash & b->mask;
-	while (b->table[i] != NULL)
-		i = (i + 1) & b->mask;
-	b->table[i] = n;
+	bz_table_insert(b->table, b->mask, n);
 	if (b->nnodes == b->capnodes) {
 		b->capnodes = b->capnodes ? b->capnodes * 2 : 64;
 		b->nodes = realloc(b->nodes, b->capnodes * sizeof(*b->nodes));
@@ -190,8 +222,9 @@ bz_index(builder_t *b)
 {
 	const zonefile_t *zf = b->zf;
 	size_t n = zf->count;
+	/* A first guess (a name per record, half full); bz_add grows it. */
 	uint32_t size = 64;
-	while (size < n * 4 + 16)
+	while (size < n * 2 + 16)
 		size <<= 1;
 	b->table = xcalloc(size, sizeof(*b->table));
 	b->mask = size - 1;
@@ -925,6 +958,8 @@ bz_answers(builder_t *b)
 			bn->ext->wildcard = bn->wildcard->out;
 	}
 
+	/* Sized after every name (empty non-terminals included) is known, at
+	 * most half full: zone_find's probe always ends at an empty slot. */
 	uint32_t size = 16;
 	while (size < b->nnodes * 2)
 		size <<= 1;

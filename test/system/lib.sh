@@ -148,7 +148,8 @@ hz_make_config() {
 # hz_start CONFIG [LOG]: start $HORIZOND -c CONFIG in the background with
 # stderr in LOG (default $HZ_TMP/horizond.log), wait until it logs its
 # "ready" line. Sets HZ_PID and HZ_LOG. Returns 1 (after a hz_fail) if the
-# server exits or is not ready within $HZ_START_TIMEOUT seconds.
+# server exits or is not ready within $HZ_START_TIMEOUT seconds (then it is
+# killed).
 hz_start() {
 	local conf=$1
 	HZ_LOG=${2:-$HZ_TMP/horizond.log}
@@ -169,6 +170,10 @@ hz_start() {
 		sleep 0.1
 	done
 	hz_fail "horizond -c $conf not ready after ${HZ_START_TIMEOUT}s" "$(tail -n 20 "$HZ_LOG")"
+	# a server that hangs while loading must not outlive the test
+	kill -KILL "$HZ_PID" 2>/dev/null
+	wait "$HZ_PID" 2>/dev/null
+	HZ_PID=
 	return 1
 }
 
