@@ -1153,6 +1153,72 @@ conf_check_translate(conf_ctx_t *x)
 	}
 }
 
+/* ---------------------------------------------------------------------------
+ * Zone files that take updates
+ */
+
+typedef struct conf_file_ref {
+	const conf_view_t *view;
+	const conf_zone_t *zone;
+	unsigned long long dev, ino;
+	bool have_id;                /* the file exists: compare by device and inode */
+} conf_file_ref_t;
+
+static bool
+conf_same_file(const conf_file_ref_t *a, const conf_file_ref_t *b)
+{
+	if (a->have_id && b->have_id)
+		return a->dev == b->dev && a->ino == b->ino;
+	return strcmp(a->zone->path, b->zone->path) == 0;
+}
+
+/* A zone file that allows updates belongs to one zone entry only, as BIND
+ * refuses a "writeable file already in use": the update module keeps one
+ * set of records (and one journal, named after the file) per file, so a
+ * second entry reading it -- in another view, typically -- would serve every
+ * name registered through the first at once. Reported once per later entry,
+ * naming the earlier one it collides with. */
+static void
+conf_check_writable_files(conf_ctx_t *x)
+{
+	const conf_t *c = x->c;
+	size_t n = conf_zone_count(c), k = 0;
+	if (n < 2)
+		return;
+	conf_file_ref_t *refs = arena_zalloc(x->tmp, n * sizeof(*refs));
+	for (size_t v = 0; v < c->nviews; v++) {
+		for (size_t i = 0; i < c->views[v].nzones; i++, k++) {
+			conf_file_ref_t *r = &refs[k];
+			struct stat st;
+			r->view = &c->views[v];
+			r->zone = &c->views[v].zones[i];
+			if (stat(r->zone->path, &st) == 0) {
+				r->dev = (unsigned long long)st.st_dev;
+				r->ino = (unsigned long long)st.st_ino;
+				r->have_id = true;
+			}
+		}
+	}
+	for (size_t j = 1; j < n; j++) {
+		const conf_file_ref_t *later = &refs[j];
+		for (size_t i = 0; i < j; i++) {
+			const conf_file_ref_t *first = &refs[i];
+			bool fw = first->zone->nallow_update > 0, lw = later->zone->nallow_update > 0;
+			if ((!fw && !lw) || !conf_same_file(first, later))
+				continue;
+			conf_error(x, later->zone->line, "view '%s': zone %s: file '%s' is already the "
+				   "file of zone %s in view '%s' (line %lu), and %s: a zone file that "
+				   "takes updates must belong to one zone only (give each view its own "
+				   "copy of the file)", later->view->name ? later->view->name : "?",
+				   later->zone->name, later->zone->file, first->zone->name,
+				   first->view->name ? first->view->name : "?", first->zone->line,
+				   fw && lw ? "both allow updates" : fw ? "that one allows updates"
+				   : "this one allows updates");
+			break;   /* one message per entry */
+		}
+	}
+}
+
 static void
 conf_nat_report(void *ctx, unsigned long line, const char *msg)
 {
@@ -1673,6 +1739,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 				conf_parse_nat(&x, v[3]);
 		}
 		conf_check_translate(&x);
+		conf_check_writable_files(&x);
 		if (v[0] == NULL)
 			conf_error(&x, root->line, "missing required section 'server' (server.listen "
 				   "is required)");
