@@ -81,11 +81,43 @@ view_index_zones(snapshot_t *s, view_t *v)
 	}
 }
 
-/* Append the view's synthesized reverse zones (auto-ptr) after its
- * configured zones. */
-static void
-snapshot_add_autoptr(snapshot_t *s, view_t *v, diag_t *d)
+/* The synthesized reverse zones of prev (the same view in the previous
+ * snapshot, or NULL) if they are still what auto-ptr would build for v: they
+ * depend only on the view's name and configured zones, so they are if every
+ * configured zone is the very same zone_t with the same auto-ptr setting.
+ * Then a reload keeps them (and logs nothing for them) instead of building
+ * equal copies. Appends new references to v; returns false otherwise. */
+static bool
+snapshot_keep_autoptr(snapshot_t *s, view_t *v, const view_t *prev)
 {
+	size_t nconf = v->conf->nzones;
+	if (prev == NULL || prev->conf->nzones != nconf || v->nzones != nconf || prev->nzones < nconf)
+		return false;
+	for (size_t i = 0; i < nconf; i++)
+		if (prev->zones[i] != v->zones[i] || prev->conf->zones[i].auto_ptr != v->conf->zones[i].auto_ptr)
+			return false;
+	size_t n = prev->nzones - nconf;
+	if (n == 0)
+		return true;
+	zone_t **all = arena_zalloc(s->arena, (nconf + n) * sizeof(*all));
+	memcpy(all, v->zones, nconf * sizeof(*all));
+	for (size_t i = 0; i < n; i++) {
+		all[nconf + i] = prev->zones[nconf + i];
+		zone_ref(all[nconf + i]);
+	}
+	v->zones = all;
+	v->nzones = nconf + n;
+	return true;
+}
+
+/* Append the view's synthesized reverse zones (auto-ptr) after its
+ * configured zones: prev's if they are still current (see above), else
+ * built again. */
+static void
+snapshot_add_autoptr(snapshot_t *s, view_t *v, const view_t *prev, diag_t *d)
+{
+	if (snapshot_keep_autoptr(s, v, prev))
+		return;
 	zone_t **extra = NULL;
 	size_t n = update_autoptr_build(v, &extra, d);
 	if (n == 0)
@@ -223,7 +255,7 @@ snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 		return NULL;
 	}
 	for (size_t v = 0; v < s->nviews; v++) {
-		snapshot_add_autoptr(s, &s->views[v], d);
+		snapshot_add_autoptr(s, &s->views[v], snapshot_find_view(prev, s->views[v].conf->name), d);
 		view_index_zones(s, &s->views[v]);
 		if (s->views[v].conf->recursion && (s->views[v].cache = view_cache(prev, s->views[v].conf)) == NULL) {
 			diag_error(d, conf_path, s->views[v].conf->line, "view %s: cannot allocate its cache",
@@ -271,7 +303,7 @@ snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone, zone_t *new
 		}
 		nv->nzones = nconf;
 		if (touched) {
-			snapshot_add_autoptr(s, nv, d);
+			snapshot_add_autoptr(s, nv, NULL, d);
 		} else {
 			for (size_t i = nconf; i < ov->nzones; i++) {
 				zone_ref(ov->zones[i]);
@@ -298,6 +330,24 @@ snapshot_free(snapshot_t **sp)
 	conf_free(&s->conf);
 	arena_t *a = s->arena;
 	arena_free(&a);
+}
+
+const view_t *
+snapshot_find_view(const snapshot_t *s, const char *name)
+{
+	for (size_t v = 0; s != NULL && v < s->nviews; v++)
+		if (strcmp(s->views[v].conf->name, name) == 0)
+			return &s->views[v];
+	return NULL;
+}
+
+bool
+snapshot_zone_synthesized(const view_t *v, const zone_t *z)
+{
+	for (size_t i = v->conf->nzones; i < v->nzones; i++)
+		if (v->zones[i] == z)
+			return true;
+	return false;
 }
 
 const conf_t *
