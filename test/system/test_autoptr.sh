@@ -3,7 +3,8 @@
 # that changes nothing logs nothing about them and keeps them; a real
 # reverse zone that takes over from a synthesized one is "added", not a
 # serial change, and the other way round "removed"; a serial that goes
-# backwards is a warning.
+# backwards is a warning. --dump-view prints them, and zones with updates
+# as they are served (file + journal).
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 hz_init
@@ -137,6 +138,48 @@ write_net_zone 50
 hup
 log_has "serial backwards: warning" \
 	'warning: reload: zone example\.net\. in view dhcp: serial went backwards, 100 -> 50'
+
+# --- --dump-view prints what is served: file + journal, auto-ptr zones -------------
+dump() { # dump ZONE: horizond --dump-view dhcp --zone ZONE, output in $DUMP, status in $DUMP_RC
+	DUMP=$(timeout 30 "$HORIZOND" -c "$CONF" --dump-view dhcp --zone "$1" 2>&1)
+	DUMP_RC=$?
+}
+dump_has() { # dump_has DESC REGEX
+	if grep -Eq -- "$2" <<<"$DUMP"; then hz_ok "$1"; else hz_fail "$1: no /$2/ in the dump" "$DUMP"; fi
+}
+out=$(nsu <<<"update delete www.example.com A")
+hz_check "update: delete www" test -z "$out"
+dump example.com
+hz_check "dump example.com: exit 0" test "$DUMP_RC" -eq 0
+hz_check "dump example.com: the SOA is the first line" \
+	grep -Eq "^example\.com\.[[:space:]]+300[[:space:]]+IN[[:space:]]+SOA[[:space:]]" <<<"$(head -n 1 <<<"$DUMP")"
+dump_has "dump example.com: the serial of the last update" \
+	"^example\.com\..*SOA[[:space:]]+ns1\.example\.com\. hostmaster\.example\.com\. 151 "
+dump_has "dump example.com: a record added by an update" \
+	'^laptop\.example\.com\.[[:space:]]+300[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.168\.1\.50$'
+dump_has "dump example.com: the file's records" '^printer\.example\.com\..*A[[:space:]]+192\.168\.1\.30$'
+if grep -q '^www\.example\.com\.' <<<"$DUMP"; then
+	hz_fail "dump example.com: a record deleted by an update is gone" "$DUMP"
+else
+	hz_ok "dump example.com: a record deleted by an update is gone"
+fi
+dump 1.168.192.in-addr.arpa
+hz_check "dump 1.168.192.in-addr.arpa: exit 0" test "$DUMP_RC" -eq 0
+dump_has "dump 1.168.192.in-addr.arpa: SOA" '^1\.168\.192\.in-addr\.arpa\.[[:space:]]+300[[:space:]]+IN[[:space:]]+SOA[[:space:]]'
+dump_has "dump 1.168.192.in-addr.arpa: NS" '^1\.168\.192\.in-addr\.arpa\.[[:space:]]+300[[:space:]]+IN[[:space:]]+NS[[:space:]]+ns1\.example\.com\.$'
+dump_has "dump 1.168.192.in-addr.arpa: the PTR of the update" '^50\.1\.168\.192\.in-addr\.arpa\..*PTR[[:space:]]+laptop\.example\.com\.$'
+dump_has "dump 1.168.192.in-addr.arpa: the PTR of the file" '^30\.1\.168\.192\.in-addr\.arpa\..*PTR[[:space:]]+printer\.example\.com\.$'
+if grep -q '^20\.1\.168' <<<"$DUMP"; then
+	hz_fail "dump 1.168.192.in-addr.arpa: the deleted name's PTR is gone" "$DUMP"
+else
+	hz_ok "dump 1.168.192.in-addr.arpa: the deleted name's PTR is gone"
+fi
+dump 2.0.0.0.1.0.0.0.8.B.D.0.1.0.0.2.IP6.ARPA.
+dump_has "dump of the ip6.arpa zone (any case, trailing dot)" \
+	'^0\.2\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.2\.0\.0\.0\.1\.0\.0\.0\.8\.b\.d\.0\.1\.0\.0\.2\.ip6\.arpa\..*PTR[[:space:]]+nas\.example\.com\.$'
+dump 9.168.192.in-addr.arpa
+hz_check "dump of a zone the view does not have: exit 1" test "$DUMP_RC" -eq 1
+dump_has "dump of a zone the view does not have: says so" "view 'dhcp' has no zone '9\.168\.192\.in-addr\.arpa'"
 
 hz_stop
 hz_done
