@@ -444,37 +444,6 @@ ws_finish(const ws_t *w)
 	return zf;
 }
 
-/* Stat every file the zone came from (as zone_load does). */
-static void
-update_fill_file_ids(zone_t *z, const zonefile_t *zf, const struct stat *main_st, const char *path)
-{
-	const char *files[64];
-	size_t n = 0;
-	files[n++] = path;
-	for (size_t i = 0; i < zf->count && n < 64; i++) {
-		bool seen = false;
-		for (size_t k = 0; k < n && !seen; k++)
-			seen = strcmp(files[k], zf->rrs[i].file) == 0;
-		/* records added by updates name the journal: not a source file */
-		if (!seen && strstr(zf->rrs[i].file, ".jnl") == NULL)
-			files[n++] = zf->rrs[i].file;
-	}
-	z->files = arena_zalloc(z->arena, n * sizeof(*z->files));
-	z->nfiles = n;
-	for (size_t k = 0; k < n; k++) {
-		struct stat st;
-		const struct stat *sp = k == 0 ? main_st : (stat(files[k], &st) == 0 ? &st : NULL);
-		z->files[k].path = arena_strdup(z->arena, files[k]);
-		if (sp == NULL)
-			continue;
-		z->files[k].dev = (unsigned long long)sp->st_dev;
-		z->files[k].ino = (unsigned long long)sp->st_ino;
-		z->files[k].size = (unsigned long long)sp->st_size;
-		z->files[k].mtime_sec = (long long)sp->st_mtim.tv_sec;
-		z->files[k].mtime_nsec = (long long)sp->st_mtim.tv_nsec;
-	}
-}
-
 static void
 update_copy_file_ids(zone_t *to, const zone_t *from)
 {
@@ -551,7 +520,8 @@ update_zone_load(const conf_zone_t *cz, diag_t *d)
 		free(jnl);
 		return NULL;
 	}
-	update_fill_file_ids(z, nzf, &st, cz->path);
+	/* records added by updates name the journal: not a source file */
+	zone_track_files(z, nzf, cz->path, &st, jnl);
 	if (n > 0)
 		log_info("zone %s: %ld journal transaction%s replayed from %s (serial %u)",
 			 nzf->origin_text, n, n == 1 ? "" : "s", jnl, z->serial);

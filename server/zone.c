@@ -1053,6 +1053,48 @@ file_id_fill(zone_file_id_t *id, const struct stat *st)
 	id->mtime_nsec = (long long)st->st_mtim.tv_nsec;
 }
 
+void
+zone_track_files(zone_t *z, const zonefile_t *zf, const char *path, const struct stat *st,
+		 const char *skip)
+{
+	size_t n = 0, cap = 8;
+	const char **files = xcalloc(cap, sizeof(*files));
+	files[n++] = path;
+	const char *last = path;
+	for (size_t i = 0; i < zf->count; i++) {
+		const char *f = zf->rrs[i].file;
+		/* records come in runs from one file: compare with the last first */
+		if (f == NULL || f == last || strcmp(f, last) == 0)
+			continue;
+		last = f;
+		if (skip != NULL && strcmp(f, skip) == 0)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(files[k], f) == 0;
+		if (seen)
+			continue;
+		if (n == cap) {
+			cap *= 2;
+			files = realloc(files, cap * sizeof(*files));
+			if (files == NULL)
+				abort();
+		}
+		files[n++] = f;
+	}
+	z->files = arena_zalloc(z->arena, n * sizeof(*z->files));
+	z->nfiles = n;
+	file_id_fill(&z->files[0], st);
+	for (size_t k = 0; k < n; k++) {
+		struct stat ist;
+		z->files[k].path = arena_strdup(z->arena, files[k]);
+		/* a file that cannot be stat'ed keeps zeros: it looks changed */
+		if (k > 0 && stat(files[k], &ist) == 0)
+			file_id_fill(&z->files[k], &ist);
+	}
+	free(files);
+}
+
 zone_t *
 zone_load(const char *origin, const char *path, diag_t *d)
 {
@@ -1074,29 +1116,8 @@ zone_load_translated(const char *origin, const char *path, const nat_map_t *nat,
 	if (zf == NULL)
 		return NULL;
 	zone_t *z = zone_build(zf, d);
-	if (z != NULL) {
-		/* every file the zone came from: the main file and its $INCLUDEs */
-		const char *files[64];
-		size_t nfiles = 0;
-		files[nfiles++] = path;
-		for (size_t i = 0; i < zf->count && nfiles < 64; i++) {
-			bool seen = false;
-			for (size_t k = 0; k < nfiles && !seen; k++)
-				seen = files[k] == zf->rrs[i].file || strcmp(files[k], zf->rrs[i].file) == 0;
-			if (!seen)
-				files[nfiles++] = zf->rrs[i].file;
-		}
-		z->files = arena_zalloc(z->arena, nfiles * sizeof(*z->files));
-		z->nfiles = nfiles;
-		file_id_fill(&z->files[0], &st);
-		z->files[0].path = arena_strdup(z->arena, path);
-		for (size_t k = 1; k < nfiles; k++) {
-			struct stat ist;
-			z->files[k].path = arena_strdup(z->arena, files[k]);
-			if (stat(files[k], &ist) == 0)
-				file_id_fill(&z->files[k], &ist);
-		}
-	}
+	if (z != NULL)
+		zone_track_files(z, zf, path, &st, NULL);
 	zonefile_free(&zf);
 	return z;
 }

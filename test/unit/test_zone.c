@@ -1,6 +1,7 @@
 /* test_zone.c -- the zone store: building zones with many and deep names
  * (ip6.arpa, long chains of empty non-terminals) finishes in bounded time
- * and finds every name, and zone_load tracks every file a zone came from.
+ * and finds every name; zone_load and update_zone_load track every file a
+ * zone came from, however many $INCLUDEs.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
 #include <stdio.h>
@@ -9,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "dname.h"
+#include "update.h"
 #include "zone.h"
 #include "zonefile.h"
 
@@ -191,6 +194,99 @@ START_TEST(long_chain_of_empty_non_terminals)
 }
 END_TEST
 
+/* ---- files a zone came from ---- */
+
+static char dir[64];
+
+static void
+put(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+files_setup(void)
+{
+	strcpy(dir, "/tmp/hz-test-zone.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+files_teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+enum { NINCLUDES = 70 };   /* more than the 64 that were once tracked */
+
+/* A zone file that $INCLUDEs NINCLUDES files, each with one record; returns
+ * the main file's path. */
+static const char *
+write_many_includes(void)
+{
+	text_t t;
+	text_start(&t, "$TTL 300\n@ SOA ns1 hostmaster 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.1\n");
+	for (int i = 0; i < NINCLUDES; i++) {
+		char name[32], rec[64];
+		snprintf(name, sizeof(name), "inc%02d.zone", i);
+		snprintf(rec, sizeof(rec), "host%02d A 192.0.2.%d\n", i, i + 10);
+		put(name, rec);
+		fprintf(t.f, "$INCLUDE %s\n", name);
+	}
+	put("main.zone", text_done(&t));
+	text_free(&t);
+	static char path[128];
+	snprintf(path, sizeof(path), "%s/main.zone", dir);
+	return path;
+}
+
+/* Change the last include so that the change shows in its size. */
+static void
+change_last_include(void)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "inc%02d.zone", NINCLUDES - 1);
+	put(name, "hostXX A 192.0.2.200\nextra A 192.0.2.201\n");
+}
+
+START_TEST(every_include_is_tracked)
+{
+	const char *path = write_many_includes();
+	diag_t d = { .quiet = 1 };
+	zone_t *z = zone_load("example.", path, &d);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(z->nfiles, 1 + NINCLUDES);
+	ck_assert(zone_files_unchanged(z));
+	change_last_include();
+	ck_assert(!zone_files_unchanged(z));
+	zone_unref(&z);
+}
+END_TEST
+
+/* The same for a zone loaded with its journal (allow-update, auto-ptr). */
+START_TEST(every_include_is_tracked_with_updates)
+{
+	const char *path = write_many_includes();
+	conf_zone_t cz = { .name = "example", .file = "main.zone", .path = path, .line = 1 };
+	diag_t d = { .quiet = 1 };
+	zone_t *z = update_zone_load(&cz, &d);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(z->nfiles, 1 + NINCLUDES);
+	ck_assert(zone_files_unchanged(z));
+	change_last_include();
+	ck_assert(!zone_files_unchanged(z));
+	zone_unref(&z);
+	update_shutdown();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -200,6 +296,11 @@ main(void)
 	tcase_add_test(tc, ip6_reverse_six_ptrs);
 	tcase_add_test(tc, ip6_reverse_thousands_of_ptrs);
 	tcase_add_test(tc, long_chain_of_empty_non_terminals);
+	suite_add_tcase(su, tc);
+	tc = tcase_create("files");
+	tcase_add_checked_fixture(tc, files_setup, files_teardown);
+	tcase_add_test(tc, every_include_is_tracked);
+	tcase_add_test(tc, every_include_is_tracked_with_updates);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
