@@ -650,9 +650,19 @@ bz_resolve(const builder_t *b, const uint8_t *name, bnode_t **out)
 	}
 }
 
-/* A/AAAA of the targets of MX, SRV and NS records, if this zone has them. */
+/* Which addresses of targets go into the additional section. */
+enum targets {
+	TARGETS_AUTH,      /* MX, SRV: the zone's own (authoritative) data */
+	TARGETS_ALL,       /* NS answers: authoritative data and glue */
+	TARGETS_GLUE,      /* referrals: glue only -- names at or below a zone cut
+	                      of this zone; not a name of the parent zone outside
+	                      the delegation (BIND 9.18 adds none for those) */
+};
+
+/* A/AAAA of the targets of MX, SRV and NS records, if this zone has them.
+ * Returns whether one of them is at or below cut (in-bailiwick glue). */
 static bool
-add_targets(builder_t *b, const bset_t *s, bool glue, const uint8_t *cut)
+add_targets(builder_t *b, const bset_t *s, enum targets which, const uint8_t *cut)
 {
 	const uint8_t *seen[64];
 	unsigned nseen = 0;
@@ -671,7 +681,10 @@ add_targets(builder_t *b, const bset_t *s, bool glue, const uint8_t *cut)
 		if (nseen < 64)
 			seen[nseen++] = target;
 		bnode_t *t = bz_find_name(b, target);
-		if (t == NULL || ((t->flags & NODE_OCCLUDED) && !glue))
+		if (t == NULL)
+			continue;
+		bool glue = (t->flags & (NODE_OCCLUDED | NODE_DELEG)) != 0;
+		if ((which == TARGETS_AUTH && (t->flags & NODE_OCCLUDED)) || (which == TARGETS_GLUE && !glue))
 			continue;
 		const bset_t *a = bnode_set(t, T_A), *aaaa = bnode_set(t, T_AAAA);
 		if (a == NULL && aaaa == NULL)
@@ -693,7 +706,7 @@ add_set_with_targets(builder_t *b, const uint8_t *owner, const bset_t *s)
 	cw_section(b->cw, 0);
 	cw_rrset(b->cw, owner, s);
 	if (s->type == T_MX || s->type == T_SRV || s->type == T_NS)
-		add_targets(b, s, s->type == T_NS, NULL);
+		add_targets(b, s, s->type == T_NS ? TARGETS_ALL : TARGETS_AUTH, NULL);
 }
 
 static void
@@ -712,7 +725,7 @@ add_referral(builder_t *b, const bnode_t *cut)
 	cw_section(b->cw, 1);
 	const bset_t *ns = bnode_set(cut, T_NS);
 	cw_rrset(b->cw, cut->owner, ns);
-	return add_targets(b, ns, true, cut->lname);
+	return add_targets(b, ns, TARGETS_GLUE, cut->lname);
 }
 
 /* Follow a CNAME chain from start. want: the query type (0: none of the
