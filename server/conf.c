@@ -934,9 +934,8 @@ static const char *const conf_tsig_algorithms[] = {
 	"hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512",
 };
 
-/* Key names compare as domain names: case-insensitive, trailing dot optional. */
-static bool
-conf_key_name_equal(const char *a, const char *b)
+bool
+conf_name_equal(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 1 && a[la - 1] == '.')
@@ -950,7 +949,7 @@ static const conf_key_t *
 conf_key_find(const conf_t *c, const char *name)
 {
 	for (size_t i = 0; i < c->nkeys; i++)
-		if (conf_key_name_equal(c->keys[i].name, name))
+		if (conf_name_equal(c->keys[i].name, name))
 			return &c->keys[i];
 	return NULL;
 }

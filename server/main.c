@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -86,18 +85,6 @@ main_check(const char *path)
 	return rc;
 }
 
-/* "Example.COM." and "example.com" name the same zone. */
-static bool
-main_same_zone_name(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 1 && a[la - 1] == '.')
-		la--;
-	if (lb > 1 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* --dump-view NAME --zone ZONE: the zone data exactly as the view serves it
  * now. The config is loaded by the same builder as the server's, then the
  * records behind the zone are printed: the file (NAT translation applied),
@@ -119,7 +106,7 @@ main_dump_view(const char *path, const char *view_name, const char *zone_name)
 	const zonefile_t *zf = NULL;
 	const view_t *v = snapshot_find_view(snap, view_name);
 	size_t i = 0;
-	while (v != NULL && i < v->nzones && !main_same_zone_name(v->zones[i]->name, zone_name))
+	while (v != NULL && i < v->nzones && !conf_name_equal(v->zones[i]->name, zone_name))
 		i++;
 	if (v == NULL) {
 		fprintf(stderr, "%s: no view named '%s'\n", path, view_name);

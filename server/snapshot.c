@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,18 +18,6 @@
 #include "log.h"
 #include "nat.h"
 #include "update.h"
-
-/* "Example.COM." and "example.com" name the same zone. */
-static bool
-same_zone_name(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 1 && a[la - 1] == '.')
-		la--;
-	if (lb > 1 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
 
 /* A zone from the same file for the same origin, translated the same way
  * (nat: NULL for zones served as written): already loaded for this build
@@ -47,7 +34,7 @@ zone_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
 		for (size_t i = 0; i < view->nzones && i < view->conf->nzones; i++) {
 			zone_t *z = view->zones[i];
 			const conf_zone_t *cz = &view->conf->zones[i];
-			if (z == NULL || strcmp(cz->path, path) != 0 || !same_zone_name(cz->name, origin))
+			if (z == NULL || strcmp(cz->path, path) != 0 || !conf_name_equal(cz->name, origin))
 				continue;
 			/* The NAT translation is part of the key: the same file is
 			 * another zone when rewritten, or rewritten by another map. */

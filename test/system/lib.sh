@@ -210,6 +210,26 @@ hz_stop() {
 	hz_sanitizer_check "$HZ_LOG"
 }
 
+# hz_reload: SIGHUP the server and wait (20 s at most) until it logs the end
+# of that reload ("reload: done" or "reload failed"). Sets HZ_RELOAD_LOG to
+# the log lines written meanwhile. Returns 1 (after a hz_fail) on timeout.
+hz_reload() {
+	local lines ends
+	lines=$(wc -l <"$HZ_LOG")
+	ends=$(grep -c 'reload: done\|reload failed' "$HZ_LOG")
+	kill -HUP "$HZ_PID"
+	for _ in $(seq 1 200); do
+		if [ "$(grep -c 'reload: done\|reload failed' "$HZ_LOG")" -gt "$ends" ]; then
+			HZ_RELOAD_LOG=$(tail -n +$((lines + 1)) "$HZ_LOG")
+			return 0
+		fi
+		sleep 0.1
+	done
+	HZ_RELOAD_LOG=$(tail -n +$((lines + 1)) "$HZ_LOG")
+	hz_fail "no end of the reload 20 s after SIGHUP" "$HZ_RELOAD_LOG"
+	return 1
+}
+
 # hz_sanitizer_check LOG: fail if LOG holds an ASan/UBSan/LSan report.
 hz_sanitizer_check() {
 	local hits
@@ -231,6 +251,22 @@ hz_dig() {
 	shift
 	case $src in *:*) server=::1 ;; esac
 	dig "@$server" -p "$HZ_PORT" -b "$src" +norec +time=2 +tries=1 "$@"
+}
+
+# hz_nsupdate SRC ZONE [NSUPDATE-OPTIONS...] <<<COMMANDS: send one dynamic
+# update for ZONE from SRC to the server (UDP, 5 s, one retry; the whole run
+# bounded by 30 s so that a server that never answers cannot hang the test).
+# nsupdate's output is printed; its status is returned.
+hz_nsupdate() {
+	local src=$1 zone=$2
+	shift 2
+	{
+		echo "server 127.0.0.1 $HZ_PORT"
+		echo "local $src"
+		echo "zone $zone"
+		cat
+		echo "send"
+	} | timeout 30 nsupdate -t 5 -u 1 "$@" 2>&1
 }
 
 # hz_q SRC ARGS...: hz_dig, output kept in $HZ_OUT for the hz_expect_* checks.

@@ -56,42 +56,19 @@ EOF
 	mv "$CONF.tmp" "$CONF"
 }
 
-# hup: SIGHUP and wait for the reload to finish; the log lines it wrote go
-# to $RELOAD_LOG.
-hup() {
-	local before after
-	before=$(wc -l <"$HZ_LOG")
-	local done_before
-	done_before=$(grep -c 'reload: done\|reload failed' "$HZ_LOG")
-	kill -HUP "$HZ_PID"
-	for _ in $(seq 1 200); do
-		[ "$(grep -c 'reload: done\|reload failed' "$HZ_LOG")" -gt "$done_before" ] && break
-		sleep 0.1
-	done
-	after=$(wc -l <"$HZ_LOG")
-	RELOAD_LOG=$(sed -n "$((before + 1)),${after}p" "$HZ_LOG")
-}
 log_has() { # log_has DESC REGEX
-	if grep -Eq -- "$2" <<<"$RELOAD_LOG"; then hz_ok "$1"; else hz_fail "$1: no /$2/ in the reload's log" "$RELOAD_LOG"; fi
+	if grep -Eq -- "$2" <<<"$HZ_RELOAD_LOG"; then hz_ok "$1"; else hz_fail "$1: no /$2/ in the reload's log" "$HZ_RELOAD_LOG"; fi
 }
 log_lacks() { # log_lacks DESC REGEX
-	if grep -Eq -- "$2" <<<"$RELOAD_LOG"; then hz_fail "$1: /$2/ in the reload's log" "$RELOAD_LOG"; else hz_ok "$1"; fi
+	if grep -Eq -- "$2" <<<"$HZ_RELOAD_LOG"; then hz_fail "$1: /$2/ in the reload's log" "$HZ_RELOAD_LOG"; else hz_ok "$1"; fi
 }
-nsu() {
-	{
-		echo "server 127.0.0.1 $HZ_PORT"
-		echo "local 127.0.0.2"
-		echo "zone example.com"
-		cat
-		echo "send"
-	} | timeout 30 nsupdate -t 5 -u 1 -y "$KEY" 2>&1
-}
+nsu() { hz_nsupdate 127.0.0.2 example.com -y "$KEY"; }
 
 write_conf
 hz_start "$CONF" || hz_done
 
 # --- a SIGHUP that changes nothing ---------------------------------------------
-hup
+hz_reload
 log_has "no change: reload done" 'reload: done'
 log_lacks "no change: no serial warning" 'files changed but the serial'
 log_lacks "no change: synthesized zones not mentioned" 'in-addr\.arpa|ip6\.arpa'
@@ -103,14 +80,14 @@ out=$(nsu <<<"update add laptop.example.com 300 A 192.168.1.50")
 hz_check "update accepted" test -z "$out"
 hz_q 127.0.0.2 -x 192.168.1.50
 hz_expect_in "update: its PTR" ANSWER 'PTR[[:space:]]+laptop\.example\.com\.$'
-hup
+hz_reload
 log_lacks "after an update: no serial warning" 'files changed but the serial'
 log_has "after an update: every zone kept" 'reload: zones: 4 unchanged'
 
 # --- a zone file that changed: its reverse zone follows, without a warning ---------
 sed -i 's/ 100 3600/ 150 3600/' "$HZ_TMP/lan.zone"
 echo 'printer A 192.168.1.30' >>"$HZ_TMP/lan.zone"
-hup
+hz_reload
 log_has "changed file: serial logged" 'zone example\.com\. in view dhcp: serial 101 -> 150'
 log_lacks "changed file: nothing about the synthesized zones at notice level" 'in-addr\.arpa|ip6\.arpa'
 hz_q 127.0.0.2 -x 192.168.1.30
@@ -118,7 +95,7 @@ hz_expect_in "changed file: the new record's PTR" ANSWER 'PTR[[:space:]]+printer
 
 # --- a real reverse zone takes over, then leaves -----------------------------------
 write_conf "{name: 1.168.192.in-addr.arpa, file: rev.zone}"
-hup
+hz_reload
 log_has "real reverse zone: added" \
 	'notice: reload: zone 1\.168\.192\.in-addr\.arpa\. in view dhcp: added, serial 1 \(replaces the reverse zone auto-ptr synthesized\)'
 log_lacks "real reverse zone: no serial change" 'in-addr\.arpa\. in view dhcp: serial'
@@ -126,7 +103,7 @@ log_lacks "real reverse zone: no warning" 'warning'
 hz_q 127.0.0.2 -x 192.168.1.20
 hz_expect_in "real reverse zone: answers" ANSWER 'PTR[[:space:]]+static-www\.example\.com\.$'
 write_conf
-hup
+hz_reload
 log_has "real reverse zone gone: removed, synthesized again" \
 	'notice: reload: zone 1\.168\.192\.in-addr\.arpa\. in view dhcp: removed \(was serial 1\); auto-ptr synthesizes it now'
 log_lacks "real reverse zone gone: no serial change" 'in-addr\.arpa\. in view dhcp: serial'
@@ -135,7 +112,7 @@ hz_expect_in "synthesized again: answers" ANSWER 'PTR[[:space:]]+www\.example\.c
 
 # --- a serial that goes backwards ---------------------------------------------------
 write_net_zone 50
-hup
+hz_reload
 log_has "serial backwards: warning" \
 	'warning: reload: zone example\.net\. in view dhcp: serial went backwards, 100 -> 50'
 

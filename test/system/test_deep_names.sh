@@ -129,17 +129,11 @@ for i in range(8):
     print("2001:db8:1:2:%x:%x:%x:%x" % tuple(r.getrandbits(16) for _ in range(4)))')
 
 if hz_start "$HZ_TMP/update.yaml"; then
-	out=$({
-		echo "server 127.0.0.1 $HZ_PORT"
-		echo "local 127.0.0.2"
-		echo "zone example.com"
-		i=0
+	out=$(i=0
 		for a in $ADDRS; do
 			echo "update add pc$i.example.com 300 AAAA $a"
 			i=$((i + 1))
-		done
-		echo "send"
-	} | timeout "$LIMIT" nsupdate -t 5 -u 1 -y "$KEY" 2>&1)
+		done | hz_nsupdate 127.0.0.2 example.com -y "$KEY")
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		hz_ok "eight AAAA in one /64: the update is answered"

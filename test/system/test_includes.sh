@@ -33,17 +33,6 @@ views:
       - {name: dyn.example, file: dyn/main.zone, allow-update: [127.0.0.2]}
 EOF
 
-hup() {
-	local before
-	before=$(grep -c 'reload: done\|reload failed' "$HZ_LOG")
-	kill -HUP "$HZ_PID"
-	for _ in $(seq 1 200); do
-		[ "$(grep -c 'reload: done\|reload failed' "$HZ_LOG")" -gt "$before" ] && return 0
-		sleep 0.1
-	done
-	hz_fail "no 'reload: done' 20 s after SIGHUP" "$(tail -n 20 "$HZ_LOG")"
-}
-
 hz_start "$HZ_TMP/horizond.yaml" || hz_done
 for zone in plain dyn; do
 	hz_q 127.0.0.2 host$N.$zone.example A
@@ -52,7 +41,7 @@ for zone in plain dyn; do
 	echo "host$N A 198.51.100.$N ; changed" >"$HZ_TMP/$zone/new.tmp"
 	mv "$HZ_TMP/$zone/new.tmp" "$HZ_TMP/$zone/inc$N.zone"
 done
-hup
+hz_reload
 for zone in plain dyn; do
 	hz_q 127.0.0.2 host$N.$zone.example A
 	hz_expect_in "$zone: a change in include $N is reloaded" ANSWER "A[[:space:]]+198\.51\.100\.$N$"

@@ -8,19 +8,15 @@
 #include <unistd.h>
 
 #include "snapshot.h"
+#include "tmpdir.h"
 #include "update.h"
 
-static char dir[64];
+static tmpdir_t dir;
 
 static void
 put(const char *name, const char *text)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	tmpdir_put(&dir, name, text);
 }
 
 static const char *conf_two_views =
@@ -42,15 +38,13 @@ static snapshot_t *
 build(const snapshot_t *prev, diag_t *d)
 {
 	char path[256];
-	snprintf(path, sizeof(path), "%s/horizond.yaml", dir);
-	return snapshot_build(path, prev, d);
+	return snapshot_build(tmpdir_file(&dir, "horizond.yaml", path, sizeof(path)), prev, d);
 }
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/hz-test-snap.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make(&dir, "hz-test-snap");
 	put("horizond.yaml", conf_two_views);
 	put("shared.zone", zone_v1);
 	put("org.zone", org_zone);
@@ -59,9 +53,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tmpdir_remove(&dir);
 }
 
 START_TEST(views_share_a_file)
