@@ -112,6 +112,10 @@ conf_t *conf_load(const char *path, diag_t *d);
  * relative zone paths. For tests and fuzzers. */
 conf_t *conf_parse(const char *path, const char *text, size_t len, diag_t *d);
 
+/* Do two names (of zones, keys) as written name the same domain name?
+ * Case-insensitive, trailing dot optional: "Example.COM." and "example.com". */
+bool conf_name_equal(const char *a, const char *b);
+
 /* The number of zones over all views. */
 size_t conf_zone_count(const conf_t *c);
 

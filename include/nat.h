@@ -115,8 +115,8 @@ size_t nat_zonefile_translate(struct zonefile *zf, const nat_map_t *m);
 struct zonefile *nat_zonefile_read(const char *origin, const char *path, const nat_map_t *m,
 				   diag_t *d);
 
-/* Print every record as master-file text, one per line, in file order.
- * Returns 0, or -1 if a record could not be converted. */
+/* Print every record as master-file text, one per line: the SOA, then the
+ * others in file order. Returns 0, or -1 if a record could not be converted. */
 int nat_zonefile_print(const struct zonefile *zf, FILE *out);
 
 /* Defined in zone.c beside zone_load() (it shares the file tracking that

@@ -9,6 +9,7 @@
 #ifndef HZ_SNAPSHOT_H
 #define HZ_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -91,6 +92,13 @@ snapshot_t *snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone,
 void snapshot_free(snapshot_t **s);
 
 const conf_t *snapshot_conf(const snapshot_t *s);
+
+/* The view called name, or NULL (also when s is NULL). */
+const view_t *snapshot_find_view(const snapshot_t *s, const char *name);
+
+/* Is z one of the reverse zones auto-ptr synthesized for v (not a zone of
+ * the configuration)? */
+bool snapshot_zone_synthesized(const view_t *v, const zone_t *z);
 
 /* Warnings that need zone data: a private address (RFC 1918, ULA) in a view
  * whose match-clients reaches public addresses. */

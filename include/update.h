@@ -58,6 +58,19 @@ zone_t *update_zone_load(const conf_zone_t *cz, diag_t *d);
  * array of new references; returns how many. */
 size_t update_autoptr_build(const view_t *v, zone_t ***out, diag_t *d);
 
+/* --- for --dump-view: the records a zone is served from ------------------- */
+
+/* A managed zone's records now: file + journal + updates since (the zone
+ * must have been loaded with update_zone_load). NULL if it is not loaded.
+ * Borrowed from the registry: valid until the zone changes (an update or a
+ * reload) or update_shutdown(); for single-threaded callers. */
+const zonefile_t *update_zone_records(const conf_zone_t *cz);
+
+/* The records of the reverse zone that auto-ptr synthesizes for view v at
+ * apex (lower-case wire name), as update_autoptr_build builds it; NULL if
+ * there is none. The caller frees the result (zonefile_free). */
+zonefile_t *update_autoptr_records(const view_t *v, const uint8_t *apex);
+
 /* --- the update path ------------------------------------------------------ */
 
 /* Opcode UPDATE and not a response: goes to update_submit(). */

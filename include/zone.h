@@ -30,6 +30,7 @@
 #include "diag.h"
 
 struct arena;
+struct stat;
 struct zonefile;
 
 /* A pointer slot in an answer's wire to fill in per query. */
@@ -131,6 +132,13 @@ zone_t *zone_build(const struct zonefile *zf, diag_t *d);
 /* Read the file and build: zonefile_read + zone_build + file ids. */
 zone_t *zone_load(const char *origin, const char *path, diag_t *d);
 
+/* Remember every file the zone was built from, for zone_files_unchanged:
+ * path (st: its stat, taken before it was read) and every other file a
+ * record of zf names ($INCLUDE), however many, except skip (may be NULL;
+ * the journal, which names records added by updates). */
+void zone_track_files(zone_t *z, const struct zonefile *zf, const char *path,
+		      const struct stat *st, const char *skip);
+
 /* True if no file the zone was built from changed (stat: dev, inode, size,
  * mtime). */
 bool zone_files_unchanged(const zone_t *z);
@@ -140,7 +148,8 @@ void zone_ref(zone_t *z);
 void zone_unref(zone_t **z);
 
 /* Find a name in the zone: hash is dname_hash()/dname_parse_query()'s of the
- * lower-case name. NULL if absent. */
+ * lower-case name. NULL if absent. The table is at most half full (zone.c
+ * sizes it after every name is known), so the probe ends at an empty slot. */
 static inline const node_t *
 zone_find(const zone_t *z, const uint8_t *lower, uint8_t len, uint32_t hash)
 {

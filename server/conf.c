@@ -934,9 +934,8 @@ static const char *const conf_tsig_algorithms[] = {
 	"hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512",
 };
 
-/* Key names compare as domain names: case-insensitive, trailing dot optional. */
-static bool
-conf_key_name_equal(const char *a, const char *b)
+bool
+conf_name_equal(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 1 && a[la - 1] == '.')
@@ -950,7 +949,7 @@ static const conf_key_t *
 conf_key_find(const conf_t *c, const char *name)
 {
 	for (size_t i = 0; i < c->nkeys; i++)
-		if (conf_key_name_equal(c->keys[i].name, name))
+		if (conf_name_equal(c->keys[i].name, name))
 			return &c->keys[i];
 	return NULL;
 }
@@ -1149,6 +1148,72 @@ conf_check_translate(conf_ctx_t *x)
 				conf_error(x, z->line, "view '%s': zone %s: translate: nat, but the "
 					   "configuration has no nat mappings", c->views[v].name
 					   ? c->views[v].name : "?", z->name);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Zone files that take updates
+ */
+
+typedef struct conf_file_ref {
+	const conf_view_t *view;
+	const conf_zone_t *zone;
+	unsigned long long dev, ino;
+	bool have_id;                /* the file exists: compare by device and inode */
+} conf_file_ref_t;
+
+static bool
+conf_same_file(const conf_file_ref_t *a, const conf_file_ref_t *b)
+{
+	if (a->have_id && b->have_id)
+		return a->dev == b->dev && a->ino == b->ino;
+	return strcmp(a->zone->path, b->zone->path) == 0;
+}
+
+/* A zone file that allows updates belongs to one zone entry only, as BIND
+ * refuses a "writeable file already in use": the update module keeps one
+ * set of records (and one journal, named after the file) per file, so a
+ * second entry reading it -- in another view, typically -- would serve every
+ * name registered through the first at once. Reported once per later entry,
+ * naming the earlier one it collides with. */
+static void
+conf_check_writable_files(conf_ctx_t *x)
+{
+	const conf_t *c = x->c;
+	size_t n = conf_zone_count(c), k = 0;
+	if (n < 2)
+		return;
+	conf_file_ref_t *refs = arena_zalloc(x->tmp, n * sizeof(*refs));
+	for (size_t v = 0; v < c->nviews; v++) {
+		for (size_t i = 0; i < c->views[v].nzones; i++, k++) {
+			conf_file_ref_t *r = &refs[k];
+			struct stat st;
+			r->view = &c->views[v];
+			r->zone = &c->views[v].zones[i];
+			if (stat(r->zone->path, &st) == 0) {
+				r->dev = (unsigned long long)st.st_dev;
+				r->ino = (unsigned long long)st.st_ino;
+				r->have_id = true;
+			}
+		}
+	}
+	for (size_t j = 1; j < n; j++) {
+		const conf_file_ref_t *later = &refs[j];
+		for (size_t i = 0; i < j; i++) {
+			const conf_file_ref_t *first = &refs[i];
+			bool fw = first->zone->nallow_update > 0, lw = later->zone->nallow_update > 0;
+			if ((!fw && !lw) || !conf_same_file(first, later))
+				continue;
+			conf_error(x, later->zone->line, "view '%s': zone %s: file '%s' is already the "
+				   "file of zone %s in view '%s' (line %lu), and %s: a zone file that "
+				   "takes updates must belong to one zone only (give each view its own "
+				   "copy of the file)", later->view->name ? later->view->name : "?",
+				   later->zone->name, later->zone->file, first->zone->name,
+				   first->view->name ? first->view->name : "?", first->zone->line,
+				   fw && lw ? "both allow updates" : fw ? "that one allows updates"
+				   : "this one allows updates");
+			break;   /* one message per entry */
 		}
 	}
 }
@@ -1673,6 +1738,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 				conf_parse_nat(&x, v[3]);
 		}
 		conf_check_translate(&x);
+		conf_check_writable_files(&x);
 		if (v[0] == NULL)
 			conf_error(&x, root->line, "missing required section 'server' (server.listen "
 				   "is required)");

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -40,8 +39,9 @@ main_usage(FILE *out)
 		"      --check        load the config and every zone, print each problem\n"
 		"                     as FILE:LINE: message, exit 0 if all is well, else 1\n"
 		"      --dump-view NAME --zone ZONE\n"
-		"                     print the zone as view NAME serves it (NAT\n"
-		"                     translation applied), one record per line\n"
+		"                     print the zone as view NAME serves it now (NAT\n"
+		"                     translation, journal and auto-ptr zones included),\n"
+		"                     one record per line\n"
 		"      --nat-rules FORMAT\n"
 		"                     print the router ruleset for the nat: map\n"
 		"  -v, --verbose      more log output (repeat for debug)\n"
@@ -85,49 +85,47 @@ main_check(const char *path)
 	return rc;
 }
 
-/* --dump-view NAME --zone ZONE: the zone data exactly as the view serves
- * it, read and translated by the same code the snapshot uses. */
+/* --dump-view NAME --zone ZONE: the zone data exactly as the view serves it
+ * now. The config is loaded by the same builder as the server's, then the
+ * records behind the zone are printed: the file (NAT translation applied),
+ * file + journal for zones that take updates, or the PTR records auto-ptr
+ * synthesizes. */
 static int
 main_dump_view(const char *path, const char *view_name, const char *zone_name)
 {
 	diag_t diag = { 0 };
-	conf_t *c = conf_load(path, &diag);
-	if (c == NULL)
-		return 1;
-	const conf_view_t *view = NULL;
-	for (size_t i = 0; i < c->nviews && view == NULL; i++)
-		if (strcmp(c->views[i].name, view_name) == 0)
-			view = &c->views[i];
-	if (view == NULL) {
-		fprintf(stderr, "%s: no view named '%s'\n", path, view_name);
-		conf_free(&c);
+	snapshot_t *snap = snapshot_build(path, NULL, &diag);
+	if (snap == NULL) {
+		if (diag.errors == 0)
+			fprintf(stderr, "%s: cannot be loaded\n", path);
+		update_shutdown();
 		return 1;
 	}
-	const conf_zone_t *zone = NULL;
-	size_t zl = strlen(zone_name);
-	if (zl > 1 && zone_name[zl - 1] == '.')
-		zl--;
-	for (size_t i = 0; i < view->nzones && zone == NULL; i++) {
-		const char *n = view->zones[i].name;
-		size_t nl = strlen(n);
-		if (nl > 1 && n[nl - 1] == '.')
-			nl--;
-		if (nl == zl && strncasecmp(n, zone_name, zl) == 0)
-			zone = &view->zones[i];
-	}
-	if (zone == NULL) {
-		fprintf(stderr, "%s: view '%s' has no zone '%s'\n", path, view_name, zone_name);
-		conf_free(&c);
-		return 1;
-	}
-	struct zonefile *zf = nat_zonefile_read(zone->name, zone->path,
-						zone->translate_nat ? c->nat : NULL, &diag);
 	int rc = 1;
-	if (zf != NULL) {
-		rc = nat_zonefile_print(zf, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
-		zonefile_free(&zf);
+	zonefile_t *own = NULL;
+	const zonefile_t *zf = NULL;
+	const view_t *v = snapshot_find_view(snap, view_name);
+	size_t i = 0;
+	while (v != NULL && i < v->nzones && !conf_name_equal(v->zones[i]->name, zone_name))
+		i++;
+	if (v == NULL) {
+		fprintf(stderr, "%s: no view named '%s'\n", path, view_name);
+	} else if (i == v->nzones) {
+		fprintf(stderr, "%s: view '%s' has no zone '%s'\n", path, view_name, zone_name);
+	} else if (i >= v->conf->nzones) {
+		zf = own = update_autoptr_records(v, v->zones[i]->apex);
+	} else if (update_zone_managed(&v->conf->zones[i])) {
+		zf = update_zone_records(&v->conf->zones[i]);
+	} else {
+		const conf_zone_t *cz = &v->conf->zones[i];
+		zf = own = nat_zonefile_read(cz->name, cz->path,
+					     cz->translate_nat ? snap->conf->nat : NULL, &diag);
 	}
-	conf_free(&c);
+	if (zf != NULL)
+		rc = nat_zonefile_print(zf, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+	zonefile_free(&own);
+	snapshot_free(&snap);
+	update_shutdown();
 	return rc;
 }
 

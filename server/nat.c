@@ -408,7 +408,10 @@ int
 nat_zonefile_print(const zonefile_t *zf, FILE *out)
 {
 	int rc = 0;
-	for (size_t i = 0; i < zf->count; i++) {
+	/* the SOA first (an update moves it to the end of the records) */
+	for (size_t k = 0; k < zf->count; k++) {
+		size_t i = zf->soa == NULL ? k : k == 0 ? (size_t)(zf->soa - zf->rrs)
+			   : &zf->rrs[k - 1] < zf->soa ? k - 1 : k;
 		const zrr_t *rr = &zf->rrs[i];
 		size_t len = (size_t)rr->owner_len + 10 + rr->rdlen;
 		uint8_t *wire = malloc(len);

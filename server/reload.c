@@ -41,16 +41,6 @@ reload_ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* The view called name in s, or NULL. */
-static const view_t *
-reload_find_view(const snapshot_t *s, const char *name)
-{
-	for (size_t v = 0; v < s->nviews; v++)
-		if (strcmp(s->views[v].conf->name, name) == 0)
-			return &s->views[v];
-	return NULL;
-}
-
 /* The zone with z's apex in view v (looked up in v's apex table), or NULL. */
 static const zone_t *
 reload_find_zone(const view_t *v, const zone_t *z)
@@ -65,56 +55,97 @@ reload_find_zone(const view_t *v, const zone_t *z)
 	}
 }
 
+/* RFC 1982: is serial a newer than b? */
+static bool
+reload_serial_newer(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+typedef struct reload_counts {
+	size_t kept, changed, added, removed, same_serial;
+} reload_counts_t;
+
+/* One zone of the new snapshot against the zone with its apex in the old
+ * view (o, or NULL). Zones auto-ptr synthesizes are derived data: they are
+ * kept while their sources are (snapshot.c), and when rebuilt they are not
+ * "files changed" -- the warning about a serial belongs to the zone file they
+ * come from. A configured zone that takes the place of a synthesized one (or
+ * the other way round) is added (removed), not a serial change. */
+static void
+reload_log_zone(const view_t *ov, const zone_t *o, const view_t *nv, const zone_t *z,
+		reload_counts_t *c)
+{
+	const char *view = nv->conf->name;
+	bool synth = snapshot_zone_synthesized(nv, z);
+	bool osynth = o != NULL && snapshot_zone_synthesized(ov, o);
+	if (o == z) {
+		c->kept++;
+	} else if (o == NULL || (osynth && !synth)) {
+		c->added++;
+		log_notice("reload: zone %s in view %s: added, serial %" PRIu32 "%s", z->name, view,
+			   z->serial, synth ? " (synthesized by auto-ptr)" : osynth
+			   ? " (replaces the reverse zone auto-ptr synthesized)" : "");
+	} else if (synth && !osynth) {
+		c->removed++;
+		log_notice("reload: zone %s in view %s: removed (was serial %" PRIu32 "); auto-ptr "
+			   "synthesizes it now", z->name, view, o->serial);
+	} else if (synth) {
+		c->changed++;
+		log_info("reload: zone %s in view %s: synthesized again by auto-ptr, serial %" PRIu32,
+			 z->name, view, z->serial);
+	} else if (o->serial == z->serial) {
+		c->changed++;
+		c->same_serial++;
+		log_warning("reload: zone %s in view %s: files changed but the serial is still %"
+			    PRIu32 "; secondaries would not notice", z->name, view, z->serial);
+	} else if (reload_serial_newer(o->serial, z->serial)) {
+		c->changed++;
+		log_warning("reload: zone %s in view %s: serial went backwards, %" PRIu32 " -> %"
+			    PRIu32 "; secondaries would keep the old data", z->name, view, o->serial,
+			    z->serial);
+	} else {
+		c->changed++;
+		log_notice("reload: zone %s in view %s: serial %" PRIu32 " -> %" PRIu32,
+			   z->name, view, o->serial, z->serial);
+	}
+}
+
 /* Log what a reload changed, zone by zone (matched by view name and zone
- * name): the old and new SOA serial of every zone that was parsed again, a
- * warning when its files changed but its serial did not (secondaries that
- * poll the SOA would keep the old data), added and removed zones, and one
- * count for the zones taken over unchanged. Runs on the loader thread while
- * it still owns old, so reading both snapshots needs no care. */
+ * apex): the old and new SOA serial of every zone that was parsed again, a
+ * warning when its files changed but its serial did not or went backwards
+ * (secondaries that poll the SOA would keep the old data), added and removed
+ * zones, and one count for the zones taken over unchanged. Runs on the
+ * loader thread while it still owns old, so reading both snapshots needs no
+ * care. */
 static void
 reload_log_zones(const snapshot_t *old, const snapshot_t *next)
 {
-	size_t kept = 0, changed = 0, added = 0, removed = 0, same_serial = 0;
+	reload_counts_t c = { 0 };
 	for (size_t v = 0; v < next->nviews; v++) {
 		const view_t *nv = &next->views[v];
-		const view_t *ov = old != NULL ? reload_find_view(old, nv->conf->name) : NULL;
+		const view_t *ov = snapshot_find_view(old, nv->conf->name);
 		for (size_t i = 0; i < nv->nzones; i++) {
 			const zone_t *z = nv->zones[i];
-			const zone_t *o = ov != NULL ? reload_find_zone(ov, z) : NULL;
-			if (o == z) {
-				kept++;
-			} else if (o == NULL) {
-				added++;
-				log_notice("reload: zone %s in view %s: added, serial %" PRIu32,
-					   z->name, nv->conf->name, z->serial);
-			} else if (o->serial == z->serial) {
-				changed++;
-				same_serial++;
-				log_warning("reload: zone %s in view %s: files changed but the serial is still %"
-					    PRIu32 "; secondaries would not notice", z->name, nv->conf->name,
-					    z->serial);
-			} else {
-				changed++;
-				log_notice("reload: zone %s in view %s: serial %" PRIu32 " -> %" PRIu32,
-					   z->name, nv->conf->name, o->serial, z->serial);
-			}
+			reload_log_zone(ov, ov != NULL ? reload_find_zone(ov, z) : NULL, nv, z, &c);
 		}
 	}
 	for (size_t v = 0; old != NULL && v < old->nviews; v++) {
 		const view_t *ov = &old->views[v];
-		const view_t *nv = reload_find_view(next, ov->conf->name);
+		const view_t *nv = snapshot_find_view(next, ov->conf->name);
 		for (size_t i = 0; i < ov->nzones; i++) {
 			const zone_t *o = ov->zones[i];
 			if (nv == NULL || reload_find_zone(nv, o) == NULL) {
-				removed++;
-				log_notice("reload: zone %s in view %s: removed (was serial %" PRIu32 ")",
-					   o->name, ov->conf->name, o->serial);
+				c.removed++;
+				log_notice("reload: zone %s in view %s: removed (was serial %" PRIu32 "%s)",
+					   o->name, ov->conf->name, o->serial,
+					   snapshot_zone_synthesized(ov, o) ? ", synthesized by auto-ptr" : "");
 			}
 		}
 	}
 	log_notice("reload: zones: %zu unchanged (kept, not parsed), %zu reloaded (%zu with an "
-		   "unchanged serial), %zu added, %zu removed", kept, changed, same_serial, added,
-		   removed);
+		   "unchanged serial), %zu added, %zu removed", c.kept, c.changed, c.same_serial,
+		   c.added, c.removed);
 }
 
 /* One reload, start to end. Returns true if new data is in service. */

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,18 +18,6 @@
 #include "log.h"
 #include "nat.h"
 #include "update.h"
-
-/* "Example.COM." and "example.com" name the same zone. */
-static bool
-same_zone_name(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 1 && a[la - 1] == '.')
-		la--;
-	if (lb > 1 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
 
 /* A zone from the same file for the same origin, translated the same way
  * (nat: NULL for zones served as written): already loaded for this build
@@ -47,7 +34,7 @@ zone_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
 		for (size_t i = 0; i < view->nzones && i < view->conf->nzones; i++) {
 			zone_t *z = view->zones[i];
 			const conf_zone_t *cz = &view->conf->zones[i];
-			if (z == NULL || strcmp(cz->path, path) != 0 || !same_zone_name(cz->name, origin))
+			if (z == NULL || strcmp(cz->path, path) != 0 || !conf_name_equal(cz->name, origin))
 				continue;
 			/* The NAT translation is part of the key: the same file is
 			 * another zone when rewritten, or rewritten by another map. */
@@ -81,11 +68,43 @@ view_index_zones(snapshot_t *s, view_t *v)
 	}
 }
 
-/* Append the view's synthesized reverse zones (auto-ptr) after its
- * configured zones. */
-static void
-snapshot_add_autoptr(snapshot_t *s, view_t *v, diag_t *d)
+/* The synthesized reverse zones of prev (the same view in the previous
+ * snapshot, or NULL) if they are still what auto-ptr would build for v: they
+ * depend only on the view's name and configured zones, so they are if every
+ * configured zone is the very same zone_t with the same auto-ptr setting.
+ * Then a reload keeps them (and logs nothing for them) instead of building
+ * equal copies. Appends new references to v; returns false otherwise. */
+static bool
+snapshot_keep_autoptr(snapshot_t *s, view_t *v, const view_t *prev)
 {
+	size_t nconf = v->conf->nzones;
+	if (prev == NULL || prev->conf->nzones != nconf || v->nzones != nconf || prev->nzones < nconf)
+		return false;
+	for (size_t i = 0; i < nconf; i++)
+		if (prev->zones[i] != v->zones[i] || prev->conf->zones[i].auto_ptr != v->conf->zones[i].auto_ptr)
+			return false;
+	size_t n = prev->nzones - nconf;
+	if (n == 0)
+		return true;
+	zone_t **all = arena_zalloc(s->arena, (nconf + n) * sizeof(*all));
+	memcpy(all, v->zones, nconf * sizeof(*all));
+	for (size_t i = 0; i < n; i++) {
+		all[nconf + i] = prev->zones[nconf + i];
+		zone_ref(all[nconf + i]);
+	}
+	v->zones = all;
+	v->nzones = nconf + n;
+	return true;
+}
+
+/* Append the view's synthesized reverse zones (auto-ptr) after its
+ * configured zones: prev's if they are still current (see above), else
+ * built again. */
+static void
+snapshot_add_autoptr(snapshot_t *s, view_t *v, const view_t *prev, diag_t *d)
+{
+	if (snapshot_keep_autoptr(s, v, prev))
+		return;
 	zone_t **extra = NULL;
 	size_t n = update_autoptr_build(v, &extra, d);
 	if (n == 0)
@@ -223,7 +242,7 @@ snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 		return NULL;
 	}
 	for (size_t v = 0; v < s->nviews; v++) {
-		snapshot_add_autoptr(s, &s->views[v], d);
+		snapshot_add_autoptr(s, &s->views[v], snapshot_find_view(prev, s->views[v].conf->name), d);
 		view_index_zones(s, &s->views[v]);
 		if (s->views[v].conf->recursion && (s->views[v].cache = view_cache(prev, s->views[v].conf)) == NULL) {
 			diag_error(d, conf_path, s->views[v].conf->line, "view %s: cannot allocate its cache",
@@ -271,7 +290,7 @@ snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone, zone_t *new
 		}
 		nv->nzones = nconf;
 		if (touched) {
-			snapshot_add_autoptr(s, nv, d);
+			snapshot_add_autoptr(s, nv, NULL, d);
 		} else {
 			for (size_t i = nconf; i < ov->nzones; i++) {
 				zone_ref(ov->zones[i]);
@@ -298,6 +317,24 @@ snapshot_free(snapshot_t **sp)
 	conf_free(&s->conf);
 	arena_t *a = s->arena;
 	arena_free(&a);
+}
+
+const view_t *
+snapshot_find_view(const snapshot_t *s, const char *name)
+{
+	for (size_t v = 0; s != NULL && v < s->nviews; v++)
+		if (strcmp(s->views[v].conf->name, name) == 0)
+			return &s->views[v];
+	return NULL;
+}
+
+bool
+snapshot_zone_synthesized(const view_t *v, const zone_t *z)
+{
+	for (size_t i = v->conf->nzones; i < v->nzones; i++)
+		if (v->zones[i] == z)
+			return true;
+	return false;
 }
 
 const conf_t *

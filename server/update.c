@@ -448,37 +448,6 @@ ws_finish(const ws_t *w)
 	return zf;
 }
 
-/* Stat every file the zone came from (as zone_load does). */
-static void
-update_fill_file_ids(zone_t *z, const zonefile_t *zf, const struct stat *main_st, const char *path)
-{
-	const char *files[64];
-	size_t n = 0;
-	files[n++] = path;
-	for (size_t i = 0; i < zf->count && n < 64; i++) {
-		bool seen = false;
-		for (size_t k = 0; k < n && !seen; k++)
-			seen = strcmp(files[k], zf->rrs[i].file) == 0;
-		/* records added by updates name the journal: not a source file */
-		if (!seen && strstr(zf->rrs[i].file, ".jnl") == NULL)
-			files[n++] = zf->rrs[i].file;
-	}
-	z->files = arena_zalloc(z->arena, n * sizeof(*z->files));
-	z->nfiles = n;
-	for (size_t k = 0; k < n; k++) {
-		struct stat st;
-		const struct stat *sp = k == 0 ? main_st : (stat(files[k], &st) == 0 ? &st : NULL);
-		z->files[k].path = arena_strdup(z->arena, files[k]);
-		if (sp == NULL)
-			continue;
-		z->files[k].dev = (unsigned long long)sp->st_dev;
-		z->files[k].ino = (unsigned long long)sp->st_ino;
-		z->files[k].size = (unsigned long long)sp->st_size;
-		z->files[k].mtime_sec = (long long)sp->st_mtim.tv_sec;
-		z->files[k].mtime_nsec = (long long)sp->st_mtim.tv_nsec;
-	}
-}
-
 static void
 update_copy_file_ids(zone_t *to, const zone_t *from)
 {
@@ -555,7 +524,8 @@ update_zone_load(const conf_zone_t *cz, diag_t *d)
 		free(jnl);
 		return NULL;
 	}
-	update_fill_file_ids(z, nzf, &st, cz->path);
+	/* records added by updates name the journal: not a source file */
+	zone_track_files(z, nzf, cz->path, &st, jnl);
 	if (n > 0)
 		log_info("zone %s: %ld journal transaction%s replayed from %s (serial %u)",
 			 nzf->origin_text, n, n == 1 ? "" : "s", jnl, z->serial);
@@ -583,6 +553,16 @@ update_zone_load(const conf_zone_t *cz, diag_t *d)
 	zone_ref(z);
 	pthread_mutex_unlock(&reg_lock);
 	return z;
+}
+
+const zonefile_t *
+update_zone_records(const conf_zone_t *cz)
+{
+	pthread_mutex_lock(&reg_lock);
+	dynzone_t *dz = reg_find(cz);
+	const zonefile_t *zf = dz != NULL ? dz->zf : NULL;
+	pthread_mutex_unlock(&reg_lock);
+	return zf;
 }
 
 void
@@ -657,8 +637,11 @@ autoptr_push(ptrgrp_t *g, const zrr_t *rr)
 	g->rrs[g->n++] = *rr;
 }
 
-static zone_t *
-autoptr_zone(const ptrgrp_t *g, const view_t *v, diag_t *d)
+/* The records of one synthesized reverse zone: the source zone's SOA and
+ * apex NS at the reverse apex, then the PTRs. Owns its memory; the caller
+ * frees it. */
+static zonefile_t *
+autoptr_zonefile(const ptrgrp_t *g, const view_t *v)
 {
 	arena_t *a = arena_new(0);
 	zonefile_t *zf = arena_zalloc(a, sizeof(*zf));
@@ -699,27 +682,48 @@ autoptr_zone(const ptrgrp_t *g, const view_t *v, diag_t *d)
 	}
 	memcpy(zf->rrs + zf->count, g->rrs, g->n * sizeof(zrr_t));
 	zf->count += g->n;
-	for (size_t i = 0; i < zf->count; i++)
-		zf->rrs[i].file = zf->path;
+	/* its own copy of every name and rdata: the group's owners and the
+	 * source's records do not outlive the caller's lock */
+	for (size_t i = 0; i < zf->count; i++) {
+		zrr_t *r = &zf->rrs[i];
+		r->file = zf->path;
+		if (r->owner != zf->origin)
+			r->owner = arena_memdup_bytes(a, r->owner, r->owner_len);
+		r->rdata = arena_memdup_bytes(a, r->rdata, r->rdlen ? r->rdlen : 1);
+	}
+	return zf;
+}
+
+static zone_t *
+autoptr_zone(const ptrgrp_t *g, const view_t *v, diag_t *d)
+{
+	zonefile_t *zf = autoptr_zonefile(g, v);
 	zone_t *z = zone_build(zf, d);
 	zonefile_free(&zf);
 	return z;
 }
 
-size_t
-update_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
+/* Does the view have an auto-ptr zone at all? */
+static bool
+autoptr_wanted(const view_t *v)
 {
-	*out = NULL;
 	size_t nconf = v->conf->nzones < v->nzones ? v->conf->nzones : v->nzones;
-	bool any = false;
 	for (size_t i = 0; i < nconf; i++)
-		any = any || v->conf->zones[i].auto_ptr;
-	if (!any)
-		return 0;
+		if (v->conf->zones[i].auto_ptr)
+			return true;
+	return false;
+}
+
+/* The PTRs of the view's auto-ptr zones, grouped by reverse apex (/24,
+ * /64). Owner names live in tmp; *groups is malloc'ed, and so is each
+ * group's rrs (free with autoptr_groups_free). Under reg_lock: the records
+ * are the registry's. */
+static size_t
+autoptr_groups(const view_t *v, arena_t *tmp, ptrgrp_t **groups_out)
+{
+	size_t nconf = v->conf->nzones < v->nzones ? v->conf->nzones : v->nzones;
 	ptrgrp_t *groups = NULL;
 	size_t ngroups = 0, capgroups = 0;
-	arena_t *tmp = arena_new(0);
-	pthread_mutex_lock(&reg_lock);
 	for (size_t i = 0; i < nconf; i++) {
 		const conf_zone_t *cz = &v->conf->zones[i];
 		dynzone_t *dz = cz->auto_ptr && v->zones[i] != NULL ? reg_find(cz) : NULL;
@@ -773,6 +777,28 @@ update_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
 				autoptr_push(g, &ptr);
 		}
 	}
+	*groups_out = groups;
+	return ngroups;
+}
+
+static void
+autoptr_groups_free(ptrgrp_t *groups, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		free(groups[j].rrs);
+	free(groups);
+}
+
+size_t
+update_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
+{
+	*out = NULL;
+	if (!autoptr_wanted(v))
+		return 0;
+	arena_t *tmp = arena_new(0);
+	ptrgrp_t *groups = NULL;
+	pthread_mutex_lock(&reg_lock);
+	size_t ngroups = autoptr_groups(v, tmp, &groups);
 	size_t nout = 0;
 	if (ngroups > 0) {
 		*out = calloc(ngroups, sizeof(zone_t *));
@@ -783,16 +809,34 @@ update_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
 		zone_t *z = autoptr_zone(&groups[j], v, d);
 		if (z != NULL)
 			(*out)[nout++] = z;
-		free(groups[j].rrs);
 	}
 	pthread_mutex_unlock(&reg_lock);
-	free(groups);
+	autoptr_groups_free(groups, ngroups);
 	arena_free(&tmp);
 	if (nout == 0) {
 		free(*out);
 		*out = NULL;
 	}
 	return nout;
+}
+
+zonefile_t *
+update_autoptr_records(const view_t *v, const uint8_t *apex)
+{
+	if (!autoptr_wanted(v))
+		return NULL;
+	arena_t *tmp = arena_new(0);
+	ptrgrp_t *groups = NULL;
+	zonefile_t *zf = NULL;
+	pthread_mutex_lock(&reg_lock);
+	size_t ngroups = autoptr_groups(v, tmp, &groups);
+	for (size_t j = 0; j < ngroups && zf == NULL; j++)
+		if (dname_equal(groups[j].apex, apex))
+			zf = autoptr_zonefile(&groups[j], v);
+	pthread_mutex_unlock(&reg_lock);
+	autoptr_groups_free(groups, ngroups);
+	arena_free(&tmp);
+	return zf;
 }
 
 /* ---------------------------------------------------------------------------

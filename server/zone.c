@@ -110,16 +110,21 @@ xcalloc(size_t n, size_t size)
 	return p;
 }
 
+/* The build table is open addressing with linear probing, kept at most half
+ * full by bz_add (which grows it), so a probe always meets an empty slot; the
+ * loop is still bounded by the table size so that it can never spin. */
 static bnode_t *
 bz_find(const builder_t *b, const uint8_t *lname, size_t len, uint32_t hash)
 {
-	for (uint32_t i = hash & b->mask;; i = (i + 1) & b->mask) {
+	uint32_t i = hash & b->mask;
+	for (uint32_t probes = 0; probes <= b->mask; probes++, i = (i + 1) & b->mask) {
 		bnode_t *n = b->table[i];
 		if (n == NULL)
 			return NULL;
 		if (n->hash == hash && n->len == len && memcmp(n->lname, lname, len) == 0)
 			return n;
 	}
+	return NULL;
 }
 
 static bnode_t *
@@ -130,6 +135,34 @@ bz_find_name(const builder_t *b, const uint8_t *name)
 	return bz_find(b, l, dname_length(l), dname_hash(l));
 }
 
+static void
+bz_table_insert(bnode_t **table, uint32_t mask, bnode_t *n)
+{
+	uint32_t i = n->hash & mask;
+	while (table[i] != NULL)
+		i = (i + 1) & mask;
+	table[i] = n;
+}
+
+/* Double the build table. The number of names is only known once the empty
+ * non-terminals are in (a /64 ip6.arpa zone has up to 16 of them per
+ * record), so the table grows as names are added. */
+static void
+bz_table_grow(builder_t *b)
+{
+	uint32_t size = (b->mask + 1) * 2;
+	if (size == 0) {   /* 2^32 slots: more names than a zone can hold */
+		log_error("zone build: too many names");
+		abort();
+	}
+	bnode_t **table = xcalloc(size, sizeof(*table));
+	for (size_t i = 0; i < b->nnodes; i++)
+		bz_table_insert(table, size - 1, b->nodes[i]);
+	free(b->table);
+	b->table = table;
+	b->mask = size - 1;
+}
+
 static bnode_t *
 bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 {
@@ -138,15 +171,14 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	bnode_t *n = bz_find(b, lname, len, hash);
 	if (n != NULL)
 		return n;
+	if ((b->nnodes + 1) * 2 > (size_t)b->mask + 1)
+		bz_table_grow(b);
 	n = arena_zalloc(b->tmp, sizeof(*n) + len);
 	memcpy(n->lname, lname, len);
 	n->len = (uint8_t)len;
 	n->hash = hash;
 	n->owner = owner ? owner : n->lname;
-	uint32_t i = hash & b->mask;
-	while (b->table[i] != NULL)
-		i = (i + 1) & b->mask;
-	b->table[i] = n;
+	bz_table_insert(b->table, b->mask, n);
 	if (b->nnodes == b->capnodes) {
 		b->capnodes = b->capnodes ? b->capnodes * 2 : 64;
 		b->nodes = realloc(b->nodes, b->capnodes * sizeof(*b->nodes));
@@ -190,8 +222,9 @@ bz_index(builder_t *b)
 {
 	const zonefile_t *zf = b->zf;
 	size_t n = zf->count;
+	/* A first guess (a name per record, half full); bz_add grows it. */
 	uint32_t size = 64;
-	while (size < n * 4 + 16)
+	while (size < n * 2 + 16)
 		size <<= 1;
 	b->table = xcalloc(size, sizeof(*b->table));
 	b->mask = size - 1;
@@ -617,9 +650,19 @@ bz_resolve(const builder_t *b, const uint8_t *name, bnode_t **out)
 	}
 }
 
-/* A/AAAA of the targets of MX, SRV and NS records, if this zone has them. */
+/* Which addresses of targets go into the additional section. */
+enum targets {
+	TARGETS_AUTH,      /* MX, SRV: the zone's own (authoritative) data */
+	TARGETS_ALL,       /* NS answers: authoritative data and glue */
+	TARGETS_GLUE,      /* referrals: glue only -- names at or below a zone cut
+	                      of this zone; not a name of the parent zone outside
+	                      the delegation (BIND 9.18 adds none for those) */
+};
+
+/* A/AAAA of the targets of MX, SRV and NS records, if this zone has them.
+ * Returns whether one of them is at or below cut (in-bailiwick glue). */
 static bool
-add_targets(builder_t *b, const bset_t *s, bool glue, const uint8_t *cut)
+add_targets(builder_t *b, const bset_t *s, enum targets which, const uint8_t *cut)
 {
 	const uint8_t *seen[64];
 	unsigned nseen = 0;
@@ -638,7 +681,10 @@ add_targets(builder_t *b, const bset_t *s, bool glue, const uint8_t *cut)
 		if (nseen < 64)
 			seen[nseen++] = target;
 		bnode_t *t = bz_find_name(b, target);
-		if (t == NULL || ((t->flags & NODE_OCCLUDED) && !glue))
+		if (t == NULL)
+			continue;
+		bool glue = (t->flags & (NODE_OCCLUDED | NODE_DELEG)) != 0;
+		if ((which == TARGETS_AUTH && (t->flags & NODE_OCCLUDED)) || (which == TARGETS_GLUE && !glue))
 			continue;
 		const bset_t *a = bnode_set(t, T_A), *aaaa = bnode_set(t, T_AAAA);
 		if (a == NULL && aaaa == NULL)
@@ -660,7 +706,7 @@ add_set_with_targets(builder_t *b, const uint8_t *owner, const bset_t *s)
 	cw_section(b->cw, 0);
 	cw_rrset(b->cw, owner, s);
 	if (s->type == T_MX || s->type == T_SRV || s->type == T_NS)
-		add_targets(b, s, s->type == T_NS, NULL);
+		add_targets(b, s, s->type == T_NS ? TARGETS_ALL : TARGETS_AUTH, NULL);
 }
 
 static void
@@ -679,7 +725,7 @@ add_referral(builder_t *b, const bnode_t *cut)
 	cw_section(b->cw, 1);
 	const bset_t *ns = bnode_set(cut, T_NS);
 	cw_rrset(b->cw, cut->owner, ns);
-	return add_targets(b, ns, true, cut->lname);
+	return add_targets(b, ns, TARGETS_GLUE, cut->lname);
 }
 
 /* Follow a CNAME chain from start. want: the query type (0: none of the
@@ -925,6 +971,8 @@ bz_answers(builder_t *b)
 			bn->ext->wildcard = bn->wildcard->out;
 	}
 
+	/* Sized after every name (empty non-terminals included) is known, at
+	 * most half full: zone_find's probe always ends at an empty slot. */
 	uint32_t size = 16;
 	while (size < b->nnodes * 2)
 		size <<= 1;
@@ -1018,6 +1066,48 @@ file_id_fill(zone_file_id_t *id, const struct stat *st)
 	id->mtime_nsec = (long long)st->st_mtim.tv_nsec;
 }
 
+void
+zone_track_files(zone_t *z, const zonefile_t *zf, const char *path, const struct stat *st,
+		 const char *skip)
+{
+	size_t n = 0, cap = 8;
+	const char **files = xcalloc(cap, sizeof(*files));
+	files[n++] = path;
+	const char *last = path;
+	for (size_t i = 0; i < zf->count; i++) {
+		const char *f = zf->rrs[i].file;
+		/* records come in runs from one file: compare with the last first */
+		if (f == NULL || f == last || strcmp(f, last) == 0)
+			continue;
+		last = f;
+		if (skip != NULL && strcmp(f, skip) == 0)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(files[k], f) == 0;
+		if (seen)
+			continue;
+		if (n == cap) {
+			cap *= 2;
+			files = realloc(files, cap * sizeof(*files));
+			if (files == NULL)
+				abort();
+		}
+		files[n++] = f;
+	}
+	z->files = arena_zalloc(z->arena, n * sizeof(*z->files));
+	z->nfiles = n;
+	file_id_fill(&z->files[0], st);
+	for (size_t k = 0; k < n; k++) {
+		struct stat ist;
+		z->files[k].path = arena_strdup(z->arena, files[k]);
+		/* a file that cannot be stat'ed keeps zeros: it looks changed */
+		if (k > 0 && stat(files[k], &ist) == 0)
+			file_id_fill(&z->files[k], &ist);
+	}
+	free(files);
+}
+
 zone_t *
 zone_load(const char *origin, const char *path, diag_t *d)
 {
@@ -1039,29 +1129,8 @@ zone_load_translated(const char *origin, const char *path, const nat_map_t *nat,
 	if (zf == NULL)
 		return NULL;
 	zone_t *z = zone_build(zf, d);
-	if (z != NULL) {
-		/* every file the zone came from: the main file and its $INCLUDEs */
-		const char *files[64];
-		size_t nfiles = 0;
-		files[nfiles++] = path;
-		for (size_t i = 0; i < zf->count && nfiles < 64; i++) {
-			bool seen = false;
-			for (size_t k = 0; k < nfiles && !seen; k++)
-				seen = files[k] == zf->rrs[i].file || strcmp(files[k], zf->rrs[i].file) == 0;
-			if (!seen)
-				files[nfiles++] = zf->rrs[i].file;
-		}
-		z->files = arena_zalloc(z->arena, nfiles * sizeof(*z->files));
-		z->nfiles = nfiles;
-		file_id_fill(&z->files[0], &st);
-		z->files[0].path = arena_strdup(z->arena, path);
-		for (size_t k = 1; k < nfiles; k++) {
-			struct stat ist;
-			z->files[k].path = arena_strdup(z->arena, files[k]);
-			if (stat(files[k], &ist) == 0)
-				file_id_fill(&z->files[k], &ist);
-		}
-	}
+	if (z != NULL)
+		zone_track_files(z, zf, path, &st, NULL);
 	zonefile_free(&zf);
 	return z;
 }

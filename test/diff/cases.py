@@ -55,6 +55,10 @@ FULL += _q(["www.sub.example.com", "ns1.sub.example.com", "a.b.sub.example.com"]
 FULL += _q(["ns1.sub.example.com"], ["AAAA"])
 FULL += _q(["sub2.example.com", "x.sub2.example.com", "sub3.example.com"], ["A"])
 FULL += _q(["sub2.example.com"], ["DS"])
+# referrals whose NS are names of the parent zone outside the delegation
+FULL += _q(["sib.example.com", "www.sib.example.com", "sib2.example.com", "x.sib2.example.com",
+            "sib3.example.com"], ["A"])
+FULL += _q(["sib.example.com"], ["NS"])
 FULL += _q(["child.example.com"], ["DS", "NS", "SOA"])
 FULL += _q(["www.child.example.com", "back.child.example.com", "nope.child.example.com"], ["A"])
 # internal-only data

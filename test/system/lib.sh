@@ -148,7 +148,8 @@ hz_make_config() {
 # hz_start CONFIG [LOG]: start $HORIZOND -c CONFIG in the background with
 # stderr in LOG (default $HZ_TMP/horizond.log), wait until it logs its
 # "ready" line. Sets HZ_PID and HZ_LOG. Returns 1 (after a hz_fail) if the
-# server exits or is not ready within $HZ_START_TIMEOUT seconds.
+# server exits or is not ready within $HZ_START_TIMEOUT seconds (then it is
+# killed).
 hz_start() {
 	local conf=$1
 	HZ_LOG=${2:-$HZ_TMP/horizond.log}
@@ -169,6 +170,10 @@ hz_start() {
 		sleep 0.1
 	done
 	hz_fail "horizond -c $conf not ready after ${HZ_START_TIMEOUT}s" "$(tail -n 20 "$HZ_LOG")"
+	# a server that hangs while loading must not outlive the test
+	kill -KILL "$HZ_PID" 2>/dev/null
+	wait "$HZ_PID" 2>/dev/null
+	HZ_PID=
 	return 1
 }
 
@@ -205,6 +210,26 @@ hz_stop() {
 	hz_sanitizer_check "$HZ_LOG"
 }
 
+# hz_reload: SIGHUP the server and wait (20 s at most) until it logs the end
+# of that reload ("reload: done" or "reload failed"). Sets HZ_RELOAD_LOG to
+# the log lines written meanwhile. Returns 1 (after a hz_fail) on timeout.
+hz_reload() {
+	local lines ends
+	lines=$(wc -l <"$HZ_LOG")
+	ends=$(grep -c 'reload: done\|reload failed' "$HZ_LOG")
+	kill -HUP "$HZ_PID"
+	for _ in $(seq 1 200); do
+		if [ "$(grep -c 'reload: done\|reload failed' "$HZ_LOG")" -gt "$ends" ]; then
+			HZ_RELOAD_LOG=$(tail -n +$((lines + 1)) "$HZ_LOG")
+			return 0
+		fi
+		sleep 0.1
+	done
+	HZ_RELOAD_LOG=$(tail -n +$((lines + 1)) "$HZ_LOG")
+	hz_fail "no end of the reload 20 s after SIGHUP" "$HZ_RELOAD_LOG"
+	return 1
+}
+
 # hz_sanitizer_check LOG: fail if LOG holds an ASan/UBSan/LSan report.
 hz_sanitizer_check() {
 	local hits
@@ -226,6 +251,22 @@ hz_dig() {
 	shift
 	case $src in *:*) server=::1 ;; esac
 	dig "@$server" -p "$HZ_PORT" -b "$src" +norec +time=2 +tries=1 "$@"
+}
+
+# hz_nsupdate SRC ZONE [NSUPDATE-OPTIONS...] <<<COMMANDS: send one dynamic
+# update for ZONE from SRC to the server (UDP, 5 s, one retry; the whole run
+# bounded by 30 s so that a server that never answers cannot hang the test).
+# nsupdate's output is printed; its status is returned.
+hz_nsupdate() {
+	local src=$1 zone=$2
+	shift 2
+	{
+		echo "server 127.0.0.1 $HZ_PORT"
+		echo "local $src"
+		echo "zone $zone"
+		cat
+		echo "send"
+	} | timeout 30 nsupdate -t 5 -u 1 "$@" 2>&1
 }
 
 # hz_q SRC ARGS...: hz_dig, output kept in $HZ_OUT for the hz_expect_* checks.

@@ -130,12 +130,19 @@ else
 fi
 
 # --- one mistake per config: exit 1 and FILE:LINE ------------------------------
-for name in bad-yaml unknown-key bad-prefix undefined-acl duplicate-view duplicate-zone bad-record; do
+for name in bad-yaml unknown-key bad-prefix undefined-acl duplicate-view duplicate-zone bad-record \
+	shared-writable; do
 	conf=$DATA/$name.yaml
 	run_check "$conf"
 	expect_exit "$name.yaml" 1
 	expect_markers "$conf" error
 done
+# ... and the message names the other entry too (the one that allows updates)
+if printf '%s\n' "$HZ_OUT" | grep -q "shared-writable\.yaml:15: .*in view 'lan' (line 9), and that one allows updates"; then
+	hz_ok "shared-writable.yaml: names both entries"
+else
+	hz_fail "shared-writable.yaml: names both entries" "$HZ_OUT"
+fi
 
 # A zone without an SOA: reported at the config's zone entry, or in the zone
 # file itself (which has no line to point at).

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "conf.h"
@@ -683,6 +684,105 @@ START_TEST(test_addr_is_private)
 }
 END_TEST
 
+/* ---- a zone file that takes updates belongs to one zone ---- */
+
+#define TWO_VIEWS_HEAD "server: {listen: [127.0.0.1]}\nviews:\n"
+
+START_TEST(test_writable_file_shared_with_another_view)
+{
+	capture_t cap;
+	conf_t *c = parse_text(&cap, TWO_VIEWS_HEAD
+		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
+		"      - name: example.com\n        file: lan.zone\n        allow-update: [127.0.0.2]\n"
+		"  - name: guests\n    match-clients: [any]\n    zones:\n"
+		"      - name: example.com\n        file: lan.zone\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(cap.d.errors, 1);
+	/* at the second entry (line 12), naming the first (line 6) */
+	const char *t = capture_text(&cap);
+	ck_assert_msg(text_has_line(t, "test.yaml:12: ", "view 'guests': zone example.com: file 'lan.zone'"), "%s", t);
+	ck_assert_msg(text_has_line(t, "test.yaml:12: ", "in view 'lan' (line 6), and that one allows updates"), "%s", t);
+	capture_end(&cap);
+
+	/* the read-only entry first: reported at the writable one */
+	c = parse_text(&cap, TWO_VIEWS_HEAD
+		"  - name: guests\n    match-clients: [127.0.0.3]\n    zones:\n"
+		"      - {name: example.com, file: lan.zone}\n"
+		"  - name: lan\n    match-clients: [any]\n    zones:\n"
+		"      - {name: example.com, file: lan.zone, allow-update: [127.0.0.2]}\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(cap.d.errors, 1);
+	t = capture_text(&cap);
+	ck_assert_msg(text_has_line(t, "test.yaml:10: ", "view 'guests' (line 6), and this one allows updates"), "%s", t);
+	capture_end(&cap);
+
+	/* both writable, and another zone name in the same view: one error each */
+	c = parse_text(&cap, TWO_VIEWS_HEAD
+		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
+		"      - {name: example.com, file: lan.zone, allow-update: [127.0.0.2]}\n"
+		"      - {name: example.net, file: lan.zone}\n"
+		"  - name: guests\n    match-clients: [any]\n    zones:\n"
+		"      - {name: example.com, file: lan.zone, allow-update: [127.0.0.3]}\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(cap.d.errors, 2);
+	t = capture_text(&cap);
+	ck_assert_msg(text_has_line(t, "test.yaml:7: ", "zone example.net: file 'lan.zone'"), "%s", t);
+	ck_assert_msg(text_has_line(t, "test.yaml:11: ", "(line 6), and both allow updates"), "%s", t);
+	capture_end(&cap);
+}
+END_TEST
+
+START_TEST(test_readonly_file_shared_is_fine)
+{
+	capture_t cap;
+	conf_t *c = parse_text(&cap, TWO_VIEWS_HEAD
+		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
+		"      - {name: example.com, file: shared.zone}\n"
+		"      - {name: example.org, file: org.zone, allow-update: [127.0.0.2]}\n"
+		"  - name: guests\n    match-clients: [any]\n    zones:\n"
+		"      - {name: example.com, file: shared.zone}\n");
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	conf_free(&c);
+	capture_end(&cap);
+}
+END_TEST
+
+/* Another spelling of the same file (a symbolic link, "./", an absolute
+ * path) is the same file. */
+START_TEST(test_writable_file_other_spelling)
+{
+	char dir[] = "/tmp/hz-test-conf.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[256], link[256], yaml[256];
+	snprintf(path, sizeof(path), "%s/lan.zone", dir);
+	snprintf(link, sizeof(link), "%s/alias.zone", dir);
+	snprintf(yaml, sizeof(yaml), "%s/test.yaml", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(symlink("lan.zone", link), 0);
+	char text[1024];
+	snprintf(text, sizeof(text), TWO_VIEWS_HEAD
+		 "  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
+		 "      - {name: example.com, file: ./lan.zone, allow-update: [127.0.0.2]}\n"
+		 "  - name: guests\n    match-clients: [127.0.0.3]\n    zones:\n"
+		 "      - {name: example.com, file: %s}\n"
+		 "  - name: other\n    match-clients: [any]\n    zones:\n"
+		 "      - {name: example.com, file: alias.zone}\n", path);
+	capture_t cap;
+	capture_start(&cap);
+	conf_t *c = conf_parse(yaml, text, strlen(text), &cap.d);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(cap.d.errors, 2);
+	ck_assert_msg(text_has_line(capture_text(&cap), "test.yaml:10: ", "view 'guests'"), "%s", capture_text(&cap));
+	ck_assert_msg(text_has_line(capture_text(&cap), "test.yaml:14: ", "view 'other'"), "%s", capture_text(&cap));
+	capture_end(&cap);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -716,6 +816,12 @@ conf_suite(void)
 	tc = tcase_create("public");
 	tcase_add_test(tc, test_reaches_public);
 	tcase_add_test(tc, test_addr_is_private);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("writable_files");
+	tcase_add_test(tc, test_writable_file_shared_with_another_view);
+	tcase_add_test(tc, test_readonly_file_shared_is_fine);
+	tcase_add_test(tc, test_writable_file_other_spelling);
 	suite_add_tcase(s, tc);
 	return s;
 }

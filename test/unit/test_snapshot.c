@@ -8,18 +8,15 @@
 #include <unistd.h>
 
 #include "snapshot.h"
+#include "tmpdir.h"
+#include "update.h"
 
-static char dir[64];
+static tmpdir_t dir;
 
 static void
 put(const char *name, const char *text)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	tmpdir_put(&dir, name, text);
 }
 
 static const char *conf_two_views =
@@ -41,15 +38,13 @@ static snapshot_t *
 build(const snapshot_t *prev, diag_t *d)
 {
 	char path[256];
-	snprintf(path, sizeof(path), "%s/horizond.yaml", dir);
-	return snapshot_build(path, prev, d);
+	return snapshot_build(tmpdir_file(&dir, "horizond.yaml", path, sizeof(path)), prev, d);
 }
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/hz-test-snap.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make(&dir, "hz-test-snap");
 	put("horizond.yaml", conf_two_views);
 	put("shared.zone", zone_v1);
 	put("org.zone", org_zone);
@@ -58,9 +53,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tmpdir_remove(&dir);
 }
 
 START_TEST(views_share_a_file)
@@ -134,6 +127,46 @@ START_TEST(private_address_warning)
 }
 END_TEST
 
+/* auto-ptr zones are derived from the view's zones: a reload that keeps
+ * those keeps the synthesized ones too (and a changed source rebuilds them). */
+START_TEST(reload_keeps_autoptr_zones)
+{
+	put("horizond.yaml",
+	    "server:\n  listen: [127.0.0.1@5300]\n"
+	    "views:\n"
+	    "  - name: a\n    match-clients: [any]\n"
+	    "    zones:\n      - {name: example.com, file: shared.zone, auto-ptr: true}\n"
+	    "      - {name: example.org, file: org.zone}\n");
+	diag_t d = { .quiet = 1 };
+	snapshot_t *s1 = build(NULL, &d);
+	ck_assert_ptr_nonnull(s1);
+	/* + 2.0.192.in-addr.arpa (ns) and 1.168.192.in-addr.arpa (www) */
+	ck_assert_uint_eq(s1->views[0].nzones, 4);
+	const zone_t *rev = s1->views[0].zones[3];
+	ck_assert_str_eq(rev->name, "1.168.192.in-addr.arpa.");
+	ck_assert(snapshot_zone_synthesized(&s1->views[0], rev));
+	ck_assert(!snapshot_zone_synthesized(&s1->views[0], s1->views[0].zones[0]));
+	snapshot_t *s2 = build(s1, &d);
+	ck_assert_ptr_nonnull(s2);
+	ck_assert_uint_eq(s2->views[0].nzones, 4);
+	ck_assert_ptr_eq(s2->views[0].zones[2], s1->views[0].zones[2]);
+	ck_assert_ptr_eq(s2->views[0].zones[3], rev);
+	/* the source changed (www 192.168.1.20 -> 192.0.2.20): rebuilt */
+	char v2[512];
+	snprintf(v2, sizeof(v2), "%s; padding so the size differs\n", zone_v2);
+	put("shared.zone", v2);
+	snapshot_t *s3 = build(s2, &d);
+	ck_assert_ptr_nonnull(s3);
+	ck_assert_uint_eq(s3->views[0].nzones, 3);
+	ck_assert_str_eq(s3->views[0].zones[2]->name, "2.0.192.in-addr.arpa.");
+	ck_assert_ptr_ne(s3->views[0].zones[2], s2->views[0].zones[2]);
+	snapshot_free(&s1);
+	snapshot_free(&s2);
+	snapshot_free(&s3);
+	update_shutdown();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -144,6 +177,7 @@ main(void)
 	tcase_add_test(tc, reload_reuses_unchanged_zones);
 	tcase_add_test(tc, broken_zone_builds_nothing);
 	tcase_add_test(tc, private_address_warning);
+	tcase_add_test(tc, reload_keeps_autoptr_zones);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -21,7 +21,7 @@
 #define SECRET "c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ="
 #define WRONG "d3JvbmctLXNlY3JldC1mb3ItdGhlLWtleQ=="
 
-static char dir[] = "/tmp/hz-test-tsig.XXXXXX";
+static tmpdir_t dir;
 static snapshot_t *snap;
 
 static const char *config_text =
@@ -41,18 +41,17 @@ static const char *config_text =
 static void
 setup(void)
 {
-	tmpdir_make(dir, "/tmp/hz-test-tsig.XXXXXX");
-	tmpdir_write(dir, "horizond.yaml", config_text);
+	tmpdir_make(&dir, "hz-test-tsig");
+	tmpdir_put(&dir, "horizond.yaml", config_text);
 	char zone[4096] = "$ORIGIN example.com.\n$TTL 300\n"
 			  "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.168.1.2\n";
 	for (int i = 0; i < 12; i++)   /* about 900 bytes of TXT: more than 512 */
 		snprintf(zone + strlen(zone), sizeof(zone) - strlen(zone),
 			 "big TXT \"record-%02d-%060d\"\n", i, 0);
-	tmpdir_write(dir, "lan.zone", zone);
+	tmpdir_put(&dir, "lan.zone", zone);
 	char conf[300];
-	snprintf(conf, sizeof(conf), "%s/horizond.yaml", dir);
 	diag_t d = { 0 };
-	snap = snapshot_build(conf, NULL, &d);
+	snap = snapshot_build(tmpdir_file(&dir, "horizond.yaml", conf, sizeof(conf)), NULL, &d);
 	ck_assert_ptr_nonnull(snap);
 }
 
@@ -61,7 +60,7 @@ teardown(void)
 {
 	snapshot_free(&snap);
 	update_shutdown();
-	tmpdir_remove(dir);
+	tmpdir_remove(&dir);
 }
 
 typedef struct exch {

@@ -1,5 +1,5 @@
-/* tmpdir.h -- for unit tests: a temporary directory with config and zone
- * files written from strings. Header-only (each test is its own program).
+/* tmpdir.h -- for unit tests: a temporary directory of files written from
+ * text (configs, zone files). Header-only (each test is its own program).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_TEST_TMPDIR_H
 #define HZ_TEST_TMPDIR_H
@@ -9,35 +9,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Create a directory from template tmpl ("/tmp/x.XXXXXX") into dir (room
- * for strlen(tmpl) + 1). */
+typedef struct tmpdir {
+	char path[64];
+} tmpdir_t;
+
+/* Make a new directory /tmp/<prefix>.XXXXXX. */
 static inline void
-tmpdir_make(char *dir, const char *tmpl)
+tmpdir_make(tmpdir_t *t, const char *prefix)
 {
-	strcpy(dir, tmpl);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(t->path, sizeof(t->path), "/tmp/%s.XXXXXX", prefix);
+	ck_assert_ptr_nonnull(mkdtemp(t->path));
 }
 
-/* Write text to dir/name. */
-static inline void
-tmpdir_write(const char *dir, const char *name, const char *text)
+/* The path of name inside the directory, in buf. */
+static inline const char *
+tmpdir_file(const tmpdir_t *t, const char *name, char *buf, size_t size)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
+	int n = snprintf(buf, size, "%s/%s", t->path, name);
+	ck_assert(n > 0 && (size_t)n < size);
+	return buf;
+}
+
+/* Write text to the file name (replaced if it exists). */
+static inline void
+tmpdir_put(const tmpdir_t *t, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f = fopen(tmpdir_file(t, name, path, sizeof(path)), "w");
 	ck_assert_ptr_nonnull(f);
 	fputs(text, f);
-	fclose(f);
+	ck_assert_int_eq(fclose(f), 0);
 }
 
-/* Remove dir and everything in it. */
+/* Remove the directory and everything in it. */
 static inline void
-tmpdir_remove(const char *dir)
+tmpdir_remove(tmpdir_t *t)
 {
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->path);
+	ck_assert_int_eq(system(cmd), 0);
 }
 
 #endif

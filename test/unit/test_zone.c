@@ -1,0 +1,297 @@
+/* test_zone.c -- the zone store: building zones with many and deep names
+ * (ip6.arpa, long chains of empty non-terminals) finishes in bounded time
+ * and finds every name; zone_load and update_zone_load track every file a
+ * zone came from, however many $INCLUDEs.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "dname.h"
+#include "tmpdir.h"
+#include "update.h"
+#include "zone.h"
+#include "zonefile.h"
+
+/* Every test builds with a deadline: the bug these guard against is a
+ * loop that never ends (CK_FORK=yes, so Check kills the test). */
+#define BUILD_TIMEOUT 30
+
+#define SOA_NS \
+	"$TTL 300\n" \
+	"@ SOA ns1.example.com. hostmaster.example.com. 1 3600 900 604800 300\n" \
+	"@ NS ns1.example.com.\n"
+
+/* Text of a growing zone file. */
+typedef struct text {
+	char *buf;
+	size_t len;
+	FILE *f;
+} text_t;
+
+static void
+text_start(text_t *t, const char *head)
+{
+	memset(t, 0, sizeof(*t));
+	t->f = open_memstream(&t->buf, &t->len);
+	ck_assert_ptr_nonnull(t->f);
+	fputs(head, t->f);
+}
+
+static const char *
+text_done(text_t *t)
+{
+	ck_assert_int_eq(fflush(t->f), 0);
+	return t->buf;
+}
+
+static void
+text_free(text_t *t)
+{
+	fclose(t->f);
+	free(t->buf);
+}
+
+static zone_t *
+build(const char *origin, const char *text)
+{
+	diag_t d = { .quiet = 1 };
+	zonefile_t *zf = zonefile_parse(origin, "test.zone", text, strlen(text), &d);
+	ck_assert_msg(zf != NULL, "zone text does not parse (%u errors)", d.errors);
+	zone_t *z = zone_build(zf, &d);
+	zonefile_free(&zf);
+	ck_assert_ptr_nonnull(z);
+	return z;
+}
+
+/* The node for a name given as text ("a.b.example."). */
+static const node_t *
+find(const zone_t *z, const char *name)
+{
+	uint8_t wire[DNAME_MAXLEN];
+	size_t w = 0;
+	for (const char *p = name; *p != '\0';) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		ck_assert_uint_lt(w + 1 + l, sizeof(wire));
+		wire[w++] = (uint8_t)l;
+		memcpy(wire + w, p, l);
+		w += l;
+		p += l + (dot ? 1 : 0);
+	}
+	wire[w++] = 0;
+	dname_to_lower(wire, wire);
+	return zone_find(z, wire, (uint8_t)w, dname_hash(wire));
+}
+
+/* The reverse name of a 128-bit address (32 nibbles) under ip6.arpa. */
+static void
+ip6_reverse(const uint8_t addr[16], char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+	for (int i = 31; i >= 0; i--) {
+		uint8_t nib = i & 1 ? addr[i / 2] & 15 : addr[i / 2] >> 4;
+		*p++ = hex[nib];
+		*p++ = '.';
+	}
+	strcpy(p, "ip6.arpa.");
+}
+
+/* A /64 reverse zone with six PTRs at random interface ids: the names and
+ * their empty non-terminals outnumber the records about 16 to 1. */
+START_TEST(ip6_reverse_six_ptrs)
+{
+	const char *origin = "0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.";
+	text_t t;
+	text_start(&t, SOA_NS);
+	srandom(42);
+	char names[6][80];
+	for (int i = 0; i < 6; i++) {
+		uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+		for (int k = 8; k < 16; k++)
+			a[k] = (uint8_t)random();
+		ip6_reverse(a, names[i]);
+		fprintf(t.f, "%s PTR host%d.example.com.\n", names[i], i);
+	}
+	zone_t *z = build(origin, text_done(&t));
+	for (int i = 0; i < 6; i++) {
+		const node_t *n = find(z, names[i]);
+		ck_assert_msg(n != NULL, "%s not found", names[i]);
+		ck_assert(!(n->flags & NODE_EMPTY));
+		/* its parent (15 nibbles below the apex) is an empty non-terminal */
+		const node_t *p = find(z, names[i] + 2);
+		ck_assert_ptr_nonnull(p);
+		ck_assert(p->flags & NODE_EMPTY);
+	}
+	/* apex + 6 x 16 names below it, minus shared ancestors: more than 60 */
+	ck_assert_uint_gt(z->nnodes, 60);
+	ck_assert_uint_ge(z->mask + 1, z->nnodes * 2);
+	zone_unref(&z);
+	text_free(&t);
+}
+END_TEST
+
+/* Thousands of random 32-nibble PTRs in one zone at ip6.arpa. */
+START_TEST(ip6_reverse_thousands_of_ptrs)
+{
+	enum { N = 5000 };
+	text_t t;
+	text_start(&t, SOA_NS);
+	srandom(7);
+	static char names[N][80];
+	for (int i = 0; i < N; i++) {
+		uint8_t a[16];
+		for (int k = 0; k < 16; k++)
+			a[k] = (uint8_t)random();
+		ip6_reverse(a, names[i]);
+		fprintf(t.f, "%s PTR h%d.example.com.\n", names[i], i);
+	}
+	zone_t *z = build("ip6.arpa.", text_done(&t));
+	for (int i = 0; i < N; i++)
+		ck_assert_msg(find(z, names[i]) != NULL, "%s not found", names[i]);
+	/* every nibble prefix of every name is there: 16 first nibbles all
+	 * occur among 5000 random addresses */
+	ck_assert_ptr_nonnull(find(z, "0.ip6.arpa."));
+	ck_assert_ptr_nonnull(find(z, "f.ip6.arpa."));
+	ck_assert_ptr_null(find(z, "g.ip6.arpa."));
+	ck_assert_uint_gt(z->nnodes, (size_t)N * 16);
+	ck_assert_uint_ge(z->mask + 1, z->nnodes * 2);
+	zone_unref(&z);
+	text_free(&t);
+}
+END_TEST
+
+/* One name 120 labels deep: 119 empty non-terminals above it. */
+START_TEST(long_chain_of_empty_non_terminals)
+{
+	char name[300] = "";
+	for (int i = 0; i < 120; i++)
+		strcat(name, "a.");
+	strcat(name, "example.");
+	text_t t;
+	text_start(&t, "$TTL 300\n"
+		       "@ SOA ns1 hostmaster 1 3600 900 604800 300\n"
+		       "@ NS ns1\n"
+		       "ns1 A 192.0.2.1\n");
+	fprintf(t.f, "%s TXT \"deep\"\n", name);
+	zone_t *z = build("example.", text_done(&t));
+	const node_t *n = find(z, name);
+	ck_assert_ptr_nonnull(n);
+	ck_assert(!(n->flags & NODE_EMPTY));
+	for (int up = 1; up < 120; up++) {
+		const node_t *e = find(z, name + 2 * up);
+		ck_assert_msg(e != NULL && (e->flags & NODE_EMPTY), "empty non-terminal %d up", up);
+	}
+	/* apex, ns1, 120 names of the chain */
+	ck_assert_uint_eq(z->nnodes, 122);
+	ck_assert_ptr_null(find(z, "b.example."));
+	zone_unref(&z);
+	text_free(&t);
+}
+END_TEST
+
+/* ---- files a zone came from ---- */
+
+static tmpdir_t dir;
+
+static void
+files_setup(void)
+{
+	tmpdir_make(&dir, "hz-test-zone");
+}
+
+static void
+files_teardown(void)
+{
+	tmpdir_remove(&dir);
+}
+
+enum { NINCLUDES = 70 };   /* more than the 64 that were once tracked */
+
+/* A zone file that $INCLUDEs NINCLUDES files, each with one record; returns
+ * the main file's path. */
+static const char *
+write_many_includes(void)
+{
+	text_t t;
+	text_start(&t, "$TTL 300\n@ SOA ns1 hostmaster 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.1\n");
+	for (int i = 0; i < NINCLUDES; i++) {
+		char name[32], rec[64];
+		snprintf(name, sizeof(name), "inc%02d.zone", i);
+		snprintf(rec, sizeof(rec), "host%02d A 192.0.2.%d\n", i, i + 10);
+		tmpdir_put(&dir, name, rec);
+		fprintf(t.f, "$INCLUDE %s\n", name);
+	}
+	tmpdir_put(&dir, "main.zone", text_done(&t));
+	text_free(&t);
+	static char path[128];
+	return tmpdir_file(&dir, "main.zone", path, sizeof(path));
+}
+
+/* Change the last include so that the change shows in its size. */
+static void
+change_last_include(void)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "inc%02d.zone", NINCLUDES - 1);
+	tmpdir_put(&dir, name, "hostXX A 192.0.2.200\nextra A 192.0.2.201\n");
+}
+
+/* z (a reference, dropped here) was loaded from write_many_includes()'s
+ * files: a change in the last include must show. */
+static void
+expect_tracks_every_include(zone_t *z)
+{
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(z->nfiles, 1 + NINCLUDES);
+	ck_assert(zone_files_unchanged(z));
+	change_last_include();
+	ck_assert(!zone_files_unchanged(z));
+	zone_unref(&z);
+}
+
+START_TEST(every_include_is_tracked)
+{
+	const char *path = write_many_includes();
+	diag_t d = { .quiet = 1 };
+	expect_tracks_every_include(zone_load("example.", path, &d));
+}
+END_TEST
+
+/* The same for a zone loaded with its journal (allow-update, auto-ptr). */
+START_TEST(every_include_is_tracked_with_updates)
+{
+	const char *path = write_many_includes();
+	conf_zone_t cz = { .name = "example", .file = "main.zone", .path = path, .line = 1 };
+	diag_t d = { .quiet = 1 };
+	expect_tracks_every_include(update_zone_load(&cz, &d));
+	update_shutdown();
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("zone");
+	TCase *tc = tcase_create("deep names");
+	tcase_set_timeout(tc, BUILD_TIMEOUT);
+	tcase_add_test(tc, ip6_reverse_six_ptrs);
+	tcase_add_test(tc, ip6_reverse_thousands_of_ptrs);
+	tcase_add_test(tc, long_chain_of_empty_non_terminals);
+	suite_add_tcase(su, tc);
+	tc = tcase_create("files");
+	tcase_add_checked_fixture(tc, files_setup, files_teardown);
+	tcase_add_test(tc, every_include_is_tracked);
+	tcase_add_test(tc, every_include_is_tracked_with_updates);
+	suite_add_tcase(su, tc);
+	SRunner *sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
