@@ -93,6 +93,20 @@ void update_writer_unlock(void);
 int update_start(void);
 void update_stop(void);
 
+/* Journal upkeep for every managed zone: cut what a crash left after the
+ * last commit, and compact a journal that grew past its bound (larger than
+ * the zone file and the compacted state together, and than 64 KiB): the
+ * zone's difference from its file goes into "<server.state-dir>/<zone>.
+ * <hash>.state" and the journal starts anew (journal.h). Runs in
+ * update_start() and on the update thread after each applied update; the
+ * caller holds the writer lock. */
+void update_journal_maintain(void);
+
+/* Tests: compact past min_bytes instead of 64 KiB (<= 0: the default), and
+ * stop a compaction after step stop_after (1..3, see journal_compact) as a
+ * crash would; 0: complete. */
+void update_set_compaction(long long min_bytes, int stop_after);
+
 /* Free the registry (at exit, after the last snapshot is freed). */
 void update_shutdown(void);
 
