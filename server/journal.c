@@ -676,6 +676,8 @@ journal_read(const char *path, const char *origin, const char *skip_id, long lon
 		diag_error(d, path, 0, "holds %lld bytes, but the compacted state covers it up to "
 			   "byte %lld: was it changed by hand?", pos, skip_to);
 		bad = true;
+	} else if (skipping) {
+		info->end = skip_to;   /* the file ends where the state's cover does */
 	}
 	if (!bad) {
 		/* nothing committed follows these: the end of a write cut short */
