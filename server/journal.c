@@ -217,6 +217,20 @@ journal_format_block(char **buf, size_t *len, size_t *cap, uint32_t serial, cons
 	return 0;
 }
 
+/* fstat a journal just opened (fd < 0: the open failed); on failure the
+ * reason is logged and fd closed. */
+static int
+journal_fstat(int fd, const char *path, struct stat *st)
+{
+	if (fd < 0 || fstat(fd, st) != 0) {
+		log_error("journal %s: %s: %s", path, fd < 0 ? "open" : "stat", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return 0;
+}
+
 int
 journal_append(const char *path, uint32_t serial, const char *comment,
 	       const journal_op_t *ops, size_t nops)
@@ -229,16 +243,9 @@ journal_append(const char *path, uint32_t serial, const char *comment,
 		fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		created = true;
 	}
-	if (fd < 0) {
-		log_error("journal %s: open: %s", path, strerror(errno));
-		return -1;
-	}
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		log_error("journal %s: stat: %s", path, strerror(errno));
-		close(fd);
+	if (journal_fstat(fd, path, &st) != 0)
 		return -1;
-	}
 	char last = '\n';
 	if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
 		last = 0;
@@ -287,18 +294,11 @@ int
 journal_cut(const char *path, long long end)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT && end == 0)
-			return 0;
-		log_error("journal %s: open: %s", path, strerror(errno));
-		return -1;
-	}
+	if (fd < 0 && errno == ENOENT && end == 0)
+		return 0;
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		log_error("journal %s: stat: %s", path, strerror(errno));
-		close(fd);
+	if (journal_fstat(fd, path, &st) != 0)
 		return -1;
-	}
 	if (st.st_size == end) {
 		close(fd);
 		return 0;

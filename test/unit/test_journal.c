@@ -173,11 +173,10 @@ add(const char *rr)
 	return update((const char *const[]){ rr, NULL });
 }
 
-/* The rdata of the answer (first record), "" for none, or the rcode's name. */
-static const char *
-lookup(const char *name, ldns_rr_type type)
+/* The answer to a query from 127.0.0.2 (free it). */
+static ldns_pkt *
+query(const char *name, ldns_rr_type type)
 {
-	static char buf[512];
 	ldns_pkt *q = NULL;
 	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
 	uint8_t *wire = NULL;
@@ -192,6 +191,15 @@ lookup(const char *name, ldns_rr_type type)
 	free(wire);
 	ldns_pkt *a = NULL;
 	ck_assert_int_eq(ldns_wire2pkt(&a, out, n), LDNS_STATUS_OK);
+	return a;
+}
+
+/* The rdata of the answer (first record), "" for none, or the rcode's name. */
+static const char *
+lookup(const char *name, ldns_rr_type type)
+{
+	static char buf[512];
+	ldns_pkt *a = query(name, type);
 	buf[0] = '\0';
 	if (ldns_pkt_get_rcode(a) != LDNS_RCODE_NOERROR) {
 		char *rc = ldns_pkt_rcode2str(ldns_pkt_get_rcode(a));
@@ -210,24 +218,25 @@ lookup(const char *name, ldns_rr_type type)
 static uint32_t
 serial(void)
 {
-	ldns_pkt *q = NULL;
-	ldns_pkt_query_new_frm_str(&q, "example.com.", LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0);
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ldns_pkt2wire(&wire, q, &wlen);
-	ldns_pkt_free(q);
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
-	query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = true };
-	static uint8_t out[QUERY_MAX_ANSWER];
-	size_t n = query_answer(snap, wire, wlen, out, sizeof(out), &from);
-	free(wire);
-	ldns_pkt *a = NULL;
-	ck_assert_int_eq(ldns_wire2pkt(&a, out, n), LDNS_STATUS_OK);
+	ldns_pkt *a = query("example.com.", LDNS_RR_TYPE_SOA);
 	ck_assert_uint_eq(ldns_rr_list_rr_count(ldns_pkt_answer(a)), 1);
 	uint32_t v = ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(a), 0), 2));
 	ldns_pkt_free(a);
 	return v;
+}
+
+/* Loading as a restart does must fail with a message holding needle. */
+static void
+expect_load_error(const char *needle)
+{
+	snapshot_free(&snap);
+	update_shutdown();
+	capture_t cap;
+	capture_start(&cap);
+	snap = try_load(&cap);
+	ck_assert_ptr_null(snap);
+	ck_assert_msg(strstr(capture_text(&cap), needle) != NULL, "got: %s", capture_text(&cap));
+	capture_end(&cap);
 }
 
 /* The updates every crash test starts from, and what they must leave. */
@@ -248,18 +257,28 @@ check_two_updates(void)
 	ck_assert_str_eq(lookup("www.example.com.", LDNS_RR_TYPE_A), "192.168.1.20");
 }
 
+/* two_updates() and a third one: the journal's text (malloc'ed), its
+ * length, and *acked the size before the third. */
+static char *
+three_updates(long long *acked, size_t *len)
+{
+	two_updates();
+	*acked = file_size(jnl_path);
+	ck_assert_int_eq(add("three.example.com. 300 IN A 192.168.1.53"), LDNS_RCODE_NOERROR);
+	char *full = slurp(jnl_path, len);
+	ck_assert_ptr_nonnull(full);
+	return full;
+}
+
 /* ------------------------------------------------------------------------ */
 
 /* Item 4 of issue 9: a crash while the last block was written, at every
  * byte of it, then one more update, then a restart. */
 START_TEST(torn_at_every_offset)
 {
-	two_updates();
-	long long acked = file_size(jnl_path);
-	ck_assert_int_eq(add("three.example.com. 300 IN A 192.168.1.53"), LDNS_RCODE_NOERROR);
 	size_t full_len;
-	char *full = slurp(jnl_path, &full_len);
-	ck_assert_ptr_nonnull(full);
+	long long acked;
+	char *full = three_updates(&acked, &full_len);
 	int round = 0;
 	for (long long cut = acked; cut <= (long long)full_len; cut++, round++) {
 		write_file(jnl_path, full, (size_t)cut, "w");
@@ -339,11 +358,9 @@ END_TEST
  * appended. Every such journal must load, with the later block applied. */
 START_TEST(old_journal_with_fragment)
 {
-	two_updates();
-	long long acked = file_size(jnl_path);
-	ck_assert_int_eq(add("three.example.com. 300 IN A 192.168.1.53"), LDNS_RCODE_NOERROR);
 	size_t full_len;
-	char *full = slurp(jnl_path, &full_len);
+	long long acked;
+	char *full = three_updates(&acked, &full_len);
 	static const char next[] =
 		"\nbegin 14 2025-01-31T10:00:00Z key=- client=127.0.0.2#1\n"
 		"+ four.example.com.\t300\tIN\tA\t192.168.1.54\n"
@@ -366,14 +383,7 @@ START_TEST(old_journal_with_fragment)
 	static const char bad[] = "journal 0123456789abcdef\nbegin 12 x\ncomit 12\n"
 				  "begin 13 x\ncommit 13\n";
 	write_file(jnl_path, bad, strlen(bad), "w");
-	snapshot_free(&snap);
-	update_shutdown();
-	capture_t cap;
-	capture_start(&cap);
-	snap = try_load(&cap);
-	ck_assert_ptr_null(snap);
-	ck_assert_ptr_nonnull(strstr(capture_text(&cap), "in.zone.jnl:3: unexpected line"));
-	capture_end(&cap);
+	expect_load_error("in.zone.jnl:3: unexpected line");
 }
 END_TEST
 
@@ -509,14 +519,7 @@ START_TEST(state_covers_too_much)
 	update_set_compaction(1, 2);   /* state written, old journal kept */
 	update_journal_maintain();
 	ck_assert_int_eq(truncate(jnl_path, 30), 0);
-	snapshot_free(&snap);
-	update_shutdown();
-	capture_t cap;
-	capture_start(&cap);
-	snap = try_load(&cap);
-	ck_assert_ptr_null(snap);
-	ck_assert_ptr_nonnull(strstr(capture_text(&cap), "compacted state covers"));
-	capture_end(&cap);
+	expect_load_error("compacted state covers");
 }
 END_TEST
 
