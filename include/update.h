@@ -6,7 +6,11 @@
  * registry keyed by (zone name, file path), next to the zone_t built from
  * them. snapshot_build() gets such zones from update_zone_load(), which
  * reuses the registry's zone while the file is unchanged and otherwise reads
- * the file again and replays the journal on top.
+ * the file again and replays the compacted state and the journal on top
+ * (journal.h); each replayed change costs the records of its name, not the
+ * zone. The journal is written only while the update service runs
+ * (update_start): a tail a crash left is cut before the first append, and a
+ * journal past its bound is compacted into server.state-dir.
  *
  * An UPDATE message never touches the query path: the network layer hands
  * it to update_submit() (a queue) and goes on. One update thread takes the
