@@ -365,8 +365,13 @@ START_TEST(old_journal_with_fragment)
 		"\nbegin 14 2025-01-31T10:00:00Z key=- client=127.0.0.2#1\n"
 		"+ four.example.com.\t300\tIN\tA\t192.168.1.54\n"
 		"commit 14\n";
-	for (long long cut = acked; cut < (long long)full_len; cut++) {
-		write_file(jnl_path, full, (size_t)cut, "w");
+	/* each cut, and then the block cut short but filled with zeros (a power
+	 * cut: the size was written, the data not) */
+	for (long long cut = acked; cut <= (long long)full_len; cut++) {
+		bool zeros = cut == (long long)full_len;
+		write_file(jnl_path, full, zeros ? (size_t)acked : (size_t)cut, "w");
+		if (zeros)
+			write_file(jnl_path, "\0\0\0\0\0\0\0\0\0\0\0\0", 12, "a");
 		write_file(jnl_path, next, strlen(next), "a");
 		capture_t cap;
 		capture_start(&cap);
