@@ -280,13 +280,19 @@ journal_append(const char *path, uint32_t serial, const char *comment,
 	free(buf);
 	if (fsync(fd) != 0) {
 		log_error("journal %s: fsync: %s", path, strerror(errno));
+		/* not acknowledged: take it back, so that a restart does not
+		 * bring back what the client was told failed */
+		if (ftruncate(fd, st.st_size) != 0)
+			log_error("journal %s: truncate: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	/* the new file's name must be as durable as its contents */
-	if (created && journal_fsync_dir(path) != 0)
+	if (created && journal_fsync_dir(path) != 0) {
+		unlink(path);
 		return -1;
+	}
 	return 0;
 }
 
