@@ -513,9 +513,9 @@ journal_read(const char *path, const char *origin, const char *skip_id, long lon
 	info->covers_end = -1;
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
-		if (errno == ENOENT)
+		if (errno == ENOENT || errno == ENOTDIR)   /* no file, or no directory */
 			return 0;
-		diag_error(d, path, 0, "cannot read journal: %s", strerror(errno));
+		diag_error(d, path, 0, "cannot read it: %s", strerror(errno));
 		return -1;
 	}
 	ldns_rdf *orig = ldns_dname_new_frm_str(origin);

@@ -516,6 +516,30 @@ START_TEST(hand_edit_after_compaction)
 }
 END_TEST
 
+/* The state directory cannot be made (a file is in the way): the error is
+ * logged, the journal goes on, nothing is lost; once the way is clear the
+ * next compaction works. */
+START_TEST(compaction_failure)
+{
+	write_file(state_dir, "in the way\n", 11, "w");
+	two_updates();
+	long long before = file_size(jnl_path);
+	update_set_compaction(1, 0);
+	update_journal_maintain();
+	ck_assert_int_eq(file_size(jnl_path), before);
+	ck_assert_int_eq(add("three.example.com. 300 IN A 192.168.1.53"), LDNS_RCODE_NOERROR);
+	restart();
+	check_two_updates();
+	ck_assert_str_eq(lookup("three.example.com.", LDNS_RR_TYPE_A), "192.168.1.53");
+	ck_assert_int_eq(unlink(state_dir), 0);
+	update_journal_maintain();
+	ck_assert_int_eq(file_size(jnl_path), 25);
+	restart();
+	check_two_updates();
+	ck_assert_str_eq(lookup("three.example.com.", LDNS_RR_TYPE_A), "192.168.1.53");
+}
+END_TEST
+
 /* A state that covers more of the journal than the journal holds (edited
  * by hand) is an error, not a silent skip of later updates. */
 START_TEST(state_covers_too_much)
@@ -599,6 +623,7 @@ main(void)
 	tcase_add_test(tc, compaction);
 	tcase_add_test(tc, compaction_crash_at_each_step);
 	tcase_add_test(tc, hand_edit_after_compaction);
+	tcase_add_test(tc, compaction_failure);
 	tcase_add_test(tc, state_covers_too_much);
 	tcase_add_test(tc, replay_is_linear);
 	suite_add_tcase(s, tc);
