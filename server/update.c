@@ -220,7 +220,20 @@ ws_link(ws_t *w, size_t i)
 	w->bucket[h] = (uint32_t)i;
 }
 
-/* (Re)build the index for w->cap records. */
+/* Take a dead record out of its chain, so that a name changed again and
+ * again does not drag its history along. chain[i] stays as it was: a loop
+ * standing on i goes on. */
+static void
+ws_unlink(ws_t *w, size_t i)
+{
+	uint32_t *p = &w->bucket[ws_hash(w->rrs[i].owner) & w->mask];
+	while (*p != WS_END && *p != i)
+		p = &w->chain[*p];
+	if (*p == i)
+		*p = w->chain[i];
+}
+
+/* (Re)build the index (live records) for w->cap records. */
 static void
 ws_index(ws_t *w)
 {
@@ -236,7 +249,8 @@ ws_index(ws_t *w)
 	memset(w->bucket, 0xff, size * sizeof(*w->bucket));
 	w->mask = (uint32_t)(size - 1);
 	for (size_t i = 0; i < w->n; i++)
-		ws_link(w, i);
+		if (!w->dead[i])
+			ws_link(w, i);
 }
 
 /* Records that may be at owner: for (i = ws_first(w, o); i != WS_END; i = w->chain[i]),
@@ -302,6 +316,7 @@ static void
 ws_kill(ws_t *w, size_t i)
 {
 	w->dead[i] = 1;
+	ws_unlink(w, i);
 	ws_op(w, '-', &w->rrs[i]);
 	/* a compaction keeps these apart: they must go again when the zone
 	 * file is read anew (the SOA is replaced by a newer one instead) */

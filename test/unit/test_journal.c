@@ -588,10 +588,14 @@ START_TEST(replay_is_linear)
 	for (int i = 0; i < TRANSACTIONS; i++) {
 		if (len + 300 > cap)
 			z = realloc(z, cap *= 2);
+		/* and one name whose address changes every time (a flapping client) */
 		len += (size_t)snprintf(z + len, cap - len,
 			"begin %d x\n- h%d.example.com. 300 IN A 10.%d.%d.%d\n"
-			"+ d%d.example.com. 300 IN A 10.250.%d.%d\ncommit %d\n",
-			11 + i, i, i >> 16, (i >> 8) & 255, i & 255, i, i / 250, i % 250, 11 + i);
+			"+ d%d.example.com. 300 IN A 10.250.%d.%d\n"
+			"- flap.example.com. 300 IN A 10.251.%d.%d\n"
+			"+ flap.example.com. 300 IN A 10.251.%d.%d\ncommit %d\n",
+			11 + i, i, i >> 16, (i >> 8) & 255, i & 255, i, i / 250, i % 250,
+			(i - 1) / 250, (i + 249) % 250, i / 250, i % 250, 11 + i);
 	}
 	write_file(jnl_path, z, len, "w");
 	free(z);
@@ -605,6 +609,7 @@ START_TEST(replay_is_linear)
 	ck_assert_str_eq(lookup("h5.example.com.", LDNS_RR_TYPE_A), "NXDOMAIN");
 	ck_assert_str_eq(lookup("h60000.example.com.", LDNS_RR_TYPE_A), "10.0.234.96");
 	ck_assert_str_eq(lookup("d39999.example.com.", LDNS_RR_TYPE_A), "10.250.159.249");
+	ck_assert_str_eq(lookup("flap.example.com.", LDNS_RR_TYPE_A), "10.251.159.249");
 	ck_assert_uint_eq(serial(), 10);   /* the transactions carry no SOA */
 }
 END_TEST
