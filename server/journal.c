@@ -556,7 +556,8 @@ journal_read(const char *path, const char *origin, const char *skip_id, long lon
 				continue;
 			}
 			skipping = false;
-			info->end = skip_to;
+			if (info->end < skip_to)
+				info->end = skip_to;
 		}
 		if (!complete) {
 			/* every committed block ends with a complete line */
@@ -683,7 +684,8 @@ journal_read(const char *path, const char *origin, const char *skip_id, long lon
 			   "byte %lld: was it changed by hand?", pos, skip_to);
 		bad = true;
 	} else if (skipping) {
-		info->end = skip_to;   /* the file ends where the state's cover does */
+		if (info->end < skip_to)   /* the file ends where the state's cover does */
+			info->end = skip_to;
 	}
 	if (!bad) {
 		/* nothing committed follows these: the end of a write cut short */
