@@ -45,7 +45,8 @@ RUN apt-get update \
  && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --home-dir /nonexistent \
-      --shell /usr/sbin/nologin horizond
+      --shell /usr/sbin/nologin horizond \
+ && install -d -o horizond -g horizond -m 0750 /var/lib/horizond
 COPY zones/ /etc/horizond/
 COPY zones/docker.yaml /etc/horizond/horizond.yaml
 USER horizond

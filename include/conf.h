@@ -17,6 +17,8 @@
 #include "acl.h"
 #include "diag.h"
 
+#define CONF_DEFAULT_STATE_DIR "/var/lib/horizond"
+
 typedef struct conf_sockaddr {
 	struct sockaddr_storage ss;  /* address and port */
 	socklen_t len;
@@ -51,6 +53,7 @@ typedef struct conf_zone {
 	conf_update_elem_t *allow_update;   /* NULL: updates refused */
 	size_t nallow_update;
 	bool auto_ptr;               /* PTR answers for the zone's A/AAAA records */
+	const char *state_dir;       /* conf_t.state_dir (compacted journals go there) */
 } conf_zone_t;
 
 typedef struct conf_view {
@@ -86,6 +89,8 @@ typedef struct conf {
 	unsigned edns_udp_size;      /* server.edns-udp-size, default 1232, 512..4096 */
 	const char *identity;        /* server.identity: hostname.bind/id.server answer; NULL = gethostname() */
 	const char *version;         /* server.version: version.bind answer; NULL = "horizond <version>"; "" = refuse */
+	const char *state_dir;       /* server.state-dir, resolved; default CONF_DEFAULT_STATE_DIR.
+	                                Created when first needed (journal compaction). */
 
 	/* acls: */
 	acl_t *acls;                 /* named ACLs, in file order */

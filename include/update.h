@@ -6,7 +6,11 @@
  * registry keyed by (zone name, file path), next to the zone_t built from
  * them. snapshot_build() gets such zones from update_zone_load(), which
  * reuses the registry's zone while the file is unchanged and otherwise reads
- * the file again and replays the journal on top.
+ * the file again and replays the compacted state and the journal on top
+ * (journal.h); each replayed change costs the records of its name, not the
+ * zone. The journal is written only while the update service runs
+ * (update_start): a tail a crash left is cut before the first append, and a
+ * journal past its bound is compacted into server.state-dir.
  *
  * An UPDATE message never touches the query path: the network layer hands
  * it to update_submit() (a queue) and goes on. One update thread takes the
@@ -119,6 +123,20 @@ void update_writer_unlock(void);
  * queued messages are dropped (their reply callback gets NULL). */
 int update_start(void);
 void update_stop(void);
+
+/* Journal upkeep for every managed zone: cut what a crash left after the
+ * last commit, and compact a journal that grew past its bound (larger than
+ * the zone file and the compacted state together, and than 64 KiB): the
+ * zone's difference from its file goes into "<server.state-dir>/<zone>.
+ * <hash>.state" and the journal starts anew (journal.h). Runs in
+ * update_start() and on the update thread after each applied update; the
+ * caller holds the writer lock. */
+void update_journal_maintain(void);
+
+/* Tests: compact past min_bytes instead of 64 KiB (<= 0: the default), and
+ * stop a compaction after step stop_after (1..3, see journal_compact) as a
+ * crash would; 0: complete. */
+void update_set_compaction(long long min_bytes, int stop_after);
 
 /* Free the registry (at exit, after the last snapshot is freed). */
 void update_shutdown(void);

@@ -24,6 +24,7 @@
 #define CONF_MAX_FILE_SIZE (16u * 1024 * 1024)
 #define CONF_MAX_YAML_DEPTH 64
 #define CONF_MAX_TXT 255          /* identity/version go into one TXT string */
+#define CONF_MAX_PATH 3000        /* state-dir: room left for a file name under PATH_MAX */
 
 /* ---------------------------------------------------------------------------
  * The YAML tree
@@ -1069,14 +1070,28 @@ conf_parse_allow_update(conf_ctx_t *x, const ynode_t *list, conf_zone_t *z, cons
  * Sections
  */
 
+/* file relative to the config file's directory (absolute: as it is) */
+static char *
+conf_path_join(conf_ctx_t *x, const char *file)
+{
+	if (file[0] == '/')
+		return arena_strdup(x->c->arena, file);
+	size_t dl = strlen(x->c->dir), fl = strlen(file);
+	char *p = arena_alloc(x->c->arena, dl + 1 + fl + 1);
+	memcpy(p, x->c->dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + 1, file, fl + 1);
+	return p;
+}
+
 static void
 conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 {
 	static const char *const keys[] = {
 		"listen", "workers", "tcp-idle-timeout", "tcp-clients", "edns-udp-size",
-		"identity", "version",
+		"identity", "version", "state-dir",
 	};
-	enum { K_LISTEN, K_WORKERS, K_IDLE, K_CLIENTS, K_EDNS, K_IDENTITY, K_VERSION, K_N };
+	enum { K_LISTEN, K_WORKERS, K_IDLE, K_CLIENTS, K_EDNS, K_IDENTITY, K_VERSION, K_STATE, K_N };
 	const ynode_t *v[K_N];
 	conf_t *c = x->c;
 
@@ -1114,6 +1129,14 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 				   CONF_MAX_TXT);
 		else
 			c->version = arena_strdup(c->arena, s);
+	}
+	if (v[K_STATE] != NULL &&
+	    (s = conf_get_string(x, v[K_STATE], "server.state-dir", false)) != NULL) {
+		if (strlen(s) > CONF_MAX_PATH)
+			conf_error(x, v[K_STATE]->line, "server.state-dir: longer than %d bytes",
+				   CONF_MAX_PATH);
+		else
+			c->state_dir = conf_path_join(x, s);
 	}
 }
 
@@ -1399,19 +1422,6 @@ conf_zone_key_cmp(const void *a, const void *b)
 	if (r != 0)
 		return r;
 	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static char *
-conf_path_join(conf_ctx_t *x, const char *file)
-{
-	if (file[0] == '/')
-		return arena_strdup(x->c->arena, file);
-	size_t dl = strlen(x->c->dir), fl = strlen(file);
-	char *p = arena_alloc(x->c->arena, dl + 1 + fl + 1);
-	memcpy(p, x->c->dir, dl);
-	p[dl] = '/';
-	memcpy(p + dl + 1, file, fl + 1);
-	return p;
 }
 
 static void
@@ -1713,6 +1723,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 	c->tcp_idle_timeout = 10;
 	c->tcp_clients = 256;
 	c->edns_udp_size = 1232;
+	c->state_dir = arena_strdup(arena, CONF_DEFAULT_STATE_DIR);
 
 	conf_ctx_t x = { .c = c, .d = d, .file = c->path, .tmp = arena_new(0) };
 	bool empty;
@@ -1739,6 +1750,10 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 		}
 		conf_check_translate(&x);
 		conf_check_writable_files(&x);
+		/* zones carry the state directory (where compacted journals go) */
+		for (size_t i = 0; i < c->nviews; i++)
+			for (size_t k = 0; k < c->views[i].nzones; k++)
+				c->views[i].zones[k].state_dir = c->state_dir;
 		if (v[0] == NULL)
 			conf_error(&x, root->line, "missing required section 'server' (server.listen "
 				   "is required)");

@@ -53,8 +53,17 @@ typedef struct dynzone {
 	char *origin;       /* lower case, trailing dot */
 	char *path;
 	char *jnl;
-	zonefile_t *zf;     /* records in force: file + journal + updates */
+	zonefile_t *zf;     /* records in force: file + state + journal + updates */
 	zone_t *zone;       /* built from zf; reference held */
+	/* the journal and its compaction (see "Journal upkeep" below) */
+	char *state;        /* compacted state in server.state-dir */
+	long long jnl_end;  /* where the journal's last commit ended when read */
+	bool jnl_cut;       /* the tail after jnl_end is cut: appends may go on */
+	long long file_size, state_size;   /* the bound for compaction */
+	long long retry_at; /* a compaction failed: try again at this journal size */
+	zrr_t *tombs;       /* records of the zone file that updates removed */
+	size_t ntombs, captombs;
+	arena_t *tomb_arena;
 } dynzone_t;
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -189,7 +198,79 @@ typedef struct ws {
 	const char *file;         /* for added records */
 	journal_op_t *ops;        /* the change, in order */
 	size_t nops, capops;
+	/* records by owner (lower-case hash), so that every operation costs
+	 * the records of one name, not the zone: replay is O(changes) */
+	uint32_t *bucket, *chain; /* first / next record index, WS_END: none */
+	uint32_t mask;
+	zrr_t *tombs;             /* records from the zone's files killed (not SOA) */
+	size_t ntombs, captombs;
 } ws_t;
+
+#define WS_END UINT32_MAX
+
+static uint32_t
+ws_hash(const uint8_t *owner)
+{
+	uint8_t low[DNAME_MAXLEN];
+	dname_to_lower(low, owner);
+	return dname_hash(low);
+}
+
+static void
+ws_link(ws_t *w, size_t i)
+{
+	uint32_t h = ws_hash(w->rrs[i].owner) & w->mask;
+	w->chain[i] = w->bucket[h];
+	w->bucket[h] = (uint32_t)i;
+}
+
+/* Take a dead record out of its chain, so that a name changed again and
+ * again does not drag its history along. chain[i] stays as it was: a loop
+ * standing on i goes on. */
+static void
+ws_unlink(ws_t *w, size_t i)
+{
+	uint32_t *p = &w->bucket[ws_hash(w->rrs[i].owner) & w->mask];
+	while (*p != WS_END && *p != i)
+		p = &w->chain[*p];
+	if (*p == i)
+		*p = w->chain[i];
+}
+
+/* (Re)build the index (live records) for w->cap records. */
+static void
+ws_index(ws_t *w)
+{
+	size_t size = 64;
+	while (size < 2 * w->cap)
+		size *= 2;
+	free(w->bucket);
+	free(w->chain);
+	w->bucket = malloc(size * sizeof(*w->bucket));
+	w->chain = malloc(w->cap * sizeof(*w->chain));
+	if (w->bucket == NULL || w->chain == NULL)
+		abort();
+	memset(w->bucket, 0xff, size * sizeof(*w->bucket));
+	w->mask = (uint32_t)(size - 1);
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->dead[i])
+			ws_link(w, i);
+}
+
+/* Records that may be at owner: for (i = ws_first(w, o); i != WS_END; i = w->chain[i]),
+ * then compare the owner. */
+static uint32_t
+ws_first(const ws_t *w, const uint8_t *owner)
+{
+	return w->bucket[ws_hash(owner) & w->mask];
+}
+
+/* Added by an update (or the journal): not from the zone's files. */
+static bool
+ws_dynamic(const ws_t *w, const zrr_t *r)
+{
+	return r->file == w->file || (r->file != NULL && strcmp(r->file, w->file) == 0);
+}
 
 static void
 ws_init(ws_t *w, const zonefile_t *zf, const char *file)
@@ -206,6 +287,7 @@ ws_init(ws_t *w, const zonefile_t *zf, const char *file)
 	w->soa = (size_t)(zf->soa - zf->rrs);
 	w->tmp = arena_new(0);
 	w->file = file;
+	ws_index(w);
 }
 
 static void
@@ -214,6 +296,9 @@ ws_free(ws_t *w)
 	free(w->rrs);
 	free(w->dead);
 	free(w->ops);
+	free(w->bucket);
+	free(w->chain);
+	free(w->tombs);
 	arena_free(&w->tmp);
 }
 
@@ -235,7 +320,19 @@ static void
 ws_kill(ws_t *w, size_t i)
 {
 	w->dead[i] = 1;
+	ws_unlink(w, i);
 	ws_op(w, '-', &w->rrs[i]);
+	/* a compaction keeps these apart: they must go again when the zone
+	 * file is read anew (the SOA is replaced by a newer one instead) */
+	if (w->rrs[i].type == T_SOA || ws_dynamic(w, &w->rrs[i]))
+		return;
+	if (w->ntombs == w->captombs) {
+		w->captombs = w->captombs ? w->captombs * 2 : 16;
+		w->tombs = realloc(w->tombs, w->captombs * sizeof(*w->tombs));
+		if (w->tombs == NULL)
+			abort();
+	}
+	w->tombs[w->ntombs++] = w->rrs[i];
 }
 
 static size_t
@@ -247,6 +344,7 @@ ws_add(ws_t *w, const zrr_t *rr)
 		w->dead = realloc(w->dead, w->cap);
 		if (w->rrs == NULL || w->dead == NULL)
 			abort();
+		ws_index(w);
 	}
 	zrr_t *n = &w->rrs[w->n];
 	*n = *rr;
@@ -255,23 +353,15 @@ ws_add(ws_t *w, const zrr_t *rr)
 	n->file = w->file;
 	w->dead[w->n] = 0;
 	ws_op(w, '+', n);
+	ws_link(w, w->n);
 	return w->n++;
 }
 
 static bool
 ws_name_in_use(const ws_t *w, const uint8_t *owner)
 {
-	for (size_t i = 0; i < w->n; i++)
+	for (uint32_t i = ws_first(w, owner); i != WS_END; i = w->chain[i])
 		if (!w->dead[i] && dname_equal(w->rrs[i].owner, owner))
-			return true;
-	return false;
-}
-
-static bool
-ws_rrset_exists(const ws_t *w, const uint8_t *owner, uint16_t type)
-{
-	for (size_t i = 0; i < w->n; i++)
-		if (!w->dead[i] && w->rrs[i].type == type && dname_equal(w->rrs[i].owner, owner))
 			return true;
 	return false;
 }
@@ -280,16 +370,22 @@ static size_t
 ws_count(const ws_t *w, const uint8_t *owner, uint16_t type)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < w->n; i++)
+	for (uint32_t i = ws_first(w, owner); i != WS_END; i = w->chain[i])
 		if (!w->dead[i] && w->rrs[i].type == type && dname_equal(w->rrs[i].owner, owner))
 			n++;
 	return n;
 }
 
 static bool
+ws_rrset_exists(const ws_t *w, const uint8_t *owner, uint16_t type)
+{
+	return ws_count(w, owner, type) > 0;
+}
+
+static bool
 ws_find(const ws_t *w, const zrr_t *rr, size_t *at)
 {
-	for (size_t i = 0; i < w->n; i++)
+	for (uint32_t i = ws_first(w, rr->owner); i != WS_END; i = w->chain[i])
 		if (!w->dead[i] && rr_same(&w->rrs[i], rr)) {
 			*at = i;
 			return true;
@@ -324,7 +420,7 @@ ws_add_rr(ws_t *w, const zrr_t *rr)
 	}
 	bool has_cname = ws_rrset_exists(w, rr->owner, T_CNAME);
 	if (rr->type == T_CNAME) {
-		for (size_t i = 0; i < w->n; i++)
+		for (uint32_t i = ws_first(w, rr->owner); i != WS_END; i = w->chain[i])
 			if (!w->dead[i] && w->rrs[i].type != T_CNAME && dname_equal(w->rrs[i].owner, rr->owner))
 				return;   /* CNAME next to other data: ignored */
 	} else if (has_cname) {
@@ -334,18 +430,31 @@ ws_add_rr(ws_t *w, const zrr_t *rr)
 	if (ws_find(w, rr, &at) && w->rrs[at].ttl == rr->ttl)
 		return;           /* already there */
 	if (rr->type == T_CNAME) {
-		for (size_t i = 0; i < w->n; i++)   /* one CNAME per name: replace */
+		/* one CNAME per name: replace */
+		for (uint32_t i = ws_first(w, rr->owner); i != WS_END; i = w->chain[i])
 			if (!w->dead[i] && w->rrs[i].type == T_CNAME && dname_equal(w->rrs[i].owner, rr->owner))
 				ws_kill(w, i);
 		ws_add(w, rr);
 		return;
 	}
-	/* the RRset takes the new TTL (one TTL per RRset, RFC 2181 5.2) */
-	size_t n0 = w->n;
-	for (size_t i = 0; i < n0; i++) {
+	/* the RRset takes the new TTL (one TTL per RRset, RFC 2181 5.2); the
+	 * members are collected first, as ws_add may rebuild the index */
+	uint32_t *redo = NULL;
+	size_t nredo = 0, capredo = 0;
+	for (uint32_t i = ws_first(w, rr->owner); i != WS_END; i = w->chain[i]) {
 		if (w->dead[i] || w->rrs[i].type != rr->type || w->rrs[i].ttl == rr->ttl ||
 		    !dname_equal(w->rrs[i].owner, rr->owner))
 			continue;
+		if (nredo == capredo) {
+			capredo = capredo ? capredo * 2 : 8;
+			redo = realloc(redo, capredo * sizeof(*redo));
+			if (redo == NULL)
+				abort();
+		}
+		redo[nredo++] = i;
+	}
+	for (size_t k = nredo; k-- > 0;) {   /* oldest first, as the file had them */
+		uint32_t i = redo[k];
 		ws_kill(w, i);
 		if (!rr_same(&w->rrs[i], rr)) {
 			zrr_t c = w->rrs[i];
@@ -353,6 +462,7 @@ ws_add_rr(ws_t *w, const zrr_t *rr)
 			ws_add(w, &c);
 		}
 	}
+	free(redo);
 	ws_add(w, rr);
 }
 
@@ -375,7 +485,7 @@ static void
 ws_delete_rrset(ws_t *w, const uint8_t *owner, uint16_t type)
 {
 	bool apex = ws_at_apex(w, owner);
-	for (size_t i = 0; i < w->n; i++) {
+	for (uint32_t i = ws_first(w, owner); i != WS_END; i = w->chain[i]) {
 		const zrr_t *r = &w->rrs[i];
 		if (w->dead[i] || !dname_equal(r->owner, owner))
 			continue;
@@ -460,7 +570,7 @@ update_copy_file_ids(zone_t *to, const zone_t *from)
 }
 
 /* ---------------------------------------------------------------------------
- * Loading: file + journal
+ * Loading: file + compacted state + journal
  */
 
 static bool
@@ -475,7 +585,8 @@ update_replay_op(void *arg, char op, const zrr_t *rr, diag_t *d)
 		diag_error(d, rr->file, rr->line, "record outside zone %s", w->base->origin_text);
 		return false;
 	}
-	/* journal lines name the journal as their source in messages */
+	/* journal lines name the journal as their source in messages, and
+	 * mark the record as added by an update */
 	zrr_t r = *rr;
 	r.file = w->file;
 	if (op == '+')
@@ -483,6 +594,100 @@ update_replay_op(void *arg, char op, const zrr_t *rr, diag_t *d)
 	else
 		ws_delete_rr(w, &r);
 	return true;
+}
+
+/* Journal files are written only while the update service runs (not by
+ * --check, nor before the server is up): see update_start(). */
+static bool update_writable;
+
+/* Compaction: the journal is folded into the state once it is larger than
+ * the zone file and the state together (so rewriting the state costs at
+ * most as much as the journal did), and at least this large. */
+#define UPDATE_COMPACT_MIN (64 * 1024)
+static long long compact_min = UPDATE_COMPACT_MIN;
+static int compact_stop_after;
+
+void
+update_set_compaction(long long min_bytes, int stop_after)
+{
+	compact_min = min_bytes > 0 ? min_bytes : UPDATE_COMPACT_MIN;
+	compact_stop_after = stop_after;
+}
+
+/* "<state-dir>/<zone>.<hash of the zone file's real path>.state", malloc'ed:
+ * one per zone name and file, as the registry. */
+static char *
+update_state_path(const conf_zone_t *cz, const char *origin)
+{
+	if (cz->state_dir == NULL)
+		return NULL;
+	char *real = realpath(cz->path, NULL);
+	const char *p = real ? real : cz->path;
+	uint32_t h = 2166136261u;   /* FNV-1a */
+	for (; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	free(real);
+	char name[300];
+	size_t n = 0;
+	for (const char *c = origin; *c && n < 250; c++)
+		name[n++] = (char)((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+				   *c == '.' || *c == '_' ? *c : '_');
+	while (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 0) {
+		memcpy(name, "root", 4);
+		n = 4;
+	}
+	name[n] = '\0';
+	size_t len = strlen(cz->state_dir) + n + 32;
+	char *out = malloc(len);
+	if (out == NULL)
+		abort();
+	snprintf(out, len, "%s/%s.%08x.state", cz->state_dir, name, h);
+	return out;
+}
+
+/* Keep the records of the zone's files that w removed (deep copies). */
+static void
+update_tombs_take(dynzone_t *dz, const ws_t *w)
+{
+	if (dz->tomb_arena == NULL)
+		dz->tomb_arena = arena_new(0);
+	for (size_t i = 0; i < w->ntombs; i++) {
+		if (dz->ntombs == dz->captombs) {
+			dz->captombs = dz->captombs ? dz->captombs * 2 : 16;
+			dz->tombs = realloc(dz->tombs, dz->captombs * sizeof(*dz->tombs));
+			if (dz->tombs == NULL)
+				abort();
+		}
+		zrr_t *t = &dz->tombs[dz->ntombs++];
+		*t = w->tombs[i];
+		t->owner = arena_memdup_bytes(dz->tomb_arena, t->owner, t->owner_len);
+		t->rdata = arena_memdup_bytes(dz->tomb_arena, t->rdata, t->rdlen ? t->rdlen : 1);
+		t->file = NULL;
+	}
+}
+
+static void
+update_tombs_free(dynzone_t *dz)
+{
+	free(dz->tombs);
+	dz->tombs = NULL;
+	dz->ntombs = dz->captombs = 0;
+	arena_free(&dz->tomb_arena);
+}
+
+/* Cut what a crash left after the last commit, once, before the first
+ * append. Caller holds the writer lock. */
+static int
+update_journal_cut(dynzone_t *dz)
+{
+	if (dz->jnl_cut)
+		return 0;
+	if (journal_cut(dz->jnl, dz->jnl_end) != 0)
+		return -1;
+	dz->jnl_cut = true;
+	return 0;
 }
 
 zone_t *
@@ -506,29 +711,41 @@ update_zone_load(const conf_zone_t *cz, diag_t *d)
 	if (zf == NULL)
 		return NULL;
 	char *jnl = journal_path(cz->path);
+	char *state = update_state_path(cz, zf->origin_text);
 	ws_t w;
 	ws_init(&w, zf, jnl);
-	long n = journal_replay(jnl, zf->origin_text, update_replay_op, &w, d);
+	/* the file, then the compacted state, then the journal's part that the
+	 * state does not hold already */
+	journal_info_t si = { .covers_end = -1 }, ji = { 0 };
+	long ns = state ? journal_read(state, zf->origin_text, NULL, -1, update_replay_op, &w, d,
+				       &si) : 0;
+	long n = ns < 0 ? -1 : journal_read(jnl, zf->origin_text, si.covers_end >= 0 ?
+					    si.covers_id : NULL, si.covers_end, update_replay_op,
+					    &w, d, &ji);
 	if (n < 0) {
 		ws_free(&w);
 		zonefile_free(&zf);
 		free(jnl);
+		free(state);
 		return NULL;
 	}
 	zonefile_t *nzf = ws_finish(&w);
-	ws_free(&w);
-	zonefile_free(&zf);
 	zone_t *z = zone_build(nzf, d);
 	if (z == NULL) {
+		ws_free(&w);
 		zonefile_free(&nzf);
+		zonefile_free(&zf);
 		free(jnl);
+		free(state);
 		return NULL;
 	}
-	/* records added by updates name the journal: not a source file */
+	/* records added by updates (and kept in the state) name the journal:
+	 * not a source file */
 	zone_track_files(z, nzf, cz->path, &st, jnl);
-	if (n > 0)
-		log_info("zone %s: %ld journal transaction%s replayed from %s (serial %u)",
-			 nzf->origin_text, n, n == 1 ? "" : "s", jnl, z->serial);
+	if (ns > 0 || n > 0)
+		log_info("zone %s: %s%s%ld journal transaction%s replayed from %s (serial %u)",
+			 nzf->origin_text, ns > 0 ? "compacted state " : "", ns > 0 ? state : "",
+			 n, n == 1 ? "" : "s", jnl, z->serial);
 
 	pthread_mutex_lock(&reg_lock);
 	dz = reg_find(cz);
@@ -540,17 +757,31 @@ update_zone_load(const conf_zone_t *cz, diag_t *d)
 		update_canon_name(cz->name, origin, sizeof(origin));
 		dz->origin = strdup(origin);
 		dz->path = strdup(cz->path);
-		dz->jnl = jnl;
 		dz->next = registry;
 		registry = dz;
 	} else {
-		free(jnl);
+		free(dz->jnl);
+		free(dz->state);
 		zonefile_free(&dz->zf);
 		zone_unref(&dz->zone);
+		update_tombs_free(dz);
 	}
+	dz->jnl = jnl;
+	dz->state = state;
+	dz->jnl_end = ji.end;
+	dz->jnl_cut = false;
+	dz->file_size = (long long)st.st_size;
+	dz->state_size = si.size;
+	dz->retry_at = 0;
+	update_tombs_take(dz, &w);
+	ws_free(&w);
+	zonefile_free(&zf);
 	dz->zf = nzf;
 	dz->zone = z;
 	zone_ref(z);
+	/* a reload (the loader holds the writer lock): cut a torn tail now */
+	if (update_writable)
+		(void)update_journal_cut(dz);
 	pthread_mutex_unlock(&reg_lock);
 	return z;
 }
@@ -565,6 +796,75 @@ update_zone_records(const conf_zone_t *cz)
 	return zf;
 }
 
+/* ---------------------------------------------------------------------------
+ * Journal upkeep: appends, and compaction into server.state-dir
+ */
+
+/* Append one update's change. Caller holds the writer lock. */
+static int
+update_journal_append(dynzone_t *dz, uint32_t serial, const char *comment, const ws_t *w)
+{
+	if (update_journal_cut(dz) != 0)
+		return -1;
+	return journal_append(dz->jnl, serial, comment, w->ops, w->nops);
+}
+
+/* Write the zone's difference from its file into the state, and start a
+ * new journal: the removed file records, then every record an update
+ * added. Under reg_lock and the writer lock. */
+static int
+update_compact(dynzone_t *dz, long long jsize)
+{
+	const zonefile_t *zf = dz->zf;
+	size_t n = dz->ntombs;
+	for (size_t i = 0; i < zf->count; i++)
+		n += strcmp(zf->rrs[i].file, dz->jnl) == 0;
+	journal_op_t *ops = malloc((n ? n : 1) * sizeof(*ops));
+	if (ops == NULL)
+		abort();
+	size_t k = 0;
+	for (size_t i = 0; i < dz->ntombs; i++)
+		ops[k++] = (journal_op_t){ .op = '-', .rr = dz->tombs[i] };
+	for (size_t i = 0; i < zf->count; i++)
+		if (strcmp(zf->rrs[i].file, dz->jnl) == 0)
+			ops[k++] = (journal_op_t){ .op = '+', .rr = zf->rrs[i] };
+	uint32_t serial = soa_serial(zf->soa);
+	int rc = journal_compact(dz->jnl, dz->state, serial, ops, k, compact_stop_after);
+	free(ops);
+	if (rc != 0 || compact_stop_after != 0)
+		return rc;
+	struct stat st;
+	dz->state_size = stat(dz->state, &st) == 0 ? (long long)st.st_size : 0;
+	log_notice("zone %s: journal %s (%lld bytes) compacted into %s (%zu removed, %zu added "
+		   "records, serial %u)", dz->origin, dz->jnl, jsize, dz->state, dz->ntombs,
+		   k - dz->ntombs, serial);
+	return 0;
+}
+
+void
+update_journal_maintain(void)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (dynzone_t *dz = registry; dz != NULL; dz = dz->next) {
+		if (update_journal_cut(dz) != 0 || dz->state == NULL)
+			continue;
+		struct stat st;
+		if (stat(dz->jnl, &st) != 0)
+			continue;
+		long long size = (long long)st.st_size;
+		long long bound = dz->file_size + dz->state_size;
+		if (size <= bound || size <= compact_min || size < dz->retry_at)
+			continue;
+		if (update_compact(dz, size) != 0) {
+			/* nothing is lost: the journal goes on; try again when it doubled */
+			log_error("zone %s: journal %s not compacted; trying again when it is twice "
+				  "as large", dz->origin, dz->jnl);
+			dz->retry_at = 2 * size;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
 void
 update_shutdown(void)
 {
@@ -574,11 +874,14 @@ update_shutdown(void)
 		registry = dz->next;
 		zonefile_free(&dz->zf);
 		zone_unref(&dz->zone);
+		update_tombs_free(dz);
 		free(dz->origin);
 		free(dz->path);
 		free(dz->jnl);
+		free(dz->state);
 		free(dz);
 	}
+	update_writable = false;
 	pthread_mutex_unlock(&reg_lock);
 }
 
@@ -1158,7 +1461,7 @@ update_handle(const snapshot_t *snap, const uint8_t *pkt, size_t len, const quer
 	char comment[300];
 	snprintf(comment, sizeof(comment), "key=%s client=%s", tr == TSIG_OK ? key->name : "-",
 		 client);
-	if (journal_append(dz->jnl, serial, comment, w.ops, w.nops) != 0) {
+	if (update_journal_append(dz, serial, comment, &w) != 0) {
 		zone_unref(&nz);
 		zonefile_free(&nzf);
 		rcode = UPDATE_SERVFAIL;
@@ -1166,6 +1469,7 @@ update_handle(const snapshot_t *snap, const uint8_t *pkt, size_t len, const quer
 		goto reply;
 	}
 	size_t nchanges = w.nops;
+	update_tombs_take(dz, &w);   /* before dz->zf, which they point into, goes */
 	ws_free(&w);
 	have_ws = false;
 	pthread_mutex_lock(&reg_lock);
@@ -1414,6 +1718,12 @@ update_run_job(ujob_t *j)
 	}
 	update_writer_unlock();
 	j->reply(j->arg, n ? out : NULL, n);
+	if (next != NULL) {
+		/* after the reply: the client does not wait for a compaction */
+		update_writer_lock();
+		update_journal_maintain();
+		update_writer_unlock();
+	}
 }
 
 static void *
@@ -1443,6 +1753,14 @@ update_main(void *unused)
 int
 update_start(void)
 {
+	/* from now on journals may be written: cut torn tails before the
+	 * first append, and compact what grew too large */
+	update_writer_lock();
+	pthread_mutex_lock(&reg_lock);
+	update_writable = true;
+	pthread_mutex_unlock(&reg_lock);
+	update_journal_maintain();
+	update_writer_unlock();
 	pthread_mutex_lock(&uq.lock);
 	uq.quit = false;
 	int rc = pthread_create(&uq.thread, NULL, update_main, NULL);

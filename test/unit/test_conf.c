@@ -222,6 +222,50 @@ START_TEST(test_relative_config_path)
 }
 END_TEST
 
+/* server.state-dir: default, relative to the config's directory, absolute
+ * as written, copied to every zone; a bad value is a FILE:LINE error. */
+START_TEST(test_state_dir)
+{
+	capture_t cap;
+	const char *zones = "views:\n"
+			    "  - {name: a, match-clients: [any], zones: [{name: x, file: x.zone}]}\n";
+	char text[512];
+	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300]}\n%s", zones);
+	conf_t *c = parse_text(&cap, text);
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_str_eq(c->state_dir, "/var/lib/horizond");
+	ck_assert_str_eq(c->views[0].zones[0].state_dir, "/var/lib/horizond");
+	conf_free(&c);
+	capture_end(&cap);
+	/* the zones come first here: they still get the state dir */
+	snprintf(text, sizeof(text), "%sserver: {listen: [127.0.0.1@5300], state-dir: state}\n", zones);
+	c = parse_text(&cap, text);
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_str_eq(c->state_dir, "/etc/horizond/state");
+	ck_assert_str_eq(c->views[0].zones[0].state_dir, "/etc/horizond/state");
+	conf_free(&c);
+	capture_end(&cap);
+	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300], state-dir: /srv/hz}\n%s", zones);
+	c = parse_text(&cap, text);
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_str_eq(c->state_dir, "/srv/hz");
+	conf_free(&c);
+	capture_end(&cap);
+	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  state-dir: [a, b]\n%s", zones);
+	c = parse_text(&cap, text);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.state-dir: expected "
+			     "a string") != NULL, "got: %s", capture_text(&cap));
+	capture_end(&cap);
+	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  state-dir:\n%s", zones);
+	c = parse_text(&cap, text);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.state-dir: missing "
+			     "value") != NULL, "got: %s", capture_text(&cap));
+	capture_end(&cap);
+}
+END_TEST
+
 START_TEST(test_acl_nesting_limit_ok)
 {
 	/* 15 named levels is the most a loaded config may have; it must load
@@ -816,6 +860,7 @@ conf_suite(void)
 	tc = tcase_create("public");
 	tcase_add_test(tc, test_reaches_public);
 	tcase_add_test(tc, test_addr_is_private);
+	tcase_add_test(tc, test_state_dir);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("writable_files");

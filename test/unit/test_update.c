@@ -668,13 +668,20 @@ START_TEST(journal_errors)
 	char want[400];
 	snprintf(want, sizeof(want), "%s:5: bad record", path);
 	ck_assert_msg(strncmp(line, want, strlen(want)) == 0, "got: %s", line);
-	/* commit without begin, serial mismatch, stray lines */
-	write_file("bad.jnl", "commit 5\n", "w");
+	/* commit without begin, serial mismatch, stray lines: errors when a
+	 * committed transaction follows them */
+	write_file("bad.jnl", "commit 5\nbegin 7 x\ncommit 7\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
-	write_file("bad.jnl", "begin 5 x\ncommit 6\n", "w");
+	write_file("bad.jnl", "begin 5 x\ncommit 6\nbegin 7 x\ncommit 7\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
-	write_file("bad.jnl", "hello\n", "w");
+	write_file("bad.jnl", "hello\nbegin 7 x\ncommit 7\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
+	/* ... and the end of a write cut short (a warning) when nothing does */
+	diag_t dw = { .quiet = 1 };
+	write_file("bad.jnl", "begin 5 x\ncommit 5\nhello\n", "w");
+	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &dw), 1);
+	ck_assert_uint_eq(dw.errors, 0);
+	ck_assert_uint_eq(dw.warnings, 1);
 	/* comments, blank lines, two good blocks */
 	write_file("bad.jnl", "; note\n\nbegin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 5\n"
 		   "begin 6 x\n- a.example.com. 300 IN A 1.2.3.4\n+ b 300 IN A 1.2.3.5\ncommit 6\n", "w");
@@ -682,7 +689,8 @@ START_TEST(journal_errors)
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), 2);
 	ck_assert_int_eq(n, 3);
 	/* a broken journal stops the zone from loading (as a broken zone file does) */
-	write_file("in.zone.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 6\n", "w");
+	write_file("in.zone.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 6\n"
+		   "begin 7 x\ncommit 7\n", "w");
 	snapshot_free(&snap);
 	update_shutdown();
 	diag_t d3 = { .quiet = 1 };
