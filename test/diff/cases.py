@@ -122,7 +122,7 @@ SHORT += _q(["www.example.com", "alias.example.com", "tonet.example.com", "partn
              "files.corp.test"], ["A"])
 SHORT += _q(["host3.example"], ["MX"])
 SHORT += _q(["80.0.0.10.in-addr.arpa"], ["PTR"])
-SHORT += _q(["version.bind"], ["TXT"], qclass="CH")
+SHORT += _q(["version.bind", "hostname.bind", "id.server"], ["TXT"], qclass="CH")
 SHORT += _q(["www.example.com"], ["A"], variant="edns1232")
 
 SETS = {"full": FULL, "short": SHORT}
