@@ -49,6 +49,7 @@
 #define T_MAILB 253
 #define T_MAILA 254
 #define T_ANY 255
+#define T_META_FIRST 128                /* 128-255: meta and query types */
 #define C_IN 1
 #define C_CH 3
 #define C_NONE 254
@@ -565,6 +566,13 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 			return write_header_only(q, RCODE_FORMERR, out);
 		return write_answer(s, q, &qi, &answer_notimp, out, limit, 0);
 	}
+	if (qi.qclass != C_IN && qi.qclass != C_ANY && qi.qclass != C_CH)
+		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+
+	/* a client that no view matches learns nothing, not even the version */
+	const view_t *v = view_select(s, from);
+	if (v == NULL)
+		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
 	switch (qi.qtype) {
 	case T_OPT:
 		return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
@@ -575,14 +583,12 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	case T_IXFR:
 		/* zone transfers are not offered */
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+	default:
+		/* other meta types (RFC 6895: 128-255; TKEY, TSIG) are no
+		 * question: FORMERR, as BIND */
+		if (qi.qtype >= T_META_FIRST && qi.qtype < T_ANY)
+			return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
 	}
-	if (qi.qclass != C_IN && qi.qclass != C_ANY && qi.qclass != C_CH)
-		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
-
-	/* a client that no view matches learns nothing, not even the version */
-	const view_t *v = view_select(s, from);
-	if (v == NULL)
-		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
 	if (qi.qclass == C_CH) {
 		a = chaos_lookup(s, &qi);
 		if (a != NULL && qi.qtype != 16 && qi.qtype != T_ANY)

@@ -466,6 +466,35 @@ START_TEST(chaos_hidden)
 }
 END_TEST
 
+/* Meta types (RFC 6895: 128-255) other than ANY, AXFR, IXFR, MAILA, MAILB
+ * are not questions: FORMERR, as BIND. A client that no view matches gets
+ * REFUSED whatever the type. */
+START_TEST(meta_types)
+{
+	static const ldns_rr_type meta[] = { 128, LDNS_RR_TYPE_TKEY, LDNS_RR_TYPE_TSIG, 248 };
+	for (unsigned i = 0; i < 4; i++) {
+		ldns_pkt *a = ask("www.example.com.", meta[i], "127.0.0.3");
+		ck_assert_msg(ldns_pkt_get_rcode(a) == LDNS_RCODE_FORMERR, "type %d", meta[i]);
+		ck_assert_uint_eq(ldns_pkt_qdcount(a), 1);
+		ldns_pkt_free(a);
+		a = ask("www.example.com.", meta[i], "127.0.0.9");
+		ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_REFUSED);
+		ldns_pkt_free(a);
+	}
+	/* data types above 255 (CAA 257) are answered */
+	ldns_pkt *a = ask("www.example.com.", LDNS_RR_TYPE_CAA, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a));
+	ldns_pkt_free(a);
+	a = ask("www.example.com.", LDNS_RR_TYPE_MAILA, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOTIMPL);
+	ldns_pkt_free(a);
+	a = ask("www.example.com.", LDNS_RR_TYPE_MAILA, "127.0.0.9");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(a);
+}
+END_TEST
+
 /* Hand-made packets for what ldns would not build. */
 static const uint8_t q_www[] = {
 	0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
@@ -709,6 +738,7 @@ query_suite(void)
 	tcase_add_test(tc, chaos);
 	tcase_add_test(tc, chaos_hidden);
 	tcase_add_test(tc, other_opcodes);
+	tcase_add_test(tc, meta_types);
 	tcase_add_test(tc, malformed);
 	suite_add_tcase(s, tc);
 	return s;
