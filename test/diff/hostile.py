@@ -31,6 +31,8 @@ QUESTION = _name("www.example.com") + struct.pack("!HH", 1, 1)
 # OPT RR: root owner, type 41, payload 1232, ext-rcode/version/flags 0, rdlen 0
 OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)
 A_RR = _name("www.example.com") + struct.pack("!HHIH", 1, 1, 60, 4) + bytes([192, 0, 2, 1])
+# a record of type TSIG (250) with an empty RDATA: only its place is wrong
+TSIG_LIKE = _name("key.example") + struct.pack("!HHIH", 250, 255, 0, 0)
 # OPT of EDNS version 1 (BADVERS)
 OPT_V1 = b"\x00" + struct.pack("!HHIH", 41, 1232, 0x00010000, 0)
 # AA TC RD RA Z AD CD
@@ -78,6 +80,7 @@ CASES = [
     ("QDCOUNT 1, question cut, with an OPT", "udp", _hdr(ar=1) + QUESTION[:7], "FORMERR"),
     ("OPT in the answer section", "udp", _hdr(an=1) + QUESTION + OPT, "FORMERR"),
     ("OPT in the authority section", "udp", _hdr(ns=1) + QUESTION + OPT, "FORMERR"),
+    ("TSIG-typed record in the answer section", "udp", _hdr(an=1) + QUESTION + TSIG_LIKE, "FORMERR"),
     ("two OPT records", "udp", _hdr(ar=2) + QUESTION + OPT + OPT, "FORMERR"),
     ("OPT with a non-root owner", "udp",
      _hdr(ar=1) + QUESTION + _name("x") + struct.pack("!HHIH", 41, 1232, 0, 0), "FORMERR"),

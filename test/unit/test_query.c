@@ -492,6 +492,31 @@ START_TEST(meta_types)
 	a = ask("www.example.com.", LDNS_RR_TYPE_MAILA, "127.0.0.9");
 	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_REFUSED);
 	ldns_pkt_free(a);
+	/* QCLASS * (RFC 1035 3.2.5) is answered from the IN data (BIND: FORMERR) */
+	a = ask_full("www.example.com.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY, "127.0.0.3", false, 0, NULL);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_rr(ldns_pkt_answer(a), 0, "www.example.com. 3600 IN A 203.0.113.10");
+	ldns_pkt_free(a);
+}
+END_TEST
+
+/* The records of an RRset come in zone-file order, every time (BIND
+ * rotates them). */
+START_TEST(rrset_order)
+{
+	for (int round = 0; round < 3; round++) {
+		ldns_pkt *a = ask_full("big.example.com.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN,
+				       "127.0.0.3", true, 0, NULL);
+		ck_assert_uint_eq(ldns_pkt_ancount(a), 8);
+		for (size_t i = 0; i < 8; i++) {
+			char *t = rr_text(ldns_pkt_answer(a), i);
+			char want[8];
+			snprintf(want, sizeof(want), "\"%zu123", i);
+			ck_assert_msg(strstr(t, want) != NULL, "record %zu: %s", i, t);
+			free(t);
+		}
+		ldns_pkt_free(a);
+	}
 }
 END_TEST
 
@@ -739,6 +764,7 @@ query_suite(void)
 	tcase_add_test(tc, chaos_hidden);
 	tcase_add_test(tc, other_opcodes);
 	tcase_add_test(tc, meta_types);
+	tcase_add_test(tc, rrset_order);
 	tcase_add_test(tc, malformed);
 	suite_add_tcase(s, tc);
 	return s;
