@@ -131,6 +131,12 @@ report() {  # PORT NAME
 }
 report "$bport" bind >"$work/bind.txt"
 report "$hport" horizond >"$work/horizond.txt"
+# a sanitizer build (HZ_SANITIZE=ON) reports on stderr
+if grep -qE "AddressSanitizer|runtime error|LeakSanitizer" "$work/horizond.log"; then
+	cat "$work/horizond.log" >&2
+	echo "FAIL: sanitizer report in horizond's log" >&2
+	exit 1
+fi
 echo "== BIND $("$named" -v | awk '{print $2}')"
 cat "$work/bind.txt"
 echo "== horizond"
