@@ -81,7 +81,7 @@ get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static inline void
+static void
 put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -206,14 +206,14 @@ zone_answer(const zone_t *z, const qinfo_t *qi, const uint32_t *hashes, unsigned
 static void
 put_header(uint8_t *out, const uint8_t *q, uint8_t rcode, bool aa)
 {
-	/* QR set, opcode copied; RD and CD copied for QUERY only (as BIND: a
-	 * reply to another opcode echoes no flag, genreport's opcodeflg test);
-	 * AA as decided; TC, RA, AD clear */
-	bool query = ((q[2] >> 3) & 0x0F) == OPCODE_QUERY;
+	/* QR set, opcode copied; RD and CD copied for QUERY (opcode 0) only (as
+	 * BIND: a reply to another opcode echoes no flag, genreport's opcodeflg
+	 * test); AA as decided; TC, RA, AD clear */
+	unsigned query = (q[2] & 0x78) == 0;
 	out[0] = q[0];
 	out[1] = q[1];
-	out[2] = (uint8_t)(0x80 | (q[2] & (query ? 0x79 : 0x78)) | (aa ? 0x04 : 0));
-	out[3] = (uint8_t)((query ? q[3] & 0x10 : 0) | (rcode & 0x0F));
+	out[2] = (uint8_t)(0x80 | (q[2] & (0x78 | query)) | (aa ? 0x04 : 0));
+	out[3] = (uint8_t)((q[3] & (query << 4)) | (rcode & 0x0F));
 	memset(out + 4, 0, 8);
 }
 
@@ -470,7 +470,7 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
  * of the client's view, and say NOTAUTH for any other name. */
 static size_t
 answer_notify(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const uint32_t *hashes,
-	      const query_src_t *from, uint8_t *out, size_t limit)
+	      const view_t *v, uint8_t *out, size_t limit)
 {
 	static const answer_t ack = { .aa = true };
 	static const answer_t notauth = { .rcode = RCODE_NOTAUTH };
@@ -480,8 +480,7 @@ answer_notify(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const ui
 		return write_answer(s, q, qi, &answer_formerr, out, limit, 0);
 	if (qi->qclass == C_CH)
 		return write_answer(s, q, qi, &answer_notimp, out, limit, 0);
-	const view_t *v = qi->qclass == C_IN ? view_select(s, from) : NULL;
-	if (v == NULL)
+	if (qi->qclass != C_IN || v == NULL)
 		return write_answer(s, q, qi, &answer_refused, out, limit, 0);
 	unsigned apex_label;
 	const zone_t *z = view_find_zone(v, qi->lower, qi->name_len, qi->offs, qi->nlabels,
@@ -512,9 +511,6 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	qinfo_t qi;
 	uint32_t hashes[DNAME_MAXLABELS + 1];
 	size_t pos = 12;
-	qi.name_len = qi.nlabels = 0;
-	qi.qtype = qi.qclass = 0;
-	qi.qsec_len = 0;
 	qi.edns = qi.edns_do = false;
 	qi.ra = false;
 	qi.edns_version = 0;
@@ -528,8 +524,11 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 		qi.qclass = get16(q + pos + 2);
 		pos += 4;
 		/* only replies to QUERY and NOTIFY echo the question (as BIND) */
-		if (opcode == OPCODE_QUERY || opcode == OPCODE_NOTIFY)
-			qi.qsec_len = pos - 12;
+		qi.qsec_len = opcode == OPCODE_QUERY || opcode == OPCODE_NOTIFY ? pos - 12 : 0;
+	} else {
+		qi.name_len = qi.nlabels = 0;
+		qi.qtype = qi.qclass = 0;
+		qi.qsec_len = 0;
 	}
 	int rc = RCODE_FORMERR;
 	if (skip_records(q, qlen, &pos, (unsigned)get16(q + 6) + get16(q + 8)))
@@ -559,35 +558,25 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 		bool formerr = opcode == OPCODE_QUERY || opcode == OPCODE_NOTIFY;
 		return write_answer(s, q, &qi, formerr ? &answer_formerr : &answer_notimp, out, limit, 0);
 	}
-	if (opcode == OPCODE_NOTIFY)
-		return answer_notify(s, q, &qi, hashes, from, out, limit);
-	if (opcode != OPCODE_QUERY) {
+	if (opcode != OPCODE_QUERY && opcode != OPCODE_NOTIFY) {
 		if (qi.qclass == C_ANY || qi.qclass == C_NONE)
 			return write_header_only(q, RCODE_FORMERR, out);
 		return write_answer(s, q, &qi, &answer_notimp, out, limit, 0);
 	}
-	if (qi.qclass != C_IN && qi.qclass != C_ANY && qi.qclass != C_CH)
-		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
-
 	/* a client that no view matches learns nothing, not even the version */
 	const view_t *v = view_select(s, from);
-	if (v == NULL)
+	if (opcode == OPCODE_NOTIFY)
+		return answer_notify(s, q, &qi, hashes, v, out, limit);
+	if (v == NULL || (qi.qclass != C_IN && qi.qclass != C_ANY && qi.qclass != C_CH))
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
-	switch (qi.qtype) {
-	case T_OPT:
-		return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
-	case T_MAILA:
-	case T_MAILB:
-		return write_answer(s, q, &qi, &answer_notimp, out, limit, 0);
-	case T_AXFR:
-	case T_IXFR:
-		/* zone transfers are not offered */
-		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
-	default:
-		/* other meta types (RFC 6895: 128-255; TKEY, TSIG) are no
-		 * question: FORMERR, as BIND */
-		if (qi.qtype >= T_META_FIRST && qi.qtype < T_ANY)
-			return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
+	/* OPT and the meta types but ANY (RFC 6895: 128-255) */
+	if (qi.qtype == T_OPT || (unsigned)(qi.qtype - T_META_FIRST) < T_ANY - T_META_FIRST) {
+		a = &answer_formerr;    /* TKEY, TSIG, 128-248: no question, as BIND */
+		if (qi.qtype == T_MAILA || qi.qtype == T_MAILB)
+			a = &answer_notimp;
+		else if (qi.qtype == T_AXFR || qi.qtype == T_IXFR)
+			a = &answer_refused;   /* zone transfers are not offered */
+		return write_answer(s, q, &qi, a, out, limit, 0);
 	}
 	if (qi.qclass == C_CH) {
 		a = chaos_lookup(s, &qi);
