@@ -87,7 +87,7 @@ typedef struct conf {
 	unsigned tcp_idle_timeout;   /* server.tcp-idle-timeout, seconds, default 10 */
 	unsigned tcp_clients;        /* server.tcp-clients, per worker, default 256 */
 	unsigned edns_udp_size;      /* server.edns-udp-size, default 1232, 512..4096 */
-	const char *identity;        /* server.identity: hostname.bind/id.server answer; NULL = gethostname() */
+	const char *identity;        /* server.identity: hostname.bind/id.server; NULL = gethostname(), "" = refuse */
 	const char *version;         /* server.version: version.bind answer; NULL = "horizond <version>"; "" = refuse */
 	const char *state_dir;       /* server.state-dir, resolved; default CONF_DEFAULT_STATE_DIR.
 	                                Created when first needed (journal compaction). */

@@ -1115,7 +1115,7 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 		conf_get_uint(x, v[K_EDNS], "server.edns-udp-size", 512, 4096, &c->edns_udp_size);
 	const char *s;
 	if (v[K_IDENTITY] != NULL &&
-	    (s = conf_get_string(x, v[K_IDENTITY], "server.identity", false)) != NULL) {
+	    (s = conf_get_string(x, v[K_IDENTITY], "server.identity", true)) != NULL) {
 		if (strlen(s) > CONF_MAX_TXT)
 			conf_error(x, v[K_IDENTITY]->line, "server.identity: longer than %d bytes",
 				   CONF_MAX_TXT);

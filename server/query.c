@@ -6,14 +6,22 @@
  * of the packet is bounds-checked; the fuzzer test/fuzz/fuzz_query.c drives
  * this file with arbitrary bytes.
  *
- * Malformed queries (documented in docs/protocol.md):
+ * Other messages, as BIND 9.18 answers them (docs/differences.md,
+ * "Malformed queries"; test/diff/hostile.py compares them with BIND):
  *   shorter than a header, or QR=1      -> no answer at all
- *   opcode other than QUERY             -> NOTIMP, header only
- *   QDCOUNT != 1, ANCOUNT or NSCOUNT > 0,
- *   a bad name, a record cut short,
- *   two OPT records, OPT not at root,
- *   bytes after the last record         -> FORMERR (question echoed if it parsed)
+ *   QDCOUNT > 1, a bad question name    -> FORMERR, header only
+ *   a record cut short, two OPT records,
+ *   OPT not at the root or outside the
+ *   additional section                  -> FORMERR (question echoed if it parsed)
  *   EDNS version > 0                    -> BADVERS
+ *   QDCOUNT 0                           -> FORMERR (QUERY, NOTIFY), else NOTIMP
+ *   NOTIFY                              -> NOERROR+AA for a zone of the client's
+ *                                          view (we have no secondaries to
+ *                                          refresh), NOTAUTH for other names
+ *   any other opcode                    -> NOTIMP
+ *   bytes after the last record         -> ignored
+ * Replies to other opcodes than QUERY carry no flag of the request (RD, CD
+ * are QUERY's) and, but for NOTIFY, no question; an OPT if the request had one.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "query.h"
 
@@ -31,6 +39,7 @@
 #define RCODE_NXDOMAIN 3
 #define RCODE_NOTIMP 4
 #define RCODE_REFUSED 5
+#define RCODE_NOTAUTH 9
 #define EXT_RCODE_BADVERS 16
 #define PARSE_TSIG 0x100          /* parse_additional: fine, and the last record is a TSIG */
 
@@ -42,11 +51,16 @@
 #define T_MAILB 253
 #define T_MAILA 254
 #define T_ANY 255
+#define T_META_FIRST 128                /* 128-255: meta and query types */
 #define C_IN 1
 #define C_CH 3
+#define C_NONE 254
 #define C_ANY 255
 
 #define OPT_LEN 11
+
+#define OPCODE_QUERY 0
+#define OPCODE_NOTIFY 4
 
 /* What the parser learned from the query. */
 typedef struct qinfo {
@@ -54,7 +68,7 @@ typedef struct qinfo {
 	uint8_t offs[DNAME_MAXLABELS];  /* label offsets in lower */
 	unsigned nlabels;
 	unsigned name_len;
-	size_t qsec_len;                /* name + type + class */
+	size_t qsec_len;                /* name + type + class; 0: no question in the reply */
 	uint16_t qtype, qclass;
 	bool edns;
 	bool edns_do;
@@ -70,7 +84,7 @@ get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static inline void
+static void
 put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -105,9 +119,26 @@ parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qin
 			return RCODE_FORMERR;
 		pos += rdlen;
 	}
-	if (pos != len)
-		return RCODE_FORMERR;
+	/* bytes after the last record: ignored, as BIND does */
 	return qi->tsig_pos != 0 ? PARSE_TSIG : RCODE_NOERROR;
+}
+
+/* Skip n records of the answer or authority section; OPT and TSIG belong
+ * in the additional section only. Returns false if malformed. */
+static bool
+skip_records(const uint8_t *q, size_t len, size_t *pos, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!dname_skip_wire(q, len, pos) || *pos + 10 > len)
+			return false;
+		uint16_t type = get16(q + *pos);
+		if (type == T_OPT || type == T_TSIG)
+			return false;
+		*pos += 10u + get16(q + *pos + 8);
+		if (*pos > len)
+			return false;
+	}
+	return true;
 }
 
 /* Inlined into query_answer_fwd() (it stays hot there); query_view_select()
@@ -192,11 +223,14 @@ zone_answer(const zone_t *z, const qinfo_t *qi, const uint32_t *hashes, unsigned
 static void
 put_header(uint8_t *out, const uint8_t *q, uint8_t rcode, bool aa)
 {
+	/* QR set, opcode copied; RD and CD copied for QUERY (opcode 0) only (as
+	 * BIND: a reply to another opcode echoes no flag, genreport's opcodeflg
+	 * test); AA as decided; TC, RA, AD clear */
+	unsigned query = (q[2] & 0x78) == 0;
 	out[0] = q[0];
 	out[1] = q[1];
-	/* QR, opcode and RD copied; AA as decided; TC, RA, AD clear; CD copied */
-	out[2] = (uint8_t)(0x80 | (q[2] & 0x79) | (aa ? 0x04 : 0));
-	out[3] = (uint8_t)((q[3] & 0x10) | (rcode & 0x0F));
+	out[2] = (uint8_t)(0x80 | (q[2] & (0x78 | query)) | (aa ? 0x04 : 0));
+	out[3] = (uint8_t)((q[3] & (query << 4)) | (rcode & 0x0F));
 	memset(out + 4, 0, 8);
 }
 
@@ -240,7 +274,7 @@ write_answer(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi,
 		out[2] |= 0x02;
 	if (qi->ra)
 		out[3] |= 0x80;
-	put16(out + 4, 1);
+	put16(out + 4, qi->qsec_len > 0);
 	memcpy(out + 12, q + 12, qi->qsec_len);
 	uint8_t *sec = out + head;
 	if (body > 0) {
@@ -448,6 +482,29 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 	return 0;
 }
 
+/* NOTIFY (RFC 1996). horizond has no secondary zones, so there is nothing to
+ * refresh: like BIND for its primary zones, acknowledge a NOTIFY for a zone
+ * of the client's view, and say NOTAUTH for any other name. */
+static size_t
+answer_notify(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const uint32_t *hashes,
+	      const view_t *v, uint8_t *out, size_t limit)
+{
+	static const answer_t ack = { .aa = true };
+	static const answer_t notauth = { .rcode = RCODE_NOTAUTH };
+	if (qi->qclass == C_ANY || qi->qclass == C_NONE)
+		return write_header_only(q, RCODE_FORMERR, out);
+	if (qi->qtype != T_SOA)
+		return write_answer(s, q, qi, &answer_formerr, out, limit, 0);
+	if (qi->qclass == C_CH)
+		return write_answer(s, q, qi, &answer_notimp, out, limit, 0);
+	if (qi->qclass != C_IN || v == NULL)
+		return write_answer(s, q, qi, &answer_refused, out, limit, 0);
+	unsigned apex_label;
+	const zone_t *z = view_find_zone(v, qi->lower, qi->name_len, qi->offs, qi->nlabels,
+					 hashes, 0, &apex_label);
+	return write_answer(s, q, qi, z != NULL && apex_label == 0 ? &ack : &notauth, out, limit, 0);
+}
+
 size_t
 query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	     uint8_t *out, size_t outmax, const query_src_t *from)
@@ -466,28 +523,36 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	if (qlen < 12 || (q[2] & 0x80))
 		return 0;                       /* never answer an answer */
 	uint8_t opcode = (q[2] >> 3) & 0x0F;
-	if (opcode != 0)
-		return write_header_only(q, RCODE_NOTIMP, out);
-	if (get16(q + 4) != 1 || get16(q + 6) != 0 || get16(q + 8) != 0)
+	unsigned qdcount = get16(q + 4);
+	if (qdcount > 1)
 		return write_header_only(q, RCODE_FORMERR, out);
 
 	qinfo_t qi;
 	uint32_t hashes[DNAME_MAXLABELS + 1];
 	size_t pos = 12;
-	int nlen = dname_parse_query(q, qlen, &pos, qi.lower, qi.offs, &qi.nlabels, hashes);
-	if (nlen < 0 || pos + 4 > qlen)
-		return write_header_only(q, RCODE_FORMERR, out);
-	qi.name_len = (unsigned)nlen;
-	qi.qtype = get16(q + pos);
-	qi.qclass = get16(q + pos + 2);
-	pos += 4;
-	qi.qsec_len = pos - 12;
 	qi.edns = qi.edns_do = false;
 	qi.ra = false;
 	qi.edns_version = 0;
 	qi.edns_size = 0;
+	if (qdcount == 1) {
+		int nlen = dname_parse_query(q, qlen, &pos, qi.lower, qi.offs, &qi.nlabels, hashes);
+		if (nlen < 0 || pos + 4 > qlen)
+			return write_header_only(q, RCODE_FORMERR, out);
+		qi.name_len = (unsigned)nlen;
+		qi.qtype = get16(q + pos);
+		qi.qclass = get16(q + pos + 2);
+		pos += 4;
+		/* only replies to QUERY and NOTIFY echo the question (as BIND) */
+		qi.qsec_len = opcode == OPCODE_QUERY || opcode == OPCODE_NOTIFY ? pos - 12 : 0;
+	} else {
+		qi.name_len = qi.nlabels = 0;
+		qi.qtype = qi.qclass = 0;
+		qi.qsec_len = 0;
+	}
 	qi.tsig_pos = 0;
-	int rc = parse_additional(q, qlen, pos, get16(q + 10), &qi);
+	int rc = RCODE_FORMERR;
+	if (skip_records(q, qlen, &pos, (unsigned)get16(q + 6) + get16(q + 8)))
+		rc = parse_additional(q, qlen, pos, get16(q + 10), &qi);
 
 	size_t limit = 512;
 	if (from->tcp)
@@ -512,16 +577,29 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 		return write_answer(s, q, &qi, &(answer_t){ .rcode = EXT_RCODE_BADVERS & 0x0F },
 				    out, limit, EXT_RCODE_BADVERS >> 4);
 	}
-	switch (qi.qtype) {
-	case T_OPT:
-		return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
-	case T_MAILA:
-	case T_MAILB:
+	if (qdcount == 0) {
+		bool formerr = opcode == OPCODE_QUERY || opcode == OPCODE_NOTIFY;
+		return write_answer(s, q, &qi, formerr ? &answer_formerr : &answer_notimp, out, limit, 0);
+	}
+	if (opcode != OPCODE_QUERY && opcode != OPCODE_NOTIFY) {
+		if (qi.qclass == C_ANY || qi.qclass == C_NONE)
+			return write_header_only(q, RCODE_FORMERR, out);
 		return write_answer(s, q, &qi, &answer_notimp, out, limit, 0);
-	case T_AXFR:
-	case T_IXFR:
-		/* zone transfers are not offered */
+	}
+	/* a client that no view matches learns nothing, not even the version */
+	const view_t *v = view_select(s, from);
+	if (opcode == OPCODE_NOTIFY)
+		return answer_notify(s, q, &qi, hashes, v, out, limit);
+	if (v == NULL || (qi.qclass != C_IN && qi.qclass != C_ANY && qi.qclass != C_CH))
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+	/* OPT and the meta types but ANY (RFC 6895: 128-255) */
+	if (qi.qtype == T_OPT || (unsigned)(qi.qtype - T_META_FIRST) < T_ANY - T_META_FIRST) {
+		a = &answer_formerr;    /* TKEY, TSIG, 128-248: no question, as BIND */
+		if (qi.qtype == T_MAILA || qi.qtype == T_MAILB)
+			a = &answer_notimp;
+		else if (qi.qtype == T_AXFR || qi.qtype == T_IXFR)
+			a = &answer_refused;   /* zone transfers are not offered */
+		return write_answer(s, q, &qi, a, out, limit, 0);
 	}
 	if (qi.qclass == C_CH) {
 		a = chaos_lookup(s, &qi);
@@ -529,12 +607,6 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 			a = &answer_chaos_nodata;
 		return write_answer(s, q, &qi, a ? a : &answer_refused, out, limit, 0);
 	}
-	if (qi.qclass != C_IN && qi.qclass != C_ANY)
-		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
-
-	const view_t *v = view_select(s, from);
-	if (v == NULL)
-		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
 	qi.ra = v->conf->recursion;
 	unsigned apex_label;
 	const zone_t *z = view_find_zone(v, qi.lower, qi.name_len, qi.offs, qi.nlabels,

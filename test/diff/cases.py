@@ -106,6 +106,8 @@ FULL += _q(["2.0.192.in-addr.arpa"], ["SOA"])
 # outside every zone
 FULL += _q(["www.outside.test", "com", "."], ["A"])
 FULL += _q(["."], ["NS"])
+# meta types (FORMERR), MAILA (NOTIMP), a data type above 255
+FULL += _q(["www.example.com"], ["TYPE128", "TKEY", "TSIG", "MAILA", "URI"])
 # class CHAOS and other classes
 FULL += _q(["version.bind", "hostname.bind", "id.server", "VERSION.BIND"], ["TXT"], qclass="CH")
 FULL += _q(["www.example.com"], ["A"], qclass="CH")
@@ -126,7 +128,8 @@ SHORT += _q(["www.example.com", "alias.example.com", "tonet.example.com", "partn
              "files.corp.test"], ["A"])
 SHORT += _q(["host3.example"], ["MX"])
 SHORT += _q(["80.0.0.10.in-addr.arpa"], ["PTR"])
-SHORT += _q(["version.bind"], ["TXT"], qclass="CH")
+SHORT += _q(["www.example.com"], ["TYPE128", "MAILA"])
+SHORT += _q(["version.bind", "hostname.bind", "id.server"], ["TXT"], qclass="CH")
 SHORT += _q(["www.example.com"], ["A"], variant="edns1232")
 
 SETS = {"full": FULL, "short": SHORT}

@@ -60,6 +60,15 @@ def _bind_list(items):
     return "{ " + " ".join(_bind_elem(e) + ";" for e in items) + " }"
 
 
+def _bind_view_head(v, name, cls=""):
+    """The opening lines of a BIND view with v's match lists."""
+    out = [f'view "{name}"{cls} {{', f"\tmatch-clients {_bind_list(v['match-clients'])};"]
+    if v.get("match-destinations"):
+        out.append(f"\tmatch-destinations {_bind_list(v['match-destinations'])};")
+    out.append("\trecursion no;")
+    return out
+
+
 def named_conf_text(sc, workdir, port):
     """BIND 9 configuration text. Options are chosen so BIND's answers are
     comparable with horizond's: authoritative only, no NS in the authority
@@ -94,22 +103,25 @@ def named_conf_text(sc, workdir, port):
     for name, items in (sc.get("acls") or {}).items():
         out.append(f"acl {name} {_bind_list(items)};")
     for v in sc["views"]:
-        out.append(f'view "{v["name"]}" {{')
-        out.append(f"\tmatch-clients {_bind_list(v['match-clients'])};")
-        if v.get("match-destinations"):
-            out.append(f"\tmatch-destinations {_bind_list(v['match-destinations'])};")
-        out.append("\trecursion no;")
+        out += _bind_view_head(v, v["name"])
         for z in v["zones"]:
             out.append(f'\tzone "{z["name"]}" {{ type primary; file "{os.path.join(ZONES, z["file"])}"; }};')
         out.append("};")
     # The built-in CHAOS view rate-limits its answers, which would drop some
-    # of ours: declare the same zones in a CHAOS view of our own.
-    out.append('view "chaos" chaos {')
+    # of ours, and answers every client, where horizond answers CHAOS only
+    # to clients that some view matches (docs/differences.md): one CHAOS
+    # view per view, with the same match lists, then one that refuses the
+    # rest before the built-in view sees them.
+    for v in sc["views"]:
+        out += _bind_view_head(v, v["name"] + "-chaos", " chaos")
+        for zone, db in (("version.bind", "version"), ("hostname.bind", "hostname"),
+                         ("authors.bind", "authors"), ("id.server", "id")):
+            out.append(f'\tzone "{zone}" chaos {{ type primary; database "_builtin {db}"; }};')
+        out.append("};")
+    out.append('view "no-view-chaos" chaos {')
     out.append("\tmatch-clients { any; };")
+    out.append("\tallow-query { none; };")
     out.append("\trecursion no;")
-    for zone, db in (("version.bind", "version"), ("hostname.bind", "hostname"),
-                     ("authors.bind", "authors"), ("id.server", "id")):
-        out.append(f'\tzone "{zone}" chaos {{ type primary; database "_builtin {db}"; }};')
     out.append("};")
     return "\n".join(out) + "\n"
 

@@ -308,6 +308,29 @@ START_TEST(test_good_interface_example)
 }
 END_TEST
 
+/* identity: "" and version: "" are accepted: they hide the CHAOS answers
+ * (hostname.bind/id.server, version.bind), which are then REFUSED. */
+START_TEST(test_empty_identity_and_version)
+{
+	capture_t cap;
+	conf_t *c = parse_text(&cap,
+		"server:\n"
+		"  listen: [127.0.0.1]\n"
+		"  identity: \"\"\n"
+		"  version: ''\n"
+		"views:\n"
+		"  - name: v\n"
+		"    match-clients: [any]\n"
+		"    zones: [{name: x, file: x}]\n");
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_uint_eq(cap.d.errors, 0);
+	ck_assert_str_eq(c->identity, "");
+	ck_assert_str_eq(c->version, "");
+	conf_free(&c);
+	capture_end(&cap);
+}
+END_TEST
+
 START_TEST(test_bare_ipv6_in_flow_lists)
 {
 	capture_t cap;
@@ -839,6 +862,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_acl_nesting_limit_ok);
 	tcase_add_test(tc, test_good_interface_example);
 	tcase_add_test(tc, test_bare_ipv6_in_flow_lists);
+	tcase_add_test(tc, test_empty_identity_and_version);
 	tcase_add_test(tc, test_load_missing_file);
 	tcase_add_test(tc, test_forwarders_without_recursion_warns);
 	tcase_add_test(tc, test_garbage_does_not_crash);

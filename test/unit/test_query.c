@@ -419,6 +419,104 @@ START_TEST(chaos)
 	a = ask_full("id.server.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH, "127.0.0.3", false, 0, NULL);
 	ck_rr(ldns_pkt_answer(a), 0, "id.server. 0 CH TXT \"test-host\"");
 	ldns_pkt_free(a);
+	/* a client that no view matches learns neither version nor host name */
+	static const char *const names[] = { "version.bind.", "hostname.bind.", "id.server." };
+	for (unsigned i = 0; i < 3; i++) {
+		a = ask_full(names[i], LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH, "127.0.0.9", false, 0, NULL);
+		ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_REFUSED);
+		ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+		ldns_pkt_free(a);
+	}
+}
+END_TEST
+
+/* identity: "" and version: "" hide the CHAOS answers: REFUSED, as for a
+ * name that is not there. */
+START_TEST(chaos_hidden)
+{
+	write_file("hidden.yaml",
+		   "server:\n"
+		   "  listen: [127.0.0.1@5300]\n"
+		   "  version: \"\"\n"
+		   "  identity: \"\"\n"
+		   "views:\n"
+		   "  - name: all\n"
+		   "    match-clients: [any]\n"
+		   "    zones:\n"
+		   "      - name: example.com\n"
+		   "        file: out.zone\n");
+	char path[256];
+	snprintf(path, sizeof(path), "%s/hidden.yaml", dir);
+	diag_t d = { 0 };
+	snapshot_t *normal = snap;
+	snap = snapshot_build(path, NULL, &d);
+	ck_assert_ptr_nonnull(snap);
+	static const char *const names[] = {
+		"version.bind.", "version.server.", "hostname.bind.", "id.server.",
+	};
+	for (unsigned i = 0; i < 4; i++) {
+		ldns_pkt *a = ask_full(names[i], LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH, "127.0.0.3",
+				       false, 0, NULL);
+		ck_assert_msg(ldns_pkt_get_rcode(a) == LDNS_RCODE_REFUSED, "%s answered", names[i]);
+		ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+		ldns_pkt_free(a);
+	}
+	snapshot_free(&snap);
+	snap = normal;
+}
+END_TEST
+
+/* Meta types (RFC 6895: 128-255) other than ANY, AXFR, IXFR, MAILA, MAILB
+ * are not questions: FORMERR, as BIND. A client that no view matches gets
+ * REFUSED whatever the type. */
+START_TEST(meta_types)
+{
+	static const ldns_rr_type meta[] = { 128, LDNS_RR_TYPE_TKEY, LDNS_RR_TYPE_TSIG, 248 };
+	for (unsigned i = 0; i < 4; i++) {
+		ldns_pkt *a = ask("www.example.com.", meta[i], "127.0.0.3");
+		ck_assert_msg(ldns_pkt_get_rcode(a) == LDNS_RCODE_FORMERR, "type %d", meta[i]);
+		ck_assert_uint_eq(ldns_pkt_qdcount(a), 1);
+		ldns_pkt_free(a);
+		a = ask("www.example.com.", meta[i], "127.0.0.9");
+		ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_REFUSED);
+		ldns_pkt_free(a);
+	}
+	/* data types above 255 (CAA 257) are answered */
+	ldns_pkt *a = ask("www.example.com.", LDNS_RR_TYPE_CAA, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a));
+	ldns_pkt_free(a);
+	a = ask("www.example.com.", LDNS_RR_TYPE_MAILA, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOTIMPL);
+	ldns_pkt_free(a);
+	a = ask("www.example.com.", LDNS_RR_TYPE_MAILA, "127.0.0.9");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(a);
+	/* QCLASS * (RFC 1035 3.2.5) is answered from the IN data (BIND: FORMERR) */
+	a = ask_full("www.example.com.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY, "127.0.0.3", false, 0, NULL);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_rr(ldns_pkt_answer(a), 0, "www.example.com. 3600 IN A 203.0.113.10");
+	ldns_pkt_free(a);
+}
+END_TEST
+
+/* The records of an RRset come in zone-file order, every time (BIND
+ * rotates them). */
+START_TEST(rrset_order)
+{
+	for (int round = 0; round < 3; round++) {
+		ldns_pkt *a = ask_full("big.example.com.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN,
+				       "127.0.0.3", true, 0, NULL);
+		ck_assert_uint_eq(ldns_pkt_ancount(a), 8);
+		for (size_t i = 0; i < 8; i++) {
+			char *t = rr_text(ldns_pkt_answer(a), i);
+			char want[8];
+			snprintf(want, sizeof(want), "\"%zu123", i);
+			ck_assert_msg(strstr(t, want) != NULL, "record %zu: %s", i, t);
+			free(t);
+		}
+		ldns_pkt_free(a);
+	}
 }
 END_TEST
 
@@ -460,11 +558,48 @@ START_TEST(malformed)
 	a = ask_wire(p, sizeof(q_www), "127.0.0.3", false, &len);
 	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
 	ldns_pkt_free(a);
-	/* trailing garbage */
+	/* bytes after the last record are ignored, as BIND does: after the
+	 * question, and after an OPT */
 	memcpy(p, q_www, sizeof(q_www));
-	p[sizeof(q_www)] = 0xff;
-	a = ask_wire(p, sizeof(q_www) + 1, "127.0.0.3", false, &len);
+	memcpy(p + sizeof(q_www), "\xde\xad\xbe\xef", 4);
+	a = ask_wire(p, sizeof(q_www) + 4, "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+	static const uint8_t opt0[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
+	p[11] = 1;
+	memcpy(p + sizeof(q_www), opt0, sizeof(opt0));
+	p[sizeof(q_www) + sizeof(opt0)] = 0xff;
+	a = ask_wire(p, sizeof(q_www) + sizeof(opt0) + 1, "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_assert(ldns_pkt_edns(a));
+	ldns_pkt_free(a);
+	/* a record in the answer section is skipped (BIND answers too); an OPT
+	 * there is malformed: FORMERR, question echoed */
+	static const uint8_t rr_a[] = { 0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 };
+	memcpy(p, q_www, sizeof(q_www));
+	p[7] = 1;
+	memcpy(p + sizeof(q_www), rr_a, sizeof(rr_a));
+	a = ask_wire(p, sizeof(q_www) + sizeof(rr_a), "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_rr(ldns_pkt_answer(a), 0, "www.example.com. 3600 IN A 203.0.113.10");
+	ldns_pkt_free(a);
+	memcpy(p + sizeof(q_www), opt0, sizeof(opt0));
+	a = ask_wire(p, sizeof(q_www) + sizeof(opt0), "127.0.0.3", false, &len);
 	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ck_assert_uint_eq(ldns_pkt_qdcount(a), 1);
+	ldns_pkt_free(a);
+	/* QDCOUNT 0 with an OPT: FORMERR with an OPT (as BIND) */
+	memcpy(p, q_www, 12);
+	p[5] = 0;
+	p[11] = 1;
+	memcpy(p + 12, opt0, sizeof(opt0));
+	a = ask_wire(p, 12 + sizeof(opt0), "127.0.0.3", false, &len);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ck_assert_uint_eq(ldns_pkt_qdcount(a), 0);
+	ck_assert(ldns_pkt_edns(a));
 	ldns_pkt_free(a);
 	/* compression pointer in the question (a loop onto itself) */
 	memcpy(p, q_www, 12);
@@ -514,6 +649,103 @@ START_TEST(malformed)
 }
 END_TEST
 
+/* q_www with another opcode, flags (third and fourth header byte) and
+ * optionally an OPT of EDNS version ednsv (-1: none); the reply parsed. */
+static ldns_pkt *
+ask_opcode(unsigned opcode, uint8_t f2, uint8_t f3, int ednsv, const char *src)
+{
+	uint8_t p[sizeof(q_www) + 11];
+	memcpy(p, q_www, sizeof(q_www));
+	p[2] = (uint8_t)(opcode << 3 | f2);
+	p[3] = f3;
+	size_t n = sizeof(q_www);
+	if (ednsv >= 0) {
+		const uint8_t opt[] = { 0, 0, 41, 0x04, 0xd0, 0, (uint8_t)ednsv, 0x80, 0, 0, 0 };
+		memcpy(p + n, opt, sizeof(opt));
+		n += sizeof(opt);
+		p[11] = 1;
+	}
+	return ask_wire(p, n, src, false, NULL);
+}
+
+/* Opcodes other than QUERY answer as BIND 9.18 does: no flag of the request
+ * is echoed (ISC genreport's opcodeflg test), the question only for NOTIFY,
+ * an OPT if the request had one. */
+START_TEST(other_opcodes)
+{
+	/* opcode 15 with AA TC RD RA Z AD CD set: NOTIMP, QR alone */
+	ldns_pkt *a = ask_opcode(15, 0x07, 0xF0, -1, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_opcode(a), 15);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOTIMPL);
+	ck_assert(!ldns_pkt_rd(a) && !ldns_pkt_cd(a) && !ldns_pkt_aa(a) && !ldns_pkt_tc(a));
+	ck_assert(!ldns_pkt_ra(a) && !ldns_pkt_ad(a));
+	ck_assert_uint_eq(ldns_pkt_qdcount(a), 0);
+	ck_assert(!ldns_pkt_edns(a));
+	ldns_pkt_free(a);
+	/* with EDNS: an OPT in the reply; EDNS version 1: BADVERS first */
+	a = ask_opcode(2, 0x01, 0x10, 0, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOTIMPL);
+	ck_assert(!ldns_pkt_rd(a) && !ldns_pkt_cd(a));
+	ck_assert(ldns_pkt_edns(a));
+	ck_assert(ldns_pkt_edns_do(a));
+	ldns_pkt_free(a);
+	a = ask_opcode(1, 0, 0, 1, "127.0.0.3");
+	ck_assert_uint_eq(ldns_pkt_edns_extended_rcode(a), 1);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), 0);
+	ck_assert_uint_eq(ldns_pkt_qdcount(a), 0);
+	ldns_pkt_free(a);
+	/* QUERY keeps RD and CD */
+	a = ask_opcode(0, 0x01, 0x10, -1, "127.0.0.3");
+	ck_assert(ldns_pkt_rd(a) && ldns_pkt_cd(a));
+	ldns_pkt_free(a);
+
+	/* NOTIFY for a zone of the client's view: NOERROR, AA, question echoed
+	 * (we have no secondaries: nothing to refresh), RD not echoed */
+	uint8_t p[64];
+	static const uint8_t q_soa[] = {
+		0x12, 0x34, 0x21, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 6, 0, 1,
+	};
+	a = ask_wire(q_soa, sizeof(q_soa), "127.0.0.3", false, NULL);
+	ck_assert_int_eq(ldns_pkt_get_opcode(a), LDNS_PACKET_NOTIFY);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a) && !ldns_pkt_rd(a));
+	ck_assert_uint_eq(ldns_pkt_qdcount(a), 1);
+	ldns_pkt_free(a);
+	/* example.org is a zone of the external view only: NOTAUTH from the
+	 * internal one */
+	memcpy(p, q_soa, sizeof(q_soa));
+	memcpy(p + 12 + 9, "org", 3);
+	a = ask_wire(p, sizeof(q_soa), "127.0.0.3", false, NULL);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ldns_pkt_free(a);
+	a = ask_wire(p, sizeof(q_soa), "127.0.0.2", false, NULL);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOTAUTH);
+	ldns_pkt_free(a);
+	/* not SOA: FORMERR with the question; below the apex: NOTAUTH */
+	a = ask_opcode(4, 0, 0, -1, "127.0.0.3");        /* www.example.com A */
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ck_assert_uint_eq(ldns_pkt_qdcount(a), 1);
+	ldns_pkt_free(a);
+	memcpy(p, q_www, sizeof(q_www));
+	p[2] = 4 << 3;
+	p[sizeof(q_www) - 3] = 6;                        /* www.example.com SOA */
+	a = ask_wire(p, sizeof(q_www), "127.0.0.3", false, NULL);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOTAUTH);
+	ck_assert(!ldns_pkt_aa(a));
+	ldns_pkt_free(a);
+	/* no view for the client: REFUSED; no question: FORMERR */
+	a = ask_wire(q_soa, sizeof(q_soa), "127.0.0.9", false, NULL);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(a);
+	memcpy(p, q_soa, 12);
+	p[5] = 0;
+	a = ask_wire(p, 12, "127.0.0.3", false, NULL);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_FORMERR);
+	ldns_pkt_free(a);
+}
+END_TEST
+
 static Suite *
 query_suite(void)
 {
@@ -529,6 +761,10 @@ query_suite(void)
 	tcase_add_test(tc, case_and_compression);
 	tcase_add_test(tc, edns_and_truncation);
 	tcase_add_test(tc, chaos);
+	tcase_add_test(tc, chaos_hidden);
+	tcase_add_test(tc, other_opcodes);
+	tcase_add_test(tc, meta_types);
+	tcase_add_test(tc, rrset_order);
 	tcase_add_test(tc, malformed);
 	suite_add_tcase(s, tc);
 	return s;
