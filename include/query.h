@@ -47,11 +47,18 @@ typedef struct query_fwd {
 	bool rd, edns, edns_do;
 	uint16_t edns_size;        /* ours, for the OPT of the reply */
 	size_t limit;              /* the largest answer this client takes */
+	/* A chain that left the view's zones (chain.h): qname is the chain's
+	 * target, and the answer so far -- header, the client's question, the
+	 * CNAMEs -- is prefix[0..prefix_len), which lives in the out buffer of
+	 * query_answer_fwd() (copy it before writing there). NULL: no chain. */
+	const uint8_t *prefix;
+	size_t prefix_len;
 } query_fwd_t;
 
 /* query_answer(), except that a query for a name outside a recursive view's
- * zones returns 0 with fwd->forward set and fwd filled in (nothing is
- * written to out); the worker hands it to the forwarder. query_answer()
+ * zones, or whose CNAME chain leads there, returns 0 with fwd->forward set
+ * and fwd filled in (nothing is written to out but a chain's prefix); the
+ * worker hands it to the forwarder. query_answer()
  * itself answers such queries SERVFAIL (it has no forwarder). */
 size_t query_answer_fwd(const struct snapshot *snap, const uint8_t *q, size_t qlen,
 			uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd);
