@@ -94,13 +94,15 @@ chain_skip_rr(const uint8_t *msg, size_t len, size_t *pos, uint16_t *type, size_
 }
 
 size_t
-chain_target(const uint8_t *msg, size_t len, uint8_t *target, unsigned *cnames)
+chain_target(const uint8_t *msg, size_t len, uint8_t *target, unsigned *cnames, bool *loop)
 {
-	size_t pos, rdata = 0;
+	size_t pos, start, rdata = 0;
 	uint16_t type = 0;
 	*cnames = 0;
+	*loop = false;
 	if (!chain_skip_question(msg, len, &pos))
 		return 0;
+	start = pos;
 	unsigned an = get16(msg + 6);
 	for (unsigned i = 0; i < an; i++) {
 		if (!chain_skip_rr(msg, len, &pos, &type, &rdata))
@@ -111,8 +113,19 @@ chain_target(const uint8_t *msg, size_t len, uint8_t *target, unsigned *cnames)
 	if (an == 0 || type != T_CNAME)
 		return 0;
 	size_t n = chain_read_name(msg, len, &rdata, target);
-	if (n > 0)
-		dname_to_lower(target, target);
+	if (n == 0)
+		return 0;
+	/* a target that owns a CNAME of the answer: the chain loops */
+	pos = start;
+	for (unsigned i = 0; i < an && !*loop; i++) {
+		uint8_t owner[DNAME_MAXLEN];
+		size_t at = pos, r;
+		if (!chain_skip_rr(msg, len, &pos, &type, &r))
+			return 0;
+		*loop = type == T_CNAME && chain_read_name(msg, len, &at, owner) > 0 &&
+			dname_equal(owner, target);
+	}
+	dname_to_lower(target, target);
 	return n;
 }
 
@@ -170,7 +183,8 @@ chain_append(uint8_t *msg, size_t *lenp, size_t cap, const uint8_t *part, size_t
 	dict.n = 0;
 	/* the target of the chain so far is the owner of what comes next */
 	size_t tpos;
-	if (chain_target(msg, len, last, &cn) > 0 && chain_skip_question(msg, len, &tpos)) {
+	bool loop;
+	if (chain_target(msg, len, last, &cn, &loop) > 0 && chain_skip_question(msg, len, &tpos)) {
 		size_t rdata = 0;
 		uint16_t type;
 		for (unsigned i = 0; i < get16(msg + 6); i++)

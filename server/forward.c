@@ -34,6 +34,7 @@
 #define FWD_MAX_WAITING 64        /* clients waiting on one upstream query */
 #define FWD_BUCKETS 4096          /* coalescing table */
 
+#define RCODE_NOERROR 0
 #define RCODE_FORMERR 1
 #define RCODE_SERVFAIL 2
 #define RCODE_NOTIMP 4
@@ -674,8 +675,14 @@ forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const 
 		return n;
 	}
 	if (!qf->rd) {
-		/* RD=0: answered from the cache only, never forwarded. */
+		/* RD=0: answered from the cache only, never forwarded; the end of
+		 * a chain that is not cached leaves the chain as it is. */
 		f->st.refused_rd0++;
+		if (qf->prefix != NULL) {
+			memmove(out, qf->prefix, qf->prefix_len);
+			return chain_finish(out, qf->prefix_len, RCODE_NOERROR, true, qf->limit,
+					    qf->edns, qf->edns_do, qf->edns_size);
+		}
 		return cache_write_rcode(RCODE_REFUSED, &cl, out);
 	}
 

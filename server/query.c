@@ -569,16 +569,21 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 	while (more) {
 		uint8_t target[DNAME_MAXLEN];
 		unsigned cnames;
-		size_t tlen = chain_target(out, n, target, &cnames);
+		bool loop;
+		size_t tlen = chain_target(out, n, target, &cnames, &loop);
 		if (tlen == 0)
 			break;
-		if (cnames > CHAIN_MAX_CNAMES || !subq_make(&sq, q, qi, target, tlen))
-			return chain_fail(out, n, RCODE_SERVFAIL, limit, qi->edns, qi->edns_do, s->edns_size);
+		if (cnames >= CHAIN_MAX_CNAMES || loop || !subq_make(&sq, q, qi, target, tlen)) {
+			rcode = RCODE_SERVFAIL;   /* with the chain, AA kept, as BIND */
+			break;
+		}
 		unsigned tlabel = 0;
 		const zone_t *tz = view_find_zone(v, sq.qi.lower, sq.qi.name_len, sq.qi.offs,
 						  sq.qi.nlabels, sq.hashes, 0, &tlabel);
-		if (!recurse && tz != cur)
-			break;      /* authoritative only: the zone's own names */
+		/* authoritative only: the zone's own names; a recursive view
+		 * with RD=0 also looks the target up in its cache, as BIND */
+		if (tz != cur && (!qi->ra || (tz != NULL && !recurse)))
+			break;
 		size_t plen;
 		uint8_t prc;
 		more = false;
@@ -602,7 +607,7 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 				if (fwd == NULL)    /* no forwarder (query_answer()) */
 					return chain_fail(out, n, RCODE_SERVFAIL, limit, qi->edns,
 							  qi->edns_do, s->edns_size);
-				*fwd = tf;
+				*fwd = tf;          /* tf.rd: RD=0 is answered from the cache only */
 				fwd->qsec_len = qi->qsec_len;
 				fwd->edns = qi->edns;
 				fwd->edns_do = qi->edns_do;
@@ -723,7 +728,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	const node_t *dn = NULL;
 	unsigned dn_label = 0;
 	a = zone_answer(z, &qi, hashes, apex_label, &dn, &dn_label);
-	if (a->follow != 0 && ((qi.ra && (q[2] & 0x01)) || a->follow != ANSWER_FOLLOW_OUT))
+	if (a->follow != 0 && (qi.ra || a->follow != ANSWER_FOLLOW_OUT))
 		return query_chain(s, v, z, q, &qi, a, dn, dn_label, out, outmax, limit, fwd);
 	return write_answer(s, q, &qi, a, out, limit, 0);
 }

@@ -27,6 +27,7 @@
 #include "conf.h"
 
 #include "arena.h"
+#include "chain.h"
 #include "dname.h"
 #include "log.h"
 #include "nat.h"
@@ -45,7 +46,7 @@
 #define T_ANY 255
 #define C_IN 1
 
-#define MAX_CHAIN 16         /* CNAMEs followed inside a zone, as BIND */
+#define MAX_CHAIN CHAIN_MAX_CNAMES   /* CNAMEs in one answer, as BIND (chain.h) */
 /* Build-time only (never in a placed node): the name is below a DNAME, so
  * its data is occluded (RFC 6672 2.4; BIND ignores it): no node is placed. */
 #define BNODE_BELOW_DNAME (1u << 15)
@@ -722,6 +723,8 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 		cw_rrset(b->cw, owner, cs);
 		const uint8_t *target = cs->rrs[0]->rdata;
 		owner = target;
+		if (depth + 1 >= MAX_CHAIN)
+			return RCODE_SERVFAIL;   /* the chain's last CNAME, as BIND (chain.h) */
 		bnode_t *t;
 		switch (bz_resolve(b, target, &t)) {
 		case R_OUT:
@@ -755,7 +758,7 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 			return 0;
 		}
 	}
-	return 0;
+	return RCODE_SERVFAIL;
 }
 
 /* Where a chain from start ends (NULL: outside, a cut, NXDOMAIN, a loop). */
