@@ -108,6 +108,7 @@ hz_expect_count "external: alias A, the CNAME only" ANSWER 1
 hz_stop
 kill -TERM "$UP_PID"
 hz_wait_exit "$UP_PID" 10
+UP_PID=
 # the upstream was asked once per target: the cache served the rest
 # (www A, www AAAA, nx A, pub A; all else came from the cache or our zones)
 line=$(grep 'stopped:' "$HZ_TMP/upstream.log")
