@@ -61,6 +61,10 @@ typedef struct qinfo {
 	uint8_t edns_version;
 	uint16_t edns_size;
 	bool ra;                        /* the view is recursive: RA in the answer */
+	/* set by zone_answer() for a name below a DNAME (answer_dname): the
+	 * DNAME's node and the index of its first label in the question */
+	const node_t *dname;
+	unsigned dname_label;
 } qinfo_t;
 
 static inline uint16_t
@@ -137,11 +141,9 @@ static const answer_t answer_dname = { .aa = true, .follow = ANSWER_FOLLOW_DNAME
 
 /* The zone's answer for the question (RFC 1034 4.3.2 with RFC 4592
  * wildcards, all decided when the zone was built). For a name below a
- * DNAME: answer_dname, with *dname the DNAME's node and *dname_label the
- * index of its first label in the question. */
+ * DNAME: answer_dname, with qi->dname and qi->dname_label set. */
 static const answer_t *
-zone_answer(const zone_t *z, const qinfo_t *qi, const uint32_t *hashes, unsigned apex_label,
-	    const node_t **dname, unsigned *dname_label)
+zone_answer(const zone_t *z, qinfo_t *qi, const uint32_t *hashes, unsigned apex_label)
 {
 	const node_t *n = zone_find(z, qi->lower, (uint8_t)qi->name_len, hashes[0]);
 	if (n != NULL) {
@@ -166,8 +168,8 @@ zone_answer(const zone_t *z, const qinfo_t *qi, const uint32_t *hashes, unsigned
 			return n->ext->referral;
 		if (n->ext == NULL || n->ext->wildcard == NULL) {
 			if (n->flags & NODE_DNAME) {   /* RFC 6672: no wildcard below a DNAME */
-				*dname = n;
-				*dname_label = i;
+				qi->dname = n;
+				qi->dname_label = i;
 				return &answer_dname;
 			}
 			return &z->nxdomain;
@@ -491,12 +493,14 @@ subq_make(subq_t *sq, const uint8_t *q, const qinfo_t *qi, const uint8_t *name, 
  * by its target, with the DNAME's TTL; YXDOMAIN (the DNAME alone) if that
  * name would be longer than 255 bytes. Header, question and these records
  * (no OPT) go to out (cap bytes). Built per query in the caller's buffer:
- * the CNAME depends on the question. label: the DNAME owner's first label
- * in the question. Returns the length; *rcode gets the rcode. */
+ * the CNAME depends on the question. qi->dname: the DNAME's node (see
+ * zone_answer()). Returns the length; *rcode gets the rcode. */
 static size_t
-write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const node_t *owner,
-	    unsigned label, uint8_t *out, size_t cap, uint8_t *rcode)
+write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, uint8_t *out, size_t cap,
+	    uint8_t *rcode)
 {
+	const node_t *owner = qi->dname;
+	unsigned label = qi->dname_label;
 	static const answer_t head_only = { .aa = true };
 	const answer_t *d = type_answer_find(owner->types, owner->ntypes, T_DNAME);
 	qinfo_t bare = *qi;
@@ -546,8 +550,8 @@ write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const node
  * CHAIN_MAX_CNAMES CNAMEs: SERVFAIL. Uses 64 KiB of stack for the parts. */
 static size_t __attribute__((noinline))
 query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t *q,
-	    const qinfo_t *qi, const answer_t *a, const node_t *dn, unsigned dn_label,
-	    uint8_t *out, size_t outmax, size_t limit, query_fwd_t *fwd)
+	    const qinfo_t *qi, const answer_t *a, uint8_t *out, size_t outmax, size_t limit,
+	    query_fwd_t *fwd)
 {
 	qinfo_t bare = *qi;
 	bare.edns = false;
@@ -557,7 +561,7 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 	bool recurse = qi->ra && (q[2] & 0x01);
 	size_t n;
 	if (a->follow == ANSWER_FOLLOW_DNAME)
-		n = write_dname(s, q, &bare, dn, dn_label, out, outmax, &rcode);
+		n = write_dname(s, q, &bare, out, outmax, &rcode);
 	else
 		n = write_answer(s, q, &bare, a, out, outmax, 0);
 	/* QTYPE=CNAME or ANY: the (synthesized) CNAME is the answer, as BIND */
@@ -588,11 +592,9 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 		uint8_t prc;
 		more = false;
 		if (tz != NULL) {
-			const node_t *tdn = NULL;
-			unsigned tdl = 0;
-			const answer_t *b = zone_answer(tz, &sq.qi, sq.hashes, tlabel, &tdn, &tdl);
+			const answer_t *b = zone_answer(tz, &sq.qi, sq.hashes, tlabel);
 			if (b->follow == ANSWER_FOLLOW_DNAME) {
-				plen = write_dname(s, sq.wire, &sq.qi, tdn, tdl, part, sizeof(part), &prc);
+				plen = write_dname(s, sq.wire, &sq.qi, part, sizeof(part), &prc);
 			} else {
 				plen = write_answer(s, sq.wire, &sq.qi, b, part, sizeof(part), 0);
 				prc = b->rcode;
@@ -725,10 +727,8 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 		else
 			apex_label = 0;
 	}
-	const node_t *dn = NULL;
-	unsigned dn_label = 0;
-	a = zone_answer(z, &qi, hashes, apex_label, &dn, &dn_label);
+	a = zone_answer(z, &qi, hashes, apex_label);
 	if (a->follow != 0 && (qi.ra || a->follow != ANSWER_FOLLOW_OUT))
-		return query_chain(s, v, z, q, &qi, a, dn, dn_label, out, outmax, limit, fwd);
+		return query_chain(s, v, z, q, &qi, a, out, outmax, limit, fwd);
 	return write_answer(s, q, &qi, a, out, limit, 0);
 }
