@@ -560,10 +560,13 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 	/* BIND leaves the zone only with recursion available and desired */
 	bool recurse = qi->ra && (q[2] & 0x01);
 	size_t n;
-	if (a->follow == ANSWER_FOLLOW_DNAME)
+	if (a->follow == ANSWER_FOLLOW_DNAME) {
 		n = write_dname(s, q, &bare, out, outmax, &rcode);
-	else
+	} else {
 		n = write_answer(s, q, &bare, a, out, outmax, 0);
+		if (out[2] & 0x02)   /* the chain alone fills the buffer: as it is, TC */
+			return write_answer(s, q, qi, a, out, limit, 0);
+	}
 	/* QTYPE=CNAME or ANY: the (synthesized) CNAME is the answer, as BIND */
 	bool more = rcode == RCODE_NOERROR && !(out[2] & 0x02) && qi->qtype != T_CNAME &&
 		    qi->qtype != T_ANY;
@@ -621,8 +624,12 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 			prc = part[3] & 0x0F;
 			aa = aa && (part[2] & 0x04);
 		}
-		if (!chain_append(out, &n, outmax, part, plen))
-			return chain_fail(out, n, RCODE_SERVFAIL, limit, qi->edns, qi->edns_do, s->edns_size);
+		if (!chain_append(out, &n, outmax, part, plen)) {
+			/* larger than the buffer (our parts are well-formed): only
+			 * header and question fit, so TC (TCP buffers hold 64 KiB) */
+			return chain_finish(out, n, prc, aa, 12 + qi->qsec_len, qi->edns, qi->edns_do,
+					    s->edns_size);
+		}
 		rcode = prc;
 	}
 	return chain_finish(out, n, rcode, aa, limit, qi->edns, qi->edns_do, s->edns_size);
