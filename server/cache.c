@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "dname.h"
+#include "wire.h"
 
 #define T_NS 2
 #define T_CNAME 5
@@ -52,34 +53,6 @@ struct cache {
 };
 
 #define STAT_ADD(c, f) atomic_fetch_add_explicit(&(c)->f, 1, memory_order_relaxed)
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 uint64_t
 cache_now_ms(void)

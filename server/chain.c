@@ -9,24 +9,12 @@
 #include <string.h>
 
 #include "dname.h"
+#include "wire.h"
 
 #define T_CNAME 5
 #define T_OPT 41
 
 #define CHAIN_DICT 16   /* names written in the chain that owners may point at */
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* Read the possibly compressed name at msg[*pos] into name (uncompressed,
  * case kept); advance *pos past it. Returns the length, 0 if malformed. */

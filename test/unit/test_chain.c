@@ -9,6 +9,7 @@
 
 #include "chain.h"
 #include "dname.h"
+#include "rrtext.h"
 
 /* A message built by ldns (which compresses names): question, then the
  * records of each section given as text, NULL-terminated lists. */
@@ -37,24 +38,6 @@ msg_build(uint8_t *buf, const char *qname, const char *const *an, const char *co
 	ldns_pkt_free(p);
 	return len;
 }
-
-static char *
-rr_at(ldns_rr_list *l, size_t i)
-{
-	ck_assert_uint_gt(ldns_rr_list_rr_count(l), i);
-	char *s = ldns_rr2str(ldns_rr_list_rr(l, i));
-	s[strcspn(s, "\n")] = '\0';
-	for (char *p = s; *p; p++)
-		if (*p == '\t')
-			*p = ' ';
-	return s;
-}
-
-#define ck_rr(list, i, expect) do { \
-		char *s_ = rr_at((list), (i)); \
-		ck_assert_str_eq(s_, (expect)); \
-		free(s_); \
-	} while (0)
 
 static const char *const prefix_an[] = { "a.example. 300 IN CNAME b.test.", NULL };
 static const char *const part_an[] = { "b.test. 60 IN A 192.0.2.1", "b.test. 60 IN A 192.0.2.2", NULL };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "query.h"
+#include "rrtext.h"
 #include "snapshot.h"
 
 static char dir[] = "/tmp/hz-test-query.XXXXXX";
@@ -227,25 +228,6 @@ ask(const char *name, ldns_rr_type type, const char *src)
 {
 	return ask_full(name, type, LDNS_RR_CLASS_IN, src, false, 0, NULL);
 }
-
-/* The text of section's record i ("www.example.com. 3600 IN A 1.2.3.4"). */
-static char *
-rr_text(ldns_rr_list *l, size_t i)
-{
-	ck_assert_uint_gt(ldns_rr_list_rr_count(l), i);
-	char *s = ldns_rr2str(ldns_rr_list_rr(l, i));
-	s[strcspn(s, "\n")] = '\0';
-	for (char *p = s; *p; p++)
-		if (*p == '\t')
-			*p = ' ';
-	return s;
-}
-
-#define ck_rr(list, i, expect) do { \
-		char *s_ = rr_text((list), (i)); \
-		ck_assert_str_eq(s_, (expect)); \
-		free(s_); \
-	} while (0)
 
 START_TEST(views_by_source)
 {
