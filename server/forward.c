@@ -455,7 +455,6 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 		size_t n = nat_doctor_message(&q->doctor, f->dbuf, len);
 		if (n > 0) {
 			f->st.doctored += n;
-			f->dbuf[3] &= (uint8_t)~0x20;   /* AD: no longer what was validated */
 			msg = f->dbuf;
 		}
 	}
