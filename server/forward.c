@@ -676,12 +676,12 @@ forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const 
 	if (!qf->rd) {
 		/* RD=0: answered from the cache only, never forwarded; the end of
 		 * a chain that is not cached leaves the chain as it is. */
-		f->st.refused_rd0++;
 		if (qf->prefix != NULL) {
 			memmove(out, qf->prefix, qf->prefix_len);
 			return chain_finish(out, qf->prefix_len, RCODE_NOERROR, true, qf->limit,
 					    qf->edns, qf->edns_do, qf->edns_size);
 		}
+		f->st.refused_rd0++;
 		return cache_write_rcode(RCODE_REFUSED, &cl, out);
 	}
 

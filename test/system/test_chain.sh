@@ -66,6 +66,10 @@ hz_expect_rcode "lan: target cached by the chain (RD=0)" NOERROR
 hz_expect_in "lan: target cached by the chain (RD=0)" ANSWER "$(hz_rr www.upstream.test. A 192.0.2.11)"
 hz_q 127.0.0.2 alias.home.test A
 hz_expect_count "lan: chain from the cache with RD=0" ANSWER 2
+# RD=0 and a target not cached: the chain so far, nothing sent upstream
+hz_q 127.0.0.2 topub.home.test A
+hz_expect_rcode "lan: uncached target with RD=0" NOERROR
+hz_expect_count "lan: uncached target with RD=0, the CNAME only" ANSWER 1
 # the upstream's own NXDOMAIN, behind our CNAME (AA kept, as BIND)
 hz_q 127.0.0.2 +rec tonx.home.test A
 hz_expect_rcode "lan: tonx" NXDOMAIN
