@@ -60,7 +60,7 @@ typedef struct answer {
  * zone's prebuilt answers could not follow (query.c goes on per query). */
 enum {
 	ANSWER_FOLLOW_OUT = 1,     /* target outside the zone: recursive views only */
-	ANSWER_FOLLOW_ZONE = 2,    /* target below a DNAME of this zone: every view */
+	ANSWER_FOLLOW_ZONE = 2,    /* target in the zone below a DNAME or a cut: every view */
 	ANSWER_FOLLOW_DNAME = 3,   /* query.c's marker: synthesize from a DNAME */
 };
 

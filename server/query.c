@@ -545,7 +545,7 @@ write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, uint8_t *o
  * view, the locally served zones and the forwarder (then 0 is returned
  * with fwd filled in and the prefix in out); otherwise only inside the
  * zone z. AA stays set, as BIND leaves it (the chain began in a zone of
- * ours). Every CNAME of the
+ * ours), also when it ends in a referral. Every CNAME of the
  * chain and the final answer's records end up in the answer; more than
  * CHAIN_MAX_CNAMES CNAMEs: SERVFAIL. Uses 64 KiB of stack for the parts. */
 static size_t __attribute__((noinline))
@@ -556,7 +556,6 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 	qinfo_t bare = *qi;
 	bare.edns = false;
 	uint8_t rcode = a->rcode;
-	bool aa = true;
 	/* BIND leaves the zone only with recursion available and desired */
 	bool recurse = qi->ra && (q[2] & 0x01);
 	size_t n;
@@ -601,7 +600,6 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 			} else {
 				plen = write_answer(s, sq.wire, &sq.qi, b, part, sizeof(part), 0);
 				prc = b->rcode;
-				aa = aa && b->aa;
 			}
 			more = b->follow != 0 && prc == RCODE_NOERROR;
 			cur = tz;
@@ -622,17 +620,16 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 				return 0;
 			}
 			prc = part[3] & 0x0F;
-			aa = aa && (part[2] & 0x04);
 		}
 		if (!chain_append(out, &n, outmax, part, plen)) {
 			/* larger than the buffer (our parts are well-formed): only
 			 * header and question fit, so TC (TCP buffers hold 64 KiB) */
-			return chain_finish(out, n, prc, aa, 12 + qi->qsec_len, qi->edns, qi->edns_do,
+			return chain_finish(out, n, prc, true, 12 + qi->qsec_len, qi->edns, qi->edns_do,
 					    s->edns_size);
 		}
 		rcode = prc;
 	}
-	return chain_finish(out, n, rcode, aa, limit, qi->edns, qi->edns_do, s->edns_size);
+	return chain_finish(out, n, rcode, true, limit, qi->edns, qi->edns_do, s->edns_size);
 }
 
 size_t

@@ -734,8 +734,11 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 			b->follow = ANSWER_FOLLOW_ZONE;
 			return 0;
 		case R_CUT:
-			/* as BIND does: the chain, then the referral for the target */
-			add_referral(b, t->cut);
+			/* below a delegation: decided per query, as BIND does -- a
+			 * zone of the view that serves the target ends the chain
+			 * there (or, with recursion, answers it); otherwise the
+			 * chain and the referral for the target */
+			b->follow = ANSWER_FOLLOW_ZONE;
 			return 0;
 		case R_NX:
 			add_negative_soa(b);

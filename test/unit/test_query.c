@@ -35,6 +35,8 @@ static const char *config_text =
 	"        file: org.zone\n"
 	"      - name: chain.test\n"
 	"        file: chain.zone\n"
+	"      - name: child.example.com\n"
+	"        file: child.zone\n"
 	"  - name: internal\n"
 	"    match-clients: [\"!127.0.0.9\", lan]\n"
 	"    zones:\n"
@@ -57,6 +59,9 @@ static const char *config_text =
 	"ns1 A 192.0.2.1\n"
 
 static const char *in_zone = SOA_AND_NS
+	"child NS ns1.child\n"
+	"ns1.child A 10.0.0.54\n"
+	"tochild CNAME www.child\n"
 	"www A 192.168.1.20\n"
 	"nas A 192.168.1.30\n";
 
@@ -81,6 +86,7 @@ static const char *out_zone = SOA_AND_NS
 	"long DNAME aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
 	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb."
 	"ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.example.com.\n"
+	"tosub CNAME host.sub\n"
 	"sub NS ns.sub\n"
 	"sub NS ns.example.net.\n"
 	"sub DS 12345 8 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE7E5E4F1A6B0F4A6B0F4A6B0F\n"
@@ -105,6 +111,9 @@ static const char *res_zone = SOA_AND_NS
 	"loopback CNAME loop.chain.test.\n"
 	"tobig CNAME big.chain.test.\n"
 	"up DNAME upstream.test.\n"
+	"child NS ns1.child\n"
+	"ns1.child A 10.0.0.54\n"
+	"tochild CNAME www.child\n"
 	"c1 CNAME c2\n" "c2 CNAME c3\n" "c3 CNAME c4\n" "c4 CNAME c5\n" "c5 CNAME c6\n"
 	"c6 CNAME c7\n" "c7 CNAME c8\n" "c8 CNAME c9\n" "c9 CNAME c10\n" "c10 CNAME c11\n"
 	"c11 CNAME c12\n" "c12 CNAME www\n";
@@ -400,6 +409,27 @@ START_TEST(recursive_chains)
 	/* the same name from a view without recursion: the CNAME only */
 	a = ask("outside.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
 	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+	/* below a delegation of the zone, to a child zone the view serves:
+	 * followed into it with recursion; the CNAME alone without (as BIND) */
+	a = ask("tochild.example.com.", LDNS_RR_TYPE_A, "127.0.0.10");
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ck_rr(ldns_pkt_answer(a), 1, "www.child.example.com. 3600 IN A 10.0.0.80");
+	ldns_pkt_free(a);
+	a = ask("tochild.example.com.", LDNS_RR_TYPE_A, "127.0.0.2");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 0);
+	ldns_pkt_free(a);
+	/* ...to a child the view does not serve: the CNAME and the referral */
+	a = ask("tosub.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 2);
+	ck_rr(ldns_pkt_additional(a), 0, "ns.sub.example.com. 3600 IN A 192.0.2.53");
 	ldns_pkt_free(a);
 	/* into a locally served zone (RFC 6303) */
 	a = ask("tolocal.example.com.", LDNS_RR_TYPE_A, "127.0.0.10");
