@@ -141,9 +141,10 @@ dict_find(const chain_dict_t *d, const uint8_t *name)
 	return -1;
 }
 
-/* Names in the rdata of these types may be compressed (RFC 3597 4): write
- * them out in full. Returns the number of leading names (after skip
- * bytes), or 0: copy the rdata as it is. */
+/* Names in the rdata of these types may be compressed (RFC 3597 4: the
+ * RFC 1035 types, and those a receiver must decompress as some senders
+ * compress them): write them out in full, since they move. Returns the
+ * number of names after skip bytes, or 0: copy the rdata as it is. */
 static unsigned
 rdata_names(uint16_t type, size_t *skip)
 {
@@ -151,10 +152,16 @@ rdata_names(uint16_t type, size_t *skip)
 	switch (type) {
 	case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12:
 		return 1;           /* NS MD MF CNAME MB MG MR PTR */
-	case 6: case 14:
-		return 2;           /* SOA (then 20 bytes), MINFO */
-	case 15:
-		*skip = 2;          /* MX */
+	case 6: case 14: case 17:
+		return 2;           /* SOA (then 20 bytes), MINFO, RP */
+	case 15: case 18: case 21: case 36:
+		*skip = 2;          /* MX AFSDB RT KX */
+		return 1;
+	case 26:
+		*skip = 2;          /* PX */
+		return 2;
+	case 33:
+		*skip = 6;          /* SRV */
 		return 1;
 	default:
 		return 0;

@@ -77,6 +77,25 @@ START_TEST(append_writes_names_out)
 }
 END_TEST
 
+START_TEST(append_moves_compressed_rdata)
+{
+	/* an SRV whose target points into the part's question (some senders
+	 * compress it): written out, since the question is not ours */
+	static const uint8_t part[] = {
+		0x42, 0x42, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+		1, 'b', 4, 't', 'e', 's', 't', 0, 0, 33, 0, 1,
+		0xC0, 0x0C, 0, 33, 0, 1, 0, 0, 0, 60, 0, 8, 0, 0, 0, 0, 0, 80, 0xC0, 0x0C,
+	};
+	uint8_t msg[1024];
+	size_t len = msg_build(msg, "a.example.", prefix_an, NULL, NULL);
+	ck_assert(chain_append(msg, &len, sizeof(msg), part, sizeof(part)));
+	ldns_pkt *p = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&p, msg, len), LDNS_STATUS_OK);
+	ck_rr(ldns_pkt_answer(p), 1, "b.test. 60 IN SRV 0 0 80 b.test.");
+	ldns_pkt_free(p);
+}
+END_TEST
+
 START_TEST(append_refuses_bad_parts)
 {
 	uint8_t msg[1024], part[512];
@@ -172,6 +191,7 @@ main(void)
 	Suite *s = suite_create("chain");
 	TCase *tc = tcase_create("chain");
 	tcase_add_test(tc, append_writes_names_out);
+	tcase_add_test(tc, append_moves_compressed_rdata);
 	tcase_add_test(tc, append_refuses_bad_parts);
 	tcase_add_test(tc, target_and_loops);
 	tcase_add_test(tc, finish_limits_and_flags);
