@@ -18,11 +18,7 @@
 #include "dname.h"
 #include "wire.h"
 
-#define T_NS 2
-#define T_CNAME 5
 #define T_SOA 6
-#define T_PTR 12
-#define T_MX 15
 #define T_OPT 41
 #define T_TSIG 250
 
@@ -66,24 +62,24 @@ cache_now_ms(void)
  * Parsing an upstream response
  */
 
-/* Names inside rdata that may be compressed (RFC 3597 section 4): check
- * them so a reply never carries a pointer we did not vet. */
+/* Names inside rdata that may be compressed (wire.h): check them, and the
+ * layout around them, so a reply never carries a pointer we did not vet. */
 static bool
 cache_check_rdata(const uint8_t *msg, size_t start, size_t end, uint16_t type,
 		  const uint8_t *avoid)
 {
-	size_t p = start;
+	size_t p = start, skip, tail;
+	unsigned names = wire_rdata_names(type, &skip, &tail);
+	if (names > 0) {
+		if (end - start < skip)
+			return false;
+		p += skip;
+		for (unsigned i = 0; i < names; i++)
+			if (!dname_skip_wire_avoid(msg, end, &p, avoid))
+				return false;
+		return p + tail == end;
+	}
 	switch (type) {
-	case T_NS:
-	case T_CNAME:
-	case T_PTR:
-		return dname_skip_wire_avoid(msg, end, &p, avoid) && p == end;
-	case T_MX:
-		p += 2;
-		return p <= end && dname_skip_wire_avoid(msg, end, &p, avoid) && p == end;
-	case T_SOA:
-		return dname_skip_wire_avoid(msg, end, &p, avoid) && dname_skip_wire_avoid(msg, end, &p, avoid) &&
-		       p + 20 == end;
 	case 1:   /* A */
 		return end - start == 4;
 	case 28:  /* AAAA */

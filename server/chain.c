@@ -141,33 +141,6 @@ dict_find(const chain_dict_t *d, const uint8_t *name)
 	return -1;
 }
 
-/* Names in the rdata of these types may be compressed (RFC 3597 4: the
- * RFC 1035 types, and those a receiver must decompress as some senders
- * compress them): write them out in full, since they move. Returns the
- * number of names after skip bytes, or 0: copy the rdata as it is. */
-static unsigned
-rdata_names(uint16_t type, size_t *skip)
-{
-	*skip = 0;
-	switch (type) {
-	case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12:
-		return 1;           /* NS MD MF CNAME MB MG MR PTR */
-	case 6: case 14: case 17:
-		return 2;           /* SOA (then 20 bytes), MINFO, RP */
-	case 15: case 18: case 21: case 36:
-		*skip = 2;          /* MX AFSDB RT KX */
-		return 1;
-	case 26:
-		*skip = 2;          /* PX */
-		return 2;
-	case 33:
-		*skip = 6;          /* SRV */
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 bool
 chain_append(uint8_t *msg, size_t *lenp, size_t cap, const uint8_t *part, size_t plen)
 {
@@ -218,8 +191,8 @@ chain_append(uint8_t *msg, size_t *lenp, size_t cap, const uint8_t *part, size_t
 			memcpy(msg + o, part + pos, 8);   /* type, class, TTL */
 			size_t rdlen_at = o + 8;
 			o += 10;
-			size_t skip;
-			unsigned names = rdata_names(type, &skip);
+			size_t skip, tail;
+			unsigned names = wire_rdata_names(type, &skip, &tail);   /* tail: copied as the rest */
 			size_t start = o;
 			if (names == 0 || rdlen < skip) {
 				if (o + rdlen > cap)
