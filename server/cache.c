@@ -80,6 +80,10 @@ cache_check_rdata(const uint8_t *msg, size_t start, size_t end, uint16_t type,
 		return p + tail == end;
 	}
 	switch (type) {
+	case 64:  /* SVCB, HTTPS (RFC 9460): priority, then the target name */
+	case 65:
+		p += 2;
+		return p < end && dname_skip_wire_avoid(msg, end, &p, avoid);
 	case 1:   /* A */
 		return end - start == 4;
 	case 28:  /* AAAA */
