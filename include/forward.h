@@ -21,6 +21,12 @@
  * Each client gets the answer with its own ID and question bytes, limited to
  * its UDP size. Per forwarded query there is one malloc for the query, one
  * per waiting client and one for the parsed answer (which the cache keeps).
+ *
+ * The end of a CNAME/DNAME chain that left a zone of the view (query.h,
+ * chain.h) comes here as the chain's target with the chain so far: the
+ * waiting client keeps a copy of that prefix (in its own malloc), and its
+ * answer is the prefix followed by the cache's or the upstream's answer for
+ * the target; identical targets share one upstream query as usual.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_FORWARD_H
 #define HZ_FORWARD_H

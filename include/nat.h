@@ -98,7 +98,8 @@ const nat_rule_t *nat_map_translate(const nat_map_t *m, int family, const uint8_
  * response whose address the map covers to its private address. Lengths do
  * not change, so compression stays valid. A response that carries RRSIGs is
  * left alone (rewriting would break validation), and so is one that does not
- * parse. Returns the number of records rewritten. */
+ * parse. A rewritten response has its AD bit cleared: it is no longer the
+ * data an upstream validated. Returns the number of records rewritten. */
 size_t nat_doctor_message(const nat_map_t *m, uint8_t *msg, size_t len);
 
 /* Do both maps translate every address the same way? (Ports, LAN, interface

@@ -52,6 +52,12 @@ typedef struct query_fwd {
 	const struct tsig_reply *tsig;  /* a signed query: sign every answer with this
 	                                   (tsig.h; copy it, it lasts until the thread's
 	                                   next query) */
+	/* A chain that left the view's zones (chain.h): qname is the chain's
+	 * target, and the answer so far -- header, the client's question, the
+	 * CNAMEs -- is prefix[0..prefix_len), which lives in the out buffer of
+	 * query_answer_fwd() (copy it before writing there). NULL: no chain. */
+	const uint8_t *prefix;
+	size_t prefix_len;
 } query_fwd_t;
 
 /* The view that answers a client: the first whose match-clients (and
@@ -59,8 +65,9 @@ typedef struct query_fwd {
 const struct view *query_view_select(const struct snapshot *snap, const query_src_t *from);
 
 /* query_answer(), except that a query for a name outside a recursive view's
- * zones returns 0 with fwd->forward set and fwd filled in (nothing is
- * written to out); the worker hands it to the forwarder. query_answer()
+ * zones, or whose CNAME chain leads there, returns 0 with fwd->forward set
+ * and fwd filled in (nothing is written to out but a chain's prefix); the
+ * worker hands it to the forwarder. query_answer()
  * itself answers such queries SERVFAIL (it has no forwarder).
  * A query whose last record is a TSIG leaves this path for
  * tsig_answer_query() (tsig_answer.h), which comes back here without it. */

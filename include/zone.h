@@ -54,7 +54,16 @@ typedef struct answer {
 	uint8_t rcode;
 	bool aa;
 	bool glue_required;    /* referral: if additional is dropped, set TC */
+	uint8_t follow;        /* ANSWER_FOLLOW_*: the chain goes on past this answer */
 } answer_t;
+
+/* answer_t.follow: the answer section ends with a CNAME whose target this
+ * zone's prebuilt answers could not follow (query.c goes on per query). */
+enum {
+	ANSWER_FOLLOW_OUT = 1,     /* target outside the zone: recursive views only */
+	ANSWER_FOLLOW_ZONE = 2,    /* target in the zone below a DNAME or a cut: every view */
+	ANSWER_FOLLOW_DNAME = 3,   /* query.c's marker: synthesize from a DNAME */
+};
 
 /* An answer for one query type at a node. */
 typedef struct type_answer {
@@ -69,6 +78,7 @@ enum node_flags {
 	NODE_CNAME = 1 << 3,
 	NODE_EMPTY = 1 << 4,      /* empty non-terminal */
 	NODE_WILDCARD = 1 << 5,   /* the name is "*.<parent>" */
+	NODE_DNAME = 1 << 6,      /* owns a DNAME (RFC 6672): names below are synthesized */
 };
 
 struct node;

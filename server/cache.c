@@ -16,12 +16,9 @@
 #include <time.h>
 
 #include "dname.h"
+#include "wire.h"
 
-#define T_NS 2
-#define T_CNAME 5
 #define T_SOA 6
-#define T_PTR 12
-#define T_MX 15
 #define T_OPT 41
 #define T_TSIG 250
 
@@ -53,34 +50,6 @@ struct cache {
 
 #define STAT_ADD(c, f) atomic_fetch_add_explicit(&(c)->f, 1, memory_order_relaxed)
 
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 uint64_t
 cache_now_ms(void)
 {
@@ -93,24 +62,28 @@ cache_now_ms(void)
  * Parsing an upstream response
  */
 
-/* Names inside rdata that may be compressed (RFC 3597 section 4): check
- * them so a reply never carries a pointer we did not vet. */
+/* Names inside rdata that may be compressed (wire.h): check them, and the
+ * layout around them, so a reply never carries a pointer we did not vet. */
 static bool
 cache_check_rdata(const uint8_t *msg, size_t start, size_t end, uint16_t type,
 		  const uint8_t *avoid)
 {
-	size_t p = start;
+	size_t p = start, skip, tail;
+	unsigned names = wire_rdata_names(type, &skip, &tail);
+	if (names > 0) {
+		if (end - start < skip)
+			return false;
+		p += skip;
+		for (unsigned i = 0; i < names; i++)
+			if (!dname_skip_wire_avoid(msg, end, &p, avoid))
+				return false;
+		return p + tail == end;
+	}
 	switch (type) {
-	case T_NS:
-	case T_CNAME:
-	case T_PTR:
-		return dname_skip_wire_avoid(msg, end, &p, avoid) && p == end;
-	case T_MX:
+	case 64:  /* SVCB, HTTPS (RFC 9460): priority, then the target name */
+	case 65:
 		p += 2;
-		return p <= end && dname_skip_wire_avoid(msg, end, &p, avoid) && p == end;
-	case T_SOA:
-		return dname_skip_wire_avoid(msg, end, &p, avoid) && dname_skip_wire_avoid(msg, end, &p, avoid) &&
-		       p + 20 == end;
+		return p < end && dname_skip_wire_avoid(msg, end, &p, avoid);
 	case 1:   /* A */
 		return end - start == 4;
 	case 28:  /* AAAA */

@@ -21,6 +21,7 @@
 #include <event2/util.h>
 
 #include "cache.h"
+#include "chain.h"
 #include "dname.h"
 #include "forward.h"
 #include "log.h"
@@ -34,6 +35,7 @@
 #define FWD_MAX_WAITING 64        /* clients waiting on one upstream query */
 #define FWD_BUCKETS 4096          /* coalescing table */
 
+#define RCODE_NOERROR 0
 #define RCODE_FORMERR 1
 #define RCODE_SERVFAIL 2
 #define RCODE_NOTIMP 4
@@ -52,6 +54,10 @@ typedef struct fwd_client {
 	struct sockaddr_storage peer, local, listen;
 	socklen_t peer_len, listen_len;
 	tsig_reply_t *tsig;               /* a signed query: sign the answer (tsig_answer.h) */
+	/* A CNAME chain that led here (chain.h): the answer so far, which the
+	 * answer to the query (the chain's target) completes. 0: none. */
+	uint16_t prefix_len;
+	uint8_t prefix[];
 } fwd_client_t;
 
 typedef struct fwd_query {
@@ -93,6 +99,7 @@ struct forwarder {
 	uint8_t rbuf[65535];
 	uint8_t out[65535];
 	uint8_t dbuf[65535];                  /* an answer being doctored */
+	uint8_t cbuf[65535];                  /* the end of a chain, before assembly */
 };
 
 static pthread_once_t fwd_rlimit_once = PTHREAD_ONCE_INIT;
@@ -174,6 +181,50 @@ fwd_client_desc(const fwd_client_t *c, cache_client_t *cl)
 	cl->edns_do = c->edns_do;
 	cl->edns_size = c->edns_size;
 	cl->limit = c->limit;
+}
+
+/* The question of q's key as message bytes (name, type, class). */
+static size_t
+fwd_key_qsec(const cache_key_t *k, uint8_t *qsec)
+{
+	memcpy(qsec, k->name, k->name_len);
+	qsec[k->name_len] = (uint8_t)(k->qtype >> 8);
+	qsec[k->name_len + 1] = (uint8_t)k->qtype;
+	qsec[k->name_len + 2] = (uint8_t)(k->qclass >> 8);
+	qsec[k->name_len + 3] = (uint8_t)k->qclass;
+	return (size_t)k->name_len + 4;
+}
+
+/* A client at the end of a CNAME chain: its answer is the prefix followed
+ * by the records of f->cbuf[0..plen) (the answer for the chain's target),
+ * in f->out. Returns the length. */
+static size_t
+fwd_chain_finish(forwarder_t *f, const uint8_t *prefix, size_t prefix_len, size_t plen,
+		 const cache_client_t *cl)
+{
+	memmove(f->out, prefix, prefix_len);
+	size_t n = prefix_len;
+	if (!chain_append(f->out, &n, sizeof(f->out), f->cbuf, plen))
+		return chain_fail(f->out, n, RCODE_SERVFAIL, cl->limit, cl->edns, cl->edns_do,
+				  cl->edns_size);
+	/* AA stays as the chain began: in a zone of ours (as BIND) */
+	return chain_finish(f->out, n, f->cbuf[3] & 0x0F, true, cl->limit, cl->edns, cl->edns_do,
+			    cl->edns_size);
+}
+
+/* The answer for one waiting client from m (written to f->out). */
+static size_t
+fwd_client_write(forwarder_t *f, const fwd_client_t *c, const cache_msg_t *m)
+{
+	cache_client_t cl;
+	fwd_client_desc(c, &cl);
+	if (c->prefix_len == 0)
+		return cache_msg_write(m, 0, &cl, f->out);
+	uint8_t qsec[DNAME_MAXLEN + 4];
+	cache_client_t tcl = { .hdr = c->hdr, .qsec = qsec, .qsec_len = fwd_key_qsec(&m->key, qsec),
+			       .limit = sizeof(f->cbuf) };
+	size_t plen = cache_msg_write(m, 0, &tcl, f->cbuf);
+	return fwd_chain_finish(f, c->prefix, c->prefix_len, plen, &cl);
 }
 
 static void
@@ -430,9 +481,7 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 		return;
 	}
 	for (fwd_client_t *c = q->clients; c != NULL; c = c->next) {
-		cache_client_t cl;
-		fwd_client_desc(c, &cl);
-		size_t n = cache_msg_write(m, 0, &cl, f->out);
+		size_t n = fwd_client_write(f, c, m);
 		fwd_deliver(f, c, f->out, n);
 	}
 	cache_store(q->cache, m, cache_now_ms());
@@ -530,7 +579,10 @@ fwd_timeout_cb(evutil_socket_t fd, short what, void *arg)
 static fwd_client_t *
 fwd_client_new(const query_fwd_t *qf, const uint8_t *q, const forward_reply_to_t *to)
 {
-	fwd_client_t *c = calloc(1, sizeof(*c));
+	size_t plen = qf->prefix != NULL ? qf->prefix_len : 0;
+	if (plen > UINT16_MAX)
+		return NULL;
+	fwd_client_t *c = calloc(1, sizeof(*c) + plen);
 	if (c == NULL)
 		return NULL;
 	if (qf->tsig != NULL) {
@@ -541,6 +593,9 @@ fwd_client_new(const query_fwd_t *qf, const uint8_t *q, const forward_reply_to_t
 		}
 		*c->tsig = *qf->tsig;
 	}
+	if (plen > 0)
+		memcpy(c->prefix, qf->prefix, plen);
+	c->prefix_len = (uint16_t)plen;
 	memcpy(c->hdr, q, 4);
 	memcpy(c->qsec, q + 12, qf->qsec_len);
 	c->qsec_len = (uint16_t)qf->qsec_len;
@@ -621,13 +676,32 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 	};
 	if (v->cache == NULL || v->conf->nforwarders == 0)
 		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
-	size_t n = cache_answer(v->cache, &key, &cl, out, cache_now_ms());
+	size_t n;
+	if (qf->prefix != NULL) {
+		/* the end of a CNAME chain: the cache's answer for its target,
+		 * behind the chain (the prefix is in out: assembled aside) */
+		uint8_t qsec[DNAME_MAXLEN + 4];
+		cache_client_t tcl = { .hdr = qpkt, .qsec = qsec, .qsec_len = fwd_key_qsec(&key, qsec),
+				       .limit = sizeof(f->cbuf) };
+		size_t plen = cache_answer(v->cache, &key, &tcl, f->cbuf, cache_now_ms());
+		n = plen > 0 ? fwd_chain_finish(f, qf->prefix, qf->prefix_len, plen, &cl) : 0;
+		if (n > 0)
+			memcpy(out, f->out, n);
+	} else {
+		n = cache_answer(v->cache, &key, &cl, out, cache_now_ms());
+	}
 	if (n > 0) {
 		f->st.cache_hits++;
 		return n;
 	}
 	if (!qf->rd) {
-		/* RD=0: answered from the cache only, never forwarded. */
+		/* RD=0: answered from the cache only, never forwarded; the end of
+		 * a chain that is not cached leaves the chain as it is. */
+		if (qf->prefix != NULL) {
+			memmove(out, qf->prefix, qf->prefix_len);
+			return chain_finish(out, qf->prefix_len, RCODE_NOERROR, true, qf->limit,
+					    qf->edns, qf->edns_do, qf->edns_size);
+		}
 		f->st.refused_rd0++;
 		return cache_write_rcode(RCODE_REFUSED, &cl, out);
 	}

@@ -844,5 +844,8 @@ nat_doctor_message(const nat_map_t *m, uint8_t *msg, size_t len)
 	size_t signed_or_bad = nat_doctor_walk(m, msg, len, false);
 	if (signed_or_bad != 0)
 		return 0;
-	return nat_doctor_walk(m, msg, len, true);
+	size_t n = nat_doctor_walk(m, msg, len, true);
+	if (n > 0)
+		msg[3] &= (uint8_t)~0x20;   /* AD: no longer the data an upstream validated */
+	return n;
 }

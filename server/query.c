@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "acl.h"
+#include "chain.h"
 #include "dname.h"
 #include "snapshot.h"
 #include "tsig_answer.h"
@@ -43,6 +44,8 @@
 #define EXT_RCODE_BADVERS 16
 #define PARSE_TSIG 0x100          /* parse_additional: fine, and the last record is a TSIG */
 
+#define T_CNAME 5
+#define T_DNAME 39
 #define T_OPT 41
 #define T_TSIG 250
 #define T_DS 43
@@ -76,6 +79,10 @@ typedef struct qinfo {
 	uint16_t edns_size;
 	bool ra;                        /* the view is recursive: RA in the answer */
 	size_t tsig_pos;                /* where the TSIG record starts (PARSE_TSIG) */
+	/* set by zone_answer() for a name below a DNAME (answer_dname): the
+	 * DNAME's node and the index of its first label in the question */
+	const node_t *dname;
+	unsigned dname_label;
 } qinfo_t;
 
 static inline uint16_t
@@ -179,11 +186,14 @@ static const answer_t answer_refused = { .rcode = RCODE_REFUSED };
 static const answer_t answer_notimp = { .rcode = RCODE_NOTIMP };
 static const answer_t answer_formerr = { .rcode = RCODE_FORMERR };
 static const answer_t answer_chaos_nodata = { .aa = true };
+/* zone_answer()'s marker for a name below a DNAME (synthesized per query) */
+static const answer_t answer_dname = { .aa = true, .follow = ANSWER_FOLLOW_DNAME };
 
 /* The zone's answer for the question (RFC 1034 4.3.2 with RFC 4592
- * wildcards, all decided when the zone was built). */
+ * wildcards, all decided when the zone was built). For a name below a
+ * DNAME: answer_dname, with qi->dname and qi->dname_label set. */
 static const answer_t *
-zone_answer(const zone_t *z, const qinfo_t *qi, const uint32_t *hashes, unsigned apex_label)
+zone_answer(const zone_t *z, qinfo_t *qi, const uint32_t *hashes, unsigned apex_label)
 {
 	const node_t *n = zone_find(z, qi->lower, (uint8_t)qi->name_len, hashes[0]);
 	if (n != NULL) {
@@ -206,8 +216,14 @@ zone_answer(const zone_t *z, const qinfo_t *qi, const uint32_t *hashes, unsigned
 			continue;
 		if (n->flags & (NODE_OCCLUDED | NODE_DELEG))
 			return n->ext->referral;
-		if (n->ext == NULL || n->ext->wildcard == NULL)
+		if (n->ext == NULL || n->ext->wildcard == NULL) {
+			if (n->flags & NODE_DNAME) {   /* RFC 6672: no wildcard below a DNAME */
+				qi->dname = n;
+				qi->dname_label = i;
+				return &answer_dname;
+			}
 			return &z->nxdomain;
+		}
 		const node_t *w = n->ext->wildcard;
 		if (w->ext == NULL)
 			return &z->nodata;
@@ -479,6 +495,8 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 	fwd->edns_do = qi->edns_do;
 	fwd->edns_size = s->edns_size;
 	fwd->limit = limit;
+	fwd->prefix = NULL;
+	fwd->prefix_len = 0;
 	return 0;
 }
 
@@ -503,6 +521,191 @@ answer_notify(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const ui
 	const zone_t *z = view_find_zone(v, qi->lower, qi->name_len, qi->offs, qi->nlabels,
 					 hashes, 0, &apex_label);
 	return write_answer(s, q, qi, z != NULL && apex_label == 0 ? &ack : &notauth, out, limit, 0);
+}
+
+/* ---------------------------------------------------------------------------
+ * Chains past a prebuilt answer (chain.h): CNAMEs that leave the zone in a
+ * recursive view, names below a DNAME (RFC 6672). Only answers marked
+ * `follow` come here; the common path never does.
+ */
+
+/* A question of our own for the next name of a chain: the client's header,
+ * type and class, the chain's target as the name. */
+typedef struct subq {
+	uint8_t wire[12 + DNAME_MAXLEN + 4];
+	size_t len;
+	qinfo_t qi;
+	uint32_t hashes[DNAME_MAXLABELS + 1];
+} subq_t;
+
+static bool
+subq_make(subq_t *sq, const uint8_t *q, const qinfo_t *qi, const uint8_t *name, size_t name_len)
+{
+	memcpy(sq->wire, q, 4);
+	put16(sq->wire + 4, 1);
+	memset(sq->wire + 6, 0, 6);
+	memcpy(sq->wire + 12, name, name_len);
+	put16(sq->wire + 12 + name_len, qi->qtype);
+	put16(sq->wire + 14 + name_len, qi->qclass);
+	sq->len = 16 + name_len;
+	size_t pos = 12;
+	int n = dname_parse_query(sq->wire, sq->len, &pos, sq->qi.lower, sq->qi.offs,
+				  &sq->qi.nlabels, sq->hashes);
+	if (n < 0)
+		return false;
+	sq->qi.name_len = (unsigned)n;
+	sq->qi.qsec_len = name_len + 4;
+	sq->qi.qtype = qi->qtype;
+	sq->qi.qclass = qi->qclass;
+	sq->qi.edns = sq->qi.edns_do = false;
+	sq->qi.edns_version = 0;
+	sq->qi.edns_size = 0;
+	sq->qi.ra = qi->ra;
+	return true;
+}
+
+/* A name below a DNAME (RFC 6672 3.1, as BIND answers): the DNAME, and a
+ * CNAME from the question name to the name with the DNAME's owner replaced
+ * by its target, with the DNAME's TTL; YXDOMAIN (the DNAME alone) if that
+ * name would be longer than 255 bytes. Header, question and these records
+ * (no OPT) go to out (cap bytes). Built per query in the caller's buffer:
+ * the CNAME depends on the question. qi->dname: the DNAME's node (see
+ * zone_answer()). Returns the length; *rcode gets the rcode. */
+static size_t
+write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, uint8_t *out, size_t cap,
+	    uint8_t *rcode)
+{
+	const node_t *owner = qi->dname;
+	unsigned label = qi->dname_label;
+	static const answer_t head_only = { .aa = true };
+	const answer_t *d = type_answer_find(owner->types, owner->ntypes, T_DNAME);
+	qinfo_t bare = *qi;
+	bare.edns = false;
+	size_t n = write_answer(s, q, &bare, &head_only, out, cap, 0);
+	/* the DNAME answer at its owner: [C00C][type class TTL rdlen][target] */
+	if (d == NULL || d->ancount != 1 || d->len < 12 || (size_t)d->len < 12u + get16(d->wire + 10)) {
+		*rcode = RCODE_SERVFAIL;
+		return n;
+	}
+	size_t rdlen = get16(d->wire + 10), prefix = qi->offs[label];
+	if (n + 12 + rdlen + 14 + prefix > cap) {
+		*rcode = RCODE_SERVFAIL;
+		return n;
+	}
+	uint8_t *p = out + n;
+	put16(p, (uint16_t)(0xC000 | (12 + prefix)));   /* owner: a suffix of the question */
+	memcpy(p + 2, d->wire + 2, 10 + rdlen);          /* type, class, TTL, rdlen, target */
+	size_t target = n + 12;
+	n += 12 + rdlen;
+	*rcode = RCODE_NOERROR;
+	if (prefix + rdlen > DNAME_MAXLEN) {
+		put16(out + 6, 1);
+		*rcode = 6;   /* YXDOMAIN */
+		return n;
+	}
+	p = out + n;
+	put16(p, 0xC00C);
+	put16(p + 2, T_CNAME);
+	memcpy(p + 4, d->wire + 4, 6);                   /* class, TTL */
+	put16(p + 10, (uint16_t)(prefix + 2));
+	memcpy(p + 12, q + 12, prefix);                  /* the question's labels, its case */
+	put16(p + 12 + prefix, (uint16_t)(0xC000 | target));
+	n += 14 + prefix;
+	put16(out + 6, 2);
+	return n;
+}
+
+/* The answer a starts a chain that goes on: follow it, as BIND does with
+ * recursion (RFC 1034 4.3.2 step 3a, restarted at the CNAME's target): a
+ * recursive view follows it, for a query with RD, into any zone of the
+ * view, the locally served zones and the forwarder (then 0 is returned
+ * with fwd filled in and the prefix in out); otherwise only inside the
+ * zone z. AA stays set, as BIND leaves it (the chain began in a zone of
+ * ours), also when it ends in a referral. Every CNAME of the
+ * chain and the final answer's records end up in the answer; more than
+ * CHAIN_MAX_CNAMES CNAMEs: SERVFAIL. Uses 64 KiB of stack for the parts. */
+static size_t __attribute__((noinline))
+query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t *q,
+	    const qinfo_t *qi, const answer_t *a, uint8_t *out, size_t outmax, size_t limit,
+	    query_fwd_t *fwd)
+{
+	qinfo_t bare = *qi;
+	bare.edns = false;
+	uint8_t rcode = a->rcode;
+	/* BIND leaves the zone only with recursion available and desired */
+	bool recurse = qi->ra && (q[2] & 0x01);
+	size_t n;
+	if (a->follow == ANSWER_FOLLOW_DNAME) {
+		n = write_dname(s, q, &bare, out, outmax, &rcode);
+	} else {
+		n = write_answer(s, q, &bare, a, out, outmax, 0);
+		if (out[2] & 0x02)   /* the chain alone fills the buffer: as it is, TC */
+			return write_answer(s, q, qi, a, out, limit, 0);
+	}
+	/* QTYPE=CNAME or ANY: the (synthesized) CNAME is the answer, as BIND */
+	bool more = rcode == RCODE_NOERROR && !(out[2] & 0x02) && qi->qtype != T_CNAME &&
+		    qi->qtype != T_ANY;
+	uint8_t part[QUERY_MAX_ANSWER];
+	subq_t sq;
+	const zone_t *cur = z;
+	while (more) {
+		uint8_t target[DNAME_MAXLEN];
+		unsigned cnames;
+		bool loop;
+		size_t tlen = chain_target(out, n, target, &cnames, &loop);
+		if (tlen == 0)
+			break;
+		if (cnames >= CHAIN_MAX_CNAMES || loop || !subq_make(&sq, q, qi, target, tlen)) {
+			rcode = RCODE_SERVFAIL;   /* with the chain, AA kept, as BIND */
+			break;
+		}
+		unsigned tlabel = 0;
+		const zone_t *tz = view_find_zone(v, sq.qi.lower, sq.qi.name_len, sq.qi.offs,
+						  sq.qi.nlabels, sq.hashes, 0, &tlabel);
+		/* authoritative only: the zone's own names; a recursive view
+		 * with RD=0 also looks the target up in its cache, as BIND */
+		if (tz != cur && (!qi->ra || (tz != NULL && !recurse)))
+			break;
+		size_t plen;
+		uint8_t prc;
+		more = false;
+		if (tz != NULL) {
+			const answer_t *b = zone_answer(tz, &sq.qi, sq.hashes, tlabel);
+			if (b->follow == ANSWER_FOLLOW_DNAME) {
+				plen = write_dname(s, sq.wire, &sq.qi, part, sizeof(part), &prc);
+			} else {
+				plen = write_answer(s, sq.wire, &sq.qi, b, part, sizeof(part), 0);
+				prc = b->rcode;
+			}
+			more = b->follow != 0 && prc == RCODE_NOERROR;
+			cur = tz;
+		} else {
+			query_fwd_t tf = { .forward = false };   /* tsig, prefix: none */
+			plen = query_recursive(s, v, sq.wire, &sq.qi, part, sizeof(part), &tf);
+			if (plen == 0) {
+				if (fwd == NULL)    /* no forwarder (query_answer()) */
+					return chain_fail(out, n, RCODE_SERVFAIL, limit, qi->edns,
+							  qi->edns_do, s->edns_size);
+				*fwd = tf;          /* tf.rd: RD=0 is answered from the cache only */
+				fwd->qsec_len = qi->qsec_len;
+				fwd->edns = qi->edns;
+				fwd->edns_do = qi->edns_do;
+				fwd->limit = limit;
+				fwd->prefix = out;
+				fwd->prefix_len = n;
+				return 0;
+			}
+			prc = part[3] & 0x0F;
+		}
+		if (!chain_append(out, &n, outmax, part, plen)) {
+			/* larger than the buffer (our parts are well-formed): only
+			 * header and question fit, so TC (TCP buffers hold 64 KiB) */
+			return chain_finish(out, n, prc, true, 12 + qi->qsec_len, qi->edns, qi->edns_do,
+					    s->edns_size);
+		}
+		rcode = prc;
+	}
+	return chain_finish(out, n, rcode, true, limit, qi->edns, qi->edns_do, s->edns_size);
 }
 
 size_t
@@ -626,5 +829,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 			apex_label = 0;
 	}
 	a = zone_answer(z, &qi, hashes, apex_label);
+	if (a->follow != 0 && (qi.ra || a->follow != ANSWER_FOLLOW_OUT))
+		return query_chain(s, v, z, q, &qi, a, out, outmax, limit, fwd);
 	return write_answer(s, q, &qi, a, out, limit, 0);
 }

@@ -27,6 +27,7 @@
 #include "conf.h"
 
 #include "arena.h"
+#include "chain.h"
 #include "dname.h"
 #include "log.h"
 #include "nat.h"
@@ -41,10 +42,14 @@
 #define T_AAAA 28
 #define T_SRV 33
 #define T_DS 43
+#define T_DNAME 39
 #define T_ANY 255
 #define C_IN 1
 
-#define MAX_CHAIN 16         /* CNAMEs followed inside a zone, as BIND */
+#define MAX_CHAIN CHAIN_MAX_CNAMES   /* CNAMEs in one answer, as BIND (chain.h) */
+/* Build-time only (never in a placed node): the name is below a DNAME, so
+ * its data is occluded (RFC 6672 2.4; BIND ignores it): no node is placed. */
+#define BNODE_BELOW_DNAME (1u << 15)
 #define RCODE_SERVFAIL 2
 #define MAX_MSG 65535
 
@@ -97,6 +102,7 @@ typedef struct builder {
 	size_t stage_len, stage_cap;
 	diag_t *d;
 	int failed;
+	uint8_t follow;               /* set by chase(), taken by cw_finish() */
 } builder_t;
 
 static void *
@@ -294,6 +300,20 @@ bz_mark(builder_t *b)
 		}
 		if (bnode_set(n, T_CNAME) != NULL)
 			n->flags |= NODE_CNAME;
+		if (bnode_set(n, T_DNAME) != NULL)
+			n->flags |= NODE_DNAME;
+	}
+	for (size_t i = 0; i < b->nnodes; i++) {
+		bnode_t *n = b->nodes[i];
+		for (const uint8_t *q = n->lname; q[0] != 0;) {
+			q += 1 + q[0];
+			size_t ql = dname_length(q);
+			if (ql < b->zone->apex_len)
+				break;
+			bnode_t *up = bz_find(b, q, ql, dname_hash(q));
+			if (up != NULL && (up->flags & NODE_DNAME))
+				n->flags |= BNODE_BELOW_DNAME;
+		}
 	}
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *n = b->nodes[i];
@@ -312,7 +332,7 @@ bz_mark(builder_t *b)
 				n->cut = up;
 			}
 		}
-		if (n->lname[0] == 1 && n->lname[1] == '*') {
+		if (n->lname[0] == 1 && n->lname[1] == '*' && !(n->flags & BNODE_BELOW_DNAME)) {
 			const uint8_t *parent = n->lname + 2;
 			bnode_t *p = bz_find(b, parent, dname_length(parent), dname_hash(parent));
 			if (p != NULL) {
@@ -616,13 +636,15 @@ cw_finish(builder_t *b, uint8_t rcode, bool aa, bool glue_required)
 	a.rcode = rcode;
 	a.aa = aa;
 	a.glue_required = glue_required;
+	a.follow = b->follow;
+	b->follow = 0;
 	return a;
 }
 
 /* ------------------------------------------------------------------ */
 /* Answers                                                              */
 
-enum resolve { R_OUT, R_EXACT, R_WILD, R_NX, R_CUT };
+enum resolve { R_OUT, R_EXACT, R_WILD, R_NX, R_CUT, R_DNAME };
 
 /* Where does a name lead inside this zone (at build time)? */
 static enum resolve
@@ -638,6 +660,9 @@ bz_resolve(const builder_t *b, const uint8_t *name, bnode_t **out)
 		if (n == NULL)
 			continue;
 		*out = n;
+		/* below a DNAME: synthesized per query (query.c) */
+		if ((n->flags & BNODE_BELOW_DNAME) || (q != l && (n->flags & NODE_DNAME)))
+			return R_DNAME;
 		if (n->flags & (NODE_DELEG | NODE_OCCLUDED))
 			return R_CUT;
 		if (q == l)
@@ -681,7 +706,7 @@ add_targets(builder_t *b, const bset_t *s, enum targets which, const uint8_t *cu
 		if (nseen < 64)
 			seen[nseen++] = target;
 		bnode_t *t = bz_find_name(b, target);
-		if (t == NULL)
+		if (t == NULL || (t->flags & BNODE_BELOW_DNAME))
 			continue;
 		bool glue = (t->flags & (NODE_OCCLUDED | NODE_DELEG)) != 0;
 		if ((which == TARGETS_AUTH && (t->flags & NODE_OCCLUDED)) || (which == TARGETS_GLUE && !glue))
@@ -744,13 +769,22 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 		cw_rrset(b->cw, owner, cs);
 		const uint8_t *target = cs->rrs[0]->rdata;
 		owner = target;
+		if (depth + 1 >= MAX_CHAIN)
+			return RCODE_SERVFAIL;   /* the chain's last CNAME, as BIND (chain.h) */
 		bnode_t *t;
 		switch (bz_resolve(b, target, &t)) {
 		case R_OUT:
+			b->follow = ANSWER_FOLLOW_OUT;
+			return 0;
+		case R_DNAME:
+			b->follow = ANSWER_FOLLOW_ZONE;
 			return 0;
 		case R_CUT:
-			/* as BIND does: the chain, then the referral for the target */
-			add_referral(b, t->cut);
+			/* below a delegation: decided per query, as BIND does -- a
+			 * zone of the view that serves the target ends the chain
+			 * there (or, with recursion, answers it); otherwise the
+			 * chain and the referral for the target */
+			b->follow = ANSWER_FOLLOW_ZONE;
 			return 0;
 		case R_NX:
 			add_negative_soa(b);
@@ -773,7 +807,7 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 			return 0;
 		}
 	}
-	return 0;
+	return RCODE_SERVFAIL;
 }
 
 /* Where a chain from start ends (NULL: outside, a cut, NXDOMAIN, a loop). */
@@ -874,7 +908,7 @@ node_place(builder_t *b, const bnode_t *bn, const type_answer_t *types, uint16_t
 	n->name = bytes + b->stage_len;
 	n->name_len = bn->len;
 	n->hash = bn->hash;
-	n->flags = bn->flags;
+	n->flags = (uint16_t)(bn->flags & ~BNODE_BELOW_DNAME);
 	n->types = t;
 	n->ntypes = ntypes;
 	for (uint16_t i = 0; i < ntypes; i++) {
@@ -926,6 +960,8 @@ bz_answers(builder_t *b)
 			b->nodes[i]->referral = build_referral(b, b->nodes[i]);
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *bn = b->nodes[i];
+		if (bn->flags & BNODE_BELOW_DNAME)
+			continue;
 		node_ext_t ext = { 0 };
 		bool need_ext = false;
 		type_answer_t *types = NULL;
@@ -967,7 +1003,7 @@ bz_answers(builder_t *b)
 	}
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *bn = b->nodes[i];
-		if (bn->wildcard != NULL && bn->ext != NULL)
+		if (bn->wildcard != NULL && bn->ext != NULL && bn->wildcard->out != NULL)
 			bn->ext->wildcard = bn->wildcard->out;
 	}
 
@@ -978,14 +1014,17 @@ bz_answers(builder_t *b)
 		size <<= 1;
 	z->table = arena_zalloc(b->arena, size * sizeof(*z->table));
 	z->mask = size - 1;
+	z->nnodes = 0;
 	for (size_t i = 0; i < b->nnodes; i++) {
 		node_t *n = b->nodes[i]->out;
+		if (n == NULL)
+			continue;   /* below a DNAME */
 		uint32_t k = n->hash & z->mask;
 		while (z->table[k] != NULL)
 			k = (k + 1) & z->mask;
 		z->table[k] = n;
+		z->nnodes++;
 	}
-	z->nnodes = b->nnodes;
 }
 
 static void

@@ -15,6 +15,7 @@ VARIANTS = {
     "edns4096": dict(edns=True, payload=4096),
     "do": dict(edns=True, payload=1232, do=True),
     "ednsv1": dict(edns=True, payload=1232, version=1),
+    "rdedns": dict(edns=True, payload=1232, rd=True),
 }
 
 
@@ -132,4 +133,32 @@ SHORT += _q(["www.example.com"], ["TYPE128", "MAILA"])
 SHORT += _q(["version.bind", "hostname.bind", "id.server"], ["TXT"], qclass="CH")
 SHORT += _q(["www.example.com"], ["A"], variant="edns1232")
 
-SETS = {"full": FULL, "short": SHORT}
+# The recursive view: chains that leave the zone (A and AAAA, with RD as a
+# stub resolver sends it; UDP and TCP as for every set), DNAME in it.
+RESOLVER = []
+RESOLVER += _q(["whichview.example.com"], ["TXT"])
+RESOLVER += _q(["alias.example.com", "alias2.example.com", "toupcname.example.com", "tonet.example.com",
+                "tochain.example.com", "www.up.example.com", "viadname.example.com"],
+               ["A", "AAAA"], variant="rd")
+RESOLVER += _q(["alias.example.com"], ["TXT", "CNAME", "ANY"], variant="rd")
+RESOLVER += _q(["tonx.example.com", "toback.example.com", "toloop.example.com", "c1.example.com",
+                "www.old.example.com", "x.old.example.com", "www.tonet-d.example.com",
+                "nx.up.example.com", "WwW.Up.ExAmPlE.CoM", "ALIAS.example.com"], ["A"], variant="rd")
+RESOLVER += _q(["www.up.example.com", "alias2.example.com"], ["A", "AAAA"], variant="rdedns")
+RESOLVER += _q(["www.up.example.com"], ["CNAME", "ANY"], variant="rd")
+# RD=0: the zone's own data only (a target outside the view's zones would be
+# answered from the cache, timing-dependent: not compared)
+RESOLVER += _q(["tonet.example.com", "www.old.example.com", "c1.example.com"], ["A"])
+# DNAME (RFC 6672) in views without recursion
+DNAME = []
+DNAME += _q(["www.old.dname.test", "mail.old.dname.test", "x.old.dname.test", "a.b.old.dname.test",
+             "www.out.dname.test", "cnametoold.dname.test", "WWW.OLD.dname.test", "www.old.DNAME.TEST"],
+            ["A"])
+DNAME += _q(["www.old.dname.test"], ["AAAA", "CNAME", "DNAME", "ANY", "TXT"])
+DNAME += _q(["mail.old.dname.test"], ["MX"])
+DNAME += _q(["old.dname.test"], ["DNAME", "TXT", "A", "ANY"])
+DNAME += _q(["x" * 60 + ".long.dname.test", "x.long.dname.test"], ["A"])
+FULL += DNAME
+RESOLVER += DNAME
+
+SETS = {"full": FULL, "short": SHORT, "resolver": RESOLVER}

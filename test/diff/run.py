@@ -335,8 +335,9 @@ def main():
     addrs = [str(a) for a in sc["listen"]]
     bport = port_pick(addrs)
     hport = port_pick(addrs, avoid=(bport,))
+    uport = port_pick(["127.0.0.1"], avoid=(bport, hport))
     work = tempfile.mkdtemp(prefix="hz-diff-")
-    nconf, hconf = gen.gen_write(sc, work, bport, hport)
+    nconf, hconf = gen.gen_write(sc, work, bport, hport, uport)
 
     # Check BIND's view of the files first. named-checkzone -i none: no
     # integrity checks, which could look names up through the system resolver.
@@ -345,12 +346,19 @@ def main():
         for z in v["zones"]:
             checks.append([tool("named-checkzone"), "-q", "-i", "none", z["name"],
                            os.path.join(gen.ZONES, z["file"])])
+    for z in (sc.get("upstream") or {}).get("zones", []):
+        checks.append([tool("named-checkzone"), "-q", "-i", "none", z["name"],
+                       os.path.join(gen.ZONES, z["file"])])
     for argv in checks:
         r = subprocess.run(argv, capture_output=True, text=True)
         if r.returncode != 0:
             print(f"run.py: {' '.join(argv)} failed:\n{r.stdout}{r.stderr}", file=sys.stderr)
             return 1
     servers = []
+    if sc.get("upstream"):
+        # the recursive views of both servers forward here: start it first
+        servers.append(Server("upstream", [args.named, "-g", "-c", os.path.join(work, "upstream", "named.conf")],
+                              uport, ["127.0.0.1"], os.path.join(work, "upstream", "named.log")))
     bind = Server("named", [args.named, "-g", "-c", nconf], bport, addrs, os.path.join(work, "named.log"))
     servers.append(bind)
     hz = None
@@ -359,7 +367,7 @@ def main():
         os.makedirs(wdir2)
         nconf2 = os.path.join(wdir2, "named.conf")
         with open(nconf2, "w", encoding="utf-8") as f:
-            f.write(gen.named_conf_text(sc, wdir2, hport))
+            f.write(gen.named_conf_text(sc, wdir2, hport, uport))
         hz = Server("named-2", [args.named, "-g", "-c", nconf2], hport, addrs,
                     os.path.join(wdir2, "named.log"))
         servers.append(hz)

@@ -4,6 +4,8 @@
  * cache within the client's size limit -- and, if ldns could parse what the
  * upstream sent, as a message ldns can parse (the cache never breaks a
  * well-formed answer; it does not promise to repair every broken one).
+ * What the cache gives back is also appended behind a CNAME as the end of a
+ * chain (chain.h), which must stay in bounds and within the limit.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <ldns/ldns.h>
 #include <stdbool.h>
@@ -13,10 +15,32 @@
 #include <string.h>
 
 #include "cache.h"
+#include "chain.h"
 #include "lsan_quiet.h"
 #include "dname.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The reply in part, as the end of the chain "a.example. CNAME <its name>". */
+static void
+fuzz_chain(const uint8_t *part, size_t plen, const cache_key_t *key, size_t limit)
+{
+	static uint8_t msg[65535];
+	static const uint8_t head[] = {
+		0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+		1, 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 1, 0, 1,
+		0xC0, 0x0C, 0, 5, 0, 1, 0, 0, 0, 60, 0, 0,
+	};
+	memcpy(msg, head, sizeof(head));
+	msg[sizeof(head) - 1] = key->name_len;
+	memcpy(msg + sizeof(head), key->name, key->name_len);
+	size_t len = sizeof(head) + key->name_len;
+	if (!chain_append(msg, &len, sizeof(msg), part, plen))
+		return;
+	size_t n = chain_finish(msg, len, part[3] & 0x0F, true, limit, limit == 512, false, 1232);
+	if (n > (limit == 512 ? limit : sizeof(msg)))
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -58,6 +82,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (well_formed && ldns_wire2pkt(&p, out, n) != LDNS_STATUS_OK)
 			abort();
 		ldns_pkt_free(p);
+		/* the whole reply, without OPT, as a chain's end */
+		cache_client_t whole = cl;
+		whole.edns = false;
+		whole.limit = sizeof(out);
+		n = cache_answer(c, &key, &whole, out, 1000 + 1500);
+		if (n > 0)
+			fuzz_chain(out, n, &key, cl.limit);
 	}
 	cache_unref(&c);
 	return 0;

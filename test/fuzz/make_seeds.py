@@ -133,6 +133,15 @@ seed("edns-size-max", query("big.example.net", "TXT", edns={"size": 65535}))
 seed("edns-option", query("www.example.com",
                           edns={"rdata": struct.pack("!HH", 10, 8) + b"cookie!!"}))
 seed("no-rd", query("www.example.com", flags=0))
+seed("dname-a", query("www.old.example.com"), EXTERNAL)
+seed("dname-occluded", query("x.old.example.com"), EXTERNAL)
+seed("dname-via-cname", query("todname.example.com", "AAAA", edns=E), EXTERNAL)
+seed("dname-qtype-cname", query("WwW.OlD.example.com", "CNAME"), EXTERNAL)
+seed("dname-yxdomain", query("x" * 60 + ".long.example.com"), EXTERNAL)
+seed("chain-recursive-zone", query("tonet.example.com", "MX", edns=E), V6PUB)
+seed("chain-recursive-dname", query("mx.tonetdname.example.com", "A"), V6PUB, tcp=True)
+seed("chain-recursive-out", query("toout.example.com"), V6PUB)
+seed("chain-recursive-rd0", query("toout.example.com", flags=0), V6PUB)
 
 # --- hostile --------------------------------------------------------------
 q = query("www.example.com")

@@ -501,7 +501,9 @@ START_TEST(test_doctor_message)
 	uint16_t types[3] = { 1, 1, 28 };
 	uint8_t lens[3] = { 4, 4, 16 };
 	size_t len = doctor_msg(buf, types, rd, lens, 3);
+	buf[3] |= 0x20;   /* AD, as from a validating upstream */
 	ck_assert_uint_eq(nat_doctor_message(&m, buf, len), 2);
+	ck_assert_uint_eq(buf[3] & 0x20, 0);   /* rewritten: no longer validated */
 	/* first A rewritten, second untouched, AAAA by prefix with host bits */
 	const uint8_t *a1 = buf + 33 + 12, *a2 = a1 + 4 + 12, *a3 = a2 + 4 + 12;
 	ck_assert_mem_eq(a1, ((const uint8_t[]){ 192, 168, 1, 20 }), 4);
@@ -511,7 +513,9 @@ START_TEST(test_doctor_message)
 	uint16_t stypes[2] = { 1, 46 };
 	uint8_t slens[2] = { 4, 4 };
 	len = doctor_msg(buf, stypes, rd, slens, 2);
+	buf[3] |= 0x20;
 	ck_assert_uint_eq(nat_doctor_message(&m, buf, len), 0);
+	ck_assert_uint_eq(buf[3] & 0x20, 0x20);   /* untouched: AD stays */
 	ck_assert_mem_eq(buf + 33 + 12, ((const uint8_t[]){ 203, 0, 113, 10 }), 4);
 	/* a record cut short: nothing changes */
 	len = doctor_msg(buf, types, rd, lens, 1);

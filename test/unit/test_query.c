@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "query.h"
+#include "rrtext.h"
 #include "snapshot.h"
 
 static char dir[] = "/tmp/hz-test-query.XXXXXX";
@@ -23,6 +24,19 @@ static const char *config_text =
 	"acls:\n"
 	"  lan: [10.0.0.0/8, 192.168.0.0/16, 127.0.0.2]\n"
 	"views:\n"
+	"  - name: resolver\n"
+	"    match-clients: [127.0.0.10]\n"
+	"    recursion: true\n"
+	"    forwarders: [127.0.0.1@5399]\n"
+	"    zones:\n"
+	"      - name: example.com\n"
+	"        file: res.zone\n"
+	"      - name: Example.ORG\n"
+	"        file: org.zone\n"
+	"      - name: chain.test\n"
+	"        file: chain.zone\n"
+	"      - name: child.example.com\n"
+	"        file: child.zone\n"
 	"  - name: internal\n"
 	"    match-clients: [\"!127.0.0.9\", lan]\n"
 	"    zones:\n"
@@ -45,6 +59,9 @@ static const char *config_text =
 	"ns1 A 192.0.2.1\n"
 
 static const char *in_zone = SOA_AND_NS
+	"child NS ns1.child\n"
+	"ns1.child A 10.0.0.54\n"
+	"tochild CNAME www.child\n"
 	"www A 192.168.1.20\n"
 	"nas A 192.168.1.30\n";
 
@@ -63,11 +80,51 @@ static const char *out_zone = SOA_AND_NS
 	"*.wild MX 10 mail\n"
 	"host.wild A 192.0.2.8\n"
 	"*.cn CNAME www\n"
+	"old DNAME new.example.com.\n"
+	"www.new A 192.0.2.81\n"
+	"x.old A 192.0.2.99\n"
+	"long DNAME aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb."
+	"ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.example.com.\n"
+	"tosub CNAME host.sub\n"
 	"sub NS ns.sub\n"
 	"sub NS ns.example.net.\n"
 	"sub DS 12345 8 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE7E5E4F1A6B0F4A6B0F4A6B0F\n"
 	"ns.sub A 192.0.2.53\n"
 	"big TXT \"" "0123456789012345678901234567890123456789012345678901234567890123456789" "\"\n"
+	"big TXT \"1123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"2123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"3123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"4123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"5123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"6123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+	"big TXT \"7123456789012345678901234567890123456789012345678901234567890123456789\"\n";
+
+/* The recursive view's example.com: chains that leave the zone. */
+static const char *res_zone = SOA_AND_NS
+	"www A 192.0.2.80\n"
+	"alias CNAME www.upstream.test.\n"
+	"alias2 CNAME alias\n"
+	"toorg CNAME mixed.example.org.\n"
+	"tolocal CNAME 1.0.0.10.in-addr.arpa.\n"
+	"toloop CNAME loop.chain.test.\n"
+	"loopback CNAME loop.chain.test.\n"
+	"tobig CNAME big.chain.test.\n"
+	"up DNAME upstream.test.\n"
+	"child NS ns1.child\n"
+	"ns1.child A 10.0.0.54\n"
+	"tochild CNAME www.child\n"
+	"c1 CNAME c2\n" "c2 CNAME c3\n" "c3 CNAME c4\n" "c4 CNAME c5\n" "c5 CNAME c6\n"
+	"c6 CNAME c7\n" "c7 CNAME c8\n" "c8 CNAME c9\n" "c9 CNAME c10\n" "c10 CNAME c11\n"
+	"c11 CNAME c12\n" "c12 CNAME www\n";
+
+static const char *chain_zone =
+	"$TTL 600\n"
+	"@ IN SOA ns.chain.test. h.chain.test. 1 3600 900 604800 300\n"
+	"@ NS ns.chain.test.\n"
+	"ns A 198.51.100.9\n"
+	"loop CNAME loopback.example.com.\n"
+	"big TXT \"0123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"1123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"2123456789012345678901234567890123456789012345678901234567890123456789\"\n"
 	"big TXT \"3123456789012345678901234567890123456789012345678901234567890123456789\"\n"
@@ -111,6 +168,8 @@ setup(void)
 	write_file("out.zone", out_zone);
 	write_file("child.zone", child_zone);
 	write_file("org.zone", org_zone);
+	write_file("res.zone", res_zone);
+	write_file("chain.zone", chain_zone);
 	char path[256];
 	snprintf(path, sizeof(path), "%s/horizond.yaml", dir);
 	diag_t d = { 0 };
@@ -178,25 +237,6 @@ ask(const char *name, ldns_rr_type type, const char *src)
 {
 	return ask_full(name, type, LDNS_RR_CLASS_IN, src, false, 0, NULL);
 }
-
-/* The text of section's record i ("www.example.com. 3600 IN A 1.2.3.4"). */
-static char *
-rr_text(ldns_rr_list *l, size_t i)
-{
-	ck_assert_uint_gt(ldns_rr_list_rr_count(l), i);
-	char *s = ldns_rr2str(ldns_rr_list_rr(l, i));
-	s[strcspn(s, "\n")] = '\0';
-	for (char *p = s; *p; p++)
-		if (*p == '\t')
-			*p = ' ';
-	return s;
-}
-
-#define ck_rr(list, i, expect) do { \
-		char *s_ = rr_text((list), (i)); \
-		ck_assert_str_eq(s_, (expect)); \
-		free(s_); \
-	} while (0)
 
 START_TEST(views_by_source)
 {
@@ -287,6 +327,179 @@ START_TEST(cname_chains)
 	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
 	ck_assert_uint_eq(ldns_pkt_nscount(a), 0);
 	ldns_pkt_free(a);
+}
+END_TEST
+
+START_TEST(dname_synthesis)
+{
+	/* RFC 6672: the DNAME, a CNAME with its TTL, the target's data */
+	ldns_pkt *a = ask("www.old.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 3);
+	ck_rr(ldns_pkt_answer(a), 0, "old.example.com. 3600 IN DNAME new.example.com.");
+	ck_rr(ldns_pkt_answer(a), 1, "www.old.example.com. 3600 IN CNAME www.new.example.com.");
+	ck_rr(ldns_pkt_answer(a), 2, "www.new.example.com. 3600 IN A 192.0.2.81");
+	ldns_pkt_free(a);
+	/* the synthesized name keeps the question's case */
+	a = ask("WwW.OlD.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_rr(ldns_pkt_answer(a), 1, "WwW.OlD.example.com. 3600 IN CNAME WwW.new.example.com.");
+	ldns_pkt_free(a);
+	/* data below a DNAME is occluded: the target does not exist */
+	a = ask("x.old.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ck_rr(ldns_pkt_answer(a), 1, "x.old.example.com. 3600 IN CNAME x.new.example.com.");
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 1);
+	ldns_pkt_free(a);
+	/* QTYPE=CNAME: DNAME and CNAME only */
+	a = ask("www.old.example.com.", LDNS_RR_TYPE_CNAME, "127.0.0.3");
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ldns_pkt_free(a);
+	/* the owner itself answers as any name */
+	a = ask("old.example.com.", LDNS_RR_TYPE_DNAME, "127.0.0.3");
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_rr(ldns_pkt_answer(a), 0, "old.example.com. 3600 IN DNAME new.example.com.");
+	ldns_pkt_free(a);
+	/* the new name would be longer than 255 bytes: YXDOMAIN, DNAME alone */
+	char name[300];
+	snprintf(name, sizeof(name), "%.60s.long.example.com.",
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	a = ask(name, LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_YXDOMAIN);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+	/* a view without recursion stops where the target leaves the zone */
+	a = ask("www.up.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ldns_pkt_free(a);
+}
+END_TEST
+
+/* query_answer_fwd() from the recursive view's client (127.0.0.10). */
+static size_t
+ask_fwd(const char *name, ldns_rr_type type, bool rd, query_fwd_t *fwd, uint8_t *out)
+{
+	ldns_pkt *q = NULL;
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, rd ? LDNS_RD : 0),
+			 LDNS_STATUS_OK);
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &wlen), LDNS_STATUS_OK);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(40000) };
+	inet_pton(AF_INET, "127.0.0.10", &sin.sin_addr);
+	query_src_t from = { .src = (struct sockaddr *)&sin, .dst = NULL, .tcp = false };
+	size_t n = query_answer_fwd(snap, wire, wlen, out, QUERY_MAX_ANSWER, &from, fwd);
+	free(wire);
+	ldns_pkt_free(q);
+	return n;
+}
+
+START_TEST(recursive_chains)
+{
+	/* into another zone of the view: answered at once, AA and RA */
+	ldns_pkt *a = ask("toorg.example.com.", LDNS_RR_TYPE_A, "127.0.0.10");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert(ldns_pkt_ra(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ck_rr(ldns_pkt_answer(a), 0, "toorg.example.com. 3600 IN CNAME mixed.example.org.");
+	ck_rr(ldns_pkt_answer(a), 1, "mixed.example.org. 600 IN A 198.51.100.2");
+	ldns_pkt_free(a);
+	/* the same name from a view without recursion: the CNAME only */
+	a = ask("outside.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ldns_pkt_free(a);
+	/* below a delegation of the zone, to a child zone the view serves:
+	 * followed into it with recursion; the CNAME alone without (as BIND) */
+	a = ask("tochild.example.com.", LDNS_RR_TYPE_A, "127.0.0.10");
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ck_rr(ldns_pkt_answer(a), 1, "www.child.example.com. 3600 IN A 10.0.0.80");
+	ldns_pkt_free(a);
+	a = ask("tochild.example.com.", LDNS_RR_TYPE_A, "127.0.0.2");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 0);
+	ldns_pkt_free(a);
+	/* ...to a child the view does not serve: the CNAME and the referral */
+	a = ask("tosub.example.com.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 2);
+	ck_rr(ldns_pkt_additional(a), 0, "ns.sub.example.com. 3600 IN A 192.0.2.53");
+	ldns_pkt_free(a);
+	/* into a locally served zone (RFC 6303) */
+	a = ask("tolocal.example.com.", LDNS_RR_TYPE_A, "127.0.0.10");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_rr(ldns_pkt_authority(a), 0,
+	      "10.in-addr.arpa. 10800 IN SOA 10.in-addr.arpa. nobody.invalid. 1 3600 1200 604800 10800");
+	ldns_pkt_free(a);
+	/* a loop across zones: SERVFAIL with every CNAME of it once, AA kept */
+	a = ask("toloop.example.com.", LDNS_RR_TYPE_A, "127.0.0.10");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_SERVFAIL);
+	ck_assert(ldns_pkt_aa(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 3);
+	ck_rr(ldns_pkt_answer(a), 2, "loopback.example.com. 3600 IN CNAME loop.chain.test.");
+	ldns_pkt_free(a);
+	/* BIND's bound: 11 CNAMEs and the data; a 12th CNAME is SERVFAIL */
+	a = ask("c2.example.com.", LDNS_RR_TYPE_A, "127.0.0.10");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 12);
+	ldns_pkt_free(a);
+	a = ask("c1.example.com.", LDNS_RR_TYPE_A, "127.0.0.10");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_SERVFAIL);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 12);
+	ldns_pkt_free(a);
+	/* too large for UDP: TC; TCP gets it all */
+	size_t len;
+	a = ask_full("tobig.example.com.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, "127.0.0.10", false, 0, &len);
+	ck_assert(ldns_pkt_tc(a));
+	ck_assert_uint_le(len, 512);
+	ldns_pkt_free(a);
+	a = ask_full("tobig.example.com.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, "127.0.0.10", true, 0, &len);
+	ck_assert(!ldns_pkt_tc(a));
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 9);
+	ldns_pkt_free(a);
+	/* out of the view without a forwarder (query_answer()): SERVFAIL */
+	a = ask("alias.example.com.", LDNS_RR_TYPE_A, "127.0.0.10");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_SERVFAIL);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
+	ldns_pkt_free(a);
+
+	/* ...and with one: the forwarder gets the target and the prefix */
+	static uint8_t out[QUERY_MAX_ANSWER];
+	query_fwd_t fwd;
+	ck_assert_uint_eq(ask_fwd("alias2.example.com.", LDNS_RR_TYPE_AAAA, true, &fwd, out), 0);
+	ck_assert(fwd.forward);
+	ck_assert(fwd.rd);
+	ck_assert_uint_eq(fwd.qtype, LDNS_RR_TYPE_AAAA);
+	ck_assert_uint_eq(fwd.qname_len, 19);
+	ck_assert_mem_eq(fwd.qname, "\003www\010upstream\004test", 19);
+	ck_assert_ptr_eq(fwd.prefix, out);
+	ldns_pkt *p = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&p, fwd.prefix, fwd.prefix_len), LDNS_STATUS_OK);
+	ck_assert_uint_eq(ldns_pkt_ancount(p), 2);
+	ck_rr(ldns_pkt_answer(p), 1, "alias.example.com. 3600 IN CNAME www.upstream.test.");
+	ldns_pkt_free(p);
+	/* through a DNAME */
+	ck_assert_uint_eq(ask_fwd("www.up.example.com.", LDNS_RR_TYPE_A, true, &fwd, out), 0);
+	ck_assert(fwd.forward);
+	ck_assert_mem_eq(fwd.qname, "\003www\010upstream\004test", 19);
+	ck_assert_int_eq(ldns_wire2pkt(&p, fwd.prefix, fwd.prefix_len), LDNS_STATUS_OK);
+	ck_rr(ldns_pkt_answer(p), 0, "up.example.com. 3600 IN DNAME upstream.test.");
+	ldns_pkt_free(p);
+	/* RD=0: handed over for a cache lookup only */
+	ck_assert_uint_eq(ask_fwd("alias.example.com.", LDNS_RR_TYPE_A, false, &fwd, out), 0);
+	ck_assert(fwd.forward);
+	ck_assert(!fwd.rd);
+	/* a plain forwarded name has no prefix */
+	ck_assert_uint_eq(ask_fwd("www.upstream.test.", LDNS_RR_TYPE_A, true, &fwd, out), 0);
+	ck_assert(fwd.forward);
+	ck_assert_ptr_null(fwd.prefix);
 }
 END_TEST
 
@@ -755,6 +968,8 @@ query_suite(void)
 	tcase_add_test(tc, views_by_source);
 	tcase_add_test(tc, negative_answers);
 	tcase_add_test(tc, cname_chains);
+	tcase_add_test(tc, dname_synthesis);
+	tcase_add_test(tc, recursive_chains);
 	tcase_add_test(tc, wildcards);
 	tcase_add_test(tc, referrals);
 	tcase_add_test(tc, additional_and_any);

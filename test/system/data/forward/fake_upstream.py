@@ -12,6 +12,9 @@
 #   onlyspoof.test  the three forged replies only, never the real one
 #   slow.test       the real answer (A 192.0.2.98) after 600 ms, so that
 #                   identical questions pile up in the resolver meanwhile
+#   ad.test         A 203.0.113.10 with AD set (as from a validating
+#                   resolver; test_chain.sh's NAT map rewrites this address)
+#   adplain.test    A 198.51.100.7 with AD set (not rewritten)
 #   anything else   REFUSED
 #
 # Forged replies carry 6.6.6.x addresses so a test sees if one got through.
@@ -57,9 +60,11 @@ def wire_name(text):
     return out + b"\0"
 
 
-def answer(qid, flags, qwire, qtype, qclass, addr, rcode=0):
+def answer(qid, flags, qwire, qtype, qclass, addr, rcode=0, ad=False):
     """A response with one A record for the question (or just an rcode)."""
     hdr_flags = 0x8000 | 0x0400 | (flags & 0x0100) | rcode   # QR AA RD? rcode
+    if ad:
+        hdr_flags |= 0x0020
     an = 1 if rcode == 0 else 0
     msg = struct.pack("!HHHHHH", qid, hdr_flags, 1, an, 0, 0)
     msg += qwire + struct.pack("!HH", qtype, qclass)
@@ -102,6 +107,9 @@ def main():
             sock.sendto(answer(qid, flags, qwire, qtype, qclass, "192.0.2.99"), peer)
         elif name == "onlyspoof.test":
             forge(peer, qid, flags, qwire, qtype, qclass)
+        elif name in ("ad.test", "adplain.test") and qtype == 1:
+            addr = "203.0.113.10" if name == "ad.test" else "198.51.100.7"
+            sock.sendto(answer(qid, flags, qwire, qtype, qclass, addr, ad=True), peer)
         elif name == "slow.test":
             threading.Thread(target=slow, args=(peer, qid, flags, qwire, qtype, qclass),
                              daemon=True).start()
