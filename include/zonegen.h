@@ -13,6 +13,9 @@
  *     width, and print in base d (decimal), o (octal), x/X (hex) or n/N
  *     (nibbles, lower/upper case: the hex digits in reverse order separated
  *     by dots, as in ip6.arpa names; width counts the dots too);
+ *   - an offset stays in force for the later plain "$" of the same
+ *     template ("${10} host-$" gives "11 host-11" for 1), a quirk of BIND's
+ *     genname() kept for the same records;
  *   - "$$" is a literal "$"; a backslash keeps itself and the next character
  *     (so "\$" reaches the name parser as an escaped "$").
  * SPDX-License-Identifier: BSD-3-Clause */

@@ -89,12 +89,14 @@ zg_nibbles(char *buf, size_t cap, unsigned long width, char mode, unsigned long 
 	return n;
 }
 
-/* One "${offset,width,base}" (s points after "$"): the number as text. */
+/* One "$" or "${offset,width,base}" (s points after "$"): the number as
+ * text. *delta is in and out: as in BIND, a plain "$" after "${10}" in the
+ * same template adds 10 too (genname() keeps the offset in one variable). */
 static zonegen_err_t
-zg_modifier(const char **sp, long value, char *num)
+zg_modifier(const char **sp, long value, long long *deltap, char *num)
 {
 	const char *s = *sp;
-	long long delta = 0, width = 0;
+	long long delta = *deltap, width = 0;
 	char base = 'd';
 	if (*s == '{') {
 		s = zg_number(s + 1, &delta);
@@ -116,6 +118,7 @@ zg_modifier(const char **sp, long value, char *num)
 			return ZONEGEN_RANGE;
 	}
 	*sp = s;
+	*deltap = delta;
 	if (width >= ZG_NUMBUF)
 		return ZONEGEN_NOSPACE;
 	if (value > 0 && delta > INT_MAX - value)
@@ -151,6 +154,7 @@ zonegen_err_t
 zonegen_expand(const char *tmpl, long value, char *out, size_t cap)
 {
 	size_t n = 0;
+	long long delta = 0;
 	char num[ZG_NUMBUF];
 #define ZG_PUT(c)                                  \
 	do {                                       \
@@ -169,7 +173,7 @@ zonegen_expand(const char *tmpl, long value, char *out, size_t cap)
 				s++;
 				continue;
 			}
-			zonegen_err_t e = zg_modifier(&s, value, num);
+			zonegen_err_t e = zg_modifier(&s, value, &delta, num);
 			if (e != ZONEGEN_OK)
 				return e;
 			for (const char *c = num; *c != '\0'; c++)
