@@ -24,8 +24,9 @@
  *    file on the machine: "$INCLUDE /etc/shadow").
  * Each record is copied into the zone arena at once. Validation (duplicates,
  * CNAME rules, apex) is done while streaming, with per-name and per-RR hash
- * tables that live only during the parse. ldns is used only to turn the zone
- * name into wire form.
+ * tables that live only during the parse. ldns turns the zone name into wire
+ * form and reads the records of the old or rare types the scanner has no
+ * name for (WKS, HIP, A6, NSAP, ...), which BIND still reads.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "zonefile.h"
 
@@ -1211,6 +1212,139 @@ zf_directive_error(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long lin
 	}
 }
 
+/* Types Knot's scanner reads (its grammar, libzscanner 3.2). */
+static bool
+zf_scanner_type(const char *t)
+{
+	static const char *const known[] = {
+		"A", "NS", "CNAME", "SOA", "PTR", "HINFO", "MINFO", "MX", "TXT", "RP", "AFSDB",
+		"RT", "KEY", "AAAA", "LOC", "SRV", "NAPTR", "KX", "CERT", "DNAME", "APL", "DS",
+		"SSHFP", "IPSECKEY", "RRSIG", "NSEC", "DNSKEY", "DHCID", "NSEC3", "NSEC3PARAM",
+		"TLSA", "SMIMEA", "CDS", "CDNSKEY", "OPENPGPKEY", "CSYNC", "ZONEMD", "SPF", "NID",
+		"L32", "L64", "LP", "EUI48", "EUI64", "URI", "CAA", "SVCB", "HTTPS",
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strcasecmp(t, known[i]) == 0)
+			return true;
+	}
+	return strncasecmp(t, "TYPE", 4) == 0;
+}
+
+/* Skip one token of flattened record text (quotes and escapes kept). */
+static const char *
+zf_skip_token(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	bool q = false;
+	while (*s != '\0' && (q || (*s != ' ' && *s != '\t'))) {
+		if (*s == '\\' && s[1] != '\0')
+			s++;
+		else if (*s == '"')
+			q = !q;
+		s++;
+	}
+	return s;
+}
+
+/* A record of a type the scanner does not know but ldns does (WKS, HIP,
+ * A6, NSAP, ...: old or rare types BIND still reads): parsed by ldns, which
+ * is good at those. True if it was handled (loaded or reported). */
+static bool
+zf_ldns_record(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
+{
+	char buf[1024];
+	const char *tok[5];
+	int n = zf_tokens(f, item, true, buf, sizeof(buf), tok, NULL, 5);
+	bool owner = zf_at_line_start(f, item);
+	int i = owner ? 1 : 0, fields = 0;
+	const char *ttl = NULL;
+	while (i < n && i < 5 && fields < 2 &&
+	       (isdigit((unsigned char)tok[i][0]) || zf_is_class(tok[i]))) {
+		if (isdigit((unsigned char)tok[i][0]))
+			ttl = tok[i];
+		else if (strcasecmp(tok[i], "IN") != 0)
+			return false;   /* reported as a class error */
+		i++;
+		fields++;
+	}
+	if (i >= n || i >= 5 || zf_scanner_type(tok[i]) ||
+	    ldns_get_rr_type_by_name(tok[i]) == 0)
+		return false;
+
+	/* the record as one line: comments and parentheses out */
+	size_t end = zf_item_end(f, item);
+	char *flat = zf_xrealloc(NULL, end - item + 1, 1);
+	size_t k = 0;
+	bool q = false;
+	for (size_t j = item; j < end; j++) {
+		char c = f->text[j];
+		if (c == '\\' && j + 1 < end) {
+			flat[k++] = c;
+			flat[k++] = f->text[++j];
+			continue;
+		}
+		if (c == '"')
+			q = !q;
+		if (!q && c == ';') {
+			while (j + 1 < end && f->text[j + 1] != '\n')
+				j++;
+			continue;
+		}
+		flat[k++] = (!q && strchr("()\n\r", c) != NULL) ? ' ' : c;
+	}
+	flat[k] = '\0';
+	/* owner [ttl] IN type rdata, the order ldns wants */
+	const char *rest = flat;
+	for (int j = 0; j <= i; j++)
+		rest = zf_skip_token(rest);
+	char ownerbuf[LDNS_MAX_DOMAINLEN * 4 + 2];
+	const char *own = owner ? tok[0]
+				: zf_name_text(f->s->r_owner, f->s->r_owner_length, ownerbuf,
+					       sizeof(ownerbuf));
+	size_t len = strlen(own) + strlen(rest) + 64 + strlen(tok[i]);
+	char *text = zf_xrealloc(NULL, len, 1);
+	snprintf(text, len, "%s %s IN %s %s", own, ttl != NULL ? ttl : "", tok[i], rest);
+	free(flat);
+
+	ldns_rdf *origin = ldns_dname_new_frm_data((uint16_t)f->origin_len, f->origin);
+	ldns_rr *rr = NULL;
+	ldns_status st = origin != NULL ? ldns_rr_new_frm_str(&rr, text, 0, origin, NULL)
+					: LDNS_STATUS_MEM_ERR;
+	free(text);
+	ldns_rdf_deep_free(origin);
+	if (st != LDNS_STATUS_OK || rr == NULL) {
+		diag_error(p->d, f->path, line, "%s record: %s", tok[i], ldns_get_errorstr_by_id(st));
+		if (rr != NULL)
+			ldns_rr_free(rr);
+		return true;
+	}
+	size_t rdlen = 0;
+	for (size_t j = 0; j < ldns_rr_rd_count(rr); j++)
+		rdlen += ldns_rdf_size(ldns_rr_rdf(rr, j));
+	uint32_t v = 0;
+	if (ttl != NULL && !zf_parse_ttl(ttl, &v)) {
+		diag_error(p->d, f->path, line, "TTL %s does not fit in 32 bits", f->echo ? ttl : "value");
+	} else if (rdlen > 65535) {
+		diag_error(p->d, f->path, line, "%s record: rdata over 65535 octets", tok[i]);
+	} else {
+		uint8_t *rd = zf_xrealloc(NULL, rdlen > 0 ? rdlen : 1, 1);
+		size_t pos = 0;
+		for (size_t j = 0; j < ldns_rr_rd_count(rr); j++) {
+			const ldns_rdf *r = ldns_rr_rdf(rr, j);
+			if (ldns_rdf_size(r) > 0)   /* an empty rdf may have no data */
+				memcpy(rd + pos, ldns_rdf_data(r), ldns_rdf_size(r));
+			pos += ldns_rdf_size(r);
+		}
+		const ldns_rdf *o = ldns_rr_owner(rr);
+		zf_add_rr(p, f, ldns_rdf_data(o), ldns_rdf_size(o), (uint16_t)ldns_rr_get_type(rr), v,
+			  ttl != NULL, rd, rdlen, line);
+		free(rd);
+	}
+	ldns_rr_free(rr);
+	return true;
+}
+
 /* An error the scanner reported in the item at item. */
 static void
 zf_scan_error(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
@@ -1220,6 +1354,8 @@ zf_scan_error(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
 		zf_directive_error(p, f, item, line, code);
 		return;
 	}
+	if ((code == ZS_UNSUPPORTED_TYPE || code == ZS_BAD_NUMBER) && zf_ldns_record(p, f, item, line))
+		return;
 	char ttl[64], cls[64], msg[160];
 	const char *what = zf_check_balance(f, item, zf_item_end(f, item));
 	uint32_t v;

@@ -107,6 +107,9 @@ FULL += _q(["pad000.gen.test", "pad010.gen.test", "pad030.gen.test", "pad005.gen
 FULL += _q(["0.0.4.nib.gen.test", "3.0.4.nib.gen.test", "4.0.4.nib.gen.test"], ["AAAA"])
 FULL += _q(["off0.gen.test", "off2.gen.test", "off3.gen.test"], ["A", "CNAME"])
 FULL += _q(["mx1.gen.test", "mx2.gen.test"], ["MX"])
+FULL += _q(["wks.gen.test"], ["WKS"])
+FULL += _q(["x25.gen.test"], ["X25"])
+FULL += _q(["hip.gen.test"], ["HIP"])
 # reverse zones
 FULL += _q(["80.2.0.192.in-addr.arpa", "10.2.0.192.in-addr.arpa", "99.2.0.192.in-addr.arpa",
             "80.0.0.10.in-addr.arpa", "3.2.1.10.in-addr.arpa"], ["PTR"])

@@ -583,6 +583,38 @@ START_TEST(test_class_before_ttl)
 }
 END_TEST
 
+/* Types the zone scanner has no name for are read through ldns, in any
+ * field order, on several lines, with a blank owner. */
+START_TEST(test_types_through_ldns)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n"
+				   "w IN 300 WKS 192.0.2.1 6 25\n"
+				   "  X25 ( 311061700956 ; comment\n )\n"
+				   "bad WKS 192.0.2 6 25\n";
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	ck_assert_str_eq(c.buf, "mem.zone:8: WKS record: Syntax error, could not parse the RR's rdata\n");
+	capture_free(&c);
+
+	capture_start(&c);
+	z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1 - 21, &c.d);
+	capture_end(&c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	const zrr_t *r = find_rr(z, W("\1w\7example\3com\0"), 11);
+	assert_rdata(r, W("\xc0\0\2\1\6\0\0\0\x40"));
+	ck_assert_uint_eq(r->ttl, 300);
+	r = find_rr(z, W("\1w\7example\3com\0"), 19);
+	assert_rdata(r, W("\014311061700956"));
+	ck_assert_uint_eq(r->ttl, 5);
+	ck_assert_uint_eq(r->line, 6);
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
 /* Issue 10, row 2: $GENERATE with BIND's modifiers. The expected records are
  * what named-checkzone -D (BIND 9.18) prints for the same file. */
 START_TEST(test_generate)
@@ -946,6 +978,7 @@ zonefile_suite(void)
 	tcase_add_test(tc, test_include_not_regular);
 	tcase_add_test(tc, test_root_zone);
 	tcase_add_test(tc, test_class_before_ttl);
+	tcase_add_test(tc, test_types_through_ldns);
 	tcase_add_test(tc, test_generate);
 	tcase_add_test(tc, test_generate_errors);
 	tcase_add_test(tc, test_outside_ignored);
