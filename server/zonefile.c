@@ -519,9 +519,10 @@ zf_item_end(const zf_frame_t *f, size_t off)
  * parenthesis continues the item over newlines (as for records); without,
  * the item is one line and a parenthesis is an error. Returns the number of
  * tokens (which may exceed max); -1 for an open quote or a buf too small,
- * -2 for a parenthesis when !multiline. */
+ * -2 for a parenthesis when !multiline. With head (the first fields of a
+ * record), it stops after max tokens and cuts tokens that do not fit. */
 static int
-zf_tokens(const zf_frame_t *f, size_t off, bool multiline, char *buf, size_t size,
+zf_tokens(const zf_frame_t *f, size_t off, bool multiline, bool head, char *buf, size_t size,
 	  const char **tok, bool *quoted, int max)
 {
 	int n = 0, paren = 0;
@@ -549,6 +550,10 @@ zf_tokens(const zf_frame_t *f, size_t off, bool multiline, char *buf, size_t siz
 			continue;
 		}
 		bool store = n < max;
+		if (!store && head)
+			return n;
+		if (store && b + 1 >= size)
+			return head ? n : -1;
 		bool q = (c == '"');
 		if (store) {
 			tok[n] = buf + b;
@@ -565,21 +570,21 @@ zf_tokens(const zf_frame_t *f, size_t off, bool multiline, char *buf, size_t siz
 				 c == '(' || c == ')' || c == '"'))
 				break;
 			size_t k = (c == '\\' && off + 1 < f->len) ? 2 : 1;
-			if (store) {
-				if (b + k + 1 >= size)
-					return -1;
+			if (store && b + k + 1 < size) {
 				memcpy(buf + b, f->text + off, k);
 				b += k;
+			} else if (store && !head) {
+				return -1;
 			}
 			off += k;
 		}
-		if (q) {
-			if (off >= f->len || f->text[off] != '"')
-				return -1;
-			off++;
-		}
 		if (store)
 			buf[b++] = '\0';
+		if (q) {
+			if (off >= f->len || f->text[off] != '"')
+				return head ? n : -1;
+			off++;
+		}
 	}
 	return n;
 }
@@ -643,12 +648,12 @@ zf_is_class(const char *s)
 static void
 zf_head_fields(const zf_frame_t *f, size_t tok, char *ttl, char *cls, size_t size)
 {
-	char buf[512];
-	const char *t[4];
+	char buf[2048];
+	const char *t[3];
 	ttl[0] = cls[0] = '\0';
-	int n = zf_tokens(f, tok, true, buf, sizeof(buf), t, NULL, 4);
+	int n = zf_tokens(f, tok, true, true, buf, sizeof(buf), t, NULL, 3);
 	bool owner = tok == 0 || f->text[tok - 1] == '\n';
-	for (int i = owner ? 1 : 0; i < n && i < 4 && i < (owner ? 3 : 2); i++) {
+	for (int i = owner ? 1 : 0; i < n && i < (owner ? 3 : 2); i++) {
 		if (isdigit((unsigned char)t[i][0]) && ttl[0] == '\0')
 			snprintf(ttl, size, "%s", t[i]);
 		else if (zf_is_class(t[i]) && cls[0] == '\0')
@@ -997,7 +1002,7 @@ zf_ttl_directive(zf_parser_t *p, zf_frame_t *f, size_t off, unsigned long line)
 	char buf[256];
 	const char *tok[2];
 	uint32_t v;
-	if (zf_tokens(f, off, true, buf, sizeof(buf), tok, NULL, 2) != 2 ||
+	if (zf_tokens(f, off, true, false, buf, sizeof(buf), tok, NULL, 2) != 2 ||
 	    !zf_parse_ttl(tok[1], &v)) {
 		v = f->s->default_ttl;  /* the scanner's reading, if ours differs */
 	}
@@ -1018,7 +1023,7 @@ zf_origin_directive(zf_parser_t *p, zf_frame_t *f, size_t off)
 	const char *tok[2];
 	uint8_t w[LDNS_MAX_DOMAINLEN + 1];
 	size_t wl;
-	if (zf_tokens(f, off, true, buf, sizeof(buf), tok, NULL, 2) == 2 &&
+	if (zf_tokens(f, off, true, false, buf, sizeof(buf), tok, NULL, 2) == 2 &&
 	    zf_resolve_name(p, f->origin, f->origin_len, tok[1], w, &wl)) {
 		memcpy(f->origin, w, wl);
 		f->origin_len = wl;
@@ -1063,7 +1068,7 @@ zf_generate(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
 	char buf[8192];
 	const char *tok[9];
 	bool quoted[9];
-	int n = zf_tokens(f, item, false, buf, sizeof(buf), tok, quoted, 9);
+	int n = zf_tokens(f, item, false, false, buf, sizeof(buf), tok, quoted, 9);
 	if (n == -2) {
 		diag_error(p->d, f->path, line, "$GENERATE: parentheses are not supported");
 		return;
@@ -1162,7 +1167,7 @@ zf_directive_error(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long lin
 {
 	char buf[4096];
 	const char *tok[4] = { NULL, NULL, NULL, NULL };
-	int n = zf_tokens(f, item, true, buf, sizeof(buf), tok, NULL, 4);
+	int n = zf_tokens(f, item, true, false, buf, sizeof(buf), tok, NULL, 4);
 	if (zf_is_directive(f, item, "$GENERATE")) {
 		zf_generate(p, f, item, line);
 		return;
@@ -1253,13 +1258,13 @@ zf_skip_token(const char *s)
 static bool
 zf_ldns_record(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
 {
-	char buf[1024];
-	const char *tok[5];
-	int n = zf_tokens(f, item, true, buf, sizeof(buf), tok, NULL, 5);
+	char buf[4096];
+	const char *tok[4];
+	int n = zf_tokens(f, item, true, true, buf, sizeof(buf), tok, NULL, 4);
 	bool owner = zf_at_line_start(f, item);
 	int i = owner ? 1 : 0, fields = 0;
 	const char *ttl = NULL;
-	while (i < n && i < 5 && fields < 2 &&
+	while (i < n && i < 4 && fields < 2 &&
 	       (isdigit((unsigned char)tok[i][0]) || zf_is_class(tok[i]))) {
 		if (isdigit((unsigned char)tok[i][0]))
 			ttl = tok[i];
@@ -1268,7 +1273,7 @@ zf_ldns_record(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
 		i++;
 		fields++;
 	}
-	if (i >= n || i >= 5 || zf_scanner_type(tok[i]) ||
+	if (i >= n || i >= 4 || zf_scanner_type(tok[i]) ||
 	    ldns_get_rr_type_by_name(tok[i]) == 0)
 		return false;
 
@@ -1363,7 +1368,7 @@ zf_scan_error(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
 		/* an open quote or parenthesis: say so, not what it led to */
 	} else if (code == ZS_UNSUPPORTED_TYPE || code == ZS_NUMBER32_OVERFLOW ||
 		   code == ZS_NUMBER64_OVERFLOW || code == ZS_BAD_TIME_UNIT) {
-		zf_head_fields(f, item, ttl, sizeof(ttl) > 0 ? cls : cls, sizeof(ttl));
+		zf_head_fields(f, item, ttl, cls, sizeof(ttl));
 		if (cls[0] != '\0' && strcasecmp(cls, "IN") != 0) {
 			for (char *c = cls; *c != '\0'; c++)
 				*c = (char)toupper((unsigned char)*c);
@@ -1399,7 +1404,7 @@ zf_include(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
 {
 	char buf[4096];
 	const char *tok[4];
-	int n = zf_tokens(f, item, true, buf, sizeof(buf), tok, NULL, 4);
+	int n = zf_tokens(f, item, true, false, buf, sizeof(buf), tok, NULL, 4);
 	if (n < 2 || n > 3) {
 		diag_error(p->d, f->path, line, "$INCLUDE needs a file name and an optional origin");
 		return;

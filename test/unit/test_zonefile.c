@@ -583,6 +583,23 @@ START_TEST(test_class_before_ttl)
 }
 END_TEST
 
+/* The TTL field is found however long the rest of the record is. */
+START_TEST(test_ttl_before_long_rdata)
+{
+	char text[2000];
+	char big[801];
+	memset(big, 'x', 800);
+	big[800] = '\0';
+	snprintf(text, sizeof(text), "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n"
+		 "www 300 TXT \"%s\"\nftp IN 301 TXT %s\n", big, big);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, strlen(text), NULL);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(find_rr(z, W("\3www\7example\3com\0"), 16)->ttl, 300);
+	ck_assert_uint_eq(find_rr(z, W("\3ftp\7example\3com\0"), 16)->ttl, 301);
+	zonefile_free(&z);
+}
+END_TEST
+
 /* Types the zone scanner has no name for are read through ldns, in any
  * field order, on several lines, with a blank owner. */
 START_TEST(test_types_through_ldns)
@@ -979,6 +996,7 @@ zonefile_suite(void)
 	tcase_add_test(tc, test_root_zone);
 	tcase_add_test(tc, test_class_before_ttl);
 	tcase_add_test(tc, test_types_through_ldns);
+	tcase_add_test(tc, test_ttl_before_long_rdata);
 	tcase_add_test(tc, test_generate);
 	tcase_add_test(tc, test_generate_errors);
 	tcase_add_test(tc, test_outside_ignored);
