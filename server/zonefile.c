@@ -1217,6 +1217,74 @@ zf_directive_error(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long lin
 	}
 }
 
+/* The record at item as one line (malloc'd): comments and parentheses out.
+ * escape: characters to escape with a backslash outside quoted strings. */
+static char *
+zf_flatten(const zf_frame_t *f, size_t item, const char *escape)
+{
+	size_t end = zf_item_end(f, item);
+	char *flat = zf_xrealloc(NULL, 2 * (end - item) + 2, 1);
+	size_t k = 0;
+	bool q = false;
+	for (size_t j = item; j < end; j++) {
+		char c = f->text[j];
+		if (c == '\\' && j + 1 < end) {
+			flat[k++] = c;
+			flat[k++] = f->text[++j];
+			continue;
+		}
+		if (c == '"')
+			q = !q;
+		if (!q && c == ';') {
+			while (j + 1 < end && f->text[j + 1] != '\n')
+				j++;
+			continue;
+		}
+		if (!q && escape != NULL && c != '\0' && strchr(escape, c) != NULL)
+			flat[k++] = '\\';
+		flat[k++] = (!q && strchr("()\n\r", c) != NULL) ? ' ' : c;
+	}
+	flat[k] = '\0';
+	return flat;
+}
+
+/* A name with a character BIND takes as it is but the scanner only escaped
+ * ("a+b", "x=y"): read the record again with those characters escaped,
+ * which means the same in names and in text. True if that loaded it. */
+static bool
+zf_escaped_record(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
+{
+	char *flat = zf_flatten(f, item, "+=,!#%&'?^`{|}~<>[]");
+	size_t len = strlen(flat);
+	char *text = zf_xrealloc(NULL, len + 3, 1);
+	/* a blank owner stays blank: the previous owner is copied below */
+	size_t k = 0;
+	if (!zf_at_line_start(f, item))
+		text[k++] = ' ';
+	memcpy(text + k, flat, len);
+	k += len;
+	text[k++] = '\n';
+	free(flat);
+	zs_scanner_t *a = zf_aux(p);
+	uint32_t olen = f->s->r_owner_length <= sizeof(a->r_owner) ? f->s->r_owner_length : 0;
+	memcpy(a->r_owner, f->s->r_owner, olen);
+	a->r_owner_length = olen;
+	int err;
+	a = zf_aux_parse(p, f->origin, f->origin_len, text, k, &err);
+	free(text);
+	if (a == NULL)
+		return false;
+	char ttl[64], cls[64];
+	zf_head_fields(f, item, ttl, cls, sizeof(ttl));
+	zf_add_rr(p, f, a->r_owner, a->r_owner_length, a->r_type, a->r_ttl, ttl[0] != '\0',
+		  a->r_data, a->r_data_length, line);
+	/* the next blank owner means this one */
+	memcpy(f->s->r_owner, a->r_owner, a->r_owner_length);
+	f->s->r_owner_length = a->r_owner_length;
+	zf_aux_done(p);
+	return true;
+}
+
 /* Types Knot's scanner reads (its grammar, libzscanner 3.2). */
 static bool
 zf_scanner_type(const char *t)
@@ -1277,28 +1345,7 @@ zf_ldns_record(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
 	    ldns_get_rr_type_by_name(tok[i]) == 0)
 		return false;
 
-	/* the record as one line: comments and parentheses out */
-	size_t end = zf_item_end(f, item);
-	char *flat = zf_xrealloc(NULL, end - item + 1, 1);
-	size_t k = 0;
-	bool q = false;
-	for (size_t j = item; j < end; j++) {
-		char c = f->text[j];
-		if (c == '\\' && j + 1 < end) {
-			flat[k++] = c;
-			flat[k++] = f->text[++j];
-			continue;
-		}
-		if (c == '"')
-			q = !q;
-		if (!q && c == ';') {
-			while (j + 1 < end && f->text[j + 1] != '\n')
-				j++;
-			continue;
-		}
-		flat[k++] = (!q && strchr("()\n\r", c) != NULL) ? ' ' : c;
-	}
-	flat[k] = '\0';
+	char *flat = zf_flatten(f, item, NULL);
 	/* owner [ttl] IN type rdata, the order ldns wants */
 	const char *rest = flat;
 	for (int j = 0; j <= i; j++)
@@ -1360,6 +1407,8 @@ zf_scan_error(zf_parser_t *p, zf_frame_t *f, size_t item, unsigned long line)
 		return;
 	}
 	if ((code == ZS_UNSUPPORTED_TYPE || code == ZS_BAD_NUMBER) && zf_ldns_record(p, f, item, line))
+		return;
+	if (code == ZS_BAD_DNAME_CHAR && zf_escaped_record(p, f, item, line))
 		return;
 	char ttl[64], cls[64], msg[160];
 	const char *what = zf_check_balance(f, item, zf_item_end(f, item));

@@ -110,6 +110,8 @@ FULL += _q(["mx1.gen.test", "mx2.gen.test"], ["MX"])
 FULL += _q(["wks.gen.test"], ["WKS"])
 FULL += _q(["x25.gen.test"], ["X25"])
 FULL += _q(["hip.gen.test"], ["HIP"])
+FULL += _q(["plus+sign.gen.test"], ["TXT", "SPF", "ANY"])
+FULL += _q(["bang.gen.test"], ["CNAME", "A"])
 # reverse zones
 FULL += _q(["80.2.0.192.in-addr.arpa", "10.2.0.192.in-addr.arpa", "99.2.0.192.in-addr.arpa",
             "80.0.0.10.in-addr.arpa", "3.2.1.10.in-addr.arpa"], ["PTR"])

@@ -583,6 +583,41 @@ START_TEST(test_class_before_ttl)
 }
 END_TEST
 
+/* Name characters BIND takes bare but the scanner only escaped ("a+b"):
+ * read with them escaped; a blank owner after them means them. */
+START_TEST(test_name_characters)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n"
+				   "a+b 60 TXT \"x+y\" z=w\n"
+				   "  ( MX 10\n q=r ) ; c\n"
+				   "c CNAME x!y\n"
+				   "  ; c\n";
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
+	capture_end(&c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	const zrr_t *r = find_rr(z, W("\3a+b\7example\3com\0"), 16);
+	assert_rdata(r, W("\3x+y\3z=w"));
+	ck_assert_uint_eq(r->ttl, 60);
+	r = find_rr(z, W("\3a+b\7example\3com\0"), 15);
+	assert_rdata(r, W("\0\x0a\3q=r\7example\3com\0"));
+	ck_assert_uint_eq(r->line, 6);
+	assert_rdata(find_rr(z, W("\1c\7example\3com\0"), 5), W("\3x!y\7example\3com\0"));
+	zonefile_free(&z);
+	capture_free(&c);
+
+	/* numbers are still checked on that path */
+	static const char bad[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nb+c MX 70000 x\n";
+	capture_start(&c);
+	z = zonefile_parse("example.com", "mem.zone", bad, sizeof(bad) - 1, &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	ck_assert_uint_eq(c.d.errors, 1);
+	capture_free(&c);
+}
+END_TEST
+
 /* The TTL field is found however long the rest of the record is. */
 START_TEST(test_ttl_before_long_rdata)
 {
@@ -997,6 +1032,7 @@ zonefile_suite(void)
 	tcase_add_test(tc, test_class_before_ttl);
 	tcase_add_test(tc, test_types_through_ldns);
 	tcase_add_test(tc, test_ttl_before_long_rdata);
+	tcase_add_test(tc, test_name_characters);
 	tcase_add_test(tc, test_generate);
 	tcase_add_test(tc, test_generate_errors);
 	tcase_add_test(tc, test_outside_ignored);
