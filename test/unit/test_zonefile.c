@@ -59,6 +59,16 @@ capture_free(capture_t *c)
 	c->buf = NULL;
 }
 
+/* Parse text as zone example.com from "mem.zone", capturing the messages. */
+static zonefile_t *
+parse_mem(const char *text, size_t len, capture_t *c)
+{
+	capture_start(c);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, len, &c->d);
+	capture_end(c);
+	return z;
+}
+
 static const zrr_t *
 find_rr(const zonefile_t *z, const char *owner_wire, size_t owner_len, uint16_t type)
 {
@@ -299,9 +309,7 @@ START_TEST(test_default_ttl_soa_minimum)
 		"@ NS ns1\n"
 		"$TTL 0\n"
 		"ns1 A 192.0.2.2\n";
-	capture_start(&c);
-	z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(z->rrs[0].ttl, 77);
 	ck_assert_uint_eq(z->rrs[1].ttl, 10);
@@ -487,9 +495,7 @@ START_TEST(test_rdata_too_long)
 	}
 	text[n++] = '\n';
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, n, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, n, &c);
 	ck_assert_msg(z == NULL, "loaded, count %zu rdlen %u", z->count, z->rrs[2].rdlen);
 	ck_assert_uint_eq(c.d.errors, 1);
 	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: text is too long"));
@@ -502,9 +508,7 @@ START_TEST(test_nul_byte)
 {
 	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nx A 192.0.2.1\0\n";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: NUL byte"));
 	capture_free(&c);
@@ -516,9 +520,7 @@ START_TEST(test_unterminated_quote_midfile)
 	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n"
 				   "t TXT \"open\nns1 A 192.0.2.1\n";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: unterminated quoted string"));
 	capture_free(&c);
@@ -545,9 +547,7 @@ START_TEST(test_include_not_regular)
 {
 	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE /dev/zero\n";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_str_eq(c.buf, "mem.zone:4: cannot read included file /dev/zero: not a regular file (a device)\n");
 	capture_free(&c);
@@ -563,9 +563,7 @@ START_TEST(test_class_before_ttl)
 				   "mx IN ( 302\n  MX 10 www )\n"
 				   "ns1 IN A 192.0.2.3\n";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(c.d.warnings, 0);
 	const zrr_t *r = find_rr(z, W("\3www\7example\3com\0"), 1);
@@ -593,9 +591,7 @@ START_TEST(test_name_characters)
 				   "c CNAME x!y\n"
 				   "  ; c\n";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	const zrr_t *r = find_rr(z, W("\3a+b\7example\3com\0"), 16);
 	assert_rdata(r, W("\3x+y\3z=w"));
@@ -609,9 +605,7 @@ START_TEST(test_name_characters)
 
 	/* numbers are still checked on that path */
 	static const char bad[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nb+c MX 70000 x\n";
-	capture_start(&c);
-	z = zonefile_parse("example.com", "mem.zone", bad, sizeof(bad) - 1, &c.d);
-	capture_end(&c);
+	z = parse_mem(bad, sizeof(bad) - 1, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_uint_eq(c.d.errors, 1);
 	capture_free(&c);
@@ -644,16 +638,12 @@ START_TEST(test_types_through_ldns)
 				   "  X25 ( 311061700956 ; comment\n )\n"
 				   "bad WKS 192.0.2 6 25\n";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_str_eq(c.buf, "mem.zone:8: WKS record: Syntax error, could not parse the RR's rdata\n");
 	capture_free(&c);
 
-	capture_start(&c);
-	z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1 - 21, &c.d);
-	capture_end(&c);
+	z = parse_mem(text, sizeof(text) - 1 - 21, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	const zrr_t *r = find_rr(z, W("\1w\7example\3com\0"), 11);
 	assert_rdata(r, W("\xc0\0\2\1\6\0\0\0\x40"));
@@ -686,9 +676,7 @@ START_TEST(test_generate)
 		"$GENERATE 1-1 v${1,2} MX \"10 mail$\" ; comment\n"                /* 15 */
 		"$generate 8-9 W$ CNAME ${0,0,N}.rev\n";                           /* 16 */
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(c.d.errors, 0);
 	/* BIND: "ignoring out-of-zone data (t1.0.0)", (t2.0.0) */
@@ -739,9 +727,7 @@ START_TEST(test_generate_errors)
 		"$GENERATE 0-1 ${-1,0,n} TXT x\n"                /* 15: negative nibbles */
 		"ok A 192.0.2.9\n";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_ptr_null(z);
 	static const char *const want[] = {
 		"mem.zone:5: $GENERATE: invalid range '5-1'",
@@ -786,9 +772,7 @@ START_TEST(test_no_final_newline)
 {
 	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(z->count, 3);
 	assert_rdata(find_rr(z, W("\3ns1\7example\3com\0"), 1), W("\xc0\0\2\1"));
@@ -810,9 +794,7 @@ START_TEST(test_include_secret_not_echoed)
 	snprintf(text, sizeof(text), "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE %s\n"
 		 "ns1 A 192.0.2.1\n", secret);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, strlen(text), &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, strlen(text), &c);
 	unlink(secret);
 	rmdir(dir);
 	ck_assert_ptr_null(z);
@@ -849,9 +831,7 @@ START_TEST(test_fifo_refused)
 	capture_free(&c);
 
 	snprintf(text, sizeof(text), "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE %s\n", fifo);
-	capture_start(&c);
-	z = zonefile_parse("example.com", "mem.zone", text, strlen(text), &c.d);
-	capture_end(&c);
+	z = parse_mem(text, strlen(text), &c);
 	ck_assert_ptr_null(z);
 	snprintf(want, sizeof(want),
 		 "mem.zone:4: cannot read included file %s: not a regular file (a FIFO)\n", fifo);
