@@ -26,9 +26,9 @@
 
 typedef enum zonegen_err {
 	ZONEGEN_OK = 0,
-	ZONEGEN_SYNTAX,     /* a "${...}" that does not parse */
-	ZONEGEN_NOSPACE,    /* the text (or one number) is too long */
-	ZONEGEN_RANGE,      /* value + offset overflows, or is negative in nibble mode */
+	ZONEGEN_SYNTAX = -1, /* a "${...}" that does not parse */
+	ZONEGEN_NOSPACE = -2, /* the text (or one number) is too long */
+	ZONEGEN_RANGE = -3,  /* value + offset overflows, or is negative in nibble mode */
 } zonegen_err_t;
 
 /* Parse "start-stop[/step]". Returns 0, or -1 if it is not a valid range. */
