@@ -19,7 +19,7 @@ ARG CHECK=0
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      build-essential cmake pkg-config libevent-dev libldns-dev libssl-dev libyaml-dev \
+      build-essential cmake pkg-config libevent-dev libldns-dev libssl-dev libknot-dev libyaml-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -39,7 +39,7 @@ COPY --from=builder /src/build/horizond /usr/sbin/horizond
 # Runtime libraries only; libcap2-bin just long enough to set the capability.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libssl3 libyaml-0-2 libcap2-bin \
+      libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libssl3 libzscanner4 libyaml-0-2 libcap2-bin \
  && setcap cap_net_bind_service=+ep /usr/sbin/horizond \
  && apt-get purge -y libcap2-bin \
  && apt-get autoremove -y \

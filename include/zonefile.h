@@ -1,31 +1,42 @@
-/* zonefile.h -- read an RFC 1035 master file with ldns into plain wire RRs.
+/* zonefile.h -- read an RFC 1035 master file into plain wire RRs.
  *
- * zonefile_read() parses the file (with $ORIGIN, $TTL, $INCLUDE relative to
- * the including file), converts every record to uncompressed wire form right
- * away (so a big zone never sits in memory as ldns objects), and validates the
- * result: exactly one SOA, at the apex; NS at the apex; no CNAME next to
- * other data at the same name; no record outside the zone; class IN only.
- * Every problem is reported as FILE:LINE through the diag_t; the function
- * returns NULL if there was any error.
+ * zonefile_read() parses the file with Knot DNS's zone scanner (libzscanner;
+ * server/zonefile.c says why not ldns), converts every record to
+ * uncompressed wire form right away (so a big zone never sits in memory as
+ * parser objects), and validates the result: exactly one SOA, at the apex;
+ * NS at the apex; no CNAME next to other data at the same name; class IN
+ * only. Every problem is reported as FILE:LINE through the diag_t; the
+ * function returns NULL if there was any error (warnings do not count).
  *
  * Details:
  * - LINE is the line a record starts on (its first token), also for records
- *   spread over several lines with parentheses.
+ *   spread over several lines with parentheses, and inside $INCLUDEd files.
+ * - Owner, TTL and class: the class (IN) may come before or after the TTL
+ *   (RFC 1035); numbers are range-checked (MX 70000, a TTL of 10000000w or
+ *   a serial of 2^32 are errors, never wrapped).
  * - TTL: a record without TTL takes the $TTL in effect; before any $TTL it
  *   takes the SOA MINIMUM field, with one warning (what BIND does). A TTL
- *   above 2^31-1 is a warning and becomes 0 (RFC 2181 section 8); one that
- *   does not fit in 32 bits is an error.
+ *   above 2^31-1 is a warning and becomes 0 (RFC 2181 section 8).
+ * - $ORIGIN may be relative (to the current origin).
  * - $INCLUDE file [origin]: file relative to the including file's directory,
  *   origin relative to the current origin; the included file starts with the
  *   including file's $ORIGIN and $TTL, and its own changes do not leak back.
  *   At most 10 levels deep; including a file that is being read is an error.
+ *   Only regular files are read: a FIFO, device or directory is refused at
+ *   once (opened with O_NONBLOCK, never blocks). Messages never quote the
+ *   text of an $INCLUDEd file (it could be any file: "$INCLUDE /etc/shadow").
+ * - $GENERATE range lhs [ttl] [class] type rhs, as BIND 9.18 (zonegen.h):
+ *   "$", "${offset,width,base}" with base d, o, x, X, n, N; "$$"; "\$";
+ *   range start-stop[/step]; at most 1,048,576 records per directive.
+ * - A record outside the zone is ignored with a warning (as BIND).
  * - Identical records (owner compared case-insensitively, rdata in
  *   canonical form) are dropped silently; if only the TTL differs, with a
  *   warning. Owner and rdata keep the case of the file.
- * - A truncated file is an error: an unterminated quoted string or
- *   parenthesis, or a last line holding data but no newline.
+ * - A last line without newline is read, with a warning (as BIND); an
+ *   unterminated quoted string or parenthesis is an error.
  * - Also errors: class other than IN, rdata over 65535 octets, unknown
  *   $-directives, NUL bytes, an empty zone. RFC 3597 \# syntax is accepted.
+ *   CRLF line ends are read as LF.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_ZONEFILE_H
 #define HZ_ZONEFILE_H

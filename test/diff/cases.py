@@ -100,6 +100,23 @@ FULL += _q(["allcaps.sub.misc.test"], ["TXT"])
 FULL += _q(["sub.misc.test"], ["TXT"])
 FULL += _q(["mx.misc.test"], ["MX"])
 FULL += _q(["www.misc.test"], ["RRSIG", "NSEC"])
+# gen.test: class before TTL, $GENERATE with modifiers (zone-file reader)
+FULL += _q(["classfirst.gen.test", "ttlfirst.gen.test", "ns1.gen.test"], ["A"])
+FULL += _q(["both.gen.test"], ["AAAA", "ANY"])
+FULL += _q(["1.2.0.192.gen.test", "200.2.0.192.gen.test", "254.2.0.192.gen.test",
+            "255.2.0.192.gen.test", "2.0.192.gen.test"], ["PTR"])
+FULL += _q(["host-1.gen.test", "host-254.gen.test", "host-255.gen.test"], ["A"])
+FULL += _q(["pad000.gen.test", "pad010.gen.test", "pad030.gen.test", "pad005.gen.test",
+            "hex00fa.gen.test", "hex00ff.gen.test", "hex0100.gen.test",
+            "a.0.0.0.nibup.gen.test", "B.0.0.0.NIBUP.gen.test", "lit\\$x7.gen.test"], ["TXT"])
+FULL += _q(["0.0.4.nib.gen.test", "3.0.4.nib.gen.test", "4.0.4.nib.gen.test"], ["AAAA"])
+FULL += _q(["off0.gen.test", "off2.gen.test", "off3.gen.test"], ["A", "CNAME"])
+FULL += _q(["mx1.gen.test", "mx2.gen.test"], ["MX"])
+FULL += _q(["wks.gen.test"], ["WKS"])
+FULL += _q(["x25.gen.test"], ["X25"])
+FULL += _q(["hip.gen.test"], ["HIP"])
+FULL += _q(["plus+sign.gen.test"], ["TXT", "SPF", "ANY"])
+FULL += _q(["bang.gen.test"], ["CNAME", "A"])
 # reverse zones
 FULL += _q(["80.2.0.192.in-addr.arpa", "10.2.0.192.in-addr.arpa", "99.2.0.192.in-addr.arpa",
             "80.0.0.10.in-addr.arpa", "3.2.1.10.in-addr.arpa"], ["PTR"])

@@ -59,6 +59,16 @@ capture_free(capture_t *c)
 	c->buf = NULL;
 }
 
+/* Parse text as zone example.com from "mem.zone", capturing the messages. */
+static zonefile_t *
+parse_mem(const char *text, size_t len, capture_t *c)
+{
+	capture_start(c);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, len, &c->d);
+	capture_end(c);
+	return z;
+}
+
 static const zrr_t *
 find_rr(const zonefile_t *z, const char *owner_wire, size_t owner_len, uint16_t type)
 {
@@ -299,9 +309,7 @@ START_TEST(test_default_ttl_soa_minimum)
 		"@ NS ns1\n"
 		"$TTL 0\n"
 		"ns1 A 192.0.2.2\n";
-	capture_start(&c);
-	z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(z->rrs[0].ttl, 77);
 	ck_assert_uint_eq(z->rrs[1].ttl, 10);
@@ -473,7 +481,7 @@ END_TEST
 
 START_TEST(test_rdata_too_long)
 {
-	/* ldns silently cuts rdata text at 65535 characters; we reject it */
+	/* rdata over 65535 octets is rejected (ldns used to cut it silently) */
 	size_t cap = 300 * 260 + 200;
 	char *text = malloc(cap);
 	ck_assert_ptr_nonnull(text);
@@ -487,12 +495,10 @@ START_TEST(test_rdata_too_long)
 	}
 	text[n++] = '\n';
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, n, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, n, &c);
 	ck_assert_msg(z == NULL, "loaded, count %zu rdlen %u", z->count, z->rrs[2].rdlen);
 	ck_assert_uint_eq(c.d.errors, 1);
-	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: record longer than 65535 characters"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: text is too long"));
 	capture_free(&c);
 	free(text);
 }
@@ -502,9 +508,7 @@ START_TEST(test_nul_byte)
 {
 	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nx A 192.0.2.1\0\n";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: NUL byte"));
 	capture_free(&c);
@@ -516,9 +520,7 @@ START_TEST(test_unterminated_quote_midfile)
 	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n"
 				   "t TXT \"open\nns1 A 192.0.2.1\n";
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: unterminated quoted string"));
 	capture_free(&c);
@@ -545,12 +547,347 @@ START_TEST(test_include_not_regular)
 {
 	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE /dev/zero\n";
 	capture_t c;
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
+	ck_assert_ptr_null(z);
+	ck_assert_str_eq(c.buf, "mem.zone:4: cannot read included file /dev/zero: not a regular file (a device)\n");
+	capture_free(&c);
+}
+END_TEST
+
+/* Issue 10, row 1: the class before the TTL (RFC 1035 allows both orders). */
+START_TEST(test_class_before_ttl)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n"
+				   "www IN 300 A 192.0.2.1\n"
+				   "ftp 301 IN A 192.0.2.2\n"
+				   "mx IN ( 302\n  MX 10 www )\n"
+				   "ns1 IN A 192.0.2.3\n";
+	capture_t c;
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	ck_assert_uint_eq(c.d.warnings, 0);
+	const zrr_t *r = find_rr(z, W("\3www\7example\3com\0"), 1);
+	assert_rdata(r, W("\xc0\0\2\1"));
+	ck_assert_uint_eq(r->ttl, 300);
+	ck_assert_uint_eq(r->line, 4);
+	ck_assert_uint_eq(find_rr(z, W("\3ftp\7example\3com\0"), 1)->ttl, 301);
+	r = find_rr(z, W("\2mx\7example\3com\0"), 15);
+	assert_rdata(r, W("\0\x0a\3www\7example\3com\0"));
+	ck_assert_uint_eq(r->ttl, 302);
+	ck_assert_uint_eq(r->line, 6);
+	ck_assert_uint_eq(find_rr(z, W("\3ns1\7example\3com\0"), 1)->ttl, 5);
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
+/* Name characters BIND takes bare but the scanner only escaped ("a+b"):
+ * read with them escaped; a blank owner after them means them. */
+START_TEST(test_name_characters)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n"
+				   "a+b 60 TXT \"x+y\" z=w\n"
+				   "  ( MX 10\n q=r ) ; c\n"
+				   "c CNAME x!y\n"
+				   "  ; c\n";
+	capture_t c;
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	const zrr_t *r = find_rr(z, W("\3a+b\7example\3com\0"), 16);
+	assert_rdata(r, W("\3x+y\3z=w"));
+	ck_assert_uint_eq(r->ttl, 60);
+	r = find_rr(z, W("\3a+b\7example\3com\0"), 15);
+	assert_rdata(r, W("\0\x0a\3q=r\7example\3com\0"));
+	ck_assert_uint_eq(r->line, 6);
+	assert_rdata(find_rr(z, W("\1c\7example\3com\0"), 5), W("\3x!y\7example\3com\0"));
+	zonefile_free(&z);
+	capture_free(&c);
+
+	/* numbers are still checked on that path */
+	static const char bad[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nb+c MX 70000 x\n";
+	z = parse_mem(bad, sizeof(bad) - 1, &c);
+	ck_assert_ptr_null(z);
+	ck_assert_uint_eq(c.d.errors, 1);
+	capture_free(&c);
+}
+END_TEST
+
+/* The TTL field is found however long the rest of the record is. */
+START_TEST(test_ttl_before_long_rdata)
+{
+	char text[2000];
+	char big[801];
+	memset(big, 'x', 800);
+	big[800] = '\0';
+	snprintf(text, sizeof(text), "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n"
+		 "www 300 TXT \"%s\"\nftp IN 301 TXT %s\n", big, big);
+	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, strlen(text), NULL);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(find_rr(z, W("\3www\7example\3com\0"), 16)->ttl, 300);
+	ck_assert_uint_eq(find_rr(z, W("\3ftp\7example\3com\0"), 16)->ttl, 301);
+	zonefile_free(&z);
+}
+END_TEST
+
+/* Types the zone scanner has no name for are read through ldns, in any
+ * field order, on several lines, with a blank owner. */
+START_TEST(test_types_through_ldns)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n"
+				   "w IN 300 WKS 192.0.2.1 6 25\n"
+				   "  X25 ( 311061700956 ; comment\n )\n"
+				   "bad WKS 192.0.2 6 25\n";
+	capture_t c;
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
+	ck_assert_ptr_null(z);
+	ck_assert_str_eq(c.buf, "mem.zone:8: WKS record: Syntax error, could not parse the RR's rdata\n");
+	capture_free(&c);
+
+	z = parse_mem(text, sizeof(text) - 1 - 21, &c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	const zrr_t *r = find_rr(z, W("\1w\7example\3com\0"), 11);
+	assert_rdata(r, W("\xc0\0\2\1\6\0\0\0\x40"));
+	ck_assert_uint_eq(r->ttl, 300);
+	r = find_rr(z, W("\1w\7example\3com\0"), 19);
+	assert_rdata(r, W("\014311061700956"));
+	ck_assert_uint_eq(r->ttl, 5);
+	ck_assert_uint_eq(r->line, 6);
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
+/* Issue 10, row 2: $GENERATE with BIND's modifiers. The expected records are
+ * what named-checkzone -D (BIND 9.18) prints for the same file. */
+START_TEST(test_generate)
+{
+	static const char text[] =
+		"$TTL 300\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n"
+		"$ORIGIN 2.0.192.example.com.\n"
+		"$GENERATE 1-254 $ PTR host-$.example.\n"                         /* 6 */
+		"$ORIGIN example.com.\n"
+		"$GENERATE 1-3 a$$b$ TXT x$$y\n"                                   /* 8 */
+		"$GENERATE 1-3 c\\$ TXT z\\$w\n"                                   /* 9: one record, 2 dups */
+		"$GENERATE 1024-1026 ${0,3,n} AAAA 2001:db8::${0,4,x}\n"           /* 10 */
+		"$GENERATE 1-2 n${-5} TXT ${0,3}\n"                                /* 11 */
+		"$GENERATE 0-20/7 s${+2,4,X} IN 60 TXT \"a b\"\n"                 /* 12 */
+		"$GENERATE 1-2 t${0,6,N} 70 IN A 10.1.1.$\n"                       /* 13: out of zone */
+		"$GENERATE 1-2 u${1,0,o} A 10.2.2.$\n"                             /* 14 */
+		"$GENERATE 1-1 v${1,2} MX \"10 mail$\" ; comment\n"                /* 15 */
+		"$generate 8-9 W$ CNAME ${0,0,N}.rev\n";                           /* 16 */
+	capture_t c;
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	ck_assert_uint_eq(c.d.errors, 0);
+	/* BIND: "ignoring out-of-zone data (t1.0.0)", (t2.0.0) */
+	ck_assert_uint_eq(c.d.warnings, 2);
+	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:13: warning: t1.0.0. is outside the zone"));
+	ck_assert_uint_eq(z->count, 3 + 254 + 3 + 1 + 3 + 2 + 3 + 2 + 1 + 2);
+
+	const zrr_t *r = find_rr(z, W("\0011\0012\0010\003192\7example\3com\0"), 12);
+	assert_rdata(r, W("\6host-1\7example\0"));
+	ck_assert_uint_eq(r->line, 6);
+	ck_assert_uint_eq(r->ttl, 300);
+	assert_rdata(find_rr(z, W("\003254\0012\0010\003192\7example\3com\0"), 12),
+		     W("\10host-254\7example\0"));
+	assert_rdata(find_rr(z, W("\4a$b2\7example\3com\0"), 16), W("\3x$y"));
+	assert_rdata(find_rr(z, W("\2c$\7example\3com\0"), 16), W("\3z$w"));
+	assert_rdata(find_rr(z, W("\0012\0010\0014\7example\3com\0"), 28),
+		     W("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\x04\x02"));
+	assert_rdata(find_rr(z, W("\3n-4\7example\3com\0"), 16), W("\003001"));
+	r = find_rr(z, W("\5s0010\7example\3com\0"), 16);
+	assert_rdata(r, W("\1a\1b"));
+	ck_assert_uint_eq(r->ttl, 60);
+	ck_assert_ptr_nonnull(find_rr(z, W("\5s0009\7example\3com\0"), 16));
+	ck_assert_ptr_nonnull(find_rr(z, W("\5s0002\7example\3com\0"), 16));
+	assert_rdata(find_rr(z, W("\2u3\7example\3com\0"), 1), W("\x0a\2\2\2"));
+	assert_rdata(find_rr(z, W("\3v02\7example\3com\0"), 15),
+		     W("\0\x0a\5mail1\7example\3com\0"));
+	assert_rdata(find_rr(z, W("\2W9\7example\3com\0"), 5), W("\0019\3rev\7example\3com\0"));
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
+/* Bad $GENERATE lines: an error at their line, the rest still read. */
+START_TEST(test_generate_errors)
+{
+	static const char text[] =
+		"$TTL 300\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n"
+		"$GENERATE 5-1 a$ A 10.0.0.$\n"                 /* 5: range */
+		"$GENERATE 1-5/0 a$ A 10.0.0.$\n"               /* 6: step */
+		"$GENERATE 1-2 a${1,2,q} A 10.0.0.$\n"           /* 7: modifier */
+		"$GENERATE 1-300 a$ A 10.0.0.$\n"                /* 8: 10.0.0.256 */
+		"$GENERATE 1-2 a$ CH TXT x\n"                    /* 9: class */
+		"$GENERATE 1-2 a$ A\n"                           /* 10: no rhs */
+		"$GENERATE 1-2 a$ A 10.0.0.$ extra\n"            /* 11 */
+		"$GENERATE 1-2 a$ TXT (x)\n"                     /* 12 */
+		"$GENERATE 1-2 a${0,200} A 10.0.0.1\n"           /* 13: width */
+		"$GENERATE 0-2000000 a$ A 10.0.0.1\n"            /* 14: too many */
+		"$GENERATE 0-1 ${-1,0,n} TXT x\n"                /* 15: negative nibbles */
+		"ok A 192.0.2.9\n";
+	capture_t c;
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
+	ck_assert_ptr_null(z);
+	static const char *const want[] = {
+		"mem.zone:5: $GENERATE: invalid range '5-1'",
+		"mem.zone:6: $GENERATE: invalid range '1-5/0'",
+		"mem.zone:7: $GENERATE: invalid ${offset,width,base} modifier (for value 1)",
+		"mem.zone:8: $GENERATE: invalid IPv4 address (for value 256)",
+		"mem.zone:9: class CH is not supported (only IN)",
+		"mem.zone:10: $GENERATE needs a range, a lhs, a type and a rhs",
+		"mem.zone:11: $GENERATE: extra text after the rhs",
+		"mem.zone:12: $GENERATE: parentheses are not supported",
+		"mem.zone:13: $GENERATE: expanded text too long (for value 1)",
+		"mem.zone:14: $GENERATE: more than 1048576 records",
+		"mem.zone:15: $GENERATE: value out of range (for value 0)",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(strstr(c.buf, want[i]) != NULL, "no \"%s\" in:\n%s", want[i], c.buf);
+	ck_assert_uint_eq(c.d.errors, sizeof(want) / sizeof(want[0]));
+	capture_free(&c);
+}
+END_TEST
+
+/* Issue 10, row 4: a stray record outside the zone is ignored with a warning. */
+START_TEST(test_outside_ignored)
+{
+	ck_assert_int_eq(chdir(ZONES_DIR), 0);
+	capture_t c;
 	capture_start(&c);
-	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, sizeof(text) - 1, &c.d);
+	zonefile_t *z = zonefile_read("example.com", "good-outside.zone", &c.d);
+	capture_end(&c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	ck_assert_uint_eq(z->count, 3);
+	ck_assert_uint_eq(c.d.warnings, 3);
+	ck_assert_ptr_nonnull(strstr(c.buf, "good-outside.zone:9: warning: www.example.org. is "
+					    "outside the zone example.com.: ignored\n"));
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
+/* Issue 10, row 5: no newline after the last record: loaded, with a warning. */
+START_TEST(test_no_final_newline)
+{
+	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1";
+	capture_t c;
+	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	ck_assert_uint_eq(z->count, 3);
+	assert_rdata(find_rr(z, W("\3ns1\7example\3com\0"), 1), W("\xc0\0\2\1"));
+	ck_assert_str_eq(c.buf, "mem.zone:4: warning: last line has no newline: file cut short?\n");
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
+/* Issue 10, row 6: "$INCLUDE /etc/shadow" must not print the file's text. */
+START_TEST(test_include_secret_not_echoed)
+{
+	char dir[] = "/tmp/hz-zonefile-secret-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char secret[300], text[600];
+	snprintf(secret, sizeof(secret), "%s/shadow", dir);
+	write_file(secret, "root:$y$j9T$S3CRETHASH:19000:0:99999:7:::\n"
+			   "daemon:*:19000:0:99999:7:::\n");
+	snprintf(text, sizeof(text), "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE %s\n"
+		 "ns1 A 192.0.2.1\n", secret);
+	capture_t c;
+	zonefile_t *z = parse_mem(text, strlen(text), &c);
+	unlink(secret);
+	rmdir(dir);
+	ck_assert_ptr_null(z);
+	ck_assert_ptr_null(strstr(c.buf, "S3CRET"));
+	ck_assert_ptr_null(strstr(c.buf, "root"));
+	ck_assert_ptr_null(strstr(c.buf, "daemon"));
+	char want[800];
+	snprintf(want, sizeof(want), "%s:1: invalid domain name character (included file; "
+		 "its text is not shown: is it a zone file?)\n%s:2: ", secret, secret);
+	ck_assert_msg(strstr(c.buf, want) != NULL, "got:\n%s", c.buf);
+	capture_free(&c);
+}
+END_TEST
+
+/* Issue 9 item 8: a FIFO as zone file or $INCLUDE is refused at once, never
+ * read (open would block until a writer comes). Check's per-test timeout
+ * fails the test if it hangs. */
+START_TEST(test_fifo_refused)
+{
+	char dir[] = "/tmp/hz-zonefile-fifo-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char fifo[300], text[600], want[600];
+	snprintf(fifo, sizeof(fifo), "%s/zone.fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	alarm(20);
+
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("example.com", fifo, &c.d);
 	capture_end(&c);
 	ck_assert_ptr_null(z);
-	ck_assert_str_eq(c.buf, "mem.zone:4: cannot read included file /dev/zero: not a regular file\n");
+	snprintf(want, sizeof(want), "%s: cannot read zone file: not a regular file (a FIFO)\n", fifo);
+	ck_assert_str_eq(c.buf, want);
 	capture_free(&c);
+
+	snprintf(text, sizeof(text), "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE %s\n", fifo);
+	z = parse_mem(text, strlen(text), &c);
+	ck_assert_ptr_null(z);
+	snprintf(want, sizeof(want),
+		 "mem.zone:4: cannot read included file %s: not a regular file (a FIFO)\n", fifo);
+	ck_assert_str_eq(c.buf, want);
+	capture_free(&c);
+	alarm(0);
+	unlink(fifo);
+	rmdir(dir);
+}
+END_TEST
+
+/* Errors inside an $INCLUDE keep its FILE:LINE; records after a bad
+ * multi-line record are still read; relative $ORIGIN; CRLF line ends. */
+START_TEST(test_errors_in_include_and_recovery)
+{
+	char dir[] = "/tmp/hz-zonefile-inc-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char inc[300], top[300], want[600];
+	snprintf(inc, sizeof(inc), "%s/bad.inc", dir);
+	snprintf(top, sizeof(top), "%s/top.zone", dir);
+	write_file(inc, "ok A 192.0.2.7\nmx MX 70000 ok\n");
+	write_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
+			"x MX ( 10\n  bad..name )\nns1 A 192.0.2.1\n$ORIGIN sub\nw A 192.0.2.2\n"
+			"$ORIGIN example.com.\nbig 9999999999 A 192.0.2.3\n");
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("example.com", top, &c.d);
+	capture_end(&c);
+	ck_assert_ptr_null(z);
+	snprintf(want, sizeof(want), "%s:2: number is bigger than 16 bits\n", inc);
+	ck_assert_msg(strstr(c.buf, want) != NULL, "got:\n%s", c.buf);
+	snprintf(want, sizeof(want), "%s:5: invalid domain name character: x MX ( 10\n", top);
+	ck_assert_msg(strstr(c.buf, want) != NULL, "got:\n%s", c.buf);
+	snprintf(want, sizeof(want), "%s:11: TTL 9999999999 does not fit in 32 bits", top);
+	ck_assert_msg(strstr(c.buf, want) != NULL, "got:\n%s", c.buf);
+	ck_assert_uint_eq(c.d.errors, 3);
+	capture_free(&c);
+
+	/* the same without the errors loads, with sub's names where they belong */
+	write_file(inc, "ok A 192.0.2.7\n");
+	write_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
+			"ns1 A 192.0.2.1\n$ORIGIN sub\nw A 192.0.2.2\n");
+	capture_start(&c);
+	z = zonefile_read("example.com", top, &c.d);
+	capture_end(&c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	const zrr_t *r = find_rr(z, W("\2ok\7example\3com\0"), 1);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->file, inc);
+	ck_assert_uint_eq(r->line, 1);
+	ck_assert_ptr_nonnull(find_rr(z, W("\1w\3sub\7example\3com\0"), 1));
+	zonefile_free(&z);
+	capture_free(&c);
+	unlink(inc);
+	unlink(top);
+	rmdir(dir);
 }
 END_TEST
 
@@ -672,6 +1009,17 @@ zonefile_suite(void)
 	tcase_add_test(tc, test_blank_owner);
 	tcase_add_test(tc, test_include_not_regular);
 	tcase_add_test(tc, test_root_zone);
+	tcase_add_test(tc, test_class_before_ttl);
+	tcase_add_test(tc, test_types_through_ldns);
+	tcase_add_test(tc, test_ttl_before_long_rdata);
+	tcase_add_test(tc, test_name_characters);
+	tcase_add_test(tc, test_generate);
+	tcase_add_test(tc, test_generate_errors);
+	tcase_add_test(tc, test_outside_ignored);
+	tcase_add_test(tc, test_no_final_newline);
+	tcase_add_test(tc, test_include_secret_not_echoed);
+	tcase_add_test(tc, test_fifo_refused);
+	tcase_add_test(tc, test_errors_in_include_and_recovery);
 	tcase_add_test(tc, test_free_null);
 	suite_add_tcase(s, tc);
 
