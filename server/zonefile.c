@@ -1597,7 +1597,12 @@ zf_parse_text(zf_parser_t *p, zf_frame_t *f)
 			f->pos = end;
 		} else if (s->state == ZS_STATE_INCLUDE) {
 			zf_include(p, f, item, line);
-			f->pos = end;
+			/* The scanner leaves a Ragel call frame behind for every
+			 * $INCLUDE it reports, and has room for 16
+			 * (ZS_RAGEL_STACK_SIZE): the 17th smashed its stack. A
+			 * fresh scanner goes on after each one. */
+			if (end >= f->len || !zf_restart(f, end))
+				break;
 		} else {
 			zf_scan_error(p, f, item, line);
 			/* Go on after the item, as we see its end (the scanner

@@ -405,6 +405,31 @@ START_TEST(test_parse_memory_include)
 }
 END_TEST
 
+START_TEST(test_many_includes)
+{
+	/* libzscanner keeps a call frame per $INCLUDE it reports, with room
+	 * for 16: the 17th smashed its stack until the reader took a fresh
+	 * scanner after each one. 40 includes, then a record of the file's own. */
+	char text[4096] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n";
+	for (int i = 0; i < 40; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "$INCLUDE inc/sub.inc s%d.example.com.\n", i);
+	strcat(text, "after 7 A 192.0.2.99\n");
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_parse("example.com", ZONES_DIR "/virtual.zone", text, strlen(text), &c.d);
+	capture_end(&c);
+	ck_assert_msg(z != NULL, "%s", c.buf);
+	ck_assert_uint_eq(z->count, 3 + 1 + 40 * 3);
+	ck_assert_ptr_nonnull(find_rr(z, W("\4host\3s39\7example\3com\0"), 1));
+	const zrr_t *r = find_rr(z, W("\5after\7example\3com\0"), 1);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->ttl, 7);
+	ck_assert_uint_eq(r->line, 45);
+	zonefile_free(&z);
+	capture_free(&c);
+}
+END_TEST
+
 static char tmpdir[] = "/tmp/hz-zonefile-XXXXXX";
 
 static void
@@ -1002,6 +1027,7 @@ zonefile_suite(void)
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_bad_origin);
 	tcase_add_test(tc, test_parse_memory_include);
+	tcase_add_test(tc, test_many_includes);
 	tcase_add_test(tc, test_include_depth);
 	tcase_add_test(tc, test_rdata_too_long);
 	tcase_add_test(tc, test_nul_byte);
