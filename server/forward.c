@@ -4,8 +4,6 @@
  * See forward.h for the design. Everything here runs in the worker thread
  * that owns the forwarder.
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "net_internal.h"
-
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -50,7 +48,8 @@ typedef struct fwd_client {
 	bool edns, edns_do, tcp;
 	uint16_t edns_size;
 	size_t limit;
-	tcp_conn_t *conn;                 /* TCP; NULL once the connection is gone */
+	void *conn;                       /* TCP; NULL once the connection is gone */
+	unsigned *conn_pending;           /* TCP: its count of answers owed (forward.h) */
 	struct sockaddr_storage peer, local, listen;
 	socklen_t peer_len, listen_len;
 	tsig_reply_t *tsig;               /* a signed query: sign the answer (tsig_answer.h) */
@@ -84,7 +83,10 @@ typedef struct fwd_query {
 } fwd_query_t;
 
 struct forwarder {
-	worker_t *w;
+	struct event_base *base;          /* the worker's */
+	unsigned id;                      /* the worker's, for logs */
+	forward_reply_fn reply;           /* the network layer's */
+	void *reply_arg;
 	fwd_query_t *buckets[FWD_BUCKETS];
 	fwd_query_t *all;
 	unsigned npending;
@@ -133,13 +135,16 @@ fwd_random16(forwarder_t *f)
 }
 
 forwarder_t *
-forward_new(worker_t *w)
+forward_new(struct event_base *base, unsigned id, forward_reply_fn reply, void *arg)
 {
 	pthread_once(&fwd_rlimit_once, fwd_raise_nofile);
 	forwarder_t *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return NULL;
-	f->w = w;
+	f->base = base;
+	f->id = id;
+	f->reply = reply;
+	f->reply_arg = arg;
 	uint8_t b[8];
 	for (int i = 0; i < 4; i++) {
 		uint16_t r = fwd_random16(f);
@@ -242,12 +247,20 @@ fwd_deliver(forwarder_t *f, fwd_client_t *c, uint8_t *msg, size_t len)
 	if (c->tsig != NULL && (len = tsig_reply_append(c->tsig, msg, len, sizeof(f->out))) == 0)
 		return;   /* never an unsigned answer to a signed query */
 	if (c->tcp) {
-		if (c->conn != NULL)
-			tcp_conn_reply(c->conn, msg, len);
+		if (c->conn == NULL)
+			return;
+		/* forgotten first: the reply may free the connection */
+		forward_reply_to_t to = { .conn = c->conn };
 		c->conn = NULL;
+		(*c->conn_pending)--;
+		f->reply(f->reply_arg, &to, msg, len);
 		return;
 	}
-	udp_reply(f->w, &c->listen, c->listen_len, &c->peer, c->peer_len, &c->local, msg, len);
+	forward_reply_to_t to = {
+		.peer = &c->peer, .peer_len = c->peer_len, .local = &c->local,
+		.listen = &c->listen, .listen_len = c->listen_len,
+	};
+	f->reply(f->reply_arg, &to, msg, len);
 }
 
 /* Close the current try's socket or connection. */
@@ -291,7 +304,7 @@ fwd_query_free(fwd_query_t *q)
 		fwd_client_t *c = q->clients;
 		q->clients = c->next;
 		if (c->tcp && c->conn != NULL)
-			c->conn->fwd_pending--;   /* shutdown: nothing will be sent */
+			(*c->conn_pending)--;     /* nothing will be sent */
 		fwd_client_free(c);
 	}
 	cache_unref(&q->cache);
@@ -368,7 +381,7 @@ fwd_send_udp(fwd_query_t *q)
 		log_debug("forward: sendto: %s", strerror(errno));
 		return false;
 	}
-	q->read_ev = event_new(f->w->base, fd, EV_READ | EV_PERSIST, fwd_udp_read_cb, q);
+	q->read_ev = event_new(f->base, fd, EV_READ | EV_PERSIST, fwd_udp_read_cb, q);
 	if (q->read_ev == NULL || event_add(q->read_ev, NULL) < 0)
 		return false;
 	fwd_arm_timer(q, FWD_UDP_TIMEOUT_MS);
@@ -382,7 +395,7 @@ fwd_send_tcp(fwd_query_t *q)
 {
 	forwarder_t *f = q->f;
 	fwd_close_transport(q);
-	q->bev = bufferevent_socket_new(f->w->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	q->bev = bufferevent_socket_new(f->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (q->bev == NULL)
 		return false;
 	bufferevent_setcb(q->bev, fwd_tcp_read_cb, NULL, fwd_tcp_event_cb, q);
@@ -606,6 +619,7 @@ fwd_client_new(const query_fwd_t *qf, const uint8_t *q, const forward_reply_to_t
 	if (to->conn != NULL) {
 		c->tcp = true;
 		c->conn = to->conn;
+		c->conn_pending = to->pending;
 	} else {
 		memcpy(&c->peer, to->peer, to->peer_len);
 		c->peer_len = to->peer_len;
@@ -623,7 +637,7 @@ fwd_client_add(fwd_query_t *q, fwd_client_t *c)
 	q->clients = c;
 	q->nclients++;
 	if (c->tcp)
-		c->conn->fwd_pending++;
+		(*c->conn_pending)++;
 }
 
 /* The message we send upstream: our ID, RD, the client's CD, the question in
@@ -730,7 +744,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 	if (q != NULL) {
 		q->up = calloc(nup, sizeof(*q->up));
 		q->up_len = calloc(nup, sizeof(*q->up_len));
-		q->timer_ev = evtimer_new(f->w->base, fwd_timeout_cb, q);
+		q->timer_ev = evtimer_new(f->base, fwd_timeout_cb, q);
 	}
 	if (q == NULL || c == NULL || q->up == NULL || q->up_len == NULL || q->timer_ev == NULL) {
 		if (q != NULL) {
@@ -789,14 +803,12 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 }
 
 void
-forward_conn_gone(forwarder_t *f, tcp_conn_t *conn)
+forward_conn_gone(forwarder_t *f, const void *conn)
 {
 	for (fwd_query_t *q = f->all; q != NULL; q = q->next)
 		for (fwd_client_t *c = q->clients; c != NULL; c = c->next)
-			if (c->tcp && c->conn == conn) {
+			if (c->tcp && c->conn == conn)
 				c->conn = NULL;
-				conn->fwd_pending--;
-			}
 }
 
 void
@@ -813,7 +825,7 @@ forward_free(forwarder_t **fp)
 			   "%llu refused (RD=0); upstream: %llu sent (%llu over tcp), %llu answers "
 			   "accepted, %llu dropped (wrong source, ID or question), %llu timeouts, "
 			   "%llu errors; %llu servfail, %llu overload; %llu addresses doctored",
-			   f->w->id, f->st.queries, f->st.cache_hits, f->st.coalesced,
+			   f->id, f->st.queries, f->st.cache_hits, f->st.coalesced,
 			   f->st.refused_rd0, f->st.sent, f->st.sent_tcp, f->st.accepted,
 			   f->st.dropped, f->st.timeouts, f->st.upstream_errors, f->st.servfail,
 			   f->st.overload, f->st.doctored);

@@ -25,6 +25,7 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "query.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "acl.h"
@@ -708,6 +709,36 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 	return chain_finish(out, n, rcode, true, limit, qi->edns, qi->edns_do, s->edns_size);
 }
 
+/* A query whose last record is a TSIG (RFC 8945): tsig_answer.c checks the
+ * signature and answers a bad one; a good one is answered here without its
+ * TSIG, leaving room for the TSIG record, and signed there. The copy without
+ * the TSIG is the one allocation on this path: signed queries are the slow
+ * path, and a failed allocation answers SERVFAIL (docs/architecture.md). */
+static size_t
+answer_signed(const snapshot_t *s, const uint8_t *q, size_t qlen, size_t tsig_pos,
+	      uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd)
+{
+	size_t n;
+	uint16_t reserve;
+	if (!tsig_answer_check(s, view_select(s, from), from, q, qlen, out, outmax, &n, &reserve))
+		return n;
+	uint8_t *plain = malloc(tsig_pos);
+	if (plain == NULL)
+		return tsig_answer_servfail(q, qlen, out, outmax);
+	memcpy(plain, q, tsig_pos);
+	put16(plain + 10, (uint16_t)(get16(q + 10) - 1));   /* ARCOUNT without the TSIG */
+	query_src_t inner = *from;
+	inner.reserve = reserve;
+	n = query_answer_fwd(s, plain, tsig_pos, out, outmax, &inner, fwd);
+	free(plain);
+	if (n == 0) {
+		if (fwd != NULL && fwd->forward)
+			fwd->tsig = tsig_answer_reply();   /* the forwarder signs its answer */
+		return 0;
+	}
+	return tsig_answer_sign(out, n, outmax);
+}
+
 size_t
 query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	     uint8_t *out, size_t outmax, const query_src_t *from)
@@ -771,7 +802,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	const answer_t *a;
 	if (rc != RCODE_NOERROR) {
 		if (rc == PARSE_TSIG)   /* signed: the slow path, back here without the TSIG */
-			return tsig_answer_query(s, q, qlen, qi.tsig_pos, out, outmax, from, fwd);
+			return answer_signed(s, q, qlen, qi.tsig_pos, out, outmax, from, fwd);
 		qi.edns = false;    /* the OPT may be what is broken */
 		return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
 	}

@@ -218,7 +218,7 @@ tcp_conn_process(tcp_conn_t *c)
 						&from, &fwd);
 		}
 		if (alen == 0 && fwd.forward) {
-			forward_reply_to_t to = { .conn = c };
+			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending };
 			alen = forward_query(w->fwd, snap, &fwd, msg + 2, w->tcp_out + 2, &to);
 		}
 		publish_leave(w->id);
@@ -358,7 +358,6 @@ tcp_listener_close(listener_t *l)
 void
 tcp_conn_reply(tcp_conn_t *c, const uint8_t *msg, size_t len)
 {
-	c->fwd_pending--;
 	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	if (evbuffer_add(out, hdr, 2) < 0 || evbuffer_add(out, msg, len) < 0)
