@@ -26,19 +26,13 @@
 #include "nat.h"
 #include "snapshot.h"
 #include "tsig.h"
+#include "wire.h"
 
 #define FWD_UDP_TIMEOUT_MS 1500   /* per forwarder, per try */
 #define FWD_TCP_TIMEOUT_MS 3000   /* connect, send and answer */
 #define FWD_MAX_PENDING 4096      /* upstream queries in flight per worker */
 #define FWD_MAX_WAITING 64        /* clients waiting on one upstream query */
 #define FWD_BUCKETS 4096          /* coalescing table */
-
-#define RCODE_NOERROR 0
-#define RCODE_FORMERR 1
-#define RCODE_SERVFAIL 2
-#define RCODE_NOTIMP 4
-#define RCODE_REFUSED 5
-#define T_OPT 41
 
 typedef struct fwd_client {
 	struct fwd_client *next;
@@ -193,10 +187,8 @@ static size_t
 fwd_key_qsec(const cache_key_t *k, uint8_t *qsec)
 {
 	memcpy(qsec, k->name, k->name_len);
-	qsec[k->name_len] = (uint8_t)(k->qtype >> 8);
-	qsec[k->name_len + 1] = (uint8_t)k->qtype;
-	qsec[k->name_len + 2] = (uint8_t)(k->qclass >> 8);
-	qsec[k->name_len + 3] = (uint8_t)k->qclass;
+	put16(qsec + k->name_len, k->qtype);
+	put16(qsec + k->name_len + 2, k->qclass);
 	return (size_t)k->name_len + 4;
 }
 
@@ -210,7 +202,7 @@ fwd_chain_finish(forwarder_t *f, const uint8_t *prefix, size_t prefix_len, size_
 	memmove(f->out, prefix, prefix_len);
 	size_t n = prefix_len;
 	if (!chain_append(f->out, &n, sizeof(f->out), f->cbuf, plen))
-		return chain_fail(f->out, n, RCODE_SERVFAIL, cl->limit, cl->edns, cl->edns_do,
+		return chain_fail(f->out, n, LDNS_RCODE_SERVFAIL, cl->limit, cl->edns, cl->edns_do,
 				  cl->edns_size);
 	/* AA stays as the chain began: in a zone of ours (as BIND) */
 	return chain_finish(f->out, n, f->cbuf[3] & 0x0F, true, cl->limit, cl->edns, cl->edns_do,
@@ -322,7 +314,7 @@ fwd_fail(fwd_query_t *q)
 	for (fwd_client_t *c = q->clients; c != NULL; c = c->next) {
 		cache_client_t cl;
 		fwd_client_desc(c, &cl);
-		size_t n = cache_write_rcode(RCODE_SERVFAIL, &cl, f->out);
+		size_t n = cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, f->out);
 		f->st.servfail++;
 		fwd_deliver(f, c, f->out, n);
 	}
@@ -348,8 +340,7 @@ static void
 fwd_set_id(fwd_query_t *q)
 {
 	q->id = fwd_random16(q->f);
-	q->qmsg[0] = (uint8_t)(q->id >> 8);
-	q->qmsg[1] = (uint8_t)q->id;
+	put16(q->qmsg, q->id);
 }
 
 /* Send the question to forwarder q->cur over UDP. False: could not. */
@@ -403,7 +394,8 @@ fwd_send_tcp(fwd_query_t *q)
 				       (int)q->up_len[q->cur]) < 0)
 		return false;
 	fwd_set_id(q);
-	uint8_t len[2] = { (uint8_t)(q->qmsg_len >> 8), (uint8_t)q->qmsg_len };
+	uint8_t len[2];
+	put16(len, (uint16_t)q->qmsg_len);
 	if (bufferevent_write(q->bev, len, 2) < 0 ||
 	    bufferevent_write(q->bev, q->qmsg, q->qmsg_len) < 0 ||
 	    bufferevent_enable(q->bev, EV_READ | EV_WRITE) < 0)
@@ -443,15 +435,13 @@ fwd_matches(const fwd_query_t *q, const uint8_t *msg, size_t len)
 	const cache_key_t *k = &q->key;
 	if (len < 12 + (size_t)k->name_len + 4)
 		return false;
-	if (msg[0] != (uint8_t)(q->id >> 8) || msg[1] != (uint8_t)q->id || !(msg[2] & 0x80))
-		return false;
-	if (msg[4] != 0 || msg[5] != 1)
+	if (get16(msg) != q->id || !(msg[2] & 0x80) || get16(msg + 4) != 1)
 		return false;
 	for (size_t i = 0; i < k->name_len; i++)
 		if (dname_lower[msg[12 + i]] != k->name[i])
 			return false;
 	const uint8_t *t = msg + 12 + k->name_len;
-	return (uint16_t)(t[0] << 8 | t[1]) == k->qtype && (uint16_t)(t[2] << 8 | t[3]) == k->qclass;
+	return get16(t) == k->qtype && get16(t + 2) == k->qclass;
 }
 
 /* An accepted answer from forwarder q->cur. May free q. */
@@ -468,8 +458,8 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 		return;
 	}
 	uint8_t rcode = msg[3] & 0x0F;
-	if (rcode == RCODE_SERVFAIL || rcode == RCODE_REFUSED || rcode == RCODE_NOTIMP ||
-	    rcode == RCODE_FORMERR) {
+	if (rcode == LDNS_RCODE_SERVFAIL || rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTIMPL ||
+	    rcode == LDNS_RCODE_FORMERR) {
 		f->st.upstream_errors++;
 		fwd_next(q);
 		return;
@@ -553,7 +543,7 @@ fwd_tcp_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	uint8_t hdr[2];
 	evbuffer_copyout(in, hdr, 2);
-	size_t mlen = (size_t)hdr[0] << 8 | hdr[1];
+	size_t mlen = get16(hdr);
 	if (have < mlen + 2)
 		return;
 	const uint8_t *msg = evbuffer_pullup(in, (ev_ssize_t)(mlen + 2));
@@ -654,21 +644,19 @@ fwd_build_query(fwd_query_t *q, uint16_t edns_size)
 	size_t n = 12;
 	memcpy(p + n, q->key.name, q->key.name_len);
 	n += q->key.name_len;
-	p[n++] = (uint8_t)(q->key.qtype >> 8);
-	p[n++] = (uint8_t)q->key.qtype;
-	p[n++] = (uint8_t)(q->key.qclass >> 8);
-	p[n++] = (uint8_t)q->key.qclass;
+	put16(p + n, q->key.qtype);
+	put16(p + n + 2, q->key.qclass);
+	n += 4;
+	/* OPT: root owner, our UDP size, extended rcode and version 0, DO */
 	p[n++] = 0;
-	p[n++] = 0;
-	p[n++] = T_OPT;
-	p[n++] = (uint8_t)(edns_size >> 8);
-	p[n++] = (uint8_t)edns_size;
-	p[n++] = 0;
-	p[n++] = 0;
-	p[n++] = (q->key.bits & CACHE_KEY_DO) ? 0x80 : 0;
-	p[n++] = 0;
-	p[n++] = 0;
-	p[n++] = 0;
+	put16(p + n, LDNS_RR_TYPE_OPT);
+	put16(p + n + 2, edns_size);
+	p[n + 4] = 0;
+	p[n + 5] = 0;
+	p[n + 6] = (q->key.bits & CACHE_KEY_DO) ? 0x80 : 0;
+	p[n + 7] = 0;
+	put16(p + n + 8, 0);   /* no options */
+	n += 10;
 	q->qmsg_len = n;
 }
 
@@ -689,7 +677,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		.edns_do = qf->edns_do, .edns_size = qf->edns_size, .limit = qf->limit,
 	};
 	if (v->cache == NULL || v->conf->nforwarders == 0)
-		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	size_t n;
 	if (qf->prefix != NULL) {
 		/* the end of a CNAME chain: the cache's answer for its target,
@@ -713,11 +701,11 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		 * a chain that is not cached leaves the chain as it is. */
 		if (qf->prefix != NULL) {
 			memmove(out, qf->prefix, qf->prefix_len);
-			return chain_finish(out, qf->prefix_len, RCODE_NOERROR, true, qf->limit,
+			return chain_finish(out, qf->prefix_len, LDNS_RCODE_NOERROR, true, qf->limit,
 					    qf->edns, qf->edns_do, qf->edns_size);
 		}
 		f->st.refused_rd0++;
-		return cache_write_rcode(RCODE_REFUSED, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_REFUSED, &cl, out);
 	}
 
 	uint32_t bucket = fwd_bucket(f, v->cache, &key);
@@ -727,7 +715,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		fwd_client_t *c = q->nclients < FWD_MAX_WAITING ? fwd_client_new(qf, qpkt, to) : NULL;
 		if (c == NULL) {
 			f->st.overload++;
-			return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+			return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 		}
 		fwd_client_add(q, c);
 		f->st.coalesced++;
@@ -735,7 +723,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 	}
 	if (f->npending >= FWD_MAX_PENDING) {
 		f->st.overload++;
-		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	}
 
 	fwd_query_t *q = calloc(1, sizeof(*q));
@@ -756,7 +744,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		free(q);
 		fwd_client_free(c);
 		f->st.overload++;
-		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	}
 	q->f = f;
 	q->fd = -1;
@@ -796,7 +784,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		fwd_query_free(q);
 		fwd_client_free(c);
 		f->st.servfail++;
-		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	}
 	fwd_client_add(q, c);
 	return 0;
