@@ -673,7 +673,7 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
  * TSIG, leaving room for the TSIG record, and signed there. The copy without
  * the TSIG is the one allocation on this path: signed queries are the slow
  * path, and a failed allocation answers SERVFAIL (docs/architecture.md). */
-static size_t
+static size_t __attribute__((noinline, cold))
 answer_signed(const snapshot_t *s, const uint8_t *q, size_t qlen, size_t tsig_pos,
 	      uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd)
 {
