@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "arena.h"
 #include "dname.h"
 #include "wire.h"
 
@@ -316,9 +317,7 @@ cache_msg_write(const cache_msg_t *m, uint32_t age_s, const cache_client_t *cl, 
 cache_t *
 cache_new(unsigned long long max_bytes, uint32_t min_ttl, uint32_t max_ttl)
 {
-	cache_t *c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return NULL;
+	cache_t *c = xcalloc(1, sizeof(*c));   /* built with the snapshot: aborts */
 	atomic_init(&c->refs, 1);
 	c->max_bytes = max_bytes;
 	c->min_ttl = min_ttl;

@@ -726,6 +726,14 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	}
 
+	/* DNS doctoring: the view's NAT rules, copied (the query may outlive
+	 * the snapshot: a reload) */
+	const nat_map_t *nat = s->conf->nat;
+	bool doctor = v->conf->nat_doctoring == 1 ||
+		      (v->conf->nat_doctoring == -1 && v->conf->recursion);
+	size_t ndoctor = doctor && nat != NULL ? nat->nrules : 0;
+	/* Per-query memory: out of it, this client gets SERVFAIL (arena.h) --
+	 * never an answer that skipped the doctoring. */
 	fwd_query_t *q = calloc(1, sizeof(*q));
 	fwd_client_t *c = fwd_client_new(qf, qpkt, to);
 	size_t nup = v->conf->nforwarders;
@@ -733,13 +741,17 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		q->up = calloc(nup, sizeof(*q->up));
 		q->up_len = calloc(nup, sizeof(*q->up_len));
 		q->timer_ev = evtimer_new(f->base, fwd_timeout_cb, q);
+		if (ndoctor > 0)
+			q->doctor.rules = calloc(ndoctor, sizeof(*q->doctor.rules));
 	}
-	if (q == NULL || c == NULL || q->up == NULL || q->up_len == NULL || q->timer_ev == NULL) {
+	if (q == NULL || c == NULL || q->up == NULL || q->up_len == NULL || q->timer_ev == NULL ||
+	    (ndoctor > 0 && q->doctor.rules == NULL)) {
 		if (q != NULL) {
 			if (q->timer_ev != NULL)
 				event_free(q->timer_ev);
 			free(q->up);
 			free(q->up_len);
+			free(q->doctor.rules);
 		}
 		free(q);
 		fwd_client_free(c);
@@ -757,20 +769,11 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 	}
 	q->cache = v->cache;
 	cache_ref(q->cache);
-	const nat_map_t *nat = s->conf->nat;
-	bool doctor = v->conf->nat_doctoring == 1 ||
-		      (v->conf->nat_doctoring == -1 && v->conf->recursion);
-	if (doctor && nat != NULL && nat->nrules > 0) {
-		/* copied: the query may outlive the snapshot (a reload) */
-		q->doctor.rules = calloc(nat->nrules, sizeof(*q->doctor.rules));
-		if (q->doctor.rules != NULL) {
-			for (size_t i = 0; i < nat->nrules; i++) {
-				q->doctor.rules[i].pub = nat->rules[i].pub;
-				q->doctor.rules[i].priv = nat->rules[i].priv;
-			}
-			q->doctor.nrules = nat->nrules;
-		}
+	for (size_t i = 0; i < ndoctor; i++) {
+		q->doctor.rules[i].pub = nat->rules[i].pub;
+		q->doctor.rules[i].priv = nat->rules[i].priv;
 	}
+	q->doctor.nrules = ndoctor;
 	fwd_build_query(q, qf->edns_size);
 	/* Linked before the first send so that fwd_query_free() can undo it. */
 	q->hnext = f->buckets[bucket];

@@ -92,17 +92,6 @@ typedef struct builder {
 	uint8_t follow;               /* set by chase(), taken by cw_finish() */
 } builder_t;
 
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (p == NULL) {
-		log_error("out of memory");
-		abort();
-	}
-	return p;
-}
-
 /* The build table is open addressing with linear probing, kept at most half
  * full by bz_add (which grows it), so a probe always meets an empty slot; the
  * loop is still bounded by the table size so that it can never spin. */
@@ -174,9 +163,7 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	bz_table_insert(b->table, b->mask, n);
 	if (b->nnodes == b->capnodes) {
 		b->capnodes = b->capnodes ? b->capnodes * 2 : 64;
-		b->nodes = realloc(b->nodes, b->capnodes * sizeof(*b->nodes));
-		if (b->nodes == NULL)
-			abort();
+		b->nodes = xrealloc(b->nodes, b->capnodes * sizeof(*b->nodes));
 	}
 	b->nodes[b->nnodes++] = n;
 	return n;
@@ -581,9 +568,7 @@ stage_put(builder_t *b, const void *data, size_t n, size_t align)
 	size_t at = (b->stage_len + align - 1) & ~(align - 1);
 	if (at + n > b->stage_cap) {
 		b->stage_cap = (at + n) * 2 + 4096;
-		b->stage = realloc(b->stage, b->stage_cap);
-		if (b->stage == NULL)
-			abort();
+		b->stage = xrealloc(b->stage, b->stage_cap);
 	}
 	if (n > 0)
 		memcpy(b->stage + at, data, n);
@@ -1056,9 +1041,7 @@ zone_build(const zonefile_t *zf, diag_t *d)
 	z->name = arena_strdup(arena, zf->origin_text);
 
 	builder_t b = { .zf = zf, .zone = z, .arena = arena, .d = d, .tmp = arena_new(0) };
-	b.cw = malloc(sizeof(cw_t));
-	if (b.cw == NULL)
-		abort();
+	b.cw = xmalloc(sizeof(cw_t));
 	bz_index(&b);
 	if (b.apex == NULL || b.soa == NULL) {
 		diag_error(d, zf->path, 0, "zone %s has no SOA record at its apex", zf->origin_text);
@@ -1110,9 +1093,7 @@ zone_track_files(zone_t *z, const zonefile_t *zf, const char *path, const struct
 			continue;
 		if (n == cap) {
 			cap *= 2;
-			files = realloc(files, cap * sizeof(*files));
-			if (files == NULL)
-				abort();
+			files = xrealloc(files, cap * sizeof(*files));
 		}
 		files[n++] = f;
 	}
