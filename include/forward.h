@@ -79,7 +79,7 @@ void forward_free(forwarder_t **f);
  * worker's publish_enter/leave (s is the snapshot qf was made from; q the
  * client's message). Returns the length of an answer written to out now (a
  * cache hit, REFUSED for RD=0 without a cached answer, SERVFAIL when
- * overloaded), or 0 if the answer will be sent later. out holds qf->limit
+ * overloaded or out of memory), or 0 if the answer will be sent later. out holds qf->limit
  * (plus the TSIG record of a signed query: qf->tsig, which signs every
  * answer to it, now or later). */
 size_t forward_query(forwarder_t *f, const struct snapshot *s, const query_fwd_t *qf,

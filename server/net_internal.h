@@ -59,7 +59,8 @@ typedef struct tcp_conn {
 	struct sockaddr_storage peer;
 	struct sockaddr_storage local;
 	bool closing;                  /* free once the output is written */
-	unsigned fwd_pending;          /* forwarded queries not yet answered */
+	unsigned fwd_pending;          /* forwarded queries not yet answered (counted by
+	                                  the forwarder: forward_reply_to_t.pending) */
 	struct tcp_conn *prev, *next;
 	uint64_t id;                   /* unique in the worker: liveness check for update replies */
 	unsigned updates_pending;      /* dynamic updates queued, reply not yet written */
