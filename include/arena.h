@@ -1,9 +1,17 @@
-/* arena.h -- bump allocator: many allocations, one free.
+/* arena.h -- bump allocator: many allocations, one free; and the allocators
+ * that abort when memory runs out.
  *
  * A snapshot, a zone and a config each own one arena; dropping the owner is
- * one arena_free(). Allocation failure aborts (out of memory while building
- * data is not recoverable in a useful way). Build with -DHZ_ARENA_MALLOC to
- * turn every allocation into its own malloc so ASan sees overflows.
+ * one arena_free(). Build with -DHZ_ARENA_MALLOC to turn every allocation
+ * into its own malloc so ASan sees overflows.
+ *
+ * Out of memory (docs/architecture.md has the whole policy): data that is
+ * being built -- a config, a zone, a snapshot, an update's new zone -- is
+ * allocated through an arena or xmalloc/xcalloc/xrealloc, which log and
+ * abort() on failure: a half-built snapshot cannot be served, and a recovery
+ * path that never runs is a bug waiting. Per-query memory (the forwarder,
+ * the cache, TCP connections, queued updates) never comes from here: there a
+ * failure costs one client a SERVFAIL or its connection, never the server.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_ARENA_H
 #define HZ_ARENA_H
@@ -22,5 +30,11 @@ void *arena_alloc_bytes(arena_t *a, size_t size);
 void *arena_memdup_bytes(arena_t *a, const void *p, size_t size);
 char *arena_strdup(arena_t *a, const char *s);
 size_t arena_used(const arena_t *a);          /* bytes handed out + chunk overhead */
+
+/* malloc, calloc (n 0: one element's worth) and realloc that never return
+ * NULL: they log and abort() instead. For building data only (above). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
 
 #endif

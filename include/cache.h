@@ -72,7 +72,8 @@ typedef struct cache_client {
 	size_t limit;              /* the largest message the client takes */
 } cache_client_t;
 
-/* max_bytes: the memory bound (0: store nothing). min_ttl <= max_ttl. */
+/* max_bytes: the memory bound (0: store nothing). min_ttl <= max_ttl.
+ * Built with the snapshot: out of memory aborts (arena.h); never NULL. */
 cache_t *cache_new(unsigned long long max_bytes, uint32_t min_ttl, uint32_t max_ttl);
 void cache_ref(cache_t *c);
 /* Drop a reference; frees at zero; clears *c. Accepts NULL. */

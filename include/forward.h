@@ -37,15 +37,20 @@
 
 #include "query.h"
 
-struct worker;
+struct event_base;
 struct snapshot;
-struct tcp_conn;
 
 typedef struct forwarder forwarder_t;
 
-/* Where a late answer goes. */
+/* Who a late answer goes to, as the network layer describes its client.
+ * forward_query() copies the addresses; conn is the network layer's own
+ * handle of a stream connection, never looked into here. */
 typedef struct forward_reply_to {
-	struct tcp_conn *conn;                  /* TCP client; NULL: UDP */
+	void *conn;                             /* TCP client; NULL: UDP */
+	unsigned *pending;                      /* TCP: the connection's count of answers it
+	                                           is owed; the forwarder adds one per query
+	                                           it keeps and takes it off before the reply
+	                                           (or when it drops the query unanswered) */
 	const struct sockaddr_storage *peer;    /* UDP: the client */
 	socklen_t peer_len;
 	const struct sockaddr_storage *local;   /* UDP: the address it asked (our source) */
@@ -53,8 +58,18 @@ typedef struct forward_reply_to {
 	socklen_t listen_len;
 } forward_reply_to_t;
 
-/* Worker thread's event base; call before the worker runs. NULL: no memory. */
-forwarder_t *forward_new(struct worker *w);
+/* Send a late answer msg[0..len) to a client: registered by the network
+ * layer, called on the worker's thread from its event loop (never from
+ * inside forward_query()). to points at the forwarder's copy of the
+ * client's addresses; to->conn is a connection that forward_conn_gone()
+ * has not yet been told about. */
+typedef void (*forward_reply_fn)(void *arg, const forward_reply_to_t *to,
+				 const uint8_t *msg, size_t len);
+
+/* A forwarder on the worker's event base (id: the worker's, for logs), which
+ * sends its late answers through reply(arg, ...). Call before the worker
+ * runs. NULL: no memory. */
+forwarder_t *forward_new(struct event_base *base, unsigned id, forward_reply_fn reply, void *arg);
 
 /* Drop every query in flight (no answers are sent), log the counters if
  * anything was forwarded, release; clears *f. Accepts NULL. */
@@ -64,13 +79,14 @@ void forward_free(forwarder_t **f);
  * worker's publish_enter/leave (s is the snapshot qf was made from; q the
  * client's message). Returns the length of an answer written to out now (a
  * cache hit, REFUSED for RD=0 without a cached answer, SERVFAIL when
- * overloaded), or 0 if the answer will be sent later. out holds qf->limit
+ * overloaded or out of memory), or 0 if the answer will be sent later. out holds qf->limit
  * (plus the TSIG record of a signed query: qf->tsig, which signs every
  * answer to it, now or later). */
 size_t forward_query(forwarder_t *f, const struct snapshot *s, const query_fwd_t *qf,
 		     const uint8_t *q, uint8_t *out, const forward_reply_to_t *to);
 
-/* A TCP connection with answers pending is being freed: forget it. */
-void forward_conn_gone(forwarder_t *f, struct tcp_conn *c);
+/* A TCP connection (forward_reply_to_t.conn) with answers pending is being
+ * freed: forget it and its pending counter. */
+void forward_conn_gone(forwarder_t *f, const void *conn);
 
 #endif

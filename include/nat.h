@@ -26,7 +26,6 @@
 
 #include "diag.h"
 
-struct zone;
 struct zonefile;
 
 /* An address and prefix length; AF_INET (4 bytes used) or AF_INET6. */
@@ -119,12 +118,6 @@ struct zonefile *nat_zonefile_read(const char *origin, const char *path, const n
 /* Print every record as master-file text, one per line: the SOA, then the
  * others in file order. Returns 0, or -1 if a record could not be converted. */
 int nat_zonefile_print(const struct zonefile *zf, FILE *out);
-
-/* Defined in zone.c beside zone_load() (it shares the file tracking that
- * lets reloads skip unchanged files): zone_load with the rewrite applied.
- * m NULL: exactly zone_load. */
-struct zone *zone_load_translated(const char *origin, const char *path, const nat_map_t *m,
-				  diag_t *d);
 
 enum nat_rules_format {
 	NAT_RULES_NFTABLES,    /* nft -f FILE: table inet horizond, both families */

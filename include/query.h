@@ -38,7 +38,9 @@ size_t query_answer(const struct snapshot *snap, const uint8_t *q, size_t qlen,
 
 /* A query that a recursive view must forward or answer from its cache
  * (see docs/resolver.md): everything the forwarder needs, copied out of the
- * packet so it can outlive the worker's batch. */
+ * packet so it can outlive the worker's batch. It is the query path's
+ * output, so it is declared here: forward.h takes it, query.h knows nothing
+ * of the forwarder. */
 typedef struct query_fwd {
 	bool forward;              /* set by query_answer_fwd() */
 	unsigned view;             /* index into snapshot->views */
@@ -69,8 +71,9 @@ const struct view *query_view_select(const struct snapshot *snap, const query_sr
  * and fwd filled in (nothing is written to out but a chain's prefix); the
  * worker hands it to the forwarder. query_answer()
  * itself answers such queries SERVFAIL (it has no forwarder).
- * A query whose last record is a TSIG leaves this path for
- * tsig_answer_query() (tsig_answer.h), which comes back here without it. */
+ * A query whose last record is a TSIG has its signature checked by
+ * tsig_answer_check() (tsig_answer.h), is answered here without it and
+ * signed by tsig_answer_sign(). */
 size_t query_answer_fwd(const struct snapshot *snap, const uint8_t *q, size_t qlen,
 			uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd);
 

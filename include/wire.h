@@ -2,12 +2,25 @@
  * Inline: used per packet on the query path and in the cache.
  * (Plus which record types carry compressible names, for the cache's checks
  * and chain.c.)
+ *
+ * DNS numbers: ldns names them (LDNS_RR_TYPE_*, LDNS_RR_CLASS_*,
+ * LDNS_RCODE_*, LDNS_PACKET_* for opcodes), and this header brings those
+ * in; the two below are the ones it has no name for. Use these rather than
+ * a file's own #defines.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_WIRE_H
 #define HZ_WIRE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <ldns/ldns.h>
+
+/* RFC 6891 extended rcode BADVERS: its upper 8 bits go in the OPT record,
+ * its lower 4 in the header. */
+#define WIRE_RCODE_BADVERS 16
+/* RFC 6895: types 128-255 are meta and query types (TSIG, AXFR, ANY...). */
+#define WIRE_TYPE_META_FIRST 128
 
 static inline uint16_t
 get16(const uint8_t *p)
@@ -48,21 +61,24 @@ wire_rdata_names(uint16_t type, size_t *skip, size_t *tail)
 	*skip = 0;
 	*tail = 0;
 	switch (type) {
-	case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12:
-		return 1;           /* NS MD MF CNAME MB MG MR PTR */
-	case 6:
-		*tail = 20;         /* SOA */
-		return 2;
-	case 14: case 17:
-		return 2;           /* MINFO RP */
-	case 15: case 18: case 21: case 36:
-		*skip = 2;          /* MX AFSDB RT KX */
+	case LDNS_RR_TYPE_NS: case LDNS_RR_TYPE_MD: case LDNS_RR_TYPE_MF:
+	case LDNS_RR_TYPE_CNAME: case LDNS_RR_TYPE_MB: case LDNS_RR_TYPE_MG:
+	case LDNS_RR_TYPE_MR: case LDNS_RR_TYPE_PTR:
 		return 1;
-	case 26:
-		*skip = 2;          /* PX */
+	case LDNS_RR_TYPE_SOA:
+		*tail = 20;         /* serial, refresh, retry, expire, minimum */
 		return 2;
-	case 33:
-		*skip = 6;          /* SRV */
+	case LDNS_RR_TYPE_MINFO: case LDNS_RR_TYPE_RP:
+		return 2;
+	case LDNS_RR_TYPE_MX: case LDNS_RR_TYPE_AFSDB: case LDNS_RR_TYPE_RT:
+	case LDNS_RR_TYPE_KX:
+		*skip = 2;          /* preference */
+		return 1;
+	case LDNS_RR_TYPE_PX:
+		*skip = 2;
+		return 2;
+	case LDNS_RR_TYPE_SRV:
+		*skip = 6;          /* priority, weight, port */
 		return 1;
 	default:
 		return 0;

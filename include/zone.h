@@ -29,6 +29,8 @@
 
 #include "diag.h"
 
+struct nat_map;
+
 struct arena;
 struct stat;
 struct zonefile;
@@ -141,6 +143,11 @@ zone_t *zone_build(const struct zonefile *zf, diag_t *d);
 
 /* Read the file and build: zonefile_read + zone_build + file ids. */
 zone_t *zone_load(const char *origin, const char *path, diag_t *d);
+
+/* zone_load with the NAT rewrite of a `translate: nat` zone applied
+ * (nat_zonefile_read(), nat.h); m NULL: exactly zone_load. */
+zone_t *zone_load_translated(const char *origin, const char *path, const struct nat_map *m,
+			     diag_t *d);
 
 /* Remember every file the zone was built from, for zone_files_unchanged:
  * path (st: its stat, taken before it was read) and every other file a

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "log.h"
+
 #define ARENA_ALIGN 16
 #define ARENA_DEFAULT_CHUNK (64 * 1024)
 /* Chunks double from the first size up to this; chunks this big ask for
@@ -32,6 +34,13 @@ struct arena {
 	size_t total;
 };
 
+static _Noreturn void
+arena_out_of_memory(size_t n)
+{
+	log_error("out of memory (%zu bytes)", n);
+	abort();
+}
+
 #ifndef HZ_ARENA_MALLOC
 static struct chunk *
 chunk_new(size_t bytes)
@@ -41,10 +50,8 @@ chunk_new(size_t bytes)
 	/* over-map, then cut to an aligned start so huge pages can back it */
 	size_t over = map + align - 4096;
 	uint8_t *p = mmap(NULL, over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		fprintf(stderr, "horizond: out of memory (%zu bytes)\n", map);
-		abort();
-	}
+	if (p == MAP_FAILED)
+		arena_out_of_memory(map);
 	uint8_t *start = (uint8_t *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
 	if (start > p)
 		munmap(p, (size_t)(start - p));
@@ -72,15 +79,31 @@ chunk_free(struct chunk *c)
 		free(c);
 }
 
-static void *
+void *
 xmalloc(size_t n)
 {
 	void *p = malloc(n);
-	if (p == NULL) {
-		fprintf(stderr, "horizond: out of memory (%zu bytes)\n", n);
-		abort();
-	}
+	if (p == NULL)
+		arena_out_of_memory(n);
 	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (p == NULL)
+		arena_out_of_memory(n * size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	if (q == NULL)
+		arena_out_of_memory(n);
+	return q;
 }
 
 arena_t *

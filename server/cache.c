@@ -15,15 +15,9 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "arena.h"
 #include "dname.h"
 #include "wire.h"
-
-#define T_SOA 6
-#define T_OPT 41
-#define T_TSIG 250
-
-#define RCODE_NOERROR 0
-#define RCODE_NXDOMAIN 3
 
 #define CACHE_MAX_SHARDS 16
 #define CACHE_SHARD_MIN (1u << 20)   /* a shard holds at least this much */
@@ -149,7 +143,7 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 			size_t rdata = pos + 10;
 			if (rdata + rdlen > len)
 				return NULL;
-			if (type == T_OPT || type == T_TSIG) {
+			if (type == LDNS_RR_TYPE_OPT || type == LDNS_RR_TYPE_TSIG) {
 				if (sec != 2)
 					return NULL;
 				cut = rr;    /* ours replaces it; nothing after it is kept */
@@ -190,7 +184,7 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 	/* Second pass over what we kept: clamp TTLs, note where they are, and
 	 * work out how long the whole answer may live. */
 	uint32_t life = UINT32_MAX, neg = UINT32_MAX;
-	bool negative = m->rcode == RCODE_NXDOMAIN || (m->rcode == RCODE_NOERROR && m->ancount == 0);
+	bool negative = m->rcode == LDNS_RCODE_NXDOMAIN || (m->rcode == LDNS_RCODE_NOERROR && m->ancount == 0);
 	pos = 0;
 	for (unsigned i = 0; i < nrr; i++) {
 		size_t p = qend + pos;
@@ -205,7 +199,7 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 			life = ttl;
 		uint16_t rdlen = get16(m->wire + fixed + 8);
 		bool in_authority = i >= m->ancount && i < (unsigned)m->ancount + m->nscount;
-		if (negative && type == T_SOA && in_authority && rdlen >= 22) {
+		if (negative && type == LDNS_RR_TYPE_SOA && in_authority && rdlen >= 22) {
 			/* RFC 2308 5: the lesser of the SOA's TTL and its MINIMUM */
 			uint32_t minimum = get32(m->wire + fixed + 10 + rdlen - 4);
 			uint32_t n = orig < minimum ? orig : minimum;
@@ -222,7 +216,7 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 	if (negative) {
 		m->negative = true;
 		m->ttl = neg == UINT32_MAX ? 0 : (neg < life ? neg : life);
-	} else if (m->rcode == RCODE_NOERROR) {
+	} else if (m->rcode == LDNS_RCODE_NOERROR) {
 		m->ttl = life == UINT32_MAX ? 0 : life;
 	} else {
 		m->ttl = 0;
@@ -257,7 +251,7 @@ static size_t
 cache_put_opt(uint8_t *p, const cache_client_t *cl)
 {
 	p[0] = 0;
-	put16(p + 1, T_OPT);
+	put16(p + 1, LDNS_RR_TYPE_OPT);
 	put16(p + 3, cl->edns_size);
 	p[5] = 0;
 	p[6] = 0;
@@ -323,9 +317,7 @@ cache_msg_write(const cache_msg_t *m, uint32_t age_s, const cache_client_t *cl, 
 cache_t *
 cache_new(unsigned long long max_bytes, uint32_t min_ttl, uint32_t max_ttl)
 {
-	cache_t *c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return NULL;
+	cache_t *c = xcalloc(1, sizeof(*c));   /* built with the snapshot: aborts */
 	atomic_init(&c->refs, 1);
 	c->max_bytes = max_bytes;
 	c->min_ttl = min_ttl;

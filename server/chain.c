@@ -11,9 +11,6 @@
 #include "dname.h"
 #include "wire.h"
 
-#define T_CNAME 5
-#define T_OPT 41
-
 #define CHAIN_DICT 16   /* names written in the chain that owners may point at */
 
 /* Read the possibly compressed name at msg[*pos] into name (uncompressed,
@@ -95,10 +92,10 @@ chain_target(const uint8_t *msg, size_t len, uint8_t *target, unsigned *cnames, 
 	for (unsigned i = 0; i < an; i++) {
 		if (!chain_skip_rr(msg, len, &pos, &type, &rdata))
 			return 0;
-		if (type == T_CNAME)
+		if (type == LDNS_RR_TYPE_CNAME)
 			(*cnames)++;
 	}
-	if (an == 0 || type != T_CNAME)
+	if (an == 0 || type != LDNS_RR_TYPE_CNAME)
 		return 0;
 	size_t n = chain_read_name(msg, len, &rdata, target);
 	if (n == 0)
@@ -110,7 +107,7 @@ chain_target(const uint8_t *msg, size_t len, uint8_t *target, unsigned *cnames, 
 		size_t at = pos, r;
 		if (!chain_skip_rr(msg, len, &pos, &type, &r))
 			return 0;
-		*loop = type == T_CNAME && chain_read_name(msg, len, &at, owner) > 0 &&
+		*loop = type == LDNS_RR_TYPE_CNAME && chain_read_name(msg, len, &at, owner) > 0 &&
 			dname_equal(owner, target);
 	}
 	dname_to_lower(target, target);
@@ -173,7 +170,7 @@ chain_append(uint8_t *msg, size_t *lenp, size_t cap, const uint8_t *part, size_t
 			size_t rdlen = get16(part + pos + 8), rd = pos + 10;
 			if (rd + rdlen > plen)
 				return false;
-			if (type == T_OPT) {   /* not ours to copy */
+			if (type == LDNS_RR_TYPE_OPT) {   /* not ours to copy */
 				pos = rd + rdlen;
 				continue;
 			}
@@ -210,7 +207,7 @@ chain_append(uint8_t *msg, size_t *lenp, size_t cap, const uint8_t *part, size_t
 					if (m == 0 || o + m > cap)
 						return false;
 					memcpy(msg + o, name, m);
-					if (type == T_CNAME)
+					if (type == LDNS_RR_TYPE_CNAME)
 						dict_add(&dict, name, o);
 					o += m;
 				}
@@ -239,7 +236,7 @@ chain_put_opt(uint8_t *msg, size_t len, bool edns_do, uint16_t edns_size)
 {
 	uint8_t *p = msg + len;
 	p[0] = 0;
-	put16(p + 1, T_OPT);
+	put16(p + 1, LDNS_RR_TYPE_OPT);
 	put16(p + 3, edns_size);
 	p[5] = 0;
 	p[6] = 0;

@@ -4,8 +4,6 @@
  * See forward.h for the design. Everything here runs in the worker thread
  * that owns the forwarder.
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "net_internal.h"
-
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -28,19 +26,13 @@
 #include "nat.h"
 #include "snapshot.h"
 #include "tsig.h"
+#include "wire.h"
 
 #define FWD_UDP_TIMEOUT_MS 1500   /* per forwarder, per try */
 #define FWD_TCP_TIMEOUT_MS 3000   /* connect, send and answer */
 #define FWD_MAX_PENDING 4096      /* upstream queries in flight per worker */
 #define FWD_MAX_WAITING 64        /* clients waiting on one upstream query */
 #define FWD_BUCKETS 4096          /* coalescing table */
-
-#define RCODE_NOERROR 0
-#define RCODE_FORMERR 1
-#define RCODE_SERVFAIL 2
-#define RCODE_NOTIMP 4
-#define RCODE_REFUSED 5
-#define T_OPT 41
 
 typedef struct fwd_client {
 	struct fwd_client *next;
@@ -50,7 +42,8 @@ typedef struct fwd_client {
 	bool edns, edns_do, tcp;
 	uint16_t edns_size;
 	size_t limit;
-	tcp_conn_t *conn;                 /* TCP; NULL once the connection is gone */
+	void *conn;                       /* TCP; NULL once the connection is gone */
+	unsigned *conn_pending;           /* TCP: its count of answers owed (forward.h) */
 	struct sockaddr_storage peer, local, listen;
 	socklen_t peer_len, listen_len;
 	tsig_reply_t *tsig;               /* a signed query: sign the answer (tsig_answer.h) */
@@ -84,7 +77,10 @@ typedef struct fwd_query {
 } fwd_query_t;
 
 struct forwarder {
-	worker_t *w;
+	struct event_base *base;          /* the worker's */
+	unsigned id;                      /* the worker's, for logs */
+	forward_reply_fn reply;           /* the network layer's */
+	void *reply_arg;
 	fwd_query_t *buckets[FWD_BUCKETS];
 	fwd_query_t *all;
 	unsigned npending;
@@ -133,13 +129,16 @@ fwd_random16(forwarder_t *f)
 }
 
 forwarder_t *
-forward_new(worker_t *w)
+forward_new(struct event_base *base, unsigned id, forward_reply_fn reply, void *arg)
 {
 	pthread_once(&fwd_rlimit_once, fwd_raise_nofile);
 	forwarder_t *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return NULL;
-	f->w = w;
+	f->base = base;
+	f->id = id;
+	f->reply = reply;
+	f->reply_arg = arg;
 	uint8_t b[8];
 	for (int i = 0; i < 4; i++) {
 		uint16_t r = fwd_random16(f);
@@ -188,10 +187,8 @@ static size_t
 fwd_key_qsec(const cache_key_t *k, uint8_t *qsec)
 {
 	memcpy(qsec, k->name, k->name_len);
-	qsec[k->name_len] = (uint8_t)(k->qtype >> 8);
-	qsec[k->name_len + 1] = (uint8_t)k->qtype;
-	qsec[k->name_len + 2] = (uint8_t)(k->qclass >> 8);
-	qsec[k->name_len + 3] = (uint8_t)k->qclass;
+	put16(qsec + k->name_len, k->qtype);
+	put16(qsec + k->name_len + 2, k->qclass);
 	return (size_t)k->name_len + 4;
 }
 
@@ -205,7 +202,7 @@ fwd_chain_finish(forwarder_t *f, const uint8_t *prefix, size_t prefix_len, size_
 	memmove(f->out, prefix, prefix_len);
 	size_t n = prefix_len;
 	if (!chain_append(f->out, &n, sizeof(f->out), f->cbuf, plen))
-		return chain_fail(f->out, n, RCODE_SERVFAIL, cl->limit, cl->edns, cl->edns_do,
+		return chain_fail(f->out, n, LDNS_RCODE_SERVFAIL, cl->limit, cl->edns, cl->edns_do,
 				  cl->edns_size);
 	/* AA stays as the chain began: in a zone of ours (as BIND) */
 	return chain_finish(f->out, n, f->cbuf[3] & 0x0F, true, cl->limit, cl->edns, cl->edns_do,
@@ -242,12 +239,20 @@ fwd_deliver(forwarder_t *f, fwd_client_t *c, uint8_t *msg, size_t len)
 	if (c->tsig != NULL && (len = tsig_reply_append(c->tsig, msg, len, sizeof(f->out))) == 0)
 		return;   /* never an unsigned answer to a signed query */
 	if (c->tcp) {
-		if (c->conn != NULL)
-			tcp_conn_reply(c->conn, msg, len);
+		if (c->conn == NULL)
+			return;
+		/* forgotten first: the reply may free the connection */
+		forward_reply_to_t to = { .conn = c->conn };
 		c->conn = NULL;
+		(*c->conn_pending)--;
+		f->reply(f->reply_arg, &to, msg, len);
 		return;
 	}
-	udp_reply(f->w, &c->listen, c->listen_len, &c->peer, c->peer_len, &c->local, msg, len);
+	forward_reply_to_t to = {
+		.peer = &c->peer, .peer_len = c->peer_len, .local = &c->local,
+		.listen = &c->listen, .listen_len = c->listen_len,
+	};
+	f->reply(f->reply_arg, &to, msg, len);
 }
 
 /* Close the current try's socket or connection. */
@@ -291,7 +296,7 @@ fwd_query_free(fwd_query_t *q)
 		fwd_client_t *c = q->clients;
 		q->clients = c->next;
 		if (c->tcp && c->conn != NULL)
-			c->conn->fwd_pending--;   /* shutdown: nothing will be sent */
+			(*c->conn_pending)--;     /* nothing will be sent */
 		fwd_client_free(c);
 	}
 	cache_unref(&q->cache);
@@ -309,7 +314,7 @@ fwd_fail(fwd_query_t *q)
 	for (fwd_client_t *c = q->clients; c != NULL; c = c->next) {
 		cache_client_t cl;
 		fwd_client_desc(c, &cl);
-		size_t n = cache_write_rcode(RCODE_SERVFAIL, &cl, f->out);
+		size_t n = cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, f->out);
 		f->st.servfail++;
 		fwd_deliver(f, c, f->out, n);
 	}
@@ -335,8 +340,7 @@ static void
 fwd_set_id(fwd_query_t *q)
 {
 	q->id = fwd_random16(q->f);
-	q->qmsg[0] = (uint8_t)(q->id >> 8);
-	q->qmsg[1] = (uint8_t)q->id;
+	put16(q->qmsg, q->id);
 }
 
 /* Send the question to forwarder q->cur over UDP. False: could not. */
@@ -368,7 +372,7 @@ fwd_send_udp(fwd_query_t *q)
 		log_debug("forward: sendto: %s", strerror(errno));
 		return false;
 	}
-	q->read_ev = event_new(f->w->base, fd, EV_READ | EV_PERSIST, fwd_udp_read_cb, q);
+	q->read_ev = event_new(f->base, fd, EV_READ | EV_PERSIST, fwd_udp_read_cb, q);
 	if (q->read_ev == NULL || event_add(q->read_ev, NULL) < 0)
 		return false;
 	fwd_arm_timer(q, FWD_UDP_TIMEOUT_MS);
@@ -382,7 +386,7 @@ fwd_send_tcp(fwd_query_t *q)
 {
 	forwarder_t *f = q->f;
 	fwd_close_transport(q);
-	q->bev = bufferevent_socket_new(f->w->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	q->bev = bufferevent_socket_new(f->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (q->bev == NULL)
 		return false;
 	bufferevent_setcb(q->bev, fwd_tcp_read_cb, NULL, fwd_tcp_event_cb, q);
@@ -390,7 +394,8 @@ fwd_send_tcp(fwd_query_t *q)
 				       (int)q->up_len[q->cur]) < 0)
 		return false;
 	fwd_set_id(q);
-	uint8_t len[2] = { (uint8_t)(q->qmsg_len >> 8), (uint8_t)q->qmsg_len };
+	uint8_t len[2];
+	put16(len, (uint16_t)q->qmsg_len);
 	if (bufferevent_write(q->bev, len, 2) < 0 ||
 	    bufferevent_write(q->bev, q->qmsg, q->qmsg_len) < 0 ||
 	    bufferevent_enable(q->bev, EV_READ | EV_WRITE) < 0)
@@ -430,15 +435,13 @@ fwd_matches(const fwd_query_t *q, const uint8_t *msg, size_t len)
 	const cache_key_t *k = &q->key;
 	if (len < 12 + (size_t)k->name_len + 4)
 		return false;
-	if (msg[0] != (uint8_t)(q->id >> 8) || msg[1] != (uint8_t)q->id || !(msg[2] & 0x80))
-		return false;
-	if (msg[4] != 0 || msg[5] != 1)
+	if (get16(msg) != q->id || !(msg[2] & 0x80) || get16(msg + 4) != 1)
 		return false;
 	for (size_t i = 0; i < k->name_len; i++)
 		if (dname_lower[msg[12 + i]] != k->name[i])
 			return false;
 	const uint8_t *t = msg + 12 + k->name_len;
-	return (uint16_t)(t[0] << 8 | t[1]) == k->qtype && (uint16_t)(t[2] << 8 | t[3]) == k->qclass;
+	return get16(t) == k->qtype && get16(t + 2) == k->qclass;
 }
 
 /* An accepted answer from forwarder q->cur. May free q. */
@@ -455,8 +458,8 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 		return;
 	}
 	uint8_t rcode = msg[3] & 0x0F;
-	if (rcode == RCODE_SERVFAIL || rcode == RCODE_REFUSED || rcode == RCODE_NOTIMP ||
-	    rcode == RCODE_FORMERR) {
+	if (rcode == LDNS_RCODE_SERVFAIL || rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTIMPL ||
+	    rcode == LDNS_RCODE_FORMERR) {
 		f->st.upstream_errors++;
 		fwd_next(q);
 		return;
@@ -540,7 +543,7 @@ fwd_tcp_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	uint8_t hdr[2];
 	evbuffer_copyout(in, hdr, 2);
-	size_t mlen = (size_t)hdr[0] << 8 | hdr[1];
+	size_t mlen = get16(hdr);
 	if (have < mlen + 2)
 		return;
 	const uint8_t *msg = evbuffer_pullup(in, (ev_ssize_t)(mlen + 2));
@@ -606,6 +609,7 @@ fwd_client_new(const query_fwd_t *qf, const uint8_t *q, const forward_reply_to_t
 	if (to->conn != NULL) {
 		c->tcp = true;
 		c->conn = to->conn;
+		c->conn_pending = to->pending;
 	} else {
 		memcpy(&c->peer, to->peer, to->peer_len);
 		c->peer_len = to->peer_len;
@@ -623,7 +627,7 @@ fwd_client_add(fwd_query_t *q, fwd_client_t *c)
 	q->clients = c;
 	q->nclients++;
 	if (c->tcp)
-		c->conn->fwd_pending++;
+		(*c->conn_pending)++;
 }
 
 /* The message we send upstream: our ID, RD, the client's CD, the question in
@@ -640,21 +644,19 @@ fwd_build_query(fwd_query_t *q, uint16_t edns_size)
 	size_t n = 12;
 	memcpy(p + n, q->key.name, q->key.name_len);
 	n += q->key.name_len;
-	p[n++] = (uint8_t)(q->key.qtype >> 8);
-	p[n++] = (uint8_t)q->key.qtype;
-	p[n++] = (uint8_t)(q->key.qclass >> 8);
-	p[n++] = (uint8_t)q->key.qclass;
+	put16(p + n, q->key.qtype);
+	put16(p + n + 2, q->key.qclass);
+	n += 4;
+	/* OPT: root owner, our UDP size, extended rcode and version 0, DO */
 	p[n++] = 0;
-	p[n++] = 0;
-	p[n++] = T_OPT;
-	p[n++] = (uint8_t)(edns_size >> 8);
-	p[n++] = (uint8_t)edns_size;
-	p[n++] = 0;
-	p[n++] = 0;
-	p[n++] = (q->key.bits & CACHE_KEY_DO) ? 0x80 : 0;
-	p[n++] = 0;
-	p[n++] = 0;
-	p[n++] = 0;
+	put16(p + n, LDNS_RR_TYPE_OPT);
+	put16(p + n + 2, edns_size);
+	p[n + 4] = 0;
+	p[n + 5] = 0;
+	p[n + 6] = (q->key.bits & CACHE_KEY_DO) ? 0x80 : 0;
+	p[n + 7] = 0;
+	put16(p + n + 8, 0);   /* no options */
+	n += 10;
 	q->qmsg_len = n;
 }
 
@@ -675,7 +677,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		.edns_do = qf->edns_do, .edns_size = qf->edns_size, .limit = qf->limit,
 	};
 	if (v->cache == NULL || v->conf->nforwarders == 0)
-		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	size_t n;
 	if (qf->prefix != NULL) {
 		/* the end of a CNAME chain: the cache's answer for its target,
@@ -699,11 +701,11 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		 * a chain that is not cached leaves the chain as it is. */
 		if (qf->prefix != NULL) {
 			memmove(out, qf->prefix, qf->prefix_len);
-			return chain_finish(out, qf->prefix_len, RCODE_NOERROR, true, qf->limit,
+			return chain_finish(out, qf->prefix_len, LDNS_RCODE_NOERROR, true, qf->limit,
 					    qf->edns, qf->edns_do, qf->edns_size);
 		}
 		f->st.refused_rd0++;
-		return cache_write_rcode(RCODE_REFUSED, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_REFUSED, &cl, out);
 	}
 
 	uint32_t bucket = fwd_bucket(f, v->cache, &key);
@@ -713,7 +715,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		fwd_client_t *c = q->nclients < FWD_MAX_WAITING ? fwd_client_new(qf, qpkt, to) : NULL;
 		if (c == NULL) {
 			f->st.overload++;
-			return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+			return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 		}
 		fwd_client_add(q, c);
 		f->st.coalesced++;
@@ -721,28 +723,40 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 	}
 	if (f->npending >= FWD_MAX_PENDING) {
 		f->st.overload++;
-		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	}
 
+	/* DNS doctoring: the view's NAT rules, copied (the query may outlive
+	 * the snapshot: a reload) */
+	const nat_map_t *nat = s->conf->nat;
+	bool doctor = v->conf->nat_doctoring == 1 ||
+		      (v->conf->nat_doctoring == -1 && v->conf->recursion);
+	size_t ndoctor = doctor && nat != NULL ? nat->nrules : 0;
+	/* Per-query memory: out of it, this client gets SERVFAIL (arena.h) --
+	 * never an answer that skipped the doctoring. */
 	fwd_query_t *q = calloc(1, sizeof(*q));
 	fwd_client_t *c = fwd_client_new(qf, qpkt, to);
 	size_t nup = v->conf->nforwarders;
 	if (q != NULL) {
 		q->up = calloc(nup, sizeof(*q->up));
 		q->up_len = calloc(nup, sizeof(*q->up_len));
-		q->timer_ev = evtimer_new(f->w->base, fwd_timeout_cb, q);
+		q->timer_ev = evtimer_new(f->base, fwd_timeout_cb, q);
+		if (ndoctor > 0)
+			q->doctor.rules = calloc(ndoctor, sizeof(*q->doctor.rules));
 	}
-	if (q == NULL || c == NULL || q->up == NULL || q->up_len == NULL || q->timer_ev == NULL) {
+	if (q == NULL || c == NULL || q->up == NULL || q->up_len == NULL || q->timer_ev == NULL ||
+	    (ndoctor > 0 && q->doctor.rules == NULL)) {
 		if (q != NULL) {
 			if (q->timer_ev != NULL)
 				event_free(q->timer_ev);
 			free(q->up);
 			free(q->up_len);
+			free(q->doctor.rules);
 		}
 		free(q);
 		fwd_client_free(c);
 		f->st.overload++;
-		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	}
 	q->f = f;
 	q->fd = -1;
@@ -755,20 +769,11 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 	}
 	q->cache = v->cache;
 	cache_ref(q->cache);
-	const nat_map_t *nat = s->conf->nat;
-	bool doctor = v->conf->nat_doctoring == 1 ||
-		      (v->conf->nat_doctoring == -1 && v->conf->recursion);
-	if (doctor && nat != NULL && nat->nrules > 0) {
-		/* copied: the query may outlive the snapshot (a reload) */
-		q->doctor.rules = calloc(nat->nrules, sizeof(*q->doctor.rules));
-		if (q->doctor.rules != NULL) {
-			for (size_t i = 0; i < nat->nrules; i++) {
-				q->doctor.rules[i].pub = nat->rules[i].pub;
-				q->doctor.rules[i].priv = nat->rules[i].priv;
-			}
-			q->doctor.nrules = nat->nrules;
-		}
+	for (size_t i = 0; i < ndoctor; i++) {
+		q->doctor.rules[i].pub = nat->rules[i].pub;
+		q->doctor.rules[i].priv = nat->rules[i].priv;
 	}
+	q->doctor.nrules = ndoctor;
 	fwd_build_query(q, qf->edns_size);
 	/* Linked before the first send so that fwd_query_free() can undo it. */
 	q->hnext = f->buckets[bucket];
@@ -782,21 +787,19 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		fwd_query_free(q);
 		fwd_client_free(c);
 		f->st.servfail++;
-		return cache_write_rcode(RCODE_SERVFAIL, &cl, out);
+		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	}
 	fwd_client_add(q, c);
 	return 0;
 }
 
 void
-forward_conn_gone(forwarder_t *f, tcp_conn_t *conn)
+forward_conn_gone(forwarder_t *f, const void *conn)
 {
 	for (fwd_query_t *q = f->all; q != NULL; q = q->next)
 		for (fwd_client_t *c = q->clients; c != NULL; c = c->next)
-			if (c->tcp && c->conn == conn) {
+			if (c->tcp && c->conn == conn)
 				c->conn = NULL;
-				conn->fwd_pending--;
-			}
 }
 
 void
@@ -813,7 +816,7 @@ forward_free(forwarder_t **fp)
 			   "%llu refused (RD=0); upstream: %llu sent (%llu over tcp), %llu answers "
 			   "accepted, %llu dropped (wrong source, ID or question), %llu timeouts, "
 			   "%llu errors; %llu servfail, %llu overload; %llu addresses doctored",
-			   f->w->id, f->st.queries, f->st.cache_hits, f->st.coalesced,
+			   f->id, f->st.queries, f->st.cache_hits, f->st.coalesced,
 			   f->st.refused_rd0, f->st.sent, f->st.sent_tcp, f->st.accepted,
 			   f->st.dropped, f->st.timeouts, f->st.upstream_errors, f->st.servfail,
 			   f->st.overload, f->st.doctored);

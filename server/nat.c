@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "dname.h"
 #include "log.h"
+#include "wire.h"
 #include "zonefile.h"
 
 extern char **environ;
@@ -803,9 +804,8 @@ nat_doctor_walk(const nat_map_t *m, uint8_t *msg, size_t len, bool rewrite)
 {
 	if (len < 12)
 		return (size_t)-1;
-	unsigned qd = (unsigned)(msg[4] << 8 | msg[5]);
-	unsigned rr = (unsigned)(msg[6] << 8 | msg[7]) + (unsigned)(msg[8] << 8 | msg[9]) +
-		      (unsigned)(msg[10] << 8 | msg[11]);
+	unsigned qd = get16(msg + 4);
+	unsigned rr = (unsigned)get16(msg + 6) + get16(msg + 8) + get16(msg + 10);
 	size_t pos = 12, n = 0;
 	for (unsigned i = 0; i < qd; i++) {
 		if (!dname_skip_wire(msg, len, &pos) || pos + 4 > len)
@@ -815,16 +815,17 @@ nat_doctor_walk(const nat_map_t *m, uint8_t *msg, size_t len, bool rewrite)
 	for (unsigned i = 0; i < rr; i++) {
 		if (!dname_skip_wire(msg, len, &pos) || pos + 10 > len)
 			return (size_t)-1;
-		uint16_t type = (uint16_t)(msg[pos] << 8 | msg[pos + 1]);
-		uint16_t cls = (uint16_t)(msg[pos + 2] << 8 | msg[pos + 3]);
-		uint16_t rdlen = (uint16_t)(msg[pos + 8] << 8 | msg[pos + 9]);
+		uint16_t type = get16(msg + pos);
+		uint16_t cls = get16(msg + pos + 2);
+		uint16_t rdlen = get16(msg + pos + 8);
 		pos += 10;
 		if (pos + rdlen > len)
 			return (size_t)-1;
-		if (!rewrite && type == 46)
+		if (!rewrite && type == LDNS_RR_TYPE_RRSIG)
 			return 1;
-		int family = type == 1 && rdlen == 4 ? AF_INET : type == 28 && rdlen == 16 ? AF_INET6 : 0;
-		if (rewrite && cls == 1 && family != 0) {
+		int family = type == LDNS_RR_TYPE_A && rdlen == 4 ? AF_INET
+			   : type == LDNS_RR_TYPE_AAAA && rdlen == 16 ? AF_INET6 : 0;
+		if (rewrite && cls == LDNS_RR_CLASS_IN && family != 0) {
 			uint8_t priv[16];
 			if (nat_map_translate(m, family, msg + pos, priv) != NULL) {
 				memcpy(msg + pos, priv, rdlen);

@@ -59,7 +59,8 @@ typedef struct tcp_conn {
 	struct sockaddr_storage peer;
 	struct sockaddr_storage local;
 	bool closing;                  /* free once the output is written */
-	unsigned fwd_pending;          /* forwarded queries not yet answered */
+	unsigned fwd_pending;          /* forwarded queries not yet answered (counted by
+	                                  the forwarder: forward_reply_to_t.pending) */
 	struct tcp_conn *prev, *next;
 	uint64_t id;                   /* unique in the worker: liveness check for update replies */
 	unsigned updates_pending;      /* dynamic updates queued, reply not yet written */
@@ -145,10 +146,9 @@ int udp_open(const struct sockaddr_storage *addr, socklen_t len, const char *tex
 int udp_listener_start(listener_t *l);   /* make the read event; worker thread or before start */
 void udp_listener_close(listener_t *l);
 
-/* Send one late answer (forwarded) to a UDP client from the listener with
- * address listen, source address local. */
-void udp_reply(worker_t *w, const struct sockaddr_storage *listen, socklen_t listen_len,
-	       const struct sockaddr_storage *peer, socklen_t peer_len,
+/* Send one late answer (forwarded) to a UDP client from listener l, source
+ * address local. */
+void udp_reply(listener_t *l, const struct sockaddr_storage *peer, socklen_t peer_len,
 	       const struct sockaddr_storage *local, const uint8_t *msg, size_t len);
 
 /* tcp.c */
@@ -159,7 +159,8 @@ void tcp_listener_close(listener_t *l);
  * returns how many are still draining. */
 unsigned tcp_drain_all(worker_t *w);
 void tcp_free_all(worker_t *w);
-/* Queue one late answer (forwarded) on c; counts one fwd_pending done. */
+/* Queue one late answer (forwarded) on c (the forwarder has already taken
+ * it off c->fwd_pending). */
 void tcp_conn_reply(tcp_conn_t *c, const uint8_t *msg, size_t len);
 
 #endif

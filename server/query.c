@@ -25,6 +25,7 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "query.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "acl.h"
@@ -32,38 +33,12 @@
 #include "dname.h"
 #include "snapshot.h"
 #include "tsig_answer.h"
+#include "wire.h"
 #include "zone.h"
 
-#define RCODE_NOERROR 0
-#define RCODE_FORMERR 1
-#define RCODE_SERVFAIL 2
-#define RCODE_NXDOMAIN 3
-#define RCODE_NOTIMP 4
-#define RCODE_REFUSED 5
-#define RCODE_NOTAUTH 9
-#define EXT_RCODE_BADVERS 16
 #define PARSE_TSIG 0x100          /* parse_additional: fine, and the last record is a TSIG */
 
-#define T_CNAME 5
-#define T_DNAME 39
-#define T_OPT 41
-#define T_TSIG 250
-#define T_DS 43
-#define T_IXFR 251
-#define T_AXFR 252
-#define T_MAILB 253
-#define T_MAILA 254
-#define T_ANY 255
-#define T_META_FIRST 128                /* 128-255: meta and query types */
-#define C_IN 1
-#define C_CH 3
-#define C_NONE 254
-#define C_ANY 255
-
 #define OPT_LEN 11
-
-#define OPCODE_QUERY 0
-#define OPCODE_NOTIFY 4
 
 /* What the parser learned from the query. */
 typedef struct qinfo {
@@ -85,19 +60,6 @@ typedef struct qinfo {
 	unsigned dname_label;
 } qinfo_t;
 
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* Parse the additional section (EDNS, TSIG). Returns an rcode; 0: fine;
  * PARSE_TSIG: fine, and the last record is a TSIG at qi->tsig_pos. */
 static int
@@ -106,28 +68,28 @@ parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qin
 	for (unsigned i = 0; i < arcount; i++) {
 		size_t owner = pos;
 		if (!dname_skip_wire(q, len, &pos) || pos + 10 > len)
-			return RCODE_FORMERR;
+			return LDNS_RCODE_FORMERR;
 		uint16_t type = get16(q + pos);
 		uint16_t rdlen = get16(q + pos + 8);
-		if (type == T_OPT) {
+		if (type == LDNS_RR_TYPE_OPT) {
 			if (qi->edns || q[owner] != 0)
-				return RCODE_FORMERR;
+				return LDNS_RCODE_FORMERR;
 			qi->edns = true;
 			qi->edns_size = get16(q + pos + 2);
 			qi->edns_version = q[pos + 5];
 			qi->edns_do = (q[pos + 6] & 0x80) != 0;
-		} else if (type == T_TSIG) {
+		} else if (type == LDNS_RR_TYPE_TSIG) {
 			if (i + 1 != arcount)
-				return RCODE_FORMERR;   /* TSIG must be last (RFC 8945 5.1) */
+				return LDNS_RCODE_FORMERR;   /* TSIG must be last (RFC 8945 5.1) */
 			qi->tsig_pos = owner;
 		}
 		pos += 10;
 		if (pos + rdlen > len)
-			return RCODE_FORMERR;
+			return LDNS_RCODE_FORMERR;
 		pos += rdlen;
 	}
 	/* bytes after the last record: ignored, as BIND does */
-	return qi->tsig_pos != 0 ? PARSE_TSIG : RCODE_NOERROR;
+	return qi->tsig_pos != 0 ? PARSE_TSIG : LDNS_RCODE_NOERROR;
 }
 
 /* Skip n records of the answer or authority section; OPT and TSIG belong
@@ -139,7 +101,7 @@ skip_records(const uint8_t *q, size_t len, size_t *pos, unsigned n)
 		if (!dname_skip_wire(q, len, pos) || *pos + 10 > len)
 			return false;
 		uint16_t type = get16(q + *pos);
-		if (type == T_OPT || type == T_TSIG)
+		if (type == LDNS_RR_TYPE_OPT || type == LDNS_RR_TYPE_TSIG)
 			return false;
 		*pos += 10u + get16(q + *pos + 8);
 		if (*pos > len)
@@ -182,9 +144,9 @@ chaos_lookup(const snapshot_t *s, const qinfo_t *qi)
 }
 
 /* Empty answers with only an rcode. */
-static const answer_t answer_refused = { .rcode = RCODE_REFUSED };
-static const answer_t answer_notimp = { .rcode = RCODE_NOTIMP };
-static const answer_t answer_formerr = { .rcode = RCODE_FORMERR };
+static const answer_t answer_refused = { .rcode = LDNS_RCODE_REFUSED };
+static const answer_t answer_notimp = { .rcode = LDNS_RCODE_NOTIMPL };
+static const answer_t answer_formerr = { .rcode = LDNS_RCODE_FORMERR };
 static const answer_t answer_chaos_nodata = { .aa = true };
 /* zone_answer()'s marker for a name below a DNAME (synthesized per query) */
 static const answer_t answer_dname = { .aa = true, .follow = ANSWER_FOLLOW_DNAME };
@@ -199,7 +161,7 @@ zone_answer(const zone_t *z, qinfo_t *qi, const uint32_t *hashes, unsigned apex_
 	if (n != NULL) {
 		if (n->flags & NODE_OCCLUDED)
 			return n->ext->referral;
-		if ((n->flags & NODE_DELEG) && qi->qtype != T_DS)
+		if ((n->flags & NODE_DELEG) && qi->qtype != LDNS_RR_TYPE_DS)
 			return n->ext->referral;
 		const answer_t *a = type_answer_find(n->types, n->ntypes, qi->qtype);
 		if (a != NULL)
@@ -254,7 +216,7 @@ static size_t
 put_opt(uint8_t *p, const snapshot_t *s, const qinfo_t *qi, uint8_t ext_rcode)
 {
 	p[0] = 0;
-	put16(p + 1, T_OPT);
+	put16(p + 1, LDNS_RR_TYPE_OPT);
 	put16(p + 3, s->edns_size);
 	p[5] = ext_rcode;
 	p[6] = 0;                           /* version 0 */
@@ -403,8 +365,6 @@ local_zone_labels(const qinfo_t *qi)
 	return 0;
 }
 
-#define T_SOA 6
-#define T_NS 2
 #define LOCAL_TTL 10800
 
 /* The answer of an RFC 6303 zone (SOA "@ nobody.invalid. 1 3600 1200
@@ -416,11 +376,11 @@ local_zone_answer(const qinfo_t *qi, size_t apex_len, uint8_t *wire, fixup_t *fi
 	static const uint8_t rname[16] = "\006nobody\007invalid";   /* 15 bytes + root */
 	answer_t a = { .wire = wire, .fixups = fix, .aa = true };
 	bool apex = qi->name_len == apex_len;
-	bool want_soa = apex && (qi->qtype == T_SOA || qi->qtype == T_ANY);
-	bool want_ns = apex && (qi->qtype == T_NS || qi->qtype == T_ANY);
+	bool want_soa = apex && (qi->qtype == LDNS_RR_TYPE_SOA || qi->qtype == LDNS_RR_TYPE_ANY);
+	bool want_ns = apex && (qi->qtype == LDNS_RR_TYPE_NS || qi->qtype == LDNS_RR_TYPE_ANY);
 	size_t n = 0;
 	if (!apex)
-		a.rcode = RCODE_NXDOMAIN;
+		a.rcode = LDNS_RCODE_NXDOMAIN;
 	for (int pass = 0; pass < 2; pass++) {
 		bool soa = pass == 0;
 		bool in_answer = soa ? want_soa : want_ns;
@@ -429,8 +389,8 @@ local_zone_answer(const qinfo_t *qi, size_t apex_len, uint8_t *wire, fixup_t *fi
 			continue;
 		fix[a.nfixups++] = (fixup_t){ .pos = (uint16_t)n, .value = (uint16_t)apex_len, .kind = FIX_QSUF };
 		uint8_t *p = wire + n;
-		put16(p + 2, soa ? T_SOA : T_NS);
-		put16(p + 4, C_IN);
+		put16(p + 2, soa ? LDNS_RR_TYPE_SOA : LDNS_RR_TYPE_NS);
+		put16(p + 4, LDNS_RR_CLASS_IN);
 		p[6] = 0;
 		p[7] = 0;
 		put16(p + 8, LOCAL_TTL);
@@ -465,7 +425,7 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 		uint8_t *out, size_t limit, query_fwd_t *fwd)
 {
 	unsigned k = local_zone_labels(qi);
-	if (k > 0 && (qi->qclass == C_IN || qi->qclass == C_ANY)) {
+	if (k > 0 && (qi->qclass == LDNS_RR_CLASS_IN || qi->qclass == LDNS_RR_CLASS_ANY)) {
 		uint8_t wire[64];
 		fixup_t fix[4];
 		size_t apex_len = qi->name_len - qi->offs[qi->nlabels - k];
@@ -476,11 +436,11 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 	 * resolve, so LAN clients keep using us and our views. */
 	if (v->conf->doh_canary && qi->nlabels >= 2 && qlabel_is(qi, 0, "net") &&
 	    qlabel_is(qi, 1, "use-application-dns")) {
-		static const answer_t nxdomain = { .rcode = RCODE_NXDOMAIN };
+		static const answer_t nxdomain = { .rcode = LDNS_RCODE_NXDOMAIN };
 		return write_answer(s, q, qi, &nxdomain, out, limit, 0);
 	}
 	if (fwd == NULL) {
-		static const answer_t servfail = { .rcode = RCODE_SERVFAIL };
+		static const answer_t servfail = { .rcode = LDNS_RCODE_SERVFAIL };
 		return write_answer(s, q, qi, &servfail, out, limit, 0);
 	}
 	fwd->forward = true;
@@ -508,14 +468,14 @@ answer_notify(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const ui
 	      const view_t *v, uint8_t *out, size_t limit)
 {
 	static const answer_t ack = { .aa = true };
-	static const answer_t notauth = { .rcode = RCODE_NOTAUTH };
-	if (qi->qclass == C_ANY || qi->qclass == C_NONE)
-		return write_header_only(q, RCODE_FORMERR, out);
-	if (qi->qtype != T_SOA)
+	static const answer_t notauth = { .rcode = LDNS_RCODE_NOTAUTH };
+	if (qi->qclass == LDNS_RR_CLASS_ANY || qi->qclass == LDNS_RR_CLASS_NONE)
+		return write_header_only(q, LDNS_RCODE_FORMERR, out);
+	if (qi->qtype != LDNS_RR_TYPE_SOA)
 		return write_answer(s, q, qi, &answer_formerr, out, limit, 0);
-	if (qi->qclass == C_CH)
+	if (qi->qclass == LDNS_RR_CLASS_CH)
 		return write_answer(s, q, qi, &answer_notimp, out, limit, 0);
-	if (qi->qclass != C_IN || v == NULL)
+	if (qi->qclass != LDNS_RR_CLASS_IN || v == NULL)
 		return write_answer(s, q, qi, &answer_refused, out, limit, 0);
 	unsigned apex_label;
 	const zone_t *z = view_find_zone(v, qi->lower, qi->name_len, qi->offs, qi->nlabels,
@@ -578,18 +538,18 @@ write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, uint8_t *o
 	const node_t *owner = qi->dname;
 	unsigned label = qi->dname_label;
 	static const answer_t head_only = { .aa = true };
-	const answer_t *d = type_answer_find(owner->types, owner->ntypes, T_DNAME);
+	const answer_t *d = type_answer_find(owner->types, owner->ntypes, LDNS_RR_TYPE_DNAME);
 	qinfo_t bare = *qi;
 	bare.edns = false;
 	size_t n = write_answer(s, q, &bare, &head_only, out, cap, 0);
 	/* the DNAME answer at its owner: [C00C][type class TTL rdlen][target] */
 	if (d == NULL || d->ancount != 1 || d->len < 12 || (size_t)d->len < 12u + get16(d->wire + 10)) {
-		*rcode = RCODE_SERVFAIL;
+		*rcode = LDNS_RCODE_SERVFAIL;
 		return n;
 	}
 	size_t rdlen = get16(d->wire + 10), prefix = qi->offs[label];
 	if (n + 12 + rdlen + 14 + prefix > cap) {
-		*rcode = RCODE_SERVFAIL;
+		*rcode = LDNS_RCODE_SERVFAIL;
 		return n;
 	}
 	uint8_t *p = out + n;
@@ -597,15 +557,15 @@ write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, uint8_t *o
 	memcpy(p + 2, d->wire + 2, 10 + rdlen);          /* type, class, TTL, rdlen, target */
 	size_t target = n + 12;
 	n += 12 + rdlen;
-	*rcode = RCODE_NOERROR;
+	*rcode = LDNS_RCODE_NOERROR;
 	if (prefix + rdlen > DNAME_MAXLEN) {
 		put16(out + 6, 1);
-		*rcode = 6;   /* YXDOMAIN */
+		*rcode = LDNS_RCODE_YXDOMAIN;
 		return n;
 	}
 	p = out + n;
 	put16(p, 0xC00C);
-	put16(p + 2, T_CNAME);
+	put16(p + 2, LDNS_RR_TYPE_CNAME);
 	memcpy(p + 4, d->wire + 4, 6);                   /* class, TTL */
 	put16(p + 10, (uint16_t)(prefix + 2));
 	memcpy(p + 12, q + 12, prefix);                  /* the question's labels, its case */
@@ -643,8 +603,8 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 			return write_answer(s, q, qi, a, out, limit, 0);
 	}
 	/* QTYPE=CNAME or ANY: the (synthesized) CNAME is the answer, as BIND */
-	bool more = rcode == RCODE_NOERROR && !(out[2] & 0x02) && qi->qtype != T_CNAME &&
-		    qi->qtype != T_ANY;
+	bool more = rcode == LDNS_RCODE_NOERROR && !(out[2] & 0x02) && qi->qtype != LDNS_RR_TYPE_CNAME &&
+		    qi->qtype != LDNS_RR_TYPE_ANY;
 	uint8_t part[QUERY_MAX_ANSWER];
 	subq_t sq;
 	const zone_t *cur = z;
@@ -656,7 +616,7 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 		if (tlen == 0)
 			break;
 		if (cnames >= CHAIN_MAX_CNAMES || loop || !subq_make(&sq, q, qi, target, tlen)) {
-			rcode = RCODE_SERVFAIL;   /* with the chain, AA kept, as BIND */
+			rcode = LDNS_RCODE_SERVFAIL;   /* with the chain, AA kept, as BIND */
 			break;
 		}
 		unsigned tlabel = 0;
@@ -677,14 +637,14 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 				plen = write_answer(s, sq.wire, &sq.qi, b, part, sizeof(part), 0);
 				prc = b->rcode;
 			}
-			more = b->follow != 0 && prc == RCODE_NOERROR;
+			more = b->follow != 0 && prc == LDNS_RCODE_NOERROR;
 			cur = tz;
 		} else {
 			query_fwd_t tf = { .forward = false };   /* tsig, prefix: none */
 			plen = query_recursive(s, v, sq.wire, &sq.qi, part, sizeof(part), &tf);
 			if (plen == 0) {
 				if (fwd == NULL)    /* no forwarder (query_answer()) */
-					return chain_fail(out, n, RCODE_SERVFAIL, limit, qi->edns,
+					return chain_fail(out, n, LDNS_RCODE_SERVFAIL, limit, qi->edns,
 							  qi->edns_do, s->edns_size);
 				*fwd = tf;          /* tf.rd: RD=0 is answered from the cache only */
 				fwd->qsec_len = qi->qsec_len;
@@ -708,6 +668,36 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 	return chain_finish(out, n, rcode, true, limit, qi->edns, qi->edns_do, s->edns_size);
 }
 
+/* A query whose last record is a TSIG (RFC 8945): tsig_answer.c checks the
+ * signature and answers a bad one; a good one is answered here without its
+ * TSIG, leaving room for the TSIG record, and signed there. The copy without
+ * the TSIG is the one allocation on this path: signed queries are the slow
+ * path, and a failed allocation answers SERVFAIL (docs/architecture.md). */
+static size_t __attribute__((noinline, cold))
+answer_signed(const snapshot_t *s, const uint8_t *q, size_t qlen, size_t tsig_pos,
+	      uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd)
+{
+	size_t n;
+	uint16_t reserve;
+	if (!tsig_answer_check(s, view_select(s, from), from, q, qlen, out, outmax, &n, &reserve))
+		return n;
+	uint8_t *plain = malloc(tsig_pos);
+	if (plain == NULL)
+		return tsig_answer_servfail(q, qlen, out, outmax);
+	memcpy(plain, q, tsig_pos);
+	put16(plain + 10, (uint16_t)(get16(q + 10) - 1));   /* ARCOUNT without the TSIG */
+	query_src_t inner = *from;
+	inner.reserve = reserve;
+	n = query_answer_fwd(s, plain, tsig_pos, out, outmax, &inner, fwd);
+	free(plain);
+	if (n == 0) {
+		if (fwd != NULL && fwd->forward)
+			fwd->tsig = tsig_answer_reply();   /* the forwarder signs its answer */
+		return 0;
+	}
+	return tsig_answer_sign(out, n, outmax);
+}
+
 size_t
 query_answer(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	     uint8_t *out, size_t outmax, const query_src_t *from)
@@ -728,7 +718,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	uint8_t opcode = (q[2] >> 3) & 0x0F;
 	unsigned qdcount = get16(q + 4);
 	if (qdcount > 1)
-		return write_header_only(q, RCODE_FORMERR, out);
+		return write_header_only(q, LDNS_RCODE_FORMERR, out);
 
 	qinfo_t qi;
 	uint32_t hashes[DNAME_MAXLABELS + 1];
@@ -740,20 +730,20 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	if (qdcount == 1) {
 		int nlen = dname_parse_query(q, qlen, &pos, qi.lower, qi.offs, &qi.nlabels, hashes);
 		if (nlen < 0 || pos + 4 > qlen)
-			return write_header_only(q, RCODE_FORMERR, out);
+			return write_header_only(q, LDNS_RCODE_FORMERR, out);
 		qi.name_len = (unsigned)nlen;
 		qi.qtype = get16(q + pos);
 		qi.qclass = get16(q + pos + 2);
 		pos += 4;
 		/* only replies to QUERY and NOTIFY echo the question (as BIND) */
-		qi.qsec_len = opcode == OPCODE_QUERY || opcode == OPCODE_NOTIFY ? pos - 12 : 0;
+		qi.qsec_len = opcode == LDNS_PACKET_QUERY || opcode == LDNS_PACKET_NOTIFY ? pos - 12 : 0;
 	} else {
 		qi.name_len = qi.nlabels = 0;
 		qi.qtype = qi.qclass = 0;
 		qi.qsec_len = 0;
 	}
 	qi.tsig_pos = 0;
-	int rc = RCODE_FORMERR;
+	int rc = LDNS_RCODE_FORMERR;
 	if (skip_records(q, qlen, &pos, (unsigned)get16(q + 6) + get16(q + 8)))
 		rc = parse_additional(q, qlen, pos, get16(q + 10), &qi);
 
@@ -769,44 +759,44 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	limit -= from->reserve;   /* room for a TSIG record (< 400 bytes; outmax >= 512) */
 
 	const answer_t *a;
-	if (rc != RCODE_NOERROR) {
+	if (rc != LDNS_RCODE_NOERROR) {
 		if (rc == PARSE_TSIG)   /* signed: the slow path, back here without the TSIG */
-			return tsig_answer_query(s, q, qlen, qi.tsig_pos, out, outmax, from, fwd);
+			return answer_signed(s, q, qlen, qi.tsig_pos, out, outmax, from, fwd);
 		qi.edns = false;    /* the OPT may be what is broken */
 		return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
 	}
 	if (qi.edns && qi.edns_version > 0) {
 		/* BADVERS = 16: upper 8 bits in the OPT, lower 4 in the header */
-		return write_answer(s, q, &qi, &(answer_t){ .rcode = EXT_RCODE_BADVERS & 0x0F },
-				    out, limit, EXT_RCODE_BADVERS >> 4);
+		return write_answer(s, q, &qi, &(answer_t){ .rcode = WIRE_RCODE_BADVERS & 0x0F },
+				    out, limit, WIRE_RCODE_BADVERS >> 4);
 	}
 	if (qdcount == 0) {
-		bool formerr = opcode == OPCODE_QUERY || opcode == OPCODE_NOTIFY;
+		bool formerr = opcode == LDNS_PACKET_QUERY || opcode == LDNS_PACKET_NOTIFY;
 		return write_answer(s, q, &qi, formerr ? &answer_formerr : &answer_notimp, out, limit, 0);
 	}
-	if (opcode != OPCODE_QUERY && opcode != OPCODE_NOTIFY) {
-		if (qi.qclass == C_ANY || qi.qclass == C_NONE)
-			return write_header_only(q, RCODE_FORMERR, out);
+	if (opcode != LDNS_PACKET_QUERY && opcode != LDNS_PACKET_NOTIFY) {
+		if (qi.qclass == LDNS_RR_CLASS_ANY || qi.qclass == LDNS_RR_CLASS_NONE)
+			return write_header_only(q, LDNS_RCODE_FORMERR, out);
 		return write_answer(s, q, &qi, &answer_notimp, out, limit, 0);
 	}
 	/* a client that no view matches learns nothing, not even the version */
 	const view_t *v = view_select(s, from);
-	if (opcode == OPCODE_NOTIFY)
+	if (opcode == LDNS_PACKET_NOTIFY)
 		return answer_notify(s, q, &qi, hashes, v, out, limit);
-	if (v == NULL || (qi.qclass != C_IN && qi.qclass != C_ANY && qi.qclass != C_CH))
+	if (v == NULL || (qi.qclass != LDNS_RR_CLASS_IN && qi.qclass != LDNS_RR_CLASS_ANY && qi.qclass != LDNS_RR_CLASS_CH))
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
 	/* OPT and the meta types but ANY (RFC 6895: 128-255) */
-	if (qi.qtype == T_OPT || (unsigned)(qi.qtype - T_META_FIRST) < T_ANY - T_META_FIRST) {
+	if (qi.qtype == LDNS_RR_TYPE_OPT || (unsigned)(qi.qtype - WIRE_TYPE_META_FIRST) < LDNS_RR_TYPE_ANY - WIRE_TYPE_META_FIRST) {
 		a = &answer_formerr;    /* TKEY, TSIG, 128-248: no question, as BIND */
-		if (qi.qtype == T_MAILA || qi.qtype == T_MAILB)
+		if (qi.qtype == LDNS_RR_TYPE_MAILA || qi.qtype == LDNS_RR_TYPE_MAILB)
 			a = &answer_notimp;
-		else if (qi.qtype == T_AXFR || qi.qtype == T_IXFR)
+		else if (qi.qtype == LDNS_RR_TYPE_AXFR || qi.qtype == LDNS_RR_TYPE_IXFR)
 			a = &answer_refused;   /* zone transfers are not offered */
 		return write_answer(s, q, &qi, a, out, limit, 0);
 	}
-	if (qi.qclass == C_CH) {
+	if (qi.qclass == LDNS_RR_CLASS_CH) {
 		a = chaos_lookup(s, &qi);
-		if (a != NULL && qi.qtype != 16 && qi.qtype != T_ANY)
+		if (a != NULL && qi.qtype != LDNS_RR_TYPE_TXT && qi.qtype != LDNS_RR_TYPE_ANY)
 			a = &answer_chaos_nodata;
 		return write_answer(s, q, &qi, a ? a : &answer_refused, out, limit, 0);
 	}
@@ -819,7 +809,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 			return query_recursive(s, v, q, &qi, out, limit, fwd);
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
 	}
-	if (qi.qtype == T_DS && apex_label == 0 && qi.nlabels > 0) {
+	if (qi.qtype == LDNS_RR_TYPE_DS && apex_label == 0 && qi.nlabels > 0) {
 		/* DS belongs to the parent side of a cut (RFC 4035 3.1.4.1) */
 		const zone_t *parent = view_find_zone(v, qi.lower, qi.name_len, qi.offs,
 						      qi.nlabels, hashes, 1, &apex_label);

@@ -282,6 +282,24 @@ worker_free(worker_t *w)
 	free(w);
 }
 
+/* The forwarder's late answers (forward_reply_fn): TCP to the connection,
+ * UDP from the listener the query came in on, if a reload has not closed it. */
+static void
+worker_forward_reply(void *arg, const forward_reply_to_t *to, const uint8_t *msg, size_t len)
+{
+	worker_t *w = arg;
+	if (to->conn != NULL) {
+		tcp_conn_reply(to->conn, msg, len);
+		return;
+	}
+	for (listener_t *l = w->listeners; l != NULL; l = l->next)
+		if (l->udp_fd >= 0 && net_addr_equal(&l->addr, l->addrlen, to->listen, to->listen_len)) {
+			udp_reply(l, to->peer, to->peer_len, to->local, msg, len);
+			return;
+		}
+	NET_COUNT(w->udp_dropped, 1);   /* the address was removed by a reload meanwhile */
+}
+
 static worker_t *
 worker_new(server_t *s, unsigned id, const conf_t *conf)
 {
@@ -303,7 +321,7 @@ worker_new(server_t *s, unsigned id, const conf_t *conf)
 	w->apply_ev = event_new(w->base, -1, 0, worker_apply_cb, w);
 	if (w->stop_ev == NULL || w->apply_ev == NULL)
 		goto fail;
-	w->fwd = forward_new(w);
+	w->fwd = forward_new(w->base, w->id, worker_forward_reply, w);
 	if (w->fwd == NULL)
 		goto fail;
 	/* Same order as the config, for tidy logs. */

@@ -28,6 +28,7 @@
 #include "publish.h"
 #include "query.h"
 #include "update.h"
+#include "wire.h"
 
 int
 tcp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text)
@@ -117,7 +118,8 @@ tcp_update_done(evutil_socket_t fd, short what, void *arg)
 	if (c != NULL) {
 		struct evbuffer *out = bufferevent_get_output(c->bev);
 		c->updates_pending--;
-		uint8_t hdr[2] = { (uint8_t)(r->len >> 8), (uint8_t)r->len };
+		uint8_t hdr[2];
+		put16(hdr, (uint16_t)r->len);
 		if (r->msg != NULL && (evbuffer_add(out, hdr, 2) < 0 || evbuffer_add(out, r->msg, r->len) < 0))
 			tcp_conn_free(c);
 		else if (c->closing && c->updates_pending == 0 && c->fwd_pending == 0 &&
@@ -185,7 +187,7 @@ tcp_conn_process(tcp_conn_t *c)
 			return true;
 		uint8_t hdr[2];
 		evbuffer_copyout(in, hdr, 2);
-		size_t mlen = ((size_t)hdr[0] << 8) | hdr[1];
+		size_t mlen = get16(hdr);
 		if (mlen == 0) {
 			log_debug("tcp: zero-length message, closing");
 			tcp_conn_close_after_write(c);
@@ -218,15 +220,14 @@ tcp_conn_process(tcp_conn_t *c)
 						&from, &fwd);
 		}
 		if (alen == 0 && fwd.forward) {
-			forward_reply_to_t to = { .conn = c };
+			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending };
 			alen = forward_query(w->fwd, snap, &fwd, msg + 2, w->tcp_out + 2, &to);
 		}
 		publish_leave(w->id);
 		evbuffer_drain(in, mlen + 2);
 		if (alen == 0)
 			continue;
-		w->tcp_out[0] = (uint8_t)(alen >> 8);
-		w->tcp_out[1] = (uint8_t)alen;
+		put16(w->tcp_out, (uint16_t)alen);
 		if (evbuffer_add(out, w->tcp_out, alen + 2) < 0) {
 			tcp_conn_free(c);
 			return false;
@@ -358,8 +359,8 @@ tcp_listener_close(listener_t *l)
 void
 tcp_conn_reply(tcp_conn_t *c, const uint8_t *msg, size_t len)
 {
-	c->fwd_pending--;
-	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+	uint8_t hdr[2];
+	put16(hdr, (uint16_t)len);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	if (evbuffer_add(out, hdr, 2) < 0 || evbuffer_add(out, msg, len) < 0)
 		tcp_conn_free(c);

@@ -3,7 +3,6 @@
 #include "tsig_answer.h"
 
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,14 +13,10 @@
 #include "snapshot.h"
 #include "tsig.h"
 
-#define RCODE_FORMERR 1
-#define RCODE_SERVFAIL 2
-#define RCODE_NOTAUTH 9
-
 /* The TSIG record of the answer being built on this thread. A forwarded
  * query takes a pointer to it in fwd->tsig, which the forwarder copies
  * before the worker reads its next query. */
-static _Thread_local tsig_reply_t tsig_answer_reply;
+static _Thread_local tsig_reply_t tsig_answer_reply_state;
 
 /* An answer of only the header (and the question, when it can be read):
  * ID, opcode, RD and CD of the query, QR, rcode. Returns its length. */
@@ -42,10 +37,9 @@ tsig_answer_error(const uint8_t *q, size_t qlen, uint8_t rcode, uint8_t *out)
 }
 
 static void
-tsig_answer_log(const struct snapshot *snap, const query_src_t *from, const conf_key_t *key,
+tsig_answer_log(const struct view *v, const query_src_t *from, const conf_key_t *key,
 		const uint8_t *q, size_t qlen, tsig_result_t tr)
 {
-	const view_t *v = query_view_select(snap, from);
 	char client[INET6_ADDRSTRLEN + 16];
 	lograte_client_text(from->src, client, sizeof(client));
 	char name[1024] = "?";
@@ -60,46 +54,57 @@ tsig_answer_log(const struct snapshot *snap, const query_src_t *from, const conf
 			tsig_result_str(tr));
 }
 
-size_t
-tsig_answer_query(const struct snapshot *snap, const uint8_t *q, size_t qlen, size_t tsig_pos,
-		  uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd)
+bool
+tsig_answer_check(const struct snapshot *snap, const struct view *v, const query_src_t *from,
+		  const uint8_t *q, size_t qlen, uint8_t *out, size_t outmax, size_t *len,
+		  uint16_t *reserve)
 {
 	ldns_pkt *pkt = NULL;
-	if (ldns_wire2pkt(&pkt, q, qlen) != LDNS_STATUS_OK)
-		return tsig_answer_error(q, qlen, RCODE_FORMERR, out);
+	if (ldns_wire2pkt(&pkt, q, qlen) != LDNS_STATUS_OK) {
+		*len = tsig_answer_error(q, qlen, LDNS_RCODE_FORMERR, out);
+		return false;
+	}
 	const conf_key_t *key = NULL;
 	time_t now = time(NULL);
 	tsig_result_t tr = tsig_verify(pkt, q, qlen, snap->conf, &key, now);
-	tsig_reply_t *r = &tsig_answer_reply;
+	tsig_reply_t *r = &tsig_answer_reply_state;
 	bool usable = tsig_reply_init(r, ldns_pkt_tsig(pkt), key, tr, now);
 	ldns_pkt_free(pkt);
-	if (!usable)
-		return tsig_answer_error(q, qlen, RCODE_FORMERR, out);
+	if (!usable) {
+		*len = tsig_answer_error(q, qlen, LDNS_RCODE_FORMERR, out);
+		return false;
+	}
 	if (tr != TSIG_OK) {
-		tsig_answer_log(snap, from, key, q, qlen, tr);
-		size_t n = tsig_answer_error(q, qlen, RCODE_NOTAUTH, out);
-		return tsig_reply_append(r, out, n, outmax);
+		tsig_answer_log(v, from, key, q, qlen, tr);
+		size_t n = tsig_answer_error(q, qlen, LDNS_RCODE_NOTAUTH, out);
+		*len = tsig_reply_append(r, out, n, outmax);
+		return false;
 	}
-	/* The query as if it had come unsigned: without its last record. The
-	 * record fits in 400 bytes (a known algorithm's name and MAC), which
-	 * query_answer_fwd() takes off its limit (at least 512). */
-	size_t reserve = tsig_reply_size(r);
-	uint8_t *plain = reserve < 400 ? malloc(tsig_pos) : NULL;
-	if (plain == NULL)
-		return tsig_reply_append(r, out, tsig_answer_error(q, qlen, RCODE_SERVFAIL, out), outmax);
-	memcpy(plain, q, tsig_pos);
-	uint16_t arcount = (uint16_t)(q[10] << 8 | q[11]);
-	plain[10] = (uint8_t)((arcount - 1) >> 8);
-	plain[11] = (uint8_t)(arcount - 1);
-	query_src_t inner = *from;
-	inner.reserve = (uint16_t)reserve;
-	size_t n = query_answer_fwd(snap, plain, tsig_pos, out, outmax, &inner, fwd);
-	free(plain);
-	if (n == 0) {
-		if (fwd != NULL && fwd->forward)
-			fwd->tsig = r;   /* the forwarder signs its answer */
-		return 0;
+	/* The record fits in 400 bytes (a known algorithm's name and MAC); the
+	 * query path takes it off its limit (at least 512). */
+	size_t room = tsig_reply_size(r);
+	if (room >= 400) {
+		*len = tsig_answer_servfail(q, qlen, out, outmax);
+		return false;
 	}
-	/* 0 if it cannot be signed: no answer rather than an unsigned one */
-	return tsig_reply_append(r, out, n, outmax);
+	*reserve = (uint16_t)room;
+	return true;
+}
+
+size_t
+tsig_answer_sign(uint8_t *out, size_t n, size_t outmax)
+{
+	return tsig_reply_append(&tsig_answer_reply_state, out, n, outmax);
+}
+
+size_t
+tsig_answer_servfail(const uint8_t *q, size_t qlen, uint8_t *out, size_t outmax)
+{
+	return tsig_answer_sign(out, tsig_answer_error(q, qlen, LDNS_RCODE_SERVFAIL, out), outmax);
+}
+
+const struct tsig_reply *
+tsig_answer_reply(void)
+{
+	return &tsig_answer_reply_state;
 }

@@ -349,18 +349,10 @@ udp_src_from_addr(const struct sockaddr_storage *local, uint8_t *cbuf)
 }
 
 void
-udp_reply(worker_t *w, const struct sockaddr_storage *listen, socklen_t listen_len,
-	  const struct sockaddr_storage *peer, socklen_t peer_len,
+udp_reply(listener_t *l, const struct sockaddr_storage *peer, socklen_t peer_len,
 	  const struct sockaddr_storage *local, const uint8_t *msg, size_t len)
 {
-	listener_t *l = w->listeners;
-	while (l != NULL && !(l->udp_fd >= 0 && net_addr_equal(&l->addr, l->addrlen, listen, listen_len)))
-		l = l->next;
-	if (l == NULL) {
-		/* The address was removed by a reload meanwhile. */
-		NET_COUNT(w->udp_dropped, 1);
-		return;
-	}
+	worker_t *w = l->w;
 	uint8_t cbuf[UDP_CMSG_SIZE];
 	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
 	struct msghdr mh = {

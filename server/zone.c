@@ -31,26 +31,13 @@
 #include "dname.h"
 #include "log.h"
 #include "nat.h"
+#include "wire.h"
 #include "zonefile.h"
-
-#define T_A 1
-#define T_NS 2
-#define T_CNAME 5
-#define T_SOA 6
-#define T_PTR 12
-#define T_MX 15
-#define T_AAAA 28
-#define T_SRV 33
-#define T_DS 43
-#define T_DNAME 39
-#define T_ANY 255
-#define C_IN 1
 
 #define MAX_CHAIN CHAIN_MAX_CNAMES   /* CNAMEs in one answer, as BIND (chain.h) */
 /* Build-time only (never in a placed node): the name is below a DNAME, so
  * its data is occluded (RFC 6672 2.4; BIND ignores it): no node is placed. */
 #define BNODE_BELOW_DNAME (1u << 15)
-#define RCODE_SERVFAIL 2
 #define MAX_MSG 65535
 
 /* ------------------------------------------------------------------ */
@@ -104,17 +91,6 @@ typedef struct builder {
 	int failed;
 	uint8_t follow;               /* set by chase(), taken by cw_finish() */
 } builder_t;
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (p == NULL) {
-		log_error("out of memory");
-		abort();
-	}
-	return p;
-}
 
 /* The build table is open addressing with linear probing, kept at most half
  * full by bz_add (which grows it), so a probe always meets an empty slot; the
@@ -187,9 +163,7 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	bz_table_insert(b->table, b->mask, n);
 	if (b->nnodes == b->capnodes) {
 		b->capnodes = b->capnodes ? b->capnodes * 2 : 64;
-		b->nodes = realloc(b->nodes, b->capnodes * sizeof(*b->nodes));
-		if (b->nodes == NULL)
-			abort();
+		b->nodes = xrealloc(b->nodes, b->capnodes * sizeof(*b->nodes));
 	}
 	b->nodes[b->nnodes++] = n;
 	return n;
@@ -284,7 +258,7 @@ bz_index(builder_t *b)
 		}
 	}
 	b->apex = bz_find(b, zf->origin, zf->origin_len, dname_hash(zf->origin));
-	b->soa = b->apex ? bnode_set(b->apex, T_SOA) : NULL;
+	b->soa = b->apex ? bnode_set(b->apex, LDNS_RR_TYPE_SOA) : NULL;
 }
 
 /* Pass 2: cuts, glue, CNAMEs, wildcards. */
@@ -294,13 +268,13 @@ bz_mark(builder_t *b)
 	b->apex->flags |= NODE_APEX;
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *n = b->nodes[i];
-		if (n != b->apex && bnode_set(n, T_NS) != NULL) {
+		if (n != b->apex && bnode_set(n, LDNS_RR_TYPE_NS) != NULL) {
 			n->flags |= NODE_DELEG;
 			n->cut = n;
 		}
-		if (bnode_set(n, T_CNAME) != NULL)
+		if (bnode_set(n, LDNS_RR_TYPE_CNAME) != NULL)
 			n->flags |= NODE_CNAME;
-		if (bnode_set(n, T_DNAME) != NULL)
+		if (bnode_set(n, LDNS_RR_TYPE_DNAME) != NULL)
 			n->flags |= NODE_DNAME;
 	}
 	for (size_t i = 0; i < b->nnodes; i++) {
@@ -433,14 +407,16 @@ cw_put(cw_t *w, const void *data, size_t n)
 static void
 cw_put16(cw_t *w, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[2];
+	put16(b, v);
 	cw_put(w, b, 2);
 }
 
 static void
 cw_put32(cw_t *w, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[4];
+	put32(b, v);
 	cw_put(w, b, 4);
 }
 
@@ -525,22 +501,22 @@ cw_rdata(cw_t *w, uint16_t type, const uint8_t *rd, uint16_t rdlen)
 {
 	size_t n1, n2;
 	switch (type) {
-	case T_NS:
-	case T_CNAME:
-	case T_PTR:
+	case LDNS_RR_TYPE_NS:
+	case LDNS_RR_TYPE_CNAME:
+	case LDNS_RR_TYPE_PTR:
 		if (rdlen > 0 && dname_length(rd) == rdlen) {
 			cw_name(w, rd, true);
 			return;
 		}
 		break;
-	case T_MX:
+	case LDNS_RR_TYPE_MX:
 		if (rdlen > 2 && dname_length(rd + 2) == (size_t)rdlen - 2) {
 			cw_put(w, rd, 2);
 			cw_name(w, rd + 2, true);
 			return;
 		}
 		break;
-	case T_SOA:
+	case LDNS_RR_TYPE_SOA:
 		n1 = dname_length(rd);
 		if (n1 < rdlen) {
 			n2 = dname_length(rd + n1);
@@ -566,7 +542,7 @@ cw_rr(cw_t *w, const uint8_t *owner, uint16_t type, uint32_t ttl,
 	else
 		cw_name(w, owner, false);
 	cw_put16(w, type);
-	cw_put16(w, C_IN);
+	cw_put16(w, LDNS_RR_CLASS_IN);
 	cw_put32(w, ttl);
 	size_t lenpos = w->len;
 	cw_put16(w, 0);
@@ -574,8 +550,7 @@ cw_rr(cw_t *w, const uint8_t *owner, uint16_t type, uint32_t ttl,
 	if (w->overflow)
 		return;
 	size_t n = w->len - lenpos - 2;
-	w->buf[lenpos] = (uint8_t)(n >> 8);
-	w->buf[lenpos + 1] = (uint8_t)n;
+	put16(w->buf + lenpos, (uint16_t)n);
 	w->count[w->section]++;
 }
 
@@ -593,9 +568,7 @@ stage_put(builder_t *b, const void *data, size_t n, size_t align)
 	size_t at = (b->stage_len + align - 1) & ~(align - 1);
 	if (at + n > b->stage_cap) {
 		b->stage_cap = (at + n) * 2 + 4096;
-		b->stage = realloc(b->stage, b->stage_cap);
-		if (b->stage == NULL)
-			abort();
+		b->stage = xrealloc(b->stage, b->stage_cap);
 	}
 	if (n > 0)
 		memcpy(b->stage + at, data, n);
@@ -694,7 +667,7 @@ add_targets(builder_t *b, const bset_t *s, enum targets which, const uint8_t *cu
 	bool inside = false;
 	for (size_t i = 0; i < s->count; i++) {
 		const zrr_t *rr = s->rrs[i];
-		size_t off = s->type == T_MX ? 2 : s->type == T_SRV ? 6 : 0;
+		size_t off = s->type == LDNS_RR_TYPE_MX ? 2 : s->type == LDNS_RR_TYPE_SRV ? 6 : 0;
 		if (rr->rdlen <= off || dname_length(rr->rdata + off) != rr->rdlen - off)
 			continue;
 		const uint8_t *target = rr->rdata + off;
@@ -711,7 +684,7 @@ add_targets(builder_t *b, const bset_t *s, enum targets which, const uint8_t *cu
 		bool glue = (t->flags & (NODE_OCCLUDED | NODE_DELEG)) != 0;
 		if ((which == TARGETS_AUTH && (t->flags & NODE_OCCLUDED)) || (which == TARGETS_GLUE && !glue))
 			continue;
-		const bset_t *a = bnode_set(t, T_A), *aaaa = bnode_set(t, T_AAAA);
+		const bset_t *a = bnode_set(t, LDNS_RR_TYPE_A), *aaaa = bnode_set(t, LDNS_RR_TYPE_AAAA);
 		if (a == NULL && aaaa == NULL)
 			continue;
 		cw_section(b->cw, 2);
@@ -730,8 +703,8 @@ add_set_with_targets(builder_t *b, const uint8_t *owner, const bset_t *s)
 {
 	cw_section(b->cw, 0);
 	cw_rrset(b->cw, owner, s);
-	if (s->type == T_MX || s->type == T_SRV || s->type == T_NS)
-		add_targets(b, s, s->type == T_NS ? TARGETS_ALL : TARGETS_AUTH, NULL);
+	if (s->type == LDNS_RR_TYPE_MX || s->type == LDNS_RR_TYPE_SRV || s->type == LDNS_RR_TYPE_NS)
+		add_targets(b, s, s->type == LDNS_RR_TYPE_NS ? TARGETS_ALL : TARGETS_AUTH, NULL);
 }
 
 static void
@@ -739,7 +712,7 @@ add_negative_soa(builder_t *b)
 {
 	cw_section(b->cw, 1);
 	const zrr_t *soa = b->soa->rrs[0];
-	cw_rr(b->cw, b->apex->owner, T_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
+	cw_rr(b->cw, b->apex->owner, LDNS_RR_TYPE_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
 }
 
 /* NS of a cut in the authority section, glue in the additional section.
@@ -748,7 +721,7 @@ static bool
 add_referral(builder_t *b, const bnode_t *cut)
 {
 	cw_section(b->cw, 1);
-	const bset_t *ns = bnode_set(cut, T_NS);
+	const bset_t *ns = bnode_set(cut, LDNS_RR_TYPE_NS);
 	cw_rrset(b->cw, cut->owner, ns);
 	return add_targets(b, ns, TARGETS_GLUE, cut->lname);
 }
@@ -764,13 +737,13 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 	const bnode_t *seen[MAX_CHAIN];
 	for (int depth = 0; depth < MAX_CHAIN; depth++) {
 		seen[depth] = cur;
-		const bset_t *cs = bnode_set(cur, T_CNAME);
+		const bset_t *cs = bnode_set(cur, LDNS_RR_TYPE_CNAME);
 		cw_section(b->cw, 0);
 		cw_rrset(b->cw, owner, cs);
 		const uint8_t *target = cs->rrs[0]->rdata;
 		owner = target;
 		if (depth + 1 >= MAX_CHAIN)
-			return RCODE_SERVFAIL;   /* the chain's last CNAME, as BIND (chain.h) */
+			return LDNS_RCODE_SERVFAIL;   /* the chain's last CNAME, as BIND (chain.h) */
 		bnode_t *t;
 		switch (bz_resolve(b, target, &t)) {
 		case R_OUT:
@@ -795,7 +768,7 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 				/* a loop is a broken zone: SERVFAIL after one round, as BIND */
 				for (int k = 0; k <= depth; k++)
 					if (seen[k] == t)
-						return RCODE_SERVFAIL;
+						return LDNS_RCODE_SERVFAIL;
 				cur = t;
 				continue;
 			}
@@ -807,7 +780,7 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 			return 0;
 		}
 	}
-	return RCODE_SERVFAIL;
+	return LDNS_RCODE_SERVFAIL;
 }
 
 /* Where a chain from start ends (NULL: outside, a cut, NXDOMAIN, a loop). */
@@ -817,7 +790,7 @@ chase_end(const builder_t *b, const bnode_t *start)
 	const bnode_t *cur = start;
 	for (int depth = 0; depth < MAX_CHAIN; depth++) {
 		bnode_t *t;
-		enum resolve r = bz_resolve(b, bnode_set(cur, T_CNAME)->rrs[0]->rdata, &t);
+		enum resolve r = bz_resolve(b, bnode_set(cur, LDNS_RR_TYPE_CNAME)->rrs[0]->rdata, &t);
 		if (r != R_EXACT && r != R_WILD)
 			return NULL;
 		if (!(t->flags & NODE_CNAME))
@@ -861,19 +834,19 @@ build_types(builder_t *b, const bnode_t *n, bool exact, uint16_t *count, const a
 	/* QTYPE=ANY: every RRset (a CNAME name has only its CNAME). */
 	if (n->nsets == 1) {
 		t[k] = t[0];
-		t[k++].type = T_ANY;
+		t[k++].type = LDNS_RR_TYPE_ANY;
 	} else if (n->nsets > 1) {
 		cw_reset(b->cw, known, exact);
 		for (size_t i = 0; i < n->nsets; i++)
-			if (!(n->flags & NODE_CNAME) || n->sets[i].type == T_CNAME)
+			if (!(n->flags & NODE_CNAME) || n->sets[i].type == LDNS_RR_TYPE_CNAME)
 				cw_rrset(b->cw, NULL, &n->sets[i]);
-		t[k].type = T_ANY;
+		t[k].type = LDNS_RR_TYPE_ANY;
 		t[k++].ans = cw_finish(b, 0, true, false);
 	}
 	if (n->flags & NODE_CNAME) {
 		for (size_t i = 0; end != NULL && i < end->nsets; i++) {
 			uint16_t type = end->sets[i].type;
-			if (bnode_set(n, type) != NULL || type == T_ANY)
+			if (bnode_set(n, type) != NULL || type == LDNS_RR_TYPE_ANY)
 				continue;
 			cw_reset(b->cw, known, exact);
 			uint8_t rcode = chase(b, n, type);
@@ -931,12 +904,6 @@ build_referral(builder_t *b, const bnode_t *cut)
 	return a;
 }
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Pass 3. */
 static void
 bz_answers(builder_t *b)
@@ -952,7 +919,7 @@ bz_answers(builder_t *b)
 	add_negative_soa(b);
 	z->nodata = cw_finish(b, 0, true, false);
 	z->nxdomain = z->nodata;
-	z->nxdomain.rcode = 3;
+	z->nxdomain.rcode = LDNS_RCODE_NXDOMAIN;
 
 	/* Referrals first: names below a cut share their cut's. */
 	for (size_t i = 0; i < b->nnodes; i++)
@@ -972,13 +939,13 @@ bz_answers(builder_t *b)
 		} else if (bn->flags & NODE_DELEG) {
 			ext.referral = bn->referral;
 			need_ext = true;
-			const bset_t *ds = bnode_set(bn, T_DS);
+			const bset_t *ds = bnode_set(bn, LDNS_RR_TYPE_DS);
 			if (ds != NULL) {   /* DS is answered from the parent side */
 				types = xcalloc(1, sizeof(*types));
 				b->staging = true;
 				cw_reset(b->cw, bn->lname, true);
 				cw_rrset(b->cw, NULL, ds);
-				types->type = T_DS;
+				types->type = LDNS_RR_TYPE_DS;
 				types->ans = cw_finish(b, 0, true, false);
 				b->staging = false;
 				ntypes = 1;
@@ -1044,8 +1011,8 @@ zone_note_private(zone_t *z, const zonefile_t *zf)
 {
 	for (size_t i = 0; i < zf->count; i++) {
 		const zrr_t *rr = &zf->rrs[i];
-		int family = rr->type == T_A && rr->rdlen == 4 ? AF_INET :
-			     rr->type == T_AAAA && rr->rdlen == 16 ? AF_INET6 : 0;
+		int family = rr->type == LDNS_RR_TYPE_A && rr->rdlen == 4 ? AF_INET :
+			     rr->type == LDNS_RR_TYPE_AAAA && rr->rdlen == 16 ? AF_INET6 : 0;
 		if (family == 0 || !conf_addr_is_private(family, rr->rdata))
 			continue;
 		if (z->private_count++ == 0) {
@@ -1074,9 +1041,7 @@ zone_build(const zonefile_t *zf, diag_t *d)
 	z->name = arena_strdup(arena, zf->origin_text);
 
 	builder_t b = { .zf = zf, .zone = z, .arena = arena, .d = d, .tmp = arena_new(0) };
-	b.cw = malloc(sizeof(cw_t));
-	if (b.cw == NULL)
-		abort();
+	b.cw = xmalloc(sizeof(cw_t));
 	bz_index(&b);
 	if (b.apex == NULL || b.soa == NULL) {
 		diag_error(d, zf->path, 0, "zone %s has no SOA record at its apex", zf->origin_text);
@@ -1128,9 +1093,7 @@ zone_track_files(zone_t *z, const zonefile_t *zf, const char *path, const struct
 			continue;
 		if (n == cap) {
 			cap *= 2;
-			files = realloc(files, cap * sizeof(*files));
-			if (files == NULL)
-				abort();
+			files = xrealloc(files, cap * sizeof(*files));
 		}
 		files[n++] = f;
 	}
