@@ -315,9 +315,15 @@ conf_describe(const ynode_t *n)
 bool
 conf_check_tag(conf_ctx_t *x, const ynode_t *n, const char *what)
 {
-	if (n->tag == NULL || strncmp(n->tag, "tag:yaml.org,2002:", 18) == 0)
+	/* the YAML 1.1 types every loader knows (no !!python/..., !!binary...) */
+	static const char *const std[] = { "str", "int", "bool", "float", "null", "seq", "map" };
+	if (n->tag == NULL)
 		return true;
-	if (n->type == YN_SCALAR && (n->len == 0 || strcmp(n->tag, "!") == 0))
+	if (strncmp(n->tag, "tag:yaml.org,2002:", 18) == 0)
+		for (size_t i = 0; i < sizeof(std) / sizeof(std[0]); i++)
+			if (strcmp(n->tag + 18, std[i]) == 0)
+				return true;
+	if (n->type == YN_SCALAR && n->tag[0] == '!' && (n->len == 0 || strcmp(n->tag, "!") == 0))
 		/* - !lan reads as the tag !lan on an empty value, ! lan as the
 		 * non-specific tag on "lan": a negation meant, surely */
 		conf_error(x, n->line, "%s: unquoted '!' starts a YAML tag: write \"%s%s\" in "
