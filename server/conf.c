@@ -535,6 +535,9 @@ conf_parse_translate(conf_ctx_t *x, const ynode_t *n, const char *zwhat)
 	return true;
 }
 
+/* ---------------------------------------------------------------------------
+ * Zones and views
+ */
 
 /* Zone name check and canonical form (lower case, trailing dot) for
  * duplicate detection; NULL if the name is not a valid domain name. */
