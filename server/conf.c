@@ -970,7 +970,6 @@ conf_free(conf_t **cp)
 	arena_free(&a);
 }
 
-
 size_t
 conf_zone_count(const conf_t *c)
 {

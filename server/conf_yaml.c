@@ -116,7 +116,6 @@ conf_ynode_append(ynode_t *parent, ynode_t *child)
 	parent->n++;
 }
 
-
 /* The source text at a libyaml mark (line and column count characters from
  * 0), or NULL if the mark is not inside text. */
 static const char *
