@@ -969,13 +969,3 @@ conf_free(conf_t **cp)
 	*cp = NULL;
 	arena_free(&a);
 }
-
-size_t
-conf_zone_count(const conf_t *c)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < c->nviews; i++)
-		n += c->views[i].nzones;
-	return n;
-}
-

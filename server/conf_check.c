@@ -119,6 +119,17 @@ conf_check_translate(conf_ctx_t *x)
  * Zone files that take updates
  */
 
+/* (Here, not in conf.c, so that the schema walk uses the checks and not the
+ * other way round: no cycle between the two.) */
+size_t
+conf_zone_count(const conf_t *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nviews; i++)
+		n += c->views[i].nzones;
+	return n;
+}
+
 typedef struct conf_file_ref {
 	const conf_view_t *view;
 	const conf_zone_t *zone;
