@@ -290,7 +290,7 @@ END_TEST
 
 START_TEST(test_good_interface_example)
 {
-	/* INTERFACE.md's example as written, with [127.0.0.1@5300, ::1@5300]. */
+	/* INTERFACE.md's example, with "::1@5300" quoted. */
 	capture_t cap;
 	capture_start(&cap);
 	conf_t *c = conf_load(CONF_DIR "/good-interface.yaml", &cap.d);
@@ -331,21 +331,22 @@ START_TEST(test_empty_identity_and_version)
 }
 END_TEST
 
-START_TEST(test_bare_ipv6_in_flow_lists)
+/* IPv6 addresses as YAML takes them: quoted in flow lists, bare in block
+ * lists and where they do not start with ':'. Quoted text is kept as it is. */
+START_TEST(test_ipv6_in_lists)
 {
 	capture_t cap;
 	conf_t *c = parse_text(&cap,
-		"server: {listen: [::1@5300,::2, \"::3\", '::4', 127.0.0.1]}  # [::9\n"
+		"server: {listen: [\"::1@5300\",\"::2\", \"::3\", '::4', 127.0.0.1]}  # [::9\n"
 		"acls:\n"
-		"  a: [ ::1, ::ffff:10.0.0.0/104,::/0 ]\n"
-		"  b: [\"x, ::5\", 'y ::6']\n"          /* inside quotes: left alone */
+		"  a: [ \"::1\", '::ffff:10.0.0.0/104',\"::/0\", fd00::/8, 2001:db8::1 ]\n"
+		"  b: [\"x, ::5\", 'y ::6']\n"
 		"views:\n"
 		"  - name: v\n"
 		"    match-clients: [a]\n"
 		"    match-destinations:\n"
 		"      - ::1\n"
 		"    zones: [{name: x, file: x}]\n");
-	/* b's elements come through as written: the quoted text was kept */
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 2);
 	ck_assert(text_has_line(capture_text(&cap), "test.yaml:4: ", "'x, ::5': bad address"));
@@ -353,12 +354,14 @@ START_TEST(test_bare_ipv6_in_flow_lists)
 	capture_end(&cap);
 
 	c = parse_text(&cap,
-		"server: {listen: [::1@5300,::2, \"::3\", '::4', 127.0.0.1]}  # [::9\n"
+		"server: {listen: [\"::1@5300\",\"::2\", \"::3\", '::4', 127.0.0.1]}  # [::9\n"
 		"acls:\n"
-		"  a: [ ::1, ::ffff:10.0.0.0/104,::/0 ]\n"
+		"  a: [ \"::1\", '::ffff:10.0.0.0/104',\"::/0\", fd00::/8, 2001:db8::1 ]\n"
 		"views:\n"
 		"  - name: v\n"
 		"    match-clients: [a]\n"
+		"    match-destinations:\n"
+		"      - ::1\n"
 		"    zones: [{name: x, file: x}]\n");
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_uint_eq(c->nlisten, 5);
@@ -366,12 +369,53 @@ START_TEST(test_bare_ipv6_in_flow_lists)
 	ck_assert_str_eq(c->listen[1].text, "::2");
 	ck_assert_uint_eq(port_of(&c->listen[1]), 53);
 	ck_assert_str_eq(c->listen[3].text, "::4");
-	ck_assert_uint_eq(c->acls[0].count, 3);
+	ck_assert_uint_eq(c->acls[0].count, 5);
 	ck_assert_int_eq(c->acls[0].elems[1].family, AF_INET);
 	ck_assert_int_eq(match4(&c->acls[0], "10.1.1.1"), ACL_MATCH);
 	ck_assert_int_eq(match6(&c->acls[0], "2001:db8::1"), ACL_MATCH);
+	ck_assert_int_eq(match6(c->views[0].match_destinations, "::1"), ACL_MATCH);
 	conf_free(&c);
 	capture_end(&cap);
+}
+END_TEST
+
+/* What libyaml cannot parse stops it (one error per text); for an unquoted
+ * '!' or a leading ':' in a flow list the message says how to quote it. */
+START_TEST(test_unquoted_hints)
+{
+	static const struct {
+		const char *text;
+		const char *prefix;     /* FILE:LINE */
+		const char *needle;
+	} cases[] = {
+		/* INTERFACE.md's example line */
+		{ "server:\n  listen: [127.0.0.1@5300, ::1@5300]   # x\nviews: []\n", "test.yaml:2: ",
+		  "an IPv6 address starting with ':' must be quoted inside [ ] or { }: write \"::1@5300\"" },
+		{ "server: {listen: [\"x\",::1 ]}\n", "test.yaml:1: ", "write \"::1\"" },
+		{ "acls:\n  a: [ ::ffff:10.0.0.0/104,b]\n", "test.yaml:2: ", "write \"::ffff:10.0.0.0/104\"" },
+		{ "nat: [{public: ::1, private: x}]\n", "test.yaml:1: ", "write \"::1\"" },
+		/* columns count characters: é is two bytes */
+		{ "server: {identity: \"h\xc3\xa9\xc3\xa9\", listen: [::2@53]}\n", "test.yaml:1: ",
+		  "write \"::2@53\"" },
+		{ "views:\n  - match-clients: [!10.0.0.0/8]\n", "test.yaml:2: ",
+		  "unquoted '!' starts a YAML tag: write \"!10.0.0.0/8\" in quotes" },
+		{ "views:\n  - match-clients: [lan,\n      \"!x\", !lan]\n", "test.yaml:3: ",
+		  "unquoted '!' starts a YAML tag: write \"!lan\" in quotes" },
+		/* other syntax errors keep libyaml's words */
+		{ "a: [:x]\n", "test.yaml:1: ", "YAML syntax error: did not find expected node content" },
+		{ "a: [x\n", "test.yaml:2: ", "YAML syntax error: did not find expected ',' or ']'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		capture_t cap;
+		conf_t *c = parse_text(&cap, cases[i].text);
+		ck_assert_msg(c == NULL, "case %zu loaded", i);
+		ck_assert_msg(cap.d.errors == 1, "case %zu: %u errors: %s", i, cap.d.errors,
+			      capture_text(&cap));
+		ck_assert_msg(text_has_line(capture_text(&cap), cases[i].prefix, cases[i].needle),
+			      "case %zu: missing '%s%s' in: %s", i, cases[i].prefix, cases[i].needle,
+			      capture_text(&cap));
+		capture_end(&cap);
+	}
 }
 END_TEST
 
@@ -441,8 +485,8 @@ END_TEST
 static const char *const bad_files[] = {
 	"bad-acls.yaml", "bad-addresses.yaml", "bad-deep.yaml", "bad-empty.yaml",
 	"bad-missing.yaml", "bad-not-a-map.yaml", "bad-server.yaml", "bad-tags.yaml",
-	"bad-types.yaml", "bad-unknown-keys.yaml", "bad-views.yaml", "bad-yaml-syntax.yaml",
-	"bad-yaml-tab.yaml",
+	"bad-types.yaml", "bad-unknown-keys.yaml", "bad-unquoted.yaml", "bad-views.yaml",
+	"bad-yaml-syntax.yaml", "bad-yaml-tab.yaml",
 };
 #define NBAD (sizeof(bad_files) / sizeof(bad_files[0]))
 
@@ -861,7 +905,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_relative_config_path);
 	tcase_add_test(tc, test_acl_nesting_limit_ok);
 	tcase_add_test(tc, test_good_interface_example);
-	tcase_add_test(tc, test_bare_ipv6_in_flow_lists);
+	tcase_add_test(tc, test_ipv6_in_lists);
+	tcase_add_test(tc, test_unquoted_hints);
 	tcase_add_test(tc, test_empty_identity_and_version);
 	tcase_add_test(tc, test_load_missing_file);
 	tcase_add_test(tc, test_forwarders_without_recursion_warns);
