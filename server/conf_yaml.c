@@ -160,6 +160,17 @@ conf_yaml_looks_v6(const char *s, int n)
 /* Report libyaml's error; for the two mistakes the YAML rules make easy, an
  * unquoted '!x' (a tag) and an IPv6 address starting with ':' inside [ ] or
  * { } (not a plain value in YAML 1.1), say how to write it instead. */
+/* The offset of a bare IPv6 token that starts with ':' and made libyaml
+ * stop, or -1 if the error is another one. */
+static long
+conf_yaml_bare_v6(const yaml_parser_t *p, const char *text, size_t len)
+{
+	const char *at = conf_yaml_at(text, len, &p->problem_mark);
+	if (at != NULL && *at == ':' && conf_yaml_looks_v6(at, conf_yaml_token_len(at, text + len)))
+		return (long)(at - text);
+	return -1;
+}
+
 static void
 conf_yaml_syntax_error(conf_ctx_t *x, const yaml_parser_t *p, const char *text, size_t len)
 {
@@ -188,8 +199,11 @@ conf_yaml_syntax_error(conf_ctx_t *x, const yaml_parser_t *p, const char *text, 
 			   problem);
 }
 
-ynode_t *
-conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
+/* One pass of libyaml over text. A bare IPv6 token that stops it is not
+ * reported when *v6_at can take its offset (the caller quotes it and tries
+ * again); *v6_at stays -1 otherwise. */
+static ynode_t *
+conf_yaml_parse(conf_ctx_t *x, const char *text, size_t len, bool *empty, long *v6_at)
 {
 	yaml_parser_t p;
 	ynode_t *stack[CONF_MAX_YAML_DEPTH];
@@ -207,6 +221,10 @@ conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
 	while (!done) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&p, &ev)) {
+			if (v6_at != NULL && (*v6_at = conf_yaml_bare_v6(&p, text, len)) >= 0) {
+				ok = false;
+				break;
+			}
 			conf_yaml_syntax_error(x, &p, text, len);
 			ok = false;
 			break;
@@ -278,6 +296,45 @@ conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
 	if (root == NULL)
 		*empty = true;
 	return root;
+}
+
+/* INTERFACE.md's own example writes `listen: [127.0.0.1@5300, ::1@5300]`,
+ * which YAML 1.1 (libyaml, PyYAML) does not take as a plain value. There is
+ * no pre-lexer: the text goes to libyaml as it is, and only when libyaml
+ * stops at such a token is that one token quoted, with a warning that says
+ * so, and the text read again. Every other YAML error is an error. */
+ynode_t *
+conf_yaml_load(conf_ctx_t *x, const char *text, size_t len, bool *empty)
+{
+	for (unsigned tries = 0;; tries++) {
+		long at = -1;
+		size_t before = x->nmsgs;
+		/* a retry would repeat what the failed pass reported: not then */
+		bool may_retry = tries < 64;
+		ynode_t *root = conf_yaml_parse(x, text, len, empty, may_retry ? &at : NULL);
+		if (at < 0)
+			return root;
+		if (x->nmsgs != before) {
+			conf_error(x, 0, "YAML syntax error: an IPv6 address starting with ':' must be "
+				   "quoted inside [ ] or { }");
+			return NULL;
+		}
+		int tl = conf_yaml_token_len(text + at, text + len);
+		unsigned long line = 1;
+		for (long i = 0; i < at; i++)
+			line += text[i] == '\n';
+		conf_warn(x, line, "an IPv6 address starting with ':' inside [ ] or { } is not valid "
+			  "YAML (other YAML tools reject this file): write \"%.*s\" in quotes", tl,
+			  text + at);
+		char *next = arena_alloc(x->tmp, len + 3);
+		memcpy(next, text, (size_t)at);
+		next[at] = '"';
+		memcpy(next + at + 1, text + at, (size_t)tl);
+		next[at + 1 + tl] = '"';
+		memcpy(next + at + 2 + tl, text + at + tl, len - (size_t)at - (size_t)tl);
+		text = next;
+		len += 2;
+	}
 }
 
 /* ---------------------------------------------------------------------------

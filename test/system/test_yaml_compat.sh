@@ -28,6 +28,8 @@ config_accepted() {
 	printf '%s\n' "$out" | awk -v f="$1:" '
 		index($0, f) == 1 && substr($0, length(f) + 1) ~ /^[0-9]+: / &&
 		substr($0, length(f) + 1) !~ /^[0-9]+: warning: / { bad = 1 }
+		# read only for INTERFACE.md'"'"'s sake, and said to be no YAML
+		index($0, f) == 1 && /is not valid YAML/ { bad = 1 }
 		END { exit bad }'
 }
 
