@@ -140,6 +140,7 @@ control_reload(const char *conf_path, zonestore_reload_t *out)
 	if (!cq.running || cq.quit) {
 		pthread_mutex_unlock(&cq.lock);
 		free(e);
+		log_error("reload: the control thread is not running, keeping the old data");
 		return false;
 	}
 	control_push(e);

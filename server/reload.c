@@ -102,7 +102,7 @@ reload_new(const char *conf_path, server_t *srv)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	if (r->conf_path == NULL || pthread_create(&r->thread, NULL, reload_main, r) != 0) {
-		log_error("reload: cannot start the loader thread");
+		log_error("reload: cannot start the reload thread");
 		pthread_mutex_destroy(&r->lock);
 		pthread_cond_destroy(&r->cond);
 		free(r->conf_path);

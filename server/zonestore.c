@@ -116,7 +116,7 @@ zonestore_copy_file_ids(zone_t *to, const zone_t *from)
  * Loading: file + compacted state + journal
  */
 
-/* Journal files are written only while the update service runs (not by
+/* Journal files are written only while the control thread runs (not by
  * --check, nor before the server is up): see zonestore_journal_open(). */
 static bool journal_writable;
 
