@@ -499,6 +499,29 @@ zonestore_add_autoptr(snapshot_t *s, view_t *v, const view_t *prev, diag_t *d)
 	free(extra);
 }
 
+/* The zone for cz in view v of s (being built): managed zones from the
+ * registry; others shared with an earlier view of s or with prev, else
+ * loaded (and NAT-translated). A new reference, or NULL (reported). */
+static zone_t *
+zonestore_zone_get(const snapshot_t *s, size_t v, const snapshot_t *prev, const conf_zone_t *cz,
+		   diag_t *d, size_t *reused, size_t *loaded)
+{
+	if (zonestore_zone_managed(cz))
+		return zonestore_zone_load(cz, d);   /* file + journal, in the registry */
+	const nat_map_t *nat = cz->translate_nat ? s->conf->nat : NULL;
+	zone_t *z = zonestore_find_loaded(s, v, cz->name, cz->path, nat, false);
+	if (z != NULL)
+		return z;
+	z = zonestore_find_loaded(prev, prev ? prev->nviews : 0, cz->name, cz->path, nat, true);
+	if (z != NULL) {
+		++*reused;
+		return z;
+	}
+	z = zone_load_translated(cz->name, cz->path, nat, d);
+	*loaded += z != NULL;
+	return z;
+}
+
 snapshot_t *
 zonestore_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 {
@@ -511,20 +534,8 @@ zonestore_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 	for (size_t v = 0; v < s->nviews; v++) {
 		view_t *view = &s->views[v];
 		for (size_t i = 0; i < view->conf->nzones; i++) {
-			const conf_zone_t *cz = &view->conf->zones[i];
-			zone_t *z;
-			if (zonestore_zone_managed(cz)) {
-				/* dynamic/auto-ptr zones: file + journal, in the registry */
-				z = zonestore_zone_load(cz, d);
-			} else {
-				const nat_map_t *nat = cz->translate_nat ? conf->nat : NULL;
-				z = zonestore_find_loaded(s, v, cz->name, cz->path, nat, false);
-				if (z == NULL && (z = zonestore_find_loaded(prev, prev ? prev->nviews : 0,
-									cz->name, cz->path, nat, true)) != NULL)
-					reused++;
-				if (z == NULL && (z = zone_load_translated(cz->name, cz->path, nat, d)) != NULL)
-					loaded++;
-			}
+			zone_t *z = zonestore_zone_get(s, v, prev, &view->conf->zones[i], d, &reused,
+						       &loaded);
 			/* failed ones too, so that snapshot_free releases what we hold */
 			snapshot_view_add_zones(s, view, &z, 1);
 		}
@@ -533,8 +544,10 @@ zonestore_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 		snapshot_free(&s);
 		return NULL;
 	}
-	for (size_t v = 0; v < s->nviews; v++)
-		zonestore_add_autoptr(s, &s->views[v], snapshot_find_view(prev, s->views[v].conf->name), d);
+	for (size_t v = 0; v < s->nviews; v++) {
+		view_t *view = &s->views[v];
+		zonestore_add_autoptr(s, view, snapshot_find_view(prev, view->conf->name), d);
+	}
 	if (!snapshot_finish(s, prev, conf_path, d)) {
 		snapshot_free(&s);
 		return NULL;
@@ -694,7 +707,8 @@ zonestore_log_reload(const snapshot_t *old, const snapshot_t *next)
 		const view_t *ov = snapshot_find_view(old, nv->conf->name);
 		for (size_t i = 0; i < nv->nzones; i++) {
 			const zone_t *z = nv->zones[i];
-			zonestore_log_zone(ov, ov != NULL ? zonestore_find_apex(ov, z) : NULL, nv, z, &c);
+			const zone_t *o = ov != NULL ? zonestore_find_apex(ov, z) : NULL;
+			zonestore_log_zone(ov, o, nv, z, &c);
 		}
 	}
 	for (size_t v = 0; old != NULL && v < old->nviews; v++) {
