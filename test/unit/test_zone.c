@@ -1,6 +1,6 @@
 /* test_zone.c -- the zone store: building zones with many and deep names
  * (ip6.arpa, long chains of empty non-terminals) finishes in bounded time
- * and finds every name; zone_load and update_zone_load track every file a
+ * and finds every name; zone_load and zonestore_zone_load track every file a
  * zone came from, however many $INCLUDEs.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
