@@ -93,7 +93,8 @@ void zonestore_publish(snapshot_t *next);
 /* What a reload did, for the reload thread's log line. */
 typedef struct zonestore_reload {
 	const conf_t *conf;   /* the published conf: valid until the next reload */
-	double build_ms, swap_ms;
+	double build_ms;      /* from the event's start to a built snapshot */
+	double swap_ms;       /* publish_swap(): until no worker can see the old one */
 } zonestore_reload_t;
 
 /* A reload event: build a new snapshot from conf_path beside the published

@@ -767,22 +767,26 @@ zonestore_update(const snapshot_t *snap, const uint8_t *pkt, size_t len, const q
 
 /* The only publish_swap() call: workers see next from their next batch
  * on; old is freed once none can see it. A reload logs what changed
- * meanwhile (it still owns old). */
+ * meanwhile (it still owns old) and learns how long the swap took. */
 static void
-zonestore_swap(snapshot_t *next, bool reload)
+zonestore_swap(snapshot_t *next, double *reload_swap_ms)
 {
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snapshot_t *old = publish_swap(next);
-	if (reload)
+	if (reload_swap_ms != NULL) {
+		*reload_swap_ms = zonestore_ms_since(&t0);
 		zonestore_log_reload(old, next);
-	else if (old != NULL && old->conf == next->conf)
+	} else if (old != NULL && old->conf == next->conf) {
 		old->conf = NULL;   /* an update's snapshot: the conf goes on in next */
+	}
 	snapshot_free(&old);
 }
 
 void
 zonestore_publish(snapshot_t *next)
 {
-	zonestore_swap(next, false);
+	zonestore_swap(next, NULL);
 }
 
 bool
@@ -803,8 +807,7 @@ zonestore_reload(const char *conf_path, zonestore_reload_t *out)
 	}
 	out->build_ms = zonestore_ms_since(&t0);
 	out->conf = snapshot_conf(next);
-	zonestore_swap(next, true);
-	out->swap_ms = zonestore_ms_since(&t0) - out->build_ms;
+	zonestore_swap(next, &out->swap_ms);
 	return true;
 }
 
