@@ -102,6 +102,8 @@ zonestore_zone_managed(const conf_zone_t *cz)
 	return exists;
 }
 
+/* An updated zone keeps the file ids of the zone it replaces: a reload
+ * compares them to tell whether its files changed since. */
 static void
 zonestore_copy_file_ids(zone_t *to, const zone_t *from)
 {
@@ -112,6 +114,7 @@ zonestore_copy_file_ids(zone_t *to, const zone_t *from)
 		to->files[i].path = arena_strdup(to->arena, from->files[i].path);
 	}
 }
+
 /* ---------------------------------------------------------------------------
  * Loading: file + compacted state + journal
  */
@@ -408,6 +411,7 @@ zonestore_shutdown(void)
 	journal_writable = false;
 	pthread_mutex_unlock(&reg_lock);
 }
+
 /* ---------------------------------------------------------------------------
  * auto-ptr (autoptr.c) over the registry's records
  */
