@@ -17,6 +17,7 @@
 
 #include "query.h"
 #include "snapshot.h"
+#include "zonestore.h"
 
 typedef struct bq {
 	uint8_t *wire;
@@ -47,7 +48,7 @@ main(int argc, char **argv)
 	}
 	long rss0 = rss_kib();
 	diag_t d = { 0 };
-	snapshot_t *snap = snapshot_build(argv[1], NULL, &d);
+	snapshot_t *snap = zonestore_build(argv[1], NULL, &d);
 	if (snap == NULL)
 		return 1;
 	long rss1 = rss_kib();

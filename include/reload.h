@@ -1,13 +1,16 @@
-/* reload.h -- SIGHUP: build a new snapshot off the query path and swap it in.
+/* reload.h -- SIGHUP: queue a reload event, then apply what lies outside the
+ * zone store.
  *
- * One loader thread per server waits for requests. A request builds a new
- * snapshot with snapshot_build(conf_path, publish_current(), ...) (unchanged
- * zones are shared with the current one), and on success applies the server
- * settings (server_reconfigure), publishes it with publish_swap() and frees
- * the old snapshot once no worker can see it -- all on the loader thread. On
- * failure every error is logged as FILE:LINE, the old snapshot stays in
- * service, and the failure is counted. Requests that arrive while a reload
- * runs collapse into one more reload afterwards (a pending flag, not a queue).
+ * One reload thread per server waits for requests. A request queues a reload
+ * event on the control thread (control_reload), which builds a new snapshot
+ * beside the published one (zonestore_reload: unchanged zones are shared),
+ * publishes it and logs what changed, under the writer lock; the reload
+ * thread waits for that, then applies the server settings
+ * (server_reconfigure) and the router rules (nat.apply) outside the lock
+ * and logs "reload: done". On failure every error is logged as FILE:LINE,
+ * the old snapshot stays in service, and the failure is counted. Requests
+ * that arrive while a reload runs collapse into one more reload afterwards
+ * (a pending flag, not a queue).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_RELOAD_H
 #define HZ_RELOAD_H
@@ -16,7 +19,8 @@
 
 typedef struct reload reload_t;
 
-/* Start the loader thread. conf_path is copied; srv must outlive the
+/* Start the reload thread (the control thread must run when a request
+ * comes). conf_path is copied; srv must outlive the
  * reload_t. Returns NULL on failure (logged). */
 reload_t *reload_new(const char *conf_path, server_t *srv);
 

@@ -1,10 +1,11 @@
 /* snapshot.h -- the served world: config, ACLs, views and their zones.
  *
- * A snapshot is built from a config file in one go, away from the query
- * loop, and never changes after it is published. Workers read it without
- * locks. A reload builds a new one beside the old and swaps a pointer
- * (see reload.h). Zones whose files did not change are shared with the
- * previous snapshot instead of being parsed again (zones are refcounted).
+ * A snapshot is assembled in one go by the zone store (zonestore.h), away
+ * from the query loop, and never changes after it is published. Workers read
+ * it without locks. A reload builds a new one beside the old and swaps a
+ * pointer. Zones are refcounted handles of the zone store: a zone whose
+ * files did not change is shared with the previous snapshot instead of
+ * being parsed again. This module reads no file and publishes nothing.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_SNAPSHOT_H
 #define HZ_SNAPSHOT_H
@@ -75,18 +76,46 @@ view_find_zone(const view_t *v, const uint8_t *lower, unsigned lower_len,
 	return NULL;
 }
 
-/* Load the config at path and every zone it names; report every problem
- * through d. prev (may be NULL) lends unchanged zones. Returns NULL if
- * anything failed. The caller owns the result. */
-snapshot_t *snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d);
+/* --- assembling (the zone store's side: zonestore.h builds and publishes) -- */
+
+/* A snapshot of conf (taken over: snapshot_free frees it) whose views have
+ * no zones yet. */
+snapshot_t *snapshot_new(conf_t *conf);
+
+/* Append n zones to view v of s (the references are taken over; NULL
+ * entries, for zones that failed to load, only until the snapshot is
+ * freed). The configured zones come first, in conf order, then the reverse
+ * zones synthesized for auto-ptr. */
+void snapshot_view_add_zones(snapshot_t *s, view_t *v, zone_t *const *zones, size_t n);
+
+/* The synthesized reverse zones of prev (the same view in the previous
+ * snapshot, or NULL) if they are still what auto-ptr would build for v: they
+ * depend only on the view's name and configured zones, so they are if every
+ * configured zone is the very same zone_t with the same auto-ptr setting.
+ * Then a reload keeps them (and logs nothing for them) instead of building
+ * equal copies. Appends new references to v; returns false otherwise. */
+bool snapshot_view_keep_synthesized(snapshot_t *s, view_t *v, const view_t *prev);
+
+/* Done adding zones: the apex tables, the caches of recursive views (prev's
+ * for the view of the same name if its forwarders and cache settings are the
+ * same) and the CHAOS answers. false (reported as conf_path:LINE): a cache
+ * could not be allocated; the caller frees s. */
+bool snapshot_finish(snapshot_t *s, const snapshot_t *prev, const char *conf_path, diag_t *d);
 
 /* A copy of old in which every view that holds old_zone holds new_zone
- * instead (a new reference; auto-ptr zones of those views are built
- * again); all other zones are shared. The copy shares old's conf: once old
- * is retired (publish_swap returned it), set old->conf = NULL before
- * snapshot_free(old). For dynamic updates (update.h). */
+ * instead (a new reference); all other zones are shared. The views that
+ * hold new_zone have no synthesized zones in the copy (the zone store builds
+ * them again from the new records); then snapshot_index() the copy. The
+ * copy shares old's conf: once old is retired, set old->conf = NULL before
+ * snapshot_free(old). For dynamic updates. */
 snapshot_t *snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone,
-				  zone_t *new_zone, diag_t *d);
+				  zone_t *new_zone);
+
+/* Does v serve z as one of its configured zones? */
+bool snapshot_view_holds(const view_t *v, const zone_t *z);
+
+/* (Re)build every view's apex table (after snapshot_replace_zone). */
+void snapshot_index(snapshot_t *s);
 
 /* Release; clears *s. Accepts NULL. */
 void snapshot_free(snapshot_t **s);

@@ -1,28 +1,18 @@
-/* update.h -- dynamic updates (RFC 2136) with TSIG, a journal, auto-PTR.
+/* update.h -- dynamic updates (RFC 2136): message and zone in, changeset out.
  *
- * DESIGN. Zones stay immutable. Zones that allow updates (or have auto-ptr,
- * or a journal beside their file) are "managed": the update module keeps
- * their source records (a zonefile_t: file + journal + updates since) in a
- * registry keyed by (zone name, file path), next to the zone_t built from
- * them. snapshot_build() gets such zones from update_zone_load(), which
- * reuses the registry's zone while the file is unchanged and otherwise reads
- * the file again and replays the compacted state and the journal on top
- * (journal.h); each replayed change costs the records of its name, not the
- * zone. The journal is written only while the update service runs
- * (update_start): a tail a crash left is cut before the first append, and a
- * journal past its bound is compacted into server.state-dir.
+ * DESIGN. This module is pure: it owns no zone, no thread and no file. It
+ * knows what an UPDATE means -- the zone section, TSIG and allow-update, the
+ * prerequisites (RFC 2136 3.2), the update section (3.4) applied to a copy
+ * of the zone's records -- and answers it (the reply, signed when the
+ * request was). The zone store (zonestore.h) gives it the records in force
+ * and takes the changeset: it builds the new zone, appends the change to the
+ * journal, publishes, and only then lets the reply go out. The same
+ * changeset code replays journals when the zone store loads a zone, so a
+ * journal line means exactly what the update that wrote it did.
  *
- * An UPDATE message never touches the query path: the network layer hands
- * it to update_submit() (a queue) and goes on. One update thread takes the
- * messages in order, holds the writer lock (the reload loader takes it too,
- * so updates and reloads never interleave), and for each: picks the view of
- * the client's address, checks TSIG and allow-update, evaluates the
- * prerequisites and applies the update section to a copy of the records,
- * builds a new zone_t, appends the change to the journal (fsync), builds a
- * snapshot that shares every other zone (snapshot_replace_zone) and
- * publishes it. Only then is the reply sent, through the callback the
- * network layer gave: the update is visible to the next query when the
- * client learns it succeeded.
+ * Before the queue, the network layer answers what needs no zone data
+ * (update_screen, update_answer_rcode); the rest goes to the control
+ * thread's queue (control.h).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_UPDATE_H
 #define HZ_UPDATE_H
@@ -34,6 +24,7 @@
 
 #include "conf.h"
 #include "diag.h"
+#include "journal.h"
 #include "query.h"
 #include "snapshot.h"
 #include "zone.h"
@@ -46,99 +37,98 @@ enum {
 	UPDATE_NXRRSET = 8, UPDATE_NOTAUTH = 9, UPDATE_NOTZONE = 10,
 };
 
-/* --- for snapshot.c ------------------------------------------------------ */
-
-/* Load this zone through the registry (allow-update, auto-ptr, or a journal
- * exists beside the file)? */
-bool update_zone_managed(const conf_zone_t *cz);
-
-/* The zone from file + journal (or the registry's copy if the file did not
- * change since); a new reference, or NULL with the errors reported. */
-zone_t *update_zone_load(const conf_zone_t *cz, diag_t *d);
-
-/* Reverse zones for the view's auto-ptr zones (view->zones[0..conf->nzones)
- * must be loaded): one per IPv4 /24 and IPv6 /64 holding an A/AAAA record,
- * except names under a zone the view has configured. *out is a malloc'ed
- * array of new references; returns how many. */
-size_t update_autoptr_build(const view_t *v, zone_t ***out, diag_t *d);
-
-/* --- for --dump-view: the records a zone is served from ------------------- */
-
-/* A managed zone's records now: file + journal + updates since (the zone
- * must have been loaded with update_zone_load). NULL if it is not loaded.
- * Borrowed from the registry: valid until the zone changes (an update or a
- * reload) or update_shutdown(); for single-threaded callers. */
-const zonefile_t *update_zone_records(const conf_zone_t *cz);
-
-/* The records of the reverse zone that auto-ptr synthesizes for view v at
- * apex (lower-case wire name), as update_autoptr_build builds it; NULL if
- * there is none. The caller frees the result (zonefile_free). */
-zonefile_t *update_autoptr_records(const view_t *v, const uint8_t *apex);
-
-/* --- the update path ------------------------------------------------------ */
-
-/* Opcode UPDATE and not a response: goes to update_submit(). */
+/* Opcode UPDATE and not a response: goes to the control thread's queue. */
 static inline bool
 update_is_update(const uint8_t *pkt, size_t len)
 {
 	return len >= 12 && !(pkt[2] & 0x80) && ((pkt[2] >> 3) & 0x0F) == 5;
 }
 
-/* Called once per submitted message on the update thread: msg is the reply
- * (NULL: none, release arg). */
-typedef void (*update_reply_fn)(void *arg, const uint8_t *msg, size_t len);
+/* --- changesets: a working copy of a zone's records ------------------------ */
 
-/* Before update_submit(), on the worker: an unsigned update that the
- * client's view would refuse -- no zone of that name in the view (NOTAUTH),
- * or its allow-update does not take this address (REFUSED) -- is answered
- * at once, never queued (so it holds no queue slot and no socket), and
- * logged rate-limited (lograte.h). Returns the answer's length in out
- * (room for 12 + 259 bytes); 0: queue it. */
+/* The records of one zone and the changes made to them, in order. */
+typedef struct update_changeset update_changeset_t;
+
+/* A working copy of zf's records (zf must outlive the changeset). Records
+ * added later are marked as coming from dyn_file (the journal's path, kept
+ * by pointer): they are not the zone file's. Never NULL (aborts without
+ * memory, as the zone builder does). */
+update_changeset_t *update_changeset_new(const zonefile_t *zf, const char *dyn_file);
+
+/* A journal line applied as the update that wrote it would be (a journal_op_fn:
+ * arg is the changeset); false (reported through d) for a record of
+ * another class or outside the zone. */
+bool update_changeset_replay(void *arg, char op, const zrr_t *rr, diag_t *d);
+
+/* The records now in force, as a new zonefile_t that owns its memory (the
+ * caller frees it). */
+zonefile_t *update_changeset_records(const update_changeset_t *cs);
+
+/* The changes in order ('-' and '+'), for the journal. Valid while cs and
+ * the zonefile it was made from live. */
+const journal_op_t *update_changeset_ops(const update_changeset_t *cs, size_t *n);
+
+/* Records of the zone's files (not the SOA, not records an update added)
+ * that the changes removed: a compaction must remove them again when the
+ * zone file is read anew. Same lifetime as the ops. */
+const zrr_t *update_changeset_removed(const update_changeset_t *cs, size_t *n);
+
+/* Release; clears *cs. Accepts NULL. */
+void update_changeset_free(update_changeset_t **cs);
+
+/* --- one UPDATE message ------------------------------------------------------ */
+
+/* An UPDATE on its way through: the parsed request, its TSIG result, the
+ * view of the client and the zone it names, and the answer so far. */
+typedef struct update_msg update_msg_t;
+
+/* Parse pkt, check its TSIG against snap's keys, pick the client's view
+ * and the zone of the zone section and check allow-update. NULL if pkt is
+ * not an UPDATE (no answer at all). pkt, from and snap must outlive the
+ * message. */
+update_msg_t *update_msg_new(const snapshot_t *snap, const uint8_t *pkt, size_t len,
+			     const query_src_t *from);
+
+/* The zone the update may change, if every check passed: its config and the
+ * zone the view serves now. false: the answer is decided (update_msg_reply). */
+bool update_msg_zone(const update_msg_t *m, const conf_zone_t **cz, const zone_t **served);
+
+/* Prerequisites, then the update section, on a copy of records (the zone's
+ * records in force; dyn_file as for update_changeset_new). Returns the
+ * changeset with the SOA serial raised (unless the update set a newer one),
+ * or NULL: refused, or nothing changed (the answer is decided). */
+update_changeset_t *update_msg_apply(update_msg_t *m, const zonefile_t *records,
+				     const char *dyn_file);
+
+/* The journal comment for an applied change ("key=NAME client=ADDR#PORT"). */
+void update_msg_comment(const update_msg_t *m, char *out, size_t size);
+
+/* The change could not be kept (why: e.g. "journal write failed"): the
+ * answer is SERVFAIL. */
+void update_msg_fail(update_msg_t *m, const char *why);
+
+/* The change is in force (journaled and published): logs it. */
+void update_msg_done(update_msg_t *m, size_t nchanges, uint32_t serial);
+
+/* The answer into out (outmax >= 512), TSIG-signed when the request was;
+ * logs a refusal (rate-limited, lograte.h). Returns its length (0: none). */
+size_t update_msg_reply(update_msg_t *m, uint8_t *out, size_t outmax);
+
+/* Release; clears *m. Accepts NULL. */
+void update_msg_free(update_msg_t **m);
+
+/* --- before the queue, on the worker ----------------------------------------- */
+
+/* An unsigned update that the client's view would refuse -- no zone of that
+ * name in the view (NOTAUTH), or its allow-update does not take this address
+ * (REFUSED) -- is answered at once, never queued (so it holds no queue slot
+ * and no socket), and logged rate-limited (lograte.h). Returns the answer's
+ * length in out (room for 12 + 259 bytes); 0: queue it. */
 size_t update_screen(const snapshot_t *snap, const uint8_t *pkt, size_t len,
 		     const query_src_t *from, uint8_t *out);
 
 /* An answer of only rcode to the update in pkt (header and zone section),
- * e.g. SERVFAIL when update_submit() refuses. Returns its length. */
+ * e.g. SERVFAIL when the queue refuses it. Returns its length. */
 size_t update_answer_rcode(const uint8_t *pkt, size_t len, int rcode, uint8_t *out);
-
-/* Queue an update. Returns true if queued (reply will be called exactly
- * once), false if the update thread is not running, the queue is full, or
- * the source address already has its share of the queue (64 updates)
- * (the caller keeps arg and answers as it sees fit). Any thread. */
-bool update_submit(const uint8_t *pkt, size_t len, const query_src_t *from,
-		   update_reply_fn reply, void *arg);
-
-/* Handle one UPDATE against snap. The reply goes to out (outmax >= 512);
- * returns its length (0: no reply). If the zone changed, *next is the
- * snapshot to publish (from snapshot_replace_zone: it shares snap's conf).
- * The caller holds the writer lock. Used by the update thread and tests. */
-size_t update_handle(const snapshot_t *snap, const uint8_t *pkt, size_t len,
-		     const query_src_t *from, uint8_t *out, size_t outmax, snapshot_t **next);
-
-/* Serialises everything that publishes snapshots (updates, reloads). */
-void update_writer_lock(void);
-void update_writer_unlock(void);
-
-/* Start / stop the update thread. update_stop() answers nothing more:
- * queued messages are dropped (their reply callback gets NULL). */
-int update_start(void);
-void update_stop(void);
-
-/* Journal upkeep for every managed zone: cut what a crash left after the
- * last commit, and compact a journal that grew past its bound (larger than
- * the zone file and the compacted state together, and than 64 KiB): the
- * zone's difference from its file goes into "<server.state-dir>/<zone>.
- * <hash>.state" and the journal starts anew (journal.h). Runs in
- * update_start() and on the update thread after each applied update; the
- * caller holds the writer lock. */
-void update_journal_maintain(void);
-
-/* Tests: compact past min_bytes instead of 64 KiB (<= 0: the default), and
- * stop a compaction after step stop_after (1..3, see journal_compact) as a
- * crash would; 0: complete. */
-void update_set_compaction(long long min_bytes, int stop_after);
-
-/* Free the registry (at exit, after the last snapshot is freed). */
-void update_shutdown(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include <event2/thread.h>
 
 #include "conf.h"
+#include "control.h"
 #include "diag.h"
 #include "log.h"
 #include "nat.h"
@@ -19,7 +20,7 @@
 #include "server.h"
 #include "snapshot.h"
 #include "zonefile.h"
-#include "update.h"
+#include "zonestore.h"
 
 struct main_ctx {
 	struct event_base *base;
@@ -66,7 +67,7 @@ static int
 main_check(const char *path)
 {
 	diag_t diag = { 0 };
-	snapshot_t *snap = snapshot_build(path, NULL, &diag);
+	snapshot_t *snap = zonestore_build(path, NULL, &diag);
 	if (snap == NULL) {
 		if (diag.errors == 0)
 			fprintf(stderr, "%s: cannot be loaded\n", path);
@@ -81,7 +82,7 @@ main_check(const char *path)
 	       diag.warnings, diag.warnings == 1 ? "" : "s");
 	int rc = diag.errors == 0 ? 0 : 1;
 	snapshot_free(&snap);
-	update_shutdown();
+	zonestore_shutdown();
 	return rc;
 }
 
@@ -94,11 +95,11 @@ static int
 main_dump_view(const char *path, const char *view_name, const char *zone_name)
 {
 	diag_t diag = { 0 };
-	snapshot_t *snap = snapshot_build(path, NULL, &diag);
+	snapshot_t *snap = zonestore_build(path, NULL, &diag);
 	if (snap == NULL) {
 		if (diag.errors == 0)
 			fprintf(stderr, "%s: cannot be loaded\n", path);
-		update_shutdown();
+		zonestore_shutdown();
 		return 1;
 	}
 	int rc = 1;
@@ -113,9 +114,9 @@ main_dump_view(const char *path, const char *view_name, const char *zone_name)
 	} else if (i == v->nzones) {
 		fprintf(stderr, "%s: view '%s' has no zone '%s'\n", path, view_name, zone_name);
 	} else if (i >= v->conf->nzones) {
-		zf = own = update_autoptr_records(v, v->zones[i]->apex);
-	} else if (update_zone_managed(&v->conf->zones[i])) {
-		zf = update_zone_records(&v->conf->zones[i]);
+		zf = own = zonestore_autoptr_records(v, v->zones[i]->apex);
+	} else if (zonestore_zone_managed(&v->conf->zones[i])) {
+		zf = zonestore_zone_records(&v->conf->zones[i]);
 	} else {
 		const conf_zone_t *cz = &v->conf->zones[i];
 		zf = own = nat_zonefile_read(cz->name, cz->path,
@@ -125,7 +126,7 @@ main_dump_view(const char *path, const char *view_name, const char *zone_name)
 		rc = nat_zonefile_print(zf, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
 	zonefile_free(&own);
 	snapshot_free(&snap);
-	update_shutdown();
+	zonestore_shutdown();
 	return rc;
 }
 
@@ -200,7 +201,7 @@ main_run(const char *path)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	diag_t diag = { 0 };
-	snapshot_t *snap = snapshot_build(path, NULL, &diag);
+	snapshot_t *snap = zonestore_build(path, NULL, &diag);
 	if (snap == NULL) {
 		log_error("%s: not loaded (%u error%s), not starting", path, diag.errors,
 			  diag.errors == 1 ? "" : "s");
@@ -240,7 +241,7 @@ main_run(const char *path)
 		goto out;
 	if (server_start(m.srv) < 0)
 		goto out;
-	if (update_start() < 0)
+	if (control_start() < 0)
 		goto out;
 	log_notice("ready: %zu view%s, %zu zone%s, %zu listen address%s, %u worker%s",
 		   nviews, nviews == 1 ? "" : "s", nzones, nzones == 1 ? "" : "s",
@@ -256,8 +257,8 @@ out:
 	signal(SIGTERM, main_second_signal);
 	signal(SIGINT, main_second_signal);
 	signal(SIGHUP, SIG_IGN);
-	update_stop();            /* before the workers: it replies through them */
-	reload_free(&m.reload);   /* a reload in progress finishes first */
+	reload_free(&m.reload);   /* a reload in progress finishes first (on the control thread) */
+	control_stop();           /* before the workers: it replies through them */
 	server_stop(m.srv);
 	if (rc == 0) {
 		server_stats_t st;
@@ -270,7 +271,7 @@ out:
 	server_free(&m.srv);
 	snap = publish_shutdown();
 	snapshot_free(&snap);
-	update_shutdown();
+	zonestore_shutdown();
 	if (m.base != NULL)
 		event_base_free(m.base);
 	return rc;

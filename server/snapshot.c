@@ -1,11 +1,9 @@
-/* snapshot.c -- build the served world from a config file.
- *
- * snapshot_build() is the one loader: startup, --check and every reload go
- * through it, so a config that passes --check loads the same way on reload.
+/* snapshot.c -- assemble the served world: views from the zone store's
+ * zones, their apex tables, caches and the CHAOS answers. Loading is the
+ * zone store's (zonestore.c); this module never reads a file.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "snapshot.h"
 
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,39 +14,6 @@
 #include "cache.h"
 #include "dname.h"
 #include "log.h"
-#include "nat.h"
-#include "update.h"
-
-/* A zone from the same file for the same origin, translated the same way
- * (nat: NULL for zones served as written): already loaded for this build
- * (two views sharing a file), or lent by the previous snapshot if none of
- * its files changed. Returns a new reference, or NULL. */
-static zone_t *
-zone_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
-		 const char *path, const nat_map_t *nat, bool check_files)
-{
-	if (s == NULL)
-		return NULL;
-	for (size_t v = 0; v < nviews; v++) {
-		const view_t *view = &s->views[v];
-		for (size_t i = 0; i < view->nzones && i < view->conf->nzones; i++) {
-			zone_t *z = view->zones[i];
-			const conf_zone_t *cz = &view->conf->zones[i];
-			if (z == NULL || strcmp(cz->path, path) != 0 || !conf_name_equal(cz->name, origin))
-				continue;
-			/* The NAT translation is part of the key: the same file is
-			 * another zone when rewritten, or rewritten by another map. */
-			if (cz->translate_nat != (nat != NULL) ||
-			    (nat != NULL && !nat_map_same_translation(s->conf->nat, nat)))
-				continue;
-			if (check_files && !zone_files_unchanged(z))
-				return NULL;
-			zone_ref(z);
-			return z;
-		}
-	}
-	return NULL;
-}
 
 static void
 view_index_zones(snapshot_t *s, view_t *v)
@@ -68,14 +33,8 @@ view_index_zones(snapshot_t *s, view_t *v)
 	}
 }
 
-/* The synthesized reverse zones of prev (the same view in the previous
- * snapshot, or NULL) if they are still what auto-ptr would build for v: they
- * depend only on the view's name and configured zones, so they are if every
- * configured zone is the very same zone_t with the same auto-ptr setting.
- * Then a reload keeps them (and logs nothing for them) instead of building
- * equal copies. Appends new references to v; returns false otherwise. */
-static bool
-snapshot_keep_autoptr(snapshot_t *s, view_t *v, const view_t *prev)
+bool
+snapshot_view_keep_synthesized(snapshot_t *s, view_t *v, const view_t *prev)
 {
 	size_t nconf = v->conf->nzones;
 	if (prev == NULL || prev->conf->nzones != nconf || v->nzones != nconf || prev->nzones < nconf)
@@ -97,23 +56,19 @@ snapshot_keep_autoptr(snapshot_t *s, view_t *v, const view_t *prev)
 	return true;
 }
 
-/* Append the view's synthesized reverse zones (auto-ptr) after its
- * configured zones: prev's if they are still current (see above), else
- * built again. */
-static void
-snapshot_add_autoptr(snapshot_t *s, view_t *v, const view_t *prev, diag_t *d)
+void
+snapshot_view_add_zones(snapshot_t *s, view_t *v, zone_t *const *zones, size_t n)
 {
-	if (snapshot_keep_autoptr(s, v, prev))
-		return;
-	zone_t **extra = NULL;
-	size_t n = update_autoptr_build(v, &extra, d);
 	if (n == 0)
 		return;
-	zone_t **all = arena_zalloc(s->arena, (v->nzones + n) * sizeof(*all));
-	memcpy(all, v->zones, v->nzones * sizeof(*all));
-	memcpy(all + v->nzones, extra, n * sizeof(*all));
-	free(extra);
-	v->zones = all;
+	if (v->nzones + n > v->conf->nzones || v->zones == NULL) {
+		/* past the configured zones (auto-ptr): a larger array */
+		zone_t **all = arena_zalloc(s->arena, (v->nzones + n) * sizeof(*all));
+		if (v->nzones > 0)
+			memcpy(all, v->zones, v->nzones * sizeof(*all));
+		v->zones = all;
+	}
+	memcpy(v->zones + v->nzones, zones, n * sizeof(*zones));
 	v->nzones += n;
 }
 
@@ -200,67 +155,41 @@ view_cache(const snapshot_t *prev, const conf_view_t *cv)
 }
 
 snapshot_t *
-snapshot_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
+snapshot_new(conf_t *conf)
 {
-	unsigned errors_before = d->errors;
-	conf_t *conf = conf_load(conf_path, d);
-	if (conf == NULL)
-		return NULL;
 	arena_t *arena = arena_new(0);
 	snapshot_t *s = arena_zalloc(arena, sizeof(*s));
 	s->arena = arena;
 	s->conf = conf;
 	s->edns_size = (uint16_t)(conf->edns_udp_size ? conf->edns_udp_size : 1232);
 	s->views = arena_zalloc(arena, (conf->nviews ? conf->nviews : 1) * sizeof(*s->views));
-	size_t reused = 0, loaded = 0;
 	for (size_t v = 0; v < conf->nviews; v++) {
 		const conf_view_t *cv = &conf->views[v];
-		view_t *view = &s->views[v];
-		view->conf = cv;
-		view->zones = arena_zalloc(arena, (cv->nzones ? cv->nzones : 1) * sizeof(zone_t *));
-		for (size_t i = 0; i < cv->nzones; i++) {
-			const conf_zone_t *cz = &cv->zones[i];
-			if (update_zone_managed(cz)) {
-				/* dynamic/auto-ptr zones: file + journal, kept by update.c */
-				view->zones[i] = update_zone_load(cz, d);
-				view->nzones = i + 1;
-				continue;
-			}
-			const nat_map_t *nat = cz->translate_nat ? conf->nat : NULL;
-			zone_t *z = zone_find_loaded(s, v, cz->name, cz->path, nat, false);
-			if (z == NULL && (z = zone_find_loaded(prev, prev ? prev->nviews : 0, cz->name, cz->path, nat, true)) != NULL)
-				reused++;
-			if (z == NULL && (z = zone_load_translated(cz->name, cz->path, nat, d)) != NULL)
-				loaded++;
-			view->zones[i] = z;
-			view->nzones = i + 1;   /* so that snapshot_free releases what we hold */
-		}
-		s->nviews = v + 1;
+		s->views[v].conf = cv;
+		s->views[v].zones = arena_zalloc(arena, (cv->nzones ? cv->nzones : 1) * sizeof(zone_t *));
 	}
-	if (d->errors > errors_before) {
-		snapshot_free(&s);
-		return NULL;
-	}
-	for (size_t v = 0; v < s->nviews; v++) {
-		snapshot_add_autoptr(s, &s->views[v], snapshot_find_view(prev, s->views[v].conf->name), d);
-		view_index_zones(s, &s->views[v]);
-		if (s->views[v].conf->recursion && (s->views[v].cache = view_cache(prev, s->views[v].conf)) == NULL) {
-			diag_error(d, conf_path, s->views[v].conf->line, "view %s: cannot allocate its cache",
-				   s->views[v].conf->name);
-			snapshot_free(&s);
-			return NULL;
-		}
-	}
-	chaos_build(s);
-	/* Parsing left freed memory all over the malloc heap: give it back. */
-	malloc_trim(0);
-	log_debug("snapshot: %zu views, %zu zones loaded, %zu unchanged zones kept",
-		  s->nviews, loaded, reused);
+	s->nviews = conf->nviews;
 	return s;
 }
 
+bool
+snapshot_finish(snapshot_t *s, const snapshot_t *prev, const char *conf_path, diag_t *d)
+{
+	for (size_t v = 0; v < s->nviews; v++) {
+		view_t *view = &s->views[v];
+		view_index_zones(s, view);
+		if (view->conf->recursion && (view->cache = view_cache(prev, view->conf)) == NULL) {
+			diag_error(d, conf_path, view->conf->line, "view %s: cannot allocate its cache",
+				   view->conf->name);
+			return false;
+		}
+	}
+	chaos_build(s);
+	return true;
+}
+
 snapshot_t *
-snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone, zone_t *new_zone, diag_t *d)
+snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone, zone_t *new_zone)
 {
 	arena_t *arena = arena_new(0);
 	snapshot_t *s = arena_zalloc(arena, sizeof(*s));
@@ -289,17 +218,32 @@ snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone, zone_t *new
 			nv->zones[i] = z;
 		}
 		nv->nzones = nconf;
-		if (touched) {
-			snapshot_add_autoptr(s, nv, NULL, d);
-		} else {
+		nv->ztable = NULL;   /* snapshot_index() */
+		if (!touched) {
 			for (size_t i = nconf; i < ov->nzones; i++) {
 				zone_ref(ov->zones[i]);
 				nv->zones[nv->nzones++] = ov->zones[i];
 			}
 		}
-		view_index_zones(s, nv);
 	}
 	return s;
+}
+
+bool
+snapshot_view_holds(const view_t *v, const zone_t *z)
+{
+	size_t nconf = v->conf->nzones < v->nzones ? v->conf->nzones : v->nzones;
+	for (size_t i = 0; i < nconf; i++)
+		if (v->zones[i] == z)
+			return true;
+	return false;
+}
+
+void
+snapshot_index(snapshot_t *s)
+{
+	for (size_t v = 0; v < s->nviews; v++)
+		view_index_zones(s, &s->views[v]);
 }
 
 void

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "control.h"
 #include "forward.h"
 #include "log.h"
 #include "publish.h"
@@ -96,7 +97,7 @@ tcp_conn_close_after_write(tcp_conn_t *c)
 	bufferevent_disable(c->bev, EV_READ);
 }
 
-/* Dynamic updates (update.h): the message goes to the update thread; its
+/* Dynamic updates (update.h): the message goes to the control thread (control.h); its
  * reply comes back to this worker through event_base_once() and is written
  * if the connection still exists (same pointer and id). A closing
  * connection waits for its pending replies. */
@@ -155,7 +156,7 @@ tcp_update_submit(tcp_conn_t *c, const uint8_t *msg, size_t len, const query_src
 	r->w = c->w;
 	r->c = c;
 	r->id = c->id;
-	if (!update_submit(msg, len, from, tcp_update_reply_cb, r)) {
+	if (!control_submit_update(msg, len, from, tcp_update_reply_cb, r)) {
 		free(r);
 		return false;
 	}

@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "control.h"
 #include "forward.h"
 #include "log.h"
 #include "publish.h"
@@ -159,7 +160,7 @@ udp_send_batch(worker_t *w, int fd, unsigned n)
 	}
 }
 
-/* Dynamic updates (update.h): the message goes to the update thread, which
+/* Dynamic updates (update.h): the message goes to the control thread (control.h), which
  * sends the reply itself, after the change is published, on a duplicate of
  * this socket (so that a reload closing the socket meanwhile does no harm)
  * with the same source address control message as a query's answer. */
@@ -203,7 +204,7 @@ udp_update_submit(worker_t *w, int fd, unsigned i, const query_src_t *from)
 	memcpy(&r->peer, &w->rname[i], sizeof(r->peer));
 	r->peerlen = w->rmsg[i].msg_hdr.msg_namelen;
 	r->clen = udp_set_src(&w->rmsg[i].msg_hdr, r->cmsg);
-	if (!update_submit(w->rbuf[i], w->rmsg[i].msg_len, from, udp_update_reply_cb, r)) {
+	if (!control_submit_update(w->rbuf[i], w->rmsg[i].msg_len, from, udp_update_reply_cb, r)) {
 		close(r->fd);
 		free(r);
 		return false;
@@ -273,7 +274,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			fwd.forward = false;
 			size_t alen;
 			if (update_is_update(w->rbuf[i], w->rmsg[i].msg_len)) {
-				/* refused at once, queued (the update thread replies),
+				/* refused at once, queued (the control thread replies),
 				 * or SERVFAIL when the queue has no room for it */
 				alen = update_screen(snap, w->rbuf[i], w->rmsg[i].msg_len, &from,
 						     w->sbuf[nout]);

@@ -1,125 +1,36 @@
-/* update.c -- dynamic updates (RFC 2136): registry of managed zones, the
- * update semantics on a copy of the records, auto-PTR, and the update
- * thread. The design is in update.h.
+/* update.c -- dynamic updates (RFC 2136): the records of a zone as a
+ * changeset that an update (or a journal line) edits, and one UPDATE message
+ * from request to answer. Pure: the zone store (zonestore.c) owns the zones,
+ * the journal and the publishing. The design is in update.h.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "update.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <ldns/ldns.h>
 
 #include "acl.h"
 #include "arena.h"
 #include "dname.h"
-#include "journal.h"
 #include "log.h"
 #include "lograte.h"
-#include "publish.h"
 #include "tsig.h"
 
 #define T_A 1
 #define T_NS 2
 #define T_CNAME 5
 #define T_SOA 6
-#define T_PTR 12
 #define T_TXT 16
 #define T_AAAA 28
 #define C_IN 1
 #define C_NONE 254
 #define C_ANY 255
 #define T_ANY 255
-
-#define UPDATE_QUEUE_MAX 1024
-/* One source address may hold this many queued updates: a flood from one
- * address cannot crowd out another's (the DHCP server's) updates. */
-#define UPDATE_QUEUE_PER_SOURCE 64
-
-/* ---------------------------------------------------------------------------
- * Registry of managed zones
- */
-
-typedef struct dynzone {
-	struct dynzone *next;
-	char *origin;       /* lower case, trailing dot */
-	char *path;
-	char *jnl;
-	zonefile_t *zf;     /* records in force: file + state + journal + updates */
-	zone_t *zone;       /* built from zf; reference held */
-	/* the journal and its compaction (see "Journal upkeep" below) */
-	char *state;        /* compacted state in server.state-dir */
-	long long jnl_end;  /* where the journal's last commit ended when read */
-	bool jnl_cut;       /* the tail after jnl_end is cut: appends may go on */
-	long long file_size, state_size;   /* the bound for compaction */
-	long long retry_at; /* a compaction failed: try again at this journal size */
-	zrr_t *tombs;       /* records of the zone file that updates removed */
-	size_t ntombs, captombs;
-	arena_t *tomb_arena;
-} dynzone_t;
-
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static dynzone_t *registry;
-
-static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void
-update_writer_lock(void)
-{
-	pthread_mutex_lock(&writer_lock);
-}
-
-void
-update_writer_unlock(void)
-{
-	pthread_mutex_unlock(&writer_lock);
-}
-
-static void
-update_canon_name(const char *name, char *out, size_t size)
-{
-	size_t n = strlen(name);
-	if (n + 2 > size)
-		n = size - 2;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
-	if (n == 0 || out[n - 1] != '.')
-		out[n++] = '.';
-	out[n] = '\0';
-}
-
-/* Under reg_lock. */
-static dynzone_t *
-reg_find(const conf_zone_t *cz)
-{
-	char origin[1100];
-	update_canon_name(cz->name, origin, sizeof(origin));
-	for (dynzone_t *z = registry; z != NULL; z = z->next)
-		if (strcmp(z->origin, origin) == 0 && strcmp(z->path, cz->path) == 0)
-			return z;
-	return NULL;
-}
-
-bool
-update_zone_managed(const conf_zone_t *cz)
-{
-	if (cz->translate_nat)
-		return false;   /* served translated from the file alone (conf.c refuses updates) */
-	if (cz->nallow_update > 0 || cz->auto_ptr)
-		return true;
-	char *j = journal_path(cz->path);
-	bool exists = access(j, F_OK) == 0;
-	free(j);
-	return exists;
-}
 
 /* ---------------------------------------------------------------------------
  * Records: comparison, and a working copy that an update edits
@@ -187,7 +98,7 @@ rr_same(const zrr_t *a, const zrr_t *b)
 	return same;
 }
 
-typedef struct ws {
+typedef struct update_changeset {
 	const zonefile_t *base;
 	zrr_t *rrs;
 	uint8_t *dead;
@@ -558,23 +469,22 @@ ws_finish(const ws_t *w)
 	return zf;
 }
 
-static void
-update_copy_file_ids(zone_t *to, const zone_t *from)
-{
-	to->files = arena_zalloc(to->arena, (from->nfiles ? from->nfiles : 1) * sizeof(*to->files));
-	to->nfiles = from->nfiles;
-	for (size_t i = 0; i < from->nfiles; i++) {
-		to->files[i] = from->files[i];
-		to->files[i].path = arena_strdup(to->arena, from->files[i].path);
-	}
-}
-
 /* ---------------------------------------------------------------------------
- * Loading: file + compacted state + journal
+ * Changesets: the working copy as the zone store sees it
  */
 
-static bool
-update_replay_op(void *arg, char op, const zrr_t *rr, diag_t *d)
+update_changeset_t *
+update_changeset_new(const zonefile_t *zf, const char *dyn_file)
+{
+	ws_t *w = malloc(sizeof(*w));
+	if (w == NULL)
+		abort();
+	ws_init(w, zf, dyn_file);
+	return w;
+}
+
+bool
+update_changeset_replay(void *arg, char op, const zrr_t *rr, diag_t *d)
 {
 	ws_t *w = arg;
 	if (rr->rclass != C_IN) {
@@ -596,550 +506,34 @@ update_replay_op(void *arg, char op, const zrr_t *rr, diag_t *d)
 	return true;
 }
 
-/* Journal files are written only while the update service runs (not by
- * --check, nor before the server is up): see update_start(). */
-static bool update_writable;
-
-/* Compaction: the journal is folded into the state once it is larger than
- * the zone file and the state together (so rewriting the state costs at
- * most as much as the journal did), and at least this large. */
-#define UPDATE_COMPACT_MIN (64 * 1024)
-static long long compact_min = UPDATE_COMPACT_MIN;
-static int compact_stop_after;
-
-void
-update_set_compaction(long long min_bytes, int stop_after)
-{
-	compact_min = min_bytes > 0 ? min_bytes : UPDATE_COMPACT_MIN;
-	compact_stop_after = stop_after;
-}
-
-/* "<state-dir>/<zone>.<hash of the zone file's real path>.state", malloc'ed:
- * one per zone name and file, as the registry. */
-static char *
-update_state_path(const conf_zone_t *cz, const char *origin)
-{
-	if (cz->state_dir == NULL)
-		return NULL;
-	char *real = realpath(cz->path, NULL);
-	const char *p = real ? real : cz->path;
-	uint32_t h = 2166136261u;   /* FNV-1a */
-	for (; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	free(real);
-	char name[300];
-	size_t n = 0;
-	for (const char *c = origin; *c && n < 250; c++)
-		name[n++] = (char)((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-				   *c == '.' || *c == '_' ? *c : '_');
-	while (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == 0) {
-		memcpy(name, "root", 4);
-		n = 4;
-	}
-	name[n] = '\0';
-	size_t len = strlen(cz->state_dir) + n + 32;
-	char *out = malloc(len);
-	if (out == NULL)
-		abort();
-	snprintf(out, len, "%s/%s.%08x.state", cz->state_dir, name, h);
-	return out;
-}
-
-/* Keep the records of the zone's files that w removed (deep copies). */
-static void
-update_tombs_take(dynzone_t *dz, const ws_t *w)
-{
-	if (dz->tomb_arena == NULL)
-		dz->tomb_arena = arena_new(0);
-	for (size_t i = 0; i < w->ntombs; i++) {
-		if (dz->ntombs == dz->captombs) {
-			dz->captombs = dz->captombs ? dz->captombs * 2 : 16;
-			dz->tombs = realloc(dz->tombs, dz->captombs * sizeof(*dz->tombs));
-			if (dz->tombs == NULL)
-				abort();
-		}
-		zrr_t *t = &dz->tombs[dz->ntombs++];
-		*t = w->tombs[i];
-		t->owner = arena_memdup_bytes(dz->tomb_arena, t->owner, t->owner_len);
-		t->rdata = arena_memdup_bytes(dz->tomb_arena, t->rdata, t->rdlen ? t->rdlen : 1);
-		t->file = NULL;
-	}
-}
-
-static void
-update_tombs_free(dynzone_t *dz)
-{
-	free(dz->tombs);
-	dz->tombs = NULL;
-	dz->ntombs = dz->captombs = 0;
-	arena_free(&dz->tomb_arena);
-}
-
-/* Cut what a crash left after the last commit, once, before the first
- * append. Caller holds the writer lock. */
-static int
-update_journal_cut(dynzone_t *dz)
-{
-	if (dz->jnl_cut)
-		return 0;
-	if (journal_cut(dz->jnl, dz->jnl_end) != 0)
-		return -1;
-	dz->jnl_cut = true;
-	return 0;
-}
-
-zone_t *
-update_zone_load(const conf_zone_t *cz, diag_t *d)
-{
-	pthread_mutex_lock(&reg_lock);
-	dynzone_t *dz = reg_find(cz);
-	if (dz != NULL && zone_files_unchanged(dz->zone)) {
-		zone_ref(dz->zone);
-		pthread_mutex_unlock(&reg_lock);
-		return dz->zone;
-	}
-	pthread_mutex_unlock(&reg_lock);
-
-	struct stat st;
-	if (stat(cz->path, &st) != 0) {
-		diag_error(d, cz->path, 0, "cannot read zone file: %s", strerror(errno));
-		return NULL;
-	}
-	zonefile_t *zf = zonefile_read(cz->name, cz->path, d);
-	if (zf == NULL)
-		return NULL;
-	char *jnl = journal_path(cz->path);
-	char *state = update_state_path(cz, zf->origin_text);
-	ws_t w;
-	ws_init(&w, zf, jnl);
-	/* the file, then the compacted state, then the journal's part that the
-	 * state does not hold already */
-	journal_info_t si = { .covers_end = -1 }, ji = { 0 };
-	long ns = state ? journal_read(state, zf->origin_text, NULL, -1, update_replay_op, &w, d,
-				       &si) : 0;
-	long n = ns < 0 ? -1 : journal_read(jnl, zf->origin_text, si.covers_end >= 0 ?
-					    si.covers_id : NULL, si.covers_end, update_replay_op,
-					    &w, d, &ji);
-	if (n < 0) {
-		ws_free(&w);
-		zonefile_free(&zf);
-		free(jnl);
-		free(state);
-		return NULL;
-	}
-	zonefile_t *nzf = ws_finish(&w);
-	zone_t *z = zone_build(nzf, d);
-	if (z == NULL) {
-		ws_free(&w);
-		zonefile_free(&nzf);
-		zonefile_free(&zf);
-		free(jnl);
-		free(state);
-		return NULL;
-	}
-	/* records added by updates (and kept in the state) name the journal:
-	 * not a source file */
-	zone_track_files(z, nzf, cz->path, &st, jnl);
-	if (ns > 0 || n > 0)
-		log_info("zone %s: %s%s%ld journal transaction%s replayed from %s (serial %u)",
-			 nzf->origin_text, ns > 0 ? "compacted state " : "", ns > 0 ? state : "",
-			 n, n == 1 ? "" : "s", jnl, z->serial);
-
-	pthread_mutex_lock(&reg_lock);
-	dz = reg_find(cz);
-	if (dz == NULL) {
-		dz = calloc(1, sizeof(*dz));
-		if (dz == NULL)
-			abort();
-		char origin[1100];
-		update_canon_name(cz->name, origin, sizeof(origin));
-		dz->origin = strdup(origin);
-		dz->path = strdup(cz->path);
-		dz->next = registry;
-		registry = dz;
-	} else {
-		free(dz->jnl);
-		free(dz->state);
-		zonefile_free(&dz->zf);
-		zone_unref(&dz->zone);
-		update_tombs_free(dz);
-	}
-	dz->jnl = jnl;
-	dz->state = state;
-	dz->jnl_end = ji.end;
-	dz->jnl_cut = false;
-	dz->file_size = (long long)st.st_size;
-	dz->state_size = si.size;
-	dz->retry_at = 0;
-	update_tombs_take(dz, &w);
-	ws_free(&w);
-	zonefile_free(&zf);
-	dz->zf = nzf;
-	dz->zone = z;
-	zone_ref(z);
-	/* a reload (the loader holds the writer lock): cut a torn tail now */
-	if (update_writable)
-		(void)update_journal_cut(dz);
-	pthread_mutex_unlock(&reg_lock);
-	return z;
-}
-
-const zonefile_t *
-update_zone_records(const conf_zone_t *cz)
-{
-	pthread_mutex_lock(&reg_lock);
-	dynzone_t *dz = reg_find(cz);
-	const zonefile_t *zf = dz != NULL ? dz->zf : NULL;
-	pthread_mutex_unlock(&reg_lock);
-	return zf;
-}
-
-/* ---------------------------------------------------------------------------
- * Journal upkeep: appends, and compaction into server.state-dir
- */
-
-/* Append one update's change. Caller holds the writer lock. */
-static int
-update_journal_append(dynzone_t *dz, uint32_t serial, const char *comment, const ws_t *w)
-{
-	if (update_journal_cut(dz) != 0)
-		return -1;
-	return journal_append(dz->jnl, serial, comment, w->ops, w->nops);
-}
-
-/* Write the zone's difference from its file into the state, and start a
- * new journal: the removed file records, then every record an update
- * added. Under reg_lock and the writer lock. */
-static int
-update_compact(dynzone_t *dz, long long jsize)
-{
-	const zonefile_t *zf = dz->zf;
-	size_t n = dz->ntombs;
-	for (size_t i = 0; i < zf->count; i++)
-		n += strcmp(zf->rrs[i].file, dz->jnl) == 0;
-	journal_op_t *ops = malloc((n ? n : 1) * sizeof(*ops));
-	if (ops == NULL)
-		abort();
-	size_t k = 0;
-	for (size_t i = 0; i < dz->ntombs; i++)
-		ops[k++] = (journal_op_t){ .op = '-', .rr = dz->tombs[i] };
-	for (size_t i = 0; i < zf->count; i++)
-		if (strcmp(zf->rrs[i].file, dz->jnl) == 0)
-			ops[k++] = (journal_op_t){ .op = '+', .rr = zf->rrs[i] };
-	uint32_t serial = soa_serial(zf->soa);
-	int rc = journal_compact(dz->jnl, dz->state, serial, ops, k, compact_stop_after);
-	free(ops);
-	if (rc != 0 || compact_stop_after != 0)
-		return rc;
-	struct stat st;
-	dz->state_size = stat(dz->state, &st) == 0 ? (long long)st.st_size : 0;
-	log_notice("zone %s: journal %s (%lld bytes) compacted into %s (%zu removed, %zu added "
-		   "records, serial %u)", dz->origin, dz->jnl, jsize, dz->state, dz->ntombs,
-		   k - dz->ntombs, serial);
-	return 0;
-}
-
-void
-update_journal_maintain(void)
-{
-	pthread_mutex_lock(&reg_lock);
-	for (dynzone_t *dz = registry; dz != NULL; dz = dz->next) {
-		if (update_journal_cut(dz) != 0 || dz->state == NULL)
-			continue;
-		struct stat st;
-		if (stat(dz->jnl, &st) != 0)
-			continue;
-		long long size = (long long)st.st_size;
-		long long bound = dz->file_size + dz->state_size;
-		if (size <= bound || size <= compact_min || size < dz->retry_at)
-			continue;
-		if (update_compact(dz, size) != 0) {
-			/* nothing is lost: the journal goes on; try again when it doubled */
-			log_error("zone %s: journal %s not compacted; trying again when it is twice "
-				  "as large", dz->origin, dz->jnl);
-			dz->retry_at = 2 * size;
-		}
-	}
-	pthread_mutex_unlock(&reg_lock);
-}
-
-void
-update_shutdown(void)
-{
-	pthread_mutex_lock(&reg_lock);
-	while (registry != NULL) {
-		dynzone_t *dz = registry;
-		registry = dz->next;
-		zonefile_free(&dz->zf);
-		zone_unref(&dz->zone);
-		update_tombs_free(dz);
-		free(dz->origin);
-		free(dz->path);
-		free(dz->jnl);
-		free(dz->state);
-		free(dz);
-	}
-	update_writable = false;
-	pthread_mutex_unlock(&reg_lock);
-}
-
-/* ---------------------------------------------------------------------------
- * auto-ptr: reverse zones from A/AAAA records
- */
-
-typedef struct ptrgrp {
-	uint8_t apex[DNAME_MAXLEN];
-	size_t apex_len;
-	const zonefile_t *src;     /* SOA and NS come from this zone */
-	zrr_t *rrs;
-	size_t n, cap;
-} ptrgrp_t;
-
-/* The reverse name of an address into name; returns the wire length and
- * sets *apex_off to where the /24 (IPv4) or /64 (IPv6) apex starts. */
-static size_t
-autoptr_name(const zrr_t *rr, uint8_t *name, size_t *apex_off)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t p = 0;
-	if (rr->type == T_A) {
-		for (int i = 3; i >= 0; i--) {
-			if (i == 2)
-				*apex_off = p;
-			char b[4];
-			int l = snprintf(b, sizeof(b), "%u", rr->rdata[i]);
-			name[p++] = (uint8_t)l;
-			memcpy(name + p, b, (size_t)l);
-			p += (size_t)l;
-		}
-		memcpy(name + p, "\7in-addr\4arpa", 14);
-		return p + 14;
-	}
-	for (int i = 31; i >= 0; i--) {
-		if (i == 15)
-			*apex_off = p;
-		uint8_t nib = i & 1 ? rr->rdata[i / 2] & 15 : rr->rdata[i / 2] >> 4;
-		name[p++] = 1;
-		name[p++] = (uint8_t)hex[nib];
-	}
-	memcpy(name + p, "\3ip6\4arpa", 10);
-	return p + 10;
-}
-
-static void
-autoptr_push(ptrgrp_t *g, const zrr_t *rr)
-{
-	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 16;
-		g->rrs = realloc(g->rrs, g->cap * sizeof(*g->rrs));
-		if (g->rrs == NULL)
-			abort();
-	}
-	g->rrs[g->n++] = *rr;
-}
-
-/* The records of one synthesized reverse zone: the source zone's SOA and
- * apex NS at the reverse apex, then the PTRs. Owns its memory; the caller
- * frees it. */
-static zonefile_t *
-autoptr_zonefile(const ptrgrp_t *g, const view_t *v)
-{
-	arena_t *a = arena_new(0);
-	zonefile_t *zf = arena_zalloc(a, sizeof(*zf));
-	zf->arena = a;
-	uint8_t lower[DNAME_MAXLEN];
-	memcpy(lower, g->apex, g->apex_len);
-	dname_to_lower(lower, lower);
-	zf->origin = arena_memdup_bytes(a, lower, g->apex_len);
-	zf->origin_len = (uint16_t)g->apex_len;
-	char text[1024];
-	dname_to_text(lower, text, sizeof(text));
-	zf->origin_text = arena_strdup(a, text);
-	char path[300];
-	snprintf(path, sizeof(path), "auto-ptr (view %s)", v->conf->name);
-	zf->path = arena_strdup(a, path);
-	const zonefile_t *src = g->src;
-	size_t nns = 0;
-	for (size_t i = 0; i < src->count; i++)
-		nns += src->rrs[i].type == T_NS && dname_equal(src->rrs[i].owner, src->origin);
-	zf->rrs = arena_zalloc(a, (1 + nns + g->n) * sizeof(zrr_t));
-	zrr_t *soa = &zf->rrs[zf->count++];
-	*soa = *src->soa;
-	soa->owner = zf->origin;
-	soa->owner_len = zf->origin_len;
-	soa->file = zf->path;
-	soa->line = 0;
-	zf->soa = soa;
-	for (size_t i = 0; i < src->count; i++) {
-		const zrr_t *r = &src->rrs[i];
-		if (r->type != T_NS || !dname_equal(r->owner, src->origin))
-			continue;
-		zrr_t *ns = &zf->rrs[zf->count++];
-		*ns = *r;
-		ns->owner = zf->origin;
-		ns->owner_len = zf->origin_len;
-		ns->file = zf->path;
-		ns->line = 0;
-	}
-	memcpy(zf->rrs + zf->count, g->rrs, g->n * sizeof(zrr_t));
-	zf->count += g->n;
-	/* its own copy of every name and rdata: the group's owners and the
-	 * source's records do not outlive the caller's lock */
-	for (size_t i = 0; i < zf->count; i++) {
-		zrr_t *r = &zf->rrs[i];
-		r->file = zf->path;
-		if (r->owner != zf->origin)
-			r->owner = arena_memdup_bytes(a, r->owner, r->owner_len);
-		r->rdata = arena_memdup_bytes(a, r->rdata, r->rdlen ? r->rdlen : 1);
-	}
-	return zf;
-}
-
-static zone_t *
-autoptr_zone(const ptrgrp_t *g, const view_t *v, diag_t *d)
-{
-	zonefile_t *zf = autoptr_zonefile(g, v);
-	zone_t *z = zone_build(zf, d);
-	zonefile_free(&zf);
-	return z;
-}
-
-/* Does the view have an auto-ptr zone at all? */
-static bool
-autoptr_wanted(const view_t *v)
-{
-	size_t nconf = v->conf->nzones < v->nzones ? v->conf->nzones : v->nzones;
-	for (size_t i = 0; i < nconf; i++)
-		if (v->conf->zones[i].auto_ptr)
-			return true;
-	return false;
-}
-
-/* The PTRs of the view's auto-ptr zones, grouped by reverse apex (/24,
- * /64). Owner names live in tmp; *groups is malloc'ed, and so is each
- * group's rrs (free with autoptr_groups_free). Under reg_lock: the records
- * are the registry's. */
-static size_t
-autoptr_groups(const view_t *v, arena_t *tmp, ptrgrp_t **groups_out)
-{
-	size_t nconf = v->conf->nzones < v->nzones ? v->conf->nzones : v->nzones;
-	ptrgrp_t *groups = NULL;
-	size_t ngroups = 0, capgroups = 0;
-	for (size_t i = 0; i < nconf; i++) {
-		const conf_zone_t *cz = &v->conf->zones[i];
-		dynzone_t *dz = cz->auto_ptr && v->zones[i] != NULL ? reg_find(cz) : NULL;
-		if (dz == NULL)
-			continue;
-		const zonefile_t *zf = dz->zf;
-		for (size_t k = 0; k < zf->count; k++) {
-			const zrr_t *rr = &zf->rrs[k];
-			if (!((rr->type == T_A && rr->rdlen == 4) || (rr->type == T_AAAA && rr->rdlen == 16)))
-				continue;
-			if (rr->owner[0] == 1 && rr->owner[1] == '*')
-				continue;   /* a wildcard has no single name to point at */
-			uint8_t name[DNAME_MAXLEN];
-			size_t apex_off = 0, len = autoptr_name(rr, name, &apex_off);
-			bool covered = false;
-			for (size_t j = 0; j < nconf && !covered; j++)
-				covered = v->zones[j] != NULL && dname_is_subdomain(name, v->zones[j]->apex);
-			if (covered)
-				continue;   /* a real reverse zone of the view decides */
-			ptrgrp_t *g = NULL;
-			for (size_t j = 0; j < ngroups && g == NULL; j++)
-				if (dname_equal(groups[j].apex, name + apex_off))
-					g = &groups[j];
-			if (g == NULL) {
-				if (ngroups == capgroups) {
-					capgroups = capgroups ? capgroups * 2 : 8;
-					groups = realloc(groups, capgroups * sizeof(*groups));
-					if (groups == NULL)
-						abort();
-				}
-				g = &groups[ngroups++];
-				memset(g, 0, sizeof(*g));
-				g->apex_len = len - apex_off;
-				memcpy(g->apex, name + apex_off, g->apex_len);
-				g->src = zf;
-			}
-			zrr_t ptr = {
-				.owner = arena_memdup_bytes(tmp, name, len),
-				.owner_len = (uint16_t)len,
-				.type = T_PTR,
-				.rclass = C_IN,
-				.ttl = rr->ttl,
-				.rdlen = rr->owner_len,
-				.rdata = rr->owner,
-			};
-			bool dup = false;
-			for (size_t j = 0; j < g->n && !dup; j++)
-				dup = dname_equal(g->rrs[j].owner, ptr.owner) &&
-				      dname_equal(g->rrs[j].rdata, ptr.rdata);
-			if (!dup)
-				autoptr_push(g, &ptr);
-		}
-	}
-	*groups_out = groups;
-	return ngroups;
-}
-
-static void
-autoptr_groups_free(ptrgrp_t *groups, size_t n)
-{
-	for (size_t j = 0; j < n; j++)
-		free(groups[j].rrs);
-	free(groups);
-}
-
-size_t
-update_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
-{
-	*out = NULL;
-	if (!autoptr_wanted(v))
-		return 0;
-	arena_t *tmp = arena_new(0);
-	ptrgrp_t *groups = NULL;
-	pthread_mutex_lock(&reg_lock);
-	size_t ngroups = autoptr_groups(v, tmp, &groups);
-	size_t nout = 0;
-	if (ngroups > 0) {
-		*out = calloc(ngroups, sizeof(zone_t *));
-		if (*out == NULL)
-			abort();
-	}
-	for (size_t j = 0; j < ngroups; j++) {
-		zone_t *z = autoptr_zone(&groups[j], v, d);
-		if (z != NULL)
-			(*out)[nout++] = z;
-	}
-	pthread_mutex_unlock(&reg_lock);
-	autoptr_groups_free(groups, ngroups);
-	arena_free(&tmp);
-	if (nout == 0) {
-		free(*out);
-		*out = NULL;
-	}
-	return nout;
-}
-
 zonefile_t *
-update_autoptr_records(const view_t *v, const uint8_t *apex)
+update_changeset_records(const update_changeset_t *cs)
 {
-	if (!autoptr_wanted(v))
-		return NULL;
-	arena_t *tmp = arena_new(0);
-	ptrgrp_t *groups = NULL;
-	zonefile_t *zf = NULL;
-	pthread_mutex_lock(&reg_lock);
-	size_t ngroups = autoptr_groups(v, tmp, &groups);
-	for (size_t j = 0; j < ngroups && zf == NULL; j++)
-		if (dname_equal(groups[j].apex, apex))
-			zf = autoptr_zonefile(&groups[j], v);
-	pthread_mutex_unlock(&reg_lock);
-	autoptr_groups_free(groups, ngroups);
-	arena_free(&tmp);
-	return zf;
+	return ws_finish(cs);
+}
+
+const journal_op_t *
+update_changeset_ops(const update_changeset_t *cs, size_t *n)
+{
+	*n = cs->nops;
+	return cs->ops;
+}
+
+const zrr_t *
+update_changeset_removed(const update_changeset_t *cs, size_t *n)
+{
+	*n = cs->ntombs;
+	return cs->tombs;
+}
+
+void
+update_changeset_free(update_changeset_t **cs)
+{
+	if (cs == NULL || *cs == NULL)
+		return;
+	ws_free(*cs);
+	free(*cs);
+	*cs = NULL;
 }
 
 /* ---------------------------------------------------------------------------
@@ -1343,165 +737,203 @@ update_apply(ws_t *w, const zrr_t *up, size_t n)
 	}
 }
 
-size_t
-update_handle(const snapshot_t *snap, const uint8_t *pkt, size_t len, const query_src_t *from,
-	      uint8_t *out, size_t outmax, snapshot_t **next)
-{
-	*next = NULL;
-	if (!update_is_update(pkt, len))
-		return 0;
-	char client[INET6_ADDRSTRLEN + 16];
-	lograte_client_text(from->src, client, sizeof(client));
-	ldns_pkt *req = NULL;
-	if (ldns_wire2pkt(&req, pkt, len) != LDNS_STATUS_OK) {
-		log_notice("update from %s: malformed message: FORMERR", client);
-		return update_reply(NULL, pkt, UPDATE_FORMERR, NULL, TSIG_UNSIGNED, out, outmax);
-	}
-	const conf_key_t *key = NULL;
-	tsig_result_t tr = tsig_verify(req, pkt, len, snap->conf, &key, time(NULL));
-	int rcode = UPDATE_NOERROR;
-	const char *why = NULL;
-	char zname[1024] = "?";
-	const view_t *v = NULL;
-	const conf_zone_t *cz = NULL;
-	zone_t *vz = NULL;
-	arena_t *tmp = arena_new(0);
-	ws_t w;
-	bool have_ws = false;
-	uint32_t serial = 0;
+/* ---------------------------------------------------------------------------
+ * One UPDATE message, from request to answer
+ */
 
-	const ldns_rr_list *zl = ldns_pkt_question(req);
+struct update_msg {
+	const uint8_t *pkt;
+	size_t len;
+	const query_src_t *from;
+	char client[INET6_ADDRSTRLEN + 16];
+	ldns_pkt *req;              /* NULL: could not be parsed */
+	const conf_key_t *key;
+	tsig_result_t tr;
+	const view_t *v;
+	const conf_zone_t *cz;      /* the zone to change, once the checks passed */
+	const zone_t *vz;
+	char zname[1024];
+	int rcode;
+	const char *why;
+	uint32_t serial;
+	bool open;                  /* the zone may change: the answer is not decided */
+	bool logged;
+	arena_t *tmp;               /* the prerequisite and update sections */
+};
+
+update_msg_t *
+update_msg_new(const snapshot_t *snap, const uint8_t *pkt, size_t len, const query_src_t *from)
+{
+	if (!update_is_update(pkt, len))
+		return NULL;
+	update_msg_t *m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		abort();
+	m->pkt = pkt;
+	m->len = len;
+	m->from = from;
+	m->tr = TSIG_UNSIGNED;
+	snprintf(m->zname, sizeof(m->zname), "?");
+	lograte_client_text(from->src, m->client, sizeof(m->client));
+	if (ldns_wire2pkt(&m->req, pkt, len) != LDNS_STATUS_OK) {
+		m->req = NULL;
+		log_notice("update from %s: malformed message: FORMERR", m->client);
+		m->rcode = UPDATE_FORMERR;
+		m->logged = true;
+		return m;
+	}
+	m->tr = tsig_verify(m->req, pkt, len, snap->conf, &m->key, time(NULL));
+	const ldns_rr_list *zl = ldns_pkt_question(m->req);
 	const ldns_rr *zrr = zl && ldns_rr_list_rr_count(zl) == 1 ? ldns_rr_list_rr(zl, 0) : NULL;
 	if (zrr != NULL) {
 		char *s = ldns_rdf2str(ldns_rr_owner(zrr));
 		if (s != NULL)
-			snprintf(zname, sizeof(zname), "%s", s);
+			snprintf(m->zname, sizeof(m->zname), "%s", s);
 		free(s);
 	}
-	v = query_view_select(snap, from);   /* named in the log, also for TSIG failures */
-	if (tr == TSIG_BADSIG || tr == TSIG_BADKEY || tr == TSIG_BADTIME) {
-		rcode = UPDATE_NOTAUTH;
-		why = tsig_result_str(tr);
-		goto reply;
+	m->v = query_view_select(snap, from);   /* named in the log, also for TSIG failures */
+	if (m->tr == TSIG_BADSIG || m->tr == TSIG_BADKEY || m->tr == TSIG_BADTIME) {
+		m->rcode = UPDATE_NOTAUTH;
+		m->why = tsig_result_str(m->tr);
+		return m;
 	}
-	if (zrr == NULL || ldns_pkt_qdcount(req) != 1 || ldns_rr_get_type(zrr) != LDNS_RR_TYPE_SOA ||
-	    ldns_rr_get_class(zrr) != LDNS_RR_CLASS_IN) {
-		rcode = UPDATE_FORMERR;
-		why = "zone section is not one SOA question of class IN";
-		goto reply;
+	if (zrr == NULL || ldns_pkt_qdcount(m->req) != 1 ||
+	    ldns_rr_get_type(zrr) != LDNS_RR_TYPE_SOA || ldns_rr_get_class(zrr) != LDNS_RR_CLASS_IN) {
+		m->rcode = UPDATE_FORMERR;
+		m->why = "zone section is not one SOA question of class IN";
+		return m;
 	}
+	const view_t *v = m->v;
 	if (v == NULL) {
-		rcode = UPDATE_REFUSED;
-		why = "no view for this client";
-		goto reply;
+		m->rcode = UPDATE_REFUSED;
+		m->why = "no view for this client";
+		return m;
 	}
 	const ldns_rdf *zown = ldns_rr_owner(zrr);
-	for (size_t i = 0; i < v->conf->nzones && i < v->nzones && vz == NULL; i++) {
+	for (size_t i = 0; i < v->conf->nzones && i < v->nzones && m->vz == NULL; i++) {
 		if (v->zones[i] != NULL && ldns_rdf_size(zown) == v->zones[i]->apex_len &&
 		    dname_equal(ldns_rdf_data(zown), v->zones[i]->apex)) {
-			vz = v->zones[i];
-			cz = &v->conf->zones[i];
+			m->vz = v->zones[i];
+			m->cz = &v->conf->zones[i];
 		}
 	}
-	if (vz == NULL) {
-		rcode = UPDATE_NOTAUTH;
-		why = "not a zone of this view";
-		goto reply;
+	if (m->vz == NULL) {
+		m->rcode = UPDATE_NOTAUTH;
+		m->why = "not a zone of this view";
+		return m;
 	}
-	if (!update_allowed(cz, tr == TSIG_OK ? key : NULL, from->src)) {
-		rcode = UPDATE_REFUSED;
-		why = tr == TSIG_OK ? "key not allowed for this zone" : cz->nallow_update
+	if (!update_allowed(m->cz, m->tr == TSIG_OK ? m->key : NULL, from->src)) {
+		m->rcode = UPDATE_REFUSED;
+		m->why = m->tr == TSIG_OK ? "key not allowed for this zone" : m->cz->nallow_update
 			? "not allowed (unsigned, or address not allowed)" : "zone does not allow updates";
-		goto reply;
+		return m;
 	}
-	pthread_mutex_lock(&reg_lock);
-	dynzone_t *dz = reg_find(cz);
-	pthread_mutex_unlock(&reg_lock);
-	if (dz == NULL) {
-		rcode = UPDATE_SERVFAIL;
-		why = "zone is not loaded for updates";
-		goto reply;
-	}
+	m->open = true;
+	return m;
+}
+
+bool
+update_msg_zone(const update_msg_t *m, const conf_zone_t **cz, const zone_t **served)
+{
+	*cz = m->open ? m->cz : NULL;
+	*served = m->open ? m->vz : NULL;
+	return m->open;
+}
+
+update_changeset_t *
+update_msg_apply(update_msg_t *m, const zonefile_t *records, const char *dyn_file)
+{
+	if (!m->open)
+		return NULL;
+	m->open = false;
+	if (m->tmp == NULL)
+		m->tmp = arena_new(0);
 	size_t npre, nup;
-	zrr_t *pre = update_section(ldns_pkt_answer(req), tmp, &npre);
-	zrr_t *up = update_section(ldns_pkt_authority(req), tmp, &nup);
+	zrr_t *pre = update_section(ldns_pkt_answer(m->req), m->tmp, &npre);
+	zrr_t *up = update_section(ldns_pkt_authority(m->req), m->tmp, &nup);
 	if (pre == NULL || up == NULL) {
-		rcode = UPDATE_FORMERR;
-		why = "record too large";
-		goto reply;
+		m->rcode = UPDATE_FORMERR;
+		m->why = "record too large";
+		return NULL;
 	}
-	ws_init(&w, dz->zf, dz->jnl);
-	have_ws = true;
-	if ((rcode = update_prereqs(&w, pre, npre)) != UPDATE_NOERROR) {
-		why = "prerequisite not met";
-		goto reply;
+	ws_t *w = update_changeset_new(records, dyn_file);
+	if ((m->rcode = update_prereqs(w, pre, npre)) != UPDATE_NOERROR) {
+		m->why = "prerequisite not met";
+		update_changeset_free(&w);
+		return NULL;
 	}
-	if ((rcode = update_prescan(&w, up, nup)) != UPDATE_NOERROR) {
-		why = "bad update section";
-		goto reply;
+	if ((m->rcode = update_prescan(w, up, nup)) != UPDATE_NOERROR) {
+		m->why = "bad update section";
+		update_changeset_free(&w);
+		return NULL;
 	}
-	update_apply(&w, up, nup);
-	if (w.nops == 0) {
-		why = "no change";
-		serial = soa_serial(&w.rrs[w.soa]);
-		goto reply;
+	update_apply(w, up, nup);
+	if (w->nops == 0) {
+		m->why = "no change";
+		m->serial = soa_serial(&w->rrs[w->soa]);
+		update_changeset_free(&w);
+		return NULL;
 	}
-	ws_bump_serial(&w);
-	serial = soa_serial(&w.rrs[w.soa]);
-	zonefile_t *nzf = ws_finish(&w);
-	diag_t diag = { 0 };
-	zone_t *nz = zone_build(nzf, &diag);
-	if (nz == NULL) {
-		zonefile_free(&nzf);
-		rcode = UPDATE_SERVFAIL;
-		why = "the zone could not be built with this change";
-		goto reply;
-	}
-	update_copy_file_ids(nz, dz->zone);
-	char comment[300];
-	snprintf(comment, sizeof(comment), "key=%s client=%s", tr == TSIG_OK ? key->name : "-",
-		 client);
-	if (update_journal_append(dz, serial, comment, &w) != 0) {
-		zone_unref(&nz);
-		zonefile_free(&nzf);
-		rcode = UPDATE_SERVFAIL;
-		why = "journal write failed";
-		goto reply;
-	}
-	size_t nchanges = w.nops;
-	update_tombs_take(dz, &w);   /* before dz->zf, which they point into, goes */
-	ws_free(&w);
-	have_ws = false;
-	pthread_mutex_lock(&reg_lock);
-	zonefile_free(&dz->zf);
-	zone_unref(&dz->zone);
-	dz->zf = nzf;
-	dz->zone = nz;
-	pthread_mutex_unlock(&reg_lock);
-	*next = snapshot_replace_zone(snap, vz, nz, &diag);
+	ws_bump_serial(w);
+	m->serial = soa_serial(&w->rrs[w->soa]);
+	return w;
+}
+
+void
+update_msg_comment(const update_msg_t *m, char *out, size_t size)
+{
+	snprintf(out, size, "key=%s client=%s", m->tr == TSIG_OK ? m->key->name : "-", m->client);
+}
+
+void
+update_msg_fail(update_msg_t *m, const char *why)
+{
+	m->open = false;
+	m->rcode = UPDATE_SERVFAIL;
+	m->why = why;
+}
+
+void
+update_msg_done(update_msg_t *m, size_t nchanges, uint32_t serial)
+{
 	char nbuf[64];
 	snprintf(nbuf, sizeof(nbuf), "%zu record change%s, serial %u", nchanges,
 		 nchanges == 1 ? "" : "s", serial);
-	log_notice("update from %s view %s zone %s key %s: NOERROR (%s)", client, v->conf->name,
-		   zname, tr == TSIG_OK ? key->name : "-", nbuf);
-	why = NULL;
-	goto done;
+	log_notice("update from %s view %s zone %s key %s: NOERROR (%s)", m->client,
+		   m->v->conf->name, m->zname, m->tr == TSIG_OK ? m->key->name : "-", nbuf);
+	m->open = false;
+	m->rcode = UPDATE_NOERROR;
+	m->logged = true;
+}
 
-reply:
-	if (rcode == UPDATE_NOERROR)
-		log_notice("update from %s view %s zone %s key %s: NOERROR (%s, serial %u)", client,
-			   v ? v->conf->name : "-", zname, tr == TSIG_OK ? key->name : "-", why, serial);
-	else
-		lograte_warning(&lograte_refused, from->src, "update from %s view %s zone %s key %s: %s: %s",
-				client, v ? v->conf->name : "-", zname, key ? key->name : "-",
-				update_rcode_str(rcode), why ? why : "");
-done:
-	if (have_ws)
-		ws_free(&w);
-	size_t n = update_reply(req, pkt, rcode, key, tr, out, outmax);
-	ldns_pkt_free(req);
-	arena_free(&tmp);
-	return n;
+size_t
+update_msg_reply(update_msg_t *m, uint8_t *out, size_t outmax)
+{
+	if (m->open)
+		update_msg_fail(m, "the update was not applied");
+	if (!m->logged && m->rcode == UPDATE_NOERROR)
+		log_notice("update from %s view %s zone %s key %s: NOERROR (%s, serial %u)", m->client,
+			   m->v ? m->v->conf->name : "-", m->zname,
+			   m->tr == TSIG_OK ? m->key->name : "-", m->why, m->serial);
+	else if (!m->logged)
+		lograte_warning(&lograte_refused, m->from->src,
+				"update from %s view %s zone %s key %s: %s: %s", m->client,
+				m->v ? m->v->conf->name : "-", m->zname, m->key ? m->key->name : "-",
+				update_rcode_str(m->rcode), m->why ? m->why : "");
+	m->logged = true;
+	return update_reply(m->req, m->pkt, m->rcode, m->key, m->tr, out, outmax);
+}
+
+void
+update_msg_free(update_msg_t **mp)
+{
+	if (mp == NULL || *mp == NULL)
+		return;
+	update_msg_t *m = *mp;
+	ldns_pkt_free(m->req);
+	arena_free(&m->tmp);
+	free(m);
+	*mp = NULL;
 }
 
 /* ---------------------------------------------------------------------------
@@ -1604,198 +1036,4 @@ update_screen(const snapshot_t *snap, const uint8_t *pkt, size_t len, const quer
 	lograte_warning(&lograte_refused, from->src, "update from %s view %s zone %s key -: %s: %s",
 			client, v ? v->conf->name : "-", zname, update_rcode_str(rcode), why);
 	return update_answer_rcode(pkt, len, rcode, out);
-}
-
-/* ---------------------------------------------------------------------------
- * The update thread
- */
-
-typedef struct ujob {
-	struct ujob *next;
-	uint8_t *pkt;
-	size_t len;
-	struct sockaddr_storage src, dst;
-	bool have_dst, tcp;
-	update_reply_fn reply;
-	void *arg;
-} ujob_t;
-
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	ujob_t *head, *tail;
-	size_t n;
-	bool running, quit;
-	pthread_t thread;
-} uq = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-
-static size_t
-update_sockaddr_len(const struct sockaddr *sa)
-{
-	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
-/* Updates queued from src's address (any port). Under uq.lock; a walk of
- * at most UPDATE_QUEUE_MAX jobs, once per submitted update. */
-static size_t
-update_queued_from(const struct sockaddr *src)
-{
-	size_t n = 0;
-	for (const ujob_t *j = uq.head; j != NULL; j = j->next) {
-		const struct sockaddr *q = (const struct sockaddr *)&j->src;
-		if (q->sa_family != src->sa_family)
-			continue;
-		if (src->sa_family == AF_INET6
-			    ? memcmp(&((const struct sockaddr_in6 *)q)->sin6_addr,
-				     &((const struct sockaddr_in6 *)src)->sin6_addr, 16) == 0
-			    : ((const struct sockaddr_in *)q)->sin_addr.s_addr ==
-				      ((const struct sockaddr_in *)src)->sin_addr.s_addr)
-			n++;
-	}
-	return n;
-}
-
-bool
-update_submit(const uint8_t *pkt, size_t len, const query_src_t *from, update_reply_fn reply,
-	      void *arg)
-{
-	ujob_t *j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		return false;
-	j->pkt = malloc(len);
-	if (j->pkt == NULL) {
-		free(j);
-		return false;
-	}
-	memcpy(j->pkt, pkt, len);
-	j->len = len;
-	memcpy(&j->src, from->src, update_sockaddr_len(from->src));
-	if (from->dst != NULL) {
-		memcpy(&j->dst, from->dst, update_sockaddr_len(from->dst));
-		j->have_dst = true;
-	}
-	j->tcp = from->tcp;
-	j->reply = reply;
-	j->arg = arg;
-	pthread_mutex_lock(&uq.lock);
-	if (!uq.running || uq.quit || uq.n >= UPDATE_QUEUE_MAX ||
-	    update_queued_from(from->src) >= UPDATE_QUEUE_PER_SOURCE) {
-		pthread_mutex_unlock(&uq.lock);
-		free(j->pkt);
-		free(j);
-		return false;
-	}
-	if (uq.tail != NULL)
-		uq.tail->next = j;
-	else
-		uq.head = j;
-	uq.tail = j;
-	uq.n++;
-	pthread_cond_signal(&uq.cond);
-	pthread_mutex_unlock(&uq.lock);
-	return true;
-}
-
-static void
-update_run_job(ujob_t *j)
-{
-	query_src_t from = {
-		.src = (const struct sockaddr *)&j->src,
-		.dst = j->have_dst ? (const struct sockaddr *)&j->dst : NULL,
-		.tcp = j->tcp,
-	};
-	uint8_t out[4096];
-	snapshot_t *next = NULL;
-	update_writer_lock();
-	snapshot_t *cur = publish_current();
-	size_t n = cur ? update_handle(cur, j->pkt, j->len, &from, out, sizeof(out), &next) : 0;
-	if (next != NULL) {
-		/* workers see the new zone from their next batch on; the old
-		 * snapshot's conf now belongs to the new one */
-		snapshot_t *old = publish_swap(next);
-		old->conf = NULL;
-		snapshot_free(&old);
-	}
-	update_writer_unlock();
-	j->reply(j->arg, n ? out : NULL, n);
-	if (next != NULL) {
-		/* after the reply: the client does not wait for a compaction */
-		update_writer_lock();
-		update_journal_maintain();
-		update_writer_unlock();
-	}
-}
-
-static void *
-update_main(void *unused)
-{
-	pthread_mutex_lock(&uq.lock);
-	for (;;) {
-		while (uq.head == NULL && !uq.quit)
-			pthread_cond_wait(&uq.cond, &uq.lock);
-		if (uq.quit)
-			break;
-		ujob_t *j = uq.head;
-		uq.head = j->next;
-		if (uq.head == NULL)
-			uq.tail = NULL;
-		uq.n--;
-		pthread_mutex_unlock(&uq.lock);
-		update_run_job(j);
-		free(j->pkt);
-		free(j);
-		pthread_mutex_lock(&uq.lock);
-	}
-	pthread_mutex_unlock(&uq.lock);
-	return NULL;
-}
-
-int
-update_start(void)
-{
-	/* from now on journals may be written: cut torn tails before the
-	 * first append, and compact what grew too large */
-	update_writer_lock();
-	pthread_mutex_lock(&reg_lock);
-	update_writable = true;
-	pthread_mutex_unlock(&reg_lock);
-	update_journal_maintain();
-	update_writer_unlock();
-	pthread_mutex_lock(&uq.lock);
-	uq.quit = false;
-	int rc = pthread_create(&uq.thread, NULL, update_main, NULL);
-	uq.running = rc == 0;
-	pthread_mutex_unlock(&uq.lock);
-	if (rc != 0) {
-		log_error("update: cannot start the update thread");
-		return -1;
-	}
-	return 0;
-}
-
-void
-update_stop(void)
-{
-	pthread_mutex_lock(&uq.lock);
-	if (!uq.running) {
-		pthread_mutex_unlock(&uq.lock);
-		return;
-	}
-	uq.quit = true;
-	pthread_cond_signal(&uq.cond);
-	pthread_mutex_unlock(&uq.lock);
-	pthread_join(uq.thread, NULL);
-	pthread_mutex_lock(&uq.lock);
-	uq.running = false;
-	ujob_t *j = uq.head;
-	uq.head = uq.tail = NULL;
-	uq.n = 0;
-	pthread_mutex_unlock(&uq.lock);
-	while (j != NULL) {
-		ujob_t *nx = j->next;
-		j->reply(j->arg, NULL, 0);
-		free(j->pkt);
-		free(j);
-		j = nx;
-	}
 }

@@ -17,6 +17,7 @@
 #include "lsan_quiet.h"
 #include "query.h"
 #include "snapshot.h"
+#include "zonestore.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,7 +50,7 @@ fuzz_snapshot(void)
 	static snapshot_t *snap;
 	if (snap == NULL) {
 		diag_t d = { 0 };
-		snap = snapshot_build(HZ_FUZZ_DATA "/horizond.yaml", NULL, &d);
+		snap = zonestore_build(HZ_FUZZ_DATA "/horizond.yaml", NULL, &d);
 		if (snap == NULL) {
 			fprintf(stderr, "fuzz_query: cannot build the snapshot\n");
 			abort();

@@ -17,6 +17,7 @@
 #include "dname.h"
 #include "query.h"
 #include "snapshot.h"
+#include "zonestore.h"
 
 #define SEC 1000ULL   /* cache time is in milliseconds */
 
@@ -484,7 +485,7 @@ build(const char *lab_forwarders, const snapshot_t *prev)
 	char path[256];
 	snprintf(path, sizeof(path), "%s/horizond.yaml", dir);
 	diag_t d = { 0 };
-	snapshot_t *s = snapshot_build(path, prev, &d);
+	snapshot_t *s = zonestore_build(path, prev, &d);
 	ck_assert_ptr_nonnull(s);
 	return s;
 }

@@ -23,6 +23,7 @@
 #include "query.h"
 #include "snapshot.h"
 #include "tmpdir.h"
+#include "zonestore.h"
 
 /* calloc, failing for one element size while fail_size is set. */
 void *__real_calloc(size_t n, size_t size);
@@ -97,7 +98,7 @@ setup(void)
 	tmpdir_put(&dir, "horizond.yaml", conf);
 	char path[256];
 	diag_t d = { 0 };
-	snap = snapshot_build(tmpdir_file(&dir, "horizond.yaml", path, sizeof(path)), NULL, &d);
+	snap = zonestore_build(tmpdir_file(&dir, "horizond.yaml", path, sizeof(path)), NULL, &d);
 	ck_assert_ptr_nonnull(snap);
 	base = event_base_new();
 	ck_assert_ptr_nonnull(base);

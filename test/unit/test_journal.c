@@ -1,6 +1,6 @@
 /* test_journal.c -- the journal of dynamic updates against crashes, its
  * compaction into server.state-dir, and replay cost. Updates go through
- * update_handle() as in test_update.c; "restart" drops everything and loads
+ * zonestore_update() as in test_update.c; "restart" drops everything and loads
  * the files again. A crash is simulated by leaving the files as a crash
  * would: the journal cut at every byte of its last block, a tail of zeros
  * or garbage, a compaction stopped after each of its steps.
@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "control.h"
 #include "journal.h"
 #include "query.h"
 #include "snapshot.h"
 #include "update.h"
+#include "zonestore.h"
 
 static char dir[] = "/tmp/hz-test-journal.XXXXXX";
 static char conf_path[300], jnl_path[300], zone_path[300], state_dir[300];
@@ -84,14 +86,14 @@ file_size(const char *path)
 static snapshot_t *
 try_load(capture_t *cap)
 {
-	return snapshot_build(conf_path, NULL, &cap->d);
+	return zonestore_build(conf_path, NULL, &cap->d);
 }
 
 static void
 restart(void)
 {
 	snapshot_free(&snap);
-	update_shutdown();
+	zonestore_shutdown();
 	capture_t cap;
 	capture_start(&cap);
 	snap = try_load(&cap);
@@ -110,7 +112,7 @@ setup(void)
 	snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
 	write_file(conf_path, config_text, strlen(config_text), "w");
 	write_file(zone_path, in_zone, strlen(in_zone), "w");
-	update_set_compaction(0, 0);
+	zonestore_set_compaction(0, 0);
 	snap = NULL;
 	restart();
 }
@@ -119,8 +121,8 @@ static void
 teardown(void)
 {
 	snapshot_free(&snap);
-	update_shutdown();
-	update_set_compaction(0, 0);
+	zonestore_shutdown();
+	zonestore_set_compaction(0, 0);
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
@@ -155,7 +157,7 @@ update(const char *const *specs)
 	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
 	snapshot_t *next = NULL;
-	size_t n = update_handle(snap, wire, wlen, &from, out, sizeof(out), &next);
+	size_t n = zonestore_update(snap, wire, wlen, &from, out, sizeof(out), &next);
 	free(wire);
 	ck_assert_uint_ge(n, 12);
 	if (next != NULL) {
@@ -230,7 +232,7 @@ static void
 expect_load_error(const char *needle)
 {
 	snapshot_free(&snap);
-	update_shutdown();
+	zonestore_shutdown();
 	capture_t cap;
 	capture_start(&cap);
 	snap = try_load(&cap);
@@ -334,7 +336,7 @@ START_TEST(zeros_and_garbage_tail)
 }
 END_TEST
 
-/* The tail is cut at start (update_start) with a warning, before any
+/* The tail is cut at start (control_start) with a warning, before any
  * append; --check (no update service) leaves the file alone. */
 START_TEST(cut_at_start)
 {
@@ -343,9 +345,9 @@ START_TEST(cut_at_start)
 	write_file(jnl_path, "begin 13 x\n+ tor", 16, "a");
 	restart();
 	ck_assert_int_eq(file_size(jnl_path), good + 16);   /* loading alone writes nothing */
-	ck_assert_int_eq(update_start(), 0);
+	ck_assert_int_eq(control_start(), 0);
 	ck_assert_int_eq(file_size(jnl_path), good);
-	update_stop();
+	control_stop();
 	size_t len;
 	char *j = slurp(jnl_path, &len);
 	ck_assert_msg(len > 6 && strcmp(j + len - 8, "mmit 12\n") == 0, "ends: %s", j);
@@ -376,7 +378,7 @@ START_TEST(old_journal_with_fragment)
 		capture_t cap;
 		capture_start(&cap);
 		snapshot_free(&snap);
-		update_shutdown();
+		zonestore_shutdown();
 		snap = try_load(&cap);
 		ck_assert_msg(snap != NULL, "cut at %lld: %s", cut, capture_text(&cap));
 		capture_end(&cap);
@@ -400,8 +402,8 @@ START_TEST(compaction)
 	ck_assert_int_eq(update((const char *const[]){ "ns1.example.com. 600 IN A 192.168.1.2",
 		"one.example.com. 300 IN TXT \"dynamic\"", NULL }), LDNS_RCODE_NOERROR);
 	uint32_t s = serial();
-	update_set_compaction(1, 0);
-	update_journal_maintain();
+	zonestore_set_compaction(1, 0);
+	zonestore_journal_maintain();
 	size_t len;
 	char *j = slurp(jnl_path, &len);
 	ck_assert_msg(len == 25 && strncmp(j, "journal ", 8) == 0, "new journal: %s", j);
@@ -434,17 +436,17 @@ START_TEST(compaction)
 	restart();
 	ck_assert_str_eq(lookup("one.example.com.", LDNS_RR_TYPE_TXT), "");
 	ck_assert_str_eq(lookup("five.example.com.", LDNS_RR_TYPE_A), "192.168.1.55");
-	update_journal_maintain();
+	zonestore_journal_maintain();
 	restart();
 	check_two_updates();
 	ck_assert_str_eq(lookup("one.example.com.", LDNS_RR_TYPE_TXT), "");
 	ck_assert_str_eq(lookup("five.example.com.", LDNS_RR_TYPE_A), "192.168.1.55");
 	ck_assert_uint_eq(serial(), s + 1);
 	/* below the bound nothing happens */
-	update_set_compaction(0, 0);
+	zonestore_set_compaction(0, 0);
 	ck_assert_int_eq(add("six.example.com. 300 IN A 192.168.1.56"), LDNS_RCODE_NOERROR);
 	long long before = file_size(jnl_path);
-	update_journal_maintain();
+	zonestore_journal_maintain();
 	ck_assert_int_eq(file_size(jnl_path), before);
 }
 END_TEST
@@ -458,8 +460,8 @@ START_TEST(compaction_crash_at_each_step)
 		teardown();
 		setup();
 		two_updates();
-		update_set_compaction(1, step);
-		update_journal_maintain();
+		zonestore_set_compaction(1, step);
+		zonestore_journal_maintain();
 		restart();
 		check_two_updates();
 		ck_assert_uint_eq(serial(), 12);
@@ -468,8 +470,8 @@ START_TEST(compaction_crash_at_each_step)
 		check_two_updates();
 		ck_assert_str_eq(lookup("after.example.com.", LDNS_RR_TYPE_A), "192.168.1.60");
 		ck_assert_uint_eq(serial(), 13);
-		update_set_compaction(1, 0);
-		update_journal_maintain();
+		zonestore_set_compaction(1, 0);
+		zonestore_journal_maintain();
 		restart();
 		check_two_updates();
 		ck_assert_str_eq(lookup("after.example.com.", LDNS_RR_TYPE_A), "192.168.1.60");
@@ -484,8 +486,8 @@ END_TEST
 START_TEST(hand_edit_after_compaction)
 {
 	two_updates();
-	update_set_compaction(1, 0);
-	update_journal_maintain();
+	zonestore_set_compaction(1, 0);
+	zonestore_journal_maintain();
 	ck_assert_int_eq(add("three.example.com. 300 IN A 192.168.1.53"), LDNS_RCODE_NOERROR);
 	ck_assert_uint_eq(serial(), 13);
 	/* raise the serial past the served one, add a host */
@@ -502,7 +504,7 @@ START_TEST(hand_edit_after_compaction)
 	ck_assert_uint_eq(serial(), 50);
 	ck_assert_int_eq(add("four.example.com. 300 IN A 192.168.1.54"), LDNS_RCODE_NOERROR);
 	ck_assert_uint_eq(serial(), 51);
-	update_journal_maintain();
+	zonestore_journal_maintain();
 	restart();
 	ck_assert_str_eq(lookup("printer.example.com.", LDNS_RR_TYPE_A), "192.168.1.30");
 	check_two_updates();
@@ -524,15 +526,15 @@ START_TEST(compaction_failure)
 	write_file(state_dir, "in the way\n", 11, "w");
 	two_updates();
 	long long before = file_size(jnl_path);
-	update_set_compaction(1, 0);
-	update_journal_maintain();
+	zonestore_set_compaction(1, 0);
+	zonestore_journal_maintain();
 	ck_assert_int_eq(file_size(jnl_path), before);
 	ck_assert_int_eq(add("three.example.com. 300 IN A 192.168.1.53"), LDNS_RCODE_NOERROR);
 	restart();
 	check_two_updates();
 	ck_assert_str_eq(lookup("three.example.com.", LDNS_RR_TYPE_A), "192.168.1.53");
 	ck_assert_int_eq(unlink(state_dir), 0);
-	update_journal_maintain();
+	zonestore_journal_maintain();
 	ck_assert_int_eq(file_size(jnl_path), 25);
 	restart();
 	check_two_updates();
@@ -545,8 +547,8 @@ END_TEST
 START_TEST(state_covers_too_much)
 {
 	two_updates();
-	update_set_compaction(1, 2);   /* state written, old journal kept */
-	update_journal_maintain();
+	zonestore_set_compaction(1, 2);   /* state written, old journal kept */
+	zonestore_journal_maintain();
 	ck_assert_int_eq(truncate(jnl_path, 30), 0);
 	expect_load_error("compacted state covers");
 }

@@ -12,6 +12,7 @@
 #include "query.h"
 #include "rrtext.h"
 #include "snapshot.h"
+#include "zonestore.h"
 
 static char dir[] = "/tmp/hz-test-query.XXXXXX";
 static snapshot_t *snap;
@@ -173,7 +174,7 @@ setup(void)
 	char path[256];
 	snprintf(path, sizeof(path), "%s/horizond.yaml", dir);
 	diag_t d = { 0 };
-	snap = snapshot_build(path, NULL, &d);
+	snap = zonestore_build(path, NULL, &d);
 	ck_assert_ptr_nonnull(snap);
 }
 
@@ -662,7 +663,7 @@ START_TEST(chaos_hidden)
 	snprintf(path, sizeof(path), "%s/hidden.yaml", dir);
 	diag_t d = { 0 };
 	snapshot_t *normal = snap;
-	snap = snapshot_build(path, NULL, &d);
+	snap = zonestore_build(path, NULL, &d);
 	ck_assert_ptr_nonnull(snap);
 	static const char *const names[] = {
 		"version.bind.", "version.server.", "hostname.bind.", "id.server.",

@@ -10,6 +10,7 @@
 #include "snapshot.h"
 #include "tmpdir.h"
 #include "update.h"
+#include "zonestore.h"
 
 static tmpdir_t dir;
 
@@ -38,7 +39,7 @@ static snapshot_t *
 build(const snapshot_t *prev, diag_t *d)
 {
 	char path[256];
-	return snapshot_build(tmpdir_file(&dir, "horizond.yaml", path, sizeof(path)), prev, d);
+	return zonestore_build(tmpdir_file(&dir, "horizond.yaml", path, sizeof(path)), prev, d);
 }
 
 static void
@@ -163,7 +164,7 @@ START_TEST(reload_keeps_autoptr_zones)
 	snapshot_free(&s1);
 	snapshot_free(&s2);
 	snapshot_free(&s3);
-	update_shutdown();
+	zonestore_shutdown();
 }
 END_TEST
 

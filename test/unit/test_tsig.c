@@ -17,6 +17,7 @@
 #include "tmpdir.h"
 #include "tsig.h"
 #include "update.h"
+#include "zonestore.h"
 
 #define SECRET "c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ="
 #define WRONG "d3JvbmctLXNlY3JldC1mb3ItdGhlLWtleQ=="
@@ -51,7 +52,7 @@ setup(void)
 	tmpdir_put(&dir, "lan.zone", zone);
 	char conf[300];
 	diag_t d = { 0 };
-	snap = snapshot_build(tmpdir_file(&dir, "horizond.yaml", conf, sizeof(conf)), NULL, &d);
+	snap = zonestore_build(tmpdir_file(&dir, "horizond.yaml", conf, sizeof(conf)), NULL, &d);
 	ck_assert_ptr_nonnull(snap);
 }
 
@@ -59,7 +60,7 @@ static void
 teardown(void)
 {
 	snapshot_free(&snap);
-	update_shutdown();
+	zonestore_shutdown();
 	tmpdir_remove(&dir);
 }
 

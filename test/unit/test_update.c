@@ -1,5 +1,5 @@
 /* test_update.c -- dynamic updates without sockets: UPDATE messages built
- * with ldns go through update_handle(); the snapshot it returns is queried
+ * with ldns go through zonestore_update(); the snapshot it returns is queried
  * with query_answer(). Prerequisites (RFC 2136 3.2), update semantics (3.4),
  * TSIG accept/reject, the journal (write, replay, torn and bad journals),
  * auto-ptr, and the configuration errors.
@@ -13,11 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "journal.h"
 #include "query.h"
 #include "snapshot.h"
 #include "tsig.h"
 #include "update.h"
+#include "zonestore.h"
 
 #define SECRET "c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ="
 #define WRONG "d3JvbmctLXNlY3JldC1mb3ItdGhlLWtleQ=="
@@ -109,7 +111,7 @@ static void
 load(void)
 {
 	diag_t d = { 0 };
-	snap = snapshot_build(conf_path, NULL, &d);
+	snap = zonestore_build(conf_path, NULL, &d);
 	ck_assert_ptr_nonnull(snap);
 }
 
@@ -118,7 +120,7 @@ static void
 restart(void)
 {
 	snapshot_free(&snap);
-	update_shutdown();
+	zonestore_shutdown();
 	load();
 }
 
@@ -139,7 +141,7 @@ static void
 teardown(void)
 {
 	snapshot_free(&snap);
-	update_shutdown();
+	zonestore_shutdown();
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
@@ -226,7 +228,7 @@ static ldns_pkt *last_reply;
 static bool swapped;
 
 /* Send an update; returns the rcode of the reply; publishes the new
- * snapshot, if any, the way the update thread does. */
+ * snapshot, if any, the way the control thread does. */
 static int
 send_update(const req_t *r)
 {
@@ -256,7 +258,7 @@ send_update(const req_t *r)
 	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
 	snapshot_t *next = NULL;
-	size_t n = update_handle(snap, wire, wlen, &from, out, sizeof(out), &next);
+	size_t n = zonestore_update(snap, wire, wlen, &from, out, sizeof(out), &next);
 	free(wire);
 	ck_assert_uint_gt(n, 12);
 	swapped = next != NULL;
@@ -435,7 +437,7 @@ START_TEST(tsig_original_id)
 	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
 	snapshot_t *next = NULL;
-	size_t n = update_handle(snap, wire, wlen, &from, out, sizeof(out), &next);
+	size_t n = zonestore_update(snap, wire, wlen, &from, out, sizeof(out), &next);
 	free(wire);
 	ck_assert_ptr_nonnull(next);
 	snapshot_t *old = snap;
@@ -692,9 +694,9 @@ START_TEST(journal_errors)
 	write_file("in.zone.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 6\n"
 		   "begin 7 x\ncommit 7\n", "w");
 	snapshot_free(&snap);
-	update_shutdown();
+	zonestore_shutdown();
 	diag_t d3 = { .quiet = 1 };
-	snap = snapshot_build(conf_path, NULL, &d3);
+	snap = zonestore_build(conf_path, NULL, &d3);
 	ck_assert_ptr_null(snap);
 	ck_assert_uint_ge(d3.errors, 1);
 }
@@ -887,7 +889,7 @@ screen(const char *src, const char *zone, const char *key)
 	size_t a = update_screen(snap, wire, n, &from, out);
 	if (a == 0)
 		return -1;
-	/* header and the zone section echoed, like the update thread's answers */
+	/* header and the zone section echoed, like the control thread's answers */
 	ck_assert_uint_eq(a, 12 + strlen(zone) + 1 + 4);
 	ck_assert_int_eq(out[0] << 8 | out[1], 0x5151);
 	ck_assert_int_eq(out[2], 0x80 | 5 << 3);
@@ -904,11 +906,11 @@ START_TEST(screen_unsigned)
 	ck_assert_int_eq(screen("127.0.0.2", "static.example.", NULL), LDNS_RCODE_REFUSED); /* no allow-update */
 	ck_assert_int_eq(screen("127.0.0.2", "example.net.", NULL), LDNS_RCODE_NOTAUTH);   /* not in the view */
 	ck_assert_int_eq(screen("127.0.0.9", "example.com.", NULL), LDNS_RCODE_NOTAUTH);   /* the other view's */
-	/* allowed by address, or signed (the update thread checks the key): queued */
+	/* allowed by address, or signed (the control thread checks the key): queued */
 	ck_assert_int_eq(screen("127.0.0.2", "example.com.", NULL), -1);
 	ck_assert_int_eq(screen("127.0.0.9", "example.org.", "sha1-key:hmac-sha1.:" SECRET), -1);
 	ck_assert_int_eq(screen("127.0.0.9", "example.org.", "dhcp-key:hmac-sha256.:" WRONG), -1);
-	/* the same answer as the update thread gives */
+	/* the same answer as the control thread gives */
 	ck_assert_int_eq(send_update(&(req_t){ .src = "127.0.0.9", .zone = "example.org.",
 		.up = { "+x.example.org. 300 IN A 192.0.2.5" } }), LDNS_RCODE_REFUSED);
 	ck_assert_int_eq(send_update(&(req_t){ .src = "127.0.0.2", .zone = "example.net.",
@@ -926,25 +928,25 @@ count_reply(void *arg, const uint8_t *msg, size_t len)
 
 START_TEST(queue_share_per_source)
 {
-	/* hold the writer lock: the update thread stops at its first job, so
+	/* hold the writer lock: the control thread stops at its first job, so
 	 * the queue only fills */
-	ck_assert_int_eq(update_start(), 0);   /* takes the writer lock itself once */
-	update_writer_lock();
+	ck_assert_int_eq(control_start(), 0);   /* takes the writer lock itself once */
+	zonestore_lock();
 	uint8_t wire[1024];
 	size_t n = update_wire("example.com.", KEY, wire);
 	struct sockaddr_in a = addr("127.0.0.3"), b = addr("127.0.0.2");
 	query_src_t fa = { .src = (struct sockaddr *)&a }, fb = { .src = (struct sockaddr *)&b };
 	int queued = 0;
 	for (int i = 0; i < 500; i++)
-		queued += update_submit(wire, n, &fa, count_reply, NULL);
+		queued += control_submit_update(wire, n, &fa, count_reply, NULL);
 	/* 64 in the queue, and perhaps one the thread took before it blocked */
 	ck_assert_int_ge(queued, 64);
 	ck_assert_int_le(queued, 65);
 	/* another address still gets its updates in */
 	for (int i = 0; i < 10; i++)
-		ck_assert(update_submit(wire, n, &fb, count_reply, NULL));
-	update_writer_unlock();
-	update_stop();
+		ck_assert(control_submit_update(wire, n, &fb, count_reply, NULL));
+	zonestore_unlock();
+	control_stop();
 	ck_assert_int_eq(replies, queued + 10);   /* each queued one answered or dropped once */
 }
 END_TEST
@@ -957,25 +959,25 @@ START_TEST(malformed)
 	snapshot_t *next = NULL;
 	/* header only, opcode UPDATE, counts that promise more: FORMERR */
 	uint8_t pkt[12] = { 0x12, 0x34, 5 << 3, 0, 0, 1, 0, 0, 0, 1, 0, 0 };
-	size_t n = update_handle(snap, pkt, sizeof(pkt), &from, out, sizeof(out), &next);
+	size_t n = zonestore_update(snap, pkt, sizeof(pkt), &from, out, sizeof(out), &next);
 	ck_assert_uint_eq(n, 12);
 	ck_assert_ptr_null(next);
 	ck_assert_int_eq(out[3] & 15, LDNS_RCODE_FORMERR);
 	ck_assert_int_eq(out[2], 0x80 | 5 << 3);
 	/* no zone section */
 	uint8_t pkt2[12] = { 0x12, 0x34, 5 << 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
-	n = update_handle(snap, pkt2, sizeof(pkt2), &from, out, sizeof(out), &next);
+	n = zonestore_update(snap, pkt2, sizeof(pkt2), &from, out, sizeof(out), &next);
 	ck_assert_uint_eq(n, 12);
 	ck_assert_int_eq(out[3] & 15, LDNS_RCODE_FORMERR);
 	/* a response is never answered */
 	pkt2[2] |= 0x80;
-	ck_assert_uint_eq(update_handle(snap, pkt2, sizeof(pkt2), &from, out, sizeof(out), &next), 0);
-	/* the query path still says NOTIMP for UPDATE (no update thread) */
+	ck_assert_uint_eq(zonestore_update(snap, pkt2, sizeof(pkt2), &from, out, sizeof(out), &next), 0);
+	/* the query path still says NOTIMP for UPDATE (no control thread) */
 	pkt2[2] &= 0x7f;
 	ck_assert_uint_eq(query_answer(snap, pkt2, sizeof(pkt2), out, sizeof(out), &from), 12);
 	ck_assert_int_eq(out[3] & 15, LDNS_RCODE_NOTIMPL);
-	/* without a running update thread nothing is queued */
-	ck_assert(!update_submit(pkt2, sizeof(pkt2), &from, NULL, NULL));
+	/* without a running control thread nothing is queued */
+	ck_assert(!control_submit_update(pkt2, sizeof(pkt2), &from, NULL, NULL));
 }
 END_TEST
 

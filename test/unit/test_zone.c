@@ -1,6 +1,6 @@
 /* test_zone.c -- the zone store: building zones with many and deep names
  * (ip6.arpa, long chains of empty non-terminals) finishes in bounded time
- * and finds every name; zone_load and update_zone_load track every file a
+ * and finds every name; zone_load and zonestore_zone_load track every file a
  * zone came from, however many $INCLUDEs.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
@@ -16,6 +16,7 @@
 #include "update.h"
 #include "zone.h"
 #include "zonefile.h"
+#include "zonestore.h"
 
 /* Every test builds with a deadline: the bug these guard against is a
  * loop that never ends (CK_FORK=yes, so Check kills the test). */
@@ -269,8 +270,8 @@ START_TEST(every_include_is_tracked_with_updates)
 	const char *path = write_many_includes();
 	conf_zone_t cz = { .name = "example", .file = "main.zone", .path = path, .line = 1 };
 	diag_t d = { .quiet = 1 };
-	expect_tracks_every_include(update_zone_load(&cz, &d));
-	update_shutdown();
+	expect_tracks_every_include(zonestore_zone_load(&cz, &d));
+	zonestore_shutdown();
 }
 END_TEST
 

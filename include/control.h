@@ -1,0 +1,55 @@
+/* control.h -- the control thread: zone events from one queue.
+ *
+ * DESIGN. One thread changes zones, so changes never interleave and the
+ * query workers only ever see published results (publish.h). It takes
+ * events from a FIFO queue and runs each under the zone store's writer lock
+ * (zonestore.h):
+ *
+ *   update   an UPDATE message from a worker (control_submit_update): the
+ *            zone store applies it, journals and publishes it, and only then
+ *            is the reply handed to the worker's callback
+ *   reload   SIGHUP (control_reload, from the reload thread, which waits for
+ *            the result and then runs the external commands: reload.h)
+ *   upkeep   journal upkeep (cut, compaction), queued once after updates
+ *            that changed a zone, so the client never waits for it
+ *
+ * Later events (refresh, transfer, notify, sign) are meant to join the
+ * same queue. Nothing here blocks on an external process.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_CONTROL_H
+#define HZ_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query.h"
+#include "zonestore.h"
+
+/* Called once per submitted update, on the control thread: msg is the
+ * reply (NULL: none; release arg). */
+typedef void (*control_reply_fn)(void *arg, const uint8_t *msg, size_t len);
+
+/* Open the journals for writing (zonestore_journal_open, under the writer
+ * lock) and start the thread. Returns 0, or -1 (logged). */
+int control_start(void);
+
+/* Stop the thread after the event it runs. Queued updates are answered
+ * with nothing (their reply callback gets NULL); a queued reload fails.
+ * Safe if control_start() was never called. */
+void control_stop(void);
+
+/* Queue an update (pkt is copied). Returns true if queued (reply will be
+ * called exactly once), false if the thread is not running, the queue is
+ * full (1024 updates), or the source address already has its share of the
+ * queue (64 updates) (the caller keeps arg and answers as it sees fit).
+ * Any thread. */
+bool control_submit_update(const uint8_t *pkt, size_t len, const query_src_t *from,
+			   control_reply_fn reply, void *arg);
+
+/* Queue a reload of conf_path and wait for it (zonestore_reload). Returns
+ * true if new data is in service (*out filled); false if the reload failed
+ * (logged) or the thread is not running. Not from the control thread. */
+bool control_reload(const char *conf_path, zonestore_reload_t *out);
+
+#endif
