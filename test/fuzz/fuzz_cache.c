@@ -5,7 +5,7 @@
  * upstream sent, as a message ldns can parse (the cache never breaks a
  * well-formed answer; it does not promise to repair every broken one) --
  * unless ldns itself read the upstream's message other than its RDLENGTHs
- * say (ldns_stops_short()).
+ * say, in data the cache does not look into (ldns_misreads_opaque()).
  * What the cache gives back is also appended behind a CNAME as the end of a
  * chain (chain.h), which must stay in bounds and within the limit.
  * SPDX-License-Identifier: BSD-3-Clause */
@@ -35,27 +35,29 @@ cache_vets_layout(uint16_t type)
 	       type == 64 || type == 65;
 }
 
-/* Whether ldns, reading the message, ends a record of a type the cache keeps
- * as opaque bytes before its RDLENGTH does. ldns 1.8.3 reads record data
- * field by field from its table of the type (ldns_wire2rdf(): at most
- * ldns_rr_descriptor_maximum() fields) and goes on with the next record where
- * the last field ended, not at the end RDLENGTH gives. A record holding more
- * than its table has fields for makes ldns read the rest of the message from
- * the wrong byte: its SINK entry allows one field (minimum = maximum = 1,
- * though SINK is coding, subcoding, data), so SINK data of two bytes has its
- * second byte taken as the next owner name. ldns_wire2pkt() may still say
- * OK, but about another message than the one on the wire, so it tells
- * nothing about whether the cache, which follows RDLENGTH (RFC 1035 4.1.3)
- * and keeps such data as it is, kept that message intact: the TTL it counts
- * down can be another field in ldns's misreading
- * (cache.in/regress-sink-longer-than-ldns-reads: the TTL of the record after
- * the SINK is ldns's OPT RDLENGTH). Only this case is excused. A record of a
- * type whose layout the cache checks and that ldns reads short has bytes the
- * type does not have, and one that ldns reads past its RDLENGTH has a name
- * running out of its record: the cache must refuse both, so they stay under
- * the oracle. Call only on a message ldns_wire2pkt() accepted. */
+/* Whether ldns reads a record of a type the cache keeps as opaque bytes to
+ * another end than its RDLENGTH gives. ldns 1.8.3 reads record data field by
+ * field from its table of the type (ldns_wire2rdf()) and goes on with the
+ * next record where the last field ended, not at the end RDLENGTH gives:
+ * - short: a record holding more than the table has fields for. The SINK
+ *   entry allows one field (minimum = maximum = 1, though SINK is coding,
+ *   subcoding, data), so SINK data of two bytes has its second byte taken as
+ *   the next owner name (cache.in/regress-sink-longer-than-ldns-reads);
+ * - past: a name field read on beyond RDLENGTH (ldns_wire2dname() is bounded
+ *   by the message, not the record), such as an NSEC next name whose last
+ *   label runs into the following record (regress-nsec-name-past-rdata).
+ * ldns_wire2pkt() may still say OK, but about another message than the one
+ * on the wire. The cache follows RDLENGTH (RFC 1035 4.1.3) and does not look
+ * inside the data of these types, so ldns's verdict then says nothing about
+ * whether the cache kept the message intact: the TTL it counts down may be
+ * another field in ldns's misreading (the SINK case: ldns's OPT RDLENGTH),
+ * and the OPT or TSIG it drops may hold the rest of ldns's NSEC name. Only
+ * this case is excused. For a type whose layout the cache checks
+ * (cache_vets_layout()) such a record has bytes the type does not have, or
+ * a name running out of its record, and the cache must refuse it, so it
+ * stays under the oracle. Call only on a message ldns_wire2pkt() accepted. */
 static bool
-ldns_stops_short(const uint8_t *data, size_t size)
+ldns_misreads_opaque(const uint8_t *data, size_t size)
 {
 	unsigned qd = get16(data + 4);
 	unsigned all = qd + get16(data + 6) + get16(data + 8) + get16(data + 10);
@@ -79,7 +81,7 @@ ldns_stops_short(const uint8_t *data, size_t size)
 		ldns_rr_free(rr);
 		if (st != LDNS_STATUS_OK)
 			return false;
-		if (pos < end && !cache_vets_layout(type))
+		if (i >= qd && pos != end && !cache_vets_layout(type))
 			return true;
 	}
 	return false;
@@ -135,7 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	ldns_pkt *in = NULL;
 	bool well_formed = LSAN_QUIET((int)ldns_wire2pkt(&in, data, size)) == LDNS_STATUS_OK &&
-			   !ldns_stops_short(data, size);
+			   !ldns_misreads_opaque(data, size);
 	ldns_pkt_free(in);
 	cache_t *c = cache_new(1 << 16, 0, 86400);
 	cache_store(c, m, 1000);   /* the cache owns m from here */
