@@ -50,9 +50,11 @@ cache_vets_layout(uint16_t type)
  * on the wire. The cache follows RDLENGTH (RFC 1035 4.1.3) and does not look
  * inside the data of these types, so ldns's verdict then says nothing about
  * whether the cache kept the message intact: the TTL it counts down may be
- * another field in ldns's misreading (the SINK case: ldns's OPT RDLENGTH),
- * and the OPT or TSIG it drops may hold the rest of ldns's NSEC name. Only
- * this case is excused. For a type whose layout the cache checks
+ * another field in ldns's misreading (the SINK case: its last byte is the
+ * first of the RDLENGTH of an OPT ldns imagines), and the OPT or TSIG it
+ * drops may hold the rest of ldns's NSEC name. Only this case is excused,
+ * and only where ldns first parts from RDLENGTH (what it reads after that is
+ * not the message's records). For a type whose layout the cache checks
  * (cache_vets_layout()) such a record has bytes the type does not have, or
  * a name running out of its record, and the cache must refuse it, so it
  * stays under the oracle. Call only on a message ldns_wire2pkt() accepted. */
@@ -81,8 +83,8 @@ ldns_misreads_opaque(const uint8_t *data, size_t size)
 		ldns_rr_free(rr);
 		if (st != LDNS_STATUS_OK)
 			return false;
-		if (i >= qd && pos != end && !cache_vets_layout(type))
-			return true;
+		if (i >= qd && pos != end)
+			return !cache_vets_layout(type);
 	}
 	return false;
 }
