@@ -426,6 +426,98 @@ START_TEST(hostile_upstream)
 }
 END_TEST
 
+/* An upstream message by hand: header (ID 0x1234, QR RD RA, one question,
+ * ancount answers), then the question name, type, class IN, then body. */
+static size_t
+hand_message(uint8_t *msg, const char *qname, uint16_t qtype, unsigned ancount,
+	     const uint8_t *body, size_t body_len)
+{
+	const uint8_t hdr[12] = { 0x12, 0x34, 0x81, 0x80, 0, 1, 0, (uint8_t)ancount, 0, 0, 0, 0 };
+	memcpy(msg, hdr, sizeof(hdr));
+	ldns_rdf *d = ldns_dname_new_frm_str(qname);
+	size_t n = 12 + ldns_rdf_size(d);
+	memcpy(msg + 12, ldns_rdf_data(d), ldns_rdf_size(d));
+	ldns_rdf_deep_free(d);
+	const uint8_t qtail[4] = { (uint8_t)(qtype >> 8), (uint8_t)qtype, 0, 1 };
+	memcpy(msg + n, qtail, 4);
+	memcpy(msg + n + 4, body, body_len);
+	return n + 4 + body_len;
+}
+
+/* Data of a type the cache does not look into is kept byte for byte as
+ * RDLENGTH delimits it, and the TTLs counted down are where RDLENGTH puts
+ * them -- even where a parser reading the data field by field would read
+ * something else (ldns 1.8.3 takes one byte of SINK data and reads the next
+ * byte as an owner name; fuzz_cache's regress-sink-longer-than-ldns-reads).
+ * The types whose layout the cache checks get no such leeway: an MX with a
+ * byte after its exchange, or an SVCB target running out of its record, is
+ * refused. */
+START_TEST(opaque_data_kept_by_rdlength)
+{
+	static const uint8_t body[] = {
+		0xC0, 0x0C, 0, 40, 0, 1, 0, 0, 0x01, 0x2C, 0, 2, 0x01, 0x00,   /* SINK, TTL 300 */
+		0xC0, 0x0C, 0xFF, 0, 0, 1, 0, 0, 0x02, 0x58, 0, 3, 0xAA, 0xBB, 0xCC, /* TTL 600 */
+	};
+	uint8_t msg[512];
+	size_t len = hand_message(msg, "sink.example.", 40, 2, body, sizeof(body));
+	cache_key_t k;
+	make_key(&k, "sink.example.", 40);
+	cache_msg_t *m = cache_msg_parse(msg, len, &k, 0, 86400);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->ancount, 2);
+	ck_assert_uint_eq(m->ttl, 300);
+	cache_t *c = cache_new(1 << 20, 0, 86400);
+	cache_store(c, m, 0);
+	cache_client_t cl;
+	make_client(&cl, "sink.example.", 40, 65535);
+	size_t n = cache_answer(c, &k, &cl, out, 100 * SEC);
+	size_t head = 12 + cl.qsec_len;
+	ck_assert_uint_eq(n, head + sizeof(body));
+	ck_assert_uint_eq(out[6] << 8 | out[7], 2);
+	uint8_t want[sizeof(body)];
+	memcpy(want, body, sizeof(body));
+	want[8] = 0;      /* 300 - 100 */
+	want[9] = 200;
+	want[22] = 0x01;  /* 600 - 100 */
+	want[23] = 0xF4;
+	ck_assert_int_eq(memcmp(out + head, want, sizeof(want)), 0);
+	cache_unref(&c);
+
+	/* MX: preference, exchange (a pointer to the question), one byte more. */
+	static const uint8_t mx[] = {
+		0xC0, 0x0C, 0, 15, 0, 1, 0, 0, 0x01, 0x2C, 0, 5, 0, 10, 0xC0, 0x0C, 0,
+	};
+	make_key(&k, "mx.example.", LDNS_RR_TYPE_MX);
+	len = hand_message(msg, "mx.example.", LDNS_RR_TYPE_MX, 1, mx, sizeof(mx));
+	ck_assert_ptr_null(cache_msg_parse(msg, len, &k, 0, 86400));
+	msg[len - 6] = 4;   /* RDLENGTH without the extra byte */
+	m = cache_msg_parse(msg, len - 1, &k, 0, 86400);
+	ck_assert_ptr_nonnull(m);
+	cache_msg_free(m);
+
+	/* SVCB: priority, then a target "ab" whose root label is the next
+	 * record's owner. */
+	static const uint8_t svcb[] = {
+		0xC0, 0x0C, 0, 64, 0, 1, 0, 0, 0x01, 0x2C, 0, 5, 0, 1, 2, 'a', 'b',
+		0, 0, 1, 0, 1, 0, 0, 0x01, 0x2C, 0, 4, 192, 0, 2, 1,
+	};
+	make_key(&k, "svc.example.", 64);
+	len = hand_message(msg, "svc.example.", 64, 2, svcb, sizeof(svcb));
+	ck_assert_ptr_null(cache_msg_parse(msg, len, &k, 0, 86400));
+	/* The same with the root label inside the record: accepted. */
+	uint8_t svcb_ok[sizeof(svcb) + 1];
+	memcpy(svcb_ok, svcb, 17);
+	svcb_ok[11] = 6;
+	svcb_ok[17] = 0;
+	memcpy(svcb_ok + 18, svcb + 17, sizeof(svcb) - 17);
+	len = hand_message(msg, "svc.example.", 64, 2, svcb_ok, sizeof(svcb_ok));
+	m = cache_msg_parse(msg, len, &k, 0, 86400);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->ancount, 2);
+	cache_msg_free(m);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * Recursive views in the query path, and the cache across a reload
  */
@@ -659,6 +751,7 @@ cache_suite(void)
 	tcase_add_test(tc, views_do_not_share);
 	tcase_add_test(tc, reply_shape);
 	tcase_add_test(tc, hostile_upstream);
+	tcase_add_test(tc, opaque_data_kept_by_rdlength);
 	suite_add_tcase(s, tc);
 	TCase *tq = tcase_create("recursive views");
 	tcase_add_checked_fixture(tq, setup_dir, teardown_dir);
