@@ -60,9 +60,7 @@ autoptr_push(ptrgrp_t *g, const zrr_t *rr)
 {
 	if (g->n == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 16;
-		g->rrs = realloc(g->rrs, g->cap * sizeof(*g->rrs));
-		if (g->rrs == NULL)
-			abort();
+		g->rrs = xrealloc(g->rrs, g->cap * sizeof(*g->rrs));
 	}
 	g->rrs[g->n++] = *rr;
 }
@@ -179,9 +177,7 @@ autoptr_groups(const view_t *v, const zonefile_t *const *records, arena_t *tmp,
 			if (g == NULL) {
 				if (ngroups == capgroups) {
 					capgroups = capgroups ? capgroups * 2 : 8;
-					groups = realloc(groups, capgroups * sizeof(*groups));
-					if (groups == NULL)
-						abort();
+					groups = xrealloc(groups, capgroups * sizeof(*groups));
 				}
 				g = &groups[ngroups++];
 				memset(g, 0, sizeof(*g));
@@ -229,9 +225,7 @@ autoptr_build(const view_t *v, const zonefile_t *const *records, zone_t ***out, 
 	size_t ngroups = autoptr_groups(v, records, tmp, &groups);
 	size_t nout = 0;
 	if (ngroups > 0) {
-		*out = calloc(ngroups, sizeof(zone_t *));
-		if (*out == NULL)
-			abort();
+		*out = xcalloc(ngroups, sizeof(zone_t *));
 	}
 	for (size_t j = 0; j < ngroups; j++) {
 		zone_t *z = autoptr_zone(&groups[j], v, d);

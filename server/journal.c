@@ -20,9 +20,7 @@ char *
 journal_path(const char *zonefile)
 {
 	size_t n = strlen(zonefile);
-	char *p = malloc(n + 5);
-	if (p == NULL)
-		abort();
+	char *p = xmalloc(n + 5);
 	memcpy(p, zonefile, n);
 	memcpy(p + n, ".jnl", 5);
 	return p;
@@ -32,9 +30,7 @@ ldns_rr *
 journal_rr_to_ldns(const zrr_t *rr)
 {
 	size_t len = (size_t)rr->owner_len + 10 + rr->rdlen;
-	uint8_t *buf = malloc(len);
-	if (buf == NULL)
-		abort();
+	uint8_t *buf = xmalloc(len);
 	size_t p = rr->owner_len;
 	memcpy(buf, rr->owner, p);
 	buf[p++] = (uint8_t)(rr->type >> 8);
@@ -100,9 +96,7 @@ journal_buf_add(char **buf, size_t *len, size_t *cap, const char *s)
 	if (*len + n + 1 > *cap) {
 		while (*len + n + 1 > *cap)
 			*cap = *cap ? *cap * 2 : 1024;
-		*buf = realloc(*buf, *cap);
-		if (*buf == NULL)
-			abort();
+		*buf = xrealloc(*buf, *cap);
 	}
 	memcpy(*buf + *len, s, n + 1);
 	*len += n;
@@ -657,9 +651,7 @@ journal_read(const char *path, const char *origin, const char *skip_id, long lon
 			}
 			if (r.npend == r.cappend) {
 				r.cappend = r.cappend ? r.cappend * 2 : 16;
-				r.pend = realloc(r.pend, r.cappend * sizeof(*r.pend));
-				if (r.pend == NULL)
-					abort();
+				r.pend = xrealloc(r.pend, r.cappend * sizeof(*r.pend));
 			}
 			r.pend[r.npend].op = line[0];
 			bool ok = journal_rr_from_ldns(rr, tmp, &r.pend[r.npend].rr);

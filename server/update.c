@@ -65,13 +65,13 @@ rdata_canonical(const zrr_t *rr, size_t *len)
 	ldns_rr *l = journal_rr_to_ldns(rr);
 	if (l == NULL) {
 		*len = rr->rdlen;
-		return rr->rdlen ? memcpy(malloc(rr->rdlen), rr->rdata, rr->rdlen) : malloc(1);
+		return rr->rdlen ? memcpy(xmalloc(rr->rdlen), rr->rdata, rr->rdlen) : xmalloc(1);
 	}
 	ldns_rr2canonical(l);
 	size_t n = 0;
 	for (size_t i = 0; i < ldns_rr_rd_count(l); i++)
 		n += ldns_rdf_size(ldns_rr_rdf(l, i));
-	uint8_t *out = malloc(n ? n : 1);
+	uint8_t *out = xmalloc(n ? n : 1);
 	size_t p = 0;
 	for (size_t i = 0; i < ldns_rr_rd_count(l); i++) {
 		memcpy(out + p, ldns_rdf_data(ldns_rr_rdf(l, i)), ldns_rdf_size(ldns_rr_rdf(l, i)));
@@ -157,10 +157,8 @@ ws_index(ws_t *w)
 		size *= 2;
 	free(w->bucket);
 	free(w->chain);
-	w->bucket = malloc(size * sizeof(*w->bucket));
-	w->chain = malloc(w->cap * sizeof(*w->chain));
-	if (w->bucket == NULL || w->chain == NULL)
-		abort();
+	w->bucket = xmalloc(size * sizeof(*w->bucket));
+	w->chain = xmalloc(w->cap * sizeof(*w->chain));
 	memset(w->bucket, 0xff, size * sizeof(*w->bucket));
 	w->mask = (uint32_t)(size - 1);
 	for (size_t i = 0; i < w->n; i++)
@@ -189,10 +187,8 @@ ws_init(ws_t *w, const zonefile_t *zf, const char *file)
 	memset(w, 0, sizeof(*w));
 	w->base = zf;
 	w->cap = zf->count + 16;
-	w->rrs = malloc(w->cap * sizeof(*w->rrs));
-	w->dead = calloc(w->cap, 1);
-	if (w->rrs == NULL || w->dead == NULL)
-		abort();
+	w->rrs = xmalloc(w->cap * sizeof(*w->rrs));
+	w->dead = xcalloc(w->cap, 1);
 	memcpy(w->rrs, zf->rrs, zf->count * sizeof(*w->rrs));
 	w->n = zf->count;
 	w->soa = (size_t)(zf->soa - zf->rrs);
@@ -218,9 +214,7 @@ ws_op(ws_t *w, char op, const zrr_t *rr)
 {
 	if (w->nops == w->capops) {
 		w->capops = w->capops ? w->capops * 2 : 16;
-		w->ops = realloc(w->ops, w->capops * sizeof(*w->ops));
-		if (w->ops == NULL)
-			abort();
+		w->ops = xrealloc(w->ops, w->capops * sizeof(*w->ops));
 	}
 	w->ops[w->nops].op = op;
 	w->ops[w->nops].rr = *rr;
@@ -239,9 +233,7 @@ ws_kill(ws_t *w, size_t i)
 		return;
 	if (w->ntombs == w->captombs) {
 		w->captombs = w->captombs ? w->captombs * 2 : 16;
-		w->tombs = realloc(w->tombs, w->captombs * sizeof(*w->tombs));
-		if (w->tombs == NULL)
-			abort();
+		w->tombs = xrealloc(w->tombs, w->captombs * sizeof(*w->tombs));
 	}
 	w->tombs[w->ntombs++] = w->rrs[i];
 }
@@ -251,10 +243,8 @@ ws_add(ws_t *w, const zrr_t *rr)
 {
 	if (w->n == w->cap) {
 		w->cap *= 2;
-		w->rrs = realloc(w->rrs, w->cap * sizeof(*w->rrs));
-		w->dead = realloc(w->dead, w->cap);
-		if (w->rrs == NULL || w->dead == NULL)
-			abort();
+		w->rrs = xrealloc(w->rrs, w->cap * sizeof(*w->rrs));
+		w->dead = xrealloc(w->dead, w->cap);
 		ws_index(w);
 	}
 	zrr_t *n = &w->rrs[w->n];
@@ -358,9 +348,7 @@ ws_add_rr(ws_t *w, const zrr_t *rr)
 			continue;
 		if (nredo == capredo) {
 			capredo = capredo ? capredo * 2 : 8;
-			redo = realloc(redo, capredo * sizeof(*redo));
-			if (redo == NULL)
-				abort();
+			redo = xrealloc(redo, capredo * sizeof(*redo));
 		}
 		redo[nredo++] = i;
 	}
@@ -476,9 +464,7 @@ ws_finish(const ws_t *w)
 update_changeset_t *
 update_changeset_new(const zonefile_t *zf, const char *dyn_file)
 {
-	ws_t *w = malloc(sizeof(*w));
-	if (w == NULL)
-		abort();
+	ws_t *w = xmalloc(sizeof(*w));
 	ws_init(w, zf, dyn_file);
 	return w;
 }
@@ -766,9 +752,7 @@ update_msg_new(const snapshot_t *snap, const uint8_t *pkt, size_t len, const que
 {
 	if (!update_is_update(pkt, len))
 		return NULL;
-	update_msg_t *m = calloc(1, sizeof(*m));
-	if (m == NULL)
-		abort();
+	update_msg_t *m = xcalloc(1, sizeof(*m));
 	m->pkt = pkt;
 	m->len = len;
 	m->from = from;
