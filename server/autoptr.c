@@ -8,12 +8,9 @@
 #include <string.h>
 
 #include "arena.h"
+#include "wire.h"
 #include "dname.h"
 
-#define T_A 1
-#define T_NS 2
-#define T_PTR 12
-#define T_AAAA 28
 #define C_IN 1
 
 typedef struct ptrgrp {
@@ -31,7 +28,7 @@ autoptr_name(const zrr_t *rr, uint8_t *name, size_t *apex_off)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t p = 0;
-	if (rr->type == T_A) {
+	if (rr->type == LDNS_RR_TYPE_A) {
 		for (int i = 3; i >= 0; i--) {
 			if (i == 2)
 				*apex_off = p;
@@ -88,7 +85,7 @@ autoptr_zonefile(const ptrgrp_t *g, const view_t *v)
 	const zonefile_t *src = g->src;
 	size_t nns = 0;
 	for (size_t i = 0; i < src->count; i++)
-		nns += src->rrs[i].type == T_NS && dname_equal(src->rrs[i].owner, src->origin);
+		nns += src->rrs[i].type == LDNS_RR_TYPE_NS && dname_equal(src->rrs[i].owner, src->origin);
 	zf->rrs = arena_zalloc(a, (1 + nns + g->n) * sizeof(zrr_t));
 	zrr_t *soa = &zf->rrs[zf->count++];
 	*soa = *src->soa;
@@ -99,7 +96,7 @@ autoptr_zonefile(const ptrgrp_t *g, const view_t *v)
 	zf->soa = soa;
 	for (size_t i = 0; i < src->count; i++) {
 		const zrr_t *r = &src->rrs[i];
-		if (r->type != T_NS || !dname_equal(r->owner, src->origin))
+		if (r->type != LDNS_RR_TYPE_NS || !dname_equal(r->owner, src->origin))
 			continue;
 		zrr_t *ns = &zf->rrs[zf->count++];
 		*ns = *r;
@@ -159,7 +156,7 @@ autoptr_groups(const view_t *v, const zonefile_t *const *records, arena_t *tmp,
 			continue;
 		for (size_t k = 0; k < zf->count; k++) {
 			const zrr_t *rr = &zf->rrs[k];
-			if (!((rr->type == T_A && rr->rdlen == 4) || (rr->type == T_AAAA && rr->rdlen == 16)))
+			if (!((rr->type == LDNS_RR_TYPE_A && rr->rdlen == 4) || (rr->type == LDNS_RR_TYPE_AAAA && rr->rdlen == 16)))
 				continue;
 			if (rr->owner[0] == 1 && rr->owner[1] == '*')
 				continue;   /* a wildcard has no single name to point at */
@@ -188,7 +185,7 @@ autoptr_groups(const view_t *v, const zonefile_t *const *records, arena_t *tmp,
 			zrr_t ptr = {
 				.owner = arena_memdup_bytes(tmp, name, len),
 				.owner_len = (uint16_t)len,
-				.type = T_PTR,
+				.type = LDNS_RR_TYPE_PTR,
 				.rclass = C_IN,
 				.ttl = rr->ttl,
 				.rdlen = rr->owner_len,

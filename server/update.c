@@ -20,27 +20,12 @@
 #include "log.h"
 #include "lograte.h"
 #include "tsig.h"
+#include "wire.h"
 
-#define T_A 1
-#define T_NS 2
-#define T_CNAME 5
-#define T_SOA 6
-#define T_TXT 16
-#define T_AAAA 28
-#define C_IN 1
-#define C_NONE 254
-#define C_ANY 255
-#define T_ANY 255
 
 /* ---------------------------------------------------------------------------
  * Records: comparison, and a working copy that an update edits
  */
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* RFC 1982: is a newer than b? */
 static bool
@@ -88,7 +73,7 @@ rr_same(const zrr_t *a, const zrr_t *b)
 {
 	if (a->type != b->type || a->rclass != b->rclass || !dname_equal(a->owner, b->owner))
 		return false;
-	if (a->type == T_A || a->type == T_AAAA || a->type == T_TXT)
+	if (a->type == LDNS_RR_TYPE_A || a->type == LDNS_RR_TYPE_AAAA || a->type == LDNS_RR_TYPE_TXT)
 		return a->rdlen == b->rdlen && memcmp(a->rdata, b->rdata, a->rdlen) == 0;
 	size_t la, lb;
 	uint8_t *ca = rdata_canonical(a, &la), *cb = rdata_canonical(b, &lb);
@@ -229,7 +214,7 @@ ws_kill(ws_t *w, size_t i)
 	ws_op(w, '-', &w->rrs[i]);
 	/* a compaction keeps these apart: they must go again when the zone
 	 * file is read anew (the SOA is replaced by a newer one instead) */
-	if (w->rrs[i].type == T_SOA || ws_dynamic(w, &w->rrs[i]))
+	if (w->rrs[i].type == LDNS_RR_TYPE_SOA || ws_dynamic(w, &w->rrs[i]))
 		return;
 	if (w->ntombs == w->captombs) {
 		w->captombs = w->captombs ? w->captombs * 2 : 16;
@@ -315,14 +300,14 @@ ws_replace_soa(ws_t *w, const zrr_t *rr)
 static void
 ws_add_rr(ws_t *w, const zrr_t *rr)
 {
-	if (rr->type == T_SOA) {
+	if (rr->type == LDNS_RR_TYPE_SOA) {
 		ws_replace_soa(w, rr);
 		return;
 	}
-	bool has_cname = ws_rrset_exists(w, rr->owner, T_CNAME);
-	if (rr->type == T_CNAME) {
+	bool has_cname = ws_rrset_exists(w, rr->owner, LDNS_RR_TYPE_CNAME);
+	if (rr->type == LDNS_RR_TYPE_CNAME) {
 		for (uint32_t i = ws_first(w, rr->owner); i != WS_END; i = w->chain[i])
-			if (!w->dead[i] && w->rrs[i].type != T_CNAME && dname_equal(w->rrs[i].owner, rr->owner))
+			if (!w->dead[i] && w->rrs[i].type != LDNS_RR_TYPE_CNAME && dname_equal(w->rrs[i].owner, rr->owner))
 				return;   /* CNAME next to other data: ignored */
 	} else if (has_cname) {
 		return;           /* other data next to a CNAME: ignored */
@@ -330,10 +315,10 @@ ws_add_rr(ws_t *w, const zrr_t *rr)
 	size_t at;
 	if (ws_find(w, rr, &at) && w->rrs[at].ttl == rr->ttl)
 		return;           /* already there */
-	if (rr->type == T_CNAME) {
+	if (rr->type == LDNS_RR_TYPE_CNAME) {
 		/* one CNAME per name: replace */
 		for (uint32_t i = ws_first(w, rr->owner); i != WS_END; i = w->chain[i])
-			if (!w->dead[i] && w->rrs[i].type == T_CNAME && dname_equal(w->rrs[i].owner, rr->owner))
+			if (!w->dead[i] && w->rrs[i].type == LDNS_RR_TYPE_CNAME && dname_equal(w->rrs[i].owner, rr->owner))
 				ws_kill(w, i);
 		ws_add(w, rr);
 		return;
@@ -369,9 +354,9 @@ ws_add_rr(ws_t *w, const zrr_t *rr)
 static void
 ws_delete_rr(ws_t *w, const zrr_t *rr)
 {
-	if (rr->type == T_SOA)
+	if (rr->type == LDNS_RR_TYPE_SOA)
 		return;
-	if (rr->type == T_NS && ws_at_apex(w, rr->owner) && ws_count(w, rr->owner, T_NS) <= 1)
+	if (rr->type == LDNS_RR_TYPE_NS && ws_at_apex(w, rr->owner) && ws_count(w, rr->owner, LDNS_RR_TYPE_NS) <= 1)
 		return;   /* the last apex NS stays */
 	size_t at;
 	if (ws_find(w, rr, &at))
@@ -388,9 +373,9 @@ ws_delete_rrset(ws_t *w, const uint8_t *owner, uint16_t type)
 		const zrr_t *r = &w->rrs[i];
 		if (w->dead[i] || !dname_equal(r->owner, owner))
 			continue;
-		if (type != T_ANY && r->type != type)
+		if (type != LDNS_RR_TYPE_ANY && r->type != type)
 			continue;
-		if (apex && (r->type == T_SOA || r->type == T_NS))
+		if (apex && (r->type == LDNS_RR_TYPE_SOA || r->type == LDNS_RR_TYPE_NS))
 			continue;
 		ws_kill(w, i);
 	}
@@ -473,7 +458,7 @@ bool
 update_changeset_replay(void *arg, char op, const zrr_t *rr, diag_t *d)
 {
 	ws_t *w = arg;
-	if (rr->rclass != C_IN) {
+	if (rr->rclass != LDNS_RR_CLASS_IN) {
 		diag_error(d, rr->file, rr->line, "class other than IN");
 		return false;
 	}
@@ -627,25 +612,25 @@ update_prereqs(const ws_t *w, const zrr_t *pre, size_t n)
 			return UPDATE_FORMERR;
 		if (!dname_is_subdomain(r->owner, w->base->origin))
 			return UPDATE_NOTZONE;
-		if (r->rclass == C_ANY) {
+		if (r->rclass == LDNS_RR_CLASS_ANY) {
 			if (r->rdlen != 0)
 				return UPDATE_FORMERR;
-			if (r->type == T_ANY) {
+			if (r->type == LDNS_RR_TYPE_ANY) {
 				if (!ws_name_in_use(w, r->owner))
 					return UPDATE_NXDOMAIN;
 			} else if (!ws_rrset_exists(w, r->owner, r->type)) {
 				return UPDATE_NXRRSET;
 			}
-		} else if (r->rclass == C_NONE) {
+		} else if (r->rclass == LDNS_RR_CLASS_NONE) {
 			if (r->rdlen != 0)
 				return UPDATE_FORMERR;
-			if (r->type == T_ANY) {
+			if (r->type == LDNS_RR_TYPE_ANY) {
 				if (ws_name_in_use(w, r->owner))
 					return UPDATE_YXDOMAIN;
 			} else if (ws_rrset_exists(w, r->owner, r->type)) {
 				return UPDATE_YXRRSET;
 			}
-		} else if (r->rclass != C_IN || update_meta_type(r->type)) {
+		} else if (r->rclass != LDNS_RR_CLASS_IN || update_meta_type(r->type)) {
 			return UPDATE_FORMERR;
 		}
 	}
@@ -653,22 +638,22 @@ update_prereqs(const ws_t *w, const zrr_t *pre, size_t n)
 	 * exactly the zone's RRset (TTL ignored) */
 	for (size_t i = 0; i < n; i++) {
 		const zrr_t *r = &pre[i];
-		if (r->rclass != C_IN)
+		if (r->rclass != LDNS_RR_CLASS_IN)
 			continue;
 		bool first = true;
 		for (size_t k = 0; k < i && first; k++)
-			first = !(pre[k].rclass == C_IN && pre[k].type == r->type &&
+			first = !(pre[k].rclass == LDNS_RR_CLASS_IN && pre[k].type == r->type &&
 				  dname_equal(pre[k].owner, r->owner));
 		if (!first)
 			continue;
 		size_t distinct = 0;
 		for (size_t k = i; k < n; k++) {
 			const zrr_t *p = &pre[k];
-			if (p->rclass != C_IN || p->type != r->type || !dname_equal(p->owner, r->owner))
+			if (p->rclass != LDNS_RR_CLASS_IN || p->type != r->type || !dname_equal(p->owner, r->owner))
 				continue;
 			bool seen = false;
 			for (size_t m = i; m < k && !seen; m++)
-				seen = pre[m].rclass == C_IN && rr_same(&pre[m], p);
+				seen = pre[m].rclass == LDNS_RR_CLASS_IN && rr_same(&pre[m], p);
 			if (seen)
 				continue;
 			distinct++;
@@ -690,13 +675,13 @@ update_prescan(const ws_t *w, const zrr_t *up, size_t n)
 		const zrr_t *r = &up[i];
 		if (!dname_is_subdomain(r->owner, w->base->origin))
 			return UPDATE_NOTZONE;
-		if (r->rclass == C_IN) {
+		if (r->rclass == LDNS_RR_CLASS_IN) {
 			if (update_meta_type(r->type))
 				return UPDATE_FORMERR;
-		} else if (r->rclass == C_ANY) {
-			if (r->ttl != 0 || r->rdlen != 0 || (r->type != T_ANY && update_meta_type(r->type)))
+		} else if (r->rclass == LDNS_RR_CLASS_ANY) {
+			if (r->ttl != 0 || r->rdlen != 0 || (r->type != LDNS_RR_TYPE_ANY && update_meta_type(r->type)))
 				return UPDATE_FORMERR;
-		} else if (r->rclass == C_NONE) {
+		} else if (r->rclass == LDNS_RR_CLASS_NONE) {
 			if (r->ttl != 0 || update_meta_type(r->type))
 				return UPDATE_FORMERR;
 		} else {
@@ -712,13 +697,13 @@ update_apply(ws_t *w, const zrr_t *up, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const zrr_t *r = &up[i];
-		if (r->rclass == C_IN)
+		if (r->rclass == LDNS_RR_CLASS_IN)
 			ws_add_rr(w, r);
-		else if (r->rclass == C_ANY)
+		else if (r->rclass == LDNS_RR_CLASS_ANY)
 			ws_delete_rrset(w, r->owner, r->type);
 		else
 			ws_delete_rr(w, &(zrr_t){ .owner = r->owner, .owner_len = r->owner_len,
-						 .type = r->type, .rclass = C_IN, .rdlen = r->rdlen,
+						 .type = r->type, .rclass = LDNS_RR_CLASS_IN, .rdlen = r->rdlen,
 						 .rdata = r->rdata });
 	}
 }
@@ -996,7 +981,7 @@ update_screen(const snapshot_t *snap, const uint8_t *pkt, size_t len, const quer
 	const view_t *v = query_view_select(snap, from);
 	int rcode = UPDATE_REFUSED;
 	const char *why = "no view for this client";
-	if ((tc[0] << 8 | tc[1]) != T_SOA || (tc[2] << 8 | tc[3]) != C_IN) {
+	if ((tc[0] << 8 | tc[1]) != LDNS_RR_TYPE_SOA || (tc[2] << 8 | tc[3]) != LDNS_RR_CLASS_IN) {
 		rcode = UPDATE_FORMERR;
 		why = "zone section is not one SOA question of class IN";
 	} else if (v != NULL) {
