@@ -70,6 +70,21 @@ const zonefile_t *zonestore_zone_records(const conf_zone_t *cz);
  * (zonefile_free). */
 zonefile_t *zonestore_autoptr_records(const view_t *v, const uint8_t *apex);
 
+/* --- online signing (dnssec_sign.h) ---------------------------------------- */
+
+/* Is zone z signed online and due for signing again (half its signatures'
+ * validity gone, or a key roll step reached)? A reload then builds it
+ * again; the control thread's "resign" event runs such a reload. */
+bool zonestore_sign_due(const zone_t *z);
+
+/* --dump-view: zf (a signed zone's final records) signed with the zone's
+ * keys now. The result points into zf (free it first, zonefile_free);
+ * NULL with the errors reported. */
+zonefile_t *zonestore_signed_records(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d);
+
+/* Tests: add offset seconds to the clock the signer uses. */
+void zonestore_set_sign_clock(long long offset);
+
 /* --- the writer side ------------------------------------------------------------ */
 
 /* The writer lock: held around every change of zones and of the published

@@ -19,6 +19,7 @@
 
 #include "arena.h"
 #include "autoptr.h"
+#include "dnssec_sign.h"
 #include "journal.h"
 #include "log.h"
 #include "nat.h"
@@ -113,6 +114,78 @@ zonestore_copy_file_ids(zone_t *to, const zone_t *from)
 		to->files[i] = from->files[i];
 		to->files[i].path = arena_strdup(to->arena, from->files[i].path);
 	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Online signing (dnssec_sign.h)
+ */
+
+static long long sign_clock_offset;   /* tests: seconds added to the clock */
+
+void
+zonestore_set_sign_clock(long long offset)
+{
+	sign_clock_offset = offset;
+}
+
+static time_t
+zonestore_sign_now(void)
+{
+	return time(NULL) + (time_t)sign_clock_offset;
+}
+
+bool
+zonestore_sign_due(const zone_t *z)
+{
+	return z != NULL && z->dnssec_refresh != 0 &&
+	       (long long)zonestore_sign_now() >= z->dnssec_refresh;
+}
+
+/* The one signing hook: zf holds the zone's final records (file, NAT
+ * translation, journal, updates); with dnssec-signing they are signed and
+ * the signed set is compiled, as a zone signed offline would be. */
+static zone_t *
+zonestore_zone_build(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d)
+{
+	if (!cz->dnssec_signing)
+		return zone_build(zf, d);
+	time_t refresh = 0;
+	zonefile_t *szf = dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, d);
+	if (szf == NULL)
+		return NULL;
+	zone_t *z = zone_build(szf, d);
+	zonefile_free(&szf);
+	if (z != NULL)
+		z->dnssec_refresh = (long long)refresh;
+	return z;
+}
+
+zonefile_t *
+zonestore_signed_records(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d)
+{
+	time_t refresh;
+	return dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, d);
+}
+
+/* A zone served from its file (NAT translation applied), signed: as
+ * zone_load_translated, with the signing hook between reading and
+ * compiling. */
+static zone_t *
+zonestore_load_signed(const conf_zone_t *cz, const nat_map_t *nat, diag_t *d)
+{
+	struct stat st;
+	if (stat(cz->path, &st) != 0) {
+		diag_error(d, cz->path, 0, "cannot read zone file: %s", strerror(errno));
+		return NULL;
+	}
+	zonefile_t *zf = nat_zonefile_read(cz->name, cz->path, nat, d);
+	if (zf == NULL)
+		return NULL;
+	zone_t *z = zonestore_zone_build(cz, zf, d);
+	if (z != NULL)
+		zone_track_files(z, zf, cz->path, &st, NULL);
+	zonefile_free(&zf);
+	return z;
 }
 
 /* ---------------------------------------------------------------------------
@@ -220,7 +293,7 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 {
 	pthread_mutex_lock(&reg_lock);
 	dynzone_t *dz = reg_find(cz);
-	if (dz != NULL && zone_files_unchanged(dz->zone)) {
+	if (dz != NULL && zone_files_unchanged(dz->zone) && !zonestore_sign_due(dz->zone)) {
 		zone_ref(dz->zone);
 		pthread_mutex_unlock(&reg_lock);
 		return dz->zone;
@@ -254,7 +327,7 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 		return NULL;
 	}
 	zonefile_t *nzf = update_changeset_records(w);
-	zone_t *z = zone_build(nzf, d);
+	zone_t *z = zonestore_zone_build(cz, nzf, d);
 	if (z == NULL) {
 		update_changeset_free(&w);
 		zonefile_free(&nzf);
@@ -464,9 +537,10 @@ zonestore_autoptr_records(const view_t *v, const uint8_t *apex)
  * (two views sharing a file), or lent by the previous snapshot if none of
  * its files changed. Returns a new reference, or NULL. */
 static zone_t *
-zonestore_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
-		      const char *path, const nat_map_t *nat, bool check_files)
+zonestore_find_loaded(const snapshot_t *s, size_t nviews, const conf_zone_t *want,
+		      const nat_map_t *nat, bool check_files)
 {
+	const char *origin = want->name, *path = want->path;
 	if (s == NULL)
 		return NULL;
 	for (size_t v = 0; v < nviews; v++) {
@@ -481,7 +555,10 @@ zonestore_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
 			if (cz->translate_nat != (nat != NULL) ||
 			    (nat != NULL && !nat_map_same_translation(s->conf->nat, nat)))
 				continue;
-			if (check_files && !zone_files_unchanged(z))
+			/* signed the same way (and not due for signing again) */
+			if (!dnssec_sign_same(cz, want))
+				continue;
+			if (check_files && (!zone_files_unchanged(z) || zonestore_sign_due(z)))
 				return NULL;
 			zone_ref(z);
 			return z;
@@ -513,15 +590,16 @@ zonestore_zone_get(const snapshot_t *s, size_t v, const snapshot_t *prev, const 
 	if (zonestore_zone_managed(cz))
 		return zonestore_zone_load(cz, d);   /* file + journal, in the registry */
 	const nat_map_t *nat = cz->translate_nat ? s->conf->nat : NULL;
-	zone_t *z = zonestore_find_loaded(s, v, cz->name, cz->path, nat, false);
+	zone_t *z = zonestore_find_loaded(s, v, cz, nat, false);
 	if (z != NULL)
 		return z;
-	z = zonestore_find_loaded(prev, prev ? prev->nviews : 0, cz->name, cz->path, nat, true);
+	z = zonestore_find_loaded(prev, prev ? prev->nviews : 0, cz, nat, true);
 	if (z != NULL) {
 		++*reused;
 		return z;
 	}
-	z = zone_load_translated(cz->name, cz->path, nat, d);
+	z = cz->dnssec_signing ? zonestore_load_signed(cz, nat, d)
+			       : zone_load_translated(cz->name, cz->path, nat, d);
 	*loaded += z != NULL;
 	return z;
 }
@@ -574,12 +652,12 @@ zonestore_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
  * answer is SERVFAIL) if the zone cannot be built or journaled. Caller holds
  * the writer lock. */
 static snapshot_t *
-zonestore_commit(dynzone_t *dz, update_msg_t *m, update_changeset_t **csp, const snapshot_t *snap,
-		 const zone_t *vz)
+zonestore_commit(dynzone_t *dz, const conf_zone_t *cz, update_msg_t *m, update_changeset_t **csp,
+		 const snapshot_t *snap, const zone_t *vz)
 {
 	zonefile_t *nzf = update_changeset_records(*csp);
 	diag_t diag = { 0 };
-	zone_t *nz = zone_build(nzf, &diag);
+	zone_t *nz = zonestore_zone_build(cz, nzf, &diag);
 	if (nz == NULL) {
 		zonefile_free(&nzf);
 		update_msg_fail(m, "the zone could not be built with this change");
@@ -757,7 +835,7 @@ zonestore_update(const snapshot_t *snap, const uint8_t *pkt, size_t len, const q
 		else
 			cs = update_msg_apply(m, dz->zf, dz->jnl);
 		if (cs != NULL)
-			*next = zonestore_commit(dz, m, &cs, snap, vz);
+			*next = zonestore_commit(dz, cz, m, &cs, snap, vz);
 		update_changeset_free(&cs);
 	}
 	size_t n = update_msg_reply(m, out, outmax);
