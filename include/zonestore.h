@@ -82,6 +82,17 @@ bool zonestore_sign_due(const zone_t *z);
  * NULL with the errors reported. */
 zonefile_t *zonestore_signed_records(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d);
 
+/* Seconds until a zone of s is due for signing again (0: now), -1 if no
+ * zone is signed online. */
+long long zonestore_sign_next(const snapshot_t *s);
+
+/* The "resign" event: a copy of snap in which every zone due for signing
+ * is signed again (the others shared, as for an update), or NULL if none
+ * was due. Publish it like an update's snapshot. A zone that fails keeps
+ * its signatures and is tried again an hour later (logged). The caller
+ * holds the writer lock. */
+snapshot_t *zonestore_resign(const snapshot_t *snap);
+
 /* Tests: add offset seconds to the clock the signer uses. */
 void zonestore_set_sign_clock(long long offset);
 

@@ -692,6 +692,88 @@ zonestore_commit(dynzone_t *dz, const conf_zone_t *cz, update_msg_t *m, update_c
 }
 
 /* ---------------------------------------------------------------------------
+ * Signing again: signatures that reach half their validity, key roll steps
+ */
+
+long long
+zonestore_sign_next(const snapshot_t *s)
+{
+	long long next = -1;
+	for (size_t v = 0; s != NULL && v < s->nviews; v++) {
+		const view_t *view = &s->views[v];
+		for (size_t i = 0; i < view->nzones; i++) {
+			long long r = view->zones[i]->dnssec_refresh;
+			if (r != 0 && (next < 0 || r < next))
+				next = r;
+		}
+	}
+	if (next < 0)
+		return -1;
+	long long wait = next - (long long)zonestore_sign_now();
+	return wait > 0 ? wait : 0;
+}
+
+/* z signed again from the records it was built from: a managed zone's
+ * from the registry (which then holds the new zone), another's from its
+ * file. A new reference, or NULL (reported). */
+static zone_t *
+zonestore_sign_again(const snapshot_t *s, const conf_zone_t *cz, diag_t *d)
+{
+	if (!zonestore_zone_managed(cz))
+		return zonestore_load_signed(cz, cz->translate_nat ? s->conf->nat : NULL, d);
+	pthread_mutex_lock(&reg_lock);
+	dynzone_t *dz = reg_find(cz);
+	zone_t *nz = dz != NULL ? zonestore_zone_build(cz, dz->zf, d) : NULL;
+	if (nz != NULL) {
+		zonestore_copy_file_ids(nz, dz->zone);
+		zone_unref(&dz->zone);
+		dz->zone = nz;
+		zone_ref(nz);
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return nz;
+}
+
+snapshot_t *
+zonestore_resign(const snapshot_t *snap)
+{
+	snapshot_t *cur = NULL;
+	for (size_t v = 0; v < snap->nviews; v++) {
+		for (size_t i = 0; i < snap->views[v].conf->nzones; i++) {
+			const snapshot_t *in = cur != NULL ? cur : snap;
+			const view_t *view = &in->views[v];
+			zone_t *z = i < view->nzones ? view->zones[i] : NULL;
+			if (!zonestore_sign_due(z))
+				continue;
+			diag_t diag = { 0 };
+			zone_t *nz = zonestore_sign_again(in, &view->conf->zones[i], &diag);
+			if (nz == NULL) {
+				/* the old signatures stay; try again in an hour. Only
+				 * the writer reads dnssec_refresh: no worker sees this. */
+				log_error("zone %s in view %s: signing again failed, trying again in "
+					  "an hour", z->name, view->conf->name);
+				z->dnssec_refresh = (long long)zonestore_sign_now() + 3600;
+				continue;
+			}
+			log_info("zone %s: signed again (signatures refreshed)", nz->name);
+			snapshot_t *next = snapshot_replace_zone(in, z, nz);
+			zone_unref(&nz);
+			if (cur != NULL) {
+				cur->conf = NULL;   /* shared with next */
+				snapshot_free(&cur);
+			}
+			cur = next;
+			for (size_t k = 0; k < cur->nviews; k++)
+				if (snapshot_view_holds(&cur->views[k], cur->views[v].zones[i]))
+					zonestore_add_autoptr(cur, &cur->views[k], NULL, &diag);
+		}
+	}
+	if (cur != NULL)
+		snapshot_index(cur);
+	return cur;
+}
+
+/* ---------------------------------------------------------------------------
  * Reload: a new snapshot beside the published one
  */
 
