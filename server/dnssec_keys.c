@@ -372,6 +372,7 @@ dnssec_keys_roll_zsk(hkeys_t *ks, const char *dir, const char *fzone, int alg,
 		if (dnssec_keys_make(dir, fzone, alg, owner, ROLE_ZSK, now, (long long)now, &k) != 0)
 			return -1;
 		dnssec_keys_push(ks, &k);
+		dnssec_keys_next(next, (long long)now + lifetime - DNSSEC_KEYS_PREPUBLISH, now);
 		return 1;
 	}
 	long long end = active->activate + (long long)lifetime;
