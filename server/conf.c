@@ -596,6 +596,35 @@ conf_parse_zone_dnssec(conf_ctx_t *x, const ynode_t *const *v, conf_zone_t *z, c
 	}
 }
 
+/* Keys belong to a zone name (dnssec_keys.h): views that sign the same
+ * zone must ask for the same keys, or their copies would not validate
+ * against one DS. An error at the later zone's dnssec-signing line. */
+static void
+conf_check_dnssec_views(conf_ctx_t *x)
+{
+	const conf_t *c = x->c;
+	for (size_t v = 0; v < c->nviews; v++)
+		for (size_t i = 0; i < c->views[v].nzones; i++) {
+			const conf_zone_t *z = &c->views[v].zones[i];
+			bool done = !z->dnssec_signing;
+			for (size_t w = 0; w < v && !done; w++)
+				for (size_t k = 0; k < c->views[w].nzones && !done; k++) {
+					const conf_zone_t *o = &c->views[w].zones[k];
+					if (!o->dnssec_signing || !conf_name_equal(o->name, z->name))
+						continue;
+					done = true;
+					if (o->dnssec_algorithm != z->dnssec_algorithm ||
+					    o->dnssec_ksk_zsk != z->dnssec_ksk_zsk ||
+					    o->dnssec_zsk_lifetime != z->dnssec_zsk_lifetime)
+						conf_error(x, z->dnssec_line, "view %s: zone %s: dnssec-algorithm, "
+							   "dnssec-keys and dnssec-zsk-lifetime must be the same in "
+							   "every view that signs it (view %s, line %lu): all views "
+							   "sign with one set of keys", c->views[v].name, z->name,
+							   c->views[w].name, o->dnssec_line);
+				}
+		}
+}
+
 /* Zone name check and canonical form (lower case, trailing dot) for
  * duplicate detection; NULL if the name is not a valid domain name. */
 static char *
@@ -962,6 +991,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 		}
 		conf_check_translate(&x);
 		conf_check_writable_files(&x);
+		conf_check_dnssec_views(&x);
 		/* zones carry the state directory (where compacted journals go) */
 		for (size_t i = 0; i < c->nviews; i++)
 			for (size_t k = 0; k < c->views[i].nzones; k++)
