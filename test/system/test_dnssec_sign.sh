@@ -61,6 +61,31 @@ done
 hz_check "two key files (.key, .pem) under state-dir/keys" test "$(ls "$HZ_TMP/state/keys" | wc -l)" -eq 2
 hz_check "CDS and CDNSKEY in the zone" grep -qP '\tCDS\t.*\n?' "$HZ_TMP/lan.signed"
 
+# translate: nat is signed after the translation, with the same keys
+hz_make_config "$HZ_SOURCE_DIR/test/system/data/dnssec_sign/nat.yaml.in" "$HZ_TMP/nat.yaml" "$HZ_TMP"
+out=$(timeout 20 "$HORIZOND" -c "$HZ_TMP/nat.yaml" --check 2>&1)
+hz_check "--check accepts a signed translate: nat zone" test $? -eq 0
+CONF_SAVED=$CONF
+CONF=$HZ_TMP/nat.yaml
+dump internal "$HZ_TMP/nat-int.signed"
+dump external "$HZ_TMP/nat-ext.signed"
+CONF=$CONF_SAVED
+verify "$HZ_TMP/nat-int.signed" "translated view"
+verify "$HZ_TMP/nat-ext.signed" "untranslated view of the same file"
+hz_check "the translated view signs the private address" grep -qP '^www.example.com.\t300\tIN\tA\t192.168.1.20' "$HZ_TMP/nat-int.signed"
+hz_check "the same keys for the translated and the untranslated view" \
+	test "$(dnskeys "$HZ_TMP/nat-int.signed")" = "$(dnskeys "$HZ_TMP/nat-ext.signed")"
+
+# a zone file that holds DNSSEC records cannot be signed online: FILE:LINE
+hz_make_config "$HZ_SOURCE_DIR/test/system/data/dnssec_sign/presigned.yaml.in" "$HZ_TMP/presigned.yaml" "$HZ_TMP"
+out=$(timeout 20 "$HORIZOND" -c "$HZ_TMP/presigned.yaml" --check 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && printf '%s\n' "$out" | grep -q "presigned.zone:6: zone example.com. has dnssec-signing: true but its file holds DNSKEY records"; then
+	hz_ok "--check: DNSKEY in a file signed online is a FILE:LINE error"
+else
+	hz_fail "--check: DNSKEY in a file signed online is a FILE:LINE error" "rc=$rc $out"
+fi
+
 hz_start "$CONF" || hz_done
 hz_q "$OUT" example.com CDS
 hz_expect_count "CDS served to the outside" ANSWER 1
