@@ -43,6 +43,7 @@ typedef struct dynzone {
 	bool jnl_cut;       /* the tail after jnl_end is cut: appends may go on */
 	long long file_size, state_size;   /* the bound for compaction */
 	long long retry_at; /* a compaction failed: try again at this journal size */
+	conf_zone_t signed_as; /* the dnssec-* settings zone was built with (state_dir: ours) */
 	zrr_t *tombs;       /* records of the zone file that updates removed */
 	size_t ntombs, captombs;
 	arena_t *tomb_arena;
@@ -293,7 +294,8 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 {
 	pthread_mutex_lock(&reg_lock);
 	dynzone_t *dz = reg_find(cz);
-	if (dz != NULL && zone_files_unchanged(dz->zone) && !zonestore_sign_due(dz->zone)) {
+	if (dz != NULL && zone_files_unchanged(dz->zone) && !zonestore_sign_due(dz->zone) &&
+	    dnssec_sign_same(&dz->signed_as, cz)) {
 		zone_ref(dz->zone);
 		pthread_mutex_unlock(&reg_lock);
 		return dz->zone;
@@ -365,6 +367,13 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 	}
 	dz->jnl = jnl;
 	dz->state = state;
+	free((char *)dz->signed_as.state_dir);
+	dz->signed_as = (conf_zone_t){
+		.dnssec_signing = cz->dnssec_signing, .dnssec_algorithm = cz->dnssec_algorithm,
+		.dnssec_ksk_zsk = cz->dnssec_ksk_zsk, .dnssec_nsec3 = cz->dnssec_nsec3,
+		.dnssec_validity = cz->dnssec_validity, .dnssec_zsk_lifetime = cz->dnssec_zsk_lifetime,
+		.state_dir = cz->state_dir ? strdup(cz->state_dir) : NULL,
+	};
 	dz->jnl_end = ji.end;
 	dz->jnl_cut = false;
 	dz->file_size = (long long)st.st_size;
@@ -475,6 +484,7 @@ zonestore_shutdown(void)
 		zonefile_free(&dz->zf);
 		zone_unref(&dz->zone);
 		zonestore_tombs_free(dz);
+		free((char *)dz->signed_as.state_dir);
 		free(dz->origin);
 		free(dz->path);
 		free(dz->jnl);

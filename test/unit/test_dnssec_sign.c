@@ -296,6 +296,39 @@ START_TEST(two_views_same_keys_and_resign)
 }
 END_TEST
 
+/* A zone that takes updates (kept in the zone store's registry) is reused
+ * by a reload while its file and signing settings are unchanged, and signed
+ * again when they change (here: NSEC to NSEC3). */
+START_TEST(reload_resigns_when_the_settings_change)
+{
+	static const char *managed =
+		"server:\n  listen: [127.0.0.1@5399]\n  state-dir: state\n"
+		"views:\n  - name: lan\n    match-clients: [any]\n    zones:\n"
+		"      - name: example.com\n        file: lan.zone\n        allow-update: [127.0.0.2]\n"
+		"        dnssec-signing: true\n";
+	char path[256], text[1024];
+	tmpdir_put(&td, "lan.zone", zone_text);
+	tmpdir_put(&td, "horizond.yaml", managed);
+	tmpdir_file(&td, "horizond.yaml", path, sizeof(path));
+	diag_t d = { 0 };
+	snapshot_t *s1 = zonestore_build(path, NULL, &d);
+	ck_assert_ptr_nonnull(s1);
+	snapshot_t *s2 = zonestore_build(path, s1, &d);
+	ck_assert_ptr_nonnull(s2);
+	ck_assert_ptr_eq(s2->views[0].zones[0], s1->views[0].zones[0]);
+	snprintf(text, sizeof(text), "%s        dnssec-nsec3: true\n", managed);
+	tmpdir_put(&td, "horizond.yaml", text);
+	snapshot_t *s3 = zonestore_build(path, s2, &d);
+	ck_assert_ptr_nonnull(s3);
+	ck_assert_ptr_ne(s3->views[0].zones[0], s2->views[0].zones[0]);
+	ck_assert_uint_eq(d.errors, 0);
+	snapshot_free(&s1);
+	snapshot_free(&s2);
+	snapshot_free(&s3);
+	zonestore_shutdown();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -306,6 +339,7 @@ main(void)
 	tcase_add_test(tc, nsec3_rfc9276_parameters);
 	tcase_add_test(tc, dnssec_records_in_the_file_are_refused);
 	tcase_add_test(tc, two_views_same_keys_and_resign);
+	tcase_add_test(tc, reload_resigns_when_the_settings_change);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
