@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "dnssec_keys.h"
+#include "journal.h"   /* journal_rr_to_ldns, journal_rr_from_ldns */
 
 static bool
 dnssec_sign_is_ours(uint16_t type)
@@ -66,53 +67,6 @@ dnssec_sign_same(const conf_zone_t *a, const conf_zone_t *b)
 		strcmp(a->state_dir ? a->state_dir : "", b->state_dir ? b->state_dir : "") == 0);
 }
 
-/* One of our records as an ldns RR (through its wire form); NULL if ldns
- * cannot read it. */
-static ldns_rr *
-dnssec_sign_to_ldns(const zrr_t *rr, uint8_t *buf)
-{
-	size_t n = 0;
-	memcpy(buf, rr->owner, rr->owner_len);
-	n += rr->owner_len;
-	ldns_write_uint16(buf + n, rr->type);
-	ldns_write_uint16(buf + n + 2, rr->rclass);
-	ldns_write_uint32(buf + n + 4, rr->ttl);
-	ldns_write_uint16(buf + n + 8, rr->rdlen);
-	n += 10;
-	memcpy(buf + n, rr->rdata, rr->rdlen);
-	n += rr->rdlen;
-	ldns_rr *out = NULL;
-	size_t pos = 0;
-	if (ldns_wire2rr(&out, buf, n, &pos, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
-		return NULL;
-	return out;
-}
-
-/* An ldns RR into our form, in arena a. */
-static void
-dnssec_sign_from_ldns(const ldns_rr *rr, arena_t *a, zrr_t *out)
-{
-	const ldns_rdf *owner = ldns_rr_owner(rr);
-	memset(out, 0, sizeof(*out));
-	out->owner = arena_memdup_bytes(a, ldns_rdf_data(owner), ldns_rdf_size(owner));
-	out->owner_len = (uint16_t)ldns_rdf_size(owner);
-	out->type = (uint16_t)ldns_rr_get_type(rr);
-	out->rclass = (uint16_t)ldns_rr_get_class(rr);
-	out->ttl = ldns_rr_ttl(rr);
-	size_t len = 0;
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
-		len += ldns_rdf_size(ldns_rr_rdf(rr, i));
-	uint8_t *rd = arena_alloc_bytes(a, len ? len : 1);
-	size_t off = 0;
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-		memcpy(rd + off, ldns_rdf_data(f), ldns_rdf_size(f));
-		off += ldns_rdf_size(f);
-	}
-	out->rdata = rd;
-	out->rdlen = (uint16_t)len;
-}
-
 /* Add rr to the zone and to the list of records we add (both take it: the
  * zone owns it, the list only points). */
 static bool
@@ -160,10 +114,9 @@ dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now, ti
 		return NULL;
 	ldns_dnssec_zone *z = ldns_dnssec_zone_new();
 	ldns_rr_list *added = ldns_rr_list_new();
-	uint8_t *buf = xmalloc(65535 + 255 + 10);
 	bool ok = true;
 	for (size_t i = 0; i < zf->count && ok; i++) {
-		ldns_rr *rr = dnssec_sign_to_ldns(&zf->rrs[i], buf);
+		ldns_rr *rr = journal_rr_to_ldns(&zf->rrs[i]);
 		ok = rr != NULL && ldns_dnssec_zone_add_rr(z, rr) == LDNS_STATUS_OK;
 		if (!ok) {
 			ldns_rr_free(rr);
@@ -172,7 +125,6 @@ dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now, ti
 				   zf->origin_text);
 		}
 	}
-	free(buf);
 	ok = ok && dnssec_sign_add_keys(z, added, &ks);
 	/* the signature validity, with a jitter of up to a tenth of it */
 	uint32_t jitter = 0;
@@ -216,8 +168,10 @@ dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now, ti
 		out->count = zf->count + nadd;
 		out->rrs = arena_alloc(a, out->count * sizeof(*out->rrs));
 		memcpy(out->rrs, zf->rrs, zf->count * sizeof(*zf->rrs));
-		for (size_t i = 0; i < nadd; i++)
-			dnssec_sign_from_ldns(ldns_rr_list_rr(added, i), a, &out->rrs[zf->count + i]);
+		size_t n = zf->count;
+		for (size_t i = 0; i < nadd; i++)   /* made by ldns: they always fit */
+			n += journal_rr_from_ldns(ldns_rr_list_rr(added, i), a, &out->rrs[n]);
+		out->count = n;
 		out->soa = zf->soa ? &out->rrs[zf->soa - zf->rrs] : NULL;
 		time_t refresh = (time_t)expiration - (time_t)(cz->dnssec_validity / 2);
 		if (ks.next_event != 0 && ks.next_event < refresh)
