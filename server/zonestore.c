@@ -44,6 +44,7 @@ typedef struct dynzone {
 	long long file_size, state_size;   /* the bound for compaction */
 	long long retry_at; /* a compaction failed: try again at this journal size */
 	conf_zone_t signed_as; /* the dnssec-* settings zone was built with (state_dir: ours) */
+	dnssec_sign_cache_t *sigcache; /* signed online: the last signing's RRSIGs */
 	zrr_t *tombs;       /* records of the zone file that updates removed */
 	size_t ntombs, captombs;
 	arena_t *tomb_arena;
@@ -146,12 +147,13 @@ zonestore_sign_due(const zone_t *z)
  * translation, journal, updates); with dnssec-signing they are signed and
  * the signed set is compiled, as a zone signed offline would be. */
 static zone_t *
-zonestore_zone_build(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d)
+zonestore_zone_build(const conf_zone_t *cz, const zonefile_t *zf, dnssec_sign_cache_t **cache,
+		     diag_t *d)
 {
 	if (!cz->dnssec_signing)
 		return zone_build(zf, d);
 	time_t refresh = 0;
-	zonefile_t *szf = dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, d);
+	zonefile_t *szf = dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, cache, d);
 	if (szf == NULL)
 		return NULL;
 	zone_t *z = zone_build(szf, d);
@@ -165,7 +167,7 @@ zonefile_t *
 zonestore_signed_records(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d)
 {
 	time_t refresh;
-	return dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, d);
+	return dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, NULL, d);
 }
 
 /* A zone served from its file (NAT translation applied), signed: as
@@ -182,7 +184,7 @@ zonestore_load_signed(const conf_zone_t *cz, const nat_map_t *nat, diag_t *d)
 	zonefile_t *zf = nat_zonefile_read(cz->name, cz->path, nat, d);
 	if (zf == NULL)
 		return NULL;
-	zone_t *z = zonestore_zone_build(cz, zf, d);
+	zone_t *z = zonestore_zone_build(cz, zf, NULL, d);
 	if (z != NULL)
 		zone_track_files(z, zf, cz->path, &st, NULL);
 	zonefile_free(&zf);
@@ -300,16 +302,25 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 		pthread_mutex_unlock(&reg_lock);
 		return dz->zone;
 	}
+	/* the signatures of the records that did not change are lent to the signer */
+	dnssec_sign_cache_t *sigcache = NULL;
+	if (dz != NULL && dnssec_sign_same(&dz->signed_as, cz)) {
+		sigcache = dz->sigcache;
+		dz->sigcache = NULL;
+	}
 	pthread_mutex_unlock(&reg_lock);
 
 	struct stat st;
 	if (stat(cz->path, &st) != 0) {
+		dnssec_sign_cache_free(&sigcache);
 		diag_error(d, cz->path, 0, "cannot read zone file: %s", strerror(errno));
 		return NULL;
 	}
 	zonefile_t *zf = zonefile_read(cz->name, cz->path, d);
-	if (zf == NULL)
+	if (zf == NULL) {
+		dnssec_sign_cache_free(&sigcache);
 		return NULL;
+	}
 	char *jnl = journal_path(cz->path);
 	char *state = zonestore_state_path(cz, zf->origin_text);
 	update_changeset_t *w = update_changeset_new(zf, jnl);
@@ -322,6 +333,7 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 					    si.covers_id : NULL, si.covers_end, update_changeset_replay,
 					    w, d, &ji);
 	if (n < 0) {
+		dnssec_sign_cache_free(&sigcache);
 		update_changeset_free(&w);
 		zonefile_free(&zf);
 		free(jnl);
@@ -329,8 +341,9 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 		return NULL;
 	}
 	zonefile_t *nzf = update_changeset_records(w);
-	zone_t *z = zonestore_zone_build(cz, nzf, d);
+	zone_t *z = zonestore_zone_build(cz, nzf, &sigcache, d);
 	if (z == NULL) {
+		dnssec_sign_cache_free(&sigcache);
 		update_changeset_free(&w);
 		zonefile_free(&nzf);
 		zonefile_free(&zf);
@@ -367,6 +380,8 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 	}
 	dz->jnl = jnl;
 	dz->state = state;
+	dnssec_sign_cache_free(&dz->sigcache);
+	dz->sigcache = sigcache;
 	free((char *)dz->signed_as.state_dir);
 	dz->signed_as = (conf_zone_t){
 		.dnssec_signing = cz->dnssec_signing, .dnssec_algorithm = cz->dnssec_algorithm,
@@ -485,6 +500,7 @@ zonestore_shutdown(void)
 		zone_unref(&dz->zone);
 		zonestore_tombs_free(dz);
 		free((char *)dz->signed_as.state_dir);
+		dnssec_sign_cache_free(&dz->sigcache);
 		free(dz->origin);
 		free(dz->path);
 		free(dz->jnl);
@@ -667,7 +683,7 @@ zonestore_commit(dynzone_t *dz, const conf_zone_t *cz, update_msg_t *m, update_c
 {
 	zonefile_t *nzf = update_changeset_records(*csp);
 	diag_t diag = { 0 };
-	zone_t *nz = zonestore_zone_build(cz, nzf, &diag);
+	zone_t *nz = zonestore_zone_build(cz, nzf, &dz->sigcache, &diag);
 	if (nz == NULL) {
 		zonefile_free(&nzf);
 		update_msg_fail(m, "the zone could not be built with this change");
@@ -733,7 +749,7 @@ zonestore_sign_again(const snapshot_t *s, const conf_zone_t *cz, diag_t *d)
 		return zonestore_load_signed(cz, cz->translate_nat ? s->conf->nat : NULL, d);
 	pthread_mutex_lock(&reg_lock);
 	dynzone_t *dz = reg_find(cz);
-	zone_t *nz = dz != NULL ? zonestore_zone_build(cz, dz->zf, d) : NULL;
+	zone_t *nz = dz != NULL ? zonestore_zone_build(cz, dz->zf, &dz->sigcache, d) : NULL;
 	if (nz != NULL) {
 		zonestore_copy_file_ids(nz, dz->zone);
 		zone_unref(&dz->zone);

@@ -125,7 +125,7 @@ START_TEST(nsec_signed_zone_verifies)
 	diag_t d = { 0 };
 	const time_t now = time(NULL);
 	time_t refresh = 0;
-	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, &d);
+	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, NULL, &d);
 	ck_assert_ptr_nonnull(s);
 	ldns_rr_list *l = to_ldns(s);
 	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_DNSKEY), 1);
@@ -161,7 +161,7 @@ START_TEST(nsec3_rfc9276_parameters)
 	cz.dnssec_nsec3 = true;
 	const time_t now = time(NULL);
 	time_t refresh = 0;
-	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, &d);
+	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, NULL, &d);
 	ck_assert_ptr_nonnull(s);
 	ldns_rr_list *l = to_ldns(s);
 	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_NSEC), 0);
@@ -184,6 +184,79 @@ START_TEST(nsec3_rfc9276_parameters)
 }
 END_TEST
 
+/* Signing again with the cache: only the RRsets that changed (the SOA, the
+ * new name's A, its NSEC and its predecessor's) get new signatures, the
+ * rest are put back, and everything verifies; past half the validity
+ * nothing is put back. */
+START_TEST(cache_signs_only_what_changed)
+{
+	diag_t d = { 0 };
+	const time_t now = time(NULL);
+	time_t refresh = 0;
+	dnssec_sign_cache_t *cache = NULL;
+	size_t reused, made;
+	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s1);
+	dnssec_sign_cache_stats(cache, &reused, &made);
+	ck_assert_uint_eq(reused, 0);
+	ck_assert_uint_eq(made, 16);
+	zonefile_free(&s1);
+
+	char text[2048];
+	snprintf(text, sizeof(text), "%sprinter A 192.0.2.40\n", zone_text);
+	char *serial = strstr(text, "hostmaster 1 ");
+	ck_assert_ptr_nonnull(serial);
+	serial[strlen("hostmaster ")] = '2';
+	zonefile_t *zf2 = zonefile_parse("example.com", "example.com.zone", text, strlen(text), &d);
+	ck_assert_ptr_nonnull(zf2);
+	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf2, now + 60, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s2);
+	dnssec_sign_cache_stats(cache, &reused, &made);
+	ck_assert_uint_eq(made, 4);     /* SOA, printer A, printer NSEC, ns1's NSEC (next: printer) */
+	ck_assert_uint_eq(reused, 14);  /* 16 + A + NSEC of the new name - 4 */
+	ldns_rr_list *l = to_ldns(s2);
+	ck_assert_uint_eq(verify_all(l, now + 60), 18);
+	ldns_rr_list_deep_free(l);
+	zonefile_free(&s2);
+
+	/* 8 days on: every signature has less than half its validity left */
+	zonefile_t *s3 = dnssec_sign_zonefile(&cz, zf2, now + 8 * 86400, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s3);
+	dnssec_sign_cache_stats(cache, &reused, &made);
+	ck_assert_uint_eq(reused, 0);
+	ck_assert_uint_eq(made, 18);
+	zonefile_free(&s3);
+	zonefile_free(&zf2);
+	dnssec_sign_cache_free(&cache);
+	ck_assert_uint_eq(d.errors, 0);
+}
+END_TEST
+
+/* NSEC3: the chain is signed anew, the other unchanged RRsets are put back. */
+START_TEST(cache_with_nsec3)
+{
+	diag_t d = { 0 };
+	cz.dnssec_nsec3 = true;
+	const time_t now = time(NULL);
+	time_t refresh = 0;
+	dnssec_sign_cache_t *cache = NULL;
+	size_t reused, made;
+	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s1);
+	zonefile_free(&s1);
+	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf, now + 60, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s2);
+	dnssec_sign_cache_stats(cache, &reused, &made);
+	ck_assert_uint_gt(reused, 8);
+	ldns_rr_list *l = to_ldns(s2);
+	ck_assert_uint_eq(verify_all(l, now + 60), reused + made);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_NSEC3PARAM), 1);
+	ldns_rr_list_deep_free(l);
+	zonefile_free(&s2);
+	dnssec_sign_cache_free(&cache);
+}
+END_TEST
+
 START_TEST(dnssec_records_in_the_file_are_refused)
 {
 	static const char *text =
@@ -199,7 +272,7 @@ START_TEST(dnssec_records_in_the_file_are_refused)
 	FILE *f = fmemopen(out, sizeof(out), "w");
 	diag_t d = { .out = f };
 	time_t refresh;
-	ck_assert_ptr_null(dnssec_sign_zonefile(&cz, z, time(NULL), &refresh, &d));
+	ck_assert_ptr_null(dnssec_sign_zonefile(&cz, z, time(NULL), &refresh, NULL, &d));
 	fclose(f);
 	ck_assert_uint_eq(d.errors, 1);
 	ck_assert_msg(strstr(out, "signed.zone:5: zone example.com. has dnssec-signing: true but its "
@@ -338,6 +411,8 @@ main(void)
 	tcase_add_test(tc, nsec_signed_zone_verifies);
 	tcase_add_test(tc, nsec3_rfc9276_parameters);
 	tcase_add_test(tc, dnssec_records_in_the_file_are_refused);
+	tcase_add_test(tc, cache_signs_only_what_changed);
+	tcase_add_test(tc, cache_with_nsec3);
 	tcase_add_test(tc, two_views_same_keys_and_resign);
 	tcase_add_test(tc, reload_resigns_when_the_settings_change);
 	suite_add_tcase(su, tc);
