@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "log.h"
 
 typedef enum { ROLE_CSK, ROLE_KSK, ROLE_ZSK } key_role_t;
 static const char *const role_names[] = { "csk", "ksk", "zsk" };
@@ -316,6 +317,9 @@ dnssec_keys_make(const char *dir, const char *fzone, int alg, const ldns_rdf *ow
 		rc = dnssec_keys_save_meta(k);
 	if (rc != 0)
 		dnssec_keys_clear(k);
+	else
+		log_notice("dnssec: zone %s: new %s, tag %u, in %s.key", fzone, role_names[role],
+			   k->tag, k->base);
 	return rc;
 }
 
