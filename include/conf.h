@@ -54,6 +54,15 @@ typedef struct conf_zone {
 	size_t nallow_update;
 	bool auto_ptr;               /* PTR answers for the zone's A/AAAA records */
 	const char *state_dir;       /* conf_t.state_dir (compacted journals go there) */
+	/* online signing (docs/dnssec.md "Online signing"); keys under state_dir */
+	bool dnssec_signing;         /* dnssec-signing: true */
+	int dnssec_algorithm;        /* dnssec-algorithm: ldns algorithm number, default 13
+	                                (ECDSAP256SHA256); 15 with "ed25519" */
+	bool dnssec_ksk_zsk;         /* dnssec-keys: ksk-zsk (default csk: one key) */
+	bool dnssec_nsec3;           /* dnssec-nsec3: true -- RFC 9276: 0 iterations, no salt */
+	unsigned dnssec_validity;    /* dnssec-validity: RRSIG lifetime, seconds, default 14 days */
+	unsigned dnssec_zsk_lifetime;/* dnssec-zsk-lifetime: ZSK roll period, seconds, default 90 days */
+	unsigned long dnssec_line;   /* line of the dnssec-signing key */
 } conf_zone_t;
 
 typedef struct conf_view {

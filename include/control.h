@@ -13,7 +13,11 @@
  *   upkeep   journal upkeep (cut, compaction), queued once after updates
  *            that changed a zone, so the client never waits for it
  *
- * Later events (refresh, transfer, notify, sign) are meant to join the
+ *   resign   zones signed online whose signatures reached half their
+ *            validity, or whose keys reached a roll step, are signed again
+ *            (zonestore_resign); queued by the thread itself when the
+ *            earliest such time comes and the queue is empty
+ * Later events (refresh, transfer, notify) are meant to join the
  * same queue. Nothing here blocks on an external process.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_CONTROL_H

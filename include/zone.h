@@ -127,6 +127,9 @@ typedef struct zone {
 	/* What it was built from, to skip unchanged files on reload. */
 	struct zone_file_id *files;
 	size_t nfiles;
+	/* Signed online (dnssec_sign.h): when it must be signed again (0: not
+	 * signed online). A reload builds it again from then on. */
+	long long dnssec_refresh;
 	struct arena *arena;
 } zone_t;
 

@@ -70,6 +70,32 @@ const zonefile_t *zonestore_zone_records(const conf_zone_t *cz);
  * (zonefile_free). */
 zonefile_t *zonestore_autoptr_records(const view_t *v, const uint8_t *apex);
 
+/* --- online signing (dnssec_sign.h) ---------------------------------------- */
+
+/* Is zone z signed online and due for signing again (half its signatures'
+ * validity gone, or a key roll step reached)? A reload then builds it
+ * again; the control thread's "resign" event runs such a reload. */
+bool zonestore_sign_due(const zone_t *z);
+
+/* --dump-view: zf (a signed zone's final records) signed with the zone's
+ * keys now. The result points into zf (free it first, zonefile_free);
+ * NULL with the errors reported. */
+zonefile_t *zonestore_signed_records(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d);
+
+/* Seconds until a zone of s is due for signing again (0: now), -1 if no
+ * zone is signed online. */
+long long zonestore_sign_next(const snapshot_t *s);
+
+/* The "resign" event: a copy of snap in which every zone due for signing
+ * is signed again (the others shared, as for an update), or NULL if none
+ * was due. Publish it like an update's snapshot. A zone that fails keeps
+ * its signatures and is tried again an hour later (logged). The caller
+ * holds the writer lock. */
+snapshot_t *zonestore_resign(const snapshot_t *snap);
+
+/* Tests: add offset seconds to the clock the signer uses. */
+void zonestore_set_sign_clock(long long offset);
+
 /* --- the writer side ------------------------------------------------------------ */
 
 /* The writer lock: held around every change of zones and of the published

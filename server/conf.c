@@ -539,6 +539,92 @@ conf_parse_translate(conf_ctx_t *x, const ynode_t *n, const char *zwhat)
  * Zones and views
  */
 
+/* The dnssec-* keys of a zone: v[0..5] = dnssec-signing, -algorithm, -keys,
+ * -nsec3, -validity, -zsk-lifetime (NULL: absent). The others need
+ * dnssec-signing: true (an error otherwise: they would silently do nothing). */
+static void
+conf_parse_zone_dnssec(conf_ctx_t *x, const ynode_t *const *v, conf_zone_t *z, const char *zwhat)
+{
+	char what[300];
+	z->dnssec_algorithm = 13;   /* LDNS_SIGN_ECDSAP256SHA256 */
+	z->dnssec_validity = 14 * 86400;
+	z->dnssec_zsk_lifetime = 90 * 86400;
+	snprintf(what, sizeof(what), "%s %s: dnssec-signing", zwhat, z->name);
+	if (v[0] != NULL) {
+		conf_get_bool(x, v[0], what, &z->dnssec_signing);
+		z->dnssec_line = v[0]->line;
+	}
+	static const char *const names[] = { "dnssec-algorithm", "dnssec-keys", "dnssec-nsec3",
+					     "dnssec-validity", "dnssec-zsk-lifetime" };
+	for (int i = 1; i < 6; i++) {
+		if (v[i] == NULL)
+			continue;
+		snprintf(what, sizeof(what), "%s %s: %s", zwhat, z->name, names[i - 1]);
+		if (!z->dnssec_signing)
+			conf_error(x, v[i]->line, "%s needs dnssec-signing: true", what);
+		const char *s = NULL;
+		switch (i) {
+		case 1:
+			if ((s = conf_get_string(x, v[i], what, false)) == NULL)
+				break;
+			if (strcasecmp(s, "ecdsap256sha256") == 0)
+				z->dnssec_algorithm = 13;
+			else if (strcasecmp(s, "ed25519") == 0)
+				z->dnssec_algorithm = 15;
+			else
+				conf_error(x, v[i]->line, "%s: unknown algorithm '%s' "
+					   "(ecdsap256sha256 or ed25519)", what, s);
+			break;
+		case 2:
+			if ((s = conf_get_string(x, v[i], what, false)) == NULL)
+				break;
+			if (strcmp(s, "ksk-zsk") == 0)
+				z->dnssec_ksk_zsk = true;
+			else if (strcmp(s, "csk") != 0)
+				conf_error(x, v[i]->line, "%s: '%s' is neither csk nor ksk-zsk", what, s);
+			break;
+		case 3:
+			conf_get_bool(x, v[i], what, &z->dnssec_nsec3);
+			break;
+		case 4:   /* seconds; an hour at least (the refresh runs at half of it) */
+			conf_get_uint(x, v[i], what, 3600, 366 * 86400, &z->dnssec_validity);
+			break;
+		default:  /* must outlive the pre-publication (a validity) and the roll */
+			conf_get_uint(x, v[i], what, 86400, 3650u * 86400, &z->dnssec_zsk_lifetime);
+			break;
+		}
+	}
+}
+
+/* Keys belong to a zone name (dnssec_keys.h): views that sign the same
+ * zone must ask for the same keys, or their copies would not validate
+ * against one DS. An error at the later zone's dnssec-signing line. */
+static void
+conf_check_dnssec_views(conf_ctx_t *x)
+{
+	const conf_t *c = x->c;
+	for (size_t v = 0; v < c->nviews; v++)
+		for (size_t i = 0; i < c->views[v].nzones; i++) {
+			const conf_zone_t *z = &c->views[v].zones[i];
+			bool done = !z->dnssec_signing;
+			for (size_t w = 0; w < v && !done; w++)
+				for (size_t k = 0; k < c->views[w].nzones && !done; k++) {
+					const conf_zone_t *o = &c->views[w].zones[k];
+					if (!o->dnssec_signing || !conf_name_equal(o->name, z->name))
+						continue;
+					done = true;
+					if (o->dnssec_algorithm != z->dnssec_algorithm ||
+					    o->dnssec_ksk_zsk != z->dnssec_ksk_zsk ||
+					    o->dnssec_zsk_lifetime != z->dnssec_zsk_lifetime)
+						conf_error(x, z->dnssec_line, "view %s: zone %s: dnssec-algorithm, "
+							   "dnssec-keys and dnssec-zsk-lifetime must be the same in "
+							   "every view that signs it (view %s, line %lu): all views "
+							   "sign with one set of keys", c->views[v].name, z->name,
+							   c->views[w].name, o->dnssec_line);
+				}
+		}
+}
+
 /* Zone name check and canonical form (lower case, trailing dot) for
  * duplicate detection; NULL if the name is not a valid domain name. */
 static char *
@@ -578,7 +664,10 @@ conf_zone_key_cmp(const void *a, const void *b)
 static void
 conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const char *vwhat)
 {
-	static const char *const keys[] = { "name", "file", "translate", "allow-update", "auto-ptr" };
+	static const char *const keys[] = { "name", "file", "translate", "allow-update", "auto-ptr",
+					    "dnssec-signing", "dnssec-algorithm", "dnssec-keys",
+					    "dnssec-nsec3", "dnssec-validity", "dnssec-zsk-lifetime" };
+	enum { NZKEYS = sizeof(keys) / sizeof(keys[0]) };
 	char what[200];
 	snprintf(what, sizeof(what), "%s: zones", vwhat);
 	if (!conf_expect_seq(x, list, what, true))
@@ -589,10 +678,10 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 	for (const ynode_t *it = list->first; it != NULL; it = it->next) {
 		if (!conf_expect_map(x, it, what))
 			continue;
-		const ynode_t *v[5];
+		const ynode_t *v[NZKEYS];
 		char zwhat[200];
 		snprintf(zwhat, sizeof(zwhat), "%s: zone", vwhat);
-		conf_map_keys(x, it, zwhat, keys, 5, v);
+		conf_map_keys(x, it, zwhat, keys, NZKEYS, v);
 		bool translate_nat = false;
 		if (v[2] != NULL)
 			translate_nat = conf_parse_translate(x, v[2], zwhat);
@@ -628,6 +717,7 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 		if (z->translate_nat && (z->nallow_update > 0 || z->auto_ptr))
 			conf_error(x, it->line, "%s %s: allow-update and auto-ptr cannot be combined "
 				   "with translate: nat", zwhat, name);
+		conf_parse_zone_dnssec(x, &v[5], z, zwhat);
 		canon[ncanon].canon = cn;
 		canon[ncanon].index = view->nzones;
 		ncanon++;
@@ -901,6 +991,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 		}
 		conf_check_translate(&x);
 		conf_check_writable_files(&x);
+		conf_check_dnssec_views(&x);
 		/* zones carry the state directory (where compacted journals go) */
 		for (size_t i = 0; i < c->nviews; i++)
 			for (size_t k = 0; k < c->views[i].nzones; k++)

@@ -3,11 +3,13 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "control.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "log.h"
 #include "publish.h"
@@ -17,7 +19,7 @@
  * address cannot crowd out another's (the DHCP server's) updates. */
 #define CONTROL_UPDATES_PER_SOURCE 64
 
-enum control_kind { CONTROL_UPDATE, CONTROL_RELOAD, CONTROL_UPKEEP };
+enum control_kind { CONTROL_UPDATE, CONTROL_RELOAD, CONTROL_UPKEEP, CONTROL_RESIGN };
 
 /* A reload's caller waits on the queue's condition for done. */
 typedef struct control_wait {
@@ -210,6 +212,14 @@ control_run(control_event_t *e)
 		control_wake(e->wait, ok);
 		break;
 	}
+	case CONTROL_RESIGN: {
+		zonestore_lock();
+		snapshot_t *next = zonestore_resign(publish_current());
+		if (next != NULL)
+			zonestore_publish(next);
+		zonestore_unlock();
+		break;
+	}
 	case CONTROL_UPKEEP:
 		pthread_mutex_lock(&cq.lock);
 		cq.upkeep_queued = false;
@@ -238,6 +248,31 @@ control_event_free(control_event_t *e)
 	free(e);
 }
 
+/* Wait for an event; when zones signed online are due for signing again
+ * (zonestore_sign_next) and nothing came meanwhile, queue a "resign" event.
+ * Only this thread publishes, so reading the published snapshot here needs
+ * no lock. Under cq.lock. */
+static void
+control_wait_or_resign(void)
+{
+	long long wait = zonestore_sign_next(publish_current());
+	if (wait < 0) {
+		pthread_cond_wait(&cq.cond, &cq.lock);
+		return;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(wait > 86400 ? 86400 : wait);   /* the clock may jump: look daily */
+	if (pthread_cond_timedwait(&cq.cond, &cq.lock, &ts) != ETIMEDOUT || cq.head != NULL ||
+	    cq.quit || zonestore_sign_next(publish_current()) != 0)
+		return;
+	control_event_t *e = calloc(1, sizeof(*e));
+	if (e != NULL) {
+		e->kind = CONTROL_RESIGN;
+		control_push(e);
+	}
+}
+
 static void *
 control_main(void *unused)
 {
@@ -245,7 +280,7 @@ control_main(void *unused)
 	pthread_mutex_lock(&cq.lock);
 	for (;;) {
 		while (cq.head == NULL && !cq.quit)
-			pthread_cond_wait(&cq.cond, &cq.lock);
+			control_wait_or_resign();
 		if (cq.quit)
 			break;
 		control_event_t *e = cq.head;

@@ -122,8 +122,13 @@ main_dump_view(const char *path, const char *view_name, const char *zone_name)
 		zf = own = nat_zonefile_read(cz->name, cz->path,
 					     cz->translate_nat ? snap->conf->nat : NULL, &diag);
 	}
+	/* signed online: the records signed with the zone's keys (zonestore.h) */
+	zonefile_t *sig = NULL;
+	if (zf != NULL && i < v->conf->nzones && v->conf->zones[i].dnssec_signing)
+		zf = sig = zonestore_signed_records(&v->conf->zones[i], zf, &diag);
 	if (zf != NULL)
 		rc = nat_zonefile_print(zf, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+	zonefile_free(&sig);
 	zonefile_free(&own);
 	snapshot_free(&snap);
 	zonestore_shutdown();

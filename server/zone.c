@@ -875,7 +875,8 @@ node_place(builder_t *b, const bnode_t *bn, const type_answer_t *types, uint16_t
 	node_t *n = (node_t *)blk;
 	type_answer_t *t = (type_answer_t *)(blk + sizeof(node_t));
 	uint8_t *bytes = blk + head;
-	memcpy(bytes, b->stage, b->stage_len);
+	if (b->stage_len > 0)   /* nothing staged yet: b->stage may be NULL */
+		memcpy(bytes, b->stage, b->stage_len);
 	memcpy(bytes + b->stage_len, bn->lname, bn->len);
 	memset(n, 0, sizeof(*n));
 	n->name = bytes + b->stage_len;

@@ -19,6 +19,7 @@
 
 #include "arena.h"
 #include "autoptr.h"
+#include "dnssec_sign.h"
 #include "journal.h"
 #include "log.h"
 #include "nat.h"
@@ -42,6 +43,8 @@ typedef struct dynzone {
 	bool jnl_cut;       /* the tail after jnl_end is cut: appends may go on */
 	long long file_size, state_size;   /* the bound for compaction */
 	long long retry_at; /* a compaction failed: try again at this journal size */
+	conf_zone_t signed_as; /* the dnssec-* settings zone was built with (state_dir: ours) */
+	dnssec_sign_cache_t *sigcache; /* signed online: the last signing's RRSIGs */
 	zrr_t *tombs;       /* records of the zone file that updates removed */
 	size_t ntombs, captombs;
 	arena_t *tomb_arena;
@@ -113,6 +116,79 @@ zonestore_copy_file_ids(zone_t *to, const zone_t *from)
 		to->files[i] = from->files[i];
 		to->files[i].path = arena_strdup(to->arena, from->files[i].path);
 	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Online signing (dnssec_sign.h)
+ */
+
+static long long sign_clock_offset;   /* tests: seconds added to the clock */
+
+void
+zonestore_set_sign_clock(long long offset)
+{
+	sign_clock_offset = offset;
+}
+
+static time_t
+zonestore_sign_now(void)
+{
+	return time(NULL) + (time_t)sign_clock_offset;
+}
+
+bool
+zonestore_sign_due(const zone_t *z)
+{
+	return z != NULL && z->dnssec_refresh != 0 &&
+	       (long long)zonestore_sign_now() >= z->dnssec_refresh;
+}
+
+/* The one signing hook: zf holds the zone's final records (file, NAT
+ * translation, journal, updates); with dnssec-signing they are signed and
+ * the signed set is compiled, as a zone signed offline would be. */
+static zone_t *
+zonestore_zone_build(const conf_zone_t *cz, const zonefile_t *zf, dnssec_sign_cache_t **cache,
+		     diag_t *d)
+{
+	if (!cz->dnssec_signing)
+		return zone_build(zf, d);
+	time_t refresh = 0;
+	zonefile_t *szf = dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, cache, d);
+	if (szf == NULL)
+		return NULL;
+	zone_t *z = zone_build(szf, d);
+	zonefile_free(&szf);
+	if (z != NULL)
+		z->dnssec_refresh = (long long)refresh;
+	return z;
+}
+
+zonefile_t *
+zonestore_signed_records(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d)
+{
+	time_t refresh;
+	return dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, NULL, d);
+}
+
+/* A zone served from its file (NAT translation applied), signed: as
+ * zone_load_translated, with the signing hook between reading and
+ * compiling. */
+static zone_t *
+zonestore_load_signed(const conf_zone_t *cz, const nat_map_t *nat, diag_t *d)
+{
+	struct stat st;
+	if (stat(cz->path, &st) != 0) {
+		diag_error(d, cz->path, 0, "cannot read zone file: %s", strerror(errno));
+		return NULL;
+	}
+	zonefile_t *zf = nat_zonefile_read(cz->name, cz->path, nat, d);
+	if (zf == NULL)
+		return NULL;
+	zone_t *z = zonestore_zone_build(cz, zf, NULL, d);
+	if (z != NULL)
+		zone_track_files(z, zf, cz->path, &st, NULL);
+	zonefile_free(&zf);
+	return z;
 }
 
 /* ---------------------------------------------------------------------------
@@ -220,21 +296,31 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 {
 	pthread_mutex_lock(&reg_lock);
 	dynzone_t *dz = reg_find(cz);
-	if (dz != NULL && zone_files_unchanged(dz->zone)) {
+	if (dz != NULL && zone_files_unchanged(dz->zone) && !zonestore_sign_due(dz->zone) &&
+	    dnssec_sign_same(&dz->signed_as, cz)) {
 		zone_ref(dz->zone);
 		pthread_mutex_unlock(&reg_lock);
 		return dz->zone;
+	}
+	/* the signatures of the records that did not change are lent to the signer */
+	dnssec_sign_cache_t *sigcache = NULL;
+	if (dz != NULL && dnssec_sign_same(&dz->signed_as, cz)) {
+		sigcache = dz->sigcache;
+		dz->sigcache = NULL;
 	}
 	pthread_mutex_unlock(&reg_lock);
 
 	struct stat st;
 	if (stat(cz->path, &st) != 0) {
+		dnssec_sign_cache_free(&sigcache);
 		diag_error(d, cz->path, 0, "cannot read zone file: %s", strerror(errno));
 		return NULL;
 	}
 	zonefile_t *zf = zonefile_read(cz->name, cz->path, d);
-	if (zf == NULL)
+	if (zf == NULL) {
+		dnssec_sign_cache_free(&sigcache);
 		return NULL;
+	}
 	char *jnl = journal_path(cz->path);
 	char *state = zonestore_state_path(cz, zf->origin_text);
 	update_changeset_t *w = update_changeset_new(zf, jnl);
@@ -247,6 +333,7 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 					    si.covers_id : NULL, si.covers_end, update_changeset_replay,
 					    w, d, &ji);
 	if (n < 0) {
+		dnssec_sign_cache_free(&sigcache);
 		update_changeset_free(&w);
 		zonefile_free(&zf);
 		free(jnl);
@@ -254,8 +341,9 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 		return NULL;
 	}
 	zonefile_t *nzf = update_changeset_records(w);
-	zone_t *z = zone_build(nzf, d);
+	zone_t *z = zonestore_zone_build(cz, nzf, &sigcache, d);
 	if (z == NULL) {
+		dnssec_sign_cache_free(&sigcache);
 		update_changeset_free(&w);
 		zonefile_free(&nzf);
 		zonefile_free(&zf);
@@ -292,6 +380,15 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 	}
 	dz->jnl = jnl;
 	dz->state = state;
+	dnssec_sign_cache_free(&dz->sigcache);
+	dz->sigcache = sigcache;
+	free((char *)dz->signed_as.state_dir);
+	dz->signed_as = (conf_zone_t){
+		.dnssec_signing = cz->dnssec_signing, .dnssec_algorithm = cz->dnssec_algorithm,
+		.dnssec_ksk_zsk = cz->dnssec_ksk_zsk, .dnssec_nsec3 = cz->dnssec_nsec3,
+		.dnssec_validity = cz->dnssec_validity, .dnssec_zsk_lifetime = cz->dnssec_zsk_lifetime,
+		.state_dir = cz->state_dir ? strdup(cz->state_dir) : NULL,
+	};
 	dz->jnl_end = ji.end;
 	dz->jnl_cut = false;
 	dz->file_size = (long long)st.st_size;
@@ -402,6 +499,8 @@ zonestore_shutdown(void)
 		zonefile_free(&dz->zf);
 		zone_unref(&dz->zone);
 		zonestore_tombs_free(dz);
+		free((char *)dz->signed_as.state_dir);
+		dnssec_sign_cache_free(&dz->sigcache);
 		free(dz->origin);
 		free(dz->path);
 		free(dz->jnl);
@@ -464,9 +563,10 @@ zonestore_autoptr_records(const view_t *v, const uint8_t *apex)
  * (two views sharing a file), or lent by the previous snapshot if none of
  * its files changed. Returns a new reference, or NULL. */
 static zone_t *
-zonestore_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
-		      const char *path, const nat_map_t *nat, bool check_files)
+zonestore_find_loaded(const snapshot_t *s, size_t nviews, const conf_zone_t *want,
+		      const nat_map_t *nat, bool check_files)
 {
+	const char *origin = want->name, *path = want->path;
 	if (s == NULL)
 		return NULL;
 	for (size_t v = 0; v < nviews; v++) {
@@ -481,7 +581,10 @@ zonestore_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
 			if (cz->translate_nat != (nat != NULL) ||
 			    (nat != NULL && !nat_map_same_translation(s->conf->nat, nat)))
 				continue;
-			if (check_files && !zone_files_unchanged(z))
+			/* signed the same way (and not due for signing again) */
+			if (!dnssec_sign_same(cz, want))
+				continue;
+			if (check_files && (!zone_files_unchanged(z) || zonestore_sign_due(z)))
 				return NULL;
 			zone_ref(z);
 			return z;
@@ -513,15 +616,16 @@ zonestore_zone_get(const snapshot_t *s, size_t v, const snapshot_t *prev, const 
 	if (zonestore_zone_managed(cz))
 		return zonestore_zone_load(cz, d);   /* file + journal, in the registry */
 	const nat_map_t *nat = cz->translate_nat ? s->conf->nat : NULL;
-	zone_t *z = zonestore_find_loaded(s, v, cz->name, cz->path, nat, false);
+	zone_t *z = zonestore_find_loaded(s, v, cz, nat, false);
 	if (z != NULL)
 		return z;
-	z = zonestore_find_loaded(prev, prev ? prev->nviews : 0, cz->name, cz->path, nat, true);
+	z = zonestore_find_loaded(prev, prev ? prev->nviews : 0, cz, nat, true);
 	if (z != NULL) {
 		++*reused;
 		return z;
 	}
-	z = zone_load_translated(cz->name, cz->path, nat, d);
+	z = cz->dnssec_signing ? zonestore_load_signed(cz, nat, d)
+			       : zone_load_translated(cz->name, cz->path, nat, d);
 	*loaded += z != NULL;
 	return z;
 }
@@ -574,12 +678,12 @@ zonestore_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
  * answer is SERVFAIL) if the zone cannot be built or journaled. Caller holds
  * the writer lock. */
 static snapshot_t *
-zonestore_commit(dynzone_t *dz, update_msg_t *m, update_changeset_t **csp, const snapshot_t *snap,
-		 const zone_t *vz)
+zonestore_commit(dynzone_t *dz, const conf_zone_t *cz, update_msg_t *m, update_changeset_t **csp,
+		 const snapshot_t *snap, const zone_t *vz)
 {
 	zonefile_t *nzf = update_changeset_records(*csp);
 	diag_t diag = { 0 };
-	zone_t *nz = zone_build(nzf, &diag);
+	zone_t *nz = zonestore_zone_build(cz, nzf, &dz->sigcache, &diag);
 	if (nz == NULL) {
 		zonefile_free(&nzf);
 		update_msg_fail(m, "the zone could not be built with this change");
@@ -611,6 +715,88 @@ zonestore_commit(dynzone_t *dz, update_msg_t *m, update_changeset_t **csp, const
 	snapshot_index(next);
 	update_msg_done(m, nchanges, nz->serial);
 	return next;
+}
+
+/* ---------------------------------------------------------------------------
+ * Signing again: signatures that reach half their validity, key roll steps
+ */
+
+long long
+zonestore_sign_next(const snapshot_t *s)
+{
+	long long next = -1;
+	for (size_t v = 0; s != NULL && v < s->nviews; v++) {
+		const view_t *view = &s->views[v];
+		for (size_t i = 0; i < view->nzones; i++) {
+			long long r = view->zones[i]->dnssec_refresh;
+			if (r != 0 && (next < 0 || r < next))
+				next = r;
+		}
+	}
+	if (next < 0)
+		return -1;
+	long long wait = next - (long long)zonestore_sign_now();
+	return wait > 0 ? wait : 0;
+}
+
+/* z signed again from the records it was built from: a managed zone's
+ * from the registry (which then holds the new zone), another's from its
+ * file. A new reference, or NULL (reported). */
+static zone_t *
+zonestore_sign_again(const snapshot_t *s, const conf_zone_t *cz, diag_t *d)
+{
+	if (!zonestore_zone_managed(cz))
+		return zonestore_load_signed(cz, cz->translate_nat ? s->conf->nat : NULL, d);
+	pthread_mutex_lock(&reg_lock);
+	dynzone_t *dz = reg_find(cz);
+	zone_t *nz = dz != NULL ? zonestore_zone_build(cz, dz->zf, &dz->sigcache, d) : NULL;
+	if (nz != NULL) {
+		zonestore_copy_file_ids(nz, dz->zone);
+		zone_unref(&dz->zone);
+		dz->zone = nz;
+		zone_ref(nz);
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return nz;
+}
+
+snapshot_t *
+zonestore_resign(const snapshot_t *snap)
+{
+	snapshot_t *cur = NULL;
+	for (size_t v = 0; v < snap->nviews; v++) {
+		for (size_t i = 0; i < snap->views[v].conf->nzones; i++) {
+			const snapshot_t *in = cur != NULL ? cur : snap;
+			const view_t *view = &in->views[v];
+			zone_t *z = i < view->nzones ? view->zones[i] : NULL;
+			if (!zonestore_sign_due(z))
+				continue;
+			diag_t diag = { 0 };
+			zone_t *nz = zonestore_sign_again(in, &view->conf->zones[i], &diag);
+			if (nz == NULL) {
+				/* the old signatures stay; try again in an hour. Only
+				 * the writer reads dnssec_refresh: no worker sees this. */
+				log_error("zone %s in view %s: signing again failed, trying again in "
+					  "an hour", z->name, view->conf->name);
+				z->dnssec_refresh = (long long)zonestore_sign_now() + 3600;
+				continue;
+			}
+			log_info("zone %s: signed again (signatures refreshed)", nz->name);
+			snapshot_t *next = snapshot_replace_zone(in, z, nz);
+			zone_unref(&nz);
+			if (cur != NULL) {
+				cur->conf = NULL;   /* shared with next */
+				snapshot_free(&cur);
+			}
+			cur = next;
+			for (size_t k = 0; k < cur->nviews; k++)
+				if (snapshot_view_holds(&cur->views[k], cur->views[v].zones[i]))
+					zonestore_add_autoptr(cur, &cur->views[k], NULL, &diag);
+		}
+	}
+	if (cur != NULL)
+		snapshot_index(cur);
+	return cur;
 }
 
 /* ---------------------------------------------------------------------------
@@ -757,7 +943,7 @@ zonestore_update(const snapshot_t *snap, const uint8_t *pkt, size_t len, const q
 		else
 			cs = update_msg_apply(m, dz->zf, dz->jnl);
 		if (cs != NULL)
-			*next = zonestore_commit(dz, m, &cs, snap, vz);
+			*next = zonestore_commit(dz, cz, m, &cs, snap, vz);
 		update_changeset_free(&cs);
 	}
 	size_t n = update_msg_reply(m, out, outmax);

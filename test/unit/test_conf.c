@@ -855,6 +855,64 @@ START_TEST(test_writable_file_shared_with_another_view)
 }
 END_TEST
 
+/* dnssec-*: defaults, values, options without dnssec-signing, bad values,
+ * and views that would sign one zone name with different keys. */
+START_TEST(test_dnssec_keys)
+{
+	capture_t cap;
+	conf_t *c = parse_text(&cap, TWO_VIEWS_HEAD
+		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
+		"      - {name: example.com, file: lan.zone, dnssec-signing: true}\n"
+		"  - name: guests\n    match-clients: [any]\n    zones:\n"
+		"      - {name: example.com, file: out.zone, dnssec-signing: true, dnssec-nsec3: true,\n"
+		"         dnssec-validity: 7200}\n"
+		"      - {name: example.net, file: net.zone, dnssec-signing: true, dnssec-algorithm: ed25519,\n"
+		"         dnssec-keys: ksk-zsk, dnssec-zsk-lifetime: 2592000}\n");
+	ck_assert_ptr_nonnull(c);
+	const conf_zone_t *z = &c->views[0].zones[0];
+	ck_assert(z->dnssec_signing && !z->dnssec_nsec3 && !z->dnssec_ksk_zsk);
+	ck_assert_int_eq(z->dnssec_algorithm, 13);
+	ck_assert_uint_eq(z->dnssec_validity, 14 * 86400);
+	ck_assert_uint_eq(z->dnssec_zsk_lifetime, 90 * 86400);
+	z = &c->views[1].zones[0];
+	ck_assert(z->dnssec_nsec3);
+	ck_assert_uint_eq(z->dnssec_validity, 7200);
+	z = &c->views[1].zones[1];
+	ck_assert_int_eq(z->dnssec_algorithm, 15);
+	ck_assert(z->dnssec_ksk_zsk);
+	ck_assert_uint_eq(z->dnssec_zsk_lifetime, 30 * 86400);
+	conf_free(&c);
+	capture_end(&cap);
+
+	c = parse_text(&cap, TWO_VIEWS_HEAD
+		"  - name: lan\n    match-clients: [any]\n    zones:\n"
+		"      - {name: example.com, file: lan.zone, dnssec-nsec3: true}\n"
+		"      - {name: example.net, file: lan.zone, dnssec-signing: true, dnssec-algorithm: rsasha1}\n"
+		"      - {name: example.org, file: lan.zone, dnssec-signing: true, dnssec-keys: three}\n"
+		"      - {name: example.info, file: lan.zone, dnssec-signing: true, dnssec-validity: 60}\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(cap.d.errors, 4);
+	const char *t = capture_text(&cap);
+	ck_assert_msg(text_has_line(t, "test.yaml:6: ", "dnssec-nsec3 needs dnssec-signing: true"), "%s", t);
+	ck_assert_msg(text_has_line(t, "test.yaml:7: ", "unknown algorithm 'rsasha1'"), "%s", t);
+	ck_assert_msg(text_has_line(t, "test.yaml:8: ", "'three' is neither csk nor ksk-zsk"), "%s", t);
+	ck_assert_msg(text_has_line(t, "test.yaml:9: ", "dnssec-validity"), "%s", t);
+	capture_end(&cap);
+
+	c = parse_text(&cap, TWO_VIEWS_HEAD
+		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
+		"      - {name: example.com, file: lan.zone, dnssec-signing: true}\n"
+		"  - name: guests\n    match-clients: [any]\n    zones:\n"
+		"      - {name: EXAMPLE.com., file: out.zone, dnssec-signing: true, dnssec-algorithm: ed25519}\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(cap.d.errors, 1);
+	t = capture_text(&cap);
+	ck_assert_msg(text_has_line(t, "test.yaml:10: ", "must be the same in every view that signs it "
+				    "(view lan, line 6)"), "%s", t);
+	capture_end(&cap);
+}
+END_TEST
+
 START_TEST(test_readonly_file_shared_is_fine)
 {
 	capture_t cap;
@@ -947,6 +1005,7 @@ conf_suite(void)
 	tc = tcase_create("writable_files");
 	tcase_add_test(tc, test_writable_file_shared_with_another_view);
 	tcase_add_test(tc, test_readonly_file_shared_is_fine);
+	tcase_add_test(tc, test_dnssec_keys);
 	tcase_add_test(tc, test_writable_file_other_spelling);
 	suite_add_tcase(s, tc);
 	return s;

@@ -15,6 +15,7 @@
 #include "publish.h"
 #include "snapshot.h"
 #include "tmpdir.h"
+#include "zone.h"
 #include "zonestore.h"
 
 static tmpdir_t dir;
@@ -174,6 +175,41 @@ START_TEST(nothing_queued_when_not_running)
 }
 END_TEST
 
+/* The resign event: the thread queues it itself when a zone signed online
+ * is due (here the signer's clock is 8 days ahead of the signatures, so it
+ * is due at once) and publishes the zone signed again. */
+START_TEST(resign_event_when_signatures_are_due)
+{
+	char text[1024];
+	/* the static zone signed online, its keys in state-dir */
+	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  state-dir: state\n%s"
+		 "        dnssec-signing: true\n", strstr(config_text, "views:"));
+	tmpdir_put(&dir, "horizond.yaml", text);
+	zonestore_reload_t res;
+	zonestore_lock();
+	ck_assert(zonestore_reload(conf_path, &res));   /* no thread yet: we are the writer */
+	zonestore_unlock();
+	long long refresh_before = publish_current()->views[0].zones[1]->dnssec_refresh;
+	ck_assert_int_ne(refresh_before, 0);
+	zonestore_set_sign_clock(8 * 86400);
+	ck_assert_int_eq(control_start(), 0);
+	long long refresh_after = refresh_before;
+	for (int i = 0; i < 200 && refresh_after == refresh_before; i++) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		zonestore_lock();   /* the thread publishes under it */
+		refresh_after = publish_current()->views[0].zones[1]->dnssec_refresh;
+		zonestore_unlock();
+	}
+	/* signed again: due half a validity after the fake clock's now */
+	ck_assert_int_gt(refresh_after, refresh_before + 6 * 86400);   /* 8 days on, less 2 jitters */
+	zonestore_lock();
+	ck_assert_uint_eq(published_serial(0), 1);   /* the other zone is shared */
+	zonestore_unlock();
+	zonestore_set_sign_clock(0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -183,6 +219,7 @@ main(void)
 	tcase_add_test(tc, reload_event_publishes);
 	tcase_add_test(tc, update_event_published_before_reply);
 	tcase_add_test(tc, nothing_queued_when_not_running);
+	tcase_add_test(tc, resign_event_when_signatures_are_due);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,67 @@
+/* dnssec_sign.h -- online signing: a zone's final records in, signed
+ * records out (docs/dnssec.md "Online signing").
+ *
+ * DESIGN. The zone store (zonestore.c) calls dnssec_sign_zonefile() at the
+ * one point where a zone's records are final -- after the NAT translation,
+ * the journal replay and each dynamic update -- and hands the result to the
+ * zone compiler (zone_build) exactly like a zone signed offline. The keys
+ * come from dnssec_keys.h (per zone name: every view signs with the same
+ * keys). ldns does the signing (ldns_dnssec_zone_sign, _nsec3 with the RFC
+ * 9276 parameters: SHA-1, no extra iterations, no salt, no opt-out).
+ * ldns builds the whole signed zone each time (the NSEC/NSEC3 chain stays
+ * right with no bookkeeping of our own), but with a signature cache the
+ * RRSIGs of RRsets (and NSEC records) that did not change since the last
+ * signing are put back instead of made again: an update costs the zone's
+ * size in tree building and digests, and new signatures only for what it
+ * changed (figures in docs/performance.md).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_DNSSEC_SIGN_H
+#define HZ_DNSSEC_SIGN_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "conf.h"
+#include "diag.h"
+#include "zonefile.h"
+
+/* Signatures are made valid from an hour before now (clock skew) to
+ * now + cz->dnssec_validity - jitter, the jitter (up to a tenth of the
+ * validity) spreading the refresh of zones signed at the same moment; the
+ * zone is due for signing again when half the validity is left. */
+#define DNSSEC_SIGN_INCEPTION_SKEW 3600
+
+/* Records dnssec-signing makes itself and a zone file must not hold
+ * (DNSKEY, RRSIG, NSEC, NSEC3, NSEC3PARAM, CDS, CDNSKEY): one FILE:LINE
+ * error per record type found. Returns true if there is none. */
+bool dnssec_sign_check(const zonefile_t *zf, diag_t *d);
+
+/* Sign zf for cz at time now. Returns the signed zone: zf's records (the
+ * result points into zf: free it first, with zonefile_free) followed by the
+ * DNSKEY, CDS, CDNSKEY, RRSIG, NSEC or NSEC3 and NSEC3PARAM records (file
+ * NULL, line 0). *refresh_at: when the zone must be signed again (the
+ * first signature has half the validity left, or the next key roll step). NULL with the errors reported
+ * through d. */
+/* The last signing's signatures of one zone (opaque; owned by the caller
+ * of dnssec_sign_zonefile, freed with dnssec_sign_cache_free). */
+typedef struct dnssec_sign_cache dnssec_sign_cache_t;
+
+/* cache (may be NULL: sign everything): *cache (NULL at first) lends the
+ * signatures of unchanged RRsets with more than half their validity left,
+ * made by keys that still sign; it is replaced by this signing's cache (on
+ * failure freed, so the next signing starts afresh). */
+zonefile_t *dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now,
+				 time_t *refresh_at, dnssec_sign_cache_t **cache, diag_t *d);
+
+/* Accepts NULL; clears *cp. */
+void dnssec_sign_cache_free(dnssec_sign_cache_t **cp);
+
+/* How many RRSIGs the signing that made c put back from the previous cache,
+ * and how many it made (tests, logs). */
+void dnssec_sign_cache_stats(const dnssec_sign_cache_t *c, size_t *reused, size_t *made);
+
+/* Do two zone configs sign the same way (a zone built for one may be
+ * served for the other)? */
+bool dnssec_sign_same(const conf_zone_t *a, const conf_zone_t *b);
+
+#endif

@@ -1,0 +1,424 @@
+/* test_dnssec_sign.c -- online signing: the signed records verify with ldns
+ * (every RRSIG against the zone's DNSKEYs), NSEC and NSEC3 (RFC 9276
+ * parameters) chains, CDS/CDNSKEY, the validity window, DNSSEC records in
+ * the zone file refused as FILE:LINE, and in the zone store: two views sign
+ * with the same keys, zones become due half-way through the validity and
+ * the "resign" step signs them again.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <check.h>
+#include <ldns/ldns.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnssec_sign.h"
+#include "nat.h"
+#include "snapshot.h"
+#include "tmpdir.h"
+#include "zone.h"
+#include "zonefile.h"
+#include "zonestore.h"
+
+static const char *zone_text =
+	"$ORIGIN example.com.\n"
+	"$TTL 300\n"
+	"@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+	"@ NS ns1\n"
+	"ns1 A 192.0.2.1\n"
+	"www A 192.0.2.10\n"
+	"www AAAA 2001:db8::10\n"
+	"alias CNAME www\n"
+	"* TXT \"wild\"\n"
+	"sub NS ns.sub\n"           /* a delegation with glue: not signed, no NSEC3 of its own glue */
+	"ns.sub A 192.0.2.53\n";
+
+static tmpdir_t td;
+static conf_zone_t cz;
+static zonefile_t *zf;
+
+static void
+setup(void)
+{
+	tmpdir_make(&td, "hz-sign");
+	cz = (conf_zone_t){ .name = "example.com", .path = "example.com.zone", .state_dir = td.path,
+			    .dnssec_signing = true, .dnssec_algorithm = 13,
+			    .dnssec_validity = 14 * 86400, .dnssec_zsk_lifetime = 90 * 86400 };
+	diag_t d = { 0 };
+	zf = zonefile_parse("example.com", "example.com.zone", zone_text, strlen(zone_text), &d);
+	ck_assert_ptr_nonnull(zf);
+}
+
+static void
+teardown(void)
+{
+	zonefile_free(&zf);
+	tmpdir_remove(&td);
+}
+
+/* The records as ldns RRs (through text: independent of the module's own
+ * wire conversion). */
+static ldns_rr_list *
+to_ldns(const zonefile_t *z)
+{
+	char *path = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&path, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(nat_zonefile_print(z, f), 0);
+	fclose(f);
+	ldns_rr_list *out = ldns_rr_list_new();
+	char *save = NULL;
+	for (char *line = strtok_r(path, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		ldns_rr *rr = NULL;
+		ck_assert_msg(ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL) == LDNS_STATUS_OK, "%s", line);
+		ldns_rr_list_push_rr(out, rr);
+	}
+	free(path);
+	return out;
+}
+
+static size_t
+count_type(const ldns_rr_list *l, ldns_rr_type t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+		n += ldns_rr_get_type(ldns_rr_list_rr(l, i)) == t;
+	return n;
+}
+
+/* Every RRSIG verifies (ldns_verify_rrsig_keylist_time at now) against the
+ * zone's DNSKEYs; returns how many there are. */
+static size_t
+verify_all(const ldns_rr_list *l, time_t now)
+{
+	ldns_rr_list *keys = ldns_rr_list_new();
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(l, i)) == LDNS_RR_TYPE_DNSKEY)
+			ldns_rr_list_push_rr(keys, ldns_rr_list_rr(l, i));
+	size_t nsig = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *sig = ldns_rr_list_rr(l, i);
+		if (ldns_rr_get_type(sig) != LDNS_RR_TYPE_RRSIG)
+			continue;
+		ldns_rr_type covered = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig));
+		ldns_rr_list *set = ldns_rr_list_new();
+		for (size_t k = 0; k < ldns_rr_list_rr_count(l); k++) {
+			ldns_rr *rr = ldns_rr_list_rr(l, k);
+			if (ldns_rr_get_type(rr) == covered &&
+			    ldns_dname_compare(ldns_rr_owner(rr), ldns_rr_owner(sig)) == 0)
+				ldns_rr_list_push_rr(set, rr);
+		}
+		ldns_rr_list *good = ldns_rr_list_new();
+		ldns_status st = ldns_verify_rrsig_keylist_time(set, sig, keys, now, good);
+		char *t = ldns_rr2str(sig);
+		ck_assert_msg(st == LDNS_STATUS_OK, "%s: %s", t, ldns_get_errorstr_by_id(st));
+		free(t);
+		ldns_rr_list_free(good);
+		ldns_rr_list_free(set);
+		nsig++;
+	}
+	ldns_rr_list_free(keys);
+	return nsig;
+}
+
+START_TEST(nsec_signed_zone_verifies)
+{
+	diag_t d = { 0 };
+	const time_t now = time(NULL);
+	time_t refresh = 0;
+	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	ldns_rr_list *l = to_ldns(s);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_DNSKEY), 1);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_CDS), 1);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_CDNSKEY), 1);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_NSEC3), 0);
+	/* apex, ns1, www, alias, *, sub: one NSEC each (glue ns.sub has none) */
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_NSEC), 6);
+	/* SOA NS DNSKEY CDS CDNSKEY NSEC at the apex, A NSEC, A AAAA NSEC,
+	 * CNAME NSEC, TXT NSEC, NSEC of sub (its NS is not signed) */
+	ck_assert_uint_eq(verify_all(l, now), 6 + 2 + 3 + 2 + 2 + 1);
+	/* the validity: an hour back, 14 days less a jitter of at most 1.4 days */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(l, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG)
+			continue;
+		uint32_t inc = ldns_rdf2native_time_t(ldns_rr_rrsig_inception(rr));
+		uint32_t exp = ldns_rdf2native_time_t(ldns_rr_rrsig_expiration(rr));
+		ck_assert_uint_eq(inc, (uint32_t)now - 3600);
+		ck_assert_uint_le(exp, (uint32_t)now + 14 * 86400);
+		ck_assert_uint_ge(exp, (uint32_t)now + 14 * 86400 - 14 * 8640);
+		ck_assert_int_eq(refresh, (time_t)exp - 7 * 86400);
+	}
+	ck_assert_uint_eq(s->count, ldns_rr_list_rr_count(l));
+	ldns_rr_list_deep_free(l);
+	zonefile_free(&s);
+}
+END_TEST
+
+START_TEST(nsec3_rfc9276_parameters)
+{
+	diag_t d = { 0 };
+	cz.dnssec_nsec3 = true;
+	const time_t now = time(NULL);
+	time_t refresh = 0;
+	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	ldns_rr_list *l = to_ldns(s);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_NSEC), 0);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_NSEC3PARAM), 1);
+	ck_assert_uint_ge(count_type(l, LDNS_RR_TYPE_NSEC3), 6);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(l, i);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		if (t != LDNS_RR_TYPE_NSEC3 && t != LDNS_RR_TYPE_NSEC3PARAM)
+			continue;
+		/* SHA-1, no opt-out, 0 extra iterations, no salt */
+		ck_assert_uint_eq(ldns_rdf2native_int8(ldns_rr_rdf(rr, 0)), 1);
+		ck_assert_uint_eq(ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)), 0);
+		ck_assert_uint_eq(ldns_rdf2native_int16(ldns_rr_rdf(rr, 2)), 0);
+		ck_assert_uint_eq(ldns_rdf_size(ldns_rr_rdf(rr, 3)), 1);   /* salt length 0 */
+	}
+	ck_assert_uint_gt(verify_all(l, now), 10);
+	ldns_rr_list_deep_free(l);
+	zonefile_free(&s);
+}
+END_TEST
+
+/* Signing again with the cache: only the RRsets that changed (the SOA, the
+ * new name's A, its NSEC and its predecessor's) get new signatures, the
+ * rest are put back, and everything verifies; past half the validity
+ * nothing is put back. */
+START_TEST(cache_signs_only_what_changed)
+{
+	diag_t d = { 0 };
+	const time_t now = time(NULL);
+	time_t refresh = 0;
+	dnssec_sign_cache_t *cache = NULL;
+	size_t reused, made;
+	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s1);
+	dnssec_sign_cache_stats(cache, &reused, &made);
+	ck_assert_uint_eq(reused, 0);
+	ck_assert_uint_eq(made, 16);
+	zonefile_free(&s1);
+
+	char text[2048];
+	snprintf(text, sizeof(text), "%sprinter A 192.0.2.40\n", zone_text);
+	char *serial = strstr(text, "hostmaster 1 ");
+	ck_assert_ptr_nonnull(serial);
+	serial[strlen("hostmaster ")] = '2';
+	zonefile_t *zf2 = zonefile_parse("example.com", "example.com.zone", text, strlen(text), &d);
+	ck_assert_ptr_nonnull(zf2);
+	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf2, now + 60, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s2);
+	dnssec_sign_cache_stats(cache, &reused, &made);
+	ck_assert_uint_eq(made, 4);     /* SOA, printer A, printer NSEC, ns1's NSEC (next: printer) */
+	ck_assert_uint_eq(reused, 14);  /* 16 + A + NSEC of the new name - 4 */
+	ldns_rr_list *l = to_ldns(s2);
+	ck_assert_uint_eq(verify_all(l, now + 60), 18);
+	ldns_rr_list_deep_free(l);
+	zonefile_free(&s2);
+
+	/* 8 days on: every signature has less than half its validity left */
+	zonefile_t *s3 = dnssec_sign_zonefile(&cz, zf2, now + 8 * 86400, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s3);
+	dnssec_sign_cache_stats(cache, &reused, &made);
+	ck_assert_uint_eq(reused, 0);
+	ck_assert_uint_eq(made, 18);
+	zonefile_free(&s3);
+	zonefile_free(&zf2);
+	dnssec_sign_cache_free(&cache);
+	ck_assert_uint_eq(d.errors, 0);
+}
+END_TEST
+
+/* NSEC3: the chain is signed anew, the other unchanged RRsets are put back. */
+START_TEST(cache_with_nsec3)
+{
+	diag_t d = { 0 };
+	cz.dnssec_nsec3 = true;
+	const time_t now = time(NULL);
+	time_t refresh = 0;
+	dnssec_sign_cache_t *cache = NULL;
+	size_t reused, made;
+	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s1);
+	zonefile_free(&s1);
+	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf, now + 60, &refresh, &cache, &d);
+	ck_assert_ptr_nonnull(s2);
+	dnssec_sign_cache_stats(cache, &reused, &made);
+	ck_assert_uint_gt(reused, 8);
+	ldns_rr_list *l = to_ldns(s2);
+	ck_assert_uint_eq(verify_all(l, now + 60), reused + made);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_NSEC3PARAM), 1);
+	ldns_rr_list_deep_free(l);
+	zonefile_free(&s2);
+	dnssec_sign_cache_free(&cache);
+}
+END_TEST
+
+START_TEST(dnssec_records_in_the_file_are_refused)
+{
+	static const char *text =
+		"$ORIGIN example.com.\n"
+		"@ 300 IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+		"@ 300 NS ns1\n"
+		"ns1 300 A 192.0.2.1\n"
+		"@ 300 DNSKEY 257 3 13 inLWBbk1tHeNz8792lm3jldBiU7q8qrprI9BCwUO5l3n+T19Lgrd6gQ8MX7IPmAMhw+g356Qiez0bvCkZLuynw==\n";
+	diag_t d0 = { 0 };
+	zonefile_t *z = zonefile_parse("example.com", "signed.zone", text, strlen(text), &d0);
+	ck_assert_ptr_nonnull(z);
+	char out[1024] = "";
+	FILE *f = fmemopen(out, sizeof(out), "w");
+	diag_t d = { .out = f };
+	time_t refresh;
+	ck_assert_ptr_null(dnssec_sign_zonefile(&cz, z, time(NULL), &refresh, NULL, &d));
+	fclose(f);
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_msg(strstr(out, "signed.zone:5: zone example.com. has dnssec-signing: true but its "
+			      "file holds DNSKEY records") != NULL, "%s", out);
+	zonefile_free(&z);
+}
+END_TEST
+
+/* --- in the zone store ----------------------------------------------------- */
+
+static const char *conf_text =
+	"server:\n"
+	"  listen: [127.0.0.1@5399]\n"
+	"  state-dir: state\n"
+	"views:\n"
+	"  - name: lan\n"
+	"    match-clients: [127.0.0.2]\n"
+	"    zones:\n"
+	"      - name: example.com\n"
+	"        file: lan.zone\n"
+	"        dnssec-signing: true\n"
+	"  - name: out\n"
+	"    match-clients: [any]\n"
+	"    zones:\n"
+	"      - name: example.com\n"
+	"        file: out.zone\n"
+	"        dnssec-signing: true\n";
+
+/* The DNSKEY records the signer gives view v's zone (through --dump-view's call). */
+static ldns_rr_list *
+view_dnskeys(const snapshot_t *s, const char *view, const char *file)
+{
+	const view_t *v = snapshot_find_view(s, view);
+	ck_assert_ptr_nonnull(v);
+	diag_t d = { 0 };
+	char path[256];
+	zonefile_t *z = zonefile_read("example.com", tmpdir_file(&td, file, path, sizeof(path)), &d);
+	ck_assert_ptr_nonnull(z);
+	zonefile_t *sz = zonestore_signed_records(&v->conf->zones[0], z, &d);
+	ck_assert_ptr_nonnull(sz);
+	ldns_rr_list *all = to_ldns(sz), *keys = ldns_rr_list_new();
+	for (size_t i = 0; i < ldns_rr_list_rr_count(all); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(all, i)) == LDNS_RR_TYPE_DNSKEY)
+			ldns_rr_list_push_rr(keys, ldns_rr_clone(ldns_rr_list_rr(all, i)));
+	ldns_rr_list_deep_free(all);
+	zonefile_free(&sz);
+	zonefile_free(&z);
+	return keys;
+}
+
+START_TEST(two_views_same_keys_and_resign)
+{
+	tmpdir_put(&td, "horizond.yaml", conf_text);
+	tmpdir_put(&td, "lan.zone", zone_text);
+	tmpdir_put(&td, "out.zone", "$ORIGIN example.com.\n@ 300 IN SOA ns1 h 1 3600 600 86400 300\n"
+				    "@ 300 NS ns1\nns1 300 A 198.51.100.1\nwww 300 A 198.51.100.10\n");
+	char path[256];
+	diag_t d = { 0 };
+	zonestore_set_sign_clock(0);
+	snapshot_t *s = zonestore_build(tmpdir_file(&td, "horizond.yaml", path, sizeof(path)), NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(d.errors, 0);
+	/* one key set for both views, each with its own data */
+	ldns_rr_list *k1 = view_dnskeys(s, "lan", "lan.zone"), *k2 = view_dnskeys(s, "out", "out.zone");
+	ck_assert_uint_eq(ldns_rr_list_rr_count(k1), 1);
+	ck_assert_int_eq(ldns_rr_list_compare(k1, k2), 0);
+	ldns_rr_list_deep_free(k1);
+	ldns_rr_list_deep_free(k2);
+	zone_t *lan = snapshot_find_view(s, "lan")->zones[0];
+	zone_t *out = snapshot_find_view(s, "out")->zones[0];
+	ck_assert_ptr_ne(lan, out);
+	/* due half-way through the validity (7 days, less the jitter) */
+	long long wait = zonestore_sign_next(s);
+	ck_assert_int_gt(wait, 7 * 86400 - 14 * 8640 - 60);
+	ck_assert_int_le(wait, 7 * 86400);
+	ck_assert(!zonestore_sign_due(lan));
+	ck_assert_ptr_null(zonestore_resign(s));
+	zonestore_set_sign_clock(7 * 86400);
+	ck_assert(zonestore_sign_due(lan) && zonestore_sign_due(out));
+	ck_assert_int_eq(zonestore_sign_next(s), 0);
+	snapshot_t *next = zonestore_resign(s);
+	ck_assert_ptr_nonnull(next);
+	zone_t *lan2 = snapshot_find_view(next, "lan")->zones[0];
+	ck_assert_ptr_ne(lan2, lan);
+	ck_assert(!zonestore_sign_due(lan2));
+	ck_assert_int_gt(lan2->dnssec_refresh, lan->dnssec_refresh);
+	ck_assert_int_gt(zonestore_sign_next(next), 0);
+	/* next shares s's conf (as an update's snapshot) */
+	s->conf = NULL;
+	snapshot_free(&s);
+	snapshot_free(&next);
+	zonestore_set_sign_clock(0);
+	zonestore_shutdown();
+}
+END_TEST
+
+/* A zone that takes updates (kept in the zone store's registry) is reused
+ * by a reload while its file and signing settings are unchanged, and signed
+ * again when they change (here: NSEC to NSEC3). */
+START_TEST(reload_resigns_when_the_settings_change)
+{
+	static const char *managed =
+		"server:\n  listen: [127.0.0.1@5399]\n  state-dir: state\n"
+		"views:\n  - name: lan\n    match-clients: [any]\n    zones:\n"
+		"      - name: example.com\n        file: lan.zone\n        allow-update: [127.0.0.2]\n"
+		"        dnssec-signing: true\n";
+	char path[256], text[1024];
+	tmpdir_put(&td, "lan.zone", zone_text);
+	tmpdir_put(&td, "horizond.yaml", managed);
+	tmpdir_file(&td, "horizond.yaml", path, sizeof(path));
+	diag_t d = { 0 };
+	snapshot_t *s1 = zonestore_build(path, NULL, &d);
+	ck_assert_ptr_nonnull(s1);
+	snapshot_t *s2 = zonestore_build(path, s1, &d);
+	ck_assert_ptr_nonnull(s2);
+	ck_assert_ptr_eq(s2->views[0].zones[0], s1->views[0].zones[0]);
+	snprintf(text, sizeof(text), "%s        dnssec-nsec3: true\n", managed);
+	tmpdir_put(&td, "horizond.yaml", text);
+	snapshot_t *s3 = zonestore_build(path, s2, &d);
+	ck_assert_ptr_nonnull(s3);
+	ck_assert_ptr_ne(s3->views[0].zones[0], s2->views[0].zones[0]);
+	ck_assert_uint_eq(d.errors, 0);
+	snapshot_free(&s1);
+	snapshot_free(&s2);
+	snapshot_free(&s3);
+	zonestore_shutdown();
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("dnssec_sign");
+	TCase *tc = tcase_create("sign");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, nsec_signed_zone_verifies);
+	tcase_add_test(tc, nsec3_rfc9276_parameters);
+	tcase_add_test(tc, dnssec_records_in_the_file_are_refused);
+	tcase_add_test(tc, cache_signs_only_what_changed);
+	tcase_add_test(tc, cache_with_nsec3);
+	tcase_add_test(tc, two_views_same_keys_and_resign);
+	tcase_add_test(tc, reload_resigns_when_the_settings_change);
+	suite_add_tcase(su, tc);
+	SRunner *sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
