@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 struct snapshot;
+struct conf_key;
 
 /* Largest message we ever build (TCP). */
 #define QUERY_MAX_ANSWER 65535
@@ -26,6 +27,8 @@ typedef struct query_src {
 	bool tcp;
 	uint16_t reserve;             /* bytes (< 400) the answer leaves free at its end, for the
 	                                 TSIG record of a signed query (tsig_answer.h) */
+	const struct conf_key *key;   /* the verified TSIG key of a signed request, for
+	                                 "key NAME" in match-clients; NULL: unsigned */
 } query_src_t;
 
 /* Build the answer to the query in q[0..qlen) into out (capacity outmax,

@@ -45,7 +45,8 @@ acl_prefix_contains(const acl_elem_t *e, const uint8_t *addr)
 
 /* One list; depth counts the nested lists above this one. */
 static enum acl_result
-acl_match_depth(const acl_t *acl, int family, const uint8_t *addr, unsigned depth)
+acl_match_depth(const acl_t *acl, int family, const uint8_t *addr, const struct conf_key *key,
+		unsigned depth)
 {
 	for (size_t i = 0; i < acl->count; i++) {
 		const acl_elem_t *e = &acl->elems[i];
@@ -65,7 +66,10 @@ acl_match_depth(const acl_t *acl, int family, const uint8_t *addr, unsigned dept
 			 * negative is "no match here", as in BIND, so "!x" never turns
 			 * into a positive match through double negation. */
 			hit = e->nested != NULL && depth + 1 < ACL_MAX_DEPTH &&
-			      acl_match_depth(e->nested, family, addr, depth + 1) == ACL_MATCH;
+			      acl_match_depth(e->nested, family, addr, key, depth + 1) == ACL_MATCH;
+			break;
+		case ACL_KEY:
+			hit = key != NULL && e->key == key;
 			break;
 		default:
 			hit = false;
@@ -77,8 +81,8 @@ acl_match_depth(const acl_t *acl, int family, const uint8_t *addr, unsigned dept
 	return ACL_NOMATCH;
 }
 
-enum acl_result
-acl_match_addr(const acl_t *acl, int family, const uint8_t *addr)
+static enum acl_result
+acl_match_addr_key(const acl_t *acl, int family, const uint8_t *addr, const struct conf_key *key)
 {
 	if (acl == NULL)
 		return ACL_MATCH;
@@ -86,11 +90,17 @@ acl_match_addr(const acl_t *acl, int family, const uint8_t *addr)
 		family = AF_INET;
 		addr += 12;
 	}
-	return acl_match_depth(acl, family, addr, 0);
+	return acl_match_depth(acl, family, addr, key, 0);
 }
 
 enum acl_result
-acl_match(const acl_t *acl, const struct sockaddr *sa)
+acl_match_addr(const acl_t *acl, int family, const uint8_t *addr)
+{
+	return acl_match_addr_key(acl, family, addr, NULL);
+}
+
+enum acl_result
+acl_match_key(const acl_t *acl, const struct sockaddr *sa, const struct conf_key *key)
 {
 	if (acl == NULL)
 		return ACL_MATCH;
@@ -98,15 +108,21 @@ acl_match(const acl_t *acl, const struct sockaddr *sa)
 		return ACL_NOMATCH;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-		return acl_match_addr(acl, AF_INET, (const uint8_t *)&sin->sin_addr);
+		return acl_match_addr_key(acl, AF_INET, (const uint8_t *)&sin->sin_addr, key);
 	}
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-		return acl_match_addr(acl, AF_INET6, (const uint8_t *)&sin6->sin6_addr);
+		return acl_match_addr_key(acl, AF_INET6, (const uint8_t *)&sin6->sin6_addr, key);
 	}
-	/* Another family: only "any"/"none" can decide. */
+	/* Another family: only "any"/"none" (and keys) can decide. */
 	static const uint8_t zero[16];
-	return acl_match_depth(acl, AF_UNSPEC, zero, 0);
+	return acl_match_depth(acl, AF_UNSPEC, zero, key, 0);
+}
+
+enum acl_result
+acl_match(const acl_t *acl, const struct sockaddr *sa)
+{
+	return acl_match_key(acl, sa, NULL);
 }
 
 /* Parse decimal digits only (no sign, no spaces); -1 if not a number <= max. */

@@ -117,7 +117,7 @@ view_select(const snapshot_t *s, const query_src_t *from)
 {
 	for (size_t i = 0; i < s->nviews; i++) {
 		const view_t *v = &s->views[i];
-		if (acl_match(v->conf->match_clients, from->src) != ACL_MATCH)
+		if (acl_match_key(v->conf->match_clients, from->src, from->key) != ACL_MATCH)
 			continue;
 		if (v->conf->match_destinations != NULL &&
 		    (from->dst == NULL || acl_match(v->conf->match_destinations, from->dst) != ACL_MATCH))
@@ -688,6 +688,7 @@ answer_signed(const snapshot_t *s, const uint8_t *q, size_t qlen, size_t tsig_po
 	put16(plain + 10, (uint16_t)(get16(q + 10) - 1));   /* ARCOUNT without the TSIG */
 	query_src_t inner = *from;
 	inner.reserve = reserve;
+	inner.key = tsig_answer_key();   /* "key NAME" in match-clients picks the view */
 	n = query_answer_fwd(s, plain, tsig_pos, out, outmax, &inner, fwd);
 	free(plain);
 	if (n == 0) {
