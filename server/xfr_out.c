@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <ldns/ldns.h>
 
+#include "arena.h"
 #include "control.h"
 #include "dname.h"
 #include "log.h"
@@ -21,6 +22,7 @@
 #include "tsig.h"
 #include "tsig_answer.h"
 #include "wire.h"
+#include "xfr_hist.h"
 #include "zonestore.h"
 
 /* Stop adding messages while this much output is unread. */
@@ -49,6 +51,7 @@ typedef struct xfr_out {
 	size_t *msg_len;
 	size_t nmsg, next;
 	bool incremental_soa;          /* IXFR of a current client: the SOA alone */
+	bool incremental;              /* IXFR answered from the history (xfr_hist.h) */
 } xfr_out_t;
 
 bool
@@ -124,49 +127,92 @@ xfr_out_add_msg(xfr_out_t *x, const uint8_t *buf, size_t len)
 	return true;
 }
 
-/* Lay out rrs in messages of at most XFR_OUT_MSG_MAX bytes: SOA, the
- * others in the order the store keeps them, SOA (RFC 5936 2.2). Names go
- * uncompressed. The question is in the first message only. */
-static bool
-xfr_out_layout(xfr_out_t *x, const zonefile_t *zf)
+/* Messages being laid out: records are appended to buf until the next does
+ * not fit in XFR_OUT_MSG_MAX, then buf becomes a message of x. */
+typedef struct xfr_out_layout {
+	xfr_out_t *x;
+	uint8_t buf[XFR_OUT_MSG_MAX];
+	size_t len, count;
+	bool ok;
+} xfr_out_layout_t;
+
+static void
+xfr_out_emit(xfr_out_layout_t *l, const uint8_t *rr, size_t n)
 {
-	static _Thread_local uint8_t buf[XFR_OUT_MSG_MAX];
-	size_t len = xfr_out_header(x, 0, true, buf), count = 0;
-	size_t total = x->incremental_soa ? 1 : zf->count + 1;   /* the SOA twice */
-	const zrr_t *rr = zf->soa;
-	for (size_t i = 0, next = 0; i < total; i++) {
-		if (i > 0 && i + 1 < total) {
-			while (zf->rrs[next].type == LDNS_RR_TYPE_SOA)
-				next++;
-			rr = &zf->rrs[next++];
-		} else {
-			rr = zf->soa;
+	if (!l->ok)
+		return;
+	if (l->len + n > sizeof(l->buf)) {
+		put16(l->buf + 6, (uint16_t)l->count);
+		if (l->count == 0 || !xfr_out_add_msg(l->x, l->buf, l->len)) {
+			l->ok = false;   /* one record larger than a message */
+			return;
 		}
-		size_t need = (size_t)rr->owner_len + 10 + rr->rdlen;
-		if (len + need > sizeof(buf)) {
-			if (count == 0)
-				return false;   /* one record larger than a message */
-			put16(buf + 6, (uint16_t)count);
-			if (!xfr_out_add_msg(x, buf, len))
-				return false;
-			len = xfr_out_header(x, 0, false, buf);
-			count = 0;
-			if (len + need > sizeof(buf))
-				return false;
+		l->len = xfr_out_header(l->x, 0, false, l->buf);
+		l->count = 0;
+		if (l->len + n > sizeof(l->buf)) {
+			l->ok = false;
+			return;
 		}
-		memcpy(buf + len, rr->owner, rr->owner_len);
-		len += rr->owner_len;
-		put16(buf + len, rr->type);
-		put16(buf + len + 2, LDNS_RR_CLASS_IN);
-		put32(buf + len + 4, rr->ttl);
-		put16(buf + len + 8, rr->rdlen);
-		memcpy(buf + len + 10, rr->rdata, rr->rdlen);
-		len += 10u + rr->rdlen;
-		count++;
 	}
-	put16(buf + 6, (uint16_t)count);
-	x->nrecords = total;
-	return xfr_out_add_msg(x, buf, len);
+	memcpy(l->buf + l->len, rr, n);
+	l->len += n;
+	l->count++;
+	l->x->nrecords++;
+}
+
+static void
+xfr_out_emit_zrr(xfr_out_layout_t *l, const zrr_t *rr)
+{
+	uint8_t w[DNAME_MAXLEN + 10 + 65535];
+	memcpy(w, rr->owner, rr->owner_len);
+	uint8_t *p = w + rr->owner_len;
+	put16(p, rr->type);
+	put16(p + 2, LDNS_RR_CLASS_IN);
+	put32(p + 4, rr->ttl);
+	put16(p + 8, rr->rdlen);
+	memcpy(p + 10, rr->rdata, rr->rdlen);
+	xfr_out_emit(l, w, rr->owner_len + 10u + rr->rdlen);
+}
+
+static void
+xfr_out_emit_rrs(xfr_out_layout_t *l, const xfr_rr_t *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		xfr_out_emit(l, r[i].wire, r[i].len);
+}
+
+/* The messages of x's answer (RFC 5936 2.2, RFC 1995 4): AXFR form: SOA,
+ * the other records in the order the store keeps them, SOA; IXFR form:
+ * SOA, then per change the old SOA, the records removed, the new SOA, the
+ * records added, then SOA; a current client: the SOA alone. Names go
+ * uncompressed; the question is in the first message only. */
+static bool
+xfr_out_layout(xfr_out_t *x, const zonefile_t *zf, const xfr_change_t *const *chain, size_t nchain)
+{
+	xfr_out_layout_t *l = xmalloc(sizeof(*l));
+	l->x = x;
+	l->len = xfr_out_header(x, 0, true, l->buf);
+	l->count = 0;
+	l->ok = true;
+	xfr_out_emit_zrr(l, zf->soa);
+	if (nchain > 0) {
+		for (size_t c = 0; c < nchain; c++) {
+			xfr_out_emit(l, chain[c]->old_soa.wire, chain[c]->old_soa.len);
+			xfr_out_emit_rrs(l, chain[c]->del, chain[c]->ndel);
+			xfr_out_emit(l, chain[c]->new_soa.wire, chain[c]->new_soa.len);
+			xfr_out_emit_rrs(l, chain[c]->add, chain[c]->nadd);
+		}
+		xfr_out_emit_zrr(l, zf->soa);
+	} else if (!x->incremental_soa) {
+		for (size_t i = 0; i < zf->count; i++)
+			if (zf->rrs[i].type != LDNS_RR_TYPE_SOA)
+				xfr_out_emit_zrr(l, &zf->rrs[i]);
+		xfr_out_emit_zrr(l, zf->soa);
+	}
+	put16(l->buf + 6, (uint16_t)l->count);
+	bool ok = l->ok && xfr_out_add_msg(x, l->buf, l->len);
+	free(l);
+	return ok;
 }
 
 static void xfr_out_ready(evutil_socket_t fd, short what, void *arg);
@@ -199,7 +245,14 @@ xfr_out_collect(void *arg, bool run)
 			x->serial = serial;
 			x->incremental_soa = x->have_client_serial &&
 					     (int32_t)(x->client_serial - serial) >= 0;
-			if (xfr_out_layout(x, zf))
+			xfr_hist_t *h = xfr_hist_get(x->view, x->apex);
+			xfr_hist_note(h, zf);
+			const xfr_change_t *chain[XFR_HIST_MAX];
+			size_t nchain = 0;
+			if (x->have_client_serial && !x->incremental_soa)
+				nchain = xfr_hist_chain(h, x->client_serial, chain);
+			x->incremental = nchain > 0;
+			if (xfr_out_layout(x, zf, chain, nchain))
 				x->rcode = 0;
 			else
 				log_warning("transfer out: zone %s view %s: a record does not fit in a "
@@ -225,9 +278,10 @@ xfr_out_done(xfr_out_t *x, const char *how)
 		log_notice("transfer out: client %s view %s zone %s key %s: %s SERVFAIL", x->client,
 			   x->view, x->zone, x->key, type);
 	else
-		log_notice("transfer out: client %s view %s zone %s key %s: %s%s serial %u, %zu "
-			   "records, %zu messages%s", x->client, x->view, x->zone, x->key, type,
+		log_notice("transfer out: client %s view %s zone %s key %s: %s%s serial %u, "
+			   "records %zu, messages %zu%s", x->client, x->view, x->zone, x->key, type,
 			   x->incremental_soa ? " (up to date: SOA only)"
+			   : x->incremental ? " (incremental)"
 			   : x->qtype == LDNS_RR_TYPE_IXFR ? " (as AXFR)" : "",
 			   x->serial, x->nrecords, x->nmsg, how);
 	x->w->xfr_count--;
