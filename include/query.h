@@ -69,6 +69,13 @@ typedef struct query_fwd {
  * match-destinations) take it; NULL if none. */
 const struct view *query_view_select(const struct snapshot *snap, const query_src_t *from);
 
+/* May from (address, verified key) transfer zone z of view v? The zone's
+ * allow-transfer (none: nobody); a reverse zone auto-ptr synthesizes
+ * follows the allow-transfer of the view's auto-ptr zones (any of them). */
+struct view;
+struct zone;
+bool query_transfer_allowed(const struct view *v, const struct zone *z, const query_src_t *from);
+
 /* query_answer(), except that a query for a name outside a recursive view's
  * zones, or whose CNAME chain leads there, returns 0 with fwd->forward set
  * and fwd filled in (nothing is written to out but a chain's prefix); the

@@ -368,23 +368,6 @@ xfr_out_refuse(const xfr_out_t *x, uint8_t rcode, const char *why, uint8_t *out,
 	return x->sign ? tsig_answer_sign(out, n, outmax) : n;
 }
 
-/* Does the allow-transfer of zone i of v let (src, key) in? A reverse
- * zone auto-ptr synthesizes follows the allow-transfer of the view's
- * auto-ptr zones: any of them. */
-static bool
-xfr_out_allowed(const view_t *v, size_t i, const query_src_t *from)
-{
-	const conf_view_t *cv = v->conf;
-	for (size_t k = 0; k < cv->nzones; k++) {
-		if (i < cv->nzones ? k != i : !cv->zones[k].auto_ptr)
-			continue;
-		const acl_t *acl = cv->zones[k].allow_transfer;
-		if (acl != NULL && acl_match_key(acl, from->src, from->key) == ACL_MATCH)
-			return true;
-	}
-	return false;
-}
-
 size_t
 xfr_out_start(tcp_conn_t *c, const snapshot_t *snap, const uint8_t *q, size_t len,
 	      const query_src_t *from, uint8_t *out, size_t outmax)
@@ -458,7 +441,7 @@ xfr_out_start(tcp_conn_t *c, const snapshot_t *snap, const uint8_t *q, size_t le
 		n = xfr_out_refuse(x, LDNS_RCODE_REFUSED, "not class IN", out, outmax, from->src);
 	else if (i == v->nzones)
 		n = xfr_out_refuse(x, LDNS_RCODE_NOTAUTH, "not a zone of the view", out, outmax, from->src);
-	else if (!xfr_out_allowed(v, i, &who))
+	else if (!query_transfer_allowed(v, v->zones[i], &who))
 		n = xfr_out_refuse(x, LDNS_RCODE_REFUSED, "allow-transfer", out, outmax, from->src);
 	else if (c->w->xfr_count >= XFR_OUT_PER_WORKER)
 		n = xfr_out_refuse(x, LDNS_RCODE_REFUSED, "too many transfers", out, outmax, from->src);
