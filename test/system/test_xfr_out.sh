@@ -100,6 +100,42 @@ xfr $OUT example.com IXFR=5 -y "$INT"
 expect "IXFR from a serial the history lacks: the AXFR form" "SOA 11|NS|A" \
 	"$(records | head -n 3 | awk '{ s = $4 == "SOA" ? "SOA " $7 : $4; printf "%s%s", sep, s; sep = "|" }')"
 
+# --- readers that read nothing --------------------------------------------------
+# 10 transfers of a 2 MB zone that nobody reads: at most 4 run per worker (2
+# workers), the others are refused; the workers go on answering meanwhile.
+coproc STALL { /usr/bin/python3 "$DATA/stall.py" "$HZ_PORT" 127.0.0.5 big.example 10 30; }
+STALL_PID=$STALL_PID
+read -r line <&"${STALL[0]}"
+expect "10 stalled transfers started" sent "$line"
+refused=0
+for _ in $(seq 1 50); do
+	refused=$(grep -c 'zone big.example. key -: AXFR REFUSED: too many transfers' "$HZ_LOG")
+	[ "$refused" -ge 2 ] && break
+	sleep 0.1
+done
+if [ "$refused" -ge 2 ]; then hz_ok "transfers beyond 4 per worker refused ($refused of 10)"; else hz_fail "transfers beyond 4 per worker refused: $refused"; fi
+answered=0
+for i in $(seq 1 10); do
+	[ "$(hz_dig $OUT +short www.example.com A)" = 192.0.2.80 ] && answered=$((answered + 1))
+	[ "$(hz_dig $OUT +tcp +short mail.example.com A)" = 192.0.2.25 ] && answered=$((answered + 1))
+done
+expect "UDP and TCP queries answered while the transfers stall" 20 "$answered"
+exec {STALL[1]}>&-
+wait "$STALL_PID" 2>/dev/null
+aborted=0
+for _ in $(seq 1 100); do
+	aborted=$(grep -c 'zone big.example. key -: AXFR serial 1, .*aborted' "$HZ_LOG")
+	[ "$aborted" -eq $((10 - refused)) ] && break
+	sleep 0.1
+done
+expect "the stalled transfers are dropped (and logged) when their clients go" $((10 - refused)) "$aborted"
+ok=0
+for i in $(seq 1 9); do
+	xfr 127.0.0.5 example.com AXFR
+	[ "$(records | wc -l)" -eq 1507 ] && ok=$((ok + 1))
+done
+expect "then 9 transfers in a row succeed (no slot leaked)" 9 "$ok"
+
 # --- a BIND 9 secondary --------------------------------------------------------
 NPORT=$(hz_pick_port_other() { local keep=$HZ_PORT; hz_pick_port; echo "$HZ_PORT"; HZ_PORT=$keep; }; hz_pick_port_other)
 mkdir -p "$HZ_TMP/named"
