@@ -165,7 +165,5 @@ void tcp_free_all(worker_t *w);
 /* Queue one late answer (forwarded) on c (the forwarder has already taken
  * it off c->fwd_pending). */
 void tcp_conn_reply(tcp_conn_t *c, const uint8_t *msg, size_t len);
-/* Close c at once (its output could not be queued). */
-void tcp_conn_abort(tcp_conn_t *c);
 
 #endif

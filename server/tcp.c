@@ -403,9 +403,3 @@ tcp_free_all(worker_t *w)
 		tcp_conn_free(w->conns);
 	w->stopping = stopping;
 }
-
-void
-tcp_conn_abort(tcp_conn_t *c)
-{
-	tcp_conn_free(c);
-}

@@ -337,8 +337,8 @@ xfr_out_ready(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	tcp_conn_t *c = x->c;
-	if (!xfr_out_pump(c))
-		tcp_conn_abort(c);
+	if (!xfr_out_pump(c))   /* tcp.c's event callback closes c (no call into tcp.c) */
+		bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR, 0);
 }
 
 void
