@@ -11,7 +11,8 @@
 #   serial; UDP: AXFR FORMERR, IXFR the SOA alone (as BIND 9.18);
 # - a BIND 9 secondary (TSIG key ext-xfr, transfer source a LAN address)
 #   loads the external view, never an internal record, and its copy passes
-#   named-checkzone.
+#   named-checkzone; so do Knot DNS and NSD secondaries (when installed);
+# - readers that read nothing: bounded per worker, the workers keep answering.
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 hz_init
@@ -137,7 +138,9 @@ done
 expect "then 9 transfers in a row succeed (no slot leaked)" 9 "$ok"
 
 # --- a BIND 9 secondary --------------------------------------------------------
-NPORT=$(hz_pick_port_other() { local keep=$HZ_PORT; hz_pick_port; echo "$HZ_PORT"; HZ_PORT=$keep; }; hz_pick_port_other)
+# another free port, for a secondary (HZ_PORT stays horizond's)
+hz_pick_port_other() { local keep=$HZ_PORT; hz_pick_port; echo "$HZ_PORT"; HZ_PORT=$keep; }
+NPORT=$(hz_pick_port_other)
 mkdir -p "$HZ_TMP/named"
 # root hints on loopback, no validation, no control channel: named talks to
 # nothing but 127.0.0.0/8 (and binds no fixed port)
@@ -187,6 +190,93 @@ fi
 expect "the secondary's transfer is logged (view external, key ext-xfr)" $((before_named + 1)) \
 	"$(grep -c "transfer out: client $LAN#[0-9]* view external zone example.com. key ext-xfr: AXFR serial 2024010101, records 1507" "$HZ_LOG")"
 stop_named
+
+# --- Knot DNS and NSD secondaries ------------------------------------------------
+# secondary NAME: after its copy arrived, it serves the external view only
+secondary() {
+	local name=$1 port=$2 got
+	for _ in $(seq 1 100); do
+		[ "$(dig @127.0.0.1 -p "$port" +norec +short +time=1 +tries=1 www.example.com A 2>/dev/null)" = 192.0.2.80 ] && break
+		sleep 0.2
+	done
+	got=$(dig @127.0.0.1 -p "$port" +norec +short +time=2 +tries=1 www.example.com A)
+	expect "$name secondary serves the external view" 192.0.2.80 "$got"
+	[ "$got" = 192.0.2.80 ] || tail -n 20 "$HZ_TMP/$name/log"
+	got=$(dig @127.0.0.1 -p "$port" +norec +time=2 +tries=1 secret.example.com TXT | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
+	expect "$name secondary: no internal record" NXDOMAIN "$got"
+}
+if command -v knotd >/dev/null; then
+	KPORT=$(hz_pick_port_other)
+	mkdir -p "$HZ_TMP/knot"
+	cat >"$HZ_TMP/knot/knot.conf" <<CONF
+server:
+    rundir: "$HZ_TMP/knot"
+    listen: 127.0.0.1@$KPORT
+database:
+    storage: "$HZ_TMP/knot"
+log:
+  - target: stderr
+    any: info
+key:
+  - id: ext-xfr
+    algorithm: hmac-sha256
+    secret: ZXh0ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw==
+remote:
+  - id: horizond
+    address: 127.0.0.1@$HZ_PORT
+    via: $LAN
+    key: ext-xfr
+template:
+  - id: default
+    storage: "$HZ_TMP/knot"
+zone:
+  - domain: example.com
+    master: horizond
+    file: "example.com.zone"
+    zonefile-sync: 0
+CONF
+	knotd -c "$HZ_TMP/knot/knot.conf" >"$HZ_TMP/knot/log" 2>&1 &
+	KNOT_PID=$!
+	secondary knot "$KPORT"
+	kill "$KNOT_PID"; wait "$KNOT_PID" 2>/dev/null
+else
+	echo "knotd not found: no Knot secondary (apt-get install knot)"
+fi
+if command -v nsd >/dev/null; then
+	SPORT=$(hz_pick_port_other)
+	mkdir -p "$HZ_TMP/nsd"
+	cat >"$HZ_TMP/nsd/nsd.conf" <<CONF
+server:
+	ip-address: 127.0.0.1
+	port: $SPORT
+	zonesdir: "$HZ_TMP/nsd"
+	pidfile: "$HZ_TMP/nsd/nsd.pid"
+	database: ""
+	xfrdfile: "$HZ_TMP/nsd/xfrd.state"
+	zonelistfile: "$HZ_TMP/nsd/zone.list"
+	xfrdir: "$HZ_TMP/nsd"
+	username: ""
+	chroot: ""
+	verbosity: 2
+remote-control:
+	control-enable: no
+key:
+	name: "ext-xfr"
+	algorithm: hmac-sha256
+	secret: "ZXh0ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw=="
+zone:
+	name: "example.com"
+	zonefile: "example.com.zone"
+	request-xfr: 127.0.0.1@$HZ_PORT ext-xfr
+	outgoing-interface: $LAN
+CONF
+	nsd -d -c "$HZ_TMP/nsd/nsd.conf" >"$HZ_TMP/nsd/log" 2>&1 &
+	NSD_PID=$!
+	secondary nsd "$SPORT"
+	kill "$NSD_PID"; wait "$NSD_PID" 2>/dev/null
+else
+	echo "nsd not found: no NSD secondary (apt-get install nsd)"
+fi
 
 # --- IXFR after a reload of an edited file ------------------------------------
 sed -i -e 's/2024010101/2024010102/' -e 's/^www .*/www     IN A   192.0.2.81/' "$HZ_TMP/external.zone"
