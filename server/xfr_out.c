@@ -42,7 +42,8 @@ typedef struct xfr_out {
 	bool have_client_serial;
 	bool sign;
 	tsig_reply_t tsig;
-	char view[128], zone[DNAME_MAXLEN * 4 + 1], key[256], client[INET6_ADDRSTRLEN + 16];
+	char *view;                    /* the view's name (malloc'ed), or NULL: none */
+	char zone[DNAME_MAXLEN * 4 + 1], key[256], client[INET6_ADDRSTRLEN + 16];
 	/* the answer, from the control thread */
 	uint8_t rcode;                 /* not 0: answer this rcode alone */
 	uint32_t serial;
@@ -73,6 +74,7 @@ xfr_out_free(xfr_out_t *x)
 		free(x->msg[i]);
 	free(x->msg);
 	free(x->msg_len);
+	free(x->view);
 	free(x);
 }
 
@@ -361,7 +363,7 @@ xfr_out_refuse(const xfr_out_t *x, uint8_t rcode, const char *why, uint8_t *out,
 	       const struct sockaddr *src)
 {
 	lograte_warning(&lograte_refused, src, "transfer out: client %s view %s zone %s key %s: %s %s: %s",
-			x->client, x->view, x->zone, x->key,
+			x->client, x->view ? x->view : "-", x->zone, x->key,
 			x->qtype == LDNS_RR_TYPE_IXFR ? "IXFR" : "AXFR", ldns_lookup_by_id(ldns_rcodes, rcode)->name,
 			why);
 	size_t n = xfr_out_header(x, rcode, true, out);
@@ -401,7 +403,6 @@ xfr_out_start(tcp_conn_t *c, const snapshot_t *snap, const uint8_t *q, size_t le
 	x->question_len = nl + 4;
 	dname_to_text(x->apex, x->zone, sizeof(x->zone));
 	lograte_client_text(from->src, x->client, sizeof(x->client));
-	strcpy(x->view, "-");
 	strcpy(x->key, "-");
 	/* IXFR: the client's SOA in the authority section (RFC 1995 3) */
 	const ldns_rr_list *auth = ldns_pkt_authority(pkt);
@@ -430,7 +431,9 @@ xfr_out_start(tcp_conn_t *c, const snapshot_t *snap, const uint8_t *q, size_t le
 	const view_t *v = query_view_select(snap, &who);
 	size_t i = 0;
 	if (v != NULL) {
-		snprintf(x->view, sizeof(x->view), "%s", v->conf->name);
+		size_t vl = strlen(v->conf->name);
+		x->view = xmalloc(vl + 1);
+		memcpy(x->view, v->conf->name, vl + 1);
 		while (i < v->nzones && !(v->zones[i] != NULL && v->zones[i]->apex_len == nl &&
 					  memcmp(v->zones[i]->apex, x->apex, nl) == 0))
 			i++;
@@ -457,6 +460,6 @@ xfr_out_start(tcp_conn_t *c, const snapshot_t *snap, const uint8_t *q, size_t le
 		n = xfr_out_refuse(x, LDNS_RCODE_SERVFAIL, "the control thread is not running", out,
 				   outmax, from->src);
 	}
-	free(x);
+	xfr_out_free(x);
 	return n;
 }
