@@ -940,6 +940,7 @@ START_TEST(test_key_elements)
 	ck_assert_ptr_eq(at->elems[0].key, &c->keys[0]);
 	ck_assert_ptr_null(c->views[0].zones[1].allow_transfer);
 	conf_free(&c);
+	capture_end(&cap);
 
 	static const char bad[] =
 		"server: {listen: [127.0.0.1@5300]}\n"
@@ -955,6 +956,7 @@ START_TEST(test_key_elements)
 	const char *msgs = capture_text(&cap);
 	ck_assert_msg(text_has_line(msgs, "test.yaml:4: ", "undefined key 'nosuch'"), "%s", msgs);
 	ck_assert_msg(text_has_line(msgs, "test.yaml:8: ", "undefined key 'other'"), "%s", msgs);
+	capture_end(&cap);
 }
 END_TEST
 
