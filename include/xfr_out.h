@@ -18,8 +18,9 @@
  * worker. While a transfer runs the connection reads no further request.
  *
  * IXFR: a client whose serial is the zone's (or newer) gets the SOA alone;
- * any other gets the whole zone in AXFR form, which RFC 1995 section 4
- * allows ("the entire zone") -- no history of changes is kept.
+ * one whose serial the history holds (xfr_hist.h) the incremental form;
+ * any other the whole zone in AXFR form, which RFC 1995 section 4 allows.
+ * Over UDP (query.c): AXFR is FORMERR, IXFR the SOA alone.
  * Every transfer is logged with client, view, zone, key, serial, records.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_XFR_OUT_H

@@ -141,9 +141,14 @@ expect "then 9 transfers in a row succeed (no slot leaked)" 9 "$ok"
 # another free port, for a secondary (HZ_PORT stays horizond's)
 hz_pick_port_other() { local keep=$HZ_PORT; hz_pick_port; echo "$HZ_PORT"; HZ_PORT=$keep; }
 NPORT=$(hz_pick_port_other)
+CPORT=$(hz_pick_port_other)
 mkdir -p "$HZ_TMP/named"
-# root hints on loopback, no validation, no control channel: named talks to
-# nothing but 127.0.0.0/8 (and binds no fixed port)
+cat >"$HZ_TMP/named/rndc.conf" <<CONF
+key rndc-key { algorithm hmac-sha256; secret "cm5kYy1rZXktZm9yLXRoZS10cmFuc2Zlci10ZXN0cw=="; };
+options { default-key rndc-key; default-server 127.0.0.1; default-port $CPORT; };
+CONF
+# root hints on loopback, no validation, the control channel on a free
+# port: named talks to nothing but 127.0.0.0/8 (and binds no fixed port)
 printf '. 3600000 IN NS a.root.test.\na.root.test. 3600000 IN A 127.0.0.7\n' >"$HZ_TMP/named/root.hint"
 cat >"$HZ_TMP/named/named.conf" <<CONF
 options {
@@ -157,7 +162,8 @@ options {
 	transfer-source 127.0.0.2;
 	query-source address 127.0.0.2;
 };
-controls { };
+key rndc-key { algorithm hmac-sha256; secret "cm5kYy1rZXktZm9yLXRoZS10cmFuc2Zlci10ZXN0cw=="; };
+controls { inet 127.0.0.1 port $CPORT allow { 127.0.0.1; } keys { rndc-key; }; };
 zone "." { type hint; file "root.hint"; };
 key ext-xfr { algorithm hmac-sha256; secret "ZXh0ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw=="; };
 zone "example.com" {
@@ -189,7 +195,7 @@ else
 fi
 expect "the secondary's transfer is logged (view external, key ext-xfr)" $((before_named + 1)) \
 	"$(grep -c "transfer out: client $LAN#[0-9]* view external zone example.com. key ext-xfr: AXFR serial 2024010101, records 1507" "$HZ_LOG")"
-stop_named
+# (named keeps running: it refreshes after the reload below)
 
 # --- Knot DNS and NSD secondaries ------------------------------------------------
 # secondary NAME: after its copy arrived, it serves the external view only
@@ -285,6 +291,22 @@ xfr $LAN example.com IXFR=2024010101 -y "$EXT"
 expect "IXFR after a reload: the difference of the files" \
 	"SOA 2024010102|SOA 2024010101|www.example.com. A 192.0.2.80|SOA 2024010102|www.example.com. A 192.0.2.81|SOA 2024010102" \
 	"$(records | awk '{ if ($4 == "SOA") s = "SOA " $7; else s = $1 " " $4 " " $5; printf "%s%s", sep, s; sep = "|" }')"
+
+# --- the BIND secondary refreshes: it asks for IXFR and applies ours -----------
+ixfrs=$(grep -c "transfer out: client $LAN#[0-9]* view external zone example.com. key ext-xfr: IXFR (incremental) serial 2024010102, records 6" "$HZ_LOG")
+timeout 20 rndc -c "$HZ_TMP/named/rndc.conf" refresh example.com >/dev/null 2>&1 ||
+	hz_fail "rndc refresh" "$(timeout 20 rndc -c "$HZ_TMP/named/rndc.conf" refresh example.com 2>&1)"
+got=
+for _ in $(seq 1 150); do
+	got=$(dig @127.0.0.1 -p "$NPORT" +norec +short +time=1 +tries=1 www.example.com A 2>/dev/null)
+	[ "$got" = 192.0.2.81 ] && break
+	sleep 0.2
+done
+expect "BIND secondary, refreshed, serves the reloaded data" 192.0.2.81 "$got"
+expect "by an IXFR (incremental) from 2024010101" $((ixfrs + 1)) \
+	"$(grep -c "transfer out: client $LAN#[0-9]* view external zone example.com. key ext-xfr: IXFR (incremental) serial 2024010102, records 6" "$HZ_LOG")"
+[ "$got" = 192.0.2.81 ] || grep -i 'transfer\|ixfr\|refresh' "$HZ_TMP/named/log" | tail -n 10
+stop_named
 
 hz_stop
 hz_done
