@@ -265,8 +265,8 @@ xfr_out_collect(void *arg, bool run)
 	struct timeval now = { 0, 0 };
 	if (event_base_once(x->w->base, -1, EV_TIMEOUT, xfr_out_ready, x, &now) < 0)
 		log_error("transfer out: cannot hand zone %s back to worker %u", x->zone, x->w->id);
-	/* (then the connection waits until its idle timeout; x is lost: the
-	 * event base refused the one allocation it needed) */
+	/* (out of memory for the event: x and the connection's transfer slot
+	 * stay taken until the server stops; the connection reads nothing) */
 }
 
 /* --- the worker: write the messages ----------------------------------------- */
