@@ -5,7 +5,8 @@
 #   one signed with ext-xfr from a LAN address the external view ("key NAME"
 #   in match-clients); a query signed with int-xfr lands in the internal view;
 # - a multi-message AXFR with TSIG on every message (dig and kdig check each);
-# - the auto-ptr reverse zone transfers as the view serves it;
+# - the auto-ptr reverse zone and a translate: nat zone transfer as the view
+#   serves them;
 # - IXFR: the SOA alone for a current client, the incremental form after an
 #   update and after a reload of an edited file, AXFR form for an unknown
 #   serial; UDP: AXFR FORMERR, IXFR the SOA alone (as BIND 9.18);
@@ -73,6 +74,11 @@ hz_q $OUT secret.example.com TXT -y "$INT"
 hz_expect_in "a query signed with int-xfr from outside: the internal view" ANSWER 'internal only'
 hz_q $OUT secret.example.com TXT
 hz_expect_rcode "the same query unsigned: the external view" NXDOMAIN
+
+xfr 127.0.0.8 example.com AXFR
+expect "a translate: nat zone transfers as its view serves it (NAT applied)" "10.0.0.80" \
+	"$(records | awk '$1 == "www.example.com." && $4 == "A" {print $5}')"
+expect "... every record of it" 1507 "$(records | wc -l)"
 
 xfr $OUT 1.168.192.in-addr.arpa AXFR -y "$INT"
 expect "the auto-ptr reverse zone transfers" 1 "$(records | grep -c '20.1.168.192.in-addr.arpa.*PTR.*nas.example.com')"
