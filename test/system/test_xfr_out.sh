@@ -292,6 +292,10 @@ fi
 
 # --- IXFR after a reload of an edited file ------------------------------------
 sed -i -e 's/2024010101/2024010102/' -e 's/^www .*/www     IN A   192.0.2.81/' "$HZ_TMP/external.zone"
+xfr $LAN example.com AXFR -y "$EXT"
+expect "the file edited, not yet reloaded: SERVFAIL, not the new file" "; Transfer failed." \
+	"$(printf '%s\n' "$HZ_OUT" | grep 'Transfer failed')"
+expect "... logged: reload first" 1 "$(grep -c 'zone example.com. view external: the file has serial 2024010102, the server serves 2024010101: reload first' "$HZ_LOG")"
 hz_reload
 xfr $LAN example.com IXFR=2024010101 -y "$EXT"
 expect "IXFR after a reload: the difference of the files" \
