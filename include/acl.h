@@ -18,9 +18,11 @@ enum acl_elem_kind {
 	ACL_NONE,    /* "none" */
 	ACL_PREFIX,  /* address or address/len */
 	ACL_NESTED,  /* a named ACL */
+	ACL_KEY,     /* "key NAME": the request is signed with that TSIG key (verified) */
 };
 
 struct acl;
+struct conf_key;
 
 typedef struct acl_elem {
 	enum acl_elem_kind kind;
@@ -29,6 +31,7 @@ typedef struct acl_elem {
 	uint8_t addr[16];        /* network address, host bits zeroed */
 	uint8_t prefixlen;
 	const struct acl *nested;  /* for ACL_NESTED; owned by the config */
+	const struct conf_key *key;  /* for ACL_KEY; owned by the config */
 	unsigned long line;      /* where it was written, for diagnostics */
 } acl_elem_t;
 
@@ -57,6 +60,13 @@ enum acl_result acl_match(const acl_t *acl, const struct sockaddr *sa);
 
 /* The same on a raw address: family AF_INET (4 bytes) or AF_INET6 (16). */
 enum acl_result acl_match_addr(const acl_t *acl, int family, const uint8_t *addr);
+
+/* acl_match() for a request signed with key (verified by the caller; NULL:
+ * unsigned). A "key NAME" element matches only the very key of the config
+ * (pointer equality); acl_match() is this with key NULL, so unsigned
+ * requests never match a key element. */
+enum acl_result acl_match_key(const acl_t *acl, const struct sockaddr *sa,
+			      const struct conf_key *key);
 
 /* Parse "192.0.2.0/24", "2001:db8::1", "10.1.2.3" into elem (kind ACL_PREFIX;
  * negation and names are the caller's). Returns 0, or -1 with *why set to a

@@ -53,6 +53,8 @@ typedef struct conf_zone {
 	conf_update_elem_t *allow_update;   /* NULL: updates refused */
 	size_t nallow_update;
 	bool auto_ptr;               /* PTR answers for the zone's A/AAAA records */
+	const acl_t *allow_transfer; /* who may AXFR/IXFR it (key NAME elements too);
+	                                NULL: nobody (REFUSED) */
 	const char *state_dir;       /* conf_t.state_dir (compacted journals go there) */
 	/* online signing (docs/dnssec.md "Online signing"); keys under state_dir */
 	bool dnssec_signing;         /* dnssec-signing: true */

@@ -12,6 +12,9 @@
  *            the result and then runs the external commands: reload.h)
  *   upkeep   journal upkeep (cut, compaction), queued once after updates
  *            that changed a zone, so the client never waits for it
+ *   task     a function that reads the zone store (control_submit_task):
+ *            an outgoing zone transfer collects the zone's records so
+ *            (xfr_out.h)
  *
  *   resign   zones signed online whose signatures reached half their
  *            validity, or whose keys reached a roll step, are signed again
@@ -34,6 +37,10 @@
  * reply (NULL: none; release arg). */
 typedef void (*control_reply_fn)(void *arg, const uint8_t *msg, size_t len);
 
+/* A task run on the control thread under the writer lock: run is true; or
+ * dropped (the thread stopped): run is false, and the task only releases arg. */
+typedef void (*control_task_fn)(void *arg, bool run);
+
 /* Open the journals for writing (zonestore_journal_open, under the writer
  * lock) and start the thread. Returns 0, or -1 (logged). */
 int control_start(void);
@@ -50,6 +57,11 @@ void control_stop(void);
  * Any thread. */
 bool control_submit_update(const uint8_t *pkt, size_t len, const query_src_t *from,
 			   control_reply_fn reply, void *arg);
+
+/* Queue a task (a zone transfer out reads the zone store's records with
+ * it: xfr_out.h). Returns true if queued (task is called exactly once),
+ * false if the thread is not running. Any thread. */
+bool control_submit_task(control_task_fn task, void *arg);
 
 /* Queue a reload of conf_path and wait for it (zonestore_reload). Returns
  * true if new data is in service (*out filled); false if the reload failed

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 struct snapshot;
+struct conf_key;
 
 /* Largest message we ever build (TCP). */
 #define QUERY_MAX_ANSWER 65535
@@ -26,6 +27,8 @@ typedef struct query_src {
 	bool tcp;
 	uint16_t reserve;             /* bytes (< 400) the answer leaves free at its end, for the
 	                                 TSIG record of a signed query (tsig_answer.h) */
+	const struct conf_key *key;   /* the verified TSIG key of a signed request, for
+	                                 "key NAME" in match-clients; NULL: unsigned */
 } query_src_t;
 
 /* Build the answer to the query in q[0..qlen) into out (capacity outmax,
@@ -65,6 +68,13 @@ typedef struct query_fwd {
 /* The view that answers a client: the first whose match-clients (and
  * match-destinations) take it; NULL if none. */
 const struct view *query_view_select(const struct snapshot *snap, const query_src_t *from);
+
+/* May from (address, verified key) transfer zone z of view v? The zone's
+ * allow-transfer (none: nobody); a reverse zone auto-ptr synthesizes
+ * follows the allow-transfer of the view's auto-ptr zones (any of them). */
+struct view;
+struct zone;
+bool query_transfer_allowed(const struct view *v, const struct zone *z, const query_src_t *from);
 
 /* query_answer(), except that a query for a name outside a recursive view's
  * zones, or whose CNAME chain leads there, returns 0 with fwd->forward set

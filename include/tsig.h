@@ -84,4 +84,11 @@ size_t tsig_reply_size(const tsig_reply_t *r);
  * Returns the new length; 0 if it does not fit or the MAC failed. */
 size_t tsig_reply_append(const tsig_reply_t *r, uint8_t *msg, size_t len, size_t cap);
 
+/* The same for one message of a multi-message answer (a zone transfer,
+ * RFC 8945 5.3.1): the first is signed as tsig_reply_append() signs; each
+ * later one (first false) covers the previous message's MAC, the message
+ * and the timers only. r remembers this message's MAC for the next.
+ * Every message is signed (allowed, and what BIND does). */
+size_t tsig_reply_append_next(tsig_reply_t *r, bool first, uint8_t *msg, size_t len, size_t cap);
+
 #endif

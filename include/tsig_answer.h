@@ -24,6 +24,7 @@
 struct snapshot;
 struct view;
 struct tsig_reply;
+struct conf_key;
 
 /* Check the signed query q[0..qlen) for a client of view v (NULL: none; for
  * the log). True: the signature is good, and *reserve is the room (< 400
@@ -44,6 +45,10 @@ size_t tsig_answer_sign(uint8_t *out, size_t n, size_t outmax);
 /* The signed SERVFAIL (header and question of q) for a query last checked
  * on this thread that could not be answered. Returns its length, 0: none. */
 size_t tsig_answer_servfail(const uint8_t *q, size_t qlen, uint8_t *out, size_t outmax);
+
+/* The key that signed the query last checked on this thread, when
+ * tsig_answer_check() returned true; NULL otherwise. */
+const struct conf_key *tsig_answer_key(void);
 
 /* The TSIG state of the query last checked on this thread, for the
  * forwarder (query_fwd_t.tsig: it copies it). */

@@ -70,6 +70,15 @@ const zonefile_t *zonestore_zone_records(const conf_zone_t *cz);
  * (zonefile_free). */
 zonefile_t *zonestore_autoptr_records(const view_t *v, const uint8_t *apex);
 
+/* The records view v serves for its zone v->zones[i] now (what --dump-view
+ * prints): the registry's for a managed zone (borrowed, as above), else a
+ * fresh copy in *own that the caller frees (the file read again, NAT
+ * translation applied, or the synthesized reverse zone). NULL: cannot be
+ * read (reported through d). For the control thread (writer lock held) or a
+ * single-threaded caller. */
+const zonefile_t *zonestore_view_records(const snapshot_t *s, const view_t *v, size_t i,
+					 zonefile_t **own, diag_t *d);
+
 /* --- online signing (dnssec_sign.h) ---------------------------------------- */
 
 /* Is zone z signed online and due for signing again (half its signatures'

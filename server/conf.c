@@ -153,6 +153,24 @@ conf_looks_like_address(const char *s)
 	return (*s >= '0' && *s <= '9') || strchr(s, ':') != NULL || strchr(s, '/') != NULL;
 }
 
+static const conf_key_t *conf_key_find(const conf_t *c, const char *name);
+
+/* "key NAME" (any blanks between): an address-match element naming a key. */
+static bool
+conf_is_key_elem(const char *s)
+{
+	return strncmp(s, "key", 3) == 0 && (s[3] == ' ' || s[3] == '\t');
+}
+
+static const char *
+conf_key_elem_name(const char *s)
+{
+	s += 3;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
 /* One element of an address-match list, e.g. "!lan" (quoted in YAML: an
  * unquoted !lan is a tag, refused by conf_check_tag). */
 static bool
@@ -179,6 +197,17 @@ conf_parse_acl_elem(conf_ctx_t *x, const char *text, unsigned long line, const c
 	}
 	if (strcasecmp(s, "any") == 0) {
 		e->kind = ACL_ANY;
+		return true;
+	}
+	if (conf_is_key_elem(s)) {
+		/* "key NAME": the request is signed with that key (INTERFACE.md) */
+		const char *kn = conf_key_elem_name(s);
+		e->kind = ACL_KEY;
+		e->key = *kn ? conf_key_find(x->c, kn) : NULL;
+		if (e->key == NULL) {
+			conf_error(x, line, "%s: undefined key '%s' (define it under keys:)", what, kn);
+			return false;
+		}
 		return true;
 	}
 	if (strcasecmp(s, "none") == 0) {
@@ -424,10 +453,8 @@ conf_parse_allow_update(conf_ctx_t *x, const ynode_t *list, conf_zone_t *z, cons
 		const char *text = conf_get_string(x, it, what, false);
 		if (text == NULL)
 			continue;
-		if (strncmp(text, "key", 3) == 0 && (text[3] == ' ' || text[3] == '\t')) {
-			const char *kn = text + 4;
-			while (*kn == ' ' || *kn == '\t')
-				kn++;
+		if (conf_is_key_elem(text)) {
+			const char *kn = conf_key_elem_name(text);
 			e->key = *kn ? conf_key_find(x->c, kn) : NULL;
 			if (e->key == NULL) {
 				conf_error(x, it->line, "%s: undefined key '%s' (define it under keys:)",
@@ -661,13 +688,25 @@ conf_zone_key_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* allow-transfer: an address-match list (key NAME elements included); the
+ * default, no list, lets nobody transfer the zone. */
+static const acl_t *
+conf_parse_allow_transfer(conf_ctx_t *x, const ynode_t *list, const char *zwhat, const char *name)
+{
+	char what[300];
+	snprintf(what, sizeof(what), "%s %s: allow-transfer", zwhat, name);
+	acl_t *acl = arena_zalloc(x->c->arena, sizeof(*acl));
+	acl->line = list->line;
+	return conf_parse_match_list(x, list, what, acl) ? acl : NULL;
+}
+
 static void
 conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const char *vwhat)
 {
 	static const char *const keys[] = { "name", "file", "translate", "allow-update", "auto-ptr",
-					    "dnssec-signing", "dnssec-algorithm", "dnssec-keys",
+					    "allow-transfer", "dnssec-signing", "dnssec-algorithm", "dnssec-keys",
 					    "dnssec-nsec3", "dnssec-validity", "dnssec-zsk-lifetime" };
-	enum { NZKEYS = sizeof(keys) / sizeof(keys[0]) };
+	enum { ZK_N = sizeof(keys) / sizeof(keys[0]) };
 	char what[200];
 	snprintf(what, sizeof(what), "%s: zones", vwhat);
 	if (!conf_expect_seq(x, list, what, true))
@@ -678,10 +717,10 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 	for (const ynode_t *it = list->first; it != NULL; it = it->next) {
 		if (!conf_expect_map(x, it, what))
 			continue;
-		const ynode_t *v[NZKEYS];
+		const ynode_t *v[ZK_N];
 		char zwhat[200];
 		snprintf(zwhat, sizeof(zwhat), "%s: zone", vwhat);
-		conf_map_keys(x, it, zwhat, keys, NZKEYS, v);
+		conf_map_keys(x, it, zwhat, keys, ZK_N, v);
 		bool translate_nat = false;
 		if (v[2] != NULL)
 			translate_nat = conf_parse_translate(x, v[2], zwhat);
@@ -714,10 +753,12 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 		snprintf(uwhat, sizeof(uwhat), "%s %s: auto-ptr", zwhat, name);
 		if (v[4] != NULL)
 			conf_get_bool(x, v[4], uwhat, &z->auto_ptr);
+		if (v[5] != NULL)
+			z->allow_transfer = conf_parse_allow_transfer(x, v[5], zwhat, name);
 		if (z->translate_nat && (z->nallow_update > 0 || z->auto_ptr))
 			conf_error(x, it->line, "%s %s: allow-update and auto-ptr cannot be combined "
 				   "with translate: nat", zwhat, name);
-		conf_parse_zone_dnssec(x, &v[5], z, zwhat);
+		conf_parse_zone_dnssec(x, &v[6], z, zwhat);   /* the six dnssec-* keys */
 		canon[ncanon].canon = cn;
 		canon[ncanon].index = view->nzones;
 		ncanon++;
@@ -977,10 +1018,10 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 		conf_map_keys(&x, root, "the top level", keys, 5, v);
 		/* ACL and key names must be known before any list refers to them;
 		 * the rest goes in file order so messages come out in line order. */
+		if (v[4] != NULL)
+			conf_parse_keys(&x, v[4]);   /* first: ACLs may name keys */
 		if (v[1] != NULL)
 			conf_parse_acls(&x, v[1]);
-		if (v[4] != NULL)
-			conf_parse_keys(&x, v[4]);
 		for (const ynode_t *k = root->first; k != NULL && k->next != NULL; k = k->next->next) {
 			if (k->next == v[0])
 				conf_parse_server(&x, k, v[0]);

@@ -19,7 +19,7 @@
  * address cannot crowd out another's (the DHCP server's) updates. */
 #define CONTROL_UPDATES_PER_SOURCE 64
 
-enum control_kind { CONTROL_UPDATE, CONTROL_RELOAD, CONTROL_UPKEEP, CONTROL_RESIGN };
+enum control_kind { CONTROL_UPDATE, CONTROL_RELOAD, CONTROL_UPKEEP, CONTROL_RESIGN, CONTROL_TASK };
 
 /* A reload's caller waits on the queue's condition for done. */
 typedef struct control_wait {
@@ -40,6 +40,8 @@ typedef struct control_event {
 	void *arg;
 	/* reload */
 	control_wait_t *wait;
+	/* task */
+	control_task_fn task;
 } control_event_t;
 
 static struct {
@@ -152,6 +154,26 @@ control_reload(const char *conf_path, zonestore_reload_t *out)
 	return wait.ok;
 }
 
+bool
+control_submit_task(control_task_fn task, void *arg)
+{
+	control_event_t *e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return false;
+	e->kind = CONTROL_TASK;
+	e->task = task;
+	e->arg = arg;
+	pthread_mutex_lock(&cq.lock);
+	if (!cq.running || cq.quit) {
+		pthread_mutex_unlock(&cq.lock);
+		free(e);
+		return false;
+	}
+	control_push(e);
+	pthread_mutex_unlock(&cq.lock);
+	return true;
+}
+
 /* Tell a reload's caller how it went. */
 static void
 control_wake(control_wait_t *w, bool ok)
@@ -220,6 +242,11 @@ control_run(control_event_t *e)
 		zonestore_unlock();
 		break;
 	}
+	case CONTROL_TASK:
+		zonestore_lock();
+		e->task(e->arg, true);
+		zonestore_unlock();
+		break;
 	case CONTROL_UPKEEP:
 		pthread_mutex_lock(&cq.lock);
 		cq.upkeep_queued = false;
@@ -239,6 +266,8 @@ control_drop(control_event_t *e)
 		e->reply(e->arg, NULL, 0);
 	else if (e->kind == CONTROL_RELOAD)
 		control_wake(e->wait, false);
+	else if (e->kind == CONTROL_TASK)
+		e->task(e->arg, false);
 }
 
 static void

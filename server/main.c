@@ -113,14 +113,8 @@ main_dump_view(const char *path, const char *view_name, const char *zone_name)
 		fprintf(stderr, "%s: no view named '%s'\n", path, view_name);
 	} else if (i == v->nzones) {
 		fprintf(stderr, "%s: view '%s' has no zone '%s'\n", path, view_name, zone_name);
-	} else if (i >= v->conf->nzones) {
-		zf = own = zonestore_autoptr_records(v, v->zones[i]->apex);
-	} else if (zonestore_zone_managed(&v->conf->zones[i])) {
-		zf = zonestore_zone_records(&v->conf->zones[i]);
 	} else {
-		const conf_zone_t *cz = &v->conf->zones[i];
-		zf = own = nat_zonefile_read(cz->name, cz->path,
-					     cz->translate_nat ? snap->conf->nat : NULL, &diag);
+		zf = zonestore_view_records(snap, v, i, &own, &diag);   /* what transfers send too */
 	}
 	/* signed online: the records signed with the zone's keys (zonestore.h) */
 	zonefile_t *sig = NULL;

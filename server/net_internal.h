@@ -64,6 +64,8 @@ typedef struct tcp_conn {
 	struct tcp_conn *prev, *next;
 	uint64_t id;                   /* unique in the worker: liveness check for update replies */
 	unsigned updates_pending;      /* dynamic updates queued, reply not yet written */
+	struct xfr_out *xfr;           /* a zone transfer out in progress (xfr_out.h): no
+	                                  request is read meanwhile */
 } tcp_conn_t;
 
 /* A reconfiguration handed to one worker (server_reconfigure). */
@@ -95,6 +97,7 @@ typedef struct worker {
 	unsigned tcp_clients;
 	unsigned tcp_count;
 	tcp_conn_t *conns;
+	unsigned xfr_count;            /* zone transfers out running (xfr_out.h) */
 
 	/* Reconfiguration hand-over. */
 	pthread_mutex_t lock;

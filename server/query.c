@@ -110,21 +110,42 @@ skip_records(const uint8_t *q, size_t len, size_t *pos, unsigned n)
 	return true;
 }
 
-/* Inlined into query_answer_fwd() (it stays hot there); query_view_select()
- * is the copy for the slow paths. */
+/* The first view whose match-clients (and match-destinations) take the
+ * client; key: the verified TSIG key of a signed request, for "key NAME"
+ * elements (NULL: unsigned). */
 static inline __attribute__((always_inline)) const view_t *
-view_select(const snapshot_t *s, const query_src_t *from)
+view_select_by(const snapshot_t *s, const query_src_t *from, const struct conf_key *key)
 {
 	for (size_t i = 0; i < s->nviews; i++) {
 		const view_t *v = &s->views[i];
-		if (acl_match(v->conf->match_clients, from->src) != ACL_MATCH)
+		if ((key == NULL ? acl_match(v->conf->match_clients, from->src)
+				 : acl_match_key(v->conf->match_clients, from->src, key)) != ACL_MATCH)
 			continue;
-		if (v->conf->match_destinations != NULL &&
-		    (from->dst == NULL || acl_match(v->conf->match_destinations, from->dst) != ACL_MATCH))
+		const acl_t *dst = v->conf->match_destinations;
+		if (dst != NULL && (from->dst == NULL ||
+				    (key == NULL ? acl_match(dst, from->dst)
+						 : acl_match_key(dst, from->dst, key)) != ACL_MATCH))
 			continue;
 		return v;
 	}
 	return NULL;
+}
+
+/* Signed requests (the slow path): their key can select the view. */
+static const view_t * __attribute__((noinline, cold))
+view_select_signed(const snapshot_t *s, const query_src_t *from)
+{
+	return view_select_by(s, from, from->key);
+}
+
+/* Inlined into query_answer_fwd() (it stays hot there); query_view_select()
+ * is the copy for the slow paths. Unsigned queries pay one test for keys. */
+static inline __attribute__((always_inline)) const view_t *
+view_select(const snapshot_t *s, const query_src_t *from)
+{
+	if (from->key != NULL)
+		return view_select_signed(s, from);
+	return view_select_by(s, from, NULL);
 }
 
 const view_t *
@@ -668,6 +689,46 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 	return chain_finish(out, n, rcode, true, limit, qi->edns, qi->edns_do, s->edns_size);
 }
 
+bool
+query_transfer_allowed(const view_t *v, const zone_t *z, const query_src_t *from)
+{
+	const conf_view_t *cv = v->conf;
+	size_t i = 0;
+	while (i < v->nzones && v->zones[i] != z)
+		i++;
+	for (size_t k = 0; k < cv->nzones; k++) {
+		if (i < cv->nzones ? k != i : !cv->zones[k].auto_ptr)
+			continue;
+		const acl_t *acl = cv->zones[k].allow_transfer;
+		if (acl != NULL && acl_match_key(acl, from->src, from->key) == ACL_MATCH)
+			return true;
+	}
+	return false;
+}
+
+/* AXFR or IXFR here (TCP ones go to xfr_out.c, xfr_out.h), as BIND 9.18:
+ * AXFR over UDP is FORMERR; IXFR over UDP gets the zone's SOA alone when
+ * allow-transfer lets the client in (RFC 1995 2: "the server sends the SOA",
+ * and the client goes on over TCP), NOTAUTH for a name that is no zone
+ * apex of the view, else REFUSED. */
+static size_t __attribute__((noinline, cold))
+answer_transfer_udp(const snapshot_t *s, const view_t *v, const uint8_t *q, qinfo_t *qi,
+		    const uint32_t *hashes, const query_src_t *from, uint8_t *out, size_t limit)
+{
+	if (qi->qtype == LDNS_RR_TYPE_AXFR)
+		return write_answer(s, q, qi, &answer_formerr, out, limit, 0);
+	unsigned apex_label = 0;
+	const zone_t *z = view_find_zone(v, qi->lower, qi->name_len, qi->offs, qi->nlabels, hashes, 0,
+					 &apex_label);
+	if (z == NULL || apex_label != 0)
+		return write_answer(s, q, qi, &(answer_t){ .rcode = LDNS_RCODE_NOTAUTH }, out, limit, 0);
+	if (!query_transfer_allowed(v, z, from))
+		return write_answer(s, q, qi, &answer_refused, out, limit, 0);
+	const node_t *apex = zone_find(z, qi->lower, (uint8_t)qi->name_len, hashes[0]);
+	const answer_t *soa = apex ? type_answer_find(apex->types, apex->ntypes, LDNS_RR_TYPE_SOA) : NULL;
+	return write_answer(s, q, qi, soa ? soa : &answer_refused, out, limit, 0);
+}
+
 /* A query whose last record is a TSIG (RFC 8945): tsig_answer.c checks the
  * signature and answers a bad one; a good one is answered here without its
  * TSIG, leaving room for the TSIG record, and signed there. The copy without
@@ -688,6 +749,7 @@ answer_signed(const snapshot_t *s, const uint8_t *q, size_t qlen, size_t tsig_po
 	put16(plain + 10, (uint16_t)(get16(q + 10) - 1));   /* ARCOUNT without the TSIG */
 	query_src_t inner = *from;
 	inner.reserve = reserve;
+	inner.key = tsig_answer_key();   /* "key NAME" in match-clients picks the view */
 	n = query_answer_fwd(s, plain, tsig_pos, out, outmax, &inner, fwd);
 	free(plain);
 	if (n == 0) {
@@ -791,7 +853,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 		if (qi.qtype == LDNS_RR_TYPE_MAILA || qi.qtype == LDNS_RR_TYPE_MAILB)
 			a = &answer_notimp;
 		else if (qi.qtype == LDNS_RR_TYPE_AXFR || qi.qtype == LDNS_RR_TYPE_IXFR)
-			a = &answer_refused;   /* zone transfers are not offered */
+			return answer_transfer_udp(s, v, q, &qi, hashes, from, out, limit);
 		return write_answer(s, q, &qi, a, out, limit, 0);
 	}
 	if (qi.qclass == LDNS_RR_CLASS_CH) {

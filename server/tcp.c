@@ -30,6 +30,7 @@
 #include "query.h"
 #include "update.h"
 #include "wire.h"
+#include "xfr_out.h"
 
 int
 tcp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text)
@@ -77,6 +78,7 @@ tcp_conn_free(tcp_conn_t *c)
 		c->next->prev = c->prev;
 	if (c->fwd_pending > 0)
 		forward_conn_gone(w->fwd, c);
+	xfr_out_conn_gone(c);
 	bufferevent_free(c->bev);   /* closes the socket */
 	free(c);
 	w->tcp_count--;
@@ -89,7 +91,7 @@ static void
 tcp_conn_close_after_write(tcp_conn_t *c)
 {
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 && c->fwd_pending == 0 &&
-	    c->updates_pending == 0) {
+	    c->updates_pending == 0 && c->xfr == NULL) {
 		tcp_conn_free(c);
 		return;
 	}
@@ -178,8 +180,9 @@ tcp_conn_process(tcp_conn_t *c)
 		.tcp = true,
 	};
 	while (!c->closing) {
-		if (evbuffer_get_length(out) > TCP_OUT_HIGH) {
-			/* The client is not reading; resume from tcp_write_cb. */
+		if (c->xfr != NULL || evbuffer_get_length(out) > TCP_OUT_HIGH) {
+			/* A transfer runs, or the client is not reading; resume
+			 * from tcp_write_cb. */
 			bufferevent_disable(c->bev, EV_READ);
 			return true;
 		}
@@ -216,6 +219,11 @@ tcp_conn_process(tcp_conn_t *c)
 			}
 			if (alen == 0)
 				alen = update_answer_rcode(msg + 2, mlen, UPDATE_SERVFAIL, w->tcp_out + 2);
+		} else if (xfr_out_is_transfer(msg + 2, mlen)) {
+			/* AXFR/IXFR: xfr_out.c answers; 0: it runs, and this
+			 * connection reads nothing more until it is written */
+			alen = xfr_out_start(c, snap, msg + 2, mlen, &from, w->tcp_out + 2,
+					     QUERY_MAX_ANSWER);
 		} else {
 			alen = query_answer_fwd(snap, msg + 2, mlen, w->tcp_out + 2, QUERY_MAX_ANSWER,
 						&from, &fwd);
@@ -248,6 +256,11 @@ tcp_write_cb(struct bufferevent *bev, void *arg)
 {
 	tcp_conn_t *c = arg;
 	/* Called when the output has drained to the low watermark (empty). */
+	if (c->xfr != NULL) {
+		if (!xfr_out_pump(c))   /* the next messages of a zone transfer */
+			tcp_conn_free(c);
+		return;                 /* back here once they are written */
+	}
 	if (c->closing) {
 		if (c->fwd_pending == 0 && c->updates_pending == 0)
 			tcp_conn_free(c);

@@ -291,8 +291,13 @@ tsig_hmac(const tsig_reply_t *r, const uint8_t *const *part, const size_t *plen,
 	return ok;
 }
 
-size_t
-tsig_reply_append(const tsig_reply_t *r, uint8_t *msg, size_t len, size_t cap)
+/* Append r's TSIG record. timers_only: a later message of a multi-message
+ * answer (RFC 8945 5.3.1), whose MAC covers the previous MAC (r->req_mac),
+ * the message and the timers alone. The MAC goes to mac_out too (NULL: not
+ * wanted). */
+static size_t
+tsig_reply_write(const tsig_reply_t *r, bool timers_only, uint8_t *msg, size_t len, size_t cap,
+		 uint8_t *mac_out)
 {
 	size_t need = tsig_reply_size(r);
 	if (len < 12 || need > cap || len > cap - need)
@@ -311,19 +316,24 @@ tsig_reply_append(const tsig_reply_t *r, uint8_t *msg, size_t len, size_t cap)
 		/* RFC 8945 4.3.3: TSIG variables = name, class, TTL, algorithm,
 		 * time signed, fudge, error, other len, other data */
 		uint8_t var[255 + 6 + 255 + 8 + 4 + 6], *v = var;
-		memcpy(v, r->name, r->name_len);
-		v += r->name_len;
-		v = tsig_put16(v, LDNS_RR_CLASS_ANY);
-		memset(v, 0, 4);   /* TTL */
-		v += 4;
-		memcpy(v, r->alg, r->alg_len);
-		v += r->alg_len;
-		v = tsig_put48(v, signed_at);
-		v = tsig_put16(v, TSIG_FUDGE_MAX);
-		v = tsig_put16(v, r->error);
-		v = tsig_put16(v, (uint16_t)olen);
-		memcpy(v, other, olen);
-		v += olen;
+		if (timers_only) {
+			v = tsig_put48(v, signed_at);
+			v = tsig_put16(v, TSIG_FUDGE_MAX);
+		} else {
+			memcpy(v, r->name, r->name_len);
+			v += r->name_len;
+			v = tsig_put16(v, LDNS_RR_CLASS_ANY);
+			memset(v, 0, 4);   /* TTL */
+			v += 4;
+			memcpy(v, r->alg, r->alg_len);
+			v += r->alg_len;
+			v = tsig_put48(v, signed_at);
+			v = tsig_put16(v, TSIG_FUDGE_MAX);
+			v = tsig_put16(v, r->error);
+			v = tsig_put16(v, (uint16_t)olen);
+			memcpy(v, other, olen);
+			v += olen;
+		}
 		uint8_t reqlen[2];
 		tsig_put16(reqlen, r->req_mac_len);
 		/* the request's MAC with its length first; none at all if there is
@@ -332,6 +342,8 @@ tsig_reply_append(const tsig_reply_t *r, uint8_t *msg, size_t len, size_t cap)
 		size_t plen[] = { r->req_mac_len ? 2 : 0, r->req_mac_len, len, (size_t)(v - var) };
 		if (!tsig_hmac(r, part, plen, 4, mac))
 			return 0;
+		if (mac_out != NULL)
+			memcpy(mac_out, mac, r->mac_size);
 	}
 	uint8_t *p = msg + len;
 	memcpy(p, r->name, r->name_len);
@@ -356,4 +368,22 @@ tsig_reply_append(const tsig_reply_t *r, uint8_t *msg, size_t len, size_t cap)
 	memcpy(p, other, olen);
 	tsig_put16(msg + 10, (uint16_t)(arcount + 1));
 	return len + need;
+}
+
+size_t
+tsig_reply_append(const tsig_reply_t *r, uint8_t *msg, size_t len, size_t cap)
+{
+	return tsig_reply_write(r, false, msg, len, cap, NULL);
+}
+
+size_t
+tsig_reply_append_next(tsig_reply_t *r, bool first, uint8_t *msg, size_t len, size_t cap)
+{
+	uint8_t mac[TSIG_MAC_MAX];
+	size_t n = tsig_reply_write(r, !first, msg, len, cap, mac);
+	if (n != 0 && r->sign) {
+		memcpy(r->req_mac, mac, r->mac_size);   /* the next message covers this MAC */
+		r->req_mac_len = r->mac_size;
+	}
+	return n;
 }

@@ -17,6 +17,8 @@
  * query takes a pointer to it in fwd->tsig, which the forwarder copies
  * before the worker reads its next query. */
 static _Thread_local tsig_reply_t tsig_answer_reply_state;
+/* Its key when the signature was good (tsig_answer_key). */
+static _Thread_local const conf_key_t *tsig_answer_good_key;
 
 /* An answer of only the header (and the question, when it can be read):
  * ID, opcode, RD and CD of the query, QR, rcode. Returns its length. */
@@ -59,6 +61,7 @@ tsig_answer_check(const struct snapshot *snap, const struct view *v, const query
 		  const uint8_t *q, size_t qlen, uint8_t *out, size_t outmax, size_t *len,
 		  uint16_t *reserve)
 {
+	tsig_answer_good_key = NULL;
 	ldns_pkt *pkt = NULL;
 	if (ldns_wire2pkt(&pkt, q, qlen) != LDNS_STATUS_OK) {
 		*len = tsig_answer_error(q, qlen, LDNS_RCODE_FORMERR, out);
@@ -88,6 +91,7 @@ tsig_answer_check(const struct snapshot *snap, const struct view *v, const query
 		return false;
 	}
 	*reserve = (uint16_t)room;
+	tsig_answer_good_key = key;
 	return true;
 }
 
@@ -107,4 +111,10 @@ const struct tsig_reply *
 tsig_answer_reply(void)
 {
 	return &tsig_answer_reply_state;
+}
+
+const struct conf_key *
+tsig_answer_key(void)
+{
+	return tsig_answer_good_key;
 }

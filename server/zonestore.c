@@ -1009,3 +1009,21 @@ zonestore_journal_open(void)
 	pthread_mutex_unlock(&reg_lock);
 	zonestore_journal_maintain();
 }
+
+/* --- for zone transfers out (xfr_out.h) ------------------------------------- */
+
+const zonefile_t *
+zonestore_view_records(const snapshot_t *s, const view_t *v, size_t i, zonefile_t **own, diag_t *d)
+{
+	*own = NULL;
+	if (i >= v->nzones)
+		return NULL;
+	if (i >= v->conf->nzones)   /* a reverse zone auto-ptr synthesizes */
+		return *own = zonestore_autoptr_records(v, v->zones[i]->apex);
+	const conf_zone_t *cz = &v->conf->zones[i];
+	if (zonestore_zone_managed(cz))
+		return zonestore_zone_records(cz);
+	/* served as its file says: read it again, as it was built (the caller
+	 * compares the serial with the served zone's) */
+	return *own = nat_zonefile_read(cz->name, cz->path, cz->translate_nat ? s->conf->nat : NULL, d);
+}

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include "acl.h"
+#include "conf.h"
 
 /* Build a list from element strings: "any", "none", prefixes, each with an
  * optional "!"; "@N" is nested list N from the nested[] argument. */
@@ -261,6 +262,47 @@ START_TEST(test_match_any_none_negation)
 }
 END_TEST
 
+/* "key NAME": matches only a request signed with that very key; an unsigned
+ * request (acl_match) never matches it, whatever its address. */
+START_TEST(test_match_key)
+{
+	conf_key_t k1 = { .name = "int-xfr" }, k2 = { .name = "ext-xfr" };
+	test_acl_t t;
+	build(&t, L("127.0.0.0/8"), NULL);
+	memmove(&t.elems[1], &t.elems[0], sizeof(t.elems[0]));
+	memset(&t.elems[0], 0, sizeof(t.elems[0]));
+	t.elems[0].kind = ACL_KEY;
+	t.elems[0].key = &k1;
+	t.elems[0].negated = true;   /* [!key int-xfr, 127/8] */
+	t.acl.count = 2;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.3", &sin.sin_addr);
+	const struct sockaddr *sa = (const struct sockaddr *)&sin;
+	ck_assert_int_eq(acl_match(&t.acl, sa), ACL_MATCH);
+	ck_assert_int_eq(acl_match_key(&t.acl, sa, NULL), ACL_MATCH);
+	ck_assert_int_eq(acl_match_key(&t.acl, sa, &k1), ACL_DENY);
+	ck_assert_int_eq(acl_match_key(&t.acl, sa, &k2), ACL_MATCH);
+
+	/* [key ext-xfr] alone: only that key, from any address */
+	t.elems[0].key = &k2;
+	t.elems[0].negated = false;
+	t.acl.count = 1;
+	ck_assert_int_eq(acl_match(&t.acl, sa), ACL_NOMATCH);
+	ck_assert_int_eq(acl_match_key(&t.acl, sa, &k1), ACL_NOMATCH);
+	ck_assert_int_eq(acl_match_key(&t.acl, sa, &k2), ACL_MATCH);
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
+	ck_assert_int_eq(acl_match_key(&t.acl, (const struct sockaddr *)&sin6, &k2), ACL_MATCH);
+
+	/* inside a named (nested) list */
+	test_acl_t outer;
+	const acl_t *n[] = { &t.acl };
+	build(&outer, L("@0", "!any"), n);
+	ck_assert_int_eq(acl_match_key(&outer.acl, sa, &k2), ACL_MATCH);
+	ck_assert_int_eq(acl_match_key(&outer.acl, sa, NULL), ACL_DENY);
+}
+END_TEST
+
 START_TEST(test_match_nested)
 {
 	test_acl_t inner, outer, lan;
@@ -361,6 +403,7 @@ acl_suite(void)
 	Suite *s = suite_create("acl");
 	TCase *tc = tcase_create("acl");
 	tcase_add_test(tc, test_parse_prefix);
+	tcase_add_test(tc, test_match_key);
 	tcase_add_test(tc, test_match_v4_prefixes);
 	tcase_add_test(tc, test_match_v6_prefixes);
 	tcase_add_test(tc, test_match_mapped);

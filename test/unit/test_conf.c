@@ -964,6 +964,60 @@ START_TEST(test_writable_file_other_spelling)
 }
 END_TEST
 
+/* "key NAME" in match-clients, named ACLs and allow-transfer: resolved to
+ * the key (keys may come after acls in the file); an unknown key is a
+ * FILE:LINE error; allow-transfer defaults to nobody (NULL). */
+START_TEST(test_key_elements)
+{
+	static const char good[] =
+		"server: {listen: [127.0.0.1@5300]}\n"
+		"acls:\n"
+		"  xfr: [key int-xfr]\n"
+		"views:\n"
+		"  - name: internal\n"
+		"    match-clients: [\"!key ext-xfr\", xfr, 10.0.0.0/8]\n"
+		"    zones:\n"
+		"      - {name: a.example, file: a.zone, allow-transfer: [key int-xfr, 10.0.0.5]}\n"
+		"      - {name: b.example, file: b.zone}\n"
+		"keys:\n"
+		"  - {name: int-xfr, algorithm: hmac-sha256, secret: \"c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ=\"}\n"
+		"  - {name: ext-xfr, algorithm: hmac-sha256, secret: \"c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ=\"}\n";
+	capture_t cap;
+	conf_t *c = parse_text(&cap, good);
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	const acl_t *mc = c->views[0].match_clients;
+	ck_assert_uint_eq(mc->count, 3);
+	ck_assert_int_eq(mc->elems[0].kind, ACL_KEY);
+	ck_assert(mc->elems[0].negated);
+	ck_assert_ptr_eq(mc->elems[0].key, &c->keys[1]);
+	ck_assert_int_eq(c->acls[0].elems[0].kind, ACL_KEY);
+	ck_assert_ptr_eq(c->acls[0].elems[0].key, &c->keys[0]);
+	const acl_t *at = c->views[0].zones[0].allow_transfer;
+	ck_assert_ptr_nonnull(at);
+	ck_assert_uint_eq(at->count, 2);
+	ck_assert_ptr_eq(at->elems[0].key, &c->keys[0]);
+	ck_assert_ptr_null(c->views[0].zones[1].allow_transfer);
+	conf_free(&c);
+	capture_end(&cap);
+
+	static const char bad[] =
+		"server: {listen: [127.0.0.1@5300]}\n"
+		"views:\n"
+		"  - name: internal\n"
+		"    match-clients: [key nosuch]\n"                      /* 4 */
+		"    zones:\n"
+		"      - name: a.example\n"
+		"        file: a.zone\n"
+		"        allow-transfer: [10.0.0.1, key other]\n";      /* 8 */
+	c = parse_text(&cap, bad);
+	ck_assert_ptr_null(c);
+	const char *msgs = capture_text(&cap);
+	ck_assert_msg(text_has_line(msgs, "test.yaml:4: ", "undefined key 'nosuch'"), "%s", msgs);
+	ck_assert_msg(text_has_line(msgs, "test.yaml:8: ", "undefined key 'other'"), "%s", msgs);
+	capture_end(&cap);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1007,6 +1061,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_readonly_file_shared_is_fine);
 	tcase_add_test(tc, test_dnssec_keys);
 	tcase_add_test(tc, test_writable_file_other_spelling);
+	tcase_add_test(tc, test_key_elements);
 	suite_add_tcase(s, tc);
 	return s;
 }
