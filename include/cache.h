@@ -17,7 +17,9 @@
  * every TTL clamped to [min-ttl, max-ttl] and the offset of each TTL field
  * kept so the TTLs can be counted down on output. Negative answers (NXDOMAIN,
  * NODATA) are cached per RFC 2308 for min(SOA TTL, SOA MINIMUM) when the
- * authority section carries the SOA, and not at all otherwise.
+ * authority section carries the SOA, and not at all otherwise; never
+ * longer than CACHE_MAX_NEGATIVE_TTL (BIND's max-ncache-ttl default), so a
+ * flood of made-up names cannot pin the cache with day-long entries.
  *
  * Keys: (lower-case qname, qtype, qclass, DO, CD). Time is passed in by the
  * caller (milliseconds on a monotonic clock) so tests can inject it.
@@ -30,6 +32,8 @@
 #include <stdint.h>
 
 typedef struct cache cache_t;
+
+#define CACHE_MAX_NEGATIVE_TTL 10800   /* seconds: 3 h */
 
 /* Key bits besides name, type and class. */
 #define CACHE_KEY_DO 0x01

@@ -204,6 +204,8 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 			uint32_t minimum = get32(m->wire + fixed + 10 + rdlen - 4);
 			uint32_t n = orig < minimum ? orig : minimum;
 			n = cache_clamp(n, min_ttl, max_ttl);
+			if (n > CACHE_MAX_NEGATIVE_TTL)
+				n = CACHE_MAX_NEGATIVE_TTL;
 			if (n < neg)
 				neg = n;
 			/* ...which is also the TTL the SOA is served with. */

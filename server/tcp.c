@@ -278,7 +278,8 @@ tcp_conn_process(tcp_conn_t *c)
 						&from, &fwd);
 		}
 		if (alen == 0 && fwd.forward) {
-			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending };
+			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending,
+						  .peer = &c->peer };
 			alen = forward_query(w->fwd, snap, &fwd, msg + 2, w->tcp_out + 2, &to);
 		}
 		publish_leave(w->id);

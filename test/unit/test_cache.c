@@ -232,6 +232,18 @@ START_TEST(negative_caching)
 	ck_assert_uint_eq(ldns_pkt_ancount(p), 0);
 	ldns_pkt_free(p);
 
+	/* A day-long negative TTL is cut to 3 h (BIND's max-ncache-ttl). */
+	const char *const longneg[] = {
+		"U|example.net. 86400 IN SOA ns.example.net. h.example.net. 1 3600 600 86400 86400", NULL,
+	};
+	ck_assert_uint_eq(store(c, "long.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, longneg, 0),
+			  CACHE_MAX_NEGATIVE_TTL);
+	p = lookup(c, "long.example.net.", LDNS_RR_TYPE_A, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(first_ttl(p, LDNS_SECTION_AUTHORITY), 10800);
+	ldns_pkt_free(p);
+	ck_assert_ptr_null(lookup(c, "long.example.net.", LDNS_RR_TYPE_A, 10800 * SEC));
+
 	/* Without a SOA there is nothing to bound it: not cached. */
 	cache_key_t k;
 	make_key(&k, "nosoa.example.net.", LDNS_RR_TYPE_A);

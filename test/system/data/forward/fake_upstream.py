@@ -15,6 +15,7 @@
 #   ad.test         A 203.0.113.10 with AD set (as from a validating
 #                   resolver; test_chain.sh's NAT map rewrites this address)
 #   adplain.test    A 198.51.100.7 with AD set (not rewritten)
+#   *.blackhole.test  never answered (a dead upstream for these names)
 #   anything else   REFUSED
 #
 # Forged replies carry 6.6.6.x addresses so a test sees if one got through.
@@ -102,6 +103,8 @@ def main():
             continue
         qid, flags, qwire, name, qtype, qclass = q
         log.write("QUERY %s %d\n" % (name, qtype))
+        if name.endswith(".blackhole.test"):
+            continue
         if name == "spoof.test":
             forge(peer, qid, flags, qwire, qtype, qclass)
             sock.sendto(answer(qid, flags, qwire, qtype, qclass, "192.0.2.99"), peer)
