@@ -25,6 +25,7 @@
 #include "log.h"
 #include "publish.h"
 #include "query.h"
+#include "rrl.h"
 #include "update.h"
 
 int
@@ -297,6 +298,8 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				if (alen == 0)
 					continue;      /* answered later by the forwarder */
 			}
+			if (alen > 0 && snap->conf->rate_limited)   /* response rate limiting (rrl.h) */
+				alen = rrl_apply(snap, &from, w->sbuf[nout], alen);
 			if (alen == 0) {
 				NET_COUNT(w->udp_dropped, 1);
 				continue;
