@@ -64,7 +64,7 @@ typedef struct qinfo {
  * and a COOKIE (RFC 7873 5.2.2) 8 bytes (client cookie) or 16 to 40 (with
  * a server cookie); anything else is malformed: FORMERR. Only queries that
  * carry options get here. */
-static bool __attribute__((noinline))
+static bool __attribute__((noinline, cold))
 edns_options_ok(const uint8_t *p, size_t rdlen, size_t avail)
 {
 	if (rdlen > avail)
@@ -101,7 +101,8 @@ parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qin
 			qi->edns_size = get16(q + pos + 2);
 			qi->edns_version = q[pos + 5];
 			qi->edns_do = (q[pos + 6] & 0x80) != 0;
-			if (rdlen > 0 && !edns_options_ok(q + pos + 10, rdlen, len - pos - 10))
+			if (__builtin_expect(rdlen > 0, 0) &&
+			    !edns_options_ok(q + pos + 10, rdlen, len - pos - 10))
 				return LDNS_RCODE_FORMERR;
 		} else if (type == LDNS_RR_TYPE_TSIG) {
 			if (i + 1 != arcount)
