@@ -22,6 +22,7 @@
 #ifndef HZ_RRL_H
 #define HZ_RRL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -64,9 +65,11 @@ size_t rrl_truncate(uint8_t *answer, size_t len);
 
 /* The UDP path: if the view that answers from has rate-limit, charge the
  * answer to this thread's table and return its length as sent (shorter: TC;
- * 0: dropped); otherwise len. Call only when snap's config has
- * rate_limited. */
-size_t rrl_apply(const struct snapshot *snap, const query_src_t *from, uint8_t *answer, size_t len);
+ * 0: dropped); otherwise len. A client that sent a valid server cookie
+ * (cookie.h: it proved its address) is not limited. Call only when snap's
+ * config has rate_limited. */
+size_t rrl_apply(const struct snapshot *snap, const query_src_t *from, uint8_t *answer, size_t len,
+		 bool cookie_valid);
 
 /* What this thread's table limited so far (zeros if it has none). */
 void rrl_thread_stats(rrl_stats_t *out);

@@ -227,10 +227,13 @@ rrl_thread_stats(rrl_stats_t *out)
 }
 
 size_t
-rrl_apply(const snapshot_t *snap, const query_src_t *from, uint8_t *answer, size_t len)
+rrl_apply(const snapshot_t *snap, const query_src_t *from, uint8_t *answer, size_t len,
+	  bool cookie_valid)
 {
+	if (cookie_valid || from->tcp)
+		return len;
 	const view_t *v = query_view_select(snap, from);
-	if (v == NULL || v->conf->rate_limit == NULL || from->tcp)
+	if (v == NULL || v->conf->rate_limit == NULL)
 		return len;
 	rrl_table_t *t = rrl_thread_table();
 	if (t == NULL)

@@ -36,6 +36,7 @@
 #include <event2/listener.h>
 
 #include "control.h"
+#include "cookie.h"
 #include "forward.h"
 #include "log.h"
 #include "publish.h"
@@ -281,6 +282,11 @@ tcp_conn_process(tcp_conn_t *c)
 			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending,
 						  .peer = &c->peer };
 			alen = forward_query(w->fwd, snap, &fwd, msg + 2, w->tcp_out + 2, &to);
+		}
+		if (alen > 0 && cookie_noted(msg + 2)) {   /* DNS COOKIE (cookie.h) */
+			bool valid;
+			alen = cookie_answer(snap, msg + 2, mlen, &from, w->tcp_out + 2, alen,
+					     QUERY_MAX_ANSWER, &valid);
 		}
 		publish_leave(w->id);
 		evbuffer_drain(in, mlen + 2);
