@@ -18,6 +18,9 @@
  * two ways on a keyed hash; a full table forgets the less recently used of
  * the two buckets. Only UDP answers are limited (TCP proves the address);
  * a view without rate-limit costs the UDP path one test of conf->rate_limited.
+ * A view with rate-limit also answers ANY over UDP with an empty TC answer
+ * (RFC 8482 lets a server answer ANY differently per transport): the full
+ * answer comes over TCP.
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_RRL_H
 #define HZ_RRL_H

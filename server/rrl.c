@@ -235,6 +235,11 @@ rrl_apply(const snapshot_t *snap, const query_src_t *from, uint8_t *answer, size
 	const view_t *v = query_view_select(snap, from);
 	if (v == NULL || v->conf->rate_limit == NULL)
 		return len;
+	/* RFC 8482: a view that limits its answers does not amplify ANY over
+	 * UDP either: an empty answer with TC, the full one over TCP */
+	size_t qend = rrl_question_end(answer, len);
+	if (qend > 0 && get16(answer + qend) == LDNS_RR_TYPE_ANY && get16(answer + 6) > 0)
+		return rrl_truncate(answer, len);
 	rrl_table_t *t = rrl_thread_table();
 	if (t == NULL)
 		return len;

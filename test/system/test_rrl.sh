@@ -43,6 +43,13 @@ read -r full tc <<<"$(python3 "$DATA/udpflood.py" 127.0.0.9 "$HZ_PORT" 300)"
 hz_check "exempt client: all 300 answered in full ($full, TC $tc)" [ "$full" -eq 300 ]
 hz_q 127.0.0.3 www.example.net A +tcp
 hz_expect_in "external over TCP: not limited" ANSWER '192\.0\.2\.10'
+hz_q 127.0.0.9 www.example.net ANY +notcp +ignore
+hz_expect_flag "ANY over UDP in a rate-limited view (RFC 8482)" tc
+hz_check "ANY over UDP: no records" [ -z "$(hz_section ANSWER)" ]
+hz_q 127.0.0.9 www.example.net ANY +tcp
+hz_expect_in "ANY over TCP: the full answer" ANSWER '192\.0\.2\.10'
+hz_q 127.0.0.2 www.example.net ANY +notcp +ignore
+hz_expect_noflag "ANY over UDP in the internal view (no rate-limit)" tc
 
 hz_stop
 grep -qE 'rate limit: [0-9]+ answers limited \([0-9]+ sent as TC, [0-9]+ dropped\)' "$HZ_LOG" \
