@@ -24,6 +24,7 @@
 #include "forward.h"
 #include "log.h"
 #include "nat.h"
+#include "scrub.h"
 #include "snapshot.h"
 #include "tsig.h"
 #include "wire.h"
@@ -101,6 +102,7 @@ struct forwarder {
 		unsigned long long sent, sent_tcp, accepted, dropped, timeouts;
 		unsigned long long upstream_errors, servfail, overload, doctored;
 		unsigned long long client_share;   /* SERVFAIL: the client's share was in use */
+		unsigned long long scrubbed;       /* records dropped from answers (scrub.h) */
 	} st;
 	uint8_t rbuf[65535];
 	uint8_t out[65535];
@@ -504,9 +506,19 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 			msg = f->dbuf;
 		}
 	}
+	/* records outside the question's chain go (scrub.h) */
+	size_t slen;
+	unsigned dropped;
+	uint8_t *scrubbed = scrub_response(msg, len, &q->key, &slen, &dropped);
+	if (scrubbed != NULL) {
+		f->st.scrubbed += dropped;
+		msg = scrubbed;
+		len = slen;
+	}
 	uint32_t min_ttl, max_ttl;
 	cache_get_clamps(q->cache, &min_ttl, &max_ttl);
 	cache_msg_t *m = cache_msg_parse(msg, len, &q->key, min_ttl, max_ttl);
+	free(scrubbed);
 	if (m == NULL) {
 		log_debug("forward: unusable answer from forwarder #%zu", q->cur + 1);
 		f->st.upstream_errors++;
@@ -853,11 +865,11 @@ forward_free(forwarder_t **fp)
 			   "%llu refused (RD=0); upstream: %llu sent (%llu over tcp), %llu answers "
 			   "accepted, %llu dropped (wrong source, ID or question), %llu timeouts, "
 			   "%llu errors; %llu servfail, %llu overload, %llu over a client's share; "
-			   "%llu addresses doctored",
+			   "%llu addresses doctored, %llu records outside the question's chain dropped",
 			   f->id, f->st.queries, f->st.cache_hits, f->st.coalesced,
 			   f->st.refused_rd0, f->st.sent, f->st.sent_tcp, f->st.accepted,
 			   f->st.dropped, f->st.timeouts, f->st.upstream_errors, f->st.servfail,
-			   f->st.overload, f->st.client_share, f->st.doctored);
+			   f->st.overload, f->st.client_share, f->st.doctored, f->st.scrubbed);
 	free(f);
 }
 

@@ -2,7 +2,8 @@
 # test_forward_fairness.sh -- one LAN client flooding new names at an upstream
 # that never answers them must not take every pending upstream slot of the
 # worker (issue 15): its own excess queries fail (SERVFAIL, counted), another
-# client's new name is still forwarded and answered. Clients: 127.0.0.7
+# client's new name is still forwarded and answered. And an upstream's
+# records outside the question's chain are not relayed. Clients: 127.0.0.7
 # floods, 127.0.0.2 is everyone else. The upstream is the fake
 # (data/forward/fake_upstream.py: *.blackhole.test is never answered,
 # slow.test after 600 ms).
@@ -51,6 +52,16 @@ hz_expect_rcode "another client's new name during the flood" NOERROR
 hz_expect_in "another client's new name during the flood" ANSWER '192\.0\.2\.98'
 hz_q 127.0.0.7 more.blackhole.test A +rec +time=3 +tries=1
 hz_expect_rcode "the flooding client past its share" SERVFAIL
+
+# Records outside the question's chain are not relayed (scrub.h).
+hz_q 127.0.0.2 extra.test A +rec
+hz_expect_in "extra records: the answer" ANSWER 'extra\.test\..*A.*192\.0\.2\.97'
+hz_expect_notin "extra records: out-of-bailiwick A dropped" ANSWER '6\.6\.6\.9'
+hz_expect_notin "extra records: wrong type (MX) dropped" ANSWER 'MX'
+hz_expect_notin "extra records: foreign NS dropped" AUTHORITY 'evil'
+hz_q 127.0.0.2 chain.test A +rec
+hz_expect_in "a CNAME chain in reverse order is kept" ANSWER 'target\.test\..*192\.0\.2\.96'
+hz_expect_in "a CNAME chain in reverse order is kept" ANSWER 'chain\.test\..*CNAME'
 
 hz_stop
 stop_fake
