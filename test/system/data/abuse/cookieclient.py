@@ -10,15 +10,16 @@ import os
 import socket
 import struct
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from udpflood import QUESTION, flood  # noqa: E402
 
 cmd, src, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-QNAME = b"\3www\7example\3net\0"
 
 
 def query(qid, cookie):
     opt_data = struct.pack("!HH", 10, len(cookie)) + cookie
-    return (struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 1) + QNAME + struct.pack("!HH", 1, 1)
+    return (struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 1) + QUESTION
             + b"\0" + struct.pack("!HHIH", 41, 1232, 0, len(opt_data)) + opt_data)
 
 
@@ -40,32 +41,5 @@ elif cmd == "flood":
     s.sendto(query(1, cc), dst)
     full = find_cookie(s.recv(4096))
     assert full is not None and full[:8] == cc, "no server cookie"
-    n, got_full, got_tc = int(sys.argv[4]), 0, 0
-    s.settimeout(0.2)
-
-    def take(m):
-        global got_full, got_tc
-        flags, an = struct.unpack("!HH", m[2:4] + m[6:8])
-        if flags & 0x0200:
-            got_tc += 1
-        elif an > 0:
-            got_full += 1
-
-    for i in range(n):
-        s.sendto(query(i, full), dst)
-        if i % 50 == 49:
-            time.sleep(0.01)
-            s.setblocking(False)
-            try:
-                while True:
-                    take(s.recv(4096))
-            except BlockingIOError:
-                pass
-            s.settimeout(0.2)
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
-        try:
-            take(s.recv(4096))
-        except socket.timeout:
-            pass
-    print(got_full, got_tc)
+    full_answers, tc = flood(s, dst, lambda i: query(i, full), int(sys.argv[4]))
+    print(full_answers, tc)
