@@ -12,8 +12,8 @@
  *   message may take to arrive from its first byte: a client trickling one
  *   byte at a time cannot hold a slot longer than that (the read timeout is
  *   shortened to what is left of the message's deadline on every read).
- * - One source address may hold at most tcp_source_limit() connections of a
- *   worker; more are closed at accept.
+ * - One source (IPv4 address, IPv6 /64) may hold at most tcp_source_limit()
+ *   connections of a worker; more are closed at accept.
  * - When every slot is taken, the connection idle the longest (nothing
  *   buffered, nothing pending) is closed to make room for the new one.
  * - An accept error (EMFILE, ENFILE, ENOBUFS...) turns accepting off for
@@ -62,7 +62,8 @@ tcp_source_limit(const worker_t *w)
 	return limit < 2 ? 2 : limit;
 }
 
-/* Same client address (the port is ignored). */
+/* Same client: the IPv4 address, or the IPv6 /64 (one host or LAN has a
+ * whole /64 to pick addresses from); the port is ignored. */
 static bool
 tcp_same_source(const struct sockaddr_storage *a, const struct sockaddr *b)
 {
@@ -73,7 +74,7 @@ tcp_same_source(const struct sockaddr_storage *a, const struct sockaddr *b)
 		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
 	if (b->sa_family == AF_INET6)
 		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-			      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+			      &((const struct sockaddr_in6 *)b)->sin6_addr, 8) == 0;
 	return false;
 }
 

@@ -28,6 +28,9 @@ python3 -c "import sys; v=sys.argv[1]; sys.exit(0 if v!='never' and 2<=float(v)<
 net_check "per source: 2 of 10 connections from one address kept (8 slots / 4)" \
 	"2 kept, 2 answered" "$($T per-source 127.0.0.1 "$P" 127.0.0.3 10 2>&1)"
 sleep 0.3   # those are closed by now
+net_check "per source: the same over IPv6 (::1)" \
+	"2 kept, 2 answered" "$($T per-source ::1 "$P" ::1 10 2>&1)"
+sleep 0.3
 
 net_check "full table: the oldest idle connection makes room for a fresh client" \
 	"fresh answered, closed [0]" "$($T evict 127.0.0.1 "$P" 127.0.0.2 8 2>&1)"

@@ -13,7 +13,7 @@ from dnsclient import build_query, parse, tcp_read_msg  # noqa: E402
 
 
 def connect(src, host, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     s.bind((src, 0))
     s.settimeout(5)
     s.connect((host, port))
