@@ -74,7 +74,4 @@ size_t rrl_truncate(uint8_t *answer, size_t len);
 size_t rrl_apply(const struct snapshot *snap, const query_src_t *from, uint8_t *answer, size_t len,
 		 bool cookie_valid);
 
-/* What this thread's table limited so far (zeros if it has none). */
-void rrl_thread_stats(rrl_stats_t *out);
-
 #endif

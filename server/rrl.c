@@ -217,15 +217,6 @@ rrl_thread_table(void)
 	return rrl_tls;
 }
 
-void
-rrl_thread_stats(rrl_stats_t *out)
-{
-	if (rrl_tls != NULL)
-		*out = rrl_tls->st;
-	else
-		memset(out, 0, sizeof(*out));
-}
-
 size_t
 rrl_apply(const snapshot_t *snap, const query_src_t *from, uint8_t *answer, size_t len,
 	  bool cookie_valid)
