@@ -17,7 +17,14 @@
  * every TTL clamped to [min-ttl, max-ttl] and the offset of each TTL field
  * kept so the TTLs can be counted down on output. Negative answers (NXDOMAIN,
  * NODATA) are cached per RFC 2308 for min(SOA TTL, SOA MINIMUM) when the
- * authority section carries the SOA, and not at all otherwise.
+ * authority section carries the SOA, and not at all otherwise; never
+ * longer than CACHE_MAX_NEGATIVE_TTL (BIND's max-ncache-ttl default), so a
+ * flood of made-up names cannot pin the cache with day-long entries.
+ *
+ * Eviction is a segmented LRU per shard: a new entry is on probation, a hit
+ * makes it protected (at most 3/4 of the shard), and probation's least
+ * recently used entry goes first, so a flood of names asked once cannot
+ * flush the entries clients keep asking for.
  *
  * Keys: (lower-case qname, qtype, qclass, DO, CD). Time is passed in by the
  * caller (milliseconds on a monotonic clock) so tests can inject it.
@@ -30,6 +37,8 @@
 #include <stdint.h>
 
 typedef struct cache cache_t;
+
+#define CACHE_MAX_NEGATIVE_TTL 10800   /* seconds: 3 h */
 
 /* Key bits besides name, type and class. */
 #define CACHE_KEY_DO 0x01
@@ -56,6 +65,7 @@ typedef struct cache_msg {
 	uint64_t stored_ms;        /* set by cache_store */
 	/* internal */
 	struct cache_msg *hnext, *lprev, *lnext;
+	bool hot;                  /* on the protected list (hit since stored) */
 	size_t size;               /* bytes charged to the cache */
 	uint16_t nttl;
 	uint16_t *ttl_pos;         /* offsets of the TTL fields in wire */

@@ -67,6 +67,20 @@ typedef struct conf_zone {
 	unsigned long dnssec_line;   /* line of the dnssec-signing key */
 } conf_zone_t;
 
+/* A view's rate-limit: map (response rate limiting, rrl.h), BIND's names
+ * and defaults. A rate of 0 leaves that class of answers unlimited. */
+typedef struct conf_rate_limit {
+	unsigned responses_per_second;    /* answers with data, NODATA, referrals */
+	unsigned errors_per_second;       /* REFUSED, SERVFAIL, FORMERR...; default: responses */
+	unsigned nxdomains_per_second;    /* NXDOMAIN; default: responses */
+	unsigned slip;                    /* every slip-th limited answer goes out as TC; 0: drop
+	                                     them all; default 2 */
+	unsigned window;                  /* seconds of debt a client may build up, default 15 */
+	unsigned ipv4_prefix_length;      /* clients counted together, default 24 */
+	unsigned ipv6_prefix_length;      /* default 56 */
+	const acl_t *exempt_clients;      /* never limited; NULL: none */
+} conf_rate_limit_t;
+
 typedef struct conf_view {
 	const char *name;
 	unsigned long line;
@@ -85,6 +99,7 @@ typedef struct conf_view {
 	                                     nat: maps something), 0 off, 1 on */
 	conf_zone_t *zones;
 	size_t nzones;
+	const conf_rate_limit_t *rate_limit;   /* rate-limit: NULL: off */
 } conf_view_t;
 
 typedef struct conf {
@@ -114,6 +129,8 @@ typedef struct conf {
 	/* views: */
 	conf_view_t *views;          /* in file order */
 	size_t nviews;
+
+	bool rate_limited;           /* some view has rate-limit: (the UDP path asks rrl.h) */
 
 	/* nat: (see nat.h); NULL if the section is absent */
 	struct nat_map *nat;

@@ -51,7 +51,9 @@ typedef struct forward_reply_to {
 	                                           is owed; the forwarder adds one per query
 	                                           it keeps and takes it off before the reply
 	                                           (or when it drops the query unanswered) */
-	const struct sockaddr_storage *peer;    /* UDP: the client */
+	const struct sockaddr_storage *peer;    /* the client (UDP: where the answer goes;
+	                                           both: whose share of pending upstream
+	                                           queries it counts against) */
 	socklen_t peer_len;
 	const struct sockaddr_storage *local;   /* UDP: the address it asked (our source) */
 	const struct sockaddr_storage *listen;  /* UDP: the listener it came in on */

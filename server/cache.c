@@ -29,8 +29,18 @@ typedef struct cache_shard {
 	uint32_t mask;
 	size_t count;
 	size_t bytes, max_bytes;
-	cache_msg_t lru;            /* sentinel: lnext = most recent */
+	/* Segmented LRU: an entry starts on probation; a hit promotes it to the
+	 * protected list, which holds at most CACHE_PROTECTED_SHARE of the
+	 * shard (its least recent entries fall back to probation). Eviction
+	 * takes probation's least recent entry first, so a flood of names asked
+	 * once (a random-name flood, negative answers) churns only probation
+	 * and the entries clients keep asking for stay. */
+	cache_msg_t lru;            /* probation; sentinel: lnext = most recent */
+	cache_msg_t hot;            /* protected; sentinel */
+	size_t hot_bytes;
 } cache_shard_t;
+
+#define CACHE_PROTECTED_SHARE(max) ((max) / 4 * 3)
 
 struct cache {
 	_Atomic unsigned refs;
@@ -204,6 +214,8 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 			uint32_t minimum = get32(m->wire + fixed + 10 + rdlen - 4);
 			uint32_t n = orig < minimum ? orig : minimum;
 			n = cache_clamp(n, min_ttl, max_ttl);
+			if (n > CACHE_MAX_NEGATIVE_TTL)
+				n = CACHE_MAX_NEGATIVE_TTL;
 			if (n < neg)
 				neg = n;
 			/* ...which is also the TTL the SOA is served with. */
@@ -334,6 +346,7 @@ cache_new(unsigned long long max_bytes, uint32_t min_ttl, uint32_t max_ttl)
 		pthread_mutex_init(&s->lock, NULL);
 		s->max_bytes = (size_t)(max_bytes / n);
 		s->lru.lnext = s->lru.lprev = &s->lru;
+		s->hot.lnext = s->hot.lprev = &s->hot;
 	}
 	return c;
 }
@@ -355,11 +368,13 @@ cache_unref(cache_t **cp)
 		return;
 	for (unsigned i = 0; i < c->nshards; i++) {
 		cache_shard_t *s = &c->shards[i];
-		cache_msg_t *m = s->lru.lnext;
-		while (m != &s->lru) {
-			cache_msg_t *next = m->lnext;
-			free(m);
-			m = next;
+		for (cache_msg_t *list = &s->lru; list != NULL; list = list == &s->lru ? &s->hot : NULL) {
+			cache_msg_t *m = list->lnext;
+			while (m != list) {
+				cache_msg_t *next = m->lnext;
+				free(m);
+				m = next;
+			}
 		}
 		free(s->table);
 		pthread_mutex_destroy(&s->lock);
@@ -419,13 +434,41 @@ cache_lru_unlink(cache_msg_t *m)
 	m->lnext->lprev = m->lprev;
 }
 
+/* Make m the most recent entry of list (the shard's lru or hot sentinel). */
+static void
+cache_list_push(cache_msg_t *list, cache_msg_t *m)
+{
+	m->lnext = list->lnext;
+	m->lprev = list;
+	list->lnext->lprev = m;
+	list->lnext = m;
+}
+
+/* A new entry: on probation. */
 static void
 cache_lru_push(cache_shard_t *s, cache_msg_t *m)
 {
-	m->lnext = s->lru.lnext;
-	m->lprev = &s->lru;
-	s->lru.lnext->lprev = m;
-	s->lru.lnext = m;
+	m->hot = false;
+	cache_list_push(&s->lru, m);
+}
+
+/* A hit: m becomes the most recent protected entry; the protected list
+ * gives its least recent entries back to probation above its share. */
+static void
+cache_hit(cache_shard_t *s, cache_msg_t *m)
+{
+	cache_lru_unlink(m);
+	if (!m->hot) {
+		m->hot = true;
+		s->hot_bytes += m->size;
+	}
+	cache_list_push(&s->hot, m);
+	while (s->hot_bytes > CACHE_PROTECTED_SHARE(s->max_bytes) && s->hot.lprev != m) {
+		cache_msg_t *old = s->hot.lprev;
+		cache_lru_unlink(old);
+		s->hot_bytes -= old->size;
+		cache_lru_push(s, old);
+	}
 }
 
 /* Remove the entry at *pp from table and list and free it. */
@@ -435,6 +478,8 @@ cache_remove(cache_shard_t *s, cache_msg_t **pp)
 	cache_msg_t *m = *pp;
 	*pp = m->hnext;
 	cache_lru_unlink(m);
+	if (m->hot)
+		s->hot_bytes -= m->size;
 	s->bytes -= m->size;
 	s->count--;
 	free(m);
@@ -489,8 +534,12 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 	s->bytes += m->size;
 	s->count++;
 	unsigned evicted = 0;
-	while (s->bytes > s->max_bytes && s->lru.lprev != m) {
-		cache_msg_t *old = s->lru.lprev;
+	while (s->bytes > s->max_bytes) {
+		/* probation's least recent (never m, just stored), else protected's */
+		cache_msg_t *old = s->lru.lprev != &s->lru && s->lru.lprev != m ? s->lru.lprev
+				 : s->hot.lprev != &s->hot ? s->hot.lprev : NULL;
+		if (old == NULL)
+			break;
 		cache_remove(s, cache_slot(s, cache_hash(c, &old->key), &old->key));
 		evicted++;
 	}
@@ -517,8 +566,7 @@ cache_answer(cache_t *c, const cache_key_t *key, const cache_client_t *cl, uint8
 			if (age >= (uint64_t)m->ttl * 1000u) {
 				cache_remove(s, pp);
 			} else {
-				cache_lru_unlink(m);
-				cache_lru_push(s, m);
+				cache_hit(s, m);
 				n = cache_msg_write(m, (uint32_t)(age / 1000u), cl, out);
 			}
 		}

@@ -857,15 +857,68 @@ conf_parse_view_cache(conf_ctx_t *x, const ynode_t *size, const ynode_t *min,
 			  "doh-canary only matter with recursion: true", what);
 }
 
+/* rate-limit: {responses-per-second, ...} of a view (BIND's names). */
+static void
+conf_parse_rate_limit(conf_ctx_t *x, const ynode_t *map, conf_view_t *view, const char *what)
+{
+	static const char *const keys[] = {
+		"responses-per-second", "errors-per-second", "nxdomains-per-second", "slip", "window",
+		"ipv4-prefix-length", "ipv6-prefix-length", "exempt-clients",
+	};
+	enum { K_RPS, K_EPS, K_NPS, K_SLIP, K_WINDOW, K_V4, K_V6, K_EXEMPT, K_N };
+	char rwhat[200], kwhat[260];
+	snprintf(rwhat, sizeof(rwhat), "%s: rate-limit", what);
+	if (!conf_expect_map(x, map, rwhat))
+		return;
+	const ynode_t *v[K_N];
+	conf_map_keys(x, map, rwhat, keys, K_N, v);
+	conf_rate_limit_t *rl = arena_zalloc(x->c->arena, sizeof(*rl));
+	rl->slip = 2;
+	rl->window = 15;
+	rl->ipv4_prefix_length = 24;
+	rl->ipv6_prefix_length = 56;
+	struct { int k; unsigned min, max; unsigned *out; } num[] = {
+		{ K_RPS, 0, 1000000, &rl->responses_per_second },
+		{ K_EPS, 0, 1000000, &rl->errors_per_second },
+		{ K_NPS, 0, 1000000, &rl->nxdomains_per_second },
+		{ K_SLIP, 0, 10, &rl->slip },
+		{ K_WINDOW, 1, 3600, &rl->window },
+		{ K_V4, 0, 32, &rl->ipv4_prefix_length },
+		{ K_V6, 0, 128, &rl->ipv6_prefix_length },
+	};
+	for (size_t i = 0; i < sizeof(num) / sizeof(num[0]); i++) {
+		if (v[num[i].k] == NULL)
+			continue;
+		snprintf(kwhat, sizeof(kwhat), "%s.%s", rwhat, keys[num[i].k]);
+		conf_get_uint(x, v[num[i].k], kwhat, num[i].min, num[i].max, num[i].out);
+	}
+	if (v[K_EPS] == NULL)
+		rl->errors_per_second = rl->responses_per_second;
+	if (v[K_NPS] == NULL)
+		rl->nxdomains_per_second = rl->responses_per_second;
+	if (v[K_RPS] == NULL)
+		conf_error(x, map->line, "%s: responses-per-second is required", rwhat);
+	if (v[K_EXEMPT] != NULL) {
+		acl_t *acl = arena_zalloc(x->c->arena, sizeof(*acl));
+		acl->line = v[K_EXEMPT]->line;
+		snprintf(kwhat, sizeof(kwhat), "%s.exempt-clients", rwhat);
+		conf_parse_match_list(x, v[K_EXEMPT], kwhat, acl);
+		rl->exempt_clients = acl;
+	}
+	view->rate_limit = rl;
+	x->c->rate_limited = true;
+}
+
 static void
 conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 {
 	static const char *const keys[] = {
 		"name", "match-clients", "match-destinations", "recursion", "forwarders", "zones",
 		"cache-size", "cache-min-ttl", "cache-max-ttl", "doh-canary", "nat-doctoring",
+		"rate-limit",
 	};
 	enum { K_NAME, K_CLIENTS, K_DESTS, K_RECURSION, K_FORWARDERS, K_ZONES,
-	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_DOCTOR, K_N };
+	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_DOCTOR, K_RATE_LIMIT, K_N };
 	conf_t *c = x->c;
 
 	if (!conf_expect_seq(x, list, "views", false))
@@ -968,6 +1021,8 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 				conf_warn(x, v[K_DOCTOR]->line, "%s: nat-doctoring only matters with "
 					  "recursion: true", what);
 		}
+		if (v[K_RATE_LIMIT] != NULL)
+			conf_parse_rate_limit(x, v[K_RATE_LIMIT], view, what);
 		if (v[K_ZONES] != NULL)
 			conf_parse_zones(x, v[K_ZONES], view, what);
 		c->nviews++;

@@ -24,6 +24,7 @@
 #include "forward.h"
 #include "log.h"
 #include "nat.h"
+#include "scrub.h"
 #include "snapshot.h"
 #include "tsig.h"
 #include "wire.h"
@@ -33,6 +34,13 @@
 #define FWD_MAX_PENDING 4096      /* upstream queries in flight per worker */
 #define FWD_MAX_WAITING 64        /* clients waiting on one upstream query */
 #define FWD_BUCKETS 4096          /* coalescing table */
+/* Fairness: one client address (an IPv6 /64) may start at most
+ * FWD_CLIENT_SHARE of the worker's pending upstream queries, so that its
+ * flood of new names against a slow or dead upstream fails only its own
+ * queries. Counted in a fixed table of FWD_CLIENT_SLOTS by keyed hash: two
+ * clients in one slot share a share (rare, and never more than that). */
+#define FWD_CLIENT_SHARE (FWD_MAX_PENDING / 8)
+#define FWD_CLIENT_SLOTS 4096
 
 typedef struct fwd_client {
 	struct fwd_client *next;
@@ -74,6 +82,7 @@ typedef struct fwd_query {
 	unsigned nclients;
 	nat_map_t doctor;                 /* DNS doctoring: the view's NAT rules, copied
 	                                     (no ports); nrules 0: off */
+	uint32_t owner;                   /* client_pending slot of the client that started it */
 } fwd_query_t;
 
 struct forwarder {
@@ -84,6 +93,7 @@ struct forwarder {
 	fwd_query_t *buckets[FWD_BUCKETS];
 	fwd_query_t *all;
 	unsigned npending;
+	uint16_t client_pending[FWD_CLIENT_SLOTS];   /* queries started, per client slot */
 	uint64_t seed;                    /* for fwd_bucket: chains cannot be aimed at */
 	uint8_t rnd[256];
 	unsigned rnd_left;
@@ -91,6 +101,8 @@ struct forwarder {
 		unsigned long long queries, cache_hits, coalesced, refused_rd0;
 		unsigned long long sent, sent_tcp, accepted, dropped, timeouts;
 		unsigned long long upstream_errors, servfail, overload, doctored;
+		unsigned long long client_share;   /* SERVFAIL: the client's share was in use */
+		unsigned long long scrubbed;       /* records dropped from answers (scrub.h) */
 	} st;
 	uint8_t rbuf[65535];
 	uint8_t out[65535];
@@ -157,6 +169,25 @@ fwd_bucket(const forwarder_t *f, const cache_t *cache, const cache_key_t *k)
 	for (size_t i = 0; i < k->name_len; i++)
 		h = (h ^ k->name[i]) * 0x100000001B3ULL;
 	return (uint32_t)(h ^ h >> 32) & (FWD_BUCKETS - 1);
+}
+
+/* The client_pending slot of a client address (IPv4 address, IPv6 /64). */
+static uint32_t
+fwd_client_slot(const forwarder_t *f, const struct sockaddr_storage *peer)
+{
+	const uint8_t *a = NULL;
+	size_t n = 0;
+	if (peer != NULL && peer->ss_family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr;
+		n = 4;
+	} else if (peer != NULL && peer->ss_family == AF_INET6) {
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)peer)->sin6_addr;
+		n = 8;
+	}
+	uint64_t h = f->seed * 0x9E3779B97F4A7C15ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ a[i]) * 0x100000001B3ULL;
+	return (uint32_t)(h ^ h >> 32) & (FWD_CLIENT_SLOTS - 1);
 }
 
 static bool
@@ -289,6 +320,7 @@ fwd_query_free(fwd_query_t *q)
 	if (q->next != NULL)
 		q->next->prev = q->prev;
 	f->npending--;
+	f->client_pending[q->owner]--;
 	fwd_close_transport(q);
 	if (q->timer_ev != NULL)
 		event_free(q->timer_ev);
@@ -474,9 +506,19 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 			msg = f->dbuf;
 		}
 	}
+	/* records outside the question's chain go (scrub.h) */
+	size_t slen;
+	unsigned dropped;
+	uint8_t *scrubbed = scrub_response(msg, len, &q->key, &slen, &dropped);
+	if (scrubbed != NULL) {
+		f->st.scrubbed += dropped;
+		msg = scrubbed;
+		len = slen;
+	}
 	uint32_t min_ttl, max_ttl;
 	cache_get_clamps(q->cache, &min_ttl, &max_ttl);
 	cache_msg_t *m = cache_msg_parse(msg, len, &q->key, min_ttl, max_ttl);
+	free(scrubbed);
 	if (m == NULL) {
 		log_debug("forward: unusable answer from forwarder #%zu", q->cur + 1);
 		f->st.upstream_errors++;
@@ -725,6 +767,11 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		f->st.overload++;
 		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
 	}
+	uint32_t owner = fwd_client_slot(f, to->peer);
+	if (f->client_pending[owner] >= FWD_CLIENT_SHARE) {
+		f->st.client_share++;
+		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
+	}
 
 	/* DNS doctoring: the view's NAT rules, copied (the query may outlive
 	 * the snapshot: a reload) */
@@ -783,6 +830,8 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		f->all->prev = q;
 	f->all = q;
 	f->npending++;
+	q->owner = owner;
+	f->client_pending[owner]++;
 	if (!fwd_try(q)) {
 		fwd_query_free(q);
 		fwd_client_free(c);
@@ -815,11 +864,12 @@ forward_free(forwarder_t **fp)
 		log_notice("worker %u forwarder: %llu queries, %llu cache hits, %llu coalesced, "
 			   "%llu refused (RD=0); upstream: %llu sent (%llu over tcp), %llu answers "
 			   "accepted, %llu dropped (wrong source, ID or question), %llu timeouts, "
-			   "%llu errors; %llu servfail, %llu overload; %llu addresses doctored",
+			   "%llu errors; %llu servfail, %llu overload, %llu over a client's share; "
+			   "%llu addresses doctored, %llu records outside the question's chain dropped",
 			   f->id, f->st.queries, f->st.cache_hits, f->st.coalesced,
 			   f->st.refused_rd0, f->st.sent, f->st.sent_tcp, f->st.accepted,
 			   f->st.dropped, f->st.timeouts, f->st.upstream_errors, f->st.servfail,
-			   f->st.overload, f->st.doctored);
+			   f->st.overload, f->st.client_share, f->st.doctored, f->st.scrubbed);
 	free(f);
 }
 

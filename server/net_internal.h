@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "server.h"
 
@@ -34,6 +35,8 @@ struct bufferevent;
 #define UDP_CMSG_SIZE 64       /* room for one in[6]_pktinfo control message */
 #define TCP_OUT_HIGH (256 * 1024)  /* stop reading a connection above this much queued output */
 #define TCP_DRAIN_SECONDS 2    /* how long server_stop waits for TCP output */
+#define TCP_ACCEPT_PAUSE_MS 100   /* accept stays off this long after EMFILE and the like */
+#define TCP_ACCEPT_LOG_SECONDS 10 /* at most one accept error line per listener this often */
 
 /* Relaxed counters: one writer (the worker), readers anywhere. */
 typedef _Atomic unsigned long long net_counter_t;
@@ -50,6 +53,9 @@ typedef struct listener {
 	struct event *udp_ev;
 	int tcp_fd;                    /* owned by tcp_l once that exists */
 	struct evconnlistener *tcp_l;
+	struct event *tcp_pause_ev;    /* re-enables tcp_l after an accept error (tcp.c) */
+	time_t tcp_err_logged;         /* last accept error logged, CLOCK_MONOTONIC seconds */
+	unsigned tcp_err_held;         /* accept errors not logged since */
 	struct listener *next;
 } listener_t;
 
@@ -59,6 +65,9 @@ typedef struct tcp_conn {
 	struct sockaddr_storage peer;
 	struct sockaddr_storage local;
 	bool closing;                  /* free once the output is written */
+	uint64_t last_active_ms;       /* accepted or last message answered (tcp_now_ms) */
+	uint64_t msg_start_ms;         /* first byte of the message being read, 0: none */
+	bool deadline_armed;           /* the read timeout is that message's deadline */
 	unsigned fwd_pending;          /* forwarded queries not yet answered (counted by
 	                                  the forwarder: forward_reply_to_t.pending) */
 	struct tcp_conn *prev, *next;
@@ -125,6 +134,7 @@ typedef struct worker {
 
 	net_counter_t udp_queries, udp_answers, udp_dropped;
 	net_counter_t tcp_connections, tcp_queries, tcp_refused;
+	net_counter_t tcp_evicted;     /* idle connections closed to make room (tcp.c) */
 	uint64_t next_conn_id;         /* tcp_conn_t.id */
 } worker_t;
 

@@ -30,6 +30,7 @@
 
 #include "acl.h"
 #include "chain.h"
+#include "cookie.h"
 #include "dname.h"
 #include "snapshot.h"
 #include "tsig_answer.h"
@@ -60,6 +61,34 @@ typedef struct qinfo {
 	unsigned dname_label;
 } qinfo_t;
 
+/* The options of an OPT record (RFC 6891 6.1.2): each within the rdata,
+ * and a COOKIE (RFC 7873 5.2.2) 8 bytes (client cookie) or 16 to 40 (with
+ * a server cookie); anything else is malformed: FORMERR. Only queries that
+ * carry options get here. A good COOKIE is noted for cookie_answer()
+ * (cookie.h), which adds the server cookie once the answer is built. */
+static bool __attribute__((noinline, cold))
+edns_options_ok(const uint8_t *q, size_t owner, size_t rdata, size_t rdlen, size_t avail)
+{
+	const uint8_t *p = q + rdata;
+	if (rdlen > avail)
+		return true;   /* parse_additional reports the short record */
+	size_t off = 0;
+	while (off < rdlen) {
+		if (off + 4 > rdlen)
+			return false;
+		uint16_t code = get16(p + off), olen = get16(p + off + 2);
+		if (off + 4 + olen > rdlen)
+			return false;
+		if (code == LDNS_EDNS_COOKIE) {
+			if (olen != 8 && (olen < 16 || olen > 40))
+				return false;
+			cookie_note(q, owner, rdata + off + 4, olen);   /* for cookie_answer() */
+		}
+		off += 4u + olen;
+	}
+	return true;
+}
+
 /* Parse the additional section (EDNS, TSIG). Returns an rcode; 0: fine;
  * PARSE_TSIG: fine, and the last record is a TSIG at qi->tsig_pos. */
 static int
@@ -78,6 +107,9 @@ parse_additional(const uint8_t *q, size_t len, size_t pos, unsigned arcount, qin
 			qi->edns_size = get16(q + pos + 2);
 			qi->edns_version = q[pos + 5];
 			qi->edns_do = (q[pos + 6] & 0x80) != 0;
+			if (__builtin_expect(rdlen > 0, 0) &&
+			    !edns_options_ok(q, owner, pos + 10, rdlen, len - pos - 10))
+				return LDNS_RCODE_FORMERR;
 		} else if (type == LDNS_RR_TYPE_TSIG) {
 			if (i + 1 != arcount)
 				return LDNS_RCODE_FORMERR;   /* TSIG must be last (RFC 8945 5.1) */

@@ -3,11 +3,22 @@
  * Each worker accepts on its own SO_REUSEPORT listening socket. A connection
  * is a bufferevent; every complete message in its input is answered at once,
  * in order, into the worker's one 64 KiB answer buffer and appended to the
- * output, so pipelined queries get their answers in the order asked. The
- * read timeout is the idle timeout: it restarts whenever bytes arrive, so a
- * length prefix whose message does not arrive in time closes the connection.
+ * output, so pipelined queries get their answers in the order asked.
  * A connection whose unread output passes TCP_OUT_HIGH stops being read
  * until the client catches up (the write timeout then bounds that wait).
+ *
+ * Abuse resistance (issue 15; Unbound and Knot behave alike):
+ * - tcp-idle-timeout bounds the wait between messages AND the time one
+ *   message may take to arrive from its first byte: a client trickling one
+ *   byte at a time cannot hold a slot longer than that (the read timeout is
+ *   shortened to what is left of the message's deadline on every read).
+ * - One source (IPv4 address, IPv6 /64) may hold at most tcp_source_limit()
+ *   connections of a worker; more are closed at accept.
+ * - When every slot is taken, the connection idle the longest (nothing
+ *   buffered, nothing pending) is closed to make room for the new one.
+ * - An accept error (EMFILE, ENFILE, ENOBUFS...) turns accepting off for
+ *   TCP_ACCEPT_PAUSE_MS, closes the oldest idle connection to free a
+ *   descriptor, and is logged at most once per TCP_ACCEPT_LOG_SECONDS.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "net_internal.h"
 
@@ -16,6 +27,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -24,6 +36,7 @@
 #include <event2/listener.h>
 
 #include "control.h"
+#include "cookie.h"
 #include "forward.h"
 #include "log.h"
 #include "publish.h"
@@ -31,6 +44,50 @@
 #include "update.h"
 #include "wire.h"
 #include "xfr_out.h"
+
+/* Milliseconds on the monotonic clock (vDSO, no system call). */
+static uint64_t
+tcp_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Connections one source address may hold in one worker: a quarter of the
+ * slots, at least 2, so that one address cannot take them all. */
+static unsigned
+tcp_source_limit(const worker_t *w)
+{
+	unsigned limit = w->tcp_clients / 4;
+	return limit < 2 ? 2 : limit;
+}
+
+/* Same client: the IPv4 address, or the IPv6 /64 (one host or LAN has a
+ * whole /64 to pick addresses from); the port is ignored. */
+static bool
+tcp_same_source(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (b->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)b)->sin6_addr, 8) == 0;
+	return false;
+}
+
+/* Idle: nothing half-read, nothing to write, nothing pending elsewhere:
+ * closing it loses no query. */
+static bool
+tcp_conn_idle(tcp_conn_t *c)
+{
+	return !c->closing && c->fwd_pending == 0 && c->updates_pending == 0 &&
+	       evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	       evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+}
 
 int
 tcp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text)
@@ -215,6 +272,8 @@ tcp_conn_process(tcp_conn_t *c)
 			if (alen == 0 && tcp_update_submit(c, msg + 2, mlen, &from)) {
 				publish_leave(w->id);
 				evbuffer_drain(in, mlen + 2);
+				c->msg_start_ms = 0;
+				c->last_active_ms = tcp_now_ms();
 				continue;
 			}
 			if (alen == 0)
@@ -229,11 +288,19 @@ tcp_conn_process(tcp_conn_t *c)
 						&from, &fwd);
 		}
 		if (alen == 0 && fwd.forward) {
-			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending };
+			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending,
+						  .peer = &c->peer };
 			alen = forward_query(w->fwd, snap, &fwd, msg + 2, w->tcp_out + 2, &to);
+		}
+		if (alen > 0 && cookie_noted(msg + 2)) {   /* DNS COOKIE (cookie.h) */
+			bool valid;
+			alen = cookie_answer(snap, msg + 2, mlen, &from, w->tcp_out + 2, alen,
+					     QUERY_MAX_ANSWER, &valid);
 		}
 		publish_leave(w->id);
 		evbuffer_drain(in, mlen + 2);
+		c->msg_start_ms = 0;
+		c->last_active_ms = tcp_now_ms();
 		if (alen == 0)
 			continue;
 		put16(w->tcp_out, (uint16_t)alen);
@@ -245,10 +312,40 @@ tcp_conn_process(tcp_conn_t *c)
 	return true;
 }
 
+/* The read timeout: the idle timeout between messages; within a message,
+ * what is left of its deadline (tcp-idle-timeout from its first byte),
+ * however slowly its bytes arrive. */
+static void
+tcp_conn_set_deadline(tcp_conn_t *c)
+{
+	worker_t *w = c->w;
+	uint64_t limit = (uint64_t)w->tcp_idle_timeout * 1000u;
+	struct timeval tv = { (time_t)w->tcp_idle_timeout, 0 };
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+		c->msg_start_ms = 0;
+		if (!c->deadline_armed)
+			return;   /* already the idle timeout */
+		c->deadline_armed = false;
+	} else {
+		c->deadline_armed = true;
+		uint64_t now = tcp_now_ms();
+		if (c->msg_start_ms == 0)
+			c->msg_start_ms = now;
+		uint64_t used = now - c->msg_start_ms;
+		uint64_t left = used >= limit ? 1 : limit - used;
+		tv.tv_sec = (time_t)(left / 1000u);
+		tv.tv_usec = (suseconds_t)(left % 1000u) * 1000;
+	}
+	struct timeval idle = { (time_t)w->tcp_idle_timeout, 0 };
+	bufferevent_set_timeouts(c->bev, &tv, &idle);
+}
+
 static void
 tcp_read_cb(struct bufferevent *bev, void *arg)
 {
-	tcp_conn_process(arg);
+	tcp_conn_t *c = arg;
+	if (tcp_conn_process(c) && !c->closing)
+		tcp_conn_set_deadline(c);
 }
 
 static void
@@ -289,13 +386,45 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 	tcp_conn_free(c);
 }
 
+/* Close the connection of w idle the longest, if there is one. */
+static bool
+tcp_evict_oldest_idle(worker_t *w)
+{
+	tcp_conn_t *oldest = NULL;
+	for (tcp_conn_t *c = w->conns; c != NULL; c = c->next)
+		if (tcp_conn_idle(c) && (oldest == NULL || c->last_active_ms < oldest->last_active_ms))
+			oldest = c;
+	if (oldest == NULL)
+		return false;
+	NET_COUNT(w->tcp_evicted, 1);
+	tcp_conn_free(oldest);
+	return true;
+}
+
+/* May a connection from sa be added? Refuses a source at its limit; when
+ * the table is full, makes room by closing the oldest idle connection.
+ * One pass over the connections, at accept only (never per query). */
+static bool
+tcp_make_room(worker_t *w, const struct sockaddr *sa)
+{
+	unsigned same = 0;
+	for (tcp_conn_t *c = w->conns; c != NULL; c = c->next)
+		if (!c->closing && tcp_same_source(&c->peer, sa))
+			same++;
+	if (same >= tcp_source_limit(w))
+		return false;
+	if (w->tcp_count < w->tcp_clients)
+		return true;
+	return tcp_evict_oldest_idle(w) && w->tcp_count < w->tcp_clients;
+}
+
 static void
 tcp_accept_cb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	      int salen, void *arg)
 {
 	listener_t *l = arg;
 	worker_t *w = l->w;
-	if (w->stopping || w->tcp_count >= w->tcp_clients) {
+	if (w->stopping || !tcp_make_room(w, sa)) {
 		NET_COUNT(w->tcp_refused, 1);
 		close(fd);
 		return;
@@ -328,6 +457,7 @@ tcp_accept_cb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 	w->conns = c;
 	w->tcp_count++;
 	NET_COUNT(w->tcp_connections, 1);
+	c->last_active_ms = tcp_now_ms();
 
 	struct timeval idle = { (time_t)w->tcp_idle_timeout, 0 };
 	bufferevent_setcb(c->bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
@@ -336,17 +466,48 @@ tcp_accept_cb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 }
 
 static void
+tcp_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	listener_t *l = arg;
+	if (l->tcp_l != NULL && !l->w->stopping)
+		evconnlistener_enable(l->tcp_l);
+}
+
+static void
 tcp_accept_error_cb(struct evconnlistener *el, void *arg)
 {
 	listener_t *l = arg;
 	int err = EVUTIL_SOCKET_ERROR();
-	/* Out of descriptors and the like: log and keep listening. */
-	log_warning("tcp %s: accept: %s", l->text, evutil_socket_error_to_string(err));
+	/* Out of descriptors and the like: the pending connection stays in the
+	 * backlog and would fail again at once, so accepting would spin (and
+	 * log) in a loop. Pause, and free a descriptor for when it resumes. */
+	struct timeval pause = { 0, TCP_ACCEPT_PAUSE_MS * 1000 };
+	if (l->tcp_pause_ev != NULL && evconnlistener_disable(el) == 0)
+		evtimer_add(l->tcp_pause_ev, &pause);
+	tcp_evict_oldest_idle(l->w);
+	time_t now = (time_t)(tcp_now_ms() / 1000u);
+	if (l->tcp_err_logged != 0 && now - l->tcp_err_logged < TCP_ACCEPT_LOG_SECONDS) {
+		l->tcp_err_held++;
+		return;
+	}
+	if (l->tcp_err_held > 0)
+		log_warning("tcp %s: accept: %s (paused %d ms; %u more accept errors not logged)",
+			    l->text, evutil_socket_error_to_string(err), TCP_ACCEPT_PAUSE_MS, l->tcp_err_held);
+	else
+		log_warning("tcp %s: accept: %s (paused %d ms)", l->text,
+			    evutil_socket_error_to_string(err), TCP_ACCEPT_PAUSE_MS);
+	l->tcp_err_logged = now == 0 ? 1 : now;
+	l->tcp_err_held = 0;
 }
 
 int
 tcp_listener_start(listener_t *l)
 {
+	l->tcp_pause_ev = evtimer_new(l->w->base, tcp_accept_resume_cb, l);
+	if (l->tcp_pause_ev == NULL) {
+		log_error("tcp %s: cannot make the accept pause timer", l->text);
+		return -1;
+	}
 	l->tcp_l = evconnlistener_new(l->w->base, tcp_accept_cb, l,
 				      LEV_OPT_CLOSE_ON_FREE, 0, l->tcp_fd);   /* 0: already listening */
 	if (l->tcp_l == NULL) {
@@ -360,6 +521,10 @@ tcp_listener_start(listener_t *l)
 void
 tcp_listener_close(listener_t *l)
 {
+	if (l->tcp_pause_ev != NULL) {
+		event_free(l->tcp_pause_ev);
+		l->tcp_pause_ev = NULL;
+	}
 	if (l->tcp_l != NULL) {
 		evconnlistener_free(l->tcp_l);   /* closes tcp_fd */
 		l->tcp_l = NULL;

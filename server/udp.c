@@ -21,10 +21,12 @@
 #include <event2/event.h>
 
 #include "control.h"
+#include "cookie.h"
 #include "forward.h"
 #include "log.h"
 #include "publish.h"
 #include "query.h"
+#include "rrl.h"
 #include "update.h"
 
 int
@@ -297,6 +299,12 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				if (alen == 0)
 					continue;      /* answered later by the forwarder */
 			}
+			bool cookie_valid = false;   /* DNS COOKIE (cookie.h) */
+			if (alen > 0 && cookie_noted(w->rbuf[i]))
+				alen = cookie_answer(snap, w->rbuf[i], w->rmsg[i].msg_len, &from,
+						     w->sbuf[nout], alen, UDP_MAX_ANSWER, &cookie_valid);
+			if (alen > 0 && snap->conf->rate_limited)   /* response rate limiting (rrl.h) */
+				alen = rrl_apply(snap, &from, w->sbuf[nout], alen, cookie_valid);
 			if (alen == 0) {
 				NET_COUNT(w->udp_dropped, 1);
 				continue;

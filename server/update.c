@@ -746,7 +746,10 @@ update_msg_new(const snapshot_t *snap, const uint8_t *pkt, size_t len, const que
 	lograte_client_text(from->src, m->client, sizeof(m->client));
 	if (ldns_wire2pkt(&m->req, pkt, len) != LDNS_STATUS_OK) {
 		m->req = NULL;
-		log_notice("update from %s: malformed message: FORMERR", m->client);
+		unsigned held = 0;   /* anyone can send these: rate-limited (lograte.h) */
+		if (lograte_allow(&lograte_refused, from->src, time(NULL), &held))
+			log_notice("update from %s: malformed message: FORMERR%s", m->client,
+				   held > 0 ? " (and similar lines from this address not logged)" : "");
 		m->rcode = UPDATE_FORMERR;
 		m->logged = true;
 		return m;
@@ -973,15 +976,19 @@ update_screen(const snapshot_t *snap, const uint8_t *pkt, size_t len, const quer
 	if (len < 12 || update_is_signed(pkt, len))
 		return 0;   /* the key is checked on the update thread */
 	size_t zlen = update_zone_section(pkt, len);
-	if (zlen == 0)
-		return 0;   /* malformed: the update thread says FORMERR */
-	uint8_t zone[DNAME_MAXLEN];
-	memcpy(zone, pkt + 12, zlen - 4);
+	uint8_t zone[DNAME_MAXLEN] = { 0 };   /* the root, when the section is malformed */
+	if (zlen > 0)
+		memcpy(zone, pkt + 12, zlen - 4);
 	const uint8_t *tc = pkt + 12 + zlen - 4;
 	const view_t *v = query_view_select(snap, from);
 	int rcode = UPDATE_REFUSED;
 	const char *why = "no view for this client";
-	if ((tc[0] << 8 | tc[1]) != LDNS_RR_TYPE_SOA || (tc[2] << 8 | tc[3]) != LDNS_RR_CLASS_IN) {
+	if (zlen == 0) {
+		/* answered here, never queued: a flood of these from outside
+		 * must not fill the control thread's queue (issue 15) */
+		rcode = UPDATE_FORMERR;
+		why = "malformed zone section";
+	} else if ((tc[0] << 8 | tc[1]) != LDNS_RR_TYPE_SOA || (tc[2] << 8 | tc[3]) != LDNS_RR_CLASS_IN) {
 		rcode = UPDATE_FORMERR;
 		why = "zone section is not one SOA question of class IN";
 	} else if (v != NULL) {

@@ -232,6 +232,18 @@ START_TEST(negative_caching)
 	ck_assert_uint_eq(ldns_pkt_ancount(p), 0);
 	ldns_pkt_free(p);
 
+	/* A day-long negative TTL is cut to 3 h (BIND's max-ncache-ttl). */
+	const char *const longneg[] = {
+		"U|example.net. 86400 IN SOA ns.example.net. h.example.net. 1 3600 600 86400 86400", NULL,
+	};
+	ck_assert_uint_eq(store(c, "long.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, longneg, 0),
+			  CACHE_MAX_NEGATIVE_TTL);
+	p = lookup(c, "long.example.net.", LDNS_RR_TYPE_A, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(first_ttl(p, LDNS_SECTION_AUTHORITY), 10800);
+	ldns_pkt_free(p);
+	ck_assert_ptr_null(lookup(c, "long.example.net.", LDNS_RR_TYPE_A, 10800 * SEC));
+
 	/* Without a SOA there is nothing to bound it: not cached. */
 	cache_key_t k;
 	make_key(&k, "nosoa.example.net.", LDNS_RR_TYPE_A);
@@ -251,6 +263,39 @@ START_TEST(negative_caching)
 	free(wire);
 	ck_assert_ptr_nonnull(m);
 	ck_assert(!cache_store(c, m, 0));
+	cache_unref(&c);
+}
+END_TEST
+
+/* A flood of names asked once (a random-name flood) must not evict an entry
+ * that clients ask for again (segmented LRU: hits are protected). */
+START_TEST(flood_spares_hit_entries)
+{
+	cache_t *c = cache_new(8192, 0, 86400);
+	const char *const pop[] = { "A|popular.example.net. 300 IN A 192.0.2.1", NULL };
+	store(c, "popular.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, pop, 0);
+	ldns_pkt *p = lookup(c, "popular.example.net.", LDNS_RR_TYPE_A, 0);   /* one hit */
+	ck_assert_ptr_nonnull(p);
+	ldns_pkt_free(p);
+	char name[64], rr[128];
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "r%d.flood.example.net.", i);
+		snprintf(rr, sizeof(rr), "U|example.net. 300 IN SOA ns.example.net. h.example.net. 1 2 3 4 %d",
+			 300 + i);
+		const char *const rrs[] = { rr, NULL };
+		store(c, name, LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, rrs, 0);
+	}
+	cache_stats_t st;
+	cache_get_stats(c, &st);
+	ck_assert_uint_gt(st.evictions, 400);
+	ck_assert_uint_le(st.bytes, 8192);
+	p = lookup(c, "popular.example.net.", LDNS_RR_TYPE_A, 0);
+	ck_assert_msg(p != NULL, "the flood evicted the entry that was being hit");
+	ldns_pkt_free(p);
+	/* the newest flood entry is there: probation still caches */
+	p = lookup(c, "r499.flood.example.net.", LDNS_RR_TYPE_A, 0);
+	ck_assert_ptr_nonnull(p);
+	ldns_pkt_free(p);
 	cache_unref(&c);
 }
 END_TEST
@@ -748,6 +793,7 @@ cache_suite(void)
 	tcase_add_test(tc, ttl_clamps);
 	tcase_add_test(tc, negative_caching);
 	tcase_add_test(tc, eviction_under_size_bound);
+	tcase_add_test(tc, flood_spares_hit_entries);
 	tcase_add_test(tc, views_do_not_share);
 	tcase_add_test(tc, reply_shape);
 	tcase_add_test(tc, hostile_upstream);

@@ -13,6 +13,7 @@
 #include "rrtext.h"
 #include "snapshot.h"
 #include "zonestore.h"
+#include "wire.h"
 
 static char dir[] = "/tmp/hz-test-query.XXXXXX";
 static snapshot_t *snap;
@@ -860,6 +861,29 @@ START_TEST(malformed)
 	ck_assert_uint_eq(ldns_pkt_edns_extended_rcode(a), 1);
 	ck_assert_uint_eq(ldns_pkt_ancount(a), 0);
 	ldns_pkt_free(a);
+	/* COOKIE options (RFC 7873 5.2.2): 8 bytes, or 16 to 40, else FORMERR;
+	 * an option longer than the OPT's data: FORMERR */
+	static const struct { uint16_t olen, rdlen; int rcode; } cookies[] = {
+		{ 8, 12, LDNS_RCODE_NOERROR }, { 24, 28, LDNS_RCODE_NOERROR },
+		{ 40, 44, LDNS_RCODE_NOERROR }, { 4, 8, LDNS_RCODE_FORMERR },
+		{ 12, 16, LDNS_RCODE_FORMERR }, { 41, 45, LDNS_RCODE_FORMERR },
+		{ 8, 10, LDNS_RCODE_FORMERR },
+	};
+	for (size_t i = 0; i < sizeof(cookies) / sizeof(cookies[0]); i++) {
+		uint8_t cq[sizeof(q_www) + sizeof(opt) + 64];
+		memcpy(cq, q_www, sizeof(q_www));
+		cq[11] = 1;
+		memcpy(cq + sizeof(q_www), opt, sizeof(opt));
+		uint8_t *rd = cq + sizeof(q_www) + sizeof(opt);
+		put16(rd - 2, cookies[i].rdlen);
+		put16(rd, LDNS_EDNS_COOKIE);
+		put16(rd + 2, cookies[i].olen);
+		memset(rd + 4, 0x5c, 60);
+		a = ask_wire(cq, sizeof(q_www) + sizeof(opt) + cookies[i].rdlen, "127.0.0.3", false, &len);
+		ck_assert_msg((int)ldns_pkt_get_rcode(a) == cookies[i].rcode, "cookie of %u bytes: rcode %d",
+			      cookies[i].olen, ldns_pkt_get_rcode(a));
+		ldns_pkt_free(a);
+	}
 }
 END_TEST
 

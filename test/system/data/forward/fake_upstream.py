@@ -15,6 +15,12 @@
 #   ad.test         A 203.0.113.10 with AD set (as from a validating
 #                   resolver; test_chain.sh's NAT map rewrites this address)
 #   adplain.test    A 198.51.100.7 with AD set (not rewritten)
+#   *.blackhole.test  never answered (a dead upstream for these names)
+#   extra.test      A 192.0.2.97 with extra records that are not its
+#                   business: evil.example A 6.6.6.9 and extra.test MX in
+#                   the answer, evil.example NS in the authority section
+#   chain.test      CNAME target.test, target.test A 192.0.2.96, in reverse
+#                   order (the chain must still be followed)
 #   anything else   REFUSED
 #
 # Forged replies carry 6.6.6.x addresses so a test sees if one got through.
@@ -73,6 +79,25 @@ def answer(qid, flags, qwire, qtype, qclass, addr, rcode=0, ad=False):
     return msg
 
 
+def rr(name, rtype, rdata, ttl=60):
+    return wire_name(name) + struct.pack("!HHIH", rtype, 1, ttl, len(rdata)) + rdata
+
+
+def extra_answer(qid, flags, qwire, qtype, qclass, name):
+    """extra.test / chain.test: answers with records to keep and to drop."""
+    if name == "extra.test":
+        an = [rr("extra.test", 1, socket.inet_aton("192.0.2.97")),
+              rr("evil.example", 1, socket.inet_aton("6.6.6.9"), 86400),
+              rr("extra.test", 15, struct.pack("!H", 10) + wire_name("mail.evil.example"))]
+        ns = [rr("evil.example", 2, wire_name("ns.evil.example"))]
+    else:
+        an = [rr("target.test", 1, socket.inet_aton("192.0.2.96")),
+              rr("chain.test", 5, wire_name("target.test"))]
+        ns = []
+    hdr = struct.pack("!HHHHHH", qid, 0x8400 | (flags & 0x0100), 1, len(an), len(ns), 0)
+    return hdr + qwire + struct.pack("!HH", qtype, qclass) + b"".join(an) + b"".join(ns)
+
+
 def main():
     port = int(sys.argv[1])
     log = open(sys.argv[2], "a", buffering=1)
@@ -102,6 +127,11 @@ def main():
             continue
         qid, flags, qwire, name, qtype, qclass = q
         log.write("QUERY %s %d\n" % (name, qtype))
+        if name.endswith(".blackhole.test"):
+            continue
+        if name in ("extra.test", "chain.test") and qtype == 1:
+            sock.sendto(extra_answer(qid, flags, qwire, qtype, qclass, name), peer)
+            continue
         if name == "spoof.test":
             forge(peer, qid, flags, qwire, qtype, qclass)
             sock.sendto(answer(qid, flags, qwire, qtype, qclass, "192.0.2.99"), peer)
