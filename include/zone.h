@@ -30,6 +30,7 @@
 #include "diag.h"
 
 struct nat_map;
+struct nsec_index;
 
 struct arena;
 struct stat;
@@ -56,7 +57,13 @@ typedef struct answer {
 	uint8_t rcode;
 	bool aa;
 	bool glue_required;    /* referral: if additional is dropped, set TC */
-	uint8_t follow;        /* ANSWER_FOLLOW_*: the chain goes on past this answer */
+	uint8_t follow : 4;    /* ANSWER_FOLLOW_*: the chain goes on past this answer */
+	uint8_t proof : 4;     /* enum nsec_proof (nsec.h): NSEC/NSEC3 records that depend on
+	                          the query name go into the authority section per query */
+	/* A signed zone: the answer to a query with DO set (RFC 3225) -- the same
+	 * with RRSIGs and NSEC/NSEC3 proofs (docs/dnssec.md). NULL: the same
+	 * answer (an unsigned zone); the query path only looks when DO is set. */
+	const struct answer *dnssec;
 } answer_t;
 
 /* answer_t.follow: the answer section ends with a CNAME whose target this
@@ -118,6 +125,12 @@ typedef struct zone {
 	size_t nnodes;
 	answer_t nxdomain;        /* SOA in authority, owner = apex (fixup) */
 	answer_t nodata;
+	/* Signed zones (DNSKEY or RRSIG records in the file): the NSEC/NSEC3
+	 * chain for the proofs built per query (nsec.h); NULL if unsigned. */
+	const struct nsec_index *nsec;
+	bool is_signed;
+	uint32_t sig_expire_min;  /* earliest RRSIG expiration (RFC 4034 3.1.5) */
+	const char *sig_expire_owner;   /* "www.example.com. A" of that RRSIG */
 	/* The first A/AAAA record holding a private address (RFC 1918, ULA...),
 	 * for the --check warning about private data served to public clients. */
 	unsigned private_count;

@@ -31,6 +31,7 @@
 #include "acl.h"
 #include "chain.h"
 #include "dname.h"
+#include "nsec.h"
 #include "snapshot.h"
 #include "tsig_answer.h"
 #include "wire.h"
@@ -58,6 +59,9 @@ typedef struct qinfo {
 	 * DNAME's node and the index of its first label in the question */
 	const node_t *dname;
 	unsigned dname_label;
+	/* set by zone_answer() for NXDOMAIN and wildcard answers: the label of
+	 * the question where its closest encloser starts (DO=1 proofs) */
+	unsigned ce_label;
 } qinfo_t;
 
 /* Parse the additional section (EDNS, TSIG). Returns an rcode; 0: fine;
@@ -176,6 +180,7 @@ zone_answer(const zone_t *z, qinfo_t *qi, const uint32_t *hashes, unsigned apex_
 		n = zone_find(z, name, (uint8_t)(qi->name_len - qi->offs[i]), hashes[i]);
 		if (n == NULL)
 			continue;
+		qi->ce_label = i;
 		if (n->flags & (NODE_OCCLUDED | NODE_DELEG))
 			return n->ext->referral;
 		if (n->ext == NULL || n->ext->wildcard == NULL) {
@@ -274,6 +279,33 @@ write_answer(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi,
 		put16(out + 10, (uint16_t)(get16(out + 10) + 1));
 	}
 	return head + body + opt;
+}
+
+/* A signed zone's DO=1 answer whose NSEC/NSEC3 proof depends on the query
+ * name (a->proof, nsec.h): the answer, then the proof's records found in the
+ * zone's chain behind its authority section (such answers are built without
+ * an additional section), then the OPT. TC if it does not fit. */
+static size_t __attribute__((noinline))
+write_proved(const snapshot_t *s, const zone_t *z, const uint8_t *q, const qinfo_t *qi,
+	     const answer_t *a, uint8_t *out, size_t limit)
+{
+	qinfo_t bare = *qi;
+	bare.edns = false;
+	size_t opt = qi->edns ? OPT_LEN : 0;
+	size_t n = write_answer(s, q, &bare, a, out, limit - opt, 0);
+	uint16_t ns = get16(out + 8);
+	size_t p = (out[2] & 0x02) ? (size_t)-1
+		: nsec_proof_write(z->nsec, (enum nsec_proof)a->proof, qi->lower,
+				   qi->lower + qi->offs[qi->ce_label], out + n, limit - opt - n, &ns);
+	if (p == (size_t)-1)   /* header, question and OPT only, with TC */
+		return write_answer(s, q, qi, a, out, 12 + qi->qsec_len + opt, 0);
+	put16(out + 8, ns);
+	n += p;
+	if (opt) {
+		put_opt(out + n, s, qi, 0);
+		put16(out + 10, (uint16_t)(get16(out + 10) + 1));
+	}
+	return n + opt;
 }
 
 /* An answer that is only a header (the question could not be read). */
@@ -819,6 +851,12 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 			apex_label = 0;
 	}
 	a = zone_answer(z, &qi, hashes, apex_label);
+	if (qi.edns_do && a->dnssec != NULL) {
+		/* a signed zone and DO=1: its twin with RRSIGs and proofs */
+		a = a->dnssec;
+		if (a->proof != 0 && a->follow == 0)
+			return write_proved(s, z, q, &qi, a, out, limit);
+	}
 	if (a->follow != 0 && (qi.ra || a->follow != ANSWER_FOLLOW_OUT))
 		return query_chain(s, v, z, q, &qi, a, out, outmax, limit, fwd);
 	return write_answer(s, q, &qi, a, out, limit, 0);
