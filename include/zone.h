@@ -56,13 +56,14 @@ typedef struct answer {
 	uint16_t nfixups;
 	uint8_t rcode;
 	bool aa;
-	bool glue_required;    /* referral: if additional is dropped, set TC */
-	uint8_t follow : 4;    /* ANSWER_FOLLOW_*: the chain goes on past this answer */
+	bool glue_required : 1;   /* referral: if additional is dropped, set TC */
 	uint8_t proof : 4;     /* enum nsec_proof (nsec.h): NSEC/NSEC3 records that depend on
 	                          the query name go into the authority section per query */
+	uint8_t follow;        /* ANSWER_FOLLOW_* (the chain goes on past this answer), and
+	                          ANSWER_SIGNED: there is a DO=1 twin in dnssec */
 	/* A signed zone: the answer to a query with DO set (RFC 3225) -- the same
 	 * with RRSIGs and NSEC/NSEC3 proofs (docs/dnssec.md). NULL: the same
-	 * answer (an unsigned zone); the query path only looks when DO is set. */
+	 * answer (an unsigned zone); set together with ANSWER_SIGNED. */
 	const struct answer *dnssec;
 } answer_t;
 
@@ -72,6 +73,11 @@ enum {
 	ANSWER_FOLLOW_OUT = 1,     /* target outside the zone: recursive views only */
 	ANSWER_FOLLOW_ZONE = 2,    /* target in the zone below a DNAME or a cut: every view */
 	ANSWER_FOLLOW_DNAME = 3,   /* query.c's marker: synthesize from a DNAME */
+	ANSWER_FOLLOW_MASK = 7,
+	/* Not a chain: the answer of a signed zone has a DO=1 twin. A bit of
+	 * `follow` so that the query path tests one byte for both: an unsigned
+	 * zone's answers pay nothing for DNSSEC. */
+	ANSWER_SIGNED = 8,
 };
 
 /* An answer for one query type at a node. */

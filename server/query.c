@@ -59,9 +59,6 @@ typedef struct qinfo {
 	 * DNAME's node and the index of its first label in the question */
 	const node_t *dname;
 	unsigned dname_label;
-	/* set by zone_answer() for NXDOMAIN and wildcard answers: the label of
-	 * the question where its closest encloser starts (DO=1 proofs) */
-	unsigned ce_label;
 } qinfo_t;
 
 /* Parse the additional section (EDNS, TSIG). Returns an rcode; 0: fine;
@@ -180,7 +177,6 @@ zone_answer(const zone_t *z, qinfo_t *qi, const uint32_t *hashes, unsigned apex_
 		n = zone_find(z, name, (uint8_t)(qi->name_len - qi->offs[i]), hashes[i]);
 		if (n == NULL)
 			continue;
-		qi->ce_label = i;
 		if (n->flags & (NODE_OCCLUDED | NODE_DELEG))
 			return n->ext->referral;
 		if (n->ext == NULL || n->ext->wildcard == NULL) {
@@ -287,8 +283,14 @@ write_answer(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi,
  * an additional section), then the OPT. TC if it does not fit. */
 static size_t __attribute__((noinline))
 write_proved(const snapshot_t *s, const zone_t *z, const uint8_t *q, const qinfo_t *qi,
-	     const answer_t *a, uint8_t *out, size_t limit)
+	     const uint32_t *hashes, const answer_t *a, uint8_t *out, size_t limit)
 {
+	/* the closest encloser, found again as zone_answer() did (only these
+	 * answers need it: the common path does not keep it) */
+	unsigned ce = 1;
+	while (ce < qi->nlabels &&
+	       zone_find(z, qi->lower + qi->offs[ce], (uint8_t)(qi->name_len - qi->offs[ce]), hashes[ce]) == NULL)
+		ce++;
 	qinfo_t bare = *qi;
 	bare.edns = false;
 	size_t opt = qi->edns ? OPT_LEN : 0;
@@ -296,7 +298,8 @@ write_proved(const snapshot_t *s, const zone_t *z, const uint8_t *q, const qinfo
 	uint16_t ns = get16(out + 8);
 	size_t p = (out[2] & 0x02) ? (size_t)-1
 		: nsec_proof_write(z->nsec, (enum nsec_proof)a->proof, qi->lower,
-				   qi->lower + qi->offs[qi->ce_label], out + n, limit - opt - n, &ns);
+				   ce < qi->nlabels ? qi->lower + qi->offs[ce] : qi->lower + qi->name_len - 1,
+				   out + n, limit - opt - n, &ns);
 	if (p == (size_t)-1)   /* header, question and OPT only, with TC */
 		return write_answer(s, q, qi, a, out, 12 + qi->qsec_len + opt, 0);
 	put16(out + 8, ns);
@@ -627,7 +630,7 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 	/* BIND leaves the zone only with recursion available and desired */
 	bool recurse = qi->ra && (q[2] & 0x01);
 	size_t n;
-	if (a->follow == ANSWER_FOLLOW_DNAME) {
+	if ((a->follow & ANSWER_FOLLOW_MASK) == ANSWER_FOLLOW_DNAME) {
 		n = write_dname(s, q, &bare, out, outmax, &rcode);
 	} else {
 		n = write_answer(s, q, &bare, a, out, outmax, 0);
@@ -663,13 +666,13 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 		more = false;
 		if (tz != NULL) {
 			const answer_t *b = zone_answer(tz, &sq.qi, sq.hashes, tlabel);
-			if (b->follow == ANSWER_FOLLOW_DNAME) {
+			if ((b->follow & ANSWER_FOLLOW_MASK) == ANSWER_FOLLOW_DNAME) {
 				plen = write_dname(s, sq.wire, &sq.qi, part, sizeof(part), &prc);
 			} else {
 				plen = write_answer(s, sq.wire, &sq.qi, b, part, sizeof(part), 0);
 				prc = b->rcode;
 			}
-			more = b->follow != 0 && prc == LDNS_RCODE_NOERROR;
+			more = (b->follow & ANSWER_FOLLOW_MASK) != 0 && prc == LDNS_RCODE_NOERROR;
 			cur = tz;
 		} else {
 			query_fwd_t tf = { .forward = false };   /* tsig, prefix: none */
@@ -851,13 +854,20 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 			apex_label = 0;
 	}
 	a = zone_answer(z, &qi, hashes, apex_label);
-	if (qi.edns_do && a->dnssec != NULL) {
-		/* a signed zone and DO=1: its twin with RRSIGs and proofs */
-		a = a->dnssec;
-		if (a->proof != 0 && a->follow == 0)
-			return write_proved(s, z, q, &qi, a, out, limit);
+	if (a->follow != 0) {   /* one test for chains and signed zones */
+		if (a->follow & ANSWER_SIGNED) {
+			/* a signed zone and DO=1: its twin with RRSIGs and proofs */
+			if (qi.edns_do) {
+				a = a->dnssec;
+				if (a->proof != 0 && a->follow == 0)
+					return write_proved(s, z, q, &qi, hashes, a, out, limit);
+			}
+			if ((a->follow & ANSWER_FOLLOW_MASK) == 0)
+				return write_answer(s, q, &qi, a, out, limit, 0);
+		}
+		uint8_t f = a->follow & ANSWER_FOLLOW_MASK;
+		if (qi.ra || f != ANSWER_FOLLOW_OUT)
+			return query_chain(s, v, z, q, &qi, a, out, outmax, limit, fwd);
 	}
-	if (a->follow != 0 && (qi.ra || a->follow != ANSWER_FOLLOW_OUT))
-		return query_chain(s, v, z, q, &qi, a, out, outmax, limit, fwd);
 	return write_answer(s, q, &qi, a, out, limit, 0);
 }

@@ -680,7 +680,7 @@ cw_finish(builder_t *b, uint8_t rcode, bool aa, bool glue_required)
 	a.rcode = rcode;
 	a.aa = aa;
 	a.glue_required = glue_required;
-	a.follow = b->follow & 0x0F;
+	a.follow = b->follow;
 	b->follow = 0;
 	a.proof = b->proof & 0x0F;
 	b->proof = 0;
@@ -722,6 +722,7 @@ bz_keep(builder_t *b, answer_t *plain, answer_t a)
 		a.glue_required = false;
 	}
 	plain->dnssec = arena_memdup(b->arena, &a, sizeof(a));
+	plain->follow |= ANSWER_SIGNED;
 }
 
 /* The NSEC/NSEC3 records of a proof known when building (name: lower case),
