@@ -145,7 +145,11 @@ static const char *nsec_zone =
 	"x.w A 192.0.2.3\n"
 	"x.w NSEC example. A RRSIG NSEC\n"
 	"x.w" SIG("NSEC", "3")
-	"ns1 A 192.0.2.53\n";
+	"ns1 A 192.0.2.53\n"
+	"sub NS ns.sub\n"
+	"sub DS 12345 13 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE7E5E4F1A6B0F4A6B0F4A6B0F\n"
+	"sub" SIG("DS", "2")
+	"ns.sub A 192.0.2.54\n";
 
 START_TEST(nsec_proofs)
 {
@@ -212,6 +216,11 @@ START_TEST(signed_answers)
 	ck_assert_uint_eq(wt->dnssec->ancount, 2);
 	ck_assert_uint_eq(wt->dnssec->proof, NSEC_PROOF_WILDCARD);
 	ck_assert_uint_eq(w->ext->wild_other->dnssec->proof, NSEC_PROOF_WILD_NODATA);
+	/* a referral: NS; for DO=1 also the DS and its RRSIG; glue unsigned */
+	const node_t *sub = find(z, "sub.example.");
+	ck_assert_uint_eq(sub->ext->referral->nscount, 1);
+	ck_assert_uint_eq(sub->ext->referral->dnssec->nscount, 3);
+	ck_assert_uint_eq(sub->ext->referral->dnssec->arcount, 1);
 	zone_unref(&z);
 
 	zone_t *u = build("example.", "$TTL 300\n@ SOA ns1 h 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.53\n");
@@ -351,6 +360,13 @@ START_TEST(nsec3_proofs)
 	len = nsec_proof_write(z->nsec, NSEC_PROOF_NODATA, qn, qn, buf, sizeof(buf), &count);
 	ck_assert(proof_has(z, buf, len, "x.w.example.", false));
 	ck_assert_uint_eq(count, 2);
+	/* a name without an NSEC3 of its own (an opt-out delegation, 7.2.4):
+	 * the closest provable encloser and the next closer name */
+	wire("c.example.", qn);
+	count = 0;
+	len = nsec_proof_write(z->nsec, NSEC_PROOF_NODATA, qn, qn, buf, sizeof(buf), &count);
+	ck_assert(proof_has(z, buf, len, "example.", false));
+	ck_assert(proof_has(z, buf, len, "c.example.", true));
 	zone_unref(&z);
 }
 END_TEST
