@@ -552,11 +552,37 @@ subq_make(subq_t *sq, const uint8_t *q, const qinfo_t *qi, const uint8_t *name, 
 	sq->qi.qsec_len = name_len + 4;
 	sq->qi.qtype = qi->qtype;
 	sq->qi.qclass = qi->qclass;
-	sq->qi.edns = sq->qi.edns_do = false;
+	sq->qi.edns = false;
+	sq->qi.edns_do = qi->edns_do;   /* a signed zone's parts: their DO=1 twins */
 	sq->qi.edns_version = 0;
 	sq->qi.edns_size = 0;
 	sq->qi.ra = qi->ra;
 	return true;
+}
+
+/* DO=1 and a signed zone: the DNAME's RRSIGs (RFC 6672 5.3.1), from the
+ * DO=1 twin of the DNAME's answer ([DNAME][RRSIG]..., each owner a pointer
+ * to the question), written at out + *n with their owner pointing at owner.
+ * Returns the number of records written. */
+static unsigned
+write_dname_sigs(const answer_t *d, const qinfo_t *qi, size_t rdlen, uint8_t *out, size_t *n,
+		 size_t cap, uint16_t owner)
+{
+	if (!qi->edns_do || !(d->follow & ANSWER_SIGNED))
+		return 0;
+	const answer_t *t = d->dnssec;
+	size_t pos = 12 + rdlen, count = 0;
+	while (count + 1 < t->ancount && pos + 12 <= t->len_noadd) {
+		size_t len = 12u + get16(t->wire + pos + 10);
+		if (get16(t->wire + pos) != 0xC00C || pos + len > t->len_noadd || *n + 14 + len > cap)
+			break;
+		memcpy(out + *n, t->wire + pos, len);
+		put16(out + *n, (uint16_t)(0xC000 | owner));
+		*n += len;
+		pos += len;
+		count++;
+	}
+	return (unsigned)count;
 }
 
 /* A name below a DNAME (RFC 6672 3.1, as BIND answers): the DNAME, and a
@@ -592,9 +618,10 @@ write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, uint8_t *o
 	memcpy(p + 2, d->wire + 2, 10 + rdlen);          /* type, class, TTL, rdlen, target */
 	size_t target = n + 12;
 	n += 12 + rdlen;
+	unsigned count = 1 + write_dname_sigs(d, qi, rdlen, out, &n, cap, (uint16_t)(12 + prefix));
 	*rcode = LDNS_RCODE_NOERROR;
 	if (prefix + rdlen > DNAME_MAXLEN) {
-		put16(out + 6, 1);
+		put16(out + 6, (uint16_t)count);
 		*rcode = LDNS_RCODE_YXDOMAIN;
 		return n;
 	}
@@ -605,8 +632,12 @@ write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, uint8_t *o
 	put16(p + 10, (uint16_t)(prefix + 2));
 	memcpy(p + 12, q + 12, prefix);                  /* the question's labels, its case */
 	put16(p + 12 + prefix, (uint16_t)(0xC000 | target));
+	if (n + 14 + prefix > cap) {
+		*rcode = LDNS_RCODE_SERVFAIL;
+		return n;
+	}
 	n += 14 + prefix;
-	put16(out + 6, 2);
+	put16(out + 6, (uint16_t)(count + 1));
 	return n;
 }
 
@@ -666,8 +697,13 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 		more = false;
 		if (tz != NULL) {
 			const answer_t *b = zone_answer(tz, &sq.qi, sq.hashes, tlabel);
+			if (sq.qi.edns_do && (b->follow & ANSWER_SIGNED))
+				b = b->dnssec;   /* a signed zone: its DO=1 twin */
 			if ((b->follow & ANSWER_FOLLOW_MASK) == ANSWER_FOLLOW_DNAME) {
 				plen = write_dname(s, sq.wire, &sq.qi, part, sizeof(part), &prc);
+			} else if (b->proof != 0 && b->follow == 0) {
+				plen = write_proved(s, tz, sq.wire, &sq.qi, sq.hashes, b, part, sizeof(part));
+				prc = b->rcode;
 			} else {
 				plen = write_answer(s, sq.wire, &sq.qi, b, part, sizeof(part), 0);
 				prc = b->rcode;

@@ -5,7 +5,8 @@
 # anchor. Two views serve each zone, each its own data, signed with the same
 # keys; each resolver asks from its view's address (127.0.0.2 LAN, 127.0.0.3
 # outside). Positive, CNAME, NXDOMAIN, NODATA, empty non-terminal, wildcard,
-# wildcard NODATA, CNAME to a missing name, no DS at a delegation. Without DO
+# wildcard NODATA, CNAME to a missing name and to a wildcard, a DNAME and what
+# it leads to, no DS at a delegation. Without DO
 # nothing changes; NSEC3 owner names are not names of the zone; a signed
 # answer too large for the client's buffer gets TC. --check warns about
 # signatures that expire soon or have expired, and about signed zones under
@@ -152,6 +153,9 @@ for view in lan outside; do
 		check $view $port $src $z "host.wild.$z" MX NOERROR
 		check $view $port $src $z "deadend.$z" A NXDOMAIN
 		check $view $port $src $z "child.$z" DS NOERROR
+		check $view $port $src $z "www.old.$z" A NOERROR "$(hz_rr "www.new.$z." A "$addr")"
+		check $view $port $src $z "towild.$z" A NOERROR "$(hz_rr "host.wild.$z." A "$addr")"
+		check $view $port $src $z "nx.old.$z" A NXDOMAIN
 	done
 done
 
