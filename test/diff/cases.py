@@ -142,7 +142,8 @@ for z in ("nsec.test", "nsec3.test"):
     FULL += _q(["www." + z, "alias." + z, "deadend." + z, "towild." + z, "nothere." + z,
                 "a.b.nothere." + z, "ent." + z, "y.ent." + z, "q.wild." + z, "a.b.wild." + z,
                 "q.cn." + z, "child." + z, "host.child." + z, "secure." + z, "host.secure." + z,
-                "ns.child." + z], ["A"], variant="do")
+                "ns.child." + z, "www.old." + z, "nx.old." + z, "old." + z], ["A"], variant="do")
+    FULL += _q(["old." + z, "www.old." + z], ["DNAME", "CNAME"], variant="do")
     FULL += _q(["www." + z, "q.wild." + z, "child." + z, "secure." + z], ["MX", "DS", "TXT"],
                variant="do")
     FULL += _q(["big." + z], ["TXT"], variant="do")

@@ -121,6 +121,8 @@ for z in ("nsec.test", "nsec3.test"):
     seed("dnssec-tc-" + z, query("big." + z, "TXT", edns={"do": True, "size": 512}))
     seed("dnssec-nx-512-" + z, query("zz.nothere." + z, edns={"do": True, "size": 512}))
     seed("dnssec-no-do-" + z, query("nothere." + z, edns=E), EXTERNAL)
+    seed("dnssec-dname-" + z, query("www.old." + z, edns=DO))
+    seed("dnssec-dname-nx-" + z, query("nx.old." + z, "AAAA", edns=DO))
 seed("dnssec-nsec3-owner", query("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.nsec3.test", edns=DO))
 seed("glue-name", query("ns.sub.example.com"))
 seed("child-www", query("www.child.example.com"))
