@@ -40,20 +40,24 @@ rec_cmp(const nsec_rec_t *r, const uint8_t *key, bool nsec3)
 	return nsec_canonical_cmp(r->key, key);
 }
 
-static bool nsec3_sort;   /* qsort has no context: set only while building */
+/* qsort has no context argument: one comparator per kind of chain (zones
+ * may be built by several threads at once). */
+static int
+sort_nsec(const void *pa, const void *pb)
+{
+	return rec_cmp(pa, ((const nsec_rec_t *)pb)->key, false);
+}
 
 static int
-sort_cmp(const void *pa, const void *pb)
+sort_nsec3(const void *pa, const void *pb)
 {
-	const nsec_rec_t *a = pa, *b = pb;
-	return rec_cmp(a, b->key, nsec3_sort);
+	return rec_cmp(pa, ((const nsec_rec_t *)pb)->key, true);
 }
 
 void
 nsec_index_build(nsec_index_t *x, nsec_rec_t *recs, size_t n)
 {
-	nsec3_sort = x->nsec3;
-	qsort(recs, n, sizeof(*recs), sort_cmp);
+	qsort(recs, n, sizeof(*recs), x->nsec3 ? sort_nsec3 : sort_nsec);
 	x->recs = recs;
 	x->nrecs = n;
 }

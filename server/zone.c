@@ -13,6 +13,13 @@
  * Answers follow BIND's "minimal-responses no-auth": no NS in the authority
  * section of positive answers; A/AAAA of MX, SRV and NS targets in the
  * additional section when the zone has them.
+ *
+ * Signed zones (DNSKEY or RRSIG records; docs/dnssec.md): every answer is
+ * built twice, the plain one and its DO=1 twin (bz_passes, bz_keep): RRSIGs
+ * after every RRset (cw_sigs), and the NSEC/NSEC3 records of the proofs that
+ * do not depend on the query name (cw_proof). Proofs that do (NXDOMAIN,
+ * wildcards) are marked in answer_t.proof and found per query in the chain
+ * that bz_nsec_index() sorts (nsec.h). NSEC3 records never become names.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "zone.h"
 
@@ -1449,6 +1456,7 @@ zone_build(const zonefile_t *zf, diag_t *d)
 
 	builder_t b = { .zf = zf, .zone = z, .arena = arena, .d = d, .tmp = arena_new(0) };
 	b.cw = xmalloc(sizeof(cw_t));
+	b.cw->dnssec = false;
 	bz_index(&b);
 	if (b.apex == NULL || b.soa == NULL) {
 		diag_error(d, zf->path, 0, "zone %s has no SOA record at its apex", zf->origin_text);
