@@ -283,14 +283,17 @@ write_answer(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi,
  * an additional section), then the OPT. TC if it does not fit. */
 static size_t __attribute__((noinline))
 write_proved(const snapshot_t *s, const zone_t *z, const uint8_t *q, const qinfo_t *qi,
-	     const uint32_t *hashes, const answer_t *a, uint8_t *out, size_t limit)
+	     const answer_t *a, uint8_t *out, size_t limit)
 {
 	/* the closest encloser, found again as zone_answer() did (only these
-	 * answers need it: the common path does not keep it) */
+	 * answers need it: the common path neither keeps it nor its hashes) */
 	unsigned ce = 1;
-	while (ce < qi->nlabels &&
-	       zone_find(z, qi->lower + qi->offs[ce], (uint8_t)(qi->name_len - qi->offs[ce]), hashes[ce]) == NULL)
+	while (ce < qi->nlabels) {
+		const uint8_t *name = qi->lower + qi->offs[ce];
+		if (zone_find(z, name, (uint8_t)(qi->name_len - qi->offs[ce]), dname_hash(name)) != NULL)
+			break;
 		ce++;
+	}
 	qinfo_t bare = *qi;
 	bare.edns = false;
 	size_t opt = qi->edns ? OPT_LEN : 0;
@@ -702,7 +705,7 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 			if ((b->follow & ANSWER_FOLLOW_MASK) == ANSWER_FOLLOW_DNAME) {
 				plen = write_dname(s, sq.wire, &sq.qi, part, sizeof(part), &prc);
 			} else if (b->proof != 0 && b->follow == 0) {
-				plen = write_proved(s, tz, sq.wire, &sq.qi, sq.hashes, b, part, sizeof(part));
+				plen = write_proved(s, tz, sq.wire, &sq.qi, b, part, sizeof(part));
 				prc = b->rcode;
 			} else {
 				plen = write_answer(s, sq.wire, &sq.qi, b, part, sizeof(part), 0);
@@ -896,7 +899,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 			if (qi.edns_do) {
 				a = a->dnssec;
 				if (a->proof != 0 && a->follow == 0)
-					return write_proved(s, z, q, &qi, hashes, a, out, limit);
+					return write_proved(s, z, q, &qi, a, out, limit);
 			}
 			if ((a->follow & ANSWER_FOLLOW_MASK) == 0)
 				return write_answer(s, q, &qi, a, out, limit, 0);
