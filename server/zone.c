@@ -92,6 +92,8 @@ typedef struct builder {
 	/* DNSSEC: the answer being built is the one for DO=1 (RRSIGs, proofs) */
 	bool dnssec;
 	uint8_t proof;                /* enum nsec_proof, taken by cw_finish() */
+	bool dnssec_overflow;         /* this DO=1 answer is too big: keep none */
+	bool dnssec_overflow_warned;
 	arena_t *tmp;                 /* bnodes and their sets; freed after the build */
 	const bset_t *soa;
 	uint32_t neg_ttl;             /* min(SOA TTL, SOA MINIMUM), RFC 2308 */
@@ -662,7 +664,14 @@ cw_finish(builder_t *b, uint8_t rcode, bool aa, bool glue_required)
 {
 	cw_t *w = b->cw;
 	answer_t a = { 0 };
-	if (w->overflow && !b->failed) {
+	if (w->overflow && b->dnssec) {
+		/* too big with its RRSIGs: DO=1 gets the plain answer (bz_keep) */
+		if (!b->dnssec_overflow_warned)
+			diag_warn(b->d, b->zf->path, 0, "zone %s: a signed answer would exceed 65535 bytes; "
+				  "it is served without its signatures", b->zone->name);
+		b->dnssec_overflow_warned = true;
+		b->dnssec_overflow = true;
+	} else if (w->overflow && !b->failed) {
 		diag_error(b->d, b->zf->path, 0, "an answer in zone %s would exceed 65535 bytes",
 			   b->zone->name);
 		b->failed = 1;
@@ -721,6 +730,10 @@ bz_keep(builder_t *b, answer_t *plain, answer_t a)
 {
 	if (!b->dnssec) {
 		*plain = a;
+		return;
+	}
+	if (b->dnssec_overflow) {
+		b->dnssec_overflow = false;
 		return;
 	}
 	if (a.proof != 0) {

@@ -371,6 +371,59 @@ START_TEST(nsec3_proofs)
 }
 END_TEST
 
+/* An answer that fits in 65535 bytes but not with its RRSIGs (a CNAME to a
+ * big RRset, both with large signatures): the zone still loads (with a
+ * warning) and DO=1 gets the plain answer. */
+START_TEST(signed_answer_too_big)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	fputs("$TTL 300\n@ SOA ns1 h 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.53\n"
+	      "@ DNSKEY 257 3 13 AwEAAQ==\n", f);
+	char data[251];
+	for (int i = 0; i < 243; i++) {   /* 243 x (2 + 10 + 1 + 250) = 63909 bytes */
+		memset(data, 'a' + i % 26, 250);
+		snprintf(data, sizeof(data), "%03d", i);
+		data[3] = 'x';
+		memset(data + 4, 'y', 246);
+		data[250] = '\0';
+		fprintf(f, "big TXT \"%s\"\n", data);
+	}
+	fputs("alias CNAME big\n", f);
+	for (int k = 0; k < 2; k++) {
+		fputs(k ? "alias RRSIG CNAME" : "big RRSIG TXT", f);
+		fputs(" 13 2 300 20300101000000 20200101000000 1 example. ", f);
+		for (int i = 0; i < 400; i++)
+			fputs("AAAA", f);   /* a 1200-byte signature */
+		fputs("\n", f);
+	}
+	fclose(f);
+	diag_t d = { .quiet = 1 };
+	zonefile_t *zf = zonefile_parse("example.", "test.zone", text, strlen(text), &d);
+	ck_assert_ptr_nonnull(zf);
+	zone_t *z = zone_build(zf, &d);
+	zonefile_free(&zf);
+	free(text);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(d.errors, 0);
+	ck_assert_uint_ge(d.warnings, 1);
+	const node_t *alias = find(z, "alias.example.");
+	const answer_t *a = type_answer_find(alias->types, alias->ntypes, LDNS_RR_TYPE_TXT);
+	ck_assert_uint_eq(a->ancount, 244);
+	ck_assert(!(a->follow & ANSWER_SIGNED));
+	ck_assert_ptr_null(a->dnssec);
+	const node_t *big = find(z, "big.example.");
+	a = type_answer_find(big->types, big->ntypes, LDNS_RR_TYPE_TXT);
+	ck_assert(a->follow & ANSWER_SIGNED);
+	ck_assert_uint_eq(a->dnssec->ancount, 244);
+	/* the other answers keep their twins */
+	const node_t *ns1 = find(z, "ns1.example.");
+	ck_assert(type_answer_find(ns1->types, ns1->ntypes, LDNS_RR_TYPE_A)->follow & ANSWER_SIGNED);
+	zone_unref(&z);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -381,6 +434,7 @@ main(void)
 	tcase_add_test(tc, nsec_proofs);
 	tcase_add_test(tc, signed_answers);
 	tcase_add_test(tc, nsec3_proofs);
+	tcase_add_test(tc, signed_answer_too_big);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
