@@ -29,7 +29,7 @@
 #define CHAIN_MAX_CNAMES 12
 
 /* If the last record of msg's answer section (msg: len bytes, one question,
- * only an answer section) is a CNAME, write its target, lower case and
+ * only an answer section; RRSIGs not counted) is a CNAME, write its target, lower case and
  * uncompressed, to target (DNAME_MAXLEN bytes) and return its length;
  * otherwise 0. *cnames gets the number of CNAME records in the answer
  * section; *loop whether the target owns one of them already. */

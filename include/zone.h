@@ -30,6 +30,7 @@
 #include "diag.h"
 
 struct nat_map;
+struct nsec_index;
 
 struct arena;
 struct stat;
@@ -55,8 +56,15 @@ typedef struct answer {
 	uint16_t nfixups;
 	uint8_t rcode;
 	bool aa;
-	bool glue_required;    /* referral: if additional is dropped, set TC */
-	uint8_t follow;        /* ANSWER_FOLLOW_*: the chain goes on past this answer */
+	bool glue_required : 1;   /* referral: if additional is dropped, set TC */
+	uint8_t proof : 4;     /* enum nsec_proof (nsec.h): NSEC/NSEC3 records that depend on
+	                          the query name go into the authority section per query */
+	uint8_t follow;        /* ANSWER_FOLLOW_* (the chain goes on past this answer), and
+	                          ANSWER_SIGNED: there is a DO=1 twin in dnssec */
+	/* A signed zone: the answer to a query with DO set (RFC 3225) -- the same
+	 * with RRSIGs and NSEC/NSEC3 proofs (docs/dnssec.md). NULL: the same
+	 * answer (an unsigned zone); set together with ANSWER_SIGNED. */
+	const struct answer *dnssec;
 } answer_t;
 
 /* answer_t.follow: the answer section ends with a CNAME whose target this
@@ -65,6 +73,11 @@ enum {
 	ANSWER_FOLLOW_OUT = 1,     /* target outside the zone: recursive views only */
 	ANSWER_FOLLOW_ZONE = 2,    /* target in the zone below a DNAME or a cut: every view */
 	ANSWER_FOLLOW_DNAME = 3,   /* query.c's marker: synthesize from a DNAME */
+	ANSWER_FOLLOW_MASK = 7,
+	/* Not a chain: the answer of a signed zone has a DO=1 twin. A bit of
+	 * `follow` so that the query path tests one byte for both: an unsigned
+	 * zone's answers pay nothing for DNSSEC. */
+	ANSWER_SIGNED = 8,
 };
 
 /* An answer for one query type at a node. */
@@ -118,6 +131,12 @@ typedef struct zone {
 	size_t nnodes;
 	answer_t nxdomain;        /* SOA in authority, owner = apex (fixup) */
 	answer_t nodata;
+	/* Signed zones (DNSKEY or RRSIG records in the file): the NSEC/NSEC3
+	 * chain for the proofs built per query (nsec.h); NULL if unsigned. */
+	const struct nsec_index *nsec;
+	bool is_signed;
+	uint32_t sig_expire_min;  /* earliest RRSIG expiration (RFC 4034 3.1.5) */
+	const char *sig_expire_owner;   /* "www.example.com. A" of that RRSIG */
 	/* The first A/AAAA record holding a private address (RFC 1918, ULA...),
 	 * for the --check warning about private data served to public clients. */
 	unsigned private_count;
@@ -188,9 +207,10 @@ zone_find(const zone_t *z, const uint8_t *lower, uint8_t len, uint32_t hash)
 static inline const answer_t *
 type_answer_find(const type_answer_t *types, unsigned n, uint16_t qtype)
 {
-	for (unsigned i = 0; i < n && types[i].type <= qtype; i++)
-		if (types[i].type == qtype)
-			return &types[i].ans;
+	/* a pointer walk: no index times the entry's size per step */
+	for (const type_answer_t *t = types, *end = types + n; t < end && t->type <= qtype; t++)
+		if (t->type == qtype)
+			return &t->ans;
 	return NULL;
 }
 

@@ -90,10 +90,16 @@ chain_target(const uint8_t *msg, size_t len, uint8_t *target, unsigned *cnames, 
 	start = pos;
 	unsigned an = get16(msg + 6);
 	for (unsigned i = 0; i < an; i++) {
-		if (!chain_skip_rr(msg, len, &pos, &type, &rdata))
+		uint16_t t;
+		size_t r;
+		if (!chain_skip_rr(msg, len, &pos, &t, &r))
 			return 0;
-		if (type == LDNS_RR_TYPE_CNAME)
+		if (t == LDNS_RR_TYPE_CNAME)
 			(*cnames)++;
+		if (t != LDNS_RR_TYPE_RRSIG) {   /* DO=1: a CNAME's RRSIGs follow it */
+			type = t;
+			rdata = r;
+		}
 	}
 	if (an == 0 || type != LDNS_RR_TYPE_CNAME)
 		return 0;

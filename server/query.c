@@ -32,6 +32,7 @@
 #include "chain.h"
 #include "cookie.h"
 #include "dname.h"
+#include "nsec.h"
 #include "snapshot.h"
 #include "tsig_answer.h"
 #include "wire.h"
@@ -329,6 +330,43 @@ write_answer(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi,
 	return head + body + opt;
 }
 
+/* A signed zone's DO=1 answer whose NSEC/NSEC3 proof depends on the query
+ * name (a->proof, nsec.h): the answer, then the proof's records found in the
+ * zone's chain behind its authority section (such answers are built without
+ * an additional section), then the OPT. TC if it does not fit. */
+static size_t __attribute__((noinline))
+write_proved(const snapshot_t *s, const zone_t *z, const uint8_t *q, const qinfo_t *qi,
+	     const answer_t *a, uint8_t *out, size_t limit)
+{
+	/* the closest encloser, found again as zone_answer() did (only these
+	 * answers need it: the common path neither keeps it nor its hashes) */
+	unsigned ce = 1;
+	while (ce < qi->nlabels) {
+		const uint8_t *name = qi->lower + qi->offs[ce];
+		if (zone_find(z, name, (uint8_t)(qi->name_len - qi->offs[ce]), dname_hash(name)) != NULL)
+			break;
+		ce++;
+	}
+	qinfo_t bare = *qi;
+	bare.edns = false;
+	size_t opt = qi->edns ? OPT_LEN : 0;
+	size_t n = write_answer(s, q, &bare, a, out, limit - opt, 0);
+	uint16_t ns = get16(out + 8);
+	size_t p = (out[2] & 0x02) ? (size_t)-1
+		: nsec_proof_write(z->nsec, (enum nsec_proof)a->proof, qi->lower,
+				   ce < qi->nlabels ? qi->lower + qi->offs[ce] : qi->lower + qi->name_len - 1,
+				   out + n, limit - opt - n, &ns);
+	if (p == (size_t)-1)   /* header, question and OPT only, with TC */
+		return write_answer(s, q, qi, a, out, 12 + qi->qsec_len + opt, 0);
+	put16(out + 8, ns);
+	n += p;
+	if (opt) {
+		put_opt(out + n, s, qi, 0);
+		put16(out + 10, (uint16_t)(get16(out + 10) + 1));
+	}
+	return n + opt;
+}
+
 /* An answer that is only a header (the question could not be read). */
 static size_t
 write_header_only(const uint8_t *q, uint8_t rcode, uint8_t *out)
@@ -570,11 +608,37 @@ subq_make(subq_t *sq, const uint8_t *q, const qinfo_t *qi, const uint8_t *name, 
 	sq->qi.qsec_len = name_len + 4;
 	sq->qi.qtype = qi->qtype;
 	sq->qi.qclass = qi->qclass;
-	sq->qi.edns = sq->qi.edns_do = false;
+	sq->qi.edns = false;
+	sq->qi.edns_do = qi->edns_do;   /* a signed zone's parts: their DO=1 twins */
 	sq->qi.edns_version = 0;
 	sq->qi.edns_size = 0;
 	sq->qi.ra = qi->ra;
 	return true;
+}
+
+/* DO=1 and a signed zone: the DNAME's RRSIGs (RFC 6672 5.3.1), from the
+ * DO=1 twin of the DNAME's answer ([DNAME][RRSIG]..., each owner a pointer
+ * to the question), written at out + *n with their owner pointing at owner.
+ * Returns the number of records written. */
+static unsigned
+write_dname_sigs(const answer_t *d, const qinfo_t *qi, size_t rdlen, uint8_t *out, size_t *n,
+		 size_t cap, uint16_t owner)
+{
+	if (!qi->edns_do || !(d->follow & ANSWER_SIGNED))
+		return 0;
+	const answer_t *t = d->dnssec;
+	size_t pos = 12 + rdlen, count = 0;
+	while (count + 1 < t->ancount && pos + 12 <= t->len_noadd) {
+		size_t len = 12u + get16(t->wire + pos + 10);
+		if (get16(t->wire + pos) != 0xC00C || pos + len > t->len_noadd || *n + 14 + len > cap)
+			break;
+		memcpy(out + *n, t->wire + pos, len);
+		put16(out + *n, (uint16_t)(0xC000 | owner));
+		*n += len;
+		pos += len;
+		count++;
+	}
+	return (unsigned)count;
 }
 
 /* A name below a DNAME (RFC 6672 3.1, as BIND answers): the DNAME, and a
@@ -610,9 +674,10 @@ write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, uint8_t *o
 	memcpy(p + 2, d->wire + 2, 10 + rdlen);          /* type, class, TTL, rdlen, target */
 	size_t target = n + 12;
 	n += 12 + rdlen;
+	unsigned count = 1 + write_dname_sigs(d, qi, rdlen, out, &n, cap, (uint16_t)(12 + prefix));
 	*rcode = LDNS_RCODE_NOERROR;
 	if (prefix + rdlen > DNAME_MAXLEN) {
-		put16(out + 6, 1);
+		put16(out + 6, (uint16_t)count);
 		*rcode = LDNS_RCODE_YXDOMAIN;
 		return n;
 	}
@@ -623,8 +688,12 @@ write_dname(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, uint8_t *o
 	put16(p + 10, (uint16_t)(prefix + 2));
 	memcpy(p + 12, q + 12, prefix);                  /* the question's labels, its case */
 	put16(p + 12 + prefix, (uint16_t)(0xC000 | target));
+	if (n + 14 + prefix > cap) {
+		*rcode = LDNS_RCODE_SERVFAIL;
+		return n;
+	}
 	n += 14 + prefix;
-	put16(out + 6, 2);
+	put16(out + 6, (uint16_t)(count + 1));
 	return n;
 }
 
@@ -648,7 +717,7 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 	/* BIND leaves the zone only with recursion available and desired */
 	bool recurse = qi->ra && (q[2] & 0x01);
 	size_t n;
-	if (a->follow == ANSWER_FOLLOW_DNAME) {
+	if ((a->follow & ANSWER_FOLLOW_MASK) == ANSWER_FOLLOW_DNAME) {
 		n = write_dname(s, q, &bare, out, outmax, &rcode);
 	} else {
 		n = write_answer(s, q, &bare, a, out, outmax, 0);
@@ -684,13 +753,18 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 		more = false;
 		if (tz != NULL) {
 			const answer_t *b = zone_answer(tz, &sq.qi, sq.hashes, tlabel);
-			if (b->follow == ANSWER_FOLLOW_DNAME) {
+			if (sq.qi.edns_do && (b->follow & ANSWER_SIGNED))
+				b = b->dnssec;   /* a signed zone: its DO=1 twin */
+			if ((b->follow & ANSWER_FOLLOW_MASK) == ANSWER_FOLLOW_DNAME) {
 				plen = write_dname(s, sq.wire, &sq.qi, part, sizeof(part), &prc);
+			} else if (b->proof != 0 && b->follow == 0) {
+				plen = write_proved(s, tz, sq.wire, &sq.qi, b, part, sizeof(part));
+				prc = b->rcode;
 			} else {
 				plen = write_answer(s, sq.wire, &sq.qi, b, part, sizeof(part), 0);
 				prc = b->rcode;
 			}
-			more = b->follow != 0 && prc == LDNS_RCODE_NOERROR;
+			more = (b->follow & ANSWER_FOLLOW_MASK) != 0 && prc == LDNS_RCODE_NOERROR;
 			cur = tz;
 		} else {
 			query_fwd_t tf = { .forward = false };   /* tsig, prefix: none */
@@ -913,7 +987,20 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 			apex_label = 0;
 	}
 	a = zone_answer(z, &qi, hashes, apex_label);
-	if (a->follow != 0 && (qi.ra || a->follow != ANSWER_FOLLOW_OUT))
-		return query_chain(s, v, z, q, &qi, a, out, outmax, limit, fwd);
+	if (a->follow != 0) {   /* one test for chains and signed zones */
+		if (a->follow & ANSWER_SIGNED) {
+			/* a signed zone and DO=1: its twin with RRSIGs and proofs */
+			if (qi.edns_do) {
+				a = a->dnssec;
+				if (a->proof != 0 && a->follow == 0)
+					return write_proved(s, z, q, &qi, a, out, limit);
+			}
+			if ((a->follow & ANSWER_FOLLOW_MASK) == 0)
+				return write_answer(s, q, &qi, a, out, limit, 0);
+		}
+		uint8_t f = a->follow & ANSWER_FOLLOW_MASK;
+		if (qi.ra || f != ANSWER_FOLLOW_OUT)
+			return query_chain(s, v, z, q, &qi, a, out, outmax, limit, fwd);
+	}
 	return write_answer(s, q, &qi, a, out, limit, 0);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -287,11 +288,43 @@ snapshot_conf(const snapshot_t *s)
 	return s->conf;
 }
 
+/* Signatures within this many seconds of their expiration get a warning. */
+#define SIG_WARN_SECONDS (7 * 86400)
+
+/* A signed zone (docs/dnssec.md): its signatures expired or about to, or
+ * its records rewritten by `translate: nat` under signatures made for the
+ * original ones. */
+static void
+check_signed(const view_t *view, const conf_zone_t *zc, const zone_t *z, diag_t *d)
+{
+	if (!z->is_signed)
+		return;
+	const char *file = z->nfiles > 0 ? z->files[0].path : zc->path;
+	if (zc->translate_nat)
+		diag_warn(d, file, 0, "view \"%s\": zone %s is signed and translated by `translate: nat`: "
+			  "the translated records keep signatures that do not match them",
+			  view->conf->name, z->name);
+	if (z->sig_expire_owner == NULL)
+		return;
+	/* RRSIG times are serial numbers (RFC 4034 3.1.5) */
+	int32_t left = (int32_t)(z->sig_expire_min - (uint32_t)time(NULL));
+	if (left < 0)
+		diag_warn(d, file, 0, "view \"%s\": zone %s: the RRSIG of %s expired %ld days ago; "
+			  "validating resolvers will reject its answers (sign it again)",
+			  view->conf->name, z->name, z->sig_expire_owner, (long)(-(int64_t)left / 86400));
+	else if (left < SIG_WARN_SECONDS)
+		diag_warn(d, file, 0, "view \"%s\": zone %s: the RRSIG of %s expires in %ld hours "
+			  "(sign it again before then)",
+			  view->conf->name, z->name, z->sig_expire_owner, (long)(left / 3600));
+}
+
 void
 snapshot_check(const snapshot_t *s, diag_t *d)
 {
 	for (size_t v = 0; v < s->nviews; v++) {
 		const view_t *view = &s->views[v];
+		for (size_t i = 0; i < view->conf->nzones && i < view->nzones; i++)
+			check_signed(view, &view->conf->zones[i], view->zones[i], d);
 		if (!conf_acl_reaches_public(view->conf->match_clients))
 			continue;
 		for (size_t i = 0; i < view->nzones; i++) {

@@ -13,6 +13,13 @@
  * Answers follow BIND's "minimal-responses no-auth": no NS in the authority
  * section of positive answers; A/AAAA of MX, SRV and NS targets in the
  * additional section when the zone has them.
+ *
+ * Signed zones (DNSKEY or RRSIG records; docs/dnssec.md): every answer is
+ * built twice, the plain one and its DO=1 twin (bz_passes, bz_keep): RRSIGs
+ * after every RRset (cw_sigs), and the NSEC/NSEC3 records of the proofs that
+ * do not depend on the query name (cw_proof). Proofs that do (NXDOMAIN,
+ * wildcards) are marked in answer_t.proof and found per query in the chain
+ * that bz_nsec_index() sorts (nsec.h). NSEC3 records never become names.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "zone.h"
 
@@ -31,6 +38,7 @@
 #include "dname.h"
 #include "log.h"
 #include "nat.h"
+#include "nsec.h"
 #include "wire.h"
 #include "zonefile.h"
 
@@ -48,6 +56,8 @@ typedef struct bset {
 	uint32_t ttl;            /* the first record's, as BIND does */
 	const zrr_t **rrs;
 	size_t count;
+	const zrr_t **sigs;      /* the RRSIGs covering this type at this name */
+	size_t nsigs;
 } bset_t;
 
 typedef struct bnode {
@@ -76,6 +86,14 @@ typedef struct builder {
 	bnode_t **nodes;              /* all nodes, in creation order */
 	size_t nnodes, capnodes;
 	const zrr_t **sorted;         /* records sorted by owner, type */
+	size_t nsorted;               /* all but the NSEC3 chain */
+	const zrr_t **n3;             /* NSEC3 records and their RRSIGs, sorted */
+	size_t nn3;
+	/* DNSSEC: the answer being built is the one for DO=1 (RRSIGs, proofs) */
+	bool dnssec;
+	uint8_t proof;                /* enum nsec_proof, taken by cw_finish() */
+	bool dnssec_overflow;         /* this DO=1 answer is too big: keep none */
+	bool dnssec_overflow_warned;
 	arena_t *tmp;                 /* bnodes and their sets; freed after the build */
 	const bset_t *soa;
 	uint32_t neg_ttl;             /* min(SOA TTL, SOA MINIMUM), RFC 2308 */
@@ -178,6 +196,43 @@ bnode_set(const bnode_t *n, uint16_t type)
 	return NULL;
 }
 
+/* The type an RRSIG covers (RFC 4034 3.1.1); 0 if malformed. */
+static uint16_t
+rrsig_covered(const zrr_t *rr)
+{
+	return rr->type == LDNS_RR_TYPE_RRSIG && rr->rdlen >= 18 ? get16(rr->rdata) : 0;
+}
+
+static bool
+rr_is_nsec3(const zrr_t *rr)
+{
+	return rr->type == LDNS_RR_TYPE_NSEC3 || rrsig_covered(rr) == LDNS_RR_TYPE_NSEC3;
+}
+
+/* Give every RRset of a name the RRSIGs that cover it. */
+static void
+bset_pair_sigs(builder_t *b, bset_t *sets, size_t nsets)
+{
+	const bset_t *sig = NULL;
+	for (size_t i = 0; i < nsets; i++)
+		if (sets[i].type == LDNS_RR_TYPE_RRSIG)
+			sig = &sets[i];
+	if (sig == NULL)
+		return;
+	for (size_t i = 0; i < nsets; i++) {
+		bset_t *s = &sets[i];
+		if (s->type == LDNS_RR_TYPE_RRSIG)
+			continue;
+		for (size_t k = 0; k < sig->count; k++) {
+			if (rrsig_covered(sig->rrs[k]) != s->type)
+				continue;
+			if (s->sigs == NULL)
+				s->sigs = arena_zalloc(b->tmp, sig->count * sizeof(*s->sigs));
+			s->sigs[s->nsigs++] = sig->rrs[k];
+		}
+	}
+}
+
 static int
 cmp_rr(const void *pa, const void *pb)
 {
@@ -209,10 +264,22 @@ bz_index(builder_t *b)
 	b->table = xcalloc(size, sizeof(*b->table));
 	b->mask = size - 1;
 
+	/* NSEC3 records and their RRSIGs are only served in proofs: their
+	 * hashed owner names are no names of the zone (RFC 5155 7.2.8; BIND). */
 	b->sorted = xcalloc(n, sizeof(*b->sorted));
-	for (size_t i = 0; i < n; i++)
-		b->sorted[i] = &zf->rrs[i];
+	b->n3 = xcalloc(n, sizeof(*b->n3));
+	size_t nall = n;
+	n = 0;
+	for (size_t i = 0; i < nall; i++) {
+		const zrr_t *rr = &zf->rrs[i];
+		if (rr_is_nsec3(rr))
+			b->n3[b->nn3++] = rr;
+		else
+			b->sorted[n++] = rr;
+	}
+	b->nsorted = n;
 	qsort(b->sorted, n, sizeof(*b->sorted), cmp_rr);
+	qsort(b->n3, b->nn3, sizeof(*b->n3), cmp_rr);
 	const zrr_t **sorted = b->sorted;
 
 	for (size_t i = 0; i < n;) {
@@ -238,6 +305,7 @@ bz_index(builder_t *b)
 			s->count = m - k;
 			k = m;
 		}
+		bset_pair_sigs(b, node->sets, node->nsets);
 		i = j;
 	}
 
@@ -355,6 +423,7 @@ struct cw {
 	uint16_t count[3];
 	size_t len_noadd;
 	bool overflow;
+	bool dnssec;               /* each RRset with its RRSIGs (DO=1 answers) */
 };
 
 static void
@@ -554,11 +623,22 @@ cw_rr(cw_t *w, const uint8_t *owner, uint16_t type, uint32_t ttl,
 	w->count[w->section]++;
 }
 
+/* The RRSIGs of a set, with the TTL the set is served with. */
+static void
+cw_sigs(cw_t *w, const uint8_t *owner, const bset_t *s, uint32_t ttl)
+{
+	if (!w->dnssec)
+		return;
+	for (size_t i = 0; i < s->nsigs; i++)
+		cw_rr(w, owner, LDNS_RR_TYPE_RRSIG, ttl, s->sigs[i]->rdata, s->sigs[i]->rdlen);
+}
+
 static void
 cw_rrset(cw_t *w, const uint8_t *owner, const bset_t *s)
 {
 	for (size_t i = 0; i < s->count; i++)
 		cw_rr(w, owner, s->type, s->ttl, s->rrs[i]->rdata, s->rrs[i]->rdlen);
+	cw_sigs(w, owner, s, s->ttl);
 }
 
 /* Append to the staging buffer; returns the offset. */
@@ -584,7 +664,14 @@ cw_finish(builder_t *b, uint8_t rcode, bool aa, bool glue_required)
 {
 	cw_t *w = b->cw;
 	answer_t a = { 0 };
-	if (w->overflow && !b->failed) {
+	if (w->overflow && b->dnssec) {
+		/* too big with its RRSIGs: DO=1 gets the plain answer (bz_keep) */
+		if (!b->dnssec_overflow_warned)
+			diag_warn(b->d, b->zf->path, 0, "zone %s: a signed answer would exceed 65535 bytes; "
+				  "it is served without its signatures", b->zone->name);
+		b->dnssec_overflow_warned = true;
+		b->dnssec_overflow = true;
+	} else if (w->overflow && !b->failed) {
 		diag_error(b->d, b->zf->path, 0, "an answer in zone %s would exceed 65535 bytes",
 			   b->zone->name);
 		b->failed = 1;
@@ -611,7 +698,70 @@ cw_finish(builder_t *b, uint8_t rcode, bool aa, bool glue_required)
 	a.glue_required = glue_required;
 	a.follow = b->follow;
 	b->follow = 0;
+	a.proof = b->proof & 0x0F;
+	b->proof = 0;
 	return a;
+}
+
+/* Build the DO=1 answers from here on (on) or the plain ones. stage: the
+ * plain answers go to the staging buffer (DO=1 answers always go to the
+ * arena: they are only read for DO queries). */
+static void
+bz_dnssec_pass(builder_t *b, bool on, bool stage)
+{
+	b->dnssec = on;
+	b->cw->dnssec = on;
+	b->staging = stage && !on;
+}
+
+/* Passes to build an answer in: 2 for a signed zone (plain, then DO=1). */
+static int
+bz_passes(const builder_t *b)
+{
+	return b->zone->is_signed ? 2 : 1;
+}
+
+/* Keep the answer of a pass: the plain one in *plain, the DO=1 one as its
+ * twin. An answer with a proof added per query (behind the authority
+ * section) is kept without its additional section, which may be left out
+ * (RFC 2181 9): the proof then stays in the authority section. */
+static void
+bz_keep(builder_t *b, answer_t *plain, answer_t a)
+{
+	if (!b->dnssec) {
+		*plain = a;
+		return;
+	}
+	if (b->dnssec_overflow) {
+		b->dnssec_overflow = false;
+		return;
+	}
+	if (a.proof != 0) {
+		a.len = a.len_noadd;
+		a.arcount = 0;
+		a.glue_required = false;
+	}
+	plain->dnssec = arena_memdup(b->arena, &a, sizeof(a));
+	plain->follow |= ANSWER_SIGNED;
+}
+
+/* The NSEC/NSEC3 records of a proof known when building (name: lower case),
+ * in the current section; DO=1 answers of signed zones only. */
+static void
+cw_proof(builder_t *b, enum nsec_proof kind, const uint8_t *name, const uint8_t *ce)
+{
+	cw_t *w = b->cw;
+	if (!w->dnssec || b->zone->nsec == NULL || w->overflow)
+		return;
+	uint16_t count = 0;
+	size_t n = nsec_proof_write(b->zone->nsec, kind, name, ce, w->buf + w->len, MAX_MSG - w->len,
+				    &count);
+	if (n == (size_t)-1) {
+		w->overflow = true;
+		return;
+	}
+	w->len += n;
+	w->count[w->section] = (uint16_t)(w->count[w->section] + count);
 }
 
 /* ------------------------------------------------------------------ */
@@ -713,6 +863,7 @@ add_negative_soa(builder_t *b)
 	cw_section(b->cw, 1);
 	const zrr_t *soa = b->soa->rrs[0];
 	cw_rr(b->cw, b->apex->owner, LDNS_RR_TYPE_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
+	cw_sigs(b->cw, b->apex->owner, b->soa, b->neg_ttl);
 }
 
 /* NS of a cut in the authority section, glue in the additional section.
@@ -723,18 +874,56 @@ add_referral(builder_t *b, const bnode_t *cut)
 	cw_section(b->cw, 1);
 	const bset_t *ns = bnode_set(cut, LDNS_RR_TYPE_NS);
 	cw_rrset(b->cw, cut->owner, ns);
+	if (b->dnssec) {
+		/* the DS, or the proof there is none (RFC 4035 3.1.4) */
+		const bset_t *ds = bnode_set(cut, LDNS_RR_TYPE_DS);
+		if (ds != NULL)
+			cw_rrset(b->cw, cut->owner, ds);
+		else
+			cw_proof(b, NSEC_PROOF_NODATA, cut->lname, cut->lname);
+	}
 	return add_targets(b, ns, TARGETS_GLUE, cut->lname);
 }
 
 /* Follow a CNAME chain from start. want: the query type (0: none of the
  * final name's types). Writes into b->cw, which the caller has reset and
  * seeded; returns the rcode. owner: NULL = the question name. */
+/* DO=1: a chain's names that a wildcard stands for need the proof that
+ * they do not exist (RFC 4035 3.1.3.3), behind the answer section. */
+typedef struct hops {
+	uint8_t name[MAX_CHAIN][DNAME_MAXLEN];   /* lower case */
+	const uint8_t *ce[MAX_CHAIN];            /* the wildcard's parent */
+	unsigned n;
+} hops_t;
+
+static void
+hops_add(hops_t *h, const uint8_t *name, const bnode_t *wild)
+{
+	if (h->n == MAX_CHAIN)
+		return;
+	dname_to_lower(h->name[h->n], name);
+	h->ce[h->n++] = wild->lname + 2;
+}
+
+static void
+hops_proofs(builder_t *b, const hops_t *h)
+{
+	if (!b->dnssec || h->n == 0)
+		return;
+	cw_section(b->cw, 1);
+	for (unsigned i = 0; i < h->n; i++)
+		cw_proof(b, NSEC_PROOF_WILDCARD, h->name[i], h->ce[i]);
+}
+
 static uint8_t
 chase(builder_t *b, const bnode_t *start, uint16_t want)
 {
 	const bnode_t *cur = start;
 	const uint8_t *owner = NULL;
 	const bnode_t *seen[MAX_CHAIN];
+	hops_t hops;
+	hops.n = 0;
+	uint8_t lt[DNAME_MAXLEN];
 	for (int depth = 0; depth < MAX_CHAIN; depth++) {
 		seen[depth] = cur;
 		const bset_t *cs = bnode_set(cur, LDNS_RR_TYPE_CNAME);
@@ -745,7 +934,8 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 		if (depth + 1 >= MAX_CHAIN)
 			return LDNS_RCODE_SERVFAIL;   /* the chain's last CNAME, as BIND (chain.h) */
 		bnode_t *t;
-		switch (bz_resolve(b, target, &t)) {
+		enum resolve r = bz_resolve(b, target, &t);
+		switch (r) {
 		case R_OUT:
 			b->follow = ANSWER_FOLLOW_OUT;
 			return 0;
@@ -761,6 +951,9 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 			return 0;
 		case R_NX:
 			add_negative_soa(b);
+			hops_proofs(b, &hops);
+			dname_to_lower(lt, target);
+			cw_proof(b, NSEC_PROOF_NXDOMAIN, lt, t->lname);
 			return 3;
 		case R_EXACT:
 		case R_WILD:
@@ -769,14 +962,31 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 				for (int k = 0; k <= depth; k++)
 					if (seen[k] == t)
 						return LDNS_RCODE_SERVFAIL;
+				if (r == R_WILD)
+					hops_add(&hops, target, t);
 				cur = t;
 				continue;
 			}
 			const bset_t *s = want ? bnode_set(t, want) : NULL;
-			if (s != NULL)
+			bool wild = r == R_WILD;
+			dname_to_lower(lt, target);
+			if (s != NULL && b->dnssec) {
+				/* DO=1: no additional section, the proofs follow */
+				cw_section(b->cw, 0);
+				cw_rrset(b->cw, target, s);
+				if (wild)
+					hops_add(&hops, target, t);
+				hops_proofs(b, &hops);
+			} else if (s != NULL) {
 				add_set_with_targets(b, target, s);
-			else
+			} else {
 				add_negative_soa(b);
+				hops_proofs(b, &hops);
+				if (wild)
+					cw_proof(b, NSEC_PROOF_WILD_NODATA, lt, t->lname + 2);
+				else
+					cw_proof(b, NSEC_PROOF_NODATA, lt, lt);
+			}
 			return 0;
 		}
 	}
@@ -823,44 +1033,68 @@ build_types(builder_t *b, const bnode_t *n, bool exact, uint16_t *count, const a
 			cap += end->nsets;
 	}
 	type_answer_t *t = exact ? xcalloc(cap, sizeof(*t)) : arena_zalloc(b->arena, cap * sizeof(*t));
-	b->staging = exact;
+	/* DO=1, wildcard: the proof that the name asked for does not exist
+	 * (RFC 4035 3.1.3.3) goes with the answer, found per query */
+	uint8_t wild_proof = exact ? NSEC_PROOF_NONE : NSEC_PROOF_WILDCARD;
 	uint16_t k = 0;
 	for (size_t i = 0; i < n->nsets; i++) {
-		cw_reset(b->cw, known, exact);
-		add_set_with_targets(b, NULL, &n->sets[i]);
 		t[k].type = n->sets[i].type;
-		t[k++].ans = cw_finish(b, 0, true, false);
+		for (int pass = 0; pass < bz_passes(b); pass++) {
+			bz_dnssec_pass(b, pass == 1, exact);
+			cw_reset(b->cw, known, exact);
+			add_set_with_targets(b, NULL, &n->sets[i]);
+			b->proof = pass == 1 ? wild_proof : 0;
+			bz_keep(b, &t[k].ans, cw_finish(b, 0, true, false));
+		}
+		k++;
 	}
 	/* QTYPE=ANY: every RRset (a CNAME name has only its CNAME). */
 	if (n->nsets == 1) {
 		t[k] = t[0];
 		t[k++].type = LDNS_RR_TYPE_ANY;
 	} else if (n->nsets > 1) {
-		cw_reset(b->cw, known, exact);
-		for (size_t i = 0; i < n->nsets; i++)
-			if (!(n->flags & NODE_CNAME) || n->sets[i].type == LDNS_RR_TYPE_CNAME)
-				cw_rrset(b->cw, NULL, &n->sets[i]);
 		t[k].type = LDNS_RR_TYPE_ANY;
-		t[k++].ans = cw_finish(b, 0, true, false);
+		for (int pass = 0; pass < bz_passes(b); pass++) {
+			bz_dnssec_pass(b, pass == 1, exact);
+			cw_reset(b->cw, known, exact);
+			for (size_t i = 0; i < n->nsets; i++) {
+				uint16_t type = n->sets[i].type;
+				if (pass == 1 && type == LDNS_RR_TYPE_RRSIG)
+					continue;   /* they come with the sets they cover */
+				if (!(n->flags & NODE_CNAME) || type == LDNS_RR_TYPE_CNAME)
+					cw_rrset(b->cw, NULL, &n->sets[i]);
+			}
+			b->proof = pass == 1 ? wild_proof : 0;
+			bz_keep(b, &t[k].ans, cw_finish(b, 0, true, false));
+		}
+		k++;
 	}
 	if (n->flags & NODE_CNAME) {
 		for (size_t i = 0; end != NULL && i < end->nsets; i++) {
 			uint16_t type = end->sets[i].type;
 			if (bnode_set(n, type) != NULL || type == LDNS_RR_TYPE_ANY)
 				continue;
-			cw_reset(b->cw, known, exact);
-			uint8_t rcode = chase(b, n, type);
 			t[k].type = type;
-			t[k++].ans = cw_finish(b, rcode, true, false);
+			for (int pass = 0; pass < bz_passes(b); pass++) {
+				bz_dnssec_pass(b, pass == 1, exact);
+				cw_reset(b->cw, known, exact);
+				uint8_t rcode = chase(b, n, type);
+				b->proof = pass == 1 ? wild_proof : 0;
+				bz_keep(b, &t[k].ans, cw_finish(b, rcode, true, false));
+			}
+			k++;
 		}
-		b->staging = false;
-		cw_reset(b->cw, known, exact);
-		uint8_t rcode = chase(b, n, 0);
-		answer_t *o = arena_alloc(b->arena, sizeof(*o));
-		*o = cw_finish(b, rcode, true, false);
+		answer_t *o = arena_zalloc(b->arena, sizeof(*o));
+		for (int pass = 0; pass < bz_passes(b); pass++) {
+			bz_dnssec_pass(b, pass == 1, false);
+			cw_reset(b->cw, known, exact);
+			uint8_t rcode = chase(b, n, 0);
+			b->proof = pass == 1 ? wild_proof : 0;
+			bz_keep(b, o, cw_finish(b, rcode, true, false));
+		}
 		*other = o;
 	}
-	b->staging = false;
+	bz_dnssec_pass(b, false, false);
 	qsort(t, k, sizeof(*t), cmp_type_answer);
 	*count = k;
 	return t;
@@ -898,11 +1132,190 @@ node_place(builder_t *b, const bnode_t *bn, const type_answer_t *types, uint16_t
 static answer_t *
 build_referral(builder_t *b, const bnode_t *cut)
 {
-	cw_reset(b->cw, cut->lname, false);
-	bool inside = add_referral(b, cut);
-	answer_t *a = arena_alloc(b->arena, sizeof(*a));
-	*a = cw_finish(b, 0, false, inside);
+	answer_t *a = arena_zalloc(b->arena, sizeof(*a));
+	for (int pass = 0; pass < bz_passes(b); pass++) {
+		bz_dnssec_pass(b, pass == 1, false);
+		cw_reset(b->cw, cut->lname, false);
+		bool inside = add_referral(b, cut);
+		bz_keep(b, a, cw_finish(b, 0, false, inside));
+	}
+	bz_dnssec_pass(b, false, false);
 	return a;
+}
+
+/* A signed zone's NODATA answer at a name: the zone's plain one, and for
+ * DO=1 the SOA, its RRSIGs and the NSEC/NSEC3 that shows the name's types
+ * (RFC 4035 3.1.3.1, RFC 5155 7.2.3). */
+static const answer_t *
+build_nodata(builder_t *b, const bnode_t *n)
+{
+	answer_t *a = arena_alloc(b->arena, sizeof(*a));
+	*a = b->zone->nodata;
+	bz_dnssec_pass(b, true, false);
+	cw_reset(b->cw, n->lname, true);
+	add_negative_soa(b);
+	cw_proof(b, NSEC_PROOF_NODATA, n->lname, n->lname);
+	bz_keep(b, a, cw_finish(b, 0, true, false));
+	bz_dnssec_pass(b, false, false);
+	return a;
+}
+
+/* The zone's negative answers; a signed zone's DO=1 twins carry the SOA's
+ * RRSIGs and the kind of proof query.c adds for the name asked. */
+static void
+build_negative(builder_t *b, answer_t *a, uint8_t rcode, uint8_t proof)
+{
+	for (int pass = 0; pass < bz_passes(b); pass++) {
+		bz_dnssec_pass(b, pass == 1, false);
+		cw_reset(b->cw, b->zone->apex, false);
+		add_negative_soa(b);
+		b->proof = pass == 1 ? proof : 0;
+		bz_keep(b, a, cw_finish(b, rcode, true, false));
+	}
+	bz_dnssec_pass(b, false, false);
+}
+
+/* ------------------------------------------------------------------ */
+/* Signed zones: the NSEC/NSEC3 chain                                   */
+
+/* Base32hex (RFC 4648 7), the NSEC3 owner label, into out; its length, or
+ * 0 if it is not base32hex or longer than cap. */
+static size_t
+b32hex_decode(const uint8_t *s, size_t n, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = s[i], v;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'v')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'V')
+			v = c - 'A' + 10;
+		else
+			return 0;
+		acc = (acc << 5) | (uint32_t)v;
+		bits += 5;
+		if (bits >= 8) {
+			if (len == cap)
+				return 0;
+			out[len++] = (uint8_t)(acc >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	return len;
+}
+
+/* A record in wire form, owner uncompressed, appended to w. */
+static void
+raw_rr(cw_t *w, const uint8_t *owner, const zrr_t *rr)
+{
+	cw_put(w, owner, dname_length(owner));
+	cw_put16(w, rr->type);
+	cw_put16(w, LDNS_RR_CLASS_IN);
+	cw_put32(w, rr->ttl);
+	cw_put16(w, rr->rdlen);
+	cw_put(w, rr->rdata, rr->rdlen);
+}
+
+/* An entry of the chain: its key and the records now in the writer. */
+static void
+nsec_rec_fill(builder_t *b, nsec_rec_t *r, const uint8_t *key, size_t keylen, unsigned count)
+{
+	r->key = arena_memdup_bytes(b->arena, key, keylen);
+	r->keylen = (uint8_t)keylen;
+	r->wire = arena_memdup_bytes(b->arena, b->cw->buf, b->cw->len);
+	r->len = (uint16_t)b->cw->len;
+	r->count = (uint16_t)count;
+}
+
+/* Is the zone signed (a DNSKEY at the apex or any RRSIG)? Then collect its
+ * NSEC or NSEC3 chain into z->nsec, and note the earliest RRSIG expiration
+ * (for --check). */
+static void
+bz_nsec_index(builder_t *b)
+{
+	zone_t *z = b->zone;
+	const zonefile_t *zf = b->zf;
+	bool any_sig = false;
+	for (size_t i = 0; i < zf->count; i++) {
+		const zrr_t *rr = &zf->rrs[i];
+		if (rrsig_covered(rr) == 0)
+			continue;
+		uint32_t exp = get32(rr->rdata + 8);
+		if (!any_sig || (int32_t)(exp - z->sig_expire_min) < 0) {
+			char name[1024], text[1100];
+			dname_to_text(rr->owner, name, sizeof(name));
+			char *type = ldns_rr_type2str((ldns_rr_type)get16(rr->rdata));
+			snprintf(text, sizeof(text), "%s %s", name, type ? type : "?");
+			free(type);
+			z->sig_expire_min = exp;
+			z->sig_expire_owner = arena_strdup(b->arena, text);
+		}
+		any_sig = true;
+	}
+	z->is_signed = any_sig || bnode_set(b->apex, LDNS_RR_TYPE_DNSKEY) != NULL;
+	if (!z->is_signed)
+		return;
+	nsec_index_t *x = arena_zalloc(b->arena, sizeof(*x));
+	cw_t *w = b->cw;
+	size_t cap = b->nn3 + b->nnodes, n = 0;
+	nsec_rec_t *recs = arena_zalloc(b->arena, (cap ? cap : 1) * sizeof(*recs));
+	if (b->nn3 > 0) {
+		x->nsec3 = true;
+		const bset_t *param = bnode_set(b->apex, LDNS_RR_TYPE_NSEC3PARAM);
+		const zrr_t *p = param ? param->rrs[0] : NULL;
+		for (size_t i = 0; p == NULL && i < b->nn3; i++)
+			if (b->n3[i]->type == LDNS_RR_TYPE_NSEC3)
+				p = b->n3[i];
+		if (p != NULL && p->rdlen >= 5 && p->rdlen >= 5u + p->rdata[4]) {
+			x->iterations = get16(p->rdata + 2);
+			x->salt_len = p->rdata[4];
+			memcpy(x->salt, p->rdata + 5, x->salt_len);
+		}
+		/* one record per hashed owner: its NSEC3 and the RRSIGs (sorted
+		 * by owner, then type: RRSIG (46) before NSEC3 (50)) */
+		for (size_t i = 0; i < b->nn3;) {
+			size_t j = i;
+			while (j < b->nn3 && dname_equal(b->n3[j]->owner, b->n3[i]->owner))
+				j++;
+			uint8_t lname[DNAME_MAXLEN], hash[NSEC3_HASH_LEN + 1];
+			dname_to_lower(lname, b->n3[i]->owner);
+			w->len = 0;
+			w->overflow = false;
+			unsigned count = 0;
+			for (int pass = 0; pass < 2; pass++)
+				for (size_t k = i; k < j; k++)
+					if ((b->n3[k]->type == LDNS_RR_TYPE_NSEC3) == (pass == 0)) {
+						raw_rr(w, lname, b->n3[k]);
+						count++;
+					}
+			if (!w->overflow && lname[0] > 0 &&
+			    b32hex_decode(lname + 1, lname[0], hash, sizeof(hash)) == NSEC3_HASH_LEN)
+				nsec_rec_fill(b, &recs[n++], hash, NSEC3_HASH_LEN, count);
+			i = j;
+		}
+	} else {
+		for (size_t i = 0; i < b->nnodes; i++) {
+			const bnode_t *bn = b->nodes[i];
+			const bset_t *ns = bnode_set(bn, LDNS_RR_TYPE_NSEC);
+			if (ns == NULL || (bn->flags & (BNODE_BELOW_DNAME | NODE_OCCLUDED)))
+				continue;
+			w->len = 0;
+			w->overflow = false;
+			for (size_t k = 0; k < ns->count; k++)
+				raw_rr(w, bn->lname, ns->rrs[k]);
+			for (size_t k = 0; k < ns->nsigs; k++)
+				raw_rr(w, bn->lname, ns->sigs[k]);
+			if (!w->overflow)
+				nsec_rec_fill(b, &recs[n++], bn->lname, bn->len,
+					      (unsigned)(ns->count + ns->nsigs));
+		}
+	}
+	nsec_index_build(x, recs, n);
+	z->nsec = x;
 }
 
 /* Pass 3. */
@@ -916,11 +1329,14 @@ bz_answers(builder_t *b)
 	uint32_t minimum = get32(soa->rdata + soa->rdlen - 4);
 	b->neg_ttl = b->soa->ttl < minimum ? b->soa->ttl : minimum;
 	z->serial = get32(soa->rdata + soa->rdlen - 20);
-	cw_reset(b->cw, z->apex, false);
-	add_negative_soa(b);
-	z->nodata = cw_finish(b, 0, true, false);
-	z->nxdomain = z->nodata;
-	z->nxdomain.rcode = LDNS_RCODE_NXDOMAIN;
+	build_negative(b, &z->nodata, 0, NSEC_PROOF_NONE);
+	build_negative(b, &z->nxdomain, LDNS_RCODE_NXDOMAIN, NSEC_PROOF_NXDOMAIN);
+	/* a wildcard without the type asked for (signed zones) */
+	answer_t *wild_nodata = NULL;
+	if (z->is_signed) {
+		wild_nodata = arena_zalloc(b->arena, sizeof(*wild_nodata));
+		build_negative(b, wild_nodata, 0, NSEC_PROOF_WILD_NODATA);
+	}
 
 	/* Referrals first: names below a cut share their cut's. */
 	for (size_t i = 0; i < b->nnodes; i++)
@@ -943,19 +1359,29 @@ bz_answers(builder_t *b)
 			const bset_t *ds = bnode_set(bn, LDNS_RR_TYPE_DS);
 			if (ds != NULL) {   /* DS is answered from the parent side */
 				types = xcalloc(1, sizeof(*types));
-				b->staging = true;
-				cw_reset(b->cw, bn->lname, true);
-				cw_rrset(b->cw, NULL, ds);
 				types->type = LDNS_RR_TYPE_DS;
-				types->ans = cw_finish(b, 0, true, false);
-				b->staging = false;
+				for (int pass = 0; pass < bz_passes(b); pass++) {
+					bz_dnssec_pass(b, pass == 1, true);
+					cw_reset(b->cw, bn->lname, true);
+					cw_rrset(b->cw, NULL, ds);
+					bz_keep(b, &types->ans, cw_finish(b, 0, true, false));
+				}
+				bz_dnssec_pass(b, false, false);
 				ntypes = 1;
+			} else if (z->is_signed) {
+				ext.other = build_nodata(b, bn);
 			}
 		} else {
 			types = build_types(b, bn, true, &ntypes, &ext.other);
 			need_ext = ext.other != NULL;
+			if (ext.other == NULL && z->is_signed) {
+				ext.other = build_nodata(b, bn);
+				need_ext = true;
+			}
 			if (bn->flags & NODE_WILDCARD) {
 				ext.wild_types = build_types(b, bn, false, &ext.nwild_types, &ext.wild_other);
+				if (ext.wild_other == NULL)
+					ext.wild_other = wild_nodata;
 				need_ext = true;
 			}
 		}
@@ -1002,6 +1428,7 @@ bz_free(builder_t *b)
 	free(b->nodes);
 	free(b->table);
 	free(b->sorted);
+	free(b->n3);
 	free(b->cw);
 	free(b->stage);
 }
@@ -1043,12 +1470,14 @@ zone_build(const zonefile_t *zf, diag_t *d)
 
 	builder_t b = { .zf = zf, .zone = z, .arena = arena, .d = d, .tmp = arena_new(0) };
 	b.cw = xmalloc(sizeof(cw_t));
+	b.cw->dnssec = false;
 	bz_index(&b);
 	if (b.apex == NULL || b.soa == NULL) {
 		diag_error(d, zf->path, 0, "zone %s has no SOA record at its apex", zf->origin_text);
 		b.failed = 1;
 	} else {
 		bz_mark(&b);
+		bz_nsec_index(&b);
 		bz_answers(&b);
 	}
 	bz_free(&b);

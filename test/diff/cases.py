@@ -136,6 +136,18 @@ for v in ("rd", "edns512", "edns1232", "edns4096", "do", "ednsv1"):
     FULL += _q(["mx.misc.test"], ["MX"], variant=v)
     FULL += _q(["huge.misc.test"], ["TXT"], variant=v)
 FULL += _q(["version.bind"], ["TXT"], qclass="CH", variant="edns1232")
+# zones signed offline (NSEC; NSEC3 with salt), DO=1: RRSIGs and proofs
+for z in ("nsec.test", "nsec3.test"):
+    FULL += _q([z], ["SOA", "NS", "MX", "DNSKEY", "TXT", "ANY"], variant="do")
+    FULL += _q(["www." + z, "alias." + z, "deadend." + z, "towild." + z, "nothere." + z,
+                "a.b.nothere." + z, "ent." + z, "y.ent." + z, "q.wild." + z, "a.b.wild." + z,
+                "q.cn." + z, "child." + z, "host.child." + z, "secure." + z, "host.secure." + z,
+                "ns.child." + z, "www.old." + z, "nx.old." + z, "old." + z], ["A"], variant="do")
+    FULL += _q(["old." + z, "www.old." + z], ["DNAME", "CNAME"], variant="do")
+    FULL += _q(["www." + z, "q.wild." + z, "child." + z, "secure." + z], ["MX", "DS", "TXT"],
+               variant="do")
+    FULL += _q(["big." + z], ["TXT"], variant="do")
+    FULL += _q(["www." + z, "nothere." + z, "q.wild." + z], ["A"], variant="edns1232")
 
 # A smaller list for the other probes: enough to see the view and the refusals.
 SHORT = []

@@ -52,7 +52,9 @@ static const char *config_text =
 	"      - name: example.com\n"
 	"        file: out.zone\n"
 	"      - name: Example.ORG\n"
-	"        file: org.zone\n";
+	"        file: org.zone\n"
+	"      - name: signed.test\n"
+	"        file: signed.zone\n";
 
 #define SOA_AND_NS \
 	"$TTL 3600\n" \
@@ -149,6 +151,34 @@ static const char *org_zone =
 	"ns A 198.51.100.1\n"
 	"MiXeD A 198.51.100.2\n";
 
+/* A signed zone (fake signatures: the choice of records is what counts;
+ * test_dnssec.sh has validators check real ones). Canonical order: @, a,
+ * b.c (c: empty non-terminal), *.w, x.w. */
+#define SIG(type, labels) " RRSIG " type " 13 " labels " 300 20300101000000 20200101000000 1 signed.test. AAAA\n"
+static const char *signed_zone =
+	"$TTL 300\n"
+	"@ SOA ns1 h 1 3600 900 604800 300\n"
+	"@" SIG("SOA", "2")
+	"@ NS ns1\n"
+	"@ DNSKEY 257 3 13 AwEAAQ==\n"
+	"@ NSEC a.signed.test. NS SOA RRSIG NSEC DNSKEY\n"
+	"@" SIG("NSEC", "2")
+	"a A 192.0.2.1\n"
+	"a" SIG("A", "3")
+	"a NSEC b.c.signed.test. A RRSIG NSEC\n"
+	"a" SIG("NSEC", "3")
+	"b.c A 192.0.2.2\n"
+	"b.c NSEC *.w.signed.test. A RRSIG NSEC\n"
+	"b.c" SIG("NSEC", "4")
+	"*.w TXT \"w\"\n"
+	"*.w" SIG("TXT", "3")
+	"*.w NSEC x.w.signed.test. TXT RRSIG NSEC\n"
+	"*.w" SIG("NSEC", "3")
+	"x.w A 192.0.2.3\n"
+	"x.w NSEC signed.test. A RRSIG NSEC\n"
+	"x.w" SIG("NSEC", "4")
+	"ns1 A 192.0.2.53\n";
+
 static void
 write_file(const char *name, const char *text)
 {
@@ -172,6 +202,7 @@ setup(void)
 	write_file("org.zone", org_zone);
 	write_file("res.zone", res_zone);
 	write_file("chain.zone", chain_zone);
+	write_file("signed.zone", signed_zone);
 	char path[256];
 	snprintf(path, sizeof(path), "%s/horizond.yaml", dir);
 	diag_t d = { 0 };
@@ -268,6 +299,85 @@ START_TEST(views_by_source)
 	ldns_pkt_free(a);
 	a = ask("www.child.example.com.", LDNS_RR_TYPE_A, "127.0.0.2");
 	ck_rr(ldns_pkt_answer(a), 0, "www.child.example.com. 3600 IN A 10.0.0.80");
+	ldns_pkt_free(a);
+}
+END_TEST
+
+/* A query with EDNS and DO=1 (size: the client's UDP size). */
+static ldns_pkt *
+ask_do(const char *name, ldns_rr_type type, int size, size_t *len_out)
+{
+	ldns_pkt *q = NULL;
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
+	ldns_pkt_set_id(q, 0x1234);
+	ldns_pkt_set_edns_udp_size(q, (uint16_t)size);
+	ldns_pkt_set_edns_do(q, true);
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &wlen), LDNS_STATUS_OK);
+	ldns_pkt *a = ask_wire(wire, wlen, "127.0.0.3", false, len_out);
+	free(wire);
+	ldns_pkt_free(q);
+	return a;
+}
+
+/* The owner and type of record i of a section: "b.c.signed.test. NSEC". */
+static void
+ck_owner_type(ldns_rr_list *l, size_t i, const char *owner, ldns_rr_type type)
+{
+	ck_assert_uint_gt(ldns_rr_list_rr_count(l), i);
+	ldns_rr *rr = ldns_rr_list_rr(l, i);
+	char *o = ldns_rdf2str(ldns_rr_owner(rr));
+	ck_assert_str_eq(o, owner);
+	free(o);
+	ck_assert_int_eq(ldns_rr_get_type(rr), type);
+}
+
+/* DO=1 on a signed zone: RRSIGs, and the NSEC proofs found per query for
+ * the name asked (NXDOMAIN, wildcard answers); DO=0 unchanged; TC. */
+START_TEST(dnssec_proofs)
+{
+	ldns_pkt *a = ask_do("d.signed.test.", LDNS_RR_TYPE_A, 1232, NULL);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ck_assert(ldns_pkt_edns_do(a));
+	ldns_rr_list *ns = ldns_pkt_authority(a);
+	ck_assert_uint_eq(ldns_rr_list_rr_count(ns), 6);
+	ck_owner_type(ns, 0, "signed.test.", LDNS_RR_TYPE_SOA);
+	ck_owner_type(ns, 1, "signed.test.", LDNS_RR_TYPE_RRSIG);
+	ck_owner_type(ns, 2, "b.c.signed.test.", LDNS_RR_TYPE_NSEC);   /* covers d */
+	ck_owner_type(ns, 3, "b.c.signed.test.", LDNS_RR_TYPE_RRSIG);
+	ck_owner_type(ns, 4, "signed.test.", LDNS_RR_TYPE_NSEC);       /* covers *.signed.test */
+	ck_owner_type(ns, 5, "signed.test.", LDNS_RR_TYPE_RRSIG);
+	ck_assert_uint_eq(ldns_pkt_arcount(a), 0);   /* ldns counts the OPT apart */
+	ldns_pkt_free(a);
+	/* the same without DO: the SOA only */
+	a = ask("d.signed.test.", LDNS_RR_TYPE_A, "127.0.0.3");
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 1);
+	ldns_pkt_free(a);
+	/* wildcard expansion: the RRSIG under the name asked, the NSEC that
+	 * covers the name */
+	a = ask_do("Y.w.signed.test.", LDNS_RR_TYPE_TXT, 1232, NULL);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ck_owner_type(ldns_pkt_answer(a), 1, "Y.w.signed.test.", LDNS_RR_TYPE_RRSIG);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 2);
+	ck_owner_type(ldns_pkt_authority(a), 0, "x.w.signed.test.", LDNS_RR_TYPE_NSEC);
+	ldns_pkt_free(a);
+	/* wildcard NODATA: the covering NSEC and the wildcard's */
+	a = ask_do("y.w.signed.test.", LDNS_RR_TYPE_A, 1232, NULL);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 6);
+	ck_owner_type(ldns_pkt_authority(a), 2, "x.w.signed.test.", LDNS_RR_TYPE_NSEC);
+	ck_owner_type(ldns_pkt_authority(a), 4, "*.w.signed.test.", LDNS_RR_TYPE_NSEC);
+	ldns_pkt_free(a);
+	/* NODATA at a name: its own NSEC, built with the zone */
+	a = ask_do("a.signed.test.", LDNS_RR_TYPE_TXT, 1232, NULL);
+	ck_assert_uint_eq(ldns_pkt_nscount(a), 4);
+	ck_owner_type(ldns_pkt_authority(a), 2, "a.signed.test.", LDNS_RR_TYPE_NSEC);
+	ldns_pkt_free(a);
+	/* positive: the RRSIG follows the RRset */
+	a = ask_do("a.signed.test.", LDNS_RR_TYPE_A, 1232, NULL);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ck_owner_type(ldns_pkt_answer(a), 1, "a.signed.test.", LDNS_RR_TYPE_RRSIG);
 	ldns_pkt_free(a);
 }
 END_TEST
@@ -992,6 +1102,7 @@ query_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, views_by_source);
 	tcase_add_test(tc, negative_answers);
+	tcase_add_test(tc, dnssec_proofs);
 	tcase_add_test(tc, cname_chains);
 	tcase_add_test(tc, dname_synthesis);
 	tcase_add_test(tc, recursive_chains);
