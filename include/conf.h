@@ -54,7 +54,21 @@ typedef struct conf_zone {
 	size_t nallow_update;
 	bool auto_ptr;               /* PTR answers for the zone's A/AAAA records */
 	const char *state_dir;       /* conf_t.state_dir (compacted journals go there) */
+	/* zone transfers in and NOTIFY (docs/transfers.md) */
+	conf_sockaddr_t *notify;     /* NOTIFY targets after every new serial; port 53 if not given */
+	size_t nnotify;
+	conf_sockaddr_t *primaries;  /* non-empty: a secondary zone; port 53 if not given */
+	size_t nprimaries;
+	const conf_key_t *transfer_key;  /* signs SOA queries and transfers in; NULL: unsigned */
+	const char *view_name;       /* the view the zone is in (names a secondary's copy) */
 } conf_zone_t;
+
+/* Is cz a secondary zone (primaries: given)? */
+static inline bool
+conf_zone_secondary(const conf_zone_t *cz)
+{
+	return cz->nprimaries > 0;
+}
 
 typedef struct conf_view {
 	const char *name;

@@ -47,6 +47,13 @@ void control_stop(void);
 bool control_submit_update(const uint8_t *pkt, size_t len, const query_src_t *from,
 			   control_reply_fn reply, void *arg);
 
+/* A function to run on the control thread under the writer lock (zone
+ * transfers in publish this way: xfr_in.h). fn(arg, true) runs it;
+ * fn(arg, false) when it will not run (the thread stops): release arg.
+ * Returns false if the thread is not running (fn is not called). */
+typedef void (*control_call_fn)(void *arg, bool run);
+bool control_submit_call(control_call_fn fn, void *arg);
+
 /* Queue a reload of conf_path and wait for it (zonestore_reload). Returns
  * true if new data is in service (*out filled); false if the reload failed
  * (logged) or the thread is not running. Not from the control thread. */

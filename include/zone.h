@@ -128,6 +128,8 @@ typedef struct zone {
 	struct zone_file_id *files;
 	size_t nfiles;
 	struct arena *arena;
+	bool expired;             /* a secondary zone without data (xfr_in.h): SERVFAIL;
+	                             set before the zone is published, never after */
 } zone_t;
 
 typedef struct zone_file_id {

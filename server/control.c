@@ -11,13 +11,14 @@
 
 #include "log.h"
 #include "publish.h"
+#include "xfr_in.h"
 
 #define CONTROL_UPDATES_MAX 1024
 /* One source address may hold this many queued updates: a flood from one
  * address cannot crowd out another's (the DHCP server's) updates. */
 #define CONTROL_UPDATES_PER_SOURCE 64
 
-enum control_kind { CONTROL_UPDATE, CONTROL_RELOAD, CONTROL_UPKEEP };
+enum control_kind { CONTROL_UPDATE, CONTROL_RELOAD, CONTROL_UPKEEP, CONTROL_CALL };
 
 /* A reload's caller waits on the queue's condition for done. */
 typedef struct control_wait {
@@ -38,6 +39,8 @@ typedef struct control_event {
 	void *arg;
 	/* reload */
 	control_wait_t *wait;
+	/* call */
+	control_call_fn call;
 } control_event_t;
 
 static struct {
@@ -210,6 +213,11 @@ control_run(control_event_t *e)
 		control_wake(e->wait, ok);
 		break;
 	}
+	case CONTROL_CALL:
+		zonestore_lock();
+		e->call(e->arg, true);
+		zonestore_unlock();
+		break;
 	case CONTROL_UPKEEP:
 		pthread_mutex_lock(&cq.lock);
 		cq.upkeep_queued = false;
@@ -229,6 +237,8 @@ control_drop(control_event_t *e)
 		e->reply(e->arg, NULL, 0);
 	else if (e->kind == CONTROL_RELOAD)
 		control_wake(e->wait, false);
+	else if (e->kind == CONTROL_CALL)
+		e->call(e->arg, false);
 }
 
 static void
@@ -280,12 +290,13 @@ control_start(void)
 		log_error("control: cannot start the control thread");
 		return -1;
 	}
-	return 0;
+	return xfrin_start();   /* its transfers publish through this thread */
 }
 
 void
 control_stop(void)
 {
+	xfrin_stop();
 	pthread_mutex_lock(&cq.lock);
 	if (!cq.running) {
 		pthread_mutex_unlock(&cq.lock);
@@ -308,4 +319,24 @@ control_stop(void)
 		control_event_free(e);
 		e = nx;
 	}
+}
+
+bool
+control_submit_call(control_call_fn fn, void *arg)
+{
+	control_event_t *e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return false;
+	e->kind = CONTROL_CALL;
+	e->call = fn;
+	e->arg = arg;
+	pthread_mutex_lock(&cq.lock);
+	if (!cq.running || cq.quit) {
+		pthread_mutex_unlock(&cq.lock);
+		free(e);
+		return false;
+	}
+	control_push(e);
+	pthread_mutex_unlock(&cq.lock);
+	return true;
 }

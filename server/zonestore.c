@@ -24,6 +24,7 @@
 #include "nat.h"
 #include "publish.h"
 #include "update.h"
+#include "xfr_in.h"
 
 /* ---------------------------------------------------------------------------
  * Registry of managed zones
@@ -410,6 +411,7 @@ zonestore_shutdown(void)
 	}
 	journal_writable = false;
 	pthread_mutex_unlock(&reg_lock);
+	xfrin_shutdown();
 }
 
 /* ---------------------------------------------------------------------------
@@ -510,6 +512,8 @@ static zone_t *
 zonestore_zone_get(const snapshot_t *s, size_t v, const snapshot_t *prev, const conf_zone_t *cz,
 		   diag_t *d, size_t *reused, size_t *loaded)
 {
+	if (conf_zone_secondary(cz))
+		return xfrin_zone_get(cz, d);        /* the transferred copy (xfr_in.h) */
 	if (zonestore_zone_managed(cz))
 		return zonestore_zone_load(cz, d);   /* file + journal, in the registry */
 	const nat_map_t *nat = cz->translate_nat ? s->conf->nat : NULL;
@@ -822,4 +826,31 @@ zonestore_journal_open(void)
 	journal_writable = true;
 	pthread_mutex_unlock(&reg_lock);
 	zonestore_journal_maintain();
+}
+
+/* ---------------------------------------------------------------------------
+ * Secondary zones: a transfer's result goes into service
+ */
+
+void
+zonestore_secondary_publish(const char *view, const char *zone, zone_t *z)
+{
+	const snapshot_t *cur = publish_current();
+	const view_t *v = snapshot_find_view(cur, view);
+	const zone_t *old = NULL;
+	for (size_t i = 0; v != NULL && i < v->conf->nzones && i < v->nzones; i++)
+		if (conf_zone_secondary(&v->conf->zones[i]) && conf_name_equal(v->conf->zones[i].name, zone))
+			old = v->zones[i];
+	if (old == NULL) {
+		log_info("zone %s in view %s: no longer configured, transfer not published", zone, view);
+		return;
+	}
+	xfrin_zone_set(view, zone, z);
+	snapshot_t *next = snapshot_replace_zone(cur, old, z);
+	diag_t diag = { 0 };
+	for (size_t k = 0; k < next->nviews; k++)
+		if (snapshot_view_holds(&next->views[k], z))
+			zonestore_add_autoptr(next, &next->views[k], NULL, &diag);
+	snapshot_index(next);
+	zonestore_publish(next);
 }

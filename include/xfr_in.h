@@ -1,0 +1,55 @@
+/* xfr_in.h -- secondary zones: zone transfers in (RFC 1995, 5936) and
+ * NOTIFY in (RFC 1996).
+ *
+ * DESIGN. Every secondary zone (a zone with primaries:) of every view has
+ * an entry here, keyed by (view, zone): views never share a transferred
+ * copy. The entry holds the zone being served (the kept copy, or an expired
+ * placeholder until the first transfer) and the SOA timers. One transfer
+ * thread, never a worker, does the network work with blocking TCP sockets
+ * and timeouts: the SOA query, then IXFR (when a copy is held) with AXFR as
+ * the fallback, TSIG-signed and checked on every message when the zone has
+ * a transfer-key. A new copy is written atomically (temp file, fsync,
+ * rename), parsed and built on that thread; the control thread then only
+ * swaps it in (zonestore_secondary_publish, under the writer lock).
+ * Expiry (SOA expire without a successful refresh) publishes the zone
+ * marked expired: queries get SERVFAIL, as BIND does.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_XFR_IN_H
+#define HZ_XFR_IN_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "diag.h"
+#include "zone.h"
+
+/* The zone to serve for the secondary zone cz (zonestore_build): the
+ * current copy, else the kept copy read from cz->path, else an expired
+ * placeholder (SERVFAIL until the first transfer). Registers or updates
+ * the entry (primaries, key). A new reference, or NULL (reported: the kept
+ * copy is broken). Under the writer lock, or single-threaded. */
+zone_t *xfrin_zone_get(const conf_zone_t *cz, diag_t *d);
+
+/* The control thread published z for (view, zone): the entry serves it
+ * from now on (a new reference is taken). Under the writer lock. */
+void xfrin_zone_set(const char *view, const char *zone, zone_t *z);
+
+/* A NOTIFY for the secondary zone (view, zone name) from src: if src's
+ * address is one of the zone's primaries, schedule a refresh now and
+ * return true; false: not a primary (the caller refuses). Any thread;
+ * takes the module's mutex (NOTIFY is not the query path). */
+bool xfrin_notify(const char *view, const char *zone, const struct sockaddr *src);
+
+/* Start / stop the transfer thread (stop waits for a transfer under way,
+ * bounded by the socket timeouts). Safe to call stop without start. */
+int xfrin_start(void);
+void xfrin_stop(void);
+
+/* Free every entry (at exit, after the last snapshot). */
+void xfrin_shutdown(void);
+
+/* Tests: socket timeout in seconds for every transfer step (default 10). */
+void xfrin_set_timeout(unsigned seconds);
+
+#endif
