@@ -236,7 +236,7 @@ xfrin_notify(const char *view, const char *zone, const struct sockaddr *src)
 	}
 	pthread_mutex_unlock(&xl.lock);
 	if (ok)
-		log_info("zone %s in view %s: NOTIFY from a primary, refreshing", zone, view);
+		log_notice("zone %s in view %s: NOTIFY from a primary, refreshing", zone, view);
 	return ok;
 }
 
@@ -818,7 +818,8 @@ xfrin_main(void *unused)
 	while (!xl.quit) {
 		time_t now = time(NULL), wake = now + 3600;
 		xfrin_entry_t *due = NULL;
-		for (xfrin_entry_t *e = xl.head; e != NULL; e = e->next) {
+		bool again = false;
+		for (xfrin_entry_t *e = xl.head; e != NULL && !again; e = e->next) {
 			if (e->stale || e->busy)
 				continue;
 			if (e->have_soa && !e->expired && e->expire_at <= now) {
@@ -833,7 +834,7 @@ xfrin_main(void *unused)
 				free(path);
 				pthread_mutex_lock(&xl.lock);
 				e->busy = false;
-				break;   /* the list may have changed: look again */
+				again = true;   /* the list may have changed: look again */
 			}
 			if (e->next_at <= now && due == NULL)
 				due = e;
@@ -842,6 +843,8 @@ xfrin_main(void *unused)
 			if (e->have_soa && !e->expired && e->expire_at < wake)
 				wake = e->expire_at;
 		}
+		if (again)
+			continue;
 		if (due != NULL) {
 			due->busy = true;
 			pthread_mutex_unlock(&xl.lock);
