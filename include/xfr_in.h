@@ -31,15 +31,22 @@
  * copy is broken). Under the writer lock, or single-threaded. */
 zone_t *xfrin_zone_get(const conf_zone_t *cz, diag_t *d);
 
+/* A new configuration was built: secondary zones that it no longer has
+ * (by view and zone name) stop refreshing; the others go on. */
+void xfrin_retain(const conf_t *c);
+
 /* The control thread published z for (view, zone): the entry serves it
  * from now on (a new reference is taken). Under the writer lock. */
 void xfrin_zone_set(const char *view, const char *zone, zone_t *z);
 
-/* A NOTIFY for the secondary zone (view, zone name) from src: if src's
- * address is one of the zone's primaries, schedule a refresh now and
- * return true; false: not a primary (the caller refuses). Any thread;
- * takes the module's mutex (NOTIFY is not the query path). */
-bool xfrin_notify(const char *view, const char *zone, const struct sockaddr *src);
+/* A NOTIFY for zone from src: every secondary copy of zone, in any view,
+ * that has src's address among its primaries refreshes now (a primary
+ * notifies once, from one address, whatever view that address selects;
+ * each copy's SOA query is signed with its own key, so a NOTIFY only
+ * makes it look). Returns true if any did; false: src is no primary of
+ * the zone (the caller refuses). Any thread; takes the module's mutex
+ * (NOTIFY is not the query path). */
+bool xfrin_notify(const char *zone, const struct sockaddr *src);
 
 /* Start / stop the transfer thread (stop waits for a transfer under way,
  * bounded by the socket timeouts). Safe to call stop without start. */

@@ -461,10 +461,11 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 	return 0;
 }
 
-/* NOTIFY (RFC 1996). For a secondary zone of the client's view, a NOTIFY
- * from one of its primaries' addresses schedules a refresh (xfr_in.h; a
- * mutex and a signal: NOTIFY is not the query path) and is acknowledged;
- * from any other address it is REFUSED, as BIND does. For other zones of
+/* NOTIFY (RFC 1996). For a zone of the client's view, a NOTIFY from an
+ * address among the primaries of a secondary copy of it (in any view)
+ * schedules a refresh of those copies (xfr_in.h; a mutex and a signal:
+ * NOTIFY is not the query path) and is acknowledged; for a secondary zone
+ * of the view, from any other address, it is REFUSED, as BIND does. For other zones of
  * the view there is nothing to refresh: acknowledge, like BIND for its
  * primary zones; NOTAUTH for any other name. */
 static size_t
@@ -486,12 +487,11 @@ answer_notify(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const ui
 					 hashes, 0, &apex_label);
 	if (z == NULL || apex_label != 0)
 		return write_answer(s, q, qi, &notauth, out, limit, 0);
-	for (size_t i = 0; i < v->conf->nzones && i < v->nzones; i++) {
-		const conf_zone_t *cz = &v->conf->zones[i];
-		if (v->zones[i] == z && conf_zone_secondary(cz) &&
-		    !xfrin_notify(v->conf->name, cz->name, from->src))
+	if (xfrin_notify(z->name, from->src))
+		return write_answer(s, q, qi, &ack, out, limit, 0);
+	for (size_t i = 0; i < v->conf->nzones && i < v->nzones; i++)
+		if (v->zones[i] == z && conf_zone_secondary(&v->conf->zones[i]))
 			return write_answer(s, q, qi, &answer_refused, out, limit, 0);
-	}
 	return write_answer(s, q, qi, &ack, out, limit, 0);
 }
 

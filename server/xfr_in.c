@@ -223,21 +223,25 @@ xfrin_same_addr(const struct sockaddr *a, const struct sockaddr *b)
 }
 
 bool
-xfrin_notify(const char *view, const char *zone, const struct sockaddr *src)
+xfrin_notify(const char *zone, const struct sockaddr *src)
 {
-	bool ok = false;
+	size_t n = 0;
 	pthread_mutex_lock(&xl.lock);
-	xfrin_entry_t *e = xfrin_find(view, zone);
-	for (size_t i = 0; e != NULL && !ok && i < e->nprimaries; i++)
-		ok = xfrin_same_addr((const struct sockaddr *)&e->primaries[i], src);
-	if (ok) {
+	for (xfrin_entry_t *e = xl.head; e != NULL; e = e->next) {
+		bool ok = false;
+		for (size_t i = 0; !e->stale && !ok && i < e->nprimaries; i++)
+			ok = conf_name_equal(e->name, zone) &&
+			     xfrin_same_addr((const struct sockaddr *)&e->primaries[i], src);
+		if (!ok)
+			continue;
 		e->next_at = 0;
-		pthread_cond_signal(&xl.cond);
+		n++;
+		log_notice("zone %s in view %s: NOTIFY from a primary, refreshing", e->name, e->view);
 	}
+	if (n > 0)
+		pthread_cond_signal(&xl.cond);
 	pthread_mutex_unlock(&xl.lock);
-	if (ok)
-		log_notice("zone %s in view %s: NOTIFY from a primary, refreshing", zone, view);
-	return ok;
+	return n > 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -385,6 +389,15 @@ xfrin_exchange(const xfrin_job_t *j, ldns_pkt *q, ldns_rr_list **out, int *rcode
 		}
 		if (msgs == 0)
 			*rcode = ldns_pkt_get_rcode(m);
+		if (ldns_pkt_get_rcode(m) != LDNS_RCODE_NOERROR) {
+			ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(m));
+			/* an error is a failure whether signed or not */
+			snprintf(why_buf, why_size, "answer %s%s", lt ? lt->name : "error",
+				 ldns_pkt_tsig(m) != NULL ? " (TSIG: the key or signature is not accepted?)" : "");
+			ldns_pkt_free(m);
+			why = why_buf;
+			break;
+		}
 		if (j->key_name != NULL) {
 			/* RFC 8945 5.3.1: every message here must carry a TSIG */
 			bool ok = ldns_pkt_tsig(m) != NULL &&
@@ -401,13 +414,6 @@ xfrin_exchange(const xfrin_job_t *j, ldns_pkt *q, ldns_rr_list **out, int *rcode
 			mac = ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(m), 3));
 		} else if (ldns_pkt_tsig(m) != NULL && msgs == 0) {
 			log_debug("zone %s: signed answer to an unsigned query", j->name);
-		}
-		if (ldns_pkt_get_rcode(m) != LDNS_RCODE_NOERROR) {
-			ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(m));
-			snprintf(why_buf, why_size, "answer %s", lt ? lt->name : "error");
-			ldns_pkt_free(m);
-			why = why_buf;
-			break;
 		}
 		ldns_rr_list *an = ldns_pkt_answer(m);
 		for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++)
@@ -911,6 +917,24 @@ xfrin_shutdown(void)
 		free(e->view);
 		free(e->name);
 		free(e);
+	}
+	pthread_mutex_unlock(&xl.lock);
+}
+
+void
+xfrin_retain(const conf_t *c)
+{
+	pthread_mutex_lock(&xl.lock);
+	for (xfrin_entry_t *e = xl.head; e != NULL; e = e->next) {
+		bool found = false;
+		for (size_t v = 0; v < c->nviews && !found; v++) {
+			const conf_view_t *cv = &c->views[v];
+			for (size_t i = 0; cv->name != NULL && i < cv->nzones && !found; i++)
+				found = strcmp(cv->name, e->view) == 0 &&
+					conf_zone_secondary(&cv->zones[i]) &&
+					conf_name_equal(cv->zones[i].name, e->name);
+		}
+		e->stale = !found;
 	}
 	pthread_mutex_unlock(&xl.lock);
 }

@@ -560,6 +560,7 @@ zonestore_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 		snapshot_free(&s);
 		return NULL;
 	}
+	xfrin_retain(s->conf);   /* secondary zones no longer configured stop refreshing */
 	/* Parsing left freed memory all over the malloc heap: give it back. */
 	malloc_trim(0);
 	log_debug("snapshot: %zu views, %zu zones loaded, %zu unchanged zones kept",
