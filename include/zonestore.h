@@ -127,6 +127,11 @@ void zonestore_set_compaction(long long min_bytes, int stop_after);
  * zone. The caller holds the writer lock (the control thread). */
 void zonestore_secondary_publish(const char *view, const char *zone, zone_t *z);
 
+/* NOTIFY every zone with notify targets (notify.h) at its current serial:
+ * at start. The caller holds the writer lock. Every publish later notifies
+ * the zones whose serial changed. */
+void zonestore_notify_all(void);
+
 /* Free the registry (at exit, after the last snapshot is freed); journals
  * are read-only again. */
 void zonestore_shutdown(void);

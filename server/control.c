@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "log.h"
+#include "notify.h"
 #include "publish.h"
 #include "xfr_in.h"
 
@@ -280,6 +281,8 @@ control_start(void)
 	 * first append, and compact what grew too large */
 	zonestore_lock();
 	zonestore_journal_open();
+	if (notify_start() == 0)
+		zonestore_notify_all();   /* as BIND at start: the secondaries look */
 	zonestore_unlock();
 	pthread_mutex_lock(&cq.lock);
 	cq.quit = false;
@@ -306,6 +309,7 @@ control_stop(void)
 	pthread_cond_signal(&cq.cond);
 	pthread_mutex_unlock(&cq.lock);
 	pthread_join(cq.thread, NULL);
+	notify_stop();   /* after the last publish */
 	pthread_mutex_lock(&cq.lock);
 	cq.running = false;
 	control_event_t *e = cq.head;

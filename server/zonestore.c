@@ -22,6 +22,7 @@
 #include "journal.h"
 #include "log.h"
 #include "nat.h"
+#include "notify.h"
 #include "publish.h"
 #include "update.h"
 #include "xfr_in.h"
@@ -777,12 +778,15 @@ zonestore_update(const snapshot_t *snap, const uint8_t *pkt, size_t len, const q
 /* The only publish_swap() call: workers see next from their next batch
  * on; old is freed once none can see it. A reload logs what changed
  * meanwhile (it still owns old) and learns how long the swap took. */
+static void zonestore_notify_changes(const snapshot_t *old, const snapshot_t *next);
+
 static void
 zonestore_swap(snapshot_t *next, double *reload_swap_ms)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snapshot_t *old = publish_swap(next);
+	zonestore_notify_changes(old, next);
 	if (reload_swap_ms != NULL) {
 		*reload_swap_ms = zonestore_ms_since(&t0);
 		zonestore_log_reload(old, next);
@@ -854,4 +858,37 @@ zonestore_secondary_publish(const char *view, const char *zone, zone_t *z)
 			zonestore_add_autoptr(next, &next->views[k], NULL, &diag);
 	snapshot_index(next);
 	zonestore_publish(next);
+}
+
+/* ---------------------------------------------------------------------------
+ * NOTIFY out (notify.h) after every new serial
+ */
+
+/* Every configured zone of next with notify targets whose serial differs
+ * from the zone with its apex in old's view of the same name (or that old
+ * lacks: a new zone, or the first snapshot when old is NULL) is announced.
+ * Zones without data (an expired secondary) are not. */
+static void
+zonestore_notify_changes(const snapshot_t *old, const snapshot_t *next)
+{
+	for (size_t v = 0; next != NULL && v < next->nviews; v++) {
+		const view_t *nv = &next->views[v];
+		const view_t *ov = snapshot_find_view(old, nv->conf->name);
+		for (size_t i = 0; i < nv->conf->nzones && i < nv->nzones; i++) {
+			const conf_zone_t *cz = &nv->conf->zones[i];
+			const zone_t *z = nv->zones[i];
+			if (cz->nnotify == 0 || z == NULL || z->expired)
+				continue;
+			const zone_t *o = ov != NULL ? zonestore_find_apex(ov, z) : NULL;
+			if (o != NULL && o->serial == z->serial && !o->expired)
+				continue;
+			notify_zone(nv->conf->name, cz->name, z->serial, cz->notify, cz->nnotify);
+		}
+	}
+}
+
+void
+zonestore_notify_all(void)
+{
+	zonestore_notify_changes(NULL, publish_current());
 }
