@@ -1054,7 +1054,7 @@ conf_xfr_finish(conf_ctx_t *x)
 	for (size_t v = 0; v < c->nviews; v++)
 		for (size_t i = 0; i < c->views[v].nzones; i++) {
 			conf_zone_t *z = &c->views[v].zones[i];
-			if (conf_zone_secondary(z) && z->path == NULL) {
+			if (z->path == NULL) {   /* a secondary (or primaries: [], reported) */
 				z->path = conf_xfr_default_path(x, z);
 				z->file = z->path;
 			}
