@@ -4,7 +4,8 @@
 # - the zone is transferred at start (AXFR, TSIG with transfer-key) and
 #   served; the copy is kept under server.state-dir, per view;
 # - Knot's NOTIFY after a change makes horizond refresh at once (the SOA
-#   refresh is an hour), by IXFR (Knot serves differences);
+#   refresh is an hour), by IXFR (Knot serves differences), and horizond
+#   passes the new serial on with its own NOTIFY (notify:, to a listener);
 # - restarted while Knot is down, horizond serves the kept copy;
 # - with the primary down, the zone expires after SOA expire: SERVFAIL.
 # SPDX-License-Identifier: BSD-3-Clause
@@ -19,10 +20,16 @@ HPORT=$HZ_PORT
 hz_pick_port
 KPORT=$HZ_PORT
 HZ_PORT=$HPORT
+hz_pick_port
+LPORT=$HZ_PORT
+HZ_PORT=$HPORT
 K=$HZ_TMP/knot
 mkdir -p "$K/db"
 KPID=
-trap 'xfr_stop_pid "$KPID"; hz_cleanup' EXIT
+/usr/bin/python3 "$HZ_SOURCE_DIR/test/system/data/notify/notify_listener.py" "$LPORT" \
+	"$HZ_TMP/listener.log" answer >"$HZ_TMP/listener.out" 2>&1 &
+LPID=$!
+trap 'xfr_stop_pid "$KPID"; kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null; hz_cleanup' EXIT
 
 cat >"$K/knot.conf" <<CONF
 server:
@@ -80,6 +87,7 @@ views:
       - name: example.com
         primaries: [127.0.0.1@$KPORT]
         transfer-key: xfr-key
+        notify: [127.0.0.1@$LPORT]
 CONF
 COPY=$HZ_TMP/state/secondary/ext/example.com.zone
 
@@ -112,6 +120,11 @@ hz_check "NOTIFY from the primary is logged" grep -q "NOTIFY from a primary" "$H
 hz_check "serial 2 came by IXFR (Knot's differences)" \
 	grep -q "transferred in (IXFR, incremental) from 127.0.0.1@$KPORT, key xfr-key, serial 2, 5 records" "$HZ_LOG"
 hz_check "the kept copy has serial 2" grep -q "new.example.com.*192.0.2.2" "$COPY"
+if xfr_wait 10 grep -q "notify: zone example.com in view ext, serial 2: 127.0.0.1@$LPORT answered NOERROR" "$HZ_LOG"; then
+	hz_ok "after the transfer in, horizond's own NOTIFY goes out"
+else
+	hz_fail "after the transfer in, horizond's own NOTIFY goes out" "$(cat "$HZ_TMP/listener.log" 2>&1)"
+fi
 
 # a NOTIFY from an address that is no primary is refused
 hz_q 127.0.0.3 +opcode=notify example.com SOA
