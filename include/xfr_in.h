@@ -10,7 +10,8 @@
  * the fallback, TSIG-signed and checked on every message when the zone has
  * a transfer-key. A new copy is written atomically (temp file, fsync,
  * rename), parsed and built on that thread; the control thread then only
- * swaps it in (zonestore_secondary_publish, under the writer lock).
+ * swaps it in (xfrin_publish_fn: zonestore_secondary_publish, under the
+ * writer lock).
  * Expiry (SOA expire without a successful refresh) publishes the zone
  * marked expired: queries get SERVFAIL, as BIND does.
  * SPDX-License-Identifier: BSD-3-Clause */
@@ -48,9 +49,15 @@ void xfrin_zone_set(const char *view, const char *zone, zone_t *z);
  * (NOTIFY is not the query path). */
 bool xfrin_notify(const char *zone, const struct sockaddr *src);
 
+/* How a new zone (a transfer, an expiry) goes into service: called on the
+ * transfer thread with a new reference to z, which the callee takes over;
+ * the control thread gives this (control.c: zonestore_secondary_publish
+ * under the writer lock), so this module calls nothing above it. */
+typedef void (*xfrin_publish_fn)(const char *view, const char *zone, zone_t *z);
+
 /* Start / stop the transfer thread (stop waits for a transfer under way,
  * bounded by the socket timeouts). Safe to call stop without start. */
-int xfrin_start(void);
+int xfrin_start(xfrin_publish_fn publish);
 void xfrin_stop(void);
 
 /* Free every entry (at exit, after the last snapshot). */

@@ -274,6 +274,39 @@ control_main(void *unused)
 	return NULL;
 }
 
+/* A secondary zone's new data (xfr_in.h), queued as a call event. */
+typedef struct control_xfrin {
+	char *view, *name;
+	zone_t *zone;
+} control_xfrin_t;
+
+static void
+control_xfrin_run(void *arg, bool run)
+{
+	control_xfrin_t *p = arg;
+	if (run)
+		zonestore_secondary_publish(p->view, p->name, p->zone);
+	zone_unref(&p->zone);
+	free(p->view);
+	free(p->name);
+	free(p);
+}
+
+static void
+control_xfrin_publish(const char *view, const char *zone, zone_t *z)
+{
+	control_xfrin_t *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		abort();
+	p->view = strdup(view);
+	p->name = strdup(zone);
+	p->zone = z;
+	if (p->view == NULL || p->name == NULL)
+		abort();
+	if (!control_submit_call(control_xfrin_run, p))
+		control_xfrin_run(p, false);
+}
+
 int
 control_start(void)
 {
@@ -293,7 +326,7 @@ control_start(void)
 		log_error("control: cannot start the control thread");
 		return -1;
 	}
-	return xfrin_start();   /* its transfers publish through this thread */
+	return xfrin_start(control_xfrin_publish);   /* transfers publish through this thread */
 }
 
 void

@@ -19,11 +19,9 @@
 
 #include <ldns/ldns.h>
 
-#include "control.h"
 #include "log.h"
 #include "tsig.h"
 #include "zonefile.h"
-#include "zonestore.h"
 
 #define XFRIN_MSG_MAX 65535
 /* No SOA yet (no copy, primaries unreachable): try again this often. */
@@ -597,34 +595,17 @@ xfrin_write_copy(const char *path, const ldns_rr_list *l, const xfrin_job_t *j)
  * Publishing, through the control thread
  */
 
-typedef struct xfrin_pub {
-	char *view, *name;
-	zone_t *zone;
-} xfrin_pub_t;
-
-static void
-xfrin_pub_run(void *arg, bool run)
-{
-	xfrin_pub_t *p = arg;
-	if (run)
-		zonestore_secondary_publish(p->view, p->name, p->zone);
-	zone_unref(&p->zone);
-	free(p->view);
-	free(p->name);
-	free(p);
-}
+/* Hands a new zone to the control thread (xfrin_start); takes over the
+ * reference. */
+static xfrin_publish_fn xfrin_publish_cb;
 
 static void
 xfrin_publish(const char *view, const char *name, zone_t *z)
 {
-	xfrin_pub_t *p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		abort();
-	p->view = xfrin_strdup(view);
-	p->name = xfrin_strdup(name);
-	p->zone = z;
-	if (!control_submit_call(xfrin_pub_run, p))
-		xfrin_pub_run(p, false);
+	if (xfrin_publish_cb != NULL)
+		xfrin_publish_cb(view, name, z);
+	else
+		zone_unref(&z);
 }
 
 /* ---------------------------------------------------------------------------
@@ -869,9 +850,10 @@ xfrin_main(void *unused)
 }
 
 int
-xfrin_start(void)
+xfrin_start(xfrin_publish_fn publish)
 {
 	pthread_mutex_lock(&xl.lock);
+	xfrin_publish_cb = publish;
 	if (xl.running) {
 		pthread_mutex_unlock(&xl.lock);
 		return 0;
