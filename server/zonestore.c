@@ -479,6 +479,8 @@ zonestore_find_loaded(const snapshot_t *s, size_t nviews, const char *origin,
 			const conf_zone_t *cz = &view->conf->zones[i];
 			if (z == NULL || strcmp(cz->path, path) != 0 || !conf_name_equal(cz->name, origin))
 				continue;
+			if (conf_zone_secondary(cz))
+				continue;   /* xfr_in.c's, never lent to a zone served from its file */
 			/* The NAT translation is part of the key: the same file is
 			 * another zone when rewritten, or rewritten by another map. */
 			if (cz->translate_nat != (nat != NULL) ||
