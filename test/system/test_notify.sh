@@ -54,23 +54,11 @@ count() { grep -c "^NOTIFY example.com. id=.* aa=1" "$1"; }
 count_is() { [ "$(count "$1")" = "$2" ]; }
 
 hz_start "$HZ_TMP/hz.yaml" || hz_done
-if xfr_wait 10 count_is "$HZ_TMP/answer.log" 1; then
-	hz_ok "at start: NOTIFY (AA) to the answering target"
-else
-	hz_fail "at start: NOTIFY (AA) to the answering target" "$(cat "$HZ_TMP/answer.log")"
-fi
-if xfr_wait 10 grep -q "notify: zone example.com in view lan, serial 1: 127.0.0.1@$APORT answered NOERROR" "$HZ_LOG"; then
-	hz_ok "the answer is logged"
-else
-	hz_fail "the answer is logged" "$(tail -n 20 "$HZ_LOG")"
-fi
+xfr_expect "at start: NOTIFY (AA) to the answering target" 10 count_is "$HZ_TMP/answer.log" 1
+xfr_expect "the answer is logged" 10 grep -q "notify: zone example.com in view lan, serial 1: 127.0.0.1@$APORT answered NOERROR" "$HZ_LOG"
 
 # the silent target gets 5 tries (after 1, 2, 4, 8 s), then a log line
-if xfr_wait 40 grep -q "notify: zone example.com in view lan, serial 1: no answer from 127.0.0.1@$SPORT after 5 tries" "$HZ_LOG"; then
-	hz_ok "a silent target: given up after 5 tries, logged"
-else
-	hz_fail "a silent target: given up after 5 tries, logged" "$(tail -n 20 "$HZ_LOG")"
-fi
+xfr_expect "a silent target: given up after 5 tries, logged" 40 grep -q "notify: zone example.com in view lan, serial 1: no answer from 127.0.0.1@$SPORT after 5 tries" "$HZ_LOG"
 ids=$(grep -c "^NOTIFY example.com." "$HZ_TMP/silent.log")
 if [ "$ids" = 5 ] && [ "$(sort -u "$HZ_TMP/silent.log" | grep -c '^NOTIFY')" = 1 ]; then
 	hz_ok "the silent target got the same NOTIFY 5 times"
@@ -85,21 +73,13 @@ hz_check "a reload without changes sends no NOTIFY" count_is "$HZ_TMP/answer.log
 sed -i 's/ 1 3600 600/ 2 3600 600/' "$HZ_TMP/example.com.zone"
 echo 'new IN A 192.0.2.2' >>"$HZ_TMP/example.com.zone"
 hz_reload
-if xfr_wait 10 count_is "$HZ_TMP/answer.log" 2; then
-	hz_ok "after a reload with serial 2: NOTIFY"
-else
-	hz_fail "after a reload with serial 2: NOTIFY" "$(cat "$HZ_TMP/answer.log")"
-fi
+xfr_expect "after a reload with serial 2: NOTIFY" 10 count_is "$HZ_TMP/answer.log" 2
 
 # a dynamic update (serial 3) notifies
 out=$(hz_nsupdate 127.0.0.2 example.com <<<"update add dyn.example.com. 300 A 192.0.2.3")
 hz_q 127.0.0.2 dyn.example.com A
 hz_expect_in "the update is served" ANSWER "192.0.2.3"
-if xfr_wait 10 count_is "$HZ_TMP/answer.log" 3; then
-	hz_ok "after an update: NOTIFY"
-else
-	hz_fail "after an update: NOTIFY" "$out $(cat "$HZ_TMP/answer.log")"
-fi
+xfr_expect "after an update: NOTIFY" 10 count_is "$HZ_TMP/answer.log" 3
 hz_check "serial 3 is announced" grep -q "serial 3: 127.0.0.1@$APORT answered NOERROR" "$HZ_LOG"
 hz_stop
 hz_done

@@ -32,6 +32,18 @@ xfr_wait() {
 	return 1
 }
 
+# xfr_expect DESC SECONDS COMMAND...: a check that COMMAND succeeds within
+# SECONDS (xfr_wait); on failure the server log's tail is shown.
+xfr_expect() {
+	local desc=$1 limit=$2
+	shift 2
+	if xfr_wait "$limit" "$@"; then
+		hz_ok "$desc"
+	else
+		hz_fail "$desc" "$(tail -n 20 "$HZ_LOG")"
+	fi
+}
+
 # xfr_answer_is SRC NAME TYPE WANT: the server's short answer is WANT.
 xfr_answer_is() {
 	[ "$(hz_dig "$1" +short "$2" "$3" 2>/dev/null)" = "$4" ]
