@@ -114,6 +114,12 @@ hz_check "serial 2 came by IXFR (Knot's differences)" \
 hz_check "the kept copy has serial 2" grep -q "new.example.com.*192.0.2.2" "$COPY"
 xfr_expect "after the transfer in, horizond's own NOTIFY goes out" 10 grep -q "notify: zone example.com in view ext, serial 2: 127.0.0.1@$LPORT answered NOERROR" "$HZ_LOG"
 
+# a reload keeps the transferred data (the zone is the entry's, not re-read)
+hz_reload
+hz_check "a reload succeeds" grep -q "reload: done" "$HZ_LOG"
+hz_q 127.0.0.3 new.example.com A
+hz_expect_in "after a reload: still serial 2's data" ANSWER "192.0.2.2"
+
 # a NOTIFY from an address that is no primary is refused
 hz_q 127.0.0.3 +opcode=notify example.com SOA
 hz_expect_rcode "NOTIFY from a non-primary address" REFUSED
