@@ -63,7 +63,4 @@ void xfrin_stop(void);
 /* Free every entry (at exit, after the last snapshot). */
 void xfrin_shutdown(void);
 
-/* Tests: socket timeout in seconds for every transfer step (default 10). */
-void xfrin_set_timeout(unsigned seconds);
-
 #endif

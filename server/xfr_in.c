@@ -26,6 +26,8 @@
 #define XFRIN_MSG_MAX 65535
 /* No SOA yet (no copy, primaries unreachable): try again this often. */
 #define XFRIN_RETRY_NODATA 10
+/* One exchange may last this many socket timeouts in all (300 s by default). */
+#define XFRIN_EXCHANGE_STEPS 30
 
 typedef struct xfrin_entry {
 	struct xfrin_entry *next;
@@ -54,12 +56,6 @@ static struct {
 	pthread_t thread;
 	unsigned timeout;
 } xl = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .timeout = 10 };
-
-void
-xfrin_set_timeout(unsigned seconds)
-{
-	xl.timeout = seconds ? seconds : 10;
-}
 
 /* Under xl.lock. */
 static xfrin_entry_t *
@@ -365,7 +361,14 @@ xfrin_exchange(const xfrin_job_t *j, ldns_pkt *q, ldns_rr_list **out, int *rcode
 	if (all == NULL || buf == NULL)
 		abort();
 	bool done = false, bad = false;
+	/* each read has the socket timeout; the whole exchange is bounded too,
+	 * so a primary that trickles messages cannot hold the thread forever */
+	time_t deadline = time(NULL) + (time_t)xl.timeout * XFRIN_EXCHANGE_STEPS;
 	for (unsigned msgs = 0; why == NULL && !done; msgs++) {
+		if (time(NULL) > deadline) {
+			why = "the transfer took too long";
+			break;
+		}
 		if (!xfrin_io(fd, len2, 2, false)) {
 			why = msgs == 0 ? "no answer (timeout or closed)" : "the transfer broke off";
 			break;
