@@ -534,6 +534,28 @@ fail:
 	return NULL;
 }
 
+/* Records outside the zone are dropped with a log line, as BIND does
+ * ("ignoring out-of-zone data"): never written to the copy. */
+static void
+xfrin_drop_outside(ldns_rr_list *l, const xfrin_job_t *j)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l);) {
+		const ldns_rdf *owner = ldns_rr_owner(ldns_rr_list_rr(l, i));
+		if (ldns_dname_compare(owner, j->origin) == 0 || ldns_dname_is_subdomain(owner, j->origin)) {
+			i++;
+			continue;
+		}
+		char *text = ldns_rdf2str(owner);
+		log_warning("zone %s in view %s: transfer from %s: ignoring out-of-zone data (%s)",
+			    j->name, j->view, j->ptext, text ? text : "?");
+		free(text);
+		size_t n = ldns_rr_list_rr_count(l);
+		ldns_rr_free(ldns_rr_list_rr(l, i));
+		ldns_rr_list_set_rr(l, ldns_rr_list_rr(l, n - 1), i);
+		ldns_rr_list_set_rr_count(l, n - 1);
+	}
+}
+
 /* mkdir -p for the directory part of path. */
 static void
 xfrin_mkdirs(const char *path)
@@ -687,6 +709,7 @@ xfrin_from_primary(xfrin_entry_t *e, const xfrin_job_t *j)
 	}
 	if (result == NULL)
 		return -1;
+	xfrin_drop_outside(result, j);
 	if (xfrin_write_copy(j->path, result, j) != 0) {
 		ldns_rr_list_deep_free(result);
 		return -1;
