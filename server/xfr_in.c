@@ -152,9 +152,19 @@ xfrin_zone_get(const conf_zone_t *cz, diag_t *d)
 	/* the kept copy, so the zone serves at once; or a placeholder */
 	zone_t *z = NULL;
 	bool kept = access(cz->path, F_OK) == 0;
-	if (kept)
-		z = zone_load(cz->name, cz->path, d);
-	else
+	if (kept) {
+		/* a broken copy (a disk problem: horizond writes it whole) must not
+		 * keep the server from starting: its errors are printed, not
+		 * counted, and the zone waits for a transfer */
+		diag_t copy_diag = { .out = d->out, .quiet = d->quiet };
+		z = zone_load(cz->name, cz->path, &copy_diag);
+		if (z == NULL) {
+			diag_warn(d, cz->path, 0, "zone %s in view %s: the kept copy does not load; "
+				  "SERVFAIL until a transfer", cz->name, view);
+			kept = false;
+		}
+	}
+	if (z == NULL)
 		z = xfrin_placeholder(cz->name, d);
 	if (z == NULL)
 		return NULL;

@@ -70,6 +70,21 @@ START_TEST(test_copy_or_placeholder)
 	ck_assert(!xfrin_notify("example.com", (struct sockaddr *)&o));
 	ck_assert(!xfrin_notify("example.net", (struct sockaddr *)&p));
 
+	/* a broken kept copy: a warning, and the zone waits for a transfer */
+	tmpdir_put(&dir, "broken.zone", "example.org. 300 IN SOA ns1 (\n");
+	conf_t *c3 = load(&dir,
+			  "server: {listen: [127.0.0.1@5300]}\n"
+			  "views: [{name: a, match-clients: [any], zones: "
+			  "[{name: example.org, primaries: [192.0.2.1], file: broken.zone}]}]\n");
+	diag_t d3 = { .quiet = 1 };
+	zone_t *zc = xfrin_zone_get(&c3->views[0].zones[0], &d3);
+	ck_assert_ptr_nonnull(zc);
+	ck_assert(zc->expired);
+	ck_assert_uint_eq(d3.errors, 0);
+	ck_assert_uint_eq(d3.warnings, 1);
+	zone_unref(&zc);
+	conf_free(&c3);
+
 	/* a config without the secondary zones: NOTIFY no longer refreshes */
 	conf_t *c2 = load(&dir,
 			  "server: {listen: [127.0.0.1@5300]}\n"
