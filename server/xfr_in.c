@@ -485,6 +485,17 @@ xfrin_read_copy(const char *path, const ldns_rdf *origin)
 	return l;
 }
 
+/* Free record i of l; the last record takes its place (order does not
+ * matter in a zone's records, and the SOA, first, is never deleted so). */
+static void
+xfrin_list_delete(ldns_rr_list *l, size_t i)
+{
+	size_t n = ldns_rr_list_rr_count(l);
+	ldns_rr_free(ldns_rr_list_rr(l, i));
+	ldns_rr_list_set_rr(l, ldns_rr_list_rr(l, n - 1), i);
+	ldns_rr_list_set_rr_count(l, n - 1);
+}
+
 /* Remove the record equal to rr (TTL aside) from l; false if absent. */
 static bool
 xfrin_list_remove(ldns_rr_list *l, const ldns_rr *rr)
@@ -493,9 +504,7 @@ xfrin_list_remove(ldns_rr_list *l, const ldns_rr *rr)
 	for (size_t i = 0; i < n; i++) {
 		if (ldns_rr_compare(ldns_rr_list_rr(l, i), rr) != 0)
 			continue;
-		ldns_rr_free(ldns_rr_list_rr(l, i));
-		ldns_rr_list_set_rr(l, ldns_rr_list_rr(l, n - 1), i);
-		ldns_rr_list_set_rr_count(l, n - 1);
+		xfrin_list_delete(l, i);
 		return true;
 	}
 	return false;
@@ -559,10 +568,7 @@ xfrin_drop_outside(ldns_rr_list *l, const xfrin_job_t *j)
 		log_warning("zone %s in view %s: transfer from %s: ignoring out-of-zone data (%s)",
 			    j->name, j->view, j->ptext, text ? text : "?");
 		free(text);
-		size_t n = ldns_rr_list_rr_count(l);
-		ldns_rr_free(ldns_rr_list_rr(l, i));
-		ldns_rr_list_set_rr(l, ldns_rr_list_rr(l, n - 1), i);
-		ldns_rr_list_set_rr_count(l, n - 1);
+		xfrin_list_delete(l, i);
 	}
 }
 
