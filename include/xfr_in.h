@@ -4,9 +4,10 @@
  * DESIGN. Every secondary zone (a zone with primaries:) of every view has
  * an entry here, keyed by (view, zone): views never share a transferred
  * copy. The entry holds the zone being served (the kept copy, or an expired
- * placeholder until the first transfer) and the SOA timers. One transfer
- * thread, never a worker, does the network work with blocking TCP sockets
- * and timeouts: the SOA query, then IXFR (when a copy is held) with AXFR as
+ * placeholder until the first transfer) and the SOA timers. Four transfer
+ * threads, never a worker, do the network work with blocking TCP sockets
+ * and timeouts, one zone each at a time (a silent primary holds one thread,
+ * not every refresh); stopping shuts their sockets down: the SOA query, then IXFR (when a copy is held) with AXFR as
  * the fallback, TSIG-signed and checked on every message when the zone has
  * a transfer-key. A new copy is written atomically (temp file, fsync,
  * rename), parsed and built on that thread; the control thread then only
@@ -55,8 +56,8 @@ bool xfrin_notify(const char *zone, const struct sockaddr *src);
  * under the writer lock), so this module calls nothing above it. */
 typedef void (*xfrin_publish_fn)(const char *view, const char *zone, zone_t *z);
 
-/* Start / stop the transfer thread (stop waits for a transfer under way,
- * bounded by the socket timeouts). Safe to call stop without start. */
+/* Start / stop the transfer threads (stop cuts the transfers under way
+ * short). Safe to call stop without start. */
 int xfrin_start(xfrin_publish_fn publish);
 void xfrin_stop(void);
 

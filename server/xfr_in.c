@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@
 #define XFRIN_RETRY_NODATA 10
 /* One exchange may last this many socket timeouts in all (300 s by default). */
 #define XFRIN_EXCHANGE_STEPS 30
+/* Transfer threads: a primary that does not answer holds one of them for
+ * its timeouts, not every other zone's refresh. */
+#define XFRIN_THREADS 4
 
 typedef struct xfrin_entry {
 	struct xfrin_entry *next;
@@ -53,9 +57,15 @@ static struct {
 	pthread_cond_t cond;
 	xfrin_entry_t *head;
 	bool running, quit;
-	pthread_t thread;
-	unsigned timeout;
-} xl = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .timeout = 10 };
+	int busy_fd[XFRIN_THREADS];        /* each thread's transfer socket: stop shuts it down */
+	pthread_t threads[XFRIN_THREADS];
+	unsigned nthreads;
+	unsigned timeout;                  /* seconds, each step of an exchange */
+} xl = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .timeout = 10,
+	 .busy_fd = { -1, -1, -1, -1 } };
+
+/* Which of the transfer threads this is (its busy_fd slot). */
+static _Thread_local unsigned xfrin_slot;
 
 /* Under xl.lock. */
 static xfrin_entry_t *
@@ -191,7 +201,7 @@ xfrin_zone_get(const conf_zone_t *cz, diag_t *d)
 	e->zone = z;
 	zone_ref(z);
 	e->next_at = 0;   /* refresh now */
-	pthread_cond_signal(&xl.cond);
+	pthread_cond_broadcast(&xl.cond);
 	pthread_mutex_unlock(&xl.lock);
 	if (kept)
 		log_info("zone %s in view %s: secondary, serving the kept copy %s (serial %" PRIu32 ")",
@@ -243,7 +253,7 @@ xfrin_notify(const char *zone, const struct sockaddr *src)
 		log_notice("zone %s in view %s: NOTIFY from a primary, refreshing", e->name, e->view);
 	}
 	if (n > 0)
-		pthread_cond_signal(&xl.cond);
+		pthread_cond_broadcast(&xl.cond);
 	pthread_mutex_unlock(&xl.lock);
 	return n > 0;
 }
@@ -356,7 +366,13 @@ xfrin_exchange(const xfrin_job_t *j, ldns_pkt *q, ldns_rr_list **out, int *rcode
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	const char *why = NULL;
 	uint8_t len2[2] = { (uint8_t)(wlen >> 8), (uint8_t)wlen };
-	if (connect(fd, j->addr, j->alen) != 0) {
+	pthread_mutex_lock(&xl.lock);
+	bool quit = xl.quit;
+	xl.busy_fd[xfrin_slot] = fd;
+	pthread_mutex_unlock(&xl.lock);
+	if (quit) {
+		why = "stopping";
+	} else if (connect(fd, j->addr, j->alen) != 0) {
 		snprintf(why_buf, why_size, "cannot connect: %s", strerror(errno));
 		why = why_buf;
 	} else if (!xfrin_io(fd, len2, 2, true) || !xfrin_io(fd, wire, wlen, true)) {
@@ -436,6 +452,9 @@ xfrin_exchange(const xfrin_job_t *j, ldns_pkt *q, ldns_rr_list **out, int *rcode
 	}
 	free(buf);
 	ldns_rdf_deep_free(mac);
+	pthread_mutex_lock(&xl.lock);
+	xl.busy_fd[xfrin_slot] = -1;
+	pthread_mutex_unlock(&xl.lock);
 	close(fd);
 	if (why != NULL) {
 		ldns_rr_list_deep_free(all);
@@ -650,7 +669,7 @@ xfrin_publish(const char *view, const char *name, zone_t *z)
 }
 
 /* ---------------------------------------------------------------------------
- * The transfer thread
+ * The transfer threads
  */
 
 /* The SOA timers of the copy into e. Under xl.lock. */
@@ -840,9 +859,9 @@ xfrin_refresh(xfrin_entry_t *e)
 }
 
 static void *
-xfrin_main(void *unused)
+xfrin_main(void *slot)
 {
-	(void)unused;
+	xfrin_slot = (unsigned)(uintptr_t)slot;
 	pthread_mutex_lock(&xl.lock);
 	while (!xl.quit) {
 		time_t now = time(NULL), wake = now + 3600;
@@ -901,11 +920,15 @@ xfrin_start(xfrin_publish_fn publish)
 		return 0;
 	}
 	xl.quit = false;
-	int rc = pthread_create(&xl.thread, NULL, xfrin_main, NULL);
-	xl.running = rc == 0;
+	xl.nthreads = 0;
+	while (xl.nthreads < XFRIN_THREADS &&
+	       pthread_create(&xl.threads[xl.nthreads], NULL, xfrin_main,
+			      (void *)(uintptr_t)xl.nthreads) == 0)
+		xl.nthreads++;
+	xl.running = xl.nthreads > 0;
 	pthread_mutex_unlock(&xl.lock);
-	if (rc != 0) {
-		log_error("xfr-in: cannot start the transfer thread");
+	if (!xl.running) {
+		log_error("xfr-in: cannot start the transfer threads");
 		return -1;
 	}
 	return 0;
@@ -920,9 +943,13 @@ xfrin_stop(void)
 		return;
 	}
 	xl.quit = true;
-	pthread_cond_signal(&xl.cond);
+	for (unsigned i = 0; i < XFRIN_THREADS; i++)
+		if (xl.busy_fd[i] >= 0)
+			shutdown(xl.busy_fd[i], SHUT_RDWR);   /* a transfer under way ends now */
+	pthread_cond_broadcast(&xl.cond);
 	pthread_mutex_unlock(&xl.lock);
-	pthread_join(xl.thread, NULL);
+	for (unsigned i = 0; i < xl.nthreads; i++)
+		pthread_join(xl.threads[i], NULL);
 	pthread_mutex_lock(&xl.lock);
 	xl.running = false;
 	pthread_mutex_unlock(&xl.lock);

@@ -4,7 +4,8 @@
 # naming the primary and the zone keeps answering SERVFAIL (no data yet);
 # a record outside the zone is dropped with a log line (as BIND: "ignoring
 # out-of-zone data") and never reaches the copy; a good primary listed after
-# a broken one is used.
+# a broken one is used; a primary that never answers does not delay a
+# stop (the transfer under way is cut at once, not after its timeout).
 # SPDX-License-Identifier: BSD-3-Clause
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -15,20 +16,20 @@ PY=/usr/bin/python3
 hz_init
 HPORT=$HZ_PORT
 ports=()
-for _ in 1 2 3; do
+for _ in 1 2 3 4; do
 	hz_pick_port
 	ports+=("$HZ_PORT")
 done
 HZ_PORT=$HPORT
 FAKE="$HZ_SOURCE_DIR/test/system/data/xfrin/fake_primary.py"
 pids=()
-for i in 0 1 2; do
-	mode=$(echo garbage outzone good | cut -d' ' -f$((i + 1)))
+for i in 0 1 2 3; do
+	mode=$(echo garbage outzone good silent | cut -d' ' -f$((i + 1)))
 	"$PY" "$FAKE" "${ports[$i]}" "$HZ_TMP/$mode.log" "$mode" >"$HZ_TMP/$mode.out" 2>&1 &
 	pids+=($!)
 done
 trap 'kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; hz_cleanup' EXIT
-xfr_wait 10 sh -c "grep -qs listening '$HZ_TMP/garbage.log' && grep -qs listening '$HZ_TMP/outzone.log' && grep -qs listening '$HZ_TMP/good.log'" ||
+xfr_wait 10 sh -c "grep -qs listening '$HZ_TMP/garbage.log' && grep -qs listening '$HZ_TMP/outzone.log' && grep -qs listening '$HZ_TMP/good.log' && grep -qs listening '$HZ_TMP/silent.log'" ||
 	hz_die "the fake primaries did not start" "$(cat "$HZ_TMP"/*.out)"
 
 cat >"$HZ_TMP/hz.yaml" <<CONF
@@ -47,6 +48,11 @@ views:
     zones:
       - name: example.com
         primaries: [127.0.0.1@${ports[1]}]
+  - name: d
+    match-clients: [127.0.0.5]
+    zones:
+      - name: example.com
+        primaries: [127.0.0.1@${ports[3]}]
   - name: c
     match-clients: [any]
     zones:
@@ -68,5 +74,6 @@ xfr_expect "view c: the second primary, a good one, is used" 20 \
 	xfr_answer_is 127.0.0.4 www.example.com A 192.0.2.1
 hz_check "view c's transfer is logged" \
 	grep -q "zone example.com in view c: transferred in (AXFR) from 127.0.0.1@${ports[2]}, key none, serial 5, 4 records" "$HZ_LOG"
-hz_stop
+xfr_expect "the silent primary got the SOA query" 20 grep -q SOA "$HZ_TMP/silent.log"
+hz_stop   # within HZ_STOP_TIMEOUT (10 s), the socket timeout: the transfer is cut at once
 hz_done

@@ -6,12 +6,14 @@ zone transfers (AXFR, IXFR) get what MODE says:
   garbage   the reply's ID, then random bytes
   outzone   a well-formed AXFR with a record outside the zone
   good      a valid AXFR
+  silent    nothing, not even to the SOA query: the connection stays open
 Each request's type is logged to LOG. SPDX-License-Identifier: BSD-3-Clause
 """
 import os
 import socket
 import struct
 import sys
+import time
 
 import dns.flags
 import dns.message
@@ -63,7 +65,9 @@ with open(log, "a", buffering=1) as out:
         out.write(qtype + "\n")
         r = dns.message.make_response(q)
         r.flags |= dns.flags.AA
-        if qtype == "SOA":
+        if mode == "silent":
+            time.sleep(3600)
+        elif qtype == "SOA":
             r.answer.append(rr(SOA))
             send(c, r.to_wire())
         elif mode == "garbage":
