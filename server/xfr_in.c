@@ -21,6 +21,7 @@
 #include <ldns/ldns.h>
 
 #include "log.h"
+#include "xfr_in_copy.h"
 #include "tsig.h"
 #include "zonefile.h"
 
@@ -287,13 +288,6 @@ xfrin_io(int fd, void *buf, size_t len, bool writing)
 	return true;
 }
 
-static uint32_t
-xfrin_soa_field(const ldns_rr *soa, size_t i)
-{
-	ldns_rdf *f = ldns_rr_rdf(soa, i);
-	return f != NULL ? ldns_rdf2native_int32(f) : 0;
-}
-
 /* Is the answer so far a complete transfer (or SOA answer)? whole: the
  * last message ended here. */
 static bool
@@ -309,7 +303,7 @@ xfrin_complete(const ldns_rr_list *l, ldns_rr_type qtype, bool *bad)
 	}
 	if (qtype == LDNS_RR_TYPE_SOA || (qtype == LDNS_RR_TYPE_IXFR && n == 1))
 		return true;
-	uint32_t last = xfrin_soa_field(first, 2);
+	uint32_t last = xfrin_copy_soa_field(first, 2);
 	bool ixfr_form = qtype == LDNS_RR_TYPE_IXFR && n >= 2 &&
 			 ldns_rr_get_type(ldns_rr_list_rr(l, 1)) == LDNS_RR_TYPE_SOA;
 	if (!ixfr_form)
@@ -324,7 +318,7 @@ xfrin_complete(const ldns_rr_list *l, ldns_rr_type qtype, bool *bad)
 			*bad = true;
 			return true;
 		}
-		if (xfrin_soa_field(from, 2) == last && i == n - 1)
+		if (xfrin_copy_soa_field(from, 2) == last && i == n - 1)
 			return true;
 		for (i++; i < n && ldns_rr_get_type(ldns_rr_list_rr(l, i)) != LDNS_RR_TYPE_SOA; i++)
 			;
@@ -478,180 +472,6 @@ xfrin_query(const xfrin_job_t *j, ldns_rr_type t, const ldns_rr *our_soa)
 }
 
 /* ---------------------------------------------------------------------------
- * The copy: read, apply an IXFR, write atomically
- */
-
-static ldns_rr_list *
-xfrin_read_copy(const char *path, const ldns_rdf *origin)
-{
-	FILE *fp = fopen(path, "r");
-	if (fp == NULL)
-		return NULL;
-	ldns_zone *z = NULL;
-	int line = 0;
-	ldns_status st = ldns_zone_new_frm_fp_l(&z, fp, origin, 3600, LDNS_RR_CLASS_IN, &line);
-	fclose(fp);
-	if (st != LDNS_STATUS_OK || z == NULL || ldns_zone_soa(z) == NULL) {
-		ldns_zone_deep_free(z);
-		return NULL;
-	}
-	ldns_rr_list *l = ldns_rr_list_new();
-	ldns_rr_list_push_rr(l, ldns_rr_clone(ldns_zone_soa(z)));
-	ldns_rr_list *rrs = ldns_zone_rrs(z);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++)
-		ldns_rr_list_push_rr(l, ldns_rr_clone(ldns_rr_list_rr(rrs, i)));
-	ldns_zone_deep_free(z);
-	return l;
-}
-
-/* Free record i of l; the last record takes its place (order does not
- * matter in a zone's records, and the SOA, first, is never deleted so). */
-static void
-xfrin_list_delete(ldns_rr_list *l, size_t i)
-{
-	size_t n = ldns_rr_list_rr_count(l);
-	ldns_rr_free(ldns_rr_list_rr(l, i));
-	ldns_rr_list_set_rr(l, ldns_rr_list_rr(l, n - 1), i);
-	ldns_rr_list_set_rr_count(l, n - 1);
-}
-
-/* Remove the record equal to rr (TTL aside) from l; false if absent. */
-static bool
-xfrin_list_remove(ldns_rr_list *l, const ldns_rr *rr)
-{
-	size_t n = ldns_rr_list_rr_count(l);
-	for (size_t i = 0; i < n; i++) {
-		if (ldns_rr_compare(ldns_rr_list_rr(l, i), rr) != 0)
-			continue;
-		xfrin_list_delete(l, i);
-		return true;
-	}
-	return false;
-}
-
-/* The records after the transfer in ans: an AXFR's (trailing SOA off), or
- * the copy cur with an IXFR's differences applied. NULL: the differences
- * do not fit cur (the caller falls back to AXFR). */
-static ldns_rr_list *
-xfrin_result(const ldns_rr_list *ans, const ldns_rr_list *cur, bool *incremental)
-{
-	size_t n = ldns_rr_list_rr_count(ans);
-	*incremental = n >= 2 && ldns_rr_get_type(ldns_rr_list_rr(ans, 1)) == LDNS_RR_TYPE_SOA;
-	ldns_rr_list *l = ldns_rr_list_new();
-	if (!*incremental) {
-		for (size_t i = 0; i + 1 < n; i++)
-			ldns_rr_list_push_rr(l, ldns_rr_clone(ldns_rr_list_rr(ans, i)));
-		return l;
-	}
-	if (cur == NULL)
-		goto fail;
-	for (size_t i = 1; i < ldns_rr_list_rr_count(cur); i++)   /* all but the SOA */
-		ldns_rr_list_push_rr(l, ldns_rr_clone(ldns_rr_list_rr(cur, i)));
-	/* the from-SOA of the first difference must be ours */
-	if (xfrin_soa_field(ldns_rr_list_rr(ans, 1), 2) !=
-	    xfrin_soa_field(ldns_rr_list_rr(cur, 0), 2))
-		goto fail;
-	int phase = 0;   /* 0: deletions, 1: additions */
-	for (size_t i = 2; i + 1 < n; i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
-			phase = !phase;
-			continue;
-		}
-		if (phase == 0 ? !xfrin_list_remove(l, rr) : !ldns_rr_list_push_rr(l, ldns_rr_clone(rr)))
-			goto fail;
-	}
-	/* the new SOA first */
-	ldns_rr_list *out = ldns_rr_list_new();
-	ldns_rr_list_push_rr(out, ldns_rr_clone(ldns_rr_list_rr(ans, 0)));
-	ldns_rr_list_cat(out, l);
-	ldns_rr_list_free(l);
-	return out;
-fail:
-	ldns_rr_list_deep_free(l);
-	return NULL;
-}
-
-/* Records outside the zone are dropped with a log line, as BIND does
- * ("ignoring out-of-zone data"): never written to the copy. */
-static void
-xfrin_drop_outside(ldns_rr_list *l, const xfrin_job_t *j)
-{
-	for (size_t i = 0; i < ldns_rr_list_rr_count(l);) {
-		const ldns_rdf *owner = ldns_rr_owner(ldns_rr_list_rr(l, i));
-		if (ldns_dname_compare(owner, j->origin) == 0 || ldns_dname_is_subdomain(owner, j->origin)) {
-			i++;
-			continue;
-		}
-		char *text = ldns_rdf2str(owner);
-		log_warning("zone %s in view %s: transfer from %s: ignoring out-of-zone data (%s)",
-			    j->name, j->view, j->ptext, text ? text : "?");
-		free(text);
-		xfrin_list_delete(l, i);
-	}
-}
-
-/* mkdir -p for the directory part of path. */
-static void
-xfrin_mkdirs(const char *path)
-{
-	char *d = xfrin_strdup(path);
-	for (char *p = d + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		(void)mkdir(d, 0755);
-		*p = '/';
-	}
-	free(d);
-}
-
-/* Write the copy: temp file, fsync, rename, fsync of the directory. */
-static int
-xfrin_write_copy(const char *path, const ldns_rr_list *l, const xfrin_job_t *j)
-{
-	xfrin_mkdirs(path);
-	size_t plen = strlen(path) + 8;
-	char *tmp = malloc(plen);
-	if (tmp == NULL)
-		abort();
-	snprintf(tmp, plen, "%s.tmp", path);
-	FILE *fp = fopen(tmp, "w");
-	if (fp == NULL) {
-		log_error("zone %s in view %s: cannot write %s: %s", j->name, j->view, tmp,
-			  strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	fprintf(fp, "; zone %s in view %s, transferred from %s by horizond\n", j->name, j->view,
-		j->ptext);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
-		ldns_rr_print(fp, ldns_rr_list_rr(l, i));
-	bool ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-	ok = fclose(fp) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		log_error("zone %s in view %s: cannot write %s: %s", j->name, j->view, path,
-			  strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	char *dir = xfrin_strdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-	}
-	free(dir);
-	return 0;
-}
-
-/* ---------------------------------------------------------------------------
  * Publishing, through the control thread
  */
 
@@ -677,10 +497,10 @@ static void
 xfrin_set_timers(xfrin_entry_t *e, const ldns_rr *soa)
 {
 	e->have_soa = true;
-	e->serial = xfrin_soa_field(soa, 2);
-	e->refresh = xfrin_soa_field(soa, 3);
-	e->retry = xfrin_soa_field(soa, 4);
-	e->expire = xfrin_soa_field(soa, 5);
+	e->serial = xfrin_copy_soa_field(soa, 2);
+	e->refresh = xfrin_copy_soa_field(soa, 3);
+	e->retry = xfrin_copy_soa_field(soa, 4);
+	e->expire = xfrin_copy_soa_field(soa, 5);
 	if (e->refresh == 0)
 		e->refresh = 1;
 	if (e->retry == 0)
@@ -710,10 +530,10 @@ xfrin_from_primary(xfrin_entry_t *e, const xfrin_job_t *j)
 			    j->key_name ? " with key " : "", j->key_name ? j->key_name : "", why);
 		return -1;
 	}
-	uint32_t theirs = xfrin_soa_field(ldns_rr_list_rr(ans, 0), 2);
+	uint32_t theirs = xfrin_copy_soa_field(ldns_rr_list_rr(ans, 0), 2);
 	ldns_rr_list_deep_free(ans);
 	const ldns_rr *our_soa = e->rrs ? ldns_rr_list_rr(e->rrs, 0) : NULL;
-	if (our_soa != NULL && !xfrin_serial_newer(theirs, xfrin_soa_field(our_soa, 2)))
+	if (our_soa != NULL && !xfrin_serial_newer(theirs, xfrin_copy_soa_field(our_soa, 2)))
 		return 0;
 
 	ldns_rr_list *result = NULL;
@@ -725,7 +545,7 @@ xfrin_from_primary(xfrin_entry_t *e, const xfrin_job_t *j)
 		why = xfrin_exchange(j, q, &ans, &rcode, why_buf, sizeof(why_buf));
 		ldns_pkt_free(q);
 		if (why == NULL) {
-			result = xfrin_result(ans, e->rrs, &incremental);
+			result = xfrin_copy_apply(ans, e->rrs, &incremental);
 			if (result == NULL)
 				why = "the differences do not fit our copy";
 			else if (ldns_rr_list_rr_count(ans) == 1)
@@ -744,8 +564,16 @@ xfrin_from_primary(xfrin_entry_t *e, const xfrin_job_t *j)
 	}
 	if (result == NULL)
 		return -1;
-	xfrin_drop_outside(result, j);
-	if (xfrin_write_copy(j->path, result, j) != 0) {
+	{
+		char what[300];
+		snprintf(what, sizeof(what), "zone %s in view %s: transfer from %s", j->name, j->view,
+			 j->ptext);
+		xfrin_copy_drop_outside(result, j->origin, what);
+	}
+	char head[400];
+	snprintf(head, sizeof(head), "zone %s in view %s, transferred from %s by horizond", j->name,
+		 j->view, j->ptext);
+	if (xfrin_copy_write(j->path, result, head) != 0) {
 		ldns_rr_list_deep_free(result);
 		return -1;
 	}
@@ -810,7 +638,7 @@ xfrin_refresh(xfrin_entry_t *e)
 	int got = -1;
 	if (ldns_str2rdf_dname(&origin, e->name) == LDNS_STATUS_OK && !e->rrs_read) {
 		e->rrs_read = true;
-		e->rrs = xfrin_read_copy(path, origin);
+		e->rrs = xfrin_copy_read(path, origin);
 		struct stat st;
 		if (e->rrs != NULL && stat(path, &st) == 0) {
 			pthread_mutex_lock(&xl.lock);
