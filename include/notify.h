@@ -5,7 +5,7 @@
  * (any thread: the control thread after a publish) queues one message per
  * target; the thread sends it and waits for the answer with the same ID
  * from the target's address, sending again after 1, 2, 4 and 8 seconds
- * (5 tries, as BIND's default), then gives up with a log line. A newer
+ * (5 tries), then gives up with a log line. A newer
  * NOTIFY for the same zone and target replaces one still waiting. Messages
  * are unsigned (a secondary checks the SOA it then asks for). Nothing here
  * touches a worker or the writer lock.
