@@ -65,7 +65,22 @@ typedef struct conf_zone {
 	unsigned dnssec_validity;    /* dnssec-validity: RRSIG lifetime, seconds, default 14 days */
 	unsigned dnssec_zsk_lifetime;/* dnssec-zsk-lifetime: ZSK roll period, seconds, default 90 days */
 	unsigned long dnssec_line;   /* line of the dnssec-signing key */
+	/* zone transfers in and NOTIFY (docs/transfers.md) */
+	conf_sockaddr_t *notify;     /* NOTIFY targets after every new serial; port 53 if not given */
+	size_t nnotify;
+	conf_sockaddr_t *primaries;  /* non-empty: a secondary zone; port 53 if not given */
+	size_t nprimaries;
+	const conf_key_t *transfer_key;  /* signs SOA queries and transfers in; NULL: unsigned */
+	const char *view_name;       /* the view the zone is in (names a secondary's copy) */
 } conf_zone_t;
+
+/* Is cz a secondary zone (primaries: given)? */
+static inline bool
+conf_zone_secondary(const conf_zone_t *cz)
+{
+	return cz->nprimaries > 0;
+}
+
 
 /* A view's rate-limit: map (response rate limiting, rrl.h), BIND's names
  * and defaults. A rate of 0 leaves that class of answers unlimited. */

@@ -63,6 +63,10 @@ bool control_submit_update(const uint8_t *pkt, size_t len, const query_src_t *fr
  * false if the thread is not running. Any thread. */
 bool control_submit_task(control_task_fn task, void *arg);
 
+/* Zone transfers in publish through the same kind of event (xfr_in.h). */
+typedef control_task_fn control_call_fn;
+bool control_submit_call(control_call_fn fn, void *arg);
+
 /* Queue a reload of conf_path and wait for it (zonestore_reload). Returns
  * true if new data is in service (*out filled); false if the reload failed
  * (logged) or the thread is not running. Not from the control thread. */

@@ -150,6 +150,8 @@ typedef struct zone {
 	 * signed online). A reload builds it again from then on. */
 	long long dnssec_refresh;
 	struct arena *arena;
+	bool expired;             /* a secondary zone without data (xfr_in.h): SERVFAIL;
+	                             set before the zone is published, never after */
 } zone_t;
 
 typedef struct zone_file_id {

@@ -156,6 +156,17 @@ void zonestore_journal_maintain(void);
  * crash would; 0: complete. */
 void zonestore_set_compaction(long long min_bytes, int stop_after);
 
+/* A secondary zone's new data (a transfer, or expiry: xfr_in.h) into
+ * service: the published snapshot with z in place of the zone (view, zone)
+ * serves now. Nothing happens if the view no longer has that secondary
+ * zone. The caller holds the writer lock (the control thread). */
+void zonestore_secondary_publish(const char *view, const char *zone, zone_t *z);
+
+/* NOTIFY every zone with notify targets (notify.h) at its current serial:
+ * at start. The caller holds the writer lock. Every publish later notifies
+ * the zones whose serial changed. */
+void zonestore_notify_all(void);
+
 /* Free the registry (at exit, after the last snapshot is freed); journals
  * are read-only again. */
 void zonestore_shutdown(void);

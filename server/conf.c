@@ -699,14 +699,18 @@ conf_parse_allow_transfer(conf_ctx_t *x, const ynode_t *list, const char *zwhat,
 	acl->line = list->line;
 	return conf_parse_match_list(x, list, what, acl) ? acl : NULL;
 }
+static void conf_parse_zone_xfr(conf_ctx_t *x, const ynode_t *notify, const ynode_t *primaries,
+				const ynode_t *key, conf_zone_t *z, const char *zwhat);
 
 static void
 conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const char *vwhat)
 {
 	static const char *const keys[] = { "name", "file", "translate", "allow-update", "auto-ptr",
 					    "allow-transfer", "dnssec-signing", "dnssec-algorithm", "dnssec-keys",
-					    "dnssec-nsec3", "dnssec-validity", "dnssec-zsk-lifetime" };
-	enum { ZK_N = sizeof(keys) / sizeof(keys[0]) };
+					    "dnssec-nsec3", "dnssec-validity", "dnssec-zsk-lifetime",
+					    "notify", "primaries", "transfer-key" };
+	enum { ZK_ALLOW_TRANSFER = 5, ZK_DNSSEC = 6, ZK_NOTIFY = 12, ZK_PRIMARIES, ZK_TRANSFER_KEY, ZK_N };
+	_Static_assert(sizeof(keys) / sizeof(keys[0]) == ZK_N, "the zone key table and its indexes");
 	char what[200];
 	snprintf(what, sizeof(what), "%s: zones", vwhat);
 	if (!conf_expect_seq(x, list, what, true))
@@ -733,17 +737,20 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 			conf_error(x, v[0]->line, "%s: '%s' is not a valid domain name", zwhat, name);
 			name = NULL;
 		}
-		if (v[1] == NULL)
+		/* a secondary zone's file is optional: its copy goes under state-dir */
+		bool secondary = v[ZK_PRIMARIES] != NULL;
+		if (v[1] == NULL && !secondary)
 			conf_error(x, it->line, "%s%s%s: missing required key 'file'", zwhat,
 				   name ? " " : "", name ? name : "");
-		else
+		else if (v[1] != NULL)
 			file = conf_get_string(x, v[1], "zone file", false);
-		if (name == NULL || file == NULL)
+		if (name == NULL || (file == NULL && (v[1] != NULL || !secondary)))
 			continue;
 		conf_zone_t *z = &view->zones[view->nzones];
 		z->name = arena_strdup(x->c->arena, name);
-		z->file = arena_strdup(x->c->arena, file);
-		z->path = conf_path_join(x, file);
+		z->file = file ? arena_strdup(x->c->arena, file) : NULL;
+		z->path = file ? conf_path_join(x, file) : NULL;   /* NULL: set in conf_xfr_finish */
+		z->view_name = view->name;
 		z->line = it->line;
 		z->translate_nat = translate_nat;
 		char uwhat[300];
@@ -753,12 +760,13 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 		snprintf(uwhat, sizeof(uwhat), "%s %s: auto-ptr", zwhat, name);
 		if (v[4] != NULL)
 			conf_get_bool(x, v[4], uwhat, &z->auto_ptr);
-		if (v[5] != NULL)
-			z->allow_transfer = conf_parse_allow_transfer(x, v[5], zwhat, name);
+		if (v[ZK_ALLOW_TRANSFER] != NULL)
+			z->allow_transfer = conf_parse_allow_transfer(x, v[ZK_ALLOW_TRANSFER], zwhat, name);
+		conf_parse_zone_xfr(x, v[ZK_NOTIFY], v[ZK_PRIMARIES], v[ZK_TRANSFER_KEY], z, zwhat);
 		if (z->translate_nat && (z->nallow_update > 0 || z->auto_ptr))
 			conf_error(x, it->line, "%s %s: allow-update and auto-ptr cannot be combined "
 				   "with translate: nat", zwhat, name);
-		conf_parse_zone_dnssec(x, &v[6], z, zwhat);   /* the six dnssec-* keys */
+		conf_parse_zone_dnssec(x, &v[ZK_DNSSEC], z, zwhat);   /* the six dnssec-* keys */
 		canon[ncanon].canon = cn;
 		canon[ncanon].index = view->nzones;
 		ncanon++;
@@ -1048,6 +1056,8 @@ conf_dirname(arena_t *a, const char *path)
 	return d;
 }
 
+static void conf_xfr_finish(conf_ctx_t *x);
+
 conf_t *
 conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 {
@@ -1086,6 +1096,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 				nat_conf_parse(&x, v[3]);
 		}
 		conf_check_translate(&x);
+		conf_xfr_finish(&x);   /* secondaries' default files, before the file checks */
 		conf_check_writable_files(&x);
 		conf_check_dnssec_views(&x);
 		/* zones carry the state directory (where compacted journals go) */
@@ -1155,4 +1166,103 @@ conf_free(conf_t **cp)
 	arena_t *a = (*cp)->arena;
 	*cp = NULL;
 	arena_free(&a);
+}
+
+/* ---------------------------------------------------------------------------
+ * Zone transfers in and NOTIFY (docs/transfers.md): notify, primaries,
+ * transfer-key
+ */
+
+static void
+conf_parse_zone_xfr(conf_ctx_t *x, const ynode_t *notify, const ynode_t *primaries,
+		    const ynode_t *key, conf_zone_t *z, const char *zwhat)
+{
+	char what[300];
+	if (notify != NULL) {
+		snprintf(what, sizeof(what), "%s %s: notify", zwhat, z->name);
+		z->notify = conf_parse_sockaddr_list(x, notify, 53, what, &z->nnotify);
+	}
+	if (primaries != NULL) {
+		snprintf(what, sizeof(what), "%s %s: primaries", zwhat, z->name);
+		z->primaries = conf_parse_sockaddr_list(x, primaries, 53, what, &z->nprimaries);
+		if (z->nprimaries == 0 && conf_expect_seq(x, primaries, what, false) && primaries->n == 0)
+			conf_error(x, primaries->line, "%s: empty (a secondary zone needs at least one "
+				   "primary)", what);
+		if (z->nallow_update > 0 || z->auto_ptr || z->translate_nat)
+			conf_error(x, primaries->line, "%s %s: a secondary zone (primaries:) cannot take "
+				   "allow-update, auto-ptr or translate: its data comes from the primary",
+				   zwhat, z->name);
+	}
+	if (key != NULL) {
+		snprintf(what, sizeof(what), "%s %s: transfer-key", zwhat, z->name);
+		const char *kn = conf_get_string(x, key, what, false);
+		if (kn != NULL && (z->transfer_key = conf_key_find(x->c, kn)) == NULL)
+			conf_error(x, key->line, "%s: undefined key '%s' (define it under keys:)", what, kn);
+		if (primaries == NULL)
+			conf_error(x, key->line, "%s: only for a secondary zone (give primaries:)", what);
+	}
+}
+
+/* A secondary zone's copy, when no file is given:
+ * "<state-dir>/secondary/<view>/<zone>.zone", one per view and zone, so two
+ * views never share a transferred copy by accident. */
+static char *
+conf_xfr_default_path(conf_ctx_t *x, const conf_zone_t *z)
+{
+	char view[128], zone[300];
+	const char *parts[2] = { z->view_name ? z->view_name : "view", z->name };
+	char *outs[2] = { view, zone };
+	size_t caps[2] = { sizeof(view), sizeof(zone) };
+	for (int p = 0; p < 2; p++) {
+		size_t n = 0;
+		for (const char *c = parts[p]; *c && n + 1 < caps[p]; c++) {
+			bool keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+				    (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
+				    (*c == '.' && n > 0);
+			outs[p][n++] = keep ? *c : '_';
+		}
+		while (n > 1 && outs[p][n - 1] == '.')
+			n--;
+		outs[p][n] = '\0';
+	}
+	size_t len = strlen(x->c->state_dir) + strlen(view) + strlen(zone) + 32;
+	char *out = arena_alloc(x->c->arena, len);
+	snprintf(out, len, "%s/secondary/%s/%s.zone", x->c->state_dir, view, zone);
+	return out;
+}
+
+/* Default files for secondary zones; a secondary zone's file belongs to it
+ * alone (the transfers write it): no other zone, in any view, may name it. */
+static void
+conf_xfr_finish(conf_ctx_t *x)
+{
+	conf_t *c = x->c;
+	for (size_t v = 0; v < c->nviews; v++)
+		for (size_t i = 0; i < c->views[v].nzones; i++) {
+			conf_zone_t *z = &c->views[v].zones[i];
+			if (z->path == NULL) {   /* a secondary (or primaries: [], reported) */
+				z->path = conf_xfr_default_path(x, z);
+				z->file = z->path;
+			}
+		}
+	for (size_t v = 0; v < c->nviews; v++)
+		for (size_t i = 0; i < c->views[v].nzones; i++) {
+			const conf_zone_t *z = &c->views[v].zones[i];
+			if (!conf_zone_secondary(z))
+				continue;
+			for (size_t w = 0; w < c->nviews; w++)
+				for (size_t k = 0; k < c->views[w].nzones; k++) {
+					const conf_zone_t *o = &c->views[w].zones[k];
+					if (o == z || strcmp(o->path, z->path) != 0 ||
+					    (conf_zone_secondary(o) && (w > v || (w == v && k > i))))
+						continue;
+					conf_error(x, z->line, "view '%s': secondary zone %s: file '%s' is "
+						   "also the file of zone %s in view '%s' (line %lu): a "
+						   "transferred copy belongs to one secondary zone (leave "
+						   "file: out, each view gets its own under state-dir)",
+						   c->views[v].name ? c->views[v].name : "?", z->name,
+						   z->file, o->name, c->views[w].name ? c->views[w].name : "?",
+						   o->line);
+				}
+		}
 }

@@ -12,7 +12,9 @@
 #include <time.h>
 
 #include "log.h"
+#include "notify.h"
 #include "publish.h"
+#include "xfr_in.h"
 
 #define CONTROL_UPDATES_MAX 1024
 /* One source address may hold this many queued updates: a flood from one
@@ -327,6 +329,39 @@ control_main(void *unused)
 	return NULL;
 }
 
+/* A secondary zone's new data (xfr_in.h), queued as a call event. */
+typedef struct control_xfrin {
+	char *view, *name;
+	zone_t *zone;
+} control_xfrin_t;
+
+static void
+control_xfrin_run(void *arg, bool run)
+{
+	control_xfrin_t *p = arg;
+	if (run)
+		zonestore_secondary_publish(p->view, p->name, p->zone);
+	zone_unref(&p->zone);
+	free(p->view);
+	free(p->name);
+	free(p);
+}
+
+static void
+control_xfrin_publish(const char *view, const char *zone, zone_t *z)
+{
+	control_xfrin_t *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		abort();
+	p->view = strdup(view);
+	p->name = strdup(zone);
+	p->zone = z;
+	if (p->view == NULL || p->name == NULL)
+		abort();
+	if (!control_submit_call(control_xfrin_run, p))
+		control_xfrin_run(p, false);
+}
+
 int
 control_start(void)
 {
@@ -334,6 +369,8 @@ control_start(void)
 	 * first append, and compact what grew too large */
 	zonestore_lock();
 	zonestore_journal_open();
+	if (notify_start() == 0)
+		zonestore_notify_all();   /* as BIND at start: the secondaries look */
 	zonestore_unlock();
 	pthread_mutex_lock(&cq.lock);
 	cq.quit = false;
@@ -344,12 +381,13 @@ control_start(void)
 		log_error("control: cannot start the control thread");
 		return -1;
 	}
-	return 0;
+	return xfrin_start(control_xfrin_publish);   /* transfers publish through this thread */
 }
 
 void
 control_stop(void)
 {
+	xfrin_stop();
 	pthread_mutex_lock(&cq.lock);
 	if (!cq.running) {
 		pthread_mutex_unlock(&cq.lock);
@@ -359,6 +397,7 @@ control_stop(void)
 	pthread_cond_signal(&cq.cond);
 	pthread_mutex_unlock(&cq.lock);
 	pthread_join(cq.thread, NULL);
+	notify_stop();   /* after the last publish */
 	pthread_mutex_lock(&cq.lock);
 	cq.running = false;
 	control_event_t *e = cq.head;
@@ -372,4 +411,10 @@ control_stop(void)
 		control_event_free(e);
 		e = nx;
 	}
+}
+
+bool
+control_submit_call(control_call_fn fn, void *arg)
+{
+	return control_submit_task(fn, arg);
 }

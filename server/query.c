@@ -36,6 +36,7 @@
 #include "snapshot.h"
 #include "tsig_answer.h"
 #include "wire.h"
+#include "xfr_in.h"
 #include "zone.h"
 
 #define PARSE_TSIG 0x100          /* parse_additional: fine, and the last record is a TSIG */
@@ -551,12 +552,16 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 	return 0;
 }
 
-/* NOTIFY (RFC 1996). horizond has no secondary zones, so there is nothing to
- * refresh: like BIND for its primary zones, acknowledge a NOTIFY for a zone
- * of the client's view, and say NOTAUTH for any other name. */
+/* NOTIFY (RFC 1996). For a zone of the client's view, a NOTIFY from an
+ * address among the primaries of a secondary copy of it (in any view)
+ * schedules a refresh of those copies (xfr_in.h; a mutex and a signal:
+ * NOTIFY is not the query path) and is acknowledged; for a secondary zone
+ * of the view, from any other address, it is REFUSED, as BIND does. For other zones of
+ * the view there is nothing to refresh: acknowledge, like BIND for its
+ * primary zones; NOTAUTH for any other name. */
 static size_t
 answer_notify(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const uint32_t *hashes,
-	      const view_t *v, uint8_t *out, size_t limit)
+	      const view_t *v, const query_src_t *from, uint8_t *out, size_t limit)
 {
 	static const answer_t ack = { .aa = true };
 	static const answer_t notauth = { .rcode = LDNS_RCODE_NOTAUTH };
@@ -571,7 +576,14 @@ answer_notify(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const ui
 	unsigned apex_label;
 	const zone_t *z = view_find_zone(v, qi->lower, qi->name_len, qi->offs, qi->nlabels,
 					 hashes, 0, &apex_label);
-	return write_answer(s, q, qi, z != NULL && apex_label == 0 ? &ack : &notauth, out, limit, 0);
+	if (z == NULL || apex_label != 0)
+		return write_answer(s, q, qi, &notauth, out, limit, 0);
+	if (xfrin_notify(z->name, from->src))
+		return write_answer(s, q, qi, &ack, out, limit, 0);
+	for (size_t i = 0; i < v->conf->nzones && i < v->nzones; i++)
+		if (v->zones[i] == z && conf_zone_secondary(&v->conf->zones[i]))
+			return write_answer(s, q, qi, &answer_refused, out, limit, 0);
+	return write_answer(s, q, qi, &ack, out, limit, 0);
 }
 
 /* ---------------------------------------------------------------------------
@@ -950,7 +962,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	/* a client that no view matches learns nothing, not even the version */
 	const view_t *v = view_select(s, from);
 	if (opcode == LDNS_PACKET_NOTIFY)
-		return answer_notify(s, q, &qi, hashes, v, out, limit);
+		return answer_notify(s, q, &qi, hashes, v, from, out, limit);
 	if (v == NULL || (qi.qclass != LDNS_RR_CLASS_IN && qi.qclass != LDNS_RR_CLASS_ANY && qi.qclass != LDNS_RR_CLASS_CH))
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
 	/* OPT and the meta types but ANY (RFC 6895: 128-255) */
@@ -976,6 +988,10 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 		if (qi.ra)
 			return query_recursive(s, v, q, &qi, out, limit, fwd);
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
+	}
+	if (z->expired) {   /* a secondary zone without data (xfr_in.h), as BIND */
+		static const answer_t servfail = { .rcode = LDNS_RCODE_SERVFAIL };
+		return write_answer(s, q, &qi, &servfail, out, limit, 0);
 	}
 	if (qi.qtype == LDNS_RR_TYPE_DS && apex_label == 0 && qi.nlabels > 0) {
 		/* DS belongs to the parent side of a cut (RFC 4035 3.1.4.1) */

@@ -23,8 +23,10 @@
 #include "journal.h"
 #include "log.h"
 #include "nat.h"
+#include "notify.h"
 #include "publish.h"
 #include "update.h"
+#include "xfr_in.h"
 
 /* ---------------------------------------------------------------------------
  * Registry of managed zones
@@ -509,6 +511,7 @@ zonestore_shutdown(void)
 	}
 	journal_writable = false;
 	pthread_mutex_unlock(&reg_lock);
+	xfrin_shutdown();
 }
 
 /* ---------------------------------------------------------------------------
@@ -576,6 +579,8 @@ zonestore_find_loaded(const snapshot_t *s, size_t nviews, const conf_zone_t *wan
 			const conf_zone_t *cz = &view->conf->zones[i];
 			if (z == NULL || strcmp(cz->path, path) != 0 || !conf_name_equal(cz->name, origin))
 				continue;
+			if (conf_zone_secondary(cz))
+				continue;   /* xfr_in.c's, never lent to a zone served from its file */
 			/* The NAT translation is part of the key: the same file is
 			 * another zone when rewritten, or rewritten by another map. */
 			if (cz->translate_nat != (nat != NULL) ||
@@ -613,6 +618,8 @@ static zone_t *
 zonestore_zone_get(const snapshot_t *s, size_t v, const snapshot_t *prev, const conf_zone_t *cz,
 		   diag_t *d, size_t *reused, size_t *loaded)
 {
+	if (conf_zone_secondary(cz))
+		return xfrin_zone_get(cz, d);        /* the transferred copy (xfr_in.h) */
 	if (zonestore_zone_managed(cz))
 		return zonestore_zone_load(cz, d);   /* file + journal, in the registry */
 	const nat_map_t *nat = cz->translate_nat ? s->conf->nat : NULL;
@@ -660,6 +667,7 @@ zonestore_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 		snapshot_free(&s);
 		return NULL;
 	}
+	xfrin_retain(s->conf);   /* secondary zones no longer configured stop refreshing */
 	/* Parsing left freed memory all over the malloc heap: give it back. */
 	malloc_trim(0);
 	log_debug("snapshot: %zu views, %zu zones loaded, %zu unchanged zones kept",
@@ -958,12 +966,15 @@ zonestore_update(const snapshot_t *snap, const uint8_t *pkt, size_t len, const q
 /* The only publish_swap() call: workers see next from their next batch
  * on; old is freed once none can see it. A reload logs what changed
  * meanwhile (it still owns old) and learns how long the swap took. */
+static void zonestore_notify_changes(const snapshot_t *old, const snapshot_t *next);
+
 static void
 zonestore_swap(snapshot_t *next, double *reload_swap_ms)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snapshot_t *old = publish_swap(next);
+	zonestore_notify_changes(old, next);
 	if (reload_swap_ms != NULL) {
 		*reload_swap_ms = zonestore_ms_since(&t0);
 		zonestore_log_reload(old, next);
@@ -1026,4 +1037,64 @@ zonestore_view_records(const snapshot_t *s, const view_t *v, size_t i, zonefile_
 	/* served as its file says: read it again, as it was built (the caller
 	 * compares the serial with the served zone's) */
 	return *own = nat_zonefile_read(cz->name, cz->path, cz->translate_nat ? s->conf->nat : NULL, d);
+}
+
+/* ---------------------------------------------------------------------------
+ * Secondary zones: a transfer's result goes into service
+ */
+
+void
+zonestore_secondary_publish(const char *view, const char *zone, zone_t *z)
+{
+	const snapshot_t *cur = publish_current();
+	const view_t *v = snapshot_find_view(cur, view);
+	const zone_t *old = NULL;
+	for (size_t i = 0; v != NULL && i < v->conf->nzones && i < v->nzones; i++)
+		if (conf_zone_secondary(&v->conf->zones[i]) && conf_name_equal(v->conf->zones[i].name, zone))
+			old = v->zones[i];
+	if (old == NULL) {
+		log_info("zone %s in view %s: no longer configured, transfer not published", zone, view);
+		return;
+	}
+	xfrin_zone_set(view, zone, z);
+	snapshot_t *next = snapshot_replace_zone(cur, old, z);
+	diag_t diag = { 0 };
+	for (size_t k = 0; k < next->nviews; k++)
+		if (snapshot_view_holds(&next->views[k], z))
+			zonestore_add_autoptr(next, &next->views[k], NULL, &diag);
+	snapshot_index(next);
+	zonestore_publish(next);
+}
+
+/* ---------------------------------------------------------------------------
+ * NOTIFY out (notify.h) after every new serial
+ */
+
+/* Every configured zone of next with notify targets whose serial differs
+ * from the zone with its apex in old's view of the same name (or that old
+ * lacks: a new zone, or the first snapshot when old is NULL) is announced.
+ * Zones without data (an expired secondary) are not. */
+static void
+zonestore_notify_changes(const snapshot_t *old, const snapshot_t *next)
+{
+	for (size_t v = 0; next != NULL && v < next->nviews; v++) {
+		const view_t *nv = &next->views[v];
+		const view_t *ov = snapshot_find_view(old, nv->conf->name);
+		for (size_t i = 0; i < nv->conf->nzones && i < nv->nzones; i++) {
+			const conf_zone_t *cz = &nv->conf->zones[i];
+			const zone_t *z = nv->zones[i];
+			if (cz->nnotify == 0 || z == NULL || z->expired)
+				continue;
+			const zone_t *o = ov != NULL ? zonestore_find_apex(ov, z) : NULL;
+			if (o != NULL && o->serial == z->serial && !o->expired)
+				continue;
+			notify_zone(nv->conf->name, cz->name, z->serial, cz->notify, cz->nnotify);
+		}
+	}
+}
+
+void
+zonestore_notify_all(void)
+{
+	zonestore_notify_changes(NULL, publish_current());
 }

@@ -224,6 +224,45 @@ END_TEST
 
 /* server.state-dir: default, relative to the config's directory, absolute
  * as written, copied to every zone; a bad value is a FILE:LINE error. */
+/* Secondary zones: primaries, transfer-key, notify; each view its own copy
+ * under state-dir (docs/transfers.md). */
+START_TEST(test_secondary_zones)
+{
+	capture_t cap;
+	const char *text =
+		"server: {listen: [127.0.0.1@5300], state-dir: /srv/hz}\n"
+		"keys: [{name: xfr-key, secret: \"eGZyLXNlY3JldA==\"}]\n"
+		"views:\n"
+		"  - name: int\n"
+		"    match-clients: [127.0.0.2]\n"
+		"    zones:\n"
+		"      - {name: Example.com., primaries: [192.0.2.1, \"2001:db8::1@5353\"], "
+		"transfer-key: xfr-key, notify: [192.0.2.9@5300]}\n"
+		"  - name: ext/1\n"
+		"    match-clients: [any]\n"
+		"    zones:\n"
+		"      - {name: example.com, primaries: [192.0.2.1]}\n"
+		"      - {name: example.net, file: n.zone, notify: [192.0.2.8]}\n";
+	conf_t *c = parse_text(&cap, text);
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	const conf_zone_t *a = &c->views[0].zones[0], *b = &c->views[1].zones[0];
+	ck_assert(conf_zone_secondary(a) && conf_zone_secondary(b));
+	ck_assert(!conf_zone_secondary(&c->views[1].zones[1]));
+	ck_assert_uint_eq(a->nprimaries, 2);
+	ck_assert_str_eq(a->primaries[1].text, "2001:db8::1@5353");
+	ck_assert_ptr_eq(a->transfer_key, &c->keys[0]);
+	ck_assert_ptr_null(b->transfer_key);
+	ck_assert_uint_eq(a->nnotify, 1);
+	ck_assert_uint_eq(ntohs(((const struct sockaddr_in *)&c->views[1].zones[1].notify[0].ss)->sin_port),
+			  53);
+	/* one copy per view; names made safe for a path */
+	ck_assert_str_eq(a->path, "/srv/hz/secondary/int/Example.com.zone");
+	ck_assert_str_eq(b->path, "/srv/hz/secondary/ext_1/example.com.zone");
+	conf_free(&c);
+	capture_end(&cap);
+}
+END_TEST
+
 START_TEST(test_state_dir)
 {
 	capture_t cap;
@@ -1054,6 +1093,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_reaches_public);
 	tcase_add_test(tc, test_addr_is_private);
 	tcase_add_test(tc, test_state_dir);
+	tcase_add_test(tc, test_secondary_zones);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("writable_files");

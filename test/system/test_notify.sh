@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# test_notify.sh -- NOTIFY out (RFC 1996): horizond as the primary of a zone
+# with `notify: [...]` announces every new serial -- at start, after a
+# reload that changed the zone, after a dynamic update -- to each target,
+# and retries a target that does not answer (5 tries, then a log line).
+# The targets are notify_listener.py (one answers, one stays silent) and a
+# BIND secondary (named, started here, stopped by PID), whose log shows each
+# NOTIFY it accepted.
+# SPDX-License-Identifier: BSD-3-Clause
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/xfrin_lib.sh"
+
+PY=
+for cand in /usr/bin/python3 python3; do
+	if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import dns.message' 2>/dev/null; then
+		PY=$cand
+		break
+	fi
+done
+[ -n "$PY" ] || { echo "no python3 with dnspython (apt-get install python3-dnspython)"; exit 77; }
+
+hz_init
+HPORT=$HZ_PORT
+hz_pick_port
+APORT=$HZ_PORT
+hz_pick_port
+SPORT=$HZ_PORT
+hz_pick_port
+BPORT=$HZ_PORT
+HZ_PORT=$HPORT
+NAMED=$(command -v named || echo /usr/sbin/named)
+[ -x "$NAMED" ] || { echo "BIND's named not found (apt-get install bind9)"; exit 77; }
+B=$HZ_TMP/named
+mkdir -p "$B"
+cat >"$B/named.conf" <<CONF
+options {
+	directory "$B";
+	pid-file "$B/named.pid";
+	listen-on port $BPORT { 127.0.0.1; };
+	listen-on-v6 { none; };
+	recursion no;
+	notify no;
+};
+controls { };
+zone "example.com" {
+	type secondary;
+	primaries { 127.0.0.1 port $HPORT; };
+	file "example.com.db";
+};
+CONF
+"$NAMED" -g -c "$B/named.conf" >"$B/named.log" 2>&1 &
+BPID=$!
+LIS="$HZ_SOURCE_DIR/test/system/data/notify/notify_listener.py"
+"$PY" "$LIS" "$APORT" "$HZ_TMP/answer.log" answer >"$HZ_TMP/answer.out" 2>&1 &
+APID=$!
+"$PY" "$LIS" "$SPORT" "$HZ_TMP/silent.log" silent >"$HZ_TMP/silent.out" 2>&1 &
+SPID=$!
+trap 'kill "$APID" "$SPID" 2>/dev/null; wait "$APID" "$SPID" 2>/dev/null; xfr_stop_pid "$BPID"; hz_cleanup' EXIT
+xfr_wait 10 sh -c "grep -qs listening '$HZ_TMP/answer.log' && grep -qs listening '$HZ_TMP/silent.log'" ||
+	hz_die "the NOTIFY listeners did not start" "$(cat "$HZ_TMP"/*.out)"
+xfr_wait 20 grep -q "running" "$B/named.log" || hz_die "named did not start" "$(tail -n 20 "$B/named.log")"
+
+cp "$HZ_SOURCE_DIR/test/system/data/notify/example.com.zone" "$HZ_TMP/"
+cat >"$HZ_TMP/hz.yaml" <<CONF
+server:
+  listen: [127.0.0.1@$HPORT]
+  workers: 2
+  state-dir: $HZ_TMP/state
+views:
+  - name: lan
+    match-clients: [any]
+    zones:
+      - name: example.com
+        file: example.com.zone
+        allow-update: [127.0.0.2]
+        notify: [127.0.0.1@$APORT, 127.0.0.1@$SPORT, 127.0.0.1@$BPORT]
+CONF
+
+named_count() { grep -c "received notify for zone 'example.com'" "$B/named.log"; }
+named_count_is() { [ "$(named_count)" = "$1" ]; }
+count() { grep -c "^NOTIFY example.com. id=.* aa=1" "$1"; }
+count_is() { [ "$(count "$1")" = "$2" ]; }
+
+hz_start "$HZ_TMP/hz.yaml" || hz_done
+xfr_expect "at start: NOTIFY (AA) to the answering target" 10 count_is "$HZ_TMP/answer.log" 1
+xfr_expect "the BIND secondary accepts the NOTIFY" 10 named_count_is 1
+xfr_expect "the answer is logged" 10 grep -q "notify: zone example.com in view lan, serial 1: 127.0.0.1@$APORT answered NOERROR" "$HZ_LOG"
+
+# the silent target gets 5 tries (after 1, 2, 4, 8 s), then a log line
+xfr_expect "a silent target: given up after 5 tries, logged" 40 grep -q "notify: zone example.com in view lan, serial 1: no answer from 127.0.0.1@$SPORT after 5 tries" "$HZ_LOG"
+ids=$(grep -c "^NOTIFY example.com." "$HZ_TMP/silent.log")
+if [ "$ids" = 5 ] && [ "$(sort -u "$HZ_TMP/silent.log" | grep -c '^NOTIFY')" = 1 ]; then
+	hz_ok "the silent target got the same NOTIFY 5 times"
+else
+	hz_fail "the silent target got the same NOTIFY 5 times" "$(cat "$HZ_TMP/silent.log")"
+fi
+hz_check "the answering target was not retried" count_is "$HZ_TMP/answer.log" 1
+
+# a reload that changes the serial notifies; one that changes nothing does not
+hz_reload
+hz_check "a reload without changes sends no NOTIFY" count_is "$HZ_TMP/answer.log" 1
+sed -i 's/ 1 3600 600/ 2 3600 600/' "$HZ_TMP/example.com.zone"
+echo 'new IN A 192.0.2.2' >>"$HZ_TMP/example.com.zone"
+hz_reload
+xfr_expect "after a reload with serial 2: NOTIFY" 10 count_is "$HZ_TMP/answer.log" 2
+xfr_expect "after a reload with serial 2: the BIND secondary got it" 10 named_count_is 2
+
+# a dynamic update (serial 3) notifies
+out=$(hz_nsupdate 127.0.0.2 example.com <<<"update add dyn.example.com. 300 A 192.0.2.3")
+hz_q 127.0.0.2 dyn.example.com A
+hz_expect_in "the update is served" ANSWER "192.0.2.3"
+xfr_expect "after an update: NOTIFY" 10 count_is "$HZ_TMP/answer.log" 3
+xfr_expect "after an update: the BIND secondary got it" 10 named_count_is 3
+hz_check "serial 3 is announced" grep -q "serial 3: 127.0.0.1@$APORT answered NOERROR" "$HZ_LOG"
+hz_stop
+hz_done
