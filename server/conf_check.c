@@ -220,9 +220,7 @@ conf_points_add(conf_points_t *ps, int family, const uint8_t *a)
 {
 	if (ps->n == ps->cap) {
 		size_t cap = ps->cap ? ps->cap * 2 : 64;
-		conf_point_t *p = realloc(ps->p, cap * sizeof(*p));
-		if (p == NULL)
-			abort();
+		conf_point_t *p = xrealloc(ps->p, cap * sizeof(*p));
 		ps->p = p;
 		ps->cap = cap;
 	}
@@ -261,9 +259,7 @@ conf_points_add_acl(conf_points_t *ps, const acl_t *acl, unsigned depth)
 			return;
 	if (ps->nseen == ps->capseen) {
 		size_t cap = ps->capseen ? ps->capseen * 2 : 16;
-		const acl_t **s = realloc(ps->seen, cap * sizeof(*s));
-		if (s == NULL)
-			abort();
+		const acl_t **s = xrealloc(ps->seen, cap * sizeof(*s));
 		ps->seen = s;
 		ps->capseen = cap;
 	}
@@ -462,11 +458,9 @@ conf_check_views(const conf_t *c, diag_t *d)
 	}
 
 	/* mc[v * cp.n + i]: view v's clients match point i; md likewise. */
-	bool *mc = malloc(nv * cp.n * sizeof(bool));
-	bool *md = malloc(nv * dp.n * sizeof(bool));
-	bool *blame = malloc(nv * sizeof(bool));
-	if (mc == NULL || md == NULL || blame == NULL)
-		abort();
+	bool *mc = xmalloc(nv * cp.n * sizeof(bool));
+	bool *md = xmalloc(nv * dp.n * sizeof(bool));
+	bool *blame = xmalloc(nv * sizeof(bool));
 	for (size_t v = 0; v < nv; v++) {
 		for (size_t i = 0; i < cp.n; i++)
 			mc[v * cp.n + i] = acl_match_addr(c->views[v].match_clients, cp.p[i].family,

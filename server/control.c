@@ -2,6 +2,7 @@
  * is in control.h.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "control.h"
+#include "arena.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -350,9 +351,7 @@ control_xfrin_run(void *arg, bool run)
 static void
 control_xfrin_publish(const char *view, const char *zone, zone_t *z)
 {
-	control_xfrin_t *p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		abort();
+	control_xfrin_t *p = xcalloc(1, sizeof(*p));
 	p->view = strdup(view);
 	p->name = strdup(zone);
 	p->zone = z;

@@ -361,10 +361,8 @@ nat_zonefile_translate(zonefile_t *zf, const nat_map_t *m)
 
 	/* www A 203.0.113.10 next to www A 192.168.1.20 would now be the same
 	 * record twice: keep the first. */
-	size_t *idx = malloc(naddr * sizeof(*idx));
-	bool *drop = calloc(zf->count, sizeof(*drop));
-	if (idx == NULL || drop == NULL)
-		abort();
+	size_t *idx = xmalloc(naddr * sizeof(*idx));
+	bool *drop = xcalloc(zf->count, sizeof(*drop));
 	size_t n = 0;
 	for (size_t i = 0; i < zf->count; i++)
 		if (zf->rrs[i].type == NAT_TYPE_A || zf->rrs[i].type == NAT_TYPE_AAAA)
@@ -415,9 +413,7 @@ nat_zonefile_print(const zonefile_t *zf, FILE *out)
 			   : &zf->rrs[k - 1] < zf->soa ? k - 1 : k;
 		const zrr_t *rr = &zf->rrs[i];
 		size_t len = (size_t)rr->owner_len + 10 + rr->rdlen;
-		uint8_t *wire = malloc(len);
-		if (wire == NULL)
-			abort();
+		uint8_t *wire = xmalloc(len);
 		memcpy(wire, rr->owner, rr->owner_len);
 		uint8_t *p = wire + rr->owner_len;
 		p[0] = (uint8_t)(rr->type >> 8);

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #define _GNU_SOURCE   /* pipe2 */
 #include "notify.h"
+#include "arena.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -98,9 +99,7 @@ notify_zone(const char *view, const char *zone, uint32_t serial, const conf_sock
 	    size_t ntargets)
 {
 	for (size_t i = 0; i < ntargets; i++) {
-		notify_item_t *it = calloc(1, sizeof(*it));
-		if (it == NULL)
-			abort();
+		notify_item_t *it = xcalloc(1, sizeof(*it));
 		it->id = (uint16_t)ldns_get_random();
 		it->wire = notify_build(zone, it->id, &it->len);
 		it->view = strdup(view ? view : "");

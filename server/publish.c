@@ -8,6 +8,7 @@
  * in docs/architecture.md ("Publishing a snapshot").
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "publish.h"
+#include "arena.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -28,9 +29,7 @@ void
 publish_init(unsigned nworkers, struct snapshot *first)
 {
 	nslots = nworkers;
-	slots = calloc(nworkers ? nworkers : 1, sizeof(*slots));
-	if (slots == NULL)
-		abort();
+	slots = xcalloc(nworkers ? nworkers : 1, sizeof(*slots));
 	atomic_store(&current, first);
 }
 

@@ -2,6 +2,7 @@
  * in over TCP with ldns, the kept copy. The design is in xfr_in.h.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "xfr_in.h"
+#include "arena.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,11 +113,9 @@ xfrin_entry_set_conf(xfrin_entry_t *e, const conf_zone_t *cz)
 {
 	xfrin_entry_clear_conf(e);
 	e->nprimaries = cz->nprimaries;
-	e->primaries = calloc(cz->nprimaries, sizeof(*e->primaries));
-	e->plen = calloc(cz->nprimaries, sizeof(*e->plen));
-	e->ptext = calloc(cz->nprimaries, sizeof(*e->ptext));
-	if (e->primaries == NULL || e->plen == NULL || e->ptext == NULL)
-		abort();
+	e->primaries = xcalloc(cz->nprimaries, sizeof(*e->primaries));
+	e->plen = xcalloc(cz->nprimaries, sizeof(*e->plen));
+	e->ptext = xcalloc(cz->nprimaries, sizeof(*e->ptext));
 	for (size_t i = 0; i < cz->nprimaries; i++) {
 		e->primaries[i] = cz->primaries[i].ss;
 		e->plen[i] = cz->primaries[i].len;
@@ -183,9 +182,7 @@ xfrin_zone_get(const conf_zone_t *cz, diag_t *d)
 	pthread_mutex_lock(&xl.lock);
 	e = xfrin_find(view, cz->name);
 	if (e == NULL) {
-		e = calloc(1, sizeof(*e));
-		if (e == NULL)
-			abort();
+		e = xcalloc(1, sizeof(*e));
 		e->view = xfrin_strdup(view);
 		e->name = xfrin_strdup(cz->name);
 		e->next = xl.head;
@@ -618,11 +615,9 @@ xfrin_refresh(xfrin_entry_t *e)
 	pthread_mutex_lock(&xl.lock);
 	xfrin_entry_t c = { 0 };
 	size_t np = e->nprimaries;
-	struct sockaddr_storage *prim = calloc(np ? np : 1, sizeof(*prim));
-	socklen_t *plen = calloc(np ? np : 1, sizeof(*plen));
-	char **ptext = calloc(np ? np : 1, sizeof(*ptext));
-	if (prim == NULL || plen == NULL || ptext == NULL)
-		abort();
+	struct sockaddr_storage *prim = xcalloc(np ? np : 1, sizeof(*prim));
+	socklen_t *plen = xcalloc(np ? np : 1, sizeof(*plen));
+	char **ptext = xcalloc(np ? np : 1, sizeof(*ptext));
 	for (size_t i = 0; i < np; i++) {
 		prim[i] = e->primaries[i];
 		plen[i] = e->plen[i];

@@ -3,6 +3,7 @@
  * written atomically. The interface is in xfr_in_copy.h.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "xfr_in_copy.h"
+#include "arena.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,9 +161,7 @@ xfrin_copy_write(const char *path, const ldns_rr_list *l, const char *head)
 {
 	xfrin_copy_mkdirs(path);
 	size_t plen = strlen(path) + 8;
-	char *tmp = malloc(plen);
-	if (tmp == NULL)
-		abort();
+	char *tmp = xmalloc(plen);
 	snprintf(tmp, plen, "%s.tmp", path);
 	FILE *fp = fopen(tmp, "w");
 	if (fp == NULL) {

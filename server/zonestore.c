@@ -241,9 +241,7 @@ zonestore_state_path(const conf_zone_t *cz, const char *origin)
 	}
 	name[n] = '\0';
 	size_t len = strlen(cz->state_dir) + n + 32;
-	char *out = malloc(len);
-	if (out == NULL)
-		abort();
+	char *out = xmalloc(len);
 	snprintf(out, len, "%s/%s.%08x.state", cz->state_dir, name, h);
 	return out;
 }
@@ -259,9 +257,7 @@ zonestore_tombs_take(dynzone_t *dz, const update_changeset_t *cs)
 	for (size_t i = 0; i < nremoved; i++) {
 		if (dz->ntombs == dz->captombs) {
 			dz->captombs = dz->captombs ? dz->captombs * 2 : 16;
-			dz->tombs = realloc(dz->tombs, dz->captombs * sizeof(*dz->tombs));
-			if (dz->tombs == NULL)
-				abort();
+			dz->tombs = xrealloc(dz->tombs, dz->captombs * sizeof(*dz->tombs));
 		}
 		zrr_t *t = &dz->tombs[dz->ntombs++];
 		*t = removed[i];
@@ -364,9 +360,7 @@ zonestore_zone_load(const conf_zone_t *cz, diag_t *d)
 	pthread_mutex_lock(&reg_lock);
 	dz = reg_find(cz);
 	if (dz == NULL) {
-		dz = calloc(1, sizeof(*dz));
-		if (dz == NULL)
-			abort();
+		dz = xcalloc(1, sizeof(*dz));
 		char origin[1100];
 		zonestore_canon_name(cz->name, origin, sizeof(origin));
 		dz->origin = strdup(origin);
@@ -445,9 +439,7 @@ zonestore_compact(dynzone_t *dz, long long jsize)
 	size_t n = dz->ntombs;
 	for (size_t i = 0; i < zf->count; i++)
 		n += strcmp(zf->rrs[i].file, dz->jnl) == 0;
-	journal_op_t *ops = malloc((n ? n : 1) * sizeof(*ops));
-	if (ops == NULL)
-		abort();
+	journal_op_t *ops = xmalloc((n ? n : 1) * sizeof(*ops));
 	size_t k = 0;
 	for (size_t i = 0; i < dz->ntombs; i++)
 		ops[k++] = (journal_op_t){ .op = '-', .rr = dz->tombs[i] };
@@ -524,9 +516,7 @@ static const zonefile_t **
 zonestore_autoptr_sources(const view_t *v)
 {
 	size_t nconf = v->conf->nzones < v->nzones ? v->conf->nzones : v->nzones;
-	const zonefile_t **rec = calloc(nconf ? nconf : 1, sizeof(*rec));
-	if (rec == NULL)
-		abort();
+	const zonefile_t **rec = xcalloc(nconf ? nconf : 1, sizeof(*rec));
 	for (size_t i = 0; i < nconf; i++) {
 		const conf_zone_t *cz = &v->conf->zones[i];
 		dynzone_t *dz = cz->auto_ptr && v->zones[i] != NULL ? reg_find(cz) : NULL;
