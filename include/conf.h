@@ -18,6 +18,8 @@
 #include "diag.h"
 
 #define CONF_DEFAULT_STATE_DIR "/var/lib/horizond"
+#define CONF_DEFAULT_CONTROL "/run/horizond/control"
+#define CONF_DEFAULT_METRICS_PORT 9153
 
 typedef struct conf_sockaddr {
 	struct sockaddr_storage ss;  /* address and port */
@@ -91,6 +93,10 @@ typedef struct conf {
 	const char *version;         /* server.version: version.bind answer; NULL = "horizond <version>"; "" = refuse */
 	const char *state_dir;       /* server.state-dir, resolved; default CONF_DEFAULT_STATE_DIR.
 	                                Created when first needed (journal compaction). */
+	const char *control;         /* server.control: horizonctl's unix socket, resolved;
+	                                default CONF_DEFAULT_CONTROL; "" = none */
+	const conf_sockaddr_t *metrics;  /* server.metrics (port 9153 if not given); NULL = off */
+	const char *user;            /* server.user: drop to this user after binding; NULL = stay */
 
 	/* acls: */
 	acl_t *acls;                 /* named ACLs, in file order */

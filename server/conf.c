@@ -25,6 +25,7 @@
 #define CONF_MAX_FILE_SIZE (16u * 1024 * 1024)
 #define CONF_MAX_TXT 255          /* identity/version go into one TXT string */
 #define CONF_MAX_PATH 3000        /* state-dir: room left for a file name under PATH_MAX */
+#define CONF_MAX_UNIX_PATH 107    /* server.control: sockaddr_un.sun_path less the NUL */
 
 /* ---------------------------------------------------------------------------
  * Addresses
@@ -39,6 +40,12 @@ conf_parse_sockaddr(const char *text, unsigned default_port, conf_sockaddr_t *ou
 	if (n == 0 || n >= sizeof(buf))
 		return "bad address";
 	memcpy(buf, text, n + 1);
+	/* "[::]@53" as well as "::@53": brackets around an IPv6 address */
+	char *close = buf[0] == '[' ? strchr(buf, ']') : NULL;
+	if (close != NULL && (close[1] == '\0' || close[1] == '@')) {
+		memmove(close, close + 1, strlen(close + 1) + 1);
+		memmove(buf, buf + 1, strlen(buf));
+	}
 
 	unsigned port = default_port;
 	char *at = strrchr(buf, '@');
@@ -460,14 +467,44 @@ conf_path_join(conf_ctx_t *x, const char *file)
 	return p;
 }
 
+/* server.control, server.metrics, server.user (docs/operations.md). */
+static void
+conf_parse_server_ops(conf_ctx_t *x, const ynode_t *control, const ynode_t *metrics,
+		      const ynode_t *user)
+{
+	conf_t *c = x->c;
+	const char *s;
+	if (control != NULL && (s = conf_get_string(x, control, "server.control", true)) != NULL) {
+		if (strlen(s) > CONF_MAX_UNIX_PATH)
+			conf_error(x, control->line, "server.control: longer than %d bytes (a unix "
+				   "socket path)", CONF_MAX_UNIX_PATH);
+		else
+			c->control = s[0] == '\0' ? "" : conf_path_join(x, s);
+	}
+	if (metrics != NULL && (s = conf_get_string(x, metrics, "server.metrics", false)) != NULL) {
+		conf_sockaddr_t *sa = arena_zalloc(c->arena, sizeof(*sa));
+		const char *why = conf_parse_sockaddr(s, CONF_DEFAULT_METRICS_PORT, sa);
+		if (why != NULL) {
+			conf_error(x, metrics->line, "server.metrics: '%s': %s", s, why);
+		} else {
+			sa->text = arena_strdup(c->arena, s);
+			sa->line = metrics->line;
+			c->metrics = sa;
+		}
+	}
+	if (user != NULL && (s = conf_get_string(x, user, "server.user", false)) != NULL)
+		c->user = arena_strdup(c->arena, s);
+}
+
 static void
 conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 {
 	static const char *const keys[] = {
 		"listen", "workers", "tcp-idle-timeout", "tcp-clients", "edns-udp-size",
-		"identity", "version", "state-dir",
+		"identity", "version", "state-dir", "control", "metrics", "user",
 	};
-	enum { K_LISTEN, K_WORKERS, K_IDLE, K_CLIENTS, K_EDNS, K_IDENTITY, K_VERSION, K_STATE, K_N };
+	enum { K_LISTEN, K_WORKERS, K_IDLE, K_CLIENTS, K_EDNS, K_IDENTITY, K_VERSION, K_STATE,
+	       K_CONTROL, K_METRICS, K_USER, K_N };
 	const ynode_t *v[K_N];
 	conf_t *c = x->c;
 
@@ -514,6 +551,7 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 		else
 			c->state_dir = conf_path_join(x, s);
 	}
+	conf_parse_server_ops(x, v[K_CONTROL], v[K_METRICS], v[K_USER]);
 }
 
 /* ---------------------------------------------------------------------------
@@ -875,6 +913,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 	c->tcp_clients = 256;
 	c->edns_udp_size = 1232;
 	c->state_dir = arena_strdup(arena, CONF_DEFAULT_STATE_DIR);
+	c->control = CONF_DEFAULT_CONTROL;
 
 	conf_ctx_t x = { .c = c, .d = d, .file = c->path, .tmp = arena_new(0) };
 	bool empty;
