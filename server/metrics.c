@@ -79,6 +79,26 @@ metrics_render(FILE *out, const metrics_input_t *in)
 		       "TCP connections refused (tcp-clients reached).");
 	metrics_sample(out, "horizond_tcp_refused_total", NULL, NULL, n->tcp_refused);
 
+	static const char *const rcodes[16] = {
+		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN",
+		"YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11", "RCODE12", "RCODE13",
+		"RCODE14", "RCODE15",
+	};
+	static const char *const transports[2] = { "udp", "tcp" };
+	metrics_family(out, "horizond_responses_total", "counter",
+		       "Responses written at once (not the forwarder's later ones), by transport "
+		       "and RCODE.");
+	for (unsigned t = 0; t < 2; t++)
+		for (unsigned k = 0; k < 16; k++)
+			if (n->responses[t][k] != 0 || k == 0 || k == 2 || k == 3 || k == 5)
+				fprintf(out, "horizond_responses_total{transport=\"%s\",rcode=\"%s\"} "
+					"%llu\n", transports[t], rcodes[k], n->responses[t][k]);
+	metrics_family(out, "horizond_qtype_queries_total", "counter",
+		       "Queries a view took, by QTYPE (the common ones; the rest as other).");
+	for (unsigned k = 0; k < SERVER_QTYPE_CLASSES; k++)
+		metrics_sample(out, "horizond_qtype_queries_total", "qtype",
+			       server_qtype_class_name(k), n->qtypes[k]);
+
 	const reload_stats_t *r = in->reload;
 	metrics_family(out, "horizond_reloads_total", "counter", "Reloads, by result.");
 	metrics_sample(out, "horizond_reloads_total", "result", "ok", r->done);
@@ -98,6 +118,20 @@ metrics_render(FILE *out, const metrics_input_t *in)
 	const snapshot_t *s = in->snap;
 	if (s == NULL)
 		return;
+	/* counted by the view's position in the snapshot (the workers know no
+	 * names); the slot past the last counts queries no view took */
+	metrics_family(out, "horizond_view_queries_total", "counter",
+		       "Queries by the view that took them (view \"(none)\": no view) and transport.");
+	size_t nv = s->nviews < SERVER_STAT_VIEWS ? s->nviews : SERVER_STAT_VIEWS;
+	for (size_t i = 0; i <= nv; i++) {
+		unsigned slot = i < nv ? (unsigned)i : SERVER_STAT_VIEWS;
+		for (unsigned t = 0; t < 2; t++) {
+			fputs("horizond_view_queries_total{view=\"", out);
+			metrics_label(out, i < nv ? s->views[i].conf->name : "(none)");
+			fprintf(out, "\",transport=\"%s\"} %llu\n", transports[t],
+				n->view_queries[slot][t]);
+		}
+	}
 	metrics_family(out, "horizond_zone_serial", "gauge", "SOA serial of each zone a view serves.");
 	for (size_t i = 0; i < s->nviews; i++) {
 		const view_t *v = &s->views[i];

@@ -453,7 +453,42 @@ server_get_stats(const server_t *s, server_stats_t *out)
 		out->tcp_connections += atomic_load_explicit(&w->tcp_connections, memory_order_relaxed);
 		out->tcp_queries += atomic_load_explicit(&w->tcp_queries, memory_order_relaxed);
 		out->tcp_refused += atomic_load_explicit(&w->tcp_refused, memory_order_relaxed);
+		for (unsigned v = 0; v <= SERVER_STAT_VIEWS; v++)
+			for (unsigned t = 0; t < 2; t++)
+				out->view_queries[v][t] += atomic_load_explicit(
+					&w->view_queries[v][t], memory_order_relaxed);
+		for (unsigned t = 0; t < 2; t++)
+			for (unsigned r = 0; r < 16; r++)
+				out->responses[t][r] += atomic_load_explicit(&w->responses[t][r],
+									     memory_order_relaxed);
+		for (unsigned k = 0; k < SERVER_QTYPE_CLASSES; k++)
+			out->qtypes[k] += atomic_load_explicit(&w->qtypes[k], memory_order_relaxed);
 	}
+}
+
+/* The types most zones and clients use; everything else is "other". */
+static const struct {
+	uint16_t type;
+	const char *name;
+} server_qtypes[SERVER_QTYPE_CLASSES - 1] = {
+	{ 1, "A" },     { 28, "AAAA" }, { 12, "PTR" },  { 15, "MX" },     { 16, "TXT" },
+	{ 33, "SRV" },  { 2, "NS" },    { 6, "SOA" },   { 5, "CNAME" },   { 255, "ANY" },
+	{ 43, "DS" },   { 48, "DNSKEY" }, { 65, "HTTPS" },
+};
+
+unsigned
+server_qtype_class(uint16_t qtype)
+{
+	for (unsigned i = 0; i < SERVER_QTYPE_CLASSES - 1; i++)
+		if (server_qtypes[i].type == qtype)
+			return i;
+	return SERVER_QTYPE_CLASSES - 1;
+}
+
+const char *
+server_qtype_class_name(unsigned cls)
+{
+	return cls < SERVER_QTYPE_CLASSES - 1 ? server_qtypes[cls].name : "other";
 }
 
 unsigned

@@ -205,6 +205,7 @@ tcp_conn_process(tcp_conn_t *c)
 		const struct snapshot *snap = publish_enter(w->id);
 		query_fwd_t fwd;
 		fwd.forward = false;
+		fwd.stat_view = QUERY_NO_VIEW;
 		size_t alen;
 		if (update_is_update(msg + 2, mlen)) {
 			/* refused at once, queued, or SERVFAIL (no room): as udp.c */
@@ -220,6 +221,7 @@ tcp_conn_process(tcp_conn_t *c)
 			alen = query_answer_fwd(snap, msg + 2, mlen, w->tcp_out + 2, QUERY_MAX_ANSWER,
 						&from, &fwd);
 		}
+		net_count_query(w, 1, &fwd);
 		if (alen == 0 && fwd.forward) {
 			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending };
 			alen = forward_query(w->fwd, snap, &fwd, msg + 2, w->tcp_out + 2, &to);
@@ -228,6 +230,7 @@ tcp_conn_process(tcp_conn_t *c)
 		evbuffer_drain(in, mlen + 2);
 		if (alen == 0)
 			continue;
+		net_count_response(w, 1, w->tcp_out + 2);
 		put16(w->tcp_out, (uint16_t)alen);
 		if (evbuffer_add(out, w->tcp_out, alen + 2) < 0) {
 			tcp_conn_free(c);

@@ -272,6 +272,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			};
 			query_fwd_t fwd;
 			fwd.forward = false;
+			fwd.stat_view = QUERY_NO_VIEW;
 			size_t alen;
 			if (update_is_update(w->rbuf[i], w->rmsg[i].msg_len)) {
 				/* refused at once, queued (the control thread replies),
@@ -287,6 +288,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				alen = query_answer_fwd(snap, w->rbuf[i], w->rmsg[i].msg_len,
 							w->sbuf[nout], UDP_MAX_ANSWER, &from, &fwd);
 			}
+			net_count_query(w, 0, &fwd);
 			if (alen == 0 && fwd.forward) {
 				forward_reply_to_t to = {
 					.peer = &w->rname[i], .peer_len = mh->msg_namelen,
@@ -301,6 +303,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				NET_COUNT(w->udp_dropped, 1);
 				continue;
 			}
+			net_count_response(w, 0, w->sbuf[nout]);
 			struct msghdr *sh = &w->smsg[nout].msg_hdr;
 			w->siov[nout].iov_base = w->sbuf[nout];
 			w->siov[nout].iov_len = alen;
