@@ -3,7 +3,8 @@
 # sends READY=1 once it serves, RELOADING=1 (with MONOTONIC_USEC) and READY=1
 # around a reload, STOPPING=1 on SIGTERM -- as datagrams to the socket, which
 # a python listener records here in place of systemd. Also the abstract
-# namespace form ("@name").
+# namespace form ("@name"). Log lines carry <N> priority prefixes when stderr
+# is the journal (JOURNAL_STREAM).
 # SPDX-License-Identifier: BSD-3-Clause
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -73,8 +74,18 @@ hz_check "READY=1 over an abstract socket" wait_for "$NLOG2" '^READY=1'
 hz_stop
 stop_listener
 
-# no NOTIFY_SOCKET: nothing is sent, nothing breaks
+# no NOTIFY_SOCKET: nothing is sent, nothing breaks; plain log lines
 hz_start "$HZ_TMP/n.yaml" || hz_done
 hz_check "runs without NOTIFY_SOCKET" test "$(hz_dig 127.0.0.2 ns1.example.com A +short)" = 192.0.2.53
+hz_check "stderr not the journal: timestamped lines" grep -Eq '^20[0-9-]+T[0-9:.]+Z horizond notice: ready' "$HZ_LOG"
+hz_stop
+
+# stderr is the journal (JOURNAL_STREAM names its device:inode): priority
+# prefixes instead of timestamps
+JLOG=$HZ_TMP/journal.log
+: >"$JLOG"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$JLOG") hz_start "$HZ_TMP/n.yaml" "$JLOG" || hz_done
+hz_check "journal: notice as <5>" grep -q '^<5>notice: ready' "$JLOG"
+hz_check "journal: no timestamps" sh -c "! grep -Eq '^20[0-9-]+T' '$JLOG'"
 hz_stop
 hz_done
