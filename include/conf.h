@@ -71,6 +71,7 @@ typedef struct conf_view {
 	unsigned cache_min_ttl;           /* cache-min-ttl, seconds, default 0 */
 	unsigned cache_max_ttl;           /* cache-max-ttl, seconds, default 86400 */
 	bool doh_canary;                  /* doh-canary: NXDOMAIN for use-application-dns.net, default true */
+	int query_log;                    /* query-log: -1 unset (server.query-log), 0 off, 1 on */
 	int nat_doctoring;                /* nat-doctoring: rewrite mapped public addresses in
 	                                     forwarded answers; -1 unset (on when recursive and
 	                                     nat: maps something), 0 off, 1 on */
@@ -97,6 +98,7 @@ typedef struct conf {
 	                                default CONF_DEFAULT_CONTROL; "" = none */
 	const conf_sockaddr_t *metrics;  /* server.metrics (port 9153 if not given); NULL = off */
 	const char *user;            /* server.user: drop to this user after binding; NULL = stay */
+	bool query_log;              /* server.query-log: default for views, default false */
 
 	/* acls: */
 	acl_t *acls;                 /* named ACLs, in file order */

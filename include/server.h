@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "qtypeclass.h"
 
 typedef struct server server_t;
 
@@ -38,8 +39,6 @@ void server_free(server_t **s);
  * snapshot; slot SERVER_STAT_VIEWS counts queries no view took (and views
  * past the limit). */
 #define SERVER_STAT_VIEWS 64
-/* QTYPE classes counted apart (server_qtype_class); the last is "other". */
-#define SERVER_QTYPE_CLASSES 14
 
 /* Statistics, summed over workers (relaxed reads). */
 typedef struct server_stats {
@@ -50,13 +49,9 @@ typedef struct server_stats {
 	/* responses written at once (not the forwarder's late ones), by
 	 * transport and RCODE (the header's 4 bits) */
 	unsigned long long responses[2][16];
-	unsigned long long qtypes[SERVER_QTYPE_CLASSES];
+	unsigned long long qtypes[QTYPECLASS_N];   /* qtypeclass.h */
 } server_stats_t;
 
-/* The class of a QTYPE for the counters: an index below
- * SERVER_QTYPE_CLASSES, and its name ("A", ..., "other"). Pure. */
-unsigned server_qtype_class(uint16_t qtype);
-const char *server_qtype_class_name(unsigned cls);
 void server_get_stats(const server_t *s, server_stats_t *out);
 
 /* Number of workers (worker ids 0..n-1 for publish_enter). */

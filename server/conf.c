@@ -501,10 +501,10 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 {
 	static const char *const keys[] = {
 		"listen", "workers", "tcp-idle-timeout", "tcp-clients", "edns-udp-size",
-		"identity", "version", "state-dir", "control", "metrics", "user",
+		"identity", "version", "state-dir", "control", "metrics", "user", "query-log",
 	};
 	enum { K_LISTEN, K_WORKERS, K_IDLE, K_CLIENTS, K_EDNS, K_IDENTITY, K_VERSION, K_STATE,
-	       K_CONTROL, K_METRICS, K_USER, K_N };
+	       K_CONTROL, K_METRICS, K_USER, K_QUERYLOG, K_N };
 	const ynode_t *v[K_N];
 	conf_t *c = x->c;
 
@@ -552,6 +552,8 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 			c->state_dir = conf_path_join(x, s);
 	}
 	conf_parse_server_ops(x, v[K_CONTROL], v[K_METRICS], v[K_USER]);
+	if (v[K_QUERYLOG] != NULL)
+		conf_get_bool(x, v[K_QUERYLOG], "server.query-log", &c->query_log);
 }
 
 /* ---------------------------------------------------------------------------
@@ -770,9 +772,10 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 	static const char *const keys[] = {
 		"name", "match-clients", "match-destinations", "recursion", "forwarders", "zones",
 		"cache-size", "cache-min-ttl", "cache-max-ttl", "doh-canary", "nat-doctoring",
+		"query-log",
 	};
 	enum { K_NAME, K_CLIENTS, K_DESTS, K_RECURSION, K_FORWARDERS, K_ZONES,
-	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_DOCTOR, K_N };
+	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_DOCTOR, K_QUERYLOG, K_N };
 	conf_t *c = x->c;
 
 	if (!conf_expect_seq(x, list, "views", false))
@@ -874,6 +877,14 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 			if (!view->recursion)
 				conf_warn(x, v[K_DOCTOR]->line, "%s: nat-doctoring only matters with "
 					  "recursion: true", what);
+		}
+		view->query_log = -1;
+		if (v[K_QUERYLOG] != NULL) {
+			bool on = false;
+			char kwhat[200];
+			snprintf(kwhat, sizeof(kwhat), "%s: query-log", what);
+			conf_get_bool(x, v[K_QUERYLOG], kwhat, &on);
+			view->query_log = on;
 		}
 		if (v[K_ZONES] != NULL)
 			conf_parse_zones(x, v[K_ZONES], view, what);

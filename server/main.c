@@ -23,6 +23,7 @@
 #include "nat.h"
 #include "privs.h"
 #include "publish.h"
+#include "querylog.h"
 #include "reload.h"
 #include "sdnotify.h"
 #include "server.h"
@@ -274,6 +275,9 @@ main_run(const char *path)
 	m.reload = reload_new(path, m.srv);
 	if (m.reload == NULL)
 		goto out;
+	/* before the workers: they push to its rings */
+	if (querylog_start(nworkers) < 0)
+		goto out;
 	if (server_start(m.srv) < 0)
 		goto out;
 	if (control_start() < 0)
@@ -302,6 +306,7 @@ out:
 	reload_free(&m.reload);   /* a reload in progress finishes first (on the control thread) */
 	control_stop();           /* before the workers: it replies through them */
 	server_stop(m.srv);
+	querylog_stop();          /* after the workers: what they logged last is written */
 	if (rc == 0) {
 		server_stats_t st;
 		server_get_stats(m.srv, &st);

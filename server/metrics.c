@@ -95,9 +95,9 @@ metrics_render(FILE *out, const metrics_input_t *in)
 					"%llu\n", transports[t], rcodes[k], n->responses[t][k]);
 	metrics_family(out, "horizond_qtype_queries_total", "counter",
 		       "Queries a view took, by QTYPE (the common ones; the rest as other).");
-	for (unsigned k = 0; k < SERVER_QTYPE_CLASSES; k++)
+	for (unsigned k = 0; k < QTYPECLASS_N; k++)
 		metrics_sample(out, "horizond_qtype_queries_total", "qtype",
-			       server_qtype_class_name(k), n->qtypes[k]);
+			       qtypeclass_name(k), n->qtypes[k]);
 
 	const reload_stats_t *r = in->reload;
 	metrics_family(out, "horizond_reloads_total", "counter", "Reloads, by result.");

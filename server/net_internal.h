@@ -23,6 +23,7 @@
 
 #include "query.h"
 #include "server.h"
+#include "snapshot.h"
 
 struct event;
 struct event_base;
@@ -126,7 +127,7 @@ typedef struct worker {
 	/* server_stats_t's per-view, per-rcode and per-qtype counters */
 	net_counter_t view_queries[SERVER_STAT_VIEWS + 1][2];
 	net_counter_t responses[2][16];
-	net_counter_t qtypes[SERVER_QTYPE_CLASSES];
+	net_counter_t qtypes[QTYPECLASS_N];
 	uint64_t next_conn_id;         /* tcp_conn_t.id */
 } worker_t;
 
@@ -154,11 +155,23 @@ net_count_query(worker_t *w, int tcp, const query_fwd_t *fwd)
 	if (fwd->stat_view != QUERY_NO_VIEW) {
 		unsigned v = fwd->stat_view < SERVER_STAT_VIEWS ? fwd->stat_view : SERVER_STAT_VIEWS;
 		NET_COUNT(w->view_queries[v][tcp], 1);
-		NET_COUNT(w->qtypes[server_qtype_class(fwd->stat_qtype)], 1);
+		NET_COUNT(w->qtypes[qtypeclass_of(fwd->stat_qtype)], 1);
 	} else {
 		NET_COUNT(w->view_queries[SERVER_STAT_VIEWS][tcp], 1);
 	}
 }
+
+/* The query log (querylog.h): is it on for the view that took fwd's
+ * query? One load and a compare when it is off. */
+static inline bool
+net_querylog_on(const snapshot_t *snap, const query_fwd_t *fwd)
+{
+	if (fwd->stat_view == QUERY_NO_VIEW)
+		return false;
+	int on = snap->views[fwd->stat_view].conf->query_log;
+	return on > 0 || (on < 0 && snap->conf->query_log);
+}
+
 
 /* Count a response written at once, by its RCODE. */
 static inline void

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -461,34 +462,9 @@ server_get_stats(const server_t *s, server_stats_t *out)
 			for (unsigned r = 0; r < 16; r++)
 				out->responses[t][r] += atomic_load_explicit(&w->responses[t][r],
 									     memory_order_relaxed);
-		for (unsigned k = 0; k < SERVER_QTYPE_CLASSES; k++)
+		for (unsigned k = 0; k < QTYPECLASS_N; k++)
 			out->qtypes[k] += atomic_load_explicit(&w->qtypes[k], memory_order_relaxed);
 	}
-}
-
-/* The types most zones and clients use; everything else is "other". */
-static const struct {
-	uint16_t type;
-	const char *name;
-} server_qtypes[SERVER_QTYPE_CLASSES - 1] = {
-	{ 1, "A" },     { 28, "AAAA" }, { 12, "PTR" },  { 15, "MX" },     { 16, "TXT" },
-	{ 33, "SRV" },  { 2, "NS" },    { 6, "SOA" },   { 5, "CNAME" },   { 255, "ANY" },
-	{ 43, "DS" },   { 48, "DNSKEY" }, { 65, "HTTPS" },
-};
-
-unsigned
-server_qtype_class(uint16_t qtype)
-{
-	for (unsigned i = 0; i < SERVER_QTYPE_CLASSES - 1; i++)
-		if (server_qtypes[i].type == qtype)
-			return i;
-	return SERVER_QTYPE_CLASSES - 1;
-}
-
-const char *
-server_qtype_class_name(unsigned cls)
-{
-	return cls < SERVER_QTYPE_CLASSES - 1 ? server_qtypes[cls].name : "other";
 }
 
 unsigned

@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -28,6 +29,7 @@
 #include "log.h"
 #include "publish.h"
 #include "query.h"
+#include "querylog.h"
 #include "update.h"
 #include "wire.h"
 
@@ -202,6 +204,8 @@ tcp_conn_process(tcp_conn_t *c)
 			return false;
 		}
 		NET_COUNT(w->tcp_queries, 1);
+		struct timespec t0;   /* the query log's latency (vDSO, no system call) */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		const struct snapshot *snap = publish_enter(w->id);
 		query_fwd_t fwd;
 		fwd.forward = false;
@@ -225,6 +229,10 @@ tcp_conn_process(tcp_conn_t *c)
 		if (alen == 0 && fwd.forward) {
 			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending };
 			alen = forward_query(w->fwd, snap, &fwd, msg + 2, w->tcp_out + 2, &to);
+		}
+		if (net_querylog_on(snap, &fwd)) {
+			querylog_query(w->id, snap, &fwd, (const struct sockaddr *)&c->peer, 1, msg + 2, mlen,
+				     w->tcp_out + 2, alen, &t0);
 		}
 		publish_leave(w->id);
 		evbuffer_drain(in, mlen + 2);

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "publish.h"
 #include "query.h"
+#include "querylog.h"
 #include "update.h"
 
 int
@@ -253,6 +255,8 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		NET_COUNT(w->udp_queries, (unsigned)got);
+		struct timespec t0;   /* the query log's latency (vDSO, no system call) */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 
 		unsigned nout = 0;
 		const struct snapshot *snap = publish_enter(w->id);
@@ -296,9 +300,12 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 					.listen = &l->addr, .listen_len = l->addrlen,
 				};
 				alen = forward_query(w->fwd, snap, &fwd, w->rbuf[i], w->sbuf[nout], &to);
-				if (alen == 0)
-					continue;      /* answered later by the forwarder */
 			}
+			if (net_querylog_on(snap, &fwd))
+				querylog_query(w->id, snap, &fwd, from.src, 0, w->rbuf[i], w->rmsg[i].msg_len,
+					     w->sbuf[nout], alen, &t0);
+			if (alen == 0 && fwd.forward)
+				continue;      /* answered later by the forwarder */
 			if (alen == 0) {
 				NET_COUNT(w->udp_dropped, 1);
 				continue;

@@ -921,12 +921,18 @@ START_TEST(test_server_ops_keys)
 	ck_assert_str_eq(c->control, "/run/horizond/control");
 	ck_assert_ptr_null(c->metrics);
 	ck_assert_ptr_null(c->user);
+	ck_assert(!c->query_log);
+	ck_assert_int_eq(c->views[0].query_log, -1);
 	conf_free(&c);
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server: {listen: ['[::]@5300'], control: run/ctl, "
-		 "metrics: 127.0.0.1, user: horizond}\n%s", zones);
+		 "metrics: 127.0.0.1, user: horizond, query-log: true}\n"
+		 "views:\n  - {name: a, match-clients: [any], query-log: false, "
+		 "zones: [{name: x, file: x.zone}]}\n");
 	c = parse_text(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert(c->query_log);
+	ck_assert_int_eq(c->views[0].query_log, 0);
 	ck_assert_int_eq(c->listen[0].ss.ss_family, AF_INET6);
 	ck_assert_str_eq(c->control, "/etc/horizond/run/ctl");
 	ck_assert_ptr_nonnull(c->metrics);

@@ -1,5 +1,4 @@
-/* test_metrics.c -- unit tests for the Prometheus text renderer and the
- * QTYPE classes of the counters.
+/* test_metrics.c -- unit tests for the Prometheus text renderer.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
 #include <stdio.h>
@@ -53,7 +52,7 @@ START_TEST(test_render_without_snapshot)
 	net.udp_queries = 7;
 	net.tcp_queries = 2;
 	net.responses[0][3] = 4;
-	net.qtypes[server_qtype_class(28)] = 5;
+	net.qtypes[qtypeclass_of(28)] = 5;
 	reload_stats_t rs = { .done = 3, .failed = 1, .last_ok = false, .last_time = 1700000000,
 			      .last_ms = 12.5 };
 	metrics_input_t in = { .net = &net, .reload = &rs, .snap = NULL, .uptime_s = 1.5 };
@@ -101,21 +100,6 @@ START_TEST(test_render_escapes_labels)
 }
 END_TEST
 
-START_TEST(test_qtype_classes)
-{
-	ck_assert_str_eq(server_qtype_class_name(server_qtype_class(1)), "A");
-	ck_assert_str_eq(server_qtype_class_name(server_qtype_class(12)), "PTR");
-	ck_assert_str_eq(server_qtype_class_name(server_qtype_class(65)), "HTTPS");
-	ck_assert_str_eq(server_qtype_class_name(server_qtype_class(99)), "other");
-	ck_assert_str_eq(server_qtype_class_name(server_qtype_class(0)), "other");
-	ck_assert_uint_eq(server_qtype_class(65535), SERVER_QTYPE_CLASSES - 1);
-	/* every class has its own name */
-	for (unsigned i = 0; i < SERVER_QTYPE_CLASSES; i++)
-		for (unsigned k = i + 1; k < SERVER_QTYPE_CLASSES; k++)
-			ck_assert_str_ne(server_qtype_class_name(i), server_qtype_class_name(k));
-}
-END_TEST
-
 static Suite *
 metrics_suite(void)
 {
@@ -123,7 +107,6 @@ metrics_suite(void)
 	TCase *tc = tcase_create("render");
 	tcase_add_test(tc, test_render_without_snapshot);
 	tcase_add_test(tc, test_render_escapes_labels);
-	tcase_add_test(tc, test_qtype_classes);
 	suite_add_tcase(s, tc);
 	return s;
 }
