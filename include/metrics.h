@@ -21,6 +21,8 @@
 typedef struct metrics_input {
 	const server_stats_t *net;      /* summed over workers */
 	const reload_stats_t *reload;
+	unsigned long long updates_accepted;   /* control_get_stats */
+	unsigned long long updates_refused;    /* the control thread's and the workers' */
 	const snapshot_t *snap;         /* views, zones, caches (held stable by the caller) */
 	double uptime_s;
 } metrics_input_t;

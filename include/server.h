@@ -50,6 +50,7 @@ typedef struct server_stats {
 	 * transport and RCODE (the header's 4 bits) */
 	unsigned long long responses[2][16];
 	unsigned long long qtypes[QTYPECLASS_N];   /* qtypeclass.h */
+	unsigned long long updates_refused;   /* UPDATEs the workers answered without queueing them */
 } server_stats_t;
 
 void server_get_stats(const server_t *s, server_stats_t *out);

@@ -16,6 +16,7 @@
 #include <event2/util.h>
 
 #include "cache.h"
+#include "control.h"
 #include "log.h"
 #include "publish.h"
 #include "zonestore.h"
@@ -98,6 +99,12 @@ metrics_render(FILE *out, const metrics_input_t *in)
 	for (unsigned k = 0; k < QTYPECLASS_N; k++)
 		metrics_sample(out, "horizond_qtype_queries_total", "qtype",
 			       qtypeclass_name(k), n->qtypes[k]);
+
+	metrics_family(out, "horizond_updates_total", "counter",
+		       "Dynamic updates (RFC 2136) answered, by result: accepted (NOERROR) or "
+		       "refused (any other RCODE).");
+	metrics_sample(out, "horizond_updates_total", "result", "accepted", in->updates_accepted);
+	metrics_sample(out, "horizond_updates_total", "result", "refused", in->updates_refused);
 
 	const reload_stats_t *r = in->reload;
 	metrics_family(out, "horizond_reloads_total", "counter", "Reloads, by result.");
@@ -182,6 +189,8 @@ metrics_text(server_t *srv, reload_t *reload, const struct timespec *started)
 	reload_stats_t rs;
 	server_get_stats(srv, &net);
 	reload_get_stats(reload, &rs);
+	control_stats_t cs;
+	control_get_stats(&cs);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
@@ -190,6 +199,8 @@ metrics_text(server_t *srv, reload_t *reload, const struct timespec *started)
 	/* the writer lock keeps the published snapshot alive while we read it */
 	zonestore_lock();
 	metrics_input_t in = { .net = &net, .reload = &rs, .snap = publish_current(),
+			       .updates_accepted = cs.updates_accepted,
+			       .updates_refused = cs.updates_refused + net.updates_refused,
 			       .uptime_s = metrics_seconds_since(started) };
 	metrics_render(out, &in);
 	zonestore_unlock();

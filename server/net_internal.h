@@ -128,6 +128,7 @@ typedef struct worker {
 	net_counter_t view_queries[SERVER_STAT_VIEWS + 1][2];
 	net_counter_t responses[2][16];
 	net_counter_t qtypes[QTYPECLASS_N];
+	net_counter_t updates_refused;   /* answered by the worker: refused, or no room in the queue */
 	uint64_t next_conn_id;         /* tcp_conn_t.id */
 } worker_t;
 

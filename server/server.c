@@ -462,6 +462,7 @@ server_get_stats(const server_t *s, server_stats_t *out)
 			for (unsigned r = 0; r < 16; r++)
 				out->responses[t][r] += atomic_load_explicit(&w->responses[t][r],
 									     memory_order_relaxed);
+		out->updates_refused += atomic_load_explicit(&w->updates_refused, memory_order_relaxed);
 		for (unsigned k = 0; k < QTYPECLASS_N; k++)
 			out->qtypes[k] += atomic_load_explicit(&w->qtypes[k], memory_order_relaxed);
 	}

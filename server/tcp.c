@@ -221,6 +221,7 @@ tcp_conn_process(tcp_conn_t *c)
 			}
 			if (alen == 0)
 				alen = update_answer_rcode(msg + 2, mlen, UPDATE_SERVFAIL, w->tcp_out + 2);
+			NET_COUNT(w->updates_refused, 1);   /* not queued */
 		} else {
 			alen = query_answer_fwd(snap, msg + 2, mlen, w->tcp_out + 2, QUERY_MAX_ANSWER,
 						&from, &fwd);

@@ -288,6 +288,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				if (alen == 0)
 					alen = update_answer_rcode(w->rbuf[i], w->rmsg[i].msg_len,
 								   UPDATE_SERVFAIL, w->sbuf[nout]);
+				NET_COUNT(w->updates_refused, 1);   /* not queued */
 			} else {
 				alen = query_answer_fwd(snap, w->rbuf[i], w->rmsg[i].msg_len,
 							w->sbuf[nout], UDP_MAX_ANSWER, &from, &fwd);

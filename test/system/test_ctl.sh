@@ -83,7 +83,13 @@ hz_check "dump of an unknown zone exits 1" test $rc -eq 1
 hz_check "dump of an unknown zone says why" grep -q "view 'lan' has no zone 'nosuch.zone'" <<<"$out"
 
 # --- stats: the metrics text ------------------------------------------------------
+# two refused updates: one the worker refuses (no allow-update for 127.0.0.3:
+# no view), one the control thread refuses (a prerequisite fails)
+hz_nsupdate 127.0.0.3 example.com <<<'update add x.example.com. 300 IN A 192.0.2.8' >/dev/null
+hz_nsupdate 127.0.0.2 example.com <<<'prereq yxdomain nosuch.example.com.' >/dev/null
 out=$(ctl stats); rc=$?
+hz_check "stats counts accepted updates" grep -q '^horizond_updates_total{result="accepted"} 1$' <<<"$out"
+hz_check "stats counts refused updates (worker and control thread)" grep -q '^horizond_updates_total{result="refused"} 2$' <<<"$out"
 hz_check "stats exits 0" test $rc -eq 0
 hz_check "stats counts UDP queries" grep -Eq '^horizond_queries_total\{transport="udp"\} [1-9]' <<<"$out"
 hz_check "stats has the zone serials" grep -q '^horizond_zone_serial{view="lan",zone="example.com."} 9$' <<<"$out"

@@ -55,7 +55,8 @@ START_TEST(test_render_without_snapshot)
 	net.qtypes[qtypeclass_of(28)] = 5;
 	reload_stats_t rs = { .done = 3, .failed = 1, .last_ok = false, .last_time = 1700000000,
 			      .last_ms = 12.5 };
-	metrics_input_t in = { .net = &net, .reload = &rs, .snap = NULL, .uptime_s = 1.5 };
+	metrics_input_t in = { .net = &net, .reload = &rs, .snap = NULL, .uptime_s = 1.5,
+			       .updates_accepted = 6, .updates_refused = 8 };
 	char *text = render(&in);
 	check_families(text);
 	ck_assert_ptr_nonnull(strstr(text, "\nhorizond_queries_total{transport=\"udp\"} 7\n"));
@@ -64,6 +65,8 @@ START_TEST(test_render_without_snapshot)
 		strstr(text, "\nhorizond_responses_total{transport=\"udp\",rcode=\"NXDOMAIN\"} 4\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nhorizond_qtype_queries_total{qtype=\"AAAA\"} 5\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nhorizond_reloads_total{result=\"ok\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nhorizond_updates_total{result=\"accepted\"} 6\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nhorizond_updates_total{result=\"refused\"} 8\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nhorizond_reloads_total{result=\"failed\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nhorizond_last_reload_success 0\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nhorizond_last_reload_duration_seconds 0.012500\n"));
