@@ -24,7 +24,7 @@
 #include "publish.h"
 #include "zonestore.h"
 
-#define CTL_IO_TIMEOUT_S 10   /* a client that stalls is dropped */
+#define CTL_IO_TIMEOUT_S 5    /* a client that stalls is dropped (and stop waits at most this) */
 
 struct ctl {
 	int fd;                 /* listening socket */
