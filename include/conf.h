@@ -99,6 +99,7 @@ typedef struct conf {
 	const conf_sockaddr_t *metrics;  /* server.metrics (port 9153 if not given); NULL = off */
 	const char *user;            /* server.user: drop to this user after binding; NULL = stay */
 	bool query_log;              /* server.query-log: default for views, default false */
+	bool any_query_log;          /* computed: some view logs its queries */
 
 	/* acls: */
 	acl_t *acls;                 /* named ACLs, in file order */

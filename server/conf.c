@@ -955,6 +955,10 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 		for (size_t i = 0; i < c->nviews; i++)
 			for (size_t k = 0; k < c->views[i].nzones; k++)
 				c->views[i].zones[k].state_dir = c->state_dir;
+		/* does any view log queries? (workers then take a timestamp per batch) */
+		for (size_t i = 0; i < c->nviews; i++)
+			if (c->views[i].query_log > 0 || (c->views[i].query_log < 0 && c->query_log))
+				c->any_query_log = true;
 		if (v[0] == NULL)
 			conf_error(&x, root->line, "missing required section 'server' (server.listen "
 				   "is required)");

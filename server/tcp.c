@@ -204,9 +204,11 @@ tcp_conn_process(tcp_conn_t *c)
 			return false;
 		}
 		NET_COUNT(w->tcp_queries, 1);
-		struct timespec t0;   /* the query log's latency (vDSO, no system call) */
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 		const struct snapshot *snap = publish_enter(w->id);
+		/* the query log's latency, only when some view logs */
+		struct timespec t0 = { 0, 0 };
+		if (snap->conf->any_query_log)
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 		query_fwd_t fwd;
 		fwd.forward = false;
 		fwd.stat_view = QUERY_NO_VIEW;

@@ -255,11 +255,14 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		NET_COUNT(w->udp_queries, (unsigned)got);
-		struct timespec t0;   /* the query log's latency (vDSO, no system call) */
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 
 		unsigned nout = 0;
 		const struct snapshot *snap = publish_enter(w->id);
+		/* the query log's latency, only when some view logs (vDSO, no
+		 * system call) */
+		struct timespec t0 = { 0, 0 };
+		if (snap->conf->any_query_log)
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (int i = 0; i < got; i++) {
 			struct msghdr *mh = &w->rmsg[i].msg_hdr;
 			if (mh->msg_flags & MSG_TRUNC) {
