@@ -361,10 +361,20 @@ ctl_new(const char *path, const char *conf_path, server_t *srv, const struct tim
 	c->conf_path = strdup(conf_path);
 	if (c->path == NULL || c->conf_path == NULL)
 		goto fail;
-	/* a socket file a previous run left behind (never any other file) */
+	/* a socket file a previous run left behind (never any other file, and
+	 * never the socket of a server that still answers on it) */
 	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool live = probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+		if (probe >= 0)
+			close(probe);
+		if (live) {
+			log_error("server.control: %s: another server is listening there", path);
+			goto fail;
+		}
 		unlink(path);
+	}
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	/* 0600 from the start: no window in which others could connect */
 	mode_t old = umask(0177);

@@ -108,6 +108,15 @@ hz_check "the server refuses an unknown command itself" grep -q '^error$' <<<"$(
 "$HORIZONCTL" -s "$HZ_TMP/nosuch.sock" status >/dev/null 2>&1
 hz_check "no server at the socket: exit 1" test $? -eq 1
 
+# --- a second server on the same socket does not steal it ------------------------
+sed "s|127.0.0.1@$HZ_PORT|127.0.0.1@$((HZ_PORT + 2))|; s|127.0.0.1@$((HZ_PORT + 1))|127.0.0.1@$((HZ_PORT + 3))|" \
+	"$HZ_TMP/ctl.yaml" >"$HZ_TMP/second.yaml"
+timeout 20 "$HORIZOND" -c "$HZ_TMP/second.yaml" >"$HZ_TMP/second.log" 2>&1
+rc=$?
+hz_check "a second server on a live control socket does not start" test $rc -eq 1
+hz_check "and says why" grep -q 'another server is listening there' "$HZ_TMP/second.log"
+hz_check "the first server's socket still answers" ctl status
+
 # --- SIGUSR1/SIGUSR2 never stop the server --------------------------------------
 kill -USR1 "$HZ_PID"; kill -USR2 "$HZ_PID"
 hz_check "SIGUSR1/2 leave the server running" ctl status
