@@ -31,26 +31,32 @@ RUN set -e; \
     cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHZ_TESTS=$tests; \
     cmake --build build -j"$(nproc)"; \
     if [ "$CHECK" = 1 ]; then ctest --test-dir build --output-on-failure; fi; \
-    strip build/horizond
+    strip build/horizond build/horizonctl
 
 FROM debian:bookworm-slim
 ENV DEBIAN_FRONTEND=noninteractive
-COPY --from=builder /src/build/horizond /usr/sbin/horizond
+COPY --from=builder /src/build/horizond /src/build/horizonctl /usr/sbin/
 # Runtime libraries only; libcap2-bin just long enough to set the capability.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libssl3 libzscanner4 libyaml-0-2 libcap2-bin \
+      libevent-core-2.1-7 libevent-extra-2.1-7 libevent-pthreads-2.1-7 libldns3 libssl3 libzscanner4 libyaml-0-2 libcap2-bin \
  && setcap cap_net_bind_service=+ep /usr/sbin/horizond \
  && apt-get purge -y libcap2-bin \
  && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --no-create-home --home-dir /nonexistent \
+ && groupadd --system --gid 953 horizond \
+ && useradd --system --uid 953 --gid 953 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin horizond \
- && install -d -o horizond -g horizond -m 0750 /var/lib/horizond
+ && install -d -o horizond -g horizond -m 0750 /var/lib/horizond /run/horizond
 COPY zones/ /etc/horizond/
 COPY zones/docker.yaml /etc/horizond/horizond.yaml
 USER horizond
+# journals of dynamic zones (server.state-dir); UID/GID 953 are fixed so a
+# volume's owner stays right across image rebuilds
+VOLUME /var/lib/horizond
 EXPOSE 53/udp 53/tcp
+# the control socket (server.control's default, /run/horizond/control)
+HEALTHCHECK --interval=30s --timeout=10s --retries=3 CMD ["horizonctl", "status"]
 # SIGTERM (docker stop) exits 0 after in-flight TCP answers are written.
 STOPSIGNAL SIGTERM
 CMD ["horizond", "-c", "/etc/horizond/horizond.yaml"]

@@ -122,6 +122,11 @@ bool cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms);
 size_t cache_answer(cache_t *c, const cache_key_t *key, const cache_client_t *cl,
 		    uint8_t *out, uint64_t now_ms);
 
+/* Drop cached answers: every entry (name NULL), or every entry for the
+ * lower-case wire name name[0..name_len), whatever its type (horizonctl
+ * flush). Returns how many were dropped. Any thread. */
+size_t cache_flush(cache_t *c, const uint8_t *name, size_t name_len);
+
 typedef struct cache_stats {
 	unsigned long long entries, bytes, max_bytes;
 	unsigned long long hits, misses, stores, evictions;

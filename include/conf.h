@@ -18,6 +18,8 @@
 #include "diag.h"
 
 #define CONF_DEFAULT_STATE_DIR "/var/lib/horizond"
+#define CONF_DEFAULT_CONTROL "/run/horizond/control"
+#define CONF_DEFAULT_METRICS_PORT 9153
 
 typedef struct conf_sockaddr {
 	struct sockaddr_storage ss;  /* address and port */
@@ -109,6 +111,7 @@ typedef struct conf_view {
 	unsigned cache_min_ttl;           /* cache-min-ttl, seconds, default 0 */
 	unsigned cache_max_ttl;           /* cache-max-ttl, seconds, default 86400 */
 	bool doh_canary;                  /* doh-canary: NXDOMAIN for use-application-dns.net, default true */
+	int query_log;                    /* query-log: -1 unset (server.query-log), 0 off, 1 on */
 	int nat_doctoring;                /* nat-doctoring: rewrite mapped public addresses in
 	                                     forwarded answers; -1 unset (on when recursive and
 	                                     nat: maps something), 0 off, 1 on */
@@ -132,6 +135,12 @@ typedef struct conf {
 	const char *version;         /* server.version: version.bind answer; NULL = "horizond <version>"; "" = refuse */
 	const char *state_dir;       /* server.state-dir, resolved; default CONF_DEFAULT_STATE_DIR.
 	                                Created when first needed (journal compaction). */
+	const char *control;         /* server.control: horizonctl's unix socket, resolved;
+	                                default CONF_DEFAULT_CONTROL; "" = none */
+	const conf_sockaddr_t *metrics;  /* server.metrics (port 9153 if not given); NULL = off */
+	const char *user;            /* server.user: drop to this user after binding; NULL = stay */
+	bool query_log;              /* server.query-log: default for views, default false */
+	bool any_query_log;          /* computed: some view logs its queries */
 
 	/* acls: */
 	acl_t *acls;                 /* named ACLs, in file order */

@@ -72,4 +72,12 @@ bool control_submit_call(control_call_fn fn, void *arg);
  * (logged) or the thread is not running. Not from the control thread. */
 bool control_reload(const char *conf_path, zonestore_reload_t *out);
 
+/* UPDATEs the control thread answered: NOERROR (applied, or nothing to
+ * change) and anything else (refused by the prerequisites, the policy, a
+ * bad signature...). Relaxed reads; any thread. */
+typedef struct control_stats {
+	unsigned long long updates_accepted, updates_refused;
+} control_stats_t;
+void control_get_stats(control_stats_t *out);
+
 #endif

@@ -63,7 +63,13 @@ typedef struct query_fwd {
 	 * query_answer_fwd() (copy it before writing there). NULL: no chain. */
 	const uint8_t *prefix;
 	size_t prefix_len;
+	/* For the metrics, set for every query (forwarded or not): the view
+	 * that took it (QUERY_NO_VIEW: none, or not a query) and its QTYPE. */
+	unsigned stat_view;
+	uint16_t stat_qtype;
 } query_fwd_t;
+
+#define QUERY_NO_VIEW (~0u)
 
 /* The view that answers a client: the first whose match-clients (and
  * match-destinations) take it; NULL if none. */

@@ -15,6 +15,9 @@
 #ifndef HZ_RELOAD_H
 #define HZ_RELOAD_H
 
+#include <stdbool.h>
+#include <time.h>
+
 #include "server.h"
 
 typedef struct reload reload_t;
@@ -28,10 +31,19 @@ reload_t *reload_new(const char *conf_path, server_t *srv);
  * a signal handler). */
 void reload_request(reload_t *r);
 
+/* Ask for a reload and wait until a reload that started after the request
+ * has ended (horizonctl reload). Returns true if it put new data in
+ * service; false if it failed or the server is stopping. Not from the
+ * control thread or the main loop. */
+bool reload_request_wait(reload_t *r);
+
 /* Counters since reload_new(). */
 typedef struct reload_stats {
 	unsigned long done;      /* reloads that swapped in new data */
 	unsigned long failed;    /* reloads that kept the old data */
+	bool last_ok;            /* the last reload's result */
+	time_t last_time;        /* when it ended; 0: no reload yet */
+	double last_ms;          /* how long it took, ms */
 } reload_stats_t;
 void reload_get_stats(reload_t *r, reload_stats_t *out);
 

@@ -13,7 +13,10 @@
 #ifndef HZ_SERVER_H
 #define HZ_SERVER_H
 
+#include <stdint.h>
+
 #include "conf.h"
+#include "qtypeclass.h"
 
 typedef struct server server_t;
 
@@ -32,11 +35,24 @@ void server_stop(server_t *s);
 /* Release; clears *s. Stops first if needed. Accepts NULL. */
 void server_free(server_t **s);
 
+/* Per-view counters cover the first SERVER_STAT_VIEWS views of the
+ * snapshot; slot SERVER_STAT_VIEWS counts queries no view took (and views
+ * past the limit). */
+#define SERVER_STAT_VIEWS 64
+
 /* Statistics, summed over workers (relaxed reads). */
 typedef struct server_stats {
 	unsigned long long udp_queries, udp_answers, udp_dropped;
 	unsigned long long tcp_connections, tcp_queries, tcp_refused;
+	/* queries with a question, by view slot and transport (0 udp, 1 tcp) */
+	unsigned long long view_queries[SERVER_STAT_VIEWS + 1][2];
+	/* responses written at once (not the forwarder's late ones), by
+	 * transport and RCODE (the header's 4 bits) */
+	unsigned long long responses[2][16];
+	unsigned long long qtypes[QTYPECLASS_N];   /* qtypeclass.h */
+	unsigned long long updates_refused;   /* UPDATEs the workers answered without queueing them */
 } server_stats_t;
+
 void server_get_stats(const server_t *s, server_stats_t *out);
 
 /* Number of workers (worker ids 0..n-1 for publish_enter). */

@@ -596,3 +596,28 @@ cache_get_stats(cache_t *c, cache_stats_t *out)
 	out->stores = atomic_load_explicit(&c->stores, memory_order_relaxed);
 	out->evictions = atomic_load_explicit(&c->evictions, memory_order_relaxed);
 }
+
+size_t
+cache_flush(cache_t *c, const uint8_t *name, size_t name_len)
+{
+	size_t removed = 0;
+	for (unsigned i = 0; i < c->nshards; i++) {
+		cache_shard_t *s = &c->shards[i];
+		pthread_mutex_lock(&s->lock);
+		for (uint32_t k = 0; s->table != NULL && k <= s->mask; k++) {
+			cache_msg_t **pp = &s->table[k];
+			while (*pp != NULL) {
+				const cache_key_t *key = &(*pp)->key;
+				if (name == NULL ||
+				    (key->name_len == name_len && memcmp(key->name, name, name_len) == 0)) {
+					cache_remove(s, pp);   /* *pp is now the successor */
+					removed++;
+				} else {
+					pp = &(*pp)->hnext;
+				}
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return removed;
+}

@@ -25,6 +25,7 @@
 #define CONF_MAX_FILE_SIZE (16u * 1024 * 1024)
 #define CONF_MAX_TXT 255          /* identity/version go into one TXT string */
 #define CONF_MAX_PATH 3000        /* state-dir: room left for a file name under PATH_MAX */
+#define CONF_MAX_UNIX_PATH 107    /* server.control: sockaddr_un.sun_path less the NUL */
 
 /* ---------------------------------------------------------------------------
  * Addresses
@@ -39,6 +40,12 @@ conf_parse_sockaddr(const char *text, unsigned default_port, conf_sockaddr_t *ou
 	if (n == 0 || n >= sizeof(buf))
 		return "bad address";
 	memcpy(buf, text, n + 1);
+	/* "[::]@53" as well as "::@53": brackets around an IPv6 address */
+	char *close = buf[0] == '[' ? strchr(buf, ']') : NULL;
+	if (close != NULL && (close[1] == '\0' || close[1] == '@')) {
+		memmove(close, close + 1, strlen(close + 1) + 1);
+		memmove(buf, buf + 1, strlen(buf));
+	}
 
 	unsigned port = default_port;
 	char *at = strrchr(buf, '@');
@@ -487,14 +494,44 @@ conf_path_join(conf_ctx_t *x, const char *file)
 	return p;
 }
 
+/* server.control, server.metrics, server.user (docs/operations.md). */
+static void
+conf_parse_server_ops(conf_ctx_t *x, const ynode_t *control, const ynode_t *metrics,
+		      const ynode_t *user)
+{
+	conf_t *c = x->c;
+	const char *s;
+	if (control != NULL && (s = conf_get_string(x, control, "server.control", true)) != NULL) {
+		if (strlen(s) > CONF_MAX_UNIX_PATH)
+			conf_error(x, control->line, "server.control: longer than %d bytes (a unix "
+				   "socket path)", CONF_MAX_UNIX_PATH);
+		else
+			c->control = s[0] == '\0' ? "" : conf_path_join(x, s);
+	}
+	if (metrics != NULL && (s = conf_get_string(x, metrics, "server.metrics", false)) != NULL) {
+		conf_sockaddr_t *sa = arena_zalloc(c->arena, sizeof(*sa));
+		const char *why = conf_parse_sockaddr(s, CONF_DEFAULT_METRICS_PORT, sa);
+		if (why != NULL) {
+			conf_error(x, metrics->line, "server.metrics: '%s': %s", s, why);
+		} else {
+			sa->text = arena_strdup(c->arena, s);
+			sa->line = metrics->line;
+			c->metrics = sa;
+		}
+	}
+	if (user != NULL && (s = conf_get_string(x, user, "server.user", false)) != NULL)
+		c->user = arena_strdup(c->arena, s);
+}
+
 static void
 conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 {
 	static const char *const keys[] = {
 		"listen", "workers", "tcp-idle-timeout", "tcp-clients", "edns-udp-size",
-		"identity", "version", "state-dir",
+		"identity", "version", "state-dir", "control", "metrics", "user", "query-log",
 	};
-	enum { K_LISTEN, K_WORKERS, K_IDLE, K_CLIENTS, K_EDNS, K_IDENTITY, K_VERSION, K_STATE, K_N };
+	enum { K_LISTEN, K_WORKERS, K_IDLE, K_CLIENTS, K_EDNS, K_IDENTITY, K_VERSION, K_STATE,
+	       K_CONTROL, K_METRICS, K_USER, K_QUERYLOG, K_N };
 	const ynode_t *v[K_N];
 	conf_t *c = x->c;
 
@@ -541,6 +578,9 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 		else
 			c->state_dir = conf_path_join(x, s);
 	}
+	conf_parse_server_ops(x, v[K_CONTROL], v[K_METRICS], v[K_USER]);
+	if (v[K_QUERYLOG] != NULL)
+		conf_get_bool(x, v[K_QUERYLOG], "server.query-log", &c->query_log);
 }
 
 /* ---------------------------------------------------------------------------
@@ -923,10 +963,11 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 	static const char *const keys[] = {
 		"name", "match-clients", "match-destinations", "recursion", "forwarders", "zones",
 		"cache-size", "cache-min-ttl", "cache-max-ttl", "doh-canary", "nat-doctoring",
-		"rate-limit",
+		"rate-limit", "query-log",
 	};
 	enum { K_NAME, K_CLIENTS, K_DESTS, K_RECURSION, K_FORWARDERS, K_ZONES,
-	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_DOCTOR, K_RATE_LIMIT, K_N };
+	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_DOCTOR, K_RATE_LIMIT, K_QUERYLOG,
+	       K_N };
 	conf_t *c = x->c;
 
 	if (!conf_expect_seq(x, list, "views", false))
@@ -1031,6 +1072,14 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 		}
 		if (v[K_RATE_LIMIT] != NULL)
 			conf_parse_rate_limit(x, v[K_RATE_LIMIT], view, what);
+		view->query_log = -1;
+		if (v[K_QUERYLOG] != NULL) {
+			bool on = false;
+			char kwhat[200];
+			snprintf(kwhat, sizeof(kwhat), "%s: query-log", what);
+			conf_get_bool(x, v[K_QUERYLOG], kwhat, &on);
+			view->query_log = on;
+		}
 		if (v[K_ZONES] != NULL)
 			conf_parse_zones(x, v[K_ZONES], view, what);
 		c->nviews++;
@@ -1071,6 +1120,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 	c->tcp_clients = 256;
 	c->edns_udp_size = 1232;
 	c->state_dir = arena_strdup(arena, CONF_DEFAULT_STATE_DIR);
+	c->control = CONF_DEFAULT_CONTROL;
 
 	conf_ctx_t x = { .c = c, .d = d, .file = c->path, .tmp = arena_new(0) };
 	bool empty;
@@ -1103,6 +1153,10 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 		for (size_t i = 0; i < c->nviews; i++)
 			for (size_t k = 0; k < c->views[i].nzones; k++)
 				c->views[i].zones[k].state_dir = c->state_dir;
+		/* does any view log queries? (workers then take a timestamp per batch) */
+		for (size_t i = 0; i < c->nviews; i++)
+			if (c->views[i].query_log > 0 || (c->views[i].query_log < 0 && c->query_log))
+				c->any_query_log = true;
 		if (v[0] == NULL)
 			conf_error(&x, root->line, "missing required section 'server' (server.listen "
 				   "is required)");

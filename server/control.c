@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -58,6 +59,18 @@ static struct {
 	pthread_t thread;
 } cq = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
 	 .done = PTHREAD_COND_INITIALIZER };
+
+/* Counted on the control thread, read by metrics (control_get_stats). */
+static struct {
+	_Atomic unsigned long long accepted, refused;
+} cstats;
+
+void
+control_get_stats(control_stats_t *out)
+{
+	out->updates_accepted = atomic_load_explicit(&cstats.accepted, memory_order_relaxed);
+	out->updates_refused = atomic_load_explicit(&cstats.refused, memory_order_relaxed);
+}
 
 /* Under cq.lock. */
 static void
@@ -205,6 +218,9 @@ control_run_update(const control_event_t *e)
 	if (next != NULL)
 		zonestore_publish(next);
 	zonestore_unlock();
+	if (n >= 4)
+		atomic_fetch_add_explicit((out[3] & 0x0F) == 0 ? &cstats.accepted : &cstats.refused, 1,
+					  memory_order_relaxed);
 	/* the update is visible to the next query when the client learns it
 	 * succeeded */
 	e->reply(e->arg, n ? out : NULL, n);

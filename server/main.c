@@ -2,9 +2,12 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -12,20 +15,31 @@
 
 #include "conf.h"
 #include "control.h"
+#include "ctl.h"
 #include "diag.h"
+#include "dump.h"
 #include "log.h"
+#include "metrics.h"
 #include "nat.h"
+#include "privs.h"
 #include "publish.h"
+#include "querylog.h"
 #include "reload.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "snapshot.h"
 #include "zonefile.h"
 #include "zonestore.h"
 
+#define MAIN_DEFAULT_CONFIG "/etc/horizond/horizond.yaml"
+
 struct main_ctx {
 	struct event_base *base;
 	server_t *srv;
 	reload_t *reload;
+	ctl_t *ctl;
+	metrics_http_t *metrics;
+	struct timespec started;   /* CLOCK_MONOTONIC */
 	int stop_signals;
 };
 
@@ -33,10 +47,10 @@ static void
 main_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: horizond -c FILE [--check] [-v|-d] [-h] [--version]\n"
+		"usage: horizond [-c FILE] [--check] [-v|-d] [-h] [--version]\n"
 		"       horizond -c FILE --dump-view NAME --zone ZONE\n"
 		"       horizond -c FILE --nat-rules nftables|iptables|ip6tables\n"
-		"  -c, --config FILE  configuration file (YAML)\n"
+		"  -c, --config FILE  configuration file (YAML); default " MAIN_DEFAULT_CONFIG "\n"
 		"      --check        load the config and every zone, print each problem\n"
 		"                     as FILE:LINE: message, exit 0 if all is well, else 1\n"
 		"      --dump-view NAME --zone ZONE\n"
@@ -49,7 +63,8 @@ main_usage(FILE *out)
 		"  -d, --debug        debug log output\n"
 		"  -h, --help         this text\n"
 		"      --version      print the version\n"
-		"Signals: SIGHUP reloads the config and zones; SIGTERM/SIGINT stop.\n");
+		"Signals: SIGHUP reloads the config and zones; SIGTERM/SIGINT stop;\n"
+		"SIGUSR1/SIGUSR2 are ignored. horizonctl(8) talks to server.control.\n");
 }
 
 static unsigned
@@ -102,28 +117,7 @@ main_dump_view(const char *path, const char *view_name, const char *zone_name)
 		zonestore_shutdown();
 		return 1;
 	}
-	int rc = 1;
-	zonefile_t *own = NULL;
-	const zonefile_t *zf = NULL;
-	const view_t *v = snapshot_find_view(snap, view_name);
-	size_t i = 0;
-	while (v != NULL && i < v->nzones && !conf_name_equal(v->zones[i]->name, zone_name))
-		i++;
-	if (v == NULL) {
-		fprintf(stderr, "%s: no view named '%s'\n", path, view_name);
-	} else if (i == v->nzones) {
-		fprintf(stderr, "%s: view '%s' has no zone '%s'\n", path, view_name, zone_name);
-	} else {
-		zf = zonestore_view_records(snap, v, i, &own, &diag);   /* what transfers send too */
-	}
-	/* signed online: the records signed with the zone's keys (zonestore.h) */
-	zonefile_t *sig = NULL;
-	if (zf != NULL && i < v->conf->nzones && v->conf->zones[i].dnssec_signing)
-		zf = sig = zonestore_signed_records(&v->conf->zones[i], zf, &diag);
-	if (zf != NULL)
-		rc = nat_zonefile_print(zf, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
-	zonefile_free(&sig);
-	zonefile_free(&own);
+	int rc = dump_view_zone(snap, view_name, zone_name, stdout, stderr, path);
 	snapshot_free(&snap);
 	zonestore_shutdown();
 	return rc;
@@ -166,6 +160,10 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 		log_notice("SIGHUP: reload requested");
 		reload_request(m->reload);
 		break;
+	case SIGUSR1:
+	case SIGUSR2:
+		log_info("%s ignored", sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+		break;
 	case SIGTERM:
 	case SIGINT:
 		if (++m->stop_signals > 1) {
@@ -191,6 +189,21 @@ main_second_signal(int sig)
 	_exit(1);
 }
 
+/* The default control socket lives in /run/horizond, which systemd's
+ * RuntimeDirectory= (or the package) creates; without it, by hand or in a
+ * test that sets no server.control, there is simply no control socket. */
+static bool
+main_control_dir_exists(const char *sock)
+{
+	if (strcmp(sock, CONF_DEFAULT_CONTROL) != 0)
+		return true;   /* configured: a missing directory is an error, said by ctl_new */
+	struct stat st;
+	if (stat("/run/horizond", &st) == 0 && S_ISDIR(st.st_mode))
+		return true;
+	log_info("no /run/horizond: no control socket (set server.control)");
+	return false;
+}
+
 static int
 main_run(const char *path)
 {
@@ -199,6 +212,8 @@ main_run(const char *path)
 	 * signal events are in place. */
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	diag_t diag = { 0 };
 	snapshot_t *snap = zonestore_build(path, NULL, &diag);
 	if (snap == NULL) {
@@ -213,8 +228,10 @@ main_run(const char *path)
 	unsigned nworkers = main_nworkers(c);
 	struct main_ctx m = { 0 };
 	int rc = 1;
-	struct event *sig_ev[3] = { NULL, NULL, NULL };
-	const int sigs[3] = { SIGHUP, SIGTERM, SIGINT };
+	enum { NSIGS = 5 };
+	struct event *sig_ev[NSIGS] = { NULL };
+	const int sigs[NSIGS] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 };
+	clock_gettime(CLOCK_MONOTONIC, &m.started);
 
 	m.srv = server_new(c, nworkers);
 	if (m.srv == NULL) {
@@ -228,20 +245,47 @@ main_run(const char *path)
 	m.base = event_base_new();
 	if (m.base == NULL)
 		goto out;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < NSIGS; i++) {
 		sig_ev[i] = evsignal_new(m.base, sigs[i], main_signal_cb, &m);
 		if (sig_ev[i] == NULL || evsignal_add(sig_ev[i], NULL) < 0) {
 			log_error("cannot install the signal handlers");
 			goto out;
 		}
 	}
+	/* Every socket is bound before privileges go, and no thread runs yet:
+	 * capabilities are per thread. */
+	if (c->control[0] != '\0' && main_control_dir_exists(c->control)) {
+		m.ctl = ctl_new(c->control, path, m.srv, &m.started);
+		if (m.ctl == NULL)
+			goto out;
+	}
+	if (c->metrics != NULL) {
+		m.metrics = metrics_http_new((const struct sockaddr *)&c->metrics->ss,
+					     c->metrics->text, m.srv, &m.started);
+		if (m.metrics == NULL)
+			goto out;
+	}
+	if (c->user != NULL) {
+		if (privs_drop(c->user) < 0)
+			goto out;
+	} else if (geteuid() == 0) {
+		log_warning("running as root: set server.user (e.g. horizond) to drop privileges "
+			    "once the sockets are bound");
+	}
 	m.reload = reload_new(path, m.srv);
 	if (m.reload == NULL)
+		goto out;
+	/* before the workers: they push to its rings */
+	if (querylog_start(nworkers) < 0)
 		goto out;
 	if (server_start(m.srv) < 0)
 		goto out;
 	if (control_start() < 0)
 		goto out;
+	if ((m.ctl != NULL && ctl_start(m.ctl, m.reload) < 0) ||
+	    (m.metrics != NULL && metrics_http_start(m.metrics, m.reload) < 0))
+		goto out;
+	sdnotify_send("READY=1\nSTATUS=serving");
 	log_notice("ready: %zu view%s, %zu zone%s, %zu listen address%s, %u worker%s",
 		   nviews, nviews == 1 ? "" : "s", nzones, nzones == 1 ? "" : "s",
 		   nlisten, nlisten == 1 ? "" : "es", nworkers, nworkers == 1 ? "" : "s");
@@ -250,15 +294,19 @@ main_run(const char *path)
 out:
 	/* Stopping can take a couple of seconds (TCP output drains); a second
 	 * stop signal meanwhile exits at once. */
-	for (int i = 0; i < 3; i++)
+	sdnotify_send("STOPPING=1");
+	for (int i = 0; i < NSIGS; i++)
 		if (sig_ev[i] != NULL)
 			event_free(sig_ev[i]);
 	signal(SIGTERM, main_second_signal);
 	signal(SIGINT, main_second_signal);
 	signal(SIGHUP, SIG_IGN);
+	metrics_http_free(&m.metrics);
+	ctl_free(&m.ctl);         /* before the reload thread: `reload` waits on it */
 	reload_free(&m.reload);   /* a reload in progress finishes first (on the control thread) */
 	control_stop();           /* before the workers: it replies through them */
 	server_stop(m.srv);
+	querylog_stop();          /* after the workers: what they logged last is written */
 	if (rc == 0) {
 		server_stats_t st;
 		server_get_stats(m.srv, &st);
@@ -333,11 +381,8 @@ main(int argc, char **argv)
 		main_usage(stderr);
 		return 2;
 	}
-	if (path == NULL) {
-		fprintf(stderr, "horizond: -c FILE is required\n");
-		main_usage(stderr);
-		return 2;
-	}
+	if (path == NULL)
+		path = MAIN_DEFAULT_CONFIG;
 	if ((dump_view != NULL) != (dump_zone != NULL)) {
 		fprintf(stderr, "horizond: --dump-view and --zone go together\n");
 		return 2;

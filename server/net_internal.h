@@ -22,7 +22,9 @@
 #include <sys/uio.h>
 #include <time.h>
 
+#include "query.h"
 #include "server.h"
+#include "snapshot.h"
 
 struct event;
 struct event_base;
@@ -135,6 +137,11 @@ typedef struct worker {
 	net_counter_t udp_queries, udp_answers, udp_dropped;
 	net_counter_t tcp_connections, tcp_queries, tcp_refused;
 	net_counter_t tcp_evicted;     /* idle connections closed to make room (tcp.c) */
+	/* server_stats_t's per-view, per-rcode and per-qtype counters */
+	net_counter_t view_queries[SERVER_STAT_VIEWS + 1][2];
+	net_counter_t responses[2][16];
+	net_counter_t qtypes[QTYPECLASS_N];
+	net_counter_t updates_refused;   /* answered by the worker: refused, or no room in the queue */
 	uint64_t next_conn_id;         /* tcp_conn_t.id */
 } worker_t;
 
@@ -153,6 +160,39 @@ struct server {
 void net_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 bool net_addr_equal(const struct sockaddr_storage *a, socklen_t alen,
 		    const struct sockaddr_storage *b, socklen_t blen);
+
+/* Count one message the worker handled (plain per-worker stores, no
+ * atomic read-modify-write): fwd says which view took it. */
+static inline void
+net_count_query(worker_t *w, int tcp, const query_fwd_t *fwd)
+{
+	if (fwd->stat_view != QUERY_NO_VIEW) {
+		unsigned v = fwd->stat_view < SERVER_STAT_VIEWS ? fwd->stat_view : SERVER_STAT_VIEWS;
+		NET_COUNT(w->view_queries[v][tcp], 1);
+		NET_COUNT(w->qtypes[qtypeclass_of(fwd->stat_qtype)], 1);
+	} else {
+		NET_COUNT(w->view_queries[SERVER_STAT_VIEWS][tcp], 1);
+	}
+}
+
+/* The query log (querylog.h): is it on for the view that took fwd's
+ * query? One load and a compare when it is off. */
+static inline bool
+net_querylog_on(const snapshot_t *snap, const query_fwd_t *fwd)
+{
+	if (fwd->stat_view == QUERY_NO_VIEW)
+		return false;
+	int on = snap->views[fwd->stat_view].conf->query_log;
+	return on > 0 || (on < 0 && snap->conf->query_log);
+}
+
+
+/* Count a response written at once, by its RCODE. */
+static inline void
+net_count_response(worker_t *w, int tcp, const uint8_t *answer)
+{
+	NET_COUNT(w->responses[tcp][answer[3] & 0x0F], 1);
+}
 
 /* udp.c */
 int udp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text);

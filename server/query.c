@@ -892,6 +892,8 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	if (fwd != NULL) {
 		fwd->forward = false;
 		fwd->tsig = NULL;
+		fwd->stat_view = QUERY_NO_VIEW;
+		fwd->stat_qtype = 0;
 	}
 	if (qlen < 12 || (q[2] & 0x80))
 		return 0;                       /* never answer an answer */
@@ -961,6 +963,10 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	}
 	/* a client that no view matches learns nothing, not even the version */
 	const view_t *v = view_select(s, from);
+	if (fwd != NULL && v != NULL) {
+		fwd->stat_view = (unsigned)(v - s->views);
+		fwd->stat_qtype = qi.qtype;
+	}
 	if (opcode == LDNS_PACKET_NOTIFY)
 		return answer_notify(s, q, &qi, hashes, v, from, out, limit);
 	if (v == NULL || (qi.qclass != LDNS_RR_CLASS_IN && qi.qclass != LDNS_RR_CLASS_ANY && qi.qclass != LDNS_RR_CLASS_CH))

@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "control.h"
 #include "log.h"
 #include "nat.h"
+#include "sdnotify.h"
 
 struct reload {
 	char *conf_path;
@@ -28,6 +30,13 @@ struct reload {
 	bool pending;     /* under lock */
 	bool quit;        /* under lock */
 	unsigned long done, failed;   /* under lock */
+	/* Tickets for callers that wait (horizonctl reload): each request takes
+	 * the next number; a run serves every ticket taken before it started. */
+	unsigned long asked, served;  /* under lock */
+	pthread_cond_t finished;      /* a run ended */
+	bool last_ok;                 /* under lock: the last run's result */
+	time_t last_time;             /* under lock: when it ended (0: none yet) */
+	double last_ms;               /* under lock: how long it took */
 };
 
 static double
@@ -79,14 +88,34 @@ reload_main(void *arg)
 		if (r->quit)
 			break;
 		r->pending = false;
+		unsigned long serving = r->asked;
 		pthread_mutex_unlock(&r->lock);
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		char note[96];
+		snprintf(note, sizeof(note), "RELOADING=1\nMONOTONIC_USEC=%llu",
+			 (unsigned long long)t0.tv_sec * 1000000ull +
+				 (unsigned long long)t0.tv_nsec / 1000u);
+		sdnotify_send(note);
 		bool ok = reload_run_once(r);
+		sdnotify_send(ok ? "READY=1\nSTATUS=serving" : "READY=1\nSTATUS=serving; the last "
+			      "reload failed, the old data stays");
+		double ms = reload_ms_since(&t0);
 		pthread_mutex_lock(&r->lock);
 		if (ok)
 			r->done++;
 		else
 			r->failed++;
+		r->served = serving;
+		r->last_ok = ok;
+		r->last_time = time(NULL);
+		r->last_ms = ms;
+		pthread_cond_broadcast(&r->finished);
 	}
+	/* callers still waiting get a failure (stopping) */
+	r->served = r->asked;
+	r->last_ok = false;
+	pthread_cond_broadcast(&r->finished);
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
@@ -101,10 +130,12 @@ reload_new(const char *conf_path, server_t *srv)
 	r->srv = srv;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	pthread_cond_init(&r->finished, NULL);
 	if (r->conf_path == NULL || pthread_create(&r->thread, NULL, reload_main, r) != 0) {
 		log_error("reload: cannot start the reload thread");
 		pthread_mutex_destroy(&r->lock);
 		pthread_cond_destroy(&r->cond);
+		pthread_cond_destroy(&r->finished);
 		free(r->conf_path);
 		free(r);
 		return NULL;
@@ -119,8 +150,23 @@ reload_request(reload_t *r)
 	if (r->pending)
 		log_info("reload: already pending");
 	r->pending = true;
+	r->asked++;
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
+}
+
+bool
+reload_request_wait(reload_t *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->pending = true;
+	unsigned long ticket = ++r->asked;
+	pthread_cond_signal(&r->cond);
+	while (r->served < ticket && !r->quit)
+		pthread_cond_wait(&r->finished, &r->lock);
+	bool ok = r->served >= ticket && r->last_ok;
+	pthread_mutex_unlock(&r->lock);
+	return ok;
 }
 
 void
@@ -129,6 +175,9 @@ reload_get_stats(reload_t *r, reload_stats_t *out)
 	pthread_mutex_lock(&r->lock);
 	out->done = r->done;
 	out->failed = r->failed;
+	out->last_ok = r->last_ok;
+	out->last_time = r->last_time;
+	out->last_ms = r->last_ms;
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -145,6 +194,7 @@ reload_free(reload_t **rp)
 	pthread_join(r->thread, NULL);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
+	pthread_cond_destroy(&r->finished);
 	free(r->conf_path);
 	free(r);
 	*rp = NULL;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -453,6 +454,17 @@ server_get_stats(const server_t *s, server_stats_t *out)
 		out->tcp_connections += atomic_load_explicit(&w->tcp_connections, memory_order_relaxed);
 		out->tcp_queries += atomic_load_explicit(&w->tcp_queries, memory_order_relaxed);
 		out->tcp_refused += atomic_load_explicit(&w->tcp_refused, memory_order_relaxed);
+		for (unsigned v = 0; v <= SERVER_STAT_VIEWS; v++)
+			for (unsigned t = 0; t < 2; t++)
+				out->view_queries[v][t] += atomic_load_explicit(
+					&w->view_queries[v][t], memory_order_relaxed);
+		for (unsigned t = 0; t < 2; t++)
+			for (unsigned r = 0; r < 16; r++)
+				out->responses[t][r] += atomic_load_explicit(&w->responses[t][r],
+									     memory_order_relaxed);
+		out->updates_refused += atomic_load_explicit(&w->updates_refused, memory_order_relaxed);
+		for (unsigned k = 0; k < QTYPECLASS_N; k++)
+			out->qtypes[k] += atomic_load_explicit(&w->qtypes[k], memory_order_relaxed);
 	}
 }
 

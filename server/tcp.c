@@ -41,6 +41,7 @@
 #include "log.h"
 #include "publish.h"
 #include "query.h"
+#include "querylog.h"
 #include "update.h"
 #include "wire.h"
 #include "xfr_out.h"
@@ -263,8 +264,13 @@ tcp_conn_process(tcp_conn_t *c)
 		}
 		NET_COUNT(w->tcp_queries, 1);
 		const struct snapshot *snap = publish_enter(w->id);
+		/* the query log's latency, only when some view logs */
+		struct timespec t0 = { 0, 0 };
+		if (snap->conf->any_query_log)
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 		query_fwd_t fwd;
 		fwd.forward = false;
+		fwd.stat_view = QUERY_NO_VIEW;
 		size_t alen;
 		if (update_is_update(msg + 2, mlen)) {
 			/* refused at once, queued, or SERVFAIL (no room): as udp.c */
@@ -278,6 +284,7 @@ tcp_conn_process(tcp_conn_t *c)
 			}
 			if (alen == 0)
 				alen = update_answer_rcode(msg + 2, mlen, UPDATE_SERVFAIL, w->tcp_out + 2);
+			NET_COUNT(w->updates_refused, 1);   /* not queued */
 		} else if (xfr_out_is_transfer(msg + 2, mlen)) {
 			/* AXFR/IXFR: xfr_out.c answers; 0: it runs, and this
 			 * connection reads nothing more until it is written */
@@ -287,6 +294,7 @@ tcp_conn_process(tcp_conn_t *c)
 			alen = query_answer_fwd(snap, msg + 2, mlen, w->tcp_out + 2, QUERY_MAX_ANSWER,
 						&from, &fwd);
 		}
+		net_count_query(w, 1, &fwd);
 		if (alen == 0 && fwd.forward) {
 			forward_reply_to_t to = { .conn = c, .pending = &c->fwd_pending,
 						  .peer = &c->peer };
@@ -297,12 +305,17 @@ tcp_conn_process(tcp_conn_t *c)
 			alen = cookie_answer(snap, msg + 2, mlen, &from, w->tcp_out + 2, alen,
 					     QUERY_MAX_ANSWER, &valid);
 		}
+		if (net_querylog_on(snap, &fwd)) {
+			querylog_query(w->id, snap, &fwd, (const struct sockaddr *)&c->peer, 1, msg + 2, mlen,
+				     w->tcp_out + 2, alen, &t0);
+		}
 		publish_leave(w->id);
 		evbuffer_drain(in, mlen + 2);
 		c->msg_start_ms = 0;
 		c->last_active_ms = tcp_now_ms();
 		if (alen == 0)
 			continue;
+		net_count_response(w, 1, w->tcp_out + 2);
 		put16(w->tcp_out, (uint16_t)alen);
 		if (evbuffer_add(out, w->tcp_out, alen + 2) < 0) {
 			tcp_conn_free(c);

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -26,6 +27,7 @@
 #include "log.h"
 #include "publish.h"
 #include "query.h"
+#include "querylog.h"
 #include "rrl.h"
 #include "update.h"
 
@@ -258,6 +260,11 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 
 		unsigned nout = 0;
 		const struct snapshot *snap = publish_enter(w->id);
+		/* the query log's latency, only when some view logs (vDSO, no
+		 * system call) */
+		struct timespec t0 = { 0, 0 };
+		if (snap->conf->any_query_log)
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (int i = 0; i < got; i++) {
 			struct msghdr *mh = &w->rmsg[i].msg_hdr;
 			if (mh->msg_flags & MSG_TRUNC) {
@@ -274,6 +281,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			};
 			query_fwd_t fwd;
 			fwd.forward = false;
+			fwd.stat_view = QUERY_NO_VIEW;
 			size_t alen;
 			if (update_is_update(w->rbuf[i], w->rmsg[i].msg_len)) {
 				/* refused at once, queued (the control thread replies),
@@ -285,10 +293,12 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				if (alen == 0)
 					alen = update_answer_rcode(w->rbuf[i], w->rmsg[i].msg_len,
 								   UPDATE_SERVFAIL, w->sbuf[nout]);
+				NET_COUNT(w->updates_refused, 1);   /* not queued */
 			} else {
 				alen = query_answer_fwd(snap, w->rbuf[i], w->rmsg[i].msg_len,
 							w->sbuf[nout], UDP_MAX_ANSWER, &from, &fwd);
 			}
+			net_count_query(w, 0, &fwd);
 			if (alen == 0 && fwd.forward) {
 				forward_reply_to_t to = {
 					.peer = &w->rname[i], .peer_len = mh->msg_namelen,
@@ -296,8 +306,6 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 					.listen = &l->addr, .listen_len = l->addrlen,
 				};
 				alen = forward_query(w->fwd, snap, &fwd, w->rbuf[i], w->sbuf[nout], &to);
-				if (alen == 0)
-					continue;      /* answered later by the forwarder */
 			}
 			bool cookie_valid = false;   /* DNS COOKIE (cookie.h) */
 			if (alen > 0 && cookie_noted(w->rbuf[i]))
@@ -305,10 +313,16 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 						     w->sbuf[nout], alen, UDP_MAX_ANSWER, &cookie_valid);
 			if (alen > 0 && snap->conf->rate_limited)   /* response rate limiting (rrl.h) */
 				alen = rrl_apply(snap, &from, w->sbuf[nout], alen, cookie_valid);
+			if (net_querylog_on(snap, &fwd))
+				querylog_query(w->id, snap, &fwd, from.src, 0, w->rbuf[i], w->rmsg[i].msg_len,
+					     w->sbuf[nout], alen, &t0);
+			if (alen == 0 && fwd.forward)
+				continue;      /* answered later by the forwarder */
 			if (alen == 0) {
 				NET_COUNT(w->udp_dropped, 1);
 				continue;
 			}
+			net_count_response(w, 0, w->sbuf[nout]);
 			struct msghdr *sh = &w->smsg[nout].msg_hdr;
 			w->siov[nout].iov_base = w->sbuf[nout];
 			w->siov[nout].iov_len = alen;

@@ -1057,6 +1057,71 @@ START_TEST(test_key_elements)
 }
 END_TEST
 
+/* server.control, server.metrics, server.user (operations.md): defaults,
+ * relative control path, port 9153 by default, "" turns the socket off;
+ * "[::]@53" is accepted like "::@53"; bad values are FILE:LINE errors. */
+START_TEST(test_server_ops_keys)
+{
+	capture_t cap;
+	const char *zones = "views:\n"
+			    "  - {name: a, match-clients: [any], zones: [{name: x, file: x.zone}]}\n";
+	char text[512];
+	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300]}\n%s", zones);
+	conf_t *c = parse_text(&cap, text);
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_str_eq(c->control, "/run/horizond/control");
+	ck_assert_ptr_null(c->metrics);
+	ck_assert_ptr_null(c->user);
+	ck_assert(!c->query_log);
+	ck_assert_int_eq(c->views[0].query_log, -1);
+	conf_free(&c);
+	capture_end(&cap);
+	snprintf(text, sizeof(text), "server: {listen: ['[::]@5300'], control: run/ctl, "
+		 "metrics: 127.0.0.1, user: horizond, query-log: true}\n"
+		 "views:\n  - {name: a, match-clients: [any], query-log: false, "
+		 "zones: [{name: x, file: x.zone}]}\n");
+	c = parse_text(&cap, text);
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert(c->query_log);
+	ck_assert_int_eq(c->views[0].query_log, 0);
+	ck_assert_int_eq(c->listen[0].ss.ss_family, AF_INET6);
+	ck_assert_str_eq(c->control, "/etc/horizond/run/ctl");
+	ck_assert_ptr_nonnull(c->metrics);
+	ck_assert_uint_eq(ntohs(((const struct sockaddr_in *)&c->metrics->ss)->sin_port), 9153);
+	ck_assert_str_eq(c->user, "horizond");
+	conf_free(&c);
+	capture_end(&cap);
+	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300], control: \"\", "
+		 "metrics: '[::1]@9100'}\n%s", zones);
+	c = parse_text(&cap, text);
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_str_eq(c->control, "");
+	ck_assert_int_eq(c->metrics->ss.ss_family, AF_INET6);
+	conf_free(&c);
+	capture_end(&cap);
+	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  metrics: nowhere@1\n"
+		 "  user: [a]\n%s", zones);
+	c = parse_text(&cap, text);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.metrics: "
+			     "'nowhere@1': bad address") != NULL, "got: %s", capture_text(&cap));
+	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:4: server.user: expected "
+			     "a string") != NULL, "got: %s", capture_text(&cap));
+	capture_end(&cap);
+	char longpath[200];
+	memset(longpath, 'p', 150);
+	longpath[0] = '/';
+	longpath[150] = '\0';
+	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  control: %s\n%s",
+		 longpath, zones);
+	c = parse_text(&cap, text);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.control: longer "
+			     "than 107 bytes") != NULL, "got: %s", capture_text(&cap));
+	capture_end(&cap);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1094,6 +1159,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_addr_is_private);
 	tcase_add_test(tc, test_state_dir);
 	tcase_add_test(tc, test_secondary_zones);
+	tcase_add_test(tc, test_server_ops_keys);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("writable_files");

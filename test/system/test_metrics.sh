@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# test_metrics.sh -- server.metrics: http://ADDR:PORT/metrics passes
+# `promtool check metrics` and counts queries per view (a view name that
+# needs escaping included), per transport, RCODE and QTYPE; zone serials;
+# other paths get 404. `horizonctl stats` prints the same families.
+# SPDX-License-Identifier: BSD-3-Clause
+set -u
+. "$(dirname "$0")/lib.sh"
+
+command -v promtool >/dev/null || { echo "FAIL - promtool not found (apt-get install prometheus)" >&2; exit 1; }
+hz_init
+DATA=$HZ_SOURCE_DIR/test/system/data/metrics
+MPORT=$((HZ_PORT + 1))
+hz_port_free "$MPORT" || { echo "FAIL - port $MPORT busy" >&2; exit 1; }
+
+printf '%s\n' '$ORIGIN example.com.' '$TTL 300' \
+	'@ IN SOA ns1 hostmaster 42 3600 600 86400 300' '@ IN NS ns1' 'ns1 IN A 192.0.2.53' \
+	>"$HZ_TMP/example.com.zone"
+hz_make_config "$DATA/metrics.yaml.in" "$HZ_TMP/m.yaml" "$HZ_TMP"
+sed -i "s|@MPORT@|$MPORT|" "$HZ_TMP/m.yaml"
+hz_start "$HZ_TMP/m.yaml" || hz_done
+
+# fetch PATH: the body (and "STATUS n" on the last line) over loopback only
+fetch() {
+	timeout 20 python3 - "$MPORT" "$1" <<'PY'
+import sys, urllib.request, urllib.error
+url = "http://127.0.0.1:%s%s" % (sys.argv[1], sys.argv[2])
+try:
+    r = urllib.request.urlopen(url, timeout=10)
+    sys.stdout.write(r.read().decode()); print("STATUS %d %s" % (r.status, r.headers.get("Content-Type")))
+except urllib.error.HTTPError as e:
+    print("STATUS %d" % e.code)
+PY
+}
+
+for _ in 1 2 3; do hz_q 127.0.0.2 ns1.example.com A; done
+hz_q 127.0.0.3 ns1.example.com AAAA
+hz_q 127.0.0.3 nosuch.example.com MX
+hz_q 127.0.0.4 ns1.example.com A        # no view: REFUSED
+hz_q 127.0.0.2 ns1.example.com A +tcp
+
+body=$(fetch /metrics)
+hz_check "/metrics answers 200 in the text format" \
+	grep -q '^STATUS 200 text/plain; version=0.0.4; charset=utf-8$' <<<"$body"
+sed '$d' <<<"$body" >"$HZ_TMP/metrics.txt"
+if out=$(promtool check metrics <"$HZ_TMP/metrics.txt" 2>&1); then
+	hz_ok "promtool check metrics passes"
+else
+	hz_fail "promtool check metrics passes" "$out"
+fi
+m() { grep -Fxq -- "$1" "$HZ_TMP/metrics.txt"; }
+hz_check "queries of the first view (name escaped), udp" m 'horizond_view_queries_total{view="in\"side",transport="udp"} 3'
+hz_check "queries of the first view, tcp" m 'horizond_view_queries_total{view="in\"side",transport="tcp"} 1'
+hz_check "queries of the second view" m 'horizond_view_queries_total{view="outside",transport="udp"} 2'
+hz_check "queries no view took" m 'horizond_view_queries_total{view="(none)",transport="udp"} 1'
+hz_check "responses by rcode: NOERROR" m 'horizond_responses_total{transport="udp",rcode="NOERROR"} 4'
+hz_check "responses by rcode: NXDOMAIN" m 'horizond_responses_total{transport="udp",rcode="NXDOMAIN"} 1'
+hz_check "responses by rcode: REFUSED" m 'horizond_responses_total{transport="udp",rcode="REFUSED"} 1'
+hz_check "queries by qtype: A" m 'horizond_qtype_queries_total{qtype="A"} 4'
+hz_check "queries by qtype: MX" m 'horizond_qtype_queries_total{qtype="MX"} 1'
+hz_check "zone serials per view" m 'horizond_zone_serial{view="outside",zone="example.com."} 42'
+hz_check "received messages per transport" m 'horizond_queries_total{transport="udp"} 6'
+hz_check "no reload yet" m 'horizond_reloads_total{result="ok"} 0'
+
+hz_reload
+body=$(fetch /metrics)
+hz_check "a reload is counted" grep -Fxq 'horizond_reloads_total{result="ok"} 1' <<<"$body"
+hz_check "other paths: 404" grep -q '^STATUS 404$' <<<"$(fetch /)"
+
+hz_stop
+hz_done

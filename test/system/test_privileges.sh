@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# test_privileges.sh -- server.user: started as root, horizond binds its
+# sockets, then runs as that user and group (nobody/nogroup: nothing is
+# created on this host) with CAP_NET_BIND_SERVICE as its only capability,
+# answers, reloads, and a reload can still bind a new privileged port. An
+# unknown user stops the start with a clear error. Skipped (77) when not
+# run as root.
+# SPDX-License-Identifier: BSD-3-Clause
+set -u
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || { echo "SKIP - needs root"; exit 77; }
+getent passwd nobody >/dev/null || { echo "SKIP - no user nobody"; exit 77; }
+hz_init
+chmod 755 "$HZ_TMP"   # the dropped server reads its zones on reload
+NOBODY_UID=$(id -u nobody)
+NOBODY_GID=$(getent passwd nobody | cut -d: -f4)
+
+printf '%s\n' '$ORIGIN example.com.' '$TTL 300' \
+	'@ IN SOA ns1 hostmaster 1 3600 600 86400 300' '@ IN NS ns1' 'ns1 IN A 192.0.2.53' \
+	>"$HZ_TMP/example.com.zone"
+chmod 644 "$HZ_TMP/example.com.zone"
+write_conf() {   # write_conf USER LISTEN...
+	local user=$1
+	shift
+	cat >"$HZ_TMP/p.yaml" <<YAML
+server:
+  listen: [$(IFS=,; echo "$*")]
+  control: ""
+  user: $user
+views:
+  - name: all
+    match-clients: [any]
+    zones:
+      - name: example.com
+        file: example.com.zone
+YAML
+	chmod 644 "$HZ_TMP/p.yaml"
+}
+
+# a free privileged port for the reload
+LOW=
+for _ in $(seq 1 50); do
+	p=$((600 + RANDOM % 400))
+	if hz_port_free "$p"; then LOW=$p; break; fi
+done
+[ -n "$LOW" ] || { echo "FAIL - no free port below 1024" >&2; exit 1; }
+
+write_conf nobody "127.0.0.1@$HZ_PORT"
+hz_start "$HZ_TMP/p.yaml" || hz_done
+st=/proc/$HZ_PID/status
+hz_check "runs as nobody (uid)" test "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "$st")" = "$NOBODY_UID$NOBODY_UID$NOBODY_UID$NOBODY_UID"
+hz_check "runs as nobody's group (gid)" test "$(awk '/^Gid:/ { print $2 $3 $4 $5 }' "$st")" = "$NOBODY_GID$NOBODY_GID$NOBODY_GID$NOBODY_GID"
+hz_check "no supplementary groups but its own" test "$(awk '/^Groups:/ { print $2 }' "$st")" = "$NOBODY_GID"
+# CAP_NET_BIND_SERVICE is bit 10: 0x400, in every thread
+for t in /proc/$HZ_PID/task/*; do
+	caps=$(awk '/^CapPrm:|^CapEff:/ { printf "%s ", $2 }' "$t/status")
+	if [ "$caps" != "0000000000000400 0000000000000400 " ]; then
+		hz_fail "thread $(basename "$t") keeps only CAP_NET_BIND_SERVICE (got $caps)"
+		break
+	fi
+done
+hz_check "every thread keeps only CAP_NET_BIND_SERVICE" test "${caps:-}" = "0000000000000400 0000000000000400 "
+hz_check "no ambient or inheritable capabilities" \
+	test "$(awk '/^CapInh:|^CapAmb:/ { printf "%s ", $2 }' "$st")" = "0000000000000000 0000000000000000 "
+hz_check "no_new_privs is set" grep -q '^NoNewPrivs:[[:space:]]*1' "$st"
+hz_check "the log says so" grep -q 'running as nobody' "$HZ_LOG"
+hz_check "answers as nobody" test "$(hz_dig 127.0.0.2 ns1.example.com A +short)" = 192.0.2.53
+
+# a reload (as nobody) that adds a privileged port
+write_conf nobody "127.0.0.1@$HZ_PORT" "127.0.0.1@$LOW"
+hz_reload
+hz_check "the reload is done as nobody" grep -q 'reload: done' <<<"$HZ_RELOAD_LOG"
+hz_check "the reload bound the privileged port" grep -q "now listening on 127.0.0.1@$LOW" <<<"$HZ_RELOAD_LOG"
+out=$(dig @127.0.0.1 -p "$LOW" -b 127.0.0.2 +norec +time=2 +tries=1 +short ns1.example.com A 2>&1)
+hz_check "answers on the privileged port bound after the drop (port $LOW)" test "$out" = 192.0.2.53
+hz_stop
+
+# an unknown user: no start
+write_conf no-such-user-horizond "127.0.0.1@$HZ_PORT"
+timeout 20 "$HORIZOND" -c "$HZ_TMP/p.yaml" >"$HZ_TMP/bad.log" 2>&1
+rc=$?
+hz_check "an unknown server.user stops the start (exit 1)" test $rc -eq 1
+hz_check "and says why" grep -q "server.user: no user 'no-such-user-horizond'" "$HZ_TMP/bad.log"
+hz_done
