@@ -103,7 +103,7 @@ main_dump_view(const char *path, const char *view_name, const char *zone_name)
 		return 1;
 	}
 	int rc = 1;
-	zonefile_t *own = NULL;
+	zonefile_t *own = NULL, *sig = NULL;
 	const zonefile_t *zf = NULL;
 	const view_t *v = snapshot_find_view(snap, view_name);
 	size_t i = 0;
@@ -114,12 +114,8 @@ main_dump_view(const char *path, const char *view_name, const char *zone_name)
 	} else if (i == v->nzones) {
 		fprintf(stderr, "%s: view '%s' has no zone '%s'\n", path, view_name, zone_name);
 	} else {
-		zf = zonestore_view_records(snap, v, i, &own, &diag);   /* what transfers send too */
+		zf = zonestore_served_records(snap, v, i, &own, &sig, &diag);   /* what transfers send */
 	}
-	/* signed online: the records signed with the zone's keys (zonestore.h) */
-	zonefile_t *sig = NULL;
-	if (zf != NULL && i < v->conf->nzones && v->conf->zones[i].dnssec_signing)
-		zf = sig = zonestore_signed_records(&v->conf->zones[i], zf, &diag);
 	if (zf != NULL)
 		rc = nat_zonefile_print(zf, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
 	zonefile_free(&sig);
