@@ -95,3 +95,30 @@ dnssec_check() {
 		hz_fail "$d (delv from $src): not validated" "$out"
 	fi
 }
+
+# dnssec_check_zone VIEW PORT SRC ZONE ADDR: every kind of answer of a zone
+# made from data/dnssec/zone.in (ADDR: the view's address for www, VIEW in
+# its TXT records) validates, as dnssec_check: positive, CNAME, MX with its
+# additional data, NXDOMAIN, NODATA, empty non-terminal, wildcard, wildcard
+# NODATA, CNAME to a missing name, no DS at a delegation, DNAME, CNAME to a
+# wildcard, NXDOMAIN below a DNAME.
+dnssec_check_zone() {
+	local view=$1 port=$2 src=$3 z=$4 addr=$5
+	dnssec_check "$view" "$port" "$src" "$z" "www.$z" A NOERROR "$(hz_rr "www.$z." A "$addr")"
+	dnssec_check "$view" "$port" "$src" "$z" "www.$z" TXT NOERROR "\"view $view\""
+	dnssec_check "$view" "$port" "$src" "$z" "$z" MX NOERROR "MX"
+	dnssec_check "$view" "$port" "$src" "$z" "alias.$z" A NOERROR "$(hz_rr "www.$z." A "$addr")"
+	dnssec_check "$view" "$port" "$src" "$z" "nope.$z" A NXDOMAIN
+	dnssec_check "$view" "$port" "$src" "$z" "a.b.nope.$z" AAAA NXDOMAIN
+	dnssec_check "$view" "$port" "$src" "$z" "www.$z" AAAA NOERROR
+	dnssec_check "$view" "$port" "$src" "$z" "ent.$z" A NOERROR
+	dnssec_check "$view" "$port" "$src" "$z" "y.ent.$z" TXT NOERROR
+	dnssec_check "$view" "$port" "$src" "$z" "host.wild.$z" A NOERROR "$(hz_rr "host.wild.$z." A "$addr")"
+	dnssec_check "$view" "$port" "$src" "$z" "a.b.wild.$z" TXT NOERROR "\"wildcard $view\""
+	dnssec_check "$view" "$port" "$src" "$z" "host.wild.$z" MX NOERROR
+	dnssec_check "$view" "$port" "$src" "$z" "deadend.$z" A NXDOMAIN
+	dnssec_check "$view" "$port" "$src" "$z" "child.$z" DS NOERROR
+	dnssec_check "$view" "$port" "$src" "$z" "www.old.$z" A NOERROR "$(hz_rr "www.new.$z." A "$addr")"
+	dnssec_check "$view" "$port" "$src" "$z" "towild.$z" A NOERROR "$(hz_rr "host.wild.$z." A "$addr")"
+	dnssec_check "$view" "$port" "$src" "$z" "nx.old.$z" A NXDOMAIN
+}

@@ -82,21 +82,7 @@ for view in internal external; do
 	if [ "$view" = internal ]; then port=$UB_LAN src=$LAN addr=192.0.2.1
 	else port=$UB_OUT src=$OUT addr=198.51.100.1; fi
 	for z in $ZONES; do
-		dnssec_check $view $port $src $z "www.$z" A NOERROR "$(hz_rr "www.$z." A "$addr")"
-		dnssec_check $view $port $src $z "www.$z" TXT NOERROR "\"view $view\""
-		dnssec_check $view $port $src $z "$z" MX NOERROR "MX"
-		dnssec_check $view $port $src $z "alias.$z" A NOERROR "$(hz_rr "www.$z." A "$addr")"
-		dnssec_check $view $port $src $z "nope.$z" A NXDOMAIN
-		dnssec_check $view $port $src $z "a.b.nope.$z" AAAA NXDOMAIN
-		dnssec_check $view $port $src $z "www.$z" AAAA NOERROR
-		dnssec_check $view $port $src $z "ent.$z" A NOERROR
-		dnssec_check $view $port $src $z "host.wild.$z" A NOERROR "$(hz_rr "host.wild.$z." A "$addr")"
-		dnssec_check $view $port $src $z "a.b.wild.$z" TXT NOERROR "\"wildcard $view\""
-		dnssec_check $view $port $src $z "host.wild.$z" MX NOERROR
-		dnssec_check $view $port $src $z "deadend.$z" A NXDOMAIN
-		dnssec_check $view $port $src $z "child.$z" DS NOERROR
-		dnssec_check $view $port $src $z "www.old.$z" A NOERROR "$(hz_rr "www.new.$z." A "$addr")"
-		dnssec_check $view $port $src $z "towild.$z" A NOERROR "$(hz_rr "host.wild.$z." A "$addr")"
+		dnssec_check_zone $view $port $src $z $addr
 	done
 done
 
