@@ -8,8 +8,9 @@
  * allow-transfer list (no list: nobody). A refusal is answered at once. An
  * accepted transfer goes to the control thread as a task
  * (control_submit_task): under the writer lock it takes the records the
- * view serves now (zonestore_view_records: journal, NAT translation,
- * auto-PTR zones included) and lays out the messages; the worker gets them
+ * view serves now (zonestore_served_records: journal, NAT translation,
+ * auto-PTR zones included, signed when the zone is signed online) and lays
+ * out the messages; the worker gets them
  * back through its event base and writes them a batch at a time, the next
  * batch only once the client has read the last (the connection's write
  * callback), each signed with TSIG when the request was (RFC 8945 5.3.1:

@@ -79,6 +79,13 @@ zonefile_t *zonestore_autoptr_records(const view_t *v, const uint8_t *apex);
 const zonefile_t *zonestore_view_records(const snapshot_t *s, const view_t *v, size_t i,
 					 zonefile_t **own, diag_t *d);
 
+/* What a transfer sends and --dump-view prints: zonestore_view_records, and
+ * for a zone signed online those records signed with the zone's keys now
+ * (*sig, which points into them: free *sig first, then *own). NULL: cannot
+ * be read or signed (reported through d). Same callers as above. */
+const zonefile_t *zonestore_served_records(const snapshot_t *s, const view_t *v, size_t i,
+					   zonefile_t **own, zonefile_t **sig, diag_t *d);
+
 /* --- online signing (dnssec_sign.h) ---------------------------------------- */
 
 /* Is zone z signed online and due for signing again (half its signatures'

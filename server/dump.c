@@ -13,7 +13,7 @@ dump_view_zone(const snapshot_t *snap, const char *view_name, const char *zone_n
 {
 	int rc = 1;
 	diag_t diag = { .out = err };
-	zonefile_t *own = NULL;
+	zonefile_t *own = NULL, *sig = NULL;
 	const zonefile_t *zf = NULL;
 	const view_t *v = snapshot_find_view(snap, view_name);
 	size_t i = 0;
@@ -24,12 +24,8 @@ dump_view_zone(const snapshot_t *snap, const char *view_name, const char *zone_n
 	} else if (i == v->nzones) {
 		fprintf(err, "%s: view '%s' has no zone '%s'\n", what, view_name, zone_name);
 	} else {
-		zf = zonestore_view_records(snap, v, i, &own, &diag);   /* what transfers send too */
+		zf = zonestore_served_records(snap, v, i, &own, &sig, &diag);   /* what transfers send */
 	}
-	/* signed online: the records signed with the zone's keys (zonestore.h) */
-	zonefile_t *sig = NULL;
-	if (zf != NULL && i < v->conf->nzones && v->conf->zones[i].dnssec_signing)
-		zf = sig = zonestore_signed_records(&v->conf->zones[i], zf, &diag);
 	if (zf != NULL)
 		rc = nat_zonefile_print(zf, out) == 0 && fflush(out) == 0 ? 0 : 1;
 	else if (v != NULL && i < v->nzones)

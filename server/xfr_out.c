@@ -234,8 +234,9 @@ xfr_out_collect(void *arg, bool run)
 		i++;
 	if (v != NULL && i < v->nzones) {
 		diag_t d = { .quiet = 1 };
-		zonefile_t *own = NULL;
-		const zonefile_t *zf = zonestore_view_records(s, v, i, &own, &d);
+		zonefile_t *own = NULL, *sig = NULL;
+		/* signed online: the records with their signatures (as served) */
+		const zonefile_t *zf = zonestore_served_records(s, v, i, &own, &sig, &d);
 		uint32_t serial = 0;
 		if (zf == NULL || zf->soa == NULL || !xfr_out_soa_serial(zf->soa, &serial)) {
 			log_warning("transfer out: zone %s view %s: its records cannot be read", x->zone,
@@ -260,6 +261,7 @@ xfr_out_collect(void *arg, bool run)
 				log_warning("transfer out: zone %s view %s: a record does not fit in a "
 					    "message, or out of memory", x->zone, x->view);
 		}
+		zonefile_free(&sig);
 		zonefile_free(&own);
 	}
 	struct timeval now = { 0, 0 };

@@ -1088,3 +1088,14 @@ zonestore_notify_all(void)
 {
 	zonestore_notify_changes(NULL, publish_current());
 }
+
+const zonefile_t *
+zonestore_served_records(const snapshot_t *s, const view_t *v, size_t i, zonefile_t **own,
+			 zonefile_t **sig, diag_t *d)
+{
+	*sig = NULL;
+	const zonefile_t *zf = zonestore_view_records(s, v, i, own, d);
+	if (zf == NULL || i >= v->conf->nzones || !v->conf->zones[i].dnssec_signing)
+		return zf;
+	return *sig = zonestore_signed_records(&v->conf->zones[i], zf, d);
+}

@@ -14,28 +14,22 @@
 # SPDX-License-Identifier: BSD-3-Clause
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dnssec_lib.sh"
 
-for tool in dnssec-keygen dnssec-signzone delv unbound; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
-done
+dnssec_need dnssec-keygen dnssec-signzone delv unbound
 DATA=$HZ_SOURCE_DIR/test/system/data/dnssec
 hz_init
 SRV_PORT=$HZ_PORT
-UB_PIDS=()
-stop_all() {
-	[ "$BASHPID" = "${HZ_MAIN_PID:-$BASHPID}" ] || return 0
-	for p in "${UB_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	hz_cleanup
-}
-trap stop_all EXIT
+trap dnssec_cleanup EXIT
 
 # --- sign: one KSK and one ZSK per zone, both views' data signed with them ---
 ZONES="nsec.test nsec3.test"
 W=$HZ_TMP/zones
 mkdir -p "$W"
-ANCHORS=$HZ_TMP/anchors.conf
-echo "trust-anchors {" >"$ANCHORS"
-: >"$HZ_TMP/unbound-anchors"
+DELV_ANCHORS=$HZ_TMP/anchors.conf
+UB_ANCHORS=$HZ_TMP/unbound-anchors
+echo "trust-anchors {" >"$DELV_ANCHORS"
+: >"$UB_ANCHORS"
 sign() {   # sign ZONE VIEW ADDR KSK ZSK OPTIONS...: $W/ZONE.VIEW.signed
 	local z=$1 v=$2 addr=$3 ksk=$4 zsk=$5
 	shift 5
@@ -52,110 +46,26 @@ for z in $ZONES; do
 	sign "$z" lan 192.0.2.1 "$ksk" "$zsk" "${opts[@]}"
 	sign "$z" outside 198.51.100.1 "$ksk" "$zsk" "${opts[@]}"
 	awk '$3 == "DNSKEY" && $4 == 257 { printf "  %s static-key %s %s %s \"%s%s\";\n", $1, $4, $5, $6, $7, $8 }' \
-		"$W/$ksk.key" >>"$ANCHORS"
+		"$W/$ksk.key" >>"$DELV_ANCHORS"
 	awk '$3 == "DNSKEY" && $4 == 257 { printf "trust-anchor: \"%s DNSKEY %s %s %s %s%s\"\n", $1, $4, $5, $6, $7, $8 }' \
-		"$W/$ksk.key" >>"$HZ_TMP/unbound-anchors"
+		"$W/$ksk.key" >>"$UB_ANCHORS"
 done
-echo "};" >>"$ANCHORS"
+echo "};" >>"$DELV_ANCHORS"
 
 hz_make_config "$DATA/horizond.yaml.in" "$HZ_TMP/horizond.yaml" "$W"
 hz_start "$HZ_TMP/horizond.yaml" || hz_done
 
 # --- two Unbounds, one per view: validating, stubbed to horizond --------------
-# ub_start SRC: an Unbound on 127.0.0.1 at a port of its own that asks
-# horizond from SRC; sets UB_PORT.
-ub_start() {
-	local src=$1 dir=$HZ_TMP/unbound-$1
-	mkdir -p "$dir"
-	while hz_pick_port; [ "$HZ_PORT" = "$SRV_PORT" ]; do :; done
-	UB_PORT=$HZ_PORT
-	HZ_PORT=$SRV_PORT
-	{
-		echo "server:"
-		echo "  interface: 127.0.0.1@$UB_PORT"
-		echo "  port: $UB_PORT"
-		echo "  outgoing-interface: $src"
-		echo "  access-control: 127.0.0.0/8 allow"
-		echo "  do-not-query-localhost: no"
-		echo "  do-ip6: no"
-		echo "  username: \"\""
-		echo "  chroot: \"\""
-		echo "  directory: \"$dir\""
-		echo "  pidfile: \"$dir/unbound.pid\""
-		echo "  logfile: \"$dir/unbound.log\""
-		echo "  use-syslog: no"
-		echo "  num-threads: 1"
-		echo "  module-config: \"validator iterator\""
-		echo "  qname-minimisation: no"
-		echo "  val-log-level: 2"
-		echo "  root-hints: \"\""
-		echo "  local-zone: \"test.\" nodefault"    # Unbound serves test. itself (RFC 6761)
-		sed 's/^/  /' "$HZ_TMP/unbound-anchors"
-		for z in $ZONES; do
-			echo "stub-zone:"
-			echo "  name: \"$z\""
-			echo "  stub-addr: 127.0.0.1@$SRV_PORT"
-		done
-	} >"$dir/unbound.conf"
-	unbound -d -c "$dir/unbound.conf" >"$dir/unbound.out" 2>&1 &
-	UB_PIDS+=($!)
-	for _ in $(seq 1 100); do
-		dig @127.0.0.1 -p "$UB_PORT" +time=1 +tries=1 nsec.test SOA >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	hz_die "unbound ($src) did not start" "$(cat "$dir/unbound.out" "$dir/unbound.log" 2>/dev/null)"
-}
-ub_start 127.0.0.2
+ub_start 127.0.0.2 $ZONES
 UB_LAN=$UB_PORT
-ub_start 127.0.0.3
+ub_start 127.0.0.3 $ZONES
 UB_OUT=$UB_PORT
-
-# ub_q PORT ARGS...: ask an Unbound (recursion desired), output in $HZ_OUT
-ub_q() {
-	local port=$1
-	shift
-	HZ_OUT=$(dig @127.0.0.1 -p "$port" +time=3 +tries=2 +dnssec "$@" 2>&1)
-}
-
-# check VIEW PORT SRC ZONE NAME TYPE RCODE [REGEX]: Unbound says RCODE with
-# AD (and an answer record matching REGEX); delv from SRC fully validates it.
-check() {
-	local view=$1 port=$2 src=$3 z=$4 name=$5 type=$6 rcode=$7 re=${8:-}
-	local d="$view: $name $type"
-	ub_q "$port" "$name" "$type"
-	hz_expect_rcode "$d (unbound)" "$rcode"
-	hz_expect_flag "$d (unbound)" ad
-	[ -n "$re" ] && hz_expect_in "$d (unbound)" ANSWER "$re"
-	local out
-	out=$(delv @127.0.0.1 -p "$SRV_PORT" -b "$src" -a "$ANCHORS" +root="$z" "$name" "$type" 2>&1)
-	if printf '%s\n' "$out" | grep -q "fully validated"; then
-		hz_ok "$d (delv from $src): fully validated"
-	else
-		hz_fail "$d (delv from $src): not validated" "$out"
-	fi
-}
 
 for view in lan outside; do
 	if [ "$view" = lan ]; then port=$UB_LAN src=127.0.0.2 addr=192.0.2.1
 	else port=$UB_OUT src=127.0.0.3 addr=198.51.100.1; fi
 	for z in $ZONES; do
-		check $view $port $src $z "www.$z" A NOERROR "$(hz_rr "www.$z." A "$addr")"
-		check $view $port $src $z "www.$z" TXT NOERROR "\"view $view\""
-		check $view $port $src $z "$z" MX NOERROR "MX"
-		check $view $port $src $z "alias.$z" A NOERROR "$(hz_rr "www.$z." A "$addr")"
-		check $view $port $src $z "nope.$z" A NXDOMAIN
-		check $view $port $src $z "a.b.nope.$z" AAAA NXDOMAIN
-		check $view $port $src $z "www.$z" AAAA NOERROR
-		check $view $port $src $z "ent.$z" A NOERROR
-		check $view $port $src $z "y.ent.$z" TXT NOERROR
-		check $view $port $src $z "host.wild.$z" A NOERROR "$(hz_rr "host.wild.$z." A "$addr")"
-		check $view $port $src $z "a.b.wild.$z" TXT NOERROR "\"wildcard $view\""
-		check $view $port $src $z "host.wild.$z" MX NOERROR
-		check $view $port $src $z "deadend.$z" A NXDOMAIN
-		check $view $port $src $z "child.$z" DS NOERROR
-		check $view $port $src $z "www.old.$z" A NOERROR "$(hz_rr "www.new.$z." A "$addr")"
-		check $view $port $src $z "towild.$z" A NOERROR "$(hz_rr "host.wild.$z." A "$addr")"
-		check $view $port $src $z "nx.old.$z" A NXDOMAIN
+		dnssec_check_zone $view $port $src $z $addr
 	done
 done
 

@@ -402,6 +402,56 @@ START_TEST(reload_resigns_when_the_settings_change)
 }
 END_TEST
 
+/* What a transfer sends (zonestore_served_records, xfr_out.c): a zone signed
+ * online with its signatures, whether the zone store keeps its records (a
+ * zone that takes updates) or reads its file again; an unsigned zone as it
+ * is. (Transfers used to send a signed zone's records without them.) */
+START_TEST(served_records_are_signed)
+{
+	static const char *conf =
+		"server:\n  listen: [127.0.0.1@5399]\n  state-dir: state\n"
+		"views:\n  - name: lan\n    match-clients: [any]\n    zones:\n"
+		"      - name: example.com\n        file: lan.zone\n        allow-update: [127.0.0.2]\n"
+		"        dnssec-signing: true\n"
+		"      - name: example.net\n        file: out.zone\n        dnssec-signing: true\n"
+		"        dnssec-nsec3: true\n"
+		"      - name: example.org\n        file: plain.zone\n";
+	char path[256];
+	tmpdir_put(&td, "lan.zone", zone_text);
+	tmpdir_put(&td, "out.zone", "$ORIGIN example.net.\n@ 300 IN SOA ns1 h 1 3600 600 86400 300\n"
+				    "@ 300 NS ns1\nns1 300 A 198.51.100.1\n");
+	tmpdir_put(&td, "plain.zone", "$ORIGIN example.org.\n@ 300 IN SOA ns1 h 1 3600 600 86400 300\n"
+				      "@ 300 NS ns1\nns1 300 A 198.51.100.1\n");
+	tmpdir_put(&td, "horizond.yaml", conf);
+	diag_t d = { 0 };
+	snapshot_t *s = zonestore_build(tmpdir_file(&td, "horizond.yaml", path, sizeof(path)), NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	const view_t *v = snapshot_find_view(s, "lan");
+	ck_assert_ptr_nonnull(v);
+	for (size_t i = 0; i < 3; i++) {
+		zonefile_t *own = NULL, *sig = NULL;
+		const zonefile_t *served = zonestore_served_records(s, v, i, &own, &sig, &d);
+		ck_assert_ptr_nonnull(served);
+		ldns_rr_list *l = to_ldns(served);
+		if (i < 2) {
+			ck_assert_ptr_eq(served, sig);
+			ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_DNSKEY), 1);
+			ck_assert_uint_gt(count_type(l, i == 0 ? LDNS_RR_TYPE_NSEC : LDNS_RR_TYPE_NSEC3), 0);
+			ck_assert_uint_gt(verify_all(l, time(NULL)), 3);
+		} else {
+			ck_assert_ptr_null(sig);
+			ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_RRSIG), 0);
+		}
+		ldns_rr_list_deep_free(l);
+		zonefile_free(&sig);
+		zonefile_free(&own);
+	}
+	ck_assert_uint_eq(d.errors, 0);
+	snapshot_free(&s);
+	zonestore_shutdown();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -415,6 +465,7 @@ main(void)
 	tcase_add_test(tc, cache_with_nsec3);
 	tcase_add_test(tc, two_views_same_keys_and_resign);
 	tcase_add_test(tc, reload_resigns_when_the_settings_change);
+	tcase_add_test(tc, served_records_are_signed);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
