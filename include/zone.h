@@ -149,6 +149,11 @@ typedef struct zone {
 	/* Signed online (dnssec_sign.h): when it must be signed again (0: not
 	 * signed online). A reload builds it again from then on. */
 	long long dnssec_refresh;
+	/* Signed online: the signed records it was built from (own arena; set
+	 * and owned by the zone store, freed with the zone), which transfers and
+	 * --dump-view hand out: the very RRSIGs queries are answered with.
+	 * NULL for every other zone. */
+	struct zonefile *signed_records;
 	struct arena *arena;
 	bool expired;             /* a secondary zone without data (xfr_in.h): SERVFAIL;
 	                             set before the zone is published, never after */
@@ -216,7 +221,7 @@ type_answer_find(const type_answer_t *types, unsigned n, uint16_t qtype)
 	return NULL;
 }
 
-/* Memory held by the zone's arena (bytes). */
+/* Memory the zone holds (bytes): its arena, and its signed records if signed online. */
 size_t zone_memory(const zone_t *z);
 
 #endif

@@ -80,11 +80,13 @@ const zonefile_t *zonestore_view_records(const snapshot_t *s, const view_t *v, s
 					 zonefile_t **own, diag_t *d);
 
 /* What a transfer sends and --dump-view prints: zonestore_view_records, and
- * for a zone signed online those records signed with the zone's keys now
- * (*sig, which points into them: free *sig first, then *own). NULL: cannot
- * be read or signed (reported through d). Same callers as above. */
+ * for a zone signed online the signed records the served zone was built
+ * from (zone_t.signed_records, borrowed: valid while s holds the zone; *own
+ * NULL), so the RRSIGs are the ones queries are answered with, the same for
+ * every call at one serial. NULL: cannot be read (reported through d). Same
+ * callers as above. */
 const zonefile_t *zonestore_served_records(const snapshot_t *s, const view_t *v, size_t i,
-					   zonefile_t **own, zonefile_t **sig, diag_t *d);
+					   zonefile_t **own, diag_t *d);
 
 /* --- online signing (dnssec_sign.h) ---------------------------------------- */
 
@@ -92,11 +94,6 @@ const zonefile_t *zonestore_served_records(const snapshot_t *s, const view_t *v,
  * validity gone, or a key roll step reached)? A reload then builds it
  * again; the control thread's "resign" event runs such a reload. */
 bool zonestore_sign_due(const zone_t *z);
-
-/* --dump-view: zf (a signed zone's final records) signed with the zone's
- * keys now. The result points into zf (free it first, zonefile_free);
- * NULL with the errors reported. */
-zonefile_t *zonestore_signed_records(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d);
 
 /* Seconds until a zone of s is due for signing again (0: now), -1 if no
  * zone is signed online. */

@@ -13,7 +13,7 @@ dump_view_zone(const snapshot_t *snap, const char *view_name, const char *zone_n
 {
 	int rc = 1;
 	diag_t diag = { .out = err };
-	zonefile_t *own = NULL, *sig = NULL;
+	zonefile_t *own = NULL;
 	const zonefile_t *zf = NULL;
 	const view_t *v = snapshot_find_view(snap, view_name);
 	size_t i = 0;
@@ -24,14 +24,13 @@ dump_view_zone(const snapshot_t *snap, const char *view_name, const char *zone_n
 	} else if (i == v->nzones) {
 		fprintf(err, "%s: view '%s' has no zone '%s'\n", what, view_name, zone_name);
 	} else {
-		zf = zonestore_served_records(snap, v, i, &own, &sig, &diag);   /* what transfers send */
+		zf = zonestore_served_records(snap, v, i, &own, &diag);   /* what transfers send */
 	}
 	if (zf != NULL)
 		rc = nat_zonefile_print(zf, out) == 0 && fflush(out) == 0 ? 0 : 1;
 	else if (v != NULL && i < v->nzones)
 		fprintf(err, "%s: view '%s' zone '%s': records not available\n", what, view_name,
 			zone_name);
-	zonefile_free(&sig);
 	zonefile_free(&own);
 	return rc;
 }

@@ -234,9 +234,9 @@ xfr_out_collect(void *arg, bool run)
 		i++;
 	if (v != NULL && i < v->nzones) {
 		diag_t d = { .quiet = 1 };
-		zonefile_t *own = NULL, *sig = NULL;
+		zonefile_t *own = NULL;
 		/* signed online: the records with their signatures (as served) */
-		const zonefile_t *zf = zonestore_served_records(s, v, i, &own, &sig, &d);
+		const zonefile_t *zf = zonestore_served_records(s, v, i, &own, &d);
 		uint32_t serial = 0;
 		if (zf == NULL || zf->soa == NULL || !xfr_out_soa_serial(zf->soa, &serial)) {
 			log_warning("transfer out: zone %s view %s: its records cannot be read", x->zone,
@@ -261,7 +261,6 @@ xfr_out_collect(void *arg, bool run)
 				log_warning("transfer out: zone %s view %s: a record does not fit in a "
 					    "message, or out of memory", x->zone, x->view);
 		}
-		zonefile_free(&sig);
 		zonefile_free(&own);
 	}
 	struct timeval now = { 0, 0 };

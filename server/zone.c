@@ -1600,6 +1600,7 @@ zone_unref(zone_t **zp)
 	zone_t *z = *zp;
 	*zp = NULL;
 	if (atomic_fetch_sub(&z->refs, 1) == 1) {
+		zonefile_free(&z->signed_records);
 		arena_t *a = z->arena;
 		arena_free(&a);
 	}
@@ -1608,5 +1609,5 @@ zone_unref(zone_t **zp)
 size_t
 zone_memory(const zone_t *z)
 {
-	return arena_used(z->arena);
+	return arena_used(z->arena) + (z->signed_records ? arena_used(z->signed_records->arena) : 0);
 }

@@ -145,9 +145,35 @@ zonestore_sign_due(const zone_t *z)
 	       (long long)zonestore_sign_now() >= z->dnssec_refresh;
 }
 
+/* The signed set szf points into zf (dnssec_sign_zonefile): copy what it
+ * borrows into szf's own arena, so that it lives as long as the zone built
+ * from it, whatever becomes of zf (a managed zone's records are replaced by
+ * the next update while older snapshots still serve the old zone). */
+static void
+zonestore_own_signed(zonefile_t *szf, const zonefile_t *zf)
+{
+	arena_t *a = szf->arena;
+	szf->origin = arena_memdup_bytes(a, zf->origin, zf->origin_len);
+	szf->origin_text = arena_strdup(a, zf->origin_text);
+	szf->path = zf->path != NULL ? arena_strdup(a, zf->path) : NULL;
+	const char *file = NULL, *file_copy = NULL;   /* runs of records share their file */
+	for (size_t i = 0; i < zf->count; i++) {
+		zrr_t *r = &szf->rrs[i];
+		r->owner = arena_memdup_bytes(a, r->owner, r->owner_len);
+		r->rdata = arena_memdup_bytes(a, r->rdata, r->rdlen ? r->rdlen : 1);
+		if (r->file != NULL && r->file != file) {
+			file = r->file;
+			file_copy = arena_strdup(a, file);
+		}
+		r->file = r->file != NULL ? file_copy : NULL;
+	}
+}
+
 /* The one signing hook: zf holds the zone's final records (file, NAT
  * translation, journal, updates); with dnssec-signing they are signed and
- * the signed set is compiled, as a zone signed offline would be. */
+ * the signed set is compiled, as a zone signed offline would be. The zone
+ * keeps the signed set (zone_t.signed_records): transfers and --dump-view
+ * hand out exactly the signatures queries are answered with. */
 static zone_t *
 zonestore_zone_build(const conf_zone_t *cz, const zonefile_t *zf, dnssec_sign_cache_t **cache,
 		     diag_t *d)
@@ -159,17 +185,14 @@ zonestore_zone_build(const conf_zone_t *cz, const zonefile_t *zf, dnssec_sign_ca
 	if (szf == NULL)
 		return NULL;
 	zone_t *z = zone_build(szf, d);
-	zonefile_free(&szf);
-	if (z != NULL)
-		z->dnssec_refresh = (long long)refresh;
+	if (z == NULL) {
+		zonefile_free(&szf);
+		return NULL;
+	}
+	zonestore_own_signed(szf, zf);
+	z->signed_records = szf;
+	z->dnssec_refresh = (long long)refresh;
 	return z;
-}
-
-zonefile_t *
-zonestore_signed_records(const conf_zone_t *cz, const zonefile_t *zf, diag_t *d)
-{
-	time_t refresh;
-	return dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, NULL, d);
 }
 
 /* A zone served from its file (NAT translation applied), signed: as
@@ -1091,11 +1114,11 @@ zonestore_notify_all(void)
 
 const zonefile_t *
 zonestore_served_records(const snapshot_t *s, const view_t *v, size_t i, zonefile_t **own,
-			 zonefile_t **sig, diag_t *d)
+			 diag_t *d)
 {
-	*sig = NULL;
-	const zonefile_t *zf = zonestore_view_records(s, v, i, own, d);
-	if (zf == NULL || i >= v->conf->nzones || !v->conf->zones[i].dnssec_signing)
-		return zf;
-	return *sig = zonestore_signed_records(&v->conf->zones[i], zf, d);
+	if (i < v->nzones && v->zones[i] != NULL && v->zones[i]->signed_records != NULL) {
+		*own = NULL;
+		return v->zones[i]->signed_records;   /* signed once, when the zone was built */
+	}
+	return zonestore_view_records(s, v, i, own, d);
 }

@@ -5,6 +5,7 @@
  * with the same keys, zones become due half-way through the validity and
  * the "resign" step signs them again.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
 #include <check.h>
 #include <ldns/ldns.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "dnssec_sign.h"
 #include "nat.h"
+#include "query.h"
 #include "snapshot.h"
 #include "tmpdir.h"
 #include "zone.h"
@@ -301,25 +303,22 @@ static const char *conf_text =
 	"        file: out.zone\n"
 	"        dnssec-signing: true\n";
 
-/* The DNSKEY records the signer gives view v's zone (through --dump-view's call). */
+/* The DNSKEY records the signer gave view v's zone (through --dump-view's call). */
 static ldns_rr_list *
-view_dnskeys(const snapshot_t *s, const char *view, const char *file)
+view_dnskeys(const snapshot_t *s, const char *view)
 {
 	const view_t *v = snapshot_find_view(s, view);
 	ck_assert_ptr_nonnull(v);
 	diag_t d = { 0 };
-	char path[256];
-	zonefile_t *z = zonefile_read("example.com", tmpdir_file(&td, file, path, sizeof(path)), &d);
-	ck_assert_ptr_nonnull(z);
-	zonefile_t *sz = zonestore_signed_records(&v->conf->zones[0], z, &d);
+	zonefile_t *own = NULL;
+	const zonefile_t *sz = zonestore_served_records(s, v, 0, &own, &d);
 	ck_assert_ptr_nonnull(sz);
+	ck_assert_ptr_null(own);
 	ldns_rr_list *all = to_ldns(sz), *keys = ldns_rr_list_new();
 	for (size_t i = 0; i < ldns_rr_list_rr_count(all); i++)
 		if (ldns_rr_get_type(ldns_rr_list_rr(all, i)) == LDNS_RR_TYPE_DNSKEY)
 			ldns_rr_list_push_rr(keys, ldns_rr_clone(ldns_rr_list_rr(all, i)));
 	ldns_rr_list_deep_free(all);
-	zonefile_free(&sz);
-	zonefile_free(&z);
 	return keys;
 }
 
@@ -336,7 +335,7 @@ START_TEST(two_views_same_keys_and_resign)
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(d.errors, 0);
 	/* one key set for both views, each with its own data */
-	ldns_rr_list *k1 = view_dnskeys(s, "lan", "lan.zone"), *k2 = view_dnskeys(s, "out", "out.zone");
+	ldns_rr_list *k1 = view_dnskeys(s, "lan"), *k2 = view_dnskeys(s, "out");
 	ck_assert_uint_eq(ldns_rr_list_rr_count(k1), 1);
 	ck_assert_int_eq(ldns_rr_list_compare(k1, k2), 0);
 	ldns_rr_list_deep_free(k1);
@@ -402,10 +401,57 @@ START_TEST(reload_resigns_when_the_settings_change)
 }
 END_TEST
 
+/* The RRSIG over owner/type in l (NULL if none). */
+static ldns_rr *
+find_rrsig(const ldns_rr_list *l, const char *owner, ldns_rr_type type)
+{
+	ldns_rdf *want = ldns_dname_new_frm_str(owner);
+	ldns_rr *found = NULL;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l) && found == NULL; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(l, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == type &&
+		    ldns_dname_compare(ldns_rr_owner(rr), want) == 0)
+			found = rr;
+	}
+	ldns_rdf_deep_free(want);
+	return found;
+}
+
+/* The answer section of the query path's answer to "name type" with DO set
+ * (free it). */
+static ldns_rr_list *
+answer_do(const snapshot_t *s, const char *name, ldns_rr_type type)
+{
+	ldns_pkt *q = NULL;
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
+	ldns_pkt_set_edns_udp_size(q, 4096);
+	ldns_pkt_set_edns_do(q, true);
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &wlen), LDNS_STATUS_OK);
+	ldns_pkt_free(q);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = true };
+	static uint8_t out[QUERY_MAX_ANSWER];
+	size_t n = query_answer(s, wire, wlen, out, sizeof(out), &from);
+	free(wire);
+	ldns_pkt *a = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&a, out, n), LDNS_STATUS_OK);
+	ldns_rr_list *an = ldns_rr_list_clone(ldns_pkt_answer(a));
+	ldns_pkt_free(a);
+	return an;
+}
+
 /* What a transfer sends (zonestore_served_records, xfr_out.c): a zone signed
  * online with its signatures, whether the zone store keeps its records (a
  * zone that takes updates) or reads its file again; an unsigned zone as it
- * is. (Transfers used to send a signed zone's records without them.) */
+ * is. (Transfers used to send a signed zone's records without them.) The
+ * signatures are the ones the zone was built with: every call for the same
+ * served zone hands out the same RRSIGs, and they are the ones queries are
+ * answered with (transfers used to sign again, with new ECDSA signatures
+ * each time). */
 START_TEST(served_records_are_signed)
 {
 	static const char *conf =
@@ -429,21 +475,39 @@ START_TEST(served_records_are_signed)
 	const view_t *v = snapshot_find_view(s, "lan");
 	ck_assert_ptr_nonnull(v);
 	for (size_t i = 0; i < 3; i++) {
-		zonefile_t *own = NULL, *sig = NULL;
-		const zonefile_t *served = zonestore_served_records(s, v, i, &own, &sig, &d);
+		zonefile_t *own = NULL;
+		const zonefile_t *served = zonestore_served_records(s, v, i, &own, &d);
 		ck_assert_ptr_nonnull(served);
 		ldns_rr_list *l = to_ldns(served);
 		if (i < 2) {
-			ck_assert_ptr_eq(served, sig);
+			ck_assert_ptr_null(own);   /* the zone's own, borrowed */
 			ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_DNSKEY), 1);
 			ck_assert_uint_gt(count_type(l, i == 0 ? LDNS_RR_TYPE_NSEC : LDNS_RR_TYPE_NSEC3), 0);
 			ck_assert_uint_gt(verify_all(l, time(NULL)), 3);
+			/* a second call: the same signatures */
+			zonefile_t *own2 = NULL;
+			const zonefile_t *again = zonestore_served_records(s, v, i, &own2, &d);
+			ck_assert_ptr_nonnull(again);
+			ldns_rr_list *l2 = to_ldns(again);
+			ck_assert_int_eq(ldns_rr_list_compare(l, l2), 0);
+			ldns_rr_list_deep_free(l2);
+			zonefile_free(&own2);
+			/* the RRSIG the query path answers with is the one served */
+			const char *name = i == 0 ? "www.example.com." : "ns1.example.net.";
+			ldns_rr *xfr_sig = find_rrsig(l, name, LDNS_RR_TYPE_A);
+			ck_assert_ptr_nonnull(xfr_sig);
+			ldns_rr_list *an = answer_do(s, name, LDNS_RR_TYPE_A);
+			ldns_rr *q_sig = find_rrsig(an, name, LDNS_RR_TYPE_A);
+			ck_assert_ptr_nonnull(q_sig);
+			/* the signature field, then the whole record */
+			ck_assert_int_eq(ldns_rdf_compare(ldns_rr_rdf(q_sig, 8),
+							  ldns_rr_rdf(xfr_sig, 8)), 0);
+			ck_assert_int_eq(ldns_rr_compare(q_sig, xfr_sig), 0);
+			ldns_rr_list_deep_free(an);
 		} else {
-			ck_assert_ptr_null(sig);
 			ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_RRSIG), 0);
 		}
 		ldns_rr_list_deep_free(l);
-		zonefile_free(&sig);
 		zonefile_free(&own);
 	}
 	ck_assert_uint_eq(d.errors, 0);
