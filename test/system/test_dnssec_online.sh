@@ -10,7 +10,8 @@
 # dnssec-nsec3: true). A name added by a TSIG-signed dynamic update to the
 # internal view validates there and stays NXDOMAIN (validated) outside.
 # Each view's zone as transferred by AXFR (TSIG) is accepted by BIND's
-# dnssec-verify.
+# dnssec-verify, is the same in a second AXFR, and carries the RRSIG
+# queries for www A are answered with.
 # SPDX-License-Identifier: BSD-3-Clause
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -104,15 +105,19 @@ for z in $ZONES; do
 done
 
 # --- each view's zone, as transferred by AXFR, passes dnssec-verify ---------
-axfr_verify() { # axfr_verify VIEW SRC KEY ZONE: $W/ZONE.VIEW.axfr
-	local view=$1 src=$2 key=$3 z=$4 f=$W/$4.$1.axfr out
+axfr_fetch() { # axfr_fetch VIEW SRC KEY ZONE FILE: the zone's records in FILE
+	local view=$1 src=$2 key=$3 z=$4 f=$5
 	dig @127.0.0.1 -p "$SRV_PORT" -b "$src" -y "$key" +onesoa +nocmd +nostats +time=5 +tries=1 \
 		"$z" AXFR >"$f.dig" 2>&1
 	grep -v '[[:space:]]TSIG[[:space:]]' "$f.dig" >"$f"    # the messages' signatures, no zone data
 	if ! grep -q "IN[[:space:]]*SOA" "$f" || grep -q 'Transfer failed' "$f"; then
 		hz_fail "$z ($view): AXFR" "$(head -n 20 "$f.dig")"
-		return
+		return 1
 	fi
+}
+axfr_verify() { # axfr_verify VIEW SRC KEY ZONE: $W/ZONE.VIEW.axfr
+	local view=$1 src=$2 key=$3 z=$4 f=$W/$4.$1.axfr out
+	axfr_fetch "$@" "$f" || return
 	# -z: horizond's default key is a CSK (SEP flag, signs everything)
 	out=$(dnssec-verify -z -o "$z" "$f" 2>&1)
 	if printf '%s\n' "$out" | grep -q 'Zone fully signed'; then
@@ -130,6 +135,24 @@ for z in $ZONES; do
 	k_int=$(awk '$4 == "DNSKEY"' "$W/$z.internal.axfr" | cut -f5- | sort)
 	k_ext=$(awk '$4 == "DNSKEY"' "$W/$z.external.axfr" | cut -f5- | sort)
 	hz_check "$z: one DNSKEY set in both transfers" test -n "$k_int" -a "$k_int" = "$k_ext"
+done
+# --- transfers carry the signatures queries are answered with ---------------
+# (they used to sign the zone again for each transfer: new ECDSA signatures
+# every time, so two AXFRs of one serial differed, and IXFR deleted RRSIGs a
+# secondary never had)
+for z in $ZONES; do
+	f=$W/$z.internal.axfr
+	if axfr_fetch internal $OUT "$INT_XFR" $z "$f.again"; then
+		hz_check "$z: two AXFRs at the same serial are identical" cmp -s "$f" "$f.again"
+	fi
+	q_sig=$(hz_dig $LAN +noall +answer +dnssec "www.$z" A | awk '$4 == "RRSIG" && $5 == "A"' | cut -f5-)
+	x_sig=$(awk -v o="www.$z." '$1 == o && $4 == "RRSIG" && $5 == "A"' "$f" | cut -f5-)
+	if [ -n "$q_sig" ] && [ "$q_sig" = "$x_sig" ]; then
+		hz_ok "$z: the RRSIG of www A that queries get is the one the AXFR carries"
+	else
+		hz_fail "$z: the RRSIG of www A that queries get is the one the AXFR carries" \
+			"query: $q_sig / AXFR: $x_sig"
+	fi
 done
 if [ "$(grep -c 'NSEC3PARAM' "$W/nsec3.test.internal.axfr")" -ge 1 ] && [ "$(grep -c 'NSEC3' "$W/nsec.test.internal.axfr")" -eq 0 ]; then
 	hz_ok "nsec3.test is signed with NSEC3, nsec.test with NSEC"
