@@ -9,7 +9,8 @@
  * accepted transfer goes to the control thread as a task
  * (control_submit_task): under the writer lock it takes the records the
  * view serves now (zonestore_served_records: journal, NAT translation,
- * auto-PTR zones included, signed when the zone is signed online) and lays
+ * auto-PTR zones included; for a zone signed online the signed records the
+ * served zone keeps, the RRSIGs its answers carry) and lays
  * out the messages; the worker gets them
  * back through its event base and writes them a batch at a time, the next
  * batch only once the client has read the last (the connection's write
