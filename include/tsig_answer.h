@@ -29,22 +29,27 @@ struct conf_key;
 /* Check the signed query q[0..qlen) for a client of view v (NULL: none; for
  * the log). True: the signature is good, and *reserve is the room (< 400
  * bytes) the answer must leave for the TSIG record that tsig_answer_sign()
- * adds. False: the answer is final and written to out (capacity outmax):
- * *len bytes -- FORMERR, or NOTAUTH with its TSIG error record; 0: none.
+ * adds. False: the answer is final and written to out within limit bytes
+ * (the client's UDP size, or the TCP buffer): *len bytes -- FORMERR, or
+ * NOTAUTH with its TSIG error record (cut as tsig_answer_sign() cuts); 0: none.
  * Keeps the TSIG state of this query in a thread-local until the thread's
  * next call. Logs refusals (rate-limited, lograte.h). */
 bool tsig_answer_check(const struct snapshot *snap, const struct view *v, const query_src_t *from,
-		       const uint8_t *q, size_t qlen, uint8_t *out, size_t outmax, size_t *len,
+		       const uint8_t *q, size_t qlen, uint8_t *out, size_t limit, size_t *len,
 		       uint16_t *reserve);
 
-/* Sign out[0..n) (capacity outmax), the answer to the query last checked on
- * this thread. Returns the new length; 0 if it cannot be signed: send
- * nothing rather than an unsigned answer. */
-size_t tsig_answer_sign(uint8_t *out, size_t n, size_t outmax);
+/* Sign out[0..n), the answer to the query last checked on this thread,
+ * within limit bytes. An answer that does not fit with its TSIG becomes
+ * the question and the TSIG with TC (RFC 8945 5.3), or the header and the
+ * TSIG when the question is too long for that, or the header alone with TC
+ * when even the record does not fit (an unsigned error record echoes names
+ * of up to 255 bytes each). Returns the new length; 0 if the MAC failed:
+ * send nothing rather than an unsigned answer. */
+size_t tsig_answer_sign(uint8_t *out, size_t n, size_t limit);
 
 /* The signed SERVFAIL (header and question of q) for a query last checked
  * on this thread that could not be answered. Returns its length, 0: none. */
-size_t tsig_answer_servfail(const uint8_t *q, size_t qlen, uint8_t *out, size_t outmax);
+size_t tsig_answer_servfail(const uint8_t *q, size_t qlen, uint8_t *out, size_t limit);
 
 /* The key that signed the query last checked on this thread, when
  * tsig_answer_check() returned true; NULL otherwise. */

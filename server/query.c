@@ -854,15 +854,15 @@ answer_transfer_udp(const snapshot_t *s, const view_t *v, const uint8_t *q, qinf
  * path, and a failed allocation answers SERVFAIL (docs/architecture.md). */
 static size_t __attribute__((noinline, cold))
 answer_signed(const snapshot_t *s, const uint8_t *q, size_t qlen, size_t tsig_pos,
-	      uint8_t *out, size_t outmax, const query_src_t *from, query_fwd_t *fwd)
+	      uint8_t *out, size_t outmax, size_t limit, const query_src_t *from, query_fwd_t *fwd)
 {
 	size_t n;
 	uint16_t reserve;
-	if (!tsig_answer_check(s, view_select(s, from), from, q, qlen, out, outmax, &n, &reserve))
+	if (!tsig_answer_check(s, view_select(s, from), from, q, qlen, out, limit, &n, &reserve))
 		return n;
 	uint8_t *plain = malloc(tsig_pos);
 	if (plain == NULL)
-		return tsig_answer_servfail(q, qlen, out, outmax);
+		return tsig_answer_servfail(q, qlen, out, limit);
 	memcpy(plain, q, tsig_pos);
 	put16(plain + 10, (uint16_t)(get16(q + 10) - 1));   /* ARCOUNT without the TSIG */
 	query_src_t inner = *from;
@@ -875,7 +875,9 @@ answer_signed(const snapshot_t *s, const uint8_t *q, size_t qlen, size_t tsig_po
 			fwd->tsig = tsig_answer_reply();   /* the forwarder signs its answer */
 		return 0;
 	}
-	return tsig_answer_sign(out, n, outmax);
+	/* within the client's limit: a TC answer of a long question may
+	 * have filled the room left for the TSIG (tsig_answer_sign) */
+	return tsig_answer_sign(out, n, limit);
 }
 
 size_t
@@ -943,7 +945,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 	const answer_t *a;
 	if (rc != LDNS_RCODE_NOERROR) {
 		if (rc == PARSE_TSIG)   /* signed: the slow path, back here without the TSIG */
-			return answer_signed(s, q, qlen, qi.tsig_pos, out, outmax, from, fwd);
+			return answer_signed(s, q, qlen, qi.tsig_pos, out, outmax, limit, from, fwd);
 		qi.edns = false;    /* the OPT may be what is broken */
 		return write_answer(s, q, &qi, &answer_formerr, out, limit, 0);
 	}

@@ -38,6 +38,37 @@ tsig_answer_error(const uint8_t *q, size_t qlen, uint8_t rcode, uint8_t *out)
 	return pos + 4;
 }
 
+/* Append r's TSIG record to the answer out[0..n) within limit bytes (the
+ * client's UDP size, or the TCP buffer). An answer too long for it with its
+ * TSIG becomes, as RFC 8945 5.3 says, the question and the TSIG with TC set
+ * (its rcode kept: NOTAUTH stays NOTAUTH); with a long question (up to 259
+ * bytes) and a long record (up to 536 bytes unsigned: an unknown key's
+ * name and algorithm echoed) not even that may fit: then the header and the
+ * TSIG, and else the header alone with TC -- the client asks again over TCP.
+ * Returns the new length; 0 if the MAC failed. */
+static size_t
+tsig_answer_fit(const tsig_reply_t *r, uint8_t *out, size_t n, size_t limit)
+{
+	size_t need = tsig_reply_size(r);
+	if (n + need <= limit)
+		return tsig_reply_append(r, out, n, limit);
+	size_t qend = 12;   /* our own answer: the question is one plain name */
+	if (n > 12 && out[4] == 0 && out[5] == 1 && dname_skip_wire(out, n, &qend) && qend + 4 <= n)
+		qend += 4;
+	else
+		qend = 12;
+	if (qend + need > limit) {
+		qend = 12;
+		out[5] = 0;
+	}
+	out[4] = 0;
+	memset(out + 6, 0, 6);
+	out[2] |= 0x02;
+	if (12 + need > limit)
+		return 12;
+	return tsig_reply_append(r, out, qend, limit);
+}
+
 static void
 tsig_answer_log(const struct view *v, const query_src_t *from, const conf_key_t *key,
 		const uint8_t *q, size_t qlen, tsig_result_t tr)
@@ -58,7 +89,7 @@ tsig_answer_log(const struct view *v, const query_src_t *from, const conf_key_t 
 
 bool
 tsig_answer_check(const struct snapshot *snap, const struct view *v, const query_src_t *from,
-		  const uint8_t *q, size_t qlen, uint8_t *out, size_t outmax, size_t *len,
+		  const uint8_t *q, size_t qlen, uint8_t *out, size_t limit, size_t *len,
 		  uint16_t *reserve)
 {
 	tsig_answer_good_key = NULL;
@@ -80,14 +111,14 @@ tsig_answer_check(const struct snapshot *snap, const struct view *v, const query
 	if (tr != TSIG_OK) {
 		tsig_answer_log(v, from, key, q, qlen, tr);
 		size_t n = tsig_answer_error(q, qlen, LDNS_RCODE_NOTAUTH, out);
-		*len = tsig_reply_append(r, out, n, outmax);
+		*len = tsig_answer_fit(r, out, n, limit);
 		return false;
 	}
 	/* The record fits in 400 bytes (a known algorithm's name and MAC); the
 	 * query path takes it off its limit (at least 512). */
 	size_t room = tsig_reply_size(r);
 	if (room >= 400) {
-		*len = tsig_answer_servfail(q, qlen, out, outmax);
+		*len = tsig_answer_servfail(q, qlen, out, limit);
 		return false;
 	}
 	*reserve = (uint16_t)room;
@@ -96,15 +127,15 @@ tsig_answer_check(const struct snapshot *snap, const struct view *v, const query
 }
 
 size_t
-tsig_answer_sign(uint8_t *out, size_t n, size_t outmax)
+tsig_answer_sign(uint8_t *out, size_t n, size_t limit)
 {
-	return tsig_reply_append(&tsig_answer_reply_state, out, n, outmax);
+	return tsig_answer_fit(&tsig_answer_reply_state, out, n, limit);
 }
 
 size_t
-tsig_answer_servfail(const uint8_t *q, size_t qlen, uint8_t *out, size_t outmax)
+tsig_answer_servfail(const uint8_t *q, size_t qlen, uint8_t *out, size_t limit)
 {
-	return tsig_answer_sign(out, tsig_answer_error(q, qlen, LDNS_RCODE_SERVFAIL, out), outmax);
+	return tsig_answer_sign(out, tsig_answer_error(q, qlen, LDNS_RCODE_SERVFAIL, out), limit);
 }
 
 const struct tsig_reply *

@@ -22,6 +22,12 @@
 #define SECRET "c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ="
 #define WRONG "d3JvbmctLXNlY3JldC1mb3ItdGhlLWtleQ=="
 
+/* a key name of 197 bytes on the wire */
+#define L63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define LONG_KEY L63 "." L63 "." L63 ".key"
+/* a query name of 255 bytes on the wire, in example.com */
+#define LONG_QNAME L63 "." L63 "." L63 "." "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com."
+
 static tmpdir_t dir;
 static snapshot_t *snap;
 
@@ -31,6 +37,9 @@ static const char *config_text =
 	"keys:\n"
 	"  - name: dhcp-key\n"
 	"    algorithm: hmac-sha256\n"
+	"    secret: \"" SECRET "\"\n"
+	"  - name: " LONG_KEY "\n"   /* its TSIG record takes 302 bytes */
+	"    algorithm: hmac-sha512\n"
 	"    secret: \"" SECRET "\"\n"
 	"views:\n"
 	"  - name: lan\n"
@@ -70,6 +79,7 @@ typedef struct exch {
 	bool edns, tcp;
 	const char *key;            /* key name; NULL: unsigned */
 	const char *secret;
+	const char *alg;            /* NULL: hmac-sha256 */
 	int skew;                   /* sign this many seconds off our clock */
 	int id_xor;                 /* send with another ID than the one signed */
 	uint8_t out[QUERY_MAX_ANSWER];
@@ -125,7 +135,8 @@ exchange(exch_t *x)
 	} else {
 		if (x->key != NULL) {
 			ck_assert_int_eq(ldns_pkt_tsig_sign(p, x->key, x->secret, 300,
-							    "hmac-sha256.", NULL), LDNS_STATUS_OK);
+							    x->alg ? x->alg : "hmac-sha256.", NULL),
+					 LDNS_STATUS_OK);
 			x->mac = ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(p), 3));
 		}
 		uint8_t *w = NULL;
@@ -162,10 +173,16 @@ tsig_error(const exch_t *x)
 }
 
 static bool
-reply_verifies(exch_t *x)
+reply_verifies_key(exch_t *x, const char *key)
 {
 	return ldns_pkt_tsig(x->reply) != NULL &&
-	       ldns_pkt_tsig_verify(x->reply, x->out, x->n, "dhcp-key", SECRET, x->mac);
+	       ldns_pkt_tsig_verify(x->reply, x->out, x->n, key, SECRET, x->mac);
+}
+
+static bool
+reply_verifies(exch_t *x)
+{
+	return reply_verifies_key(x, "dhcp-key");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -208,6 +225,97 @@ START_TEST(truncated_answer_signed)
 	ck_assert_uint_eq(ldns_pkt_ancount(t.reply), 12);
 	ck_assert(reply_verifies(&t));
 	exch_free(&t);
+}
+END_TEST
+
+/* A long question and a long key over UDP without EDNS: the TC answer
+ * (header and question, 271 bytes) fills more than the 210 bytes left
+ * beside the key's 302-byte TSIG record, so it loses its question to stay
+ * within 512 bytes, signed still (RFC 8945 5.3). Was: 571 bytes. */
+START_TEST(long_question_long_key_udp)
+{
+	exch_t x = { .name = LONG_QNAME, .type = LDNS_RR_TYPE_A, .key = LONG_KEY,
+		     .secret = SECRET, .alg = "hmac-sha512." };
+	exchange(&x);
+	ck_assert_uint_le(x.n, 512);
+	ck_assert(ldns_pkt_tc(x.reply));
+	ck_assert_uint_eq(ldns_pkt_qdcount(x.reply), 0);
+	ck_assert_int_eq(tsig_error(&x), 0);
+	ck_assert(reply_verifies_key(&x, LONG_KEY));
+	exch_free(&x);
+	/* with EDNS 1232 it fits as it is: question, answer, TSIG */
+	exch_t e = { .name = LONG_QNAME, .type = LDNS_RR_TYPE_A, .key = LONG_KEY,
+		     .secret = SECRET, .alg = "hmac-sha512.", .edns = true };
+	exchange(&e);
+	ck_assert(!ldns_pkt_tc(e.reply));
+	ck_assert_uint_eq(ldns_pkt_qdcount(e.reply), 1);
+	ck_assert_int_eq(ldns_pkt_get_rcode(e.reply), LDNS_RCODE_NXDOMAIN);
+	ck_assert(reply_verifies_key(&e, LONG_KEY));
+	exch_free(&e);
+}
+END_TEST
+
+/* Append a name of len bytes on the wire (labels of 'a') to w at *n. */
+static void
+put_long_name(uint8_t *w, size_t *n, size_t len)
+{
+	size_t left = len - 1;
+	while (left > 0) {
+		size_t l = left - 1 < 63 ? left - 1 : 63;
+		w[(*n)++] = (uint8_t)l;
+		memset(w + *n, 'a', l);
+		*n += l;
+		left -= l + 1;
+	}
+	w[(*n)++] = 0;
+}
+
+/* The unsigned BADKEY record echoes the request's key and algorithm names:
+ * 536 bytes with two of 255, more than 512 alone. Over UDP the client gets
+ * the header with TC (and the TSIG over TCP); was: 807 bytes over UDP (the
+ * fuzz_query finding test/fuzz/query.in/regress-tsig-error-long-names). */
+START_TEST(unknown_long_key_udp)
+{
+	uint8_t w[1024];
+	static const uint8_t head[12] = { 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1 };
+	size_t n = sizeof(head);
+	memcpy(w, head, n);
+	put_long_name(w, &n, 255);
+	static const uint8_t qtail[4] = { 0, 1, 0, 1 };
+	memcpy(w + n, qtail, 4);
+	n += 4;
+	put_long_name(w, &n, 255);                           /* key name */
+	static const uint8_t tsig[10] = { 0, 250, 0, 255, 0, 0, 0, 0, 0, 0 };
+	memcpy(w + n, tsig, sizeof(tsig));
+	size_t rdlen_at = n + 8;
+	n += sizeof(tsig);
+	size_t rd = n;
+	put_long_name(w, &n, 255);                           /* algorithm */
+	static const uint8_t rest[16] = { 0, 0, 0, 0, 0, 0, 1, 44, 0, 0, 0x12, 0x34, 0, 0, 0, 0 };
+	memcpy(w + n, rest, sizeof(rest));
+	n += sizeof(rest);
+	w[rdlen_at] = (uint8_t)((n - rd) >> 8);
+	w[rdlen_at + 1] = (uint8_t)(n - rd);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	uint8_t out[QUERY_MAX_ANSWER];
+	for (int tcp = 0; tcp < 2; tcp++) {
+		query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = tcp };
+		size_t len = query_answer(snap, w, n, out, sizeof(out), &from);
+		ldns_pkt *r = NULL;
+		ck_assert_int_eq(ldns_wire2pkt(&r, out, len), LDNS_STATUS_OK);
+		ck_assert_int_eq(ldns_pkt_get_rcode(r), LDNS_RCODE_NOTAUTH);
+		if (tcp) {
+			ck_assert(!ldns_pkt_tc(r));
+			ck_assert_uint_eq(ldns_pkt_qdcount(r), 1);
+			ck_assert_ptr_nonnull(ldns_pkt_tsig(r));
+			ck_assert_int_eq(ldns_rdf2native_int16(ldns_rr_rdf(ldns_pkt_tsig(r), 5)), 17);
+		} else {
+			ck_assert_uint_le(len, 512);
+			ck_assert(ldns_pkt_tc(r));
+		}
+		ldns_pkt_free(r);
+	}
 }
 END_TEST
 
@@ -352,6 +460,8 @@ tsig_suite(void)
 	tcase_add_test(tc, signed_query_signed_answer);
 	tcase_add_test(tc, truncated_answer_signed);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, long_question_long_key_udp);
+	tcase_add_test(tc, unknown_long_key_udp);
 	tcase_add_test(tc, fudge_clamped);
 	tcase_add_test(tc, original_id);
 	tcase_add_test(tc, tsig_not_last);
