@@ -4,14 +4,16 @@
 # real secondaries that pick the view by TSIG key and follow NOTIFY alone.
 # - one zone, example.com, in two views with different data; the external
 #   zone allows transfers to key ext-xfr and notifies two secondaries;
-# - a BIND 9 secondary (named) and a Knot DNS secondary (knotd), each signing
-#   with ext-xfr, load the external view and never an internal record;
-# - after a serial change and a SIGHUP reload of horizond, both serve the new
-#   data thanks to horizond's NOTIFY (their refresh is an hour, no rndc/knotc
-#   is used), by an incremental IXFR (BIND's and horizond's logs say so);
+# - BIND 9 (named), Knot DNS (knotd) and NSD secondaries, each signing with
+#   ext-xfr, load the external view and never an internal record;
+# - after a serial change and a SIGHUP reload of horizond, all three serve the
+#   new data thanks to horizond's NOTIFY (their refresh is an hour, no rndc,
+#   knotc or nsd-control is used), by an incremental IXFR (horizond's log says
+#   so for each, BIND's and Knot's logs too); horizond's NOTIFY is unsigned,
+#   so Knot's acl and NSD's allow-notify name the address with no key;
 # - the same after a dynamic update (nsupdate -y) to the external zone;
 # - the internal view is untouched throughout.
-# named and knotd run from their own temp configs, on 127.0.0.1, started and
+# named, knotd and nsd run from their own temp configs, on 127.0.0.1, started and
 # stopped by PID. The int-xfr cases (AXFR from outside, unsigned refused, a
 # signed query) are test_xfr_out.sh's.
 # SPDX-License-Identifier: BSD-3-Clause
@@ -20,8 +22,8 @@ set -u
 . "$(dirname "$0")/xfrin_lib.sh"
 
 PATH=$PATH:/usr/sbin
-for tool in named knotd nsupdate; do
-	command -v $tool >/dev/null || { echo "FAIL - $tool not found (scripts/packages.txt: bind9, knot, dnsutils)"; exit 1; }
+for tool in named knotd nsd nsupdate; do
+	command -v $tool >/dev/null || { echo "FAIL - $tool not found (scripts/packages.txt: bind9, knot, nsd, dnsutils)"; exit 1; }
 done
 
 hz_init
@@ -30,15 +32,19 @@ hz_pick_port
 BPORT=$HZ_PORT
 hz_pick_port
 KPORT=$HZ_PORT
+hz_pick_port
+NPORT=$HZ_PORT
 HZ_PORT=$HPORT
 INT_SECRET="aW50ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw=="
 EXT_SECRET="ZXh0ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw=="
 UPD="hmac-sha256:upd:dXBkYXRlLWtleS1mb3ItdGhlLXRyYW5zZmVyLXRlc3Q="
-BSRC=127.0.0.6      # BIND's transfer source, Knot's is 127.0.0.7: horizond's
-KSRC=127.0.0.7      # log tells the two secondaries apart by them
+BSRC=127.0.0.6      # the transfer sources of BIND, Knot and NSD: horizond's
+KSRC=127.0.0.7      # log tells the secondaries apart by them
+NSRC=127.0.0.8
 BPID=
 KPID=
-trap 'xfr_stop_pid "$BPID"; xfr_stop_pid "$KPID"; hz_cleanup' EXIT
+NPID=
+trap 'xfr_stop_pid "$BPID"; xfr_stop_pid "$KPID"; xfr_stop_pid "$NPID"; hz_cleanup' EXIT
 
 # --- horizond: the hidden primary -------------------------------------------
 # refresh 3600: within this test only NOTIFY makes a secondary ask again
@@ -85,7 +91,7 @@ views:
         file: external.zone
         allow-transfer: [key ext-xfr]
         allow-update: [key upd]
-        notify: [127.0.0.1@$BPORT, 127.0.0.1@$KPORT]
+        notify: [127.0.0.1@$BPORT, 127.0.0.1@$KPORT, 127.0.0.1@$NPORT]
 CONF
 hz_start "$HZ_TMP/hz.yaml" || hz_done
 
@@ -155,6 +161,40 @@ CONF
 knotd -c "$K/knot.conf" >"$K/knotd.out" 2>&1 &
 KPID=$!
 
+# --- NSD secondary ----------------------------------------------------------------
+# horizond's NOTIFY is unsigned: NSD must allow it with NOKEY (with the key,
+# as for Knot's acl, it answers NOTAUTH and waits for its refresh timer)
+N=$HZ_TMP/nsd
+mkdir -p "$N"
+cat >"$N/nsd.conf" <<CONF
+server:
+	ip-address: 127.0.0.1
+	port: $NPORT
+	zonesdir: "$N"
+	pidfile: "$N/nsd.pid"
+	database: ""
+	xfrdfile: "$N/xfrd.state"
+	zonelistfile: "$N/zone.list"
+	xfrdir: "$N"
+	username: ""
+	chroot: ""
+	verbosity: 2
+remote-control:
+	control-enable: no
+key:
+	name: "ext-xfr"
+	algorithm: hmac-sha256
+	secret: "$EXT_SECRET"
+zone:
+	name: "example.com"
+	zonefile: "example.com.zone"
+	request-xfr: 127.0.0.1@$HPORT ext-xfr
+	allow-notify: 127.0.0.1 NOKEY
+	outgoing-interface: $NSRC
+CONF
+nsd -d -c "$N/nsd.conf" >"$N/nsd.log" 2>&1 &
+NPID=$!
+
 # sec_is PORT NAME TYPE WANT: the secondary on PORT answers WANT (short form)
 sec_is() {
 	[ "$(dig @127.0.0.1 -p "$1" +norec +short +time=1 +tries=1 "$2" "$3" 2>/dev/null)" = "$4" ]
@@ -200,18 +240,21 @@ notify_counts_above() {
 	now=$(notify_counts)
 	[ "${now% *}" -gt "${1% *}" ] && [ "${now#* }" -gt "${1#* }" ]
 }
-# both_serve WHAT NAME WANT: both secondaries answer WANT for NAME A
-both_serve() {
+# all_serve WHAT NAME WANT: the three secondaries answer WANT for NAME A
+all_serve() {
 	xfr_expect "$1: BIND serves it (NOTIFY, no rndc)" 15 sec_is "$BPORT" "$2" A "$3"
 	xfr_expect "$1: Knot serves it (NOTIFY, no knotc)" 15 sec_is "$KPORT" "$2" A "$3"
+	xfr_expect "$1: NSD serves it (NOTIFY, no nsd-control)" 15 sec_is "$NPORT" "$2" A "$3"
 }
 
 # --- the initial transfers: the external view, nothing internal ----------------
 xfr_expect "BIND secondary loads the external view" 20 sec_is "$BPORT" www.example.com A 203.0.113.10
 xfr_expect "Knot secondary loads the external view" 20 sec_is "$KPORT" www.example.com A 203.0.113.10
+xfr_expect "NSD secondary loads the external view" 20 sec_is "$NPORT" www.example.com A 203.0.113.10
 no_internal "BIND" "$BPORT" "$B/example.com.db"
 xfr_expect "Knot writes its copy" 20 test -s "$K/example.com.zone"
 no_internal "Knot" "$KPORT" "$K/example.com.zone"
+hz_check "NSD: no internal record (secret TXT: NXDOMAIN)" test "$(sec_rcode "$NPORT" secret.example.com TXT)" = NXDOMAIN
 hz_check "horizond logs BIND's AXFR in view external with key ext-xfr" \
 	grep -q "transfer out: client $BSRC#[0-9]* view external zone example.com. key ext-xfr: AXFR serial 1," "$HZ_LOG"
 hz_check "horizond logs Knot's AXFR in view external with key ext-xfr" \
@@ -223,9 +266,10 @@ k0=$(knot_ixfr_count)
 n0=$(notify_counts)
 zone "$HZ_TMP/external.zone" 2 'ns1 IN A 203.0.113.53' 'www IN A 203.0.113.11'
 hz_reload
-both_serve "after the reload (serial 2)" www.example.com 203.0.113.11
+all_serve "after the reload (serial 2)" www.example.com 203.0.113.11
 xfr_expect "horizond: BIND's transfer was an IXFR (incremental)" 10 ixfr_count_is "$BSRC" 2 1
 xfr_expect "horizond: Knot's transfer was an IXFR (incremental)" 10 ixfr_count_is "$KSRC" 2 1
+xfr_expect "horizond: NSD's transfer was an IXFR (incremental)" 10 ixfr_count_is "$NSRC" 2 1
 xfr_expect "BIND's log: got incremental response" 10 named_ixfr_count_is $((b0 + 1))
 xfr_expect "Knot's log: IXFR, incoming, finished" 10 knot_ixfr_count_is $((k0 + 1))
 xfr_expect "BIND and Knot received horizond's NOTIFY" 10 notify_counts_above "$n0"
@@ -236,16 +280,18 @@ out=$(hz_nsupdate 127.0.0.3 example.com -y "$UPD" <<<"update add new.example.com
 update delete www.example.com. A
 update add www.example.com. 300 A 203.0.113.12")
 if [ -z "$out" ]; then hz_ok "nsupdate -y upd to the external zone"; else hz_fail "nsupdate -y upd" "$out"; fi
-both_serve "after the update (serial 3)" new.example.com 203.0.113.99
+all_serve "after the update (serial 3)" new.example.com 203.0.113.99
 xfr_expect "after the update: BIND serves the changed www" 10 sec_is "$BPORT" www.example.com A 203.0.113.12
 xfr_expect "after the update: Knot serves the changed www" 10 sec_is "$KPORT" www.example.com A 203.0.113.12
 xfr_expect "horizond: BIND's transfer was an IXFR (incremental)" 10 ixfr_count_is "$BSRC" 3 1
 xfr_expect "horizond: Knot's transfer was an IXFR (incremental)" 10 ixfr_count_is "$KSRC" 3 1
+xfr_expect "horizond: NSD's transfer was an IXFR (incremental)" 10 ixfr_count_is "$NSRC" 3 1
 xfr_expect "BIND's log: got incremental response again" 10 named_ixfr_count_is $((b0 + 2))
 xfr_expect "Knot's log: IXFR, incoming, finished again" 10 knot_ixfr_count_is $((k0 + 2))
 xfr_expect "BIND and Knot received horizond's NOTIFY again" 10 notify_counts_above "$n0"
 no_internal "BIND after the updates" "$BPORT" "$B/example.com.db"
 no_internal "Knot after the updates" "$KPORT" "$K/example.com.zone"
+hz_check "NSD after the updates: no internal record" test "$(sec_rcode "$NPORT" secret.example.com TXT)" = NXDOMAIN
 hz_check "no transfer ever left the internal view" \
 	test "$(grep -c 'transfer out: .* view internal ' "$HZ_LOG")" = 0
 hz_q 127.0.0.2 www.example.com A
@@ -257,5 +303,7 @@ xfr_stop_pid "$BPID"
 BPID=
 xfr_stop_pid "$KPID"
 KPID=
+xfr_stop_pid "$NPID"
+NPID=
 hz_stop
 hz_done
