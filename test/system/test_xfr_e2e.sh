@@ -3,7 +3,7 @@
 # the transfers out (test_xfr_out.sh) and NOTIFY out (test_notify.sh) with
 # real secondaries that pick the view by TSIG key and follow NOTIFY alone.
 # - one zone, example.com, in two views with different data; the external
-#   zone allows transfers to key ext-xfr and notifies two secondaries;
+#   zone allows transfers to key ext-xfr and notifies three secondaries;
 # - BIND 9 (named), Knot DNS (knotd) and NSD secondaries, each signing with
 #   ext-xfr, load the external view and never an internal record;
 # - after a serial change and a SIGHUP reload of horizond, all three serve the
