@@ -27,6 +27,7 @@ typedef struct metrics_input {
 	/* forwarder counters by view slot, [FORWARD_STAT_VIEWS + 1] (forward.h);
 	 * NULL: none shown */
 	const struct forward_stats *fwd;
+	const struct xfr_stats *xfr;    /* transfers and NOTIFY (xfr_stats.h); NULL: none shown */
 	double uptime_s;
 } metrics_input_t;
 

@@ -20,6 +20,7 @@
 #include "forward.h"
 #include "log.h"
 #include "publish.h"
+#include "xfr_stats.h"
 #include "zonestore.h"
 
 /* A label value: backslash, double quote and newline escaped (the text
@@ -115,6 +116,30 @@ metrics_render_forward(FILE *out, const snapshot_t *s, const forward_stats_t *fs
 	}
 }
 
+/* Transfers by direction, type and result; NOTIFY out by result. */
+static void
+metrics_render_xfr(FILE *out, const xfr_stats_t *x)
+{
+	static const char *const dirs[XFR_STAT_DIRS] = { "out", "in" };
+	static const char *const types[XFR_STAT_TYPES] = { "axfr", "ixfr" };
+	static const char *const results[XFR_STAT_RESULTS] = { "done", "refused", "failed" };
+	metrics_family(out, "horizond_transfers_total", "counter",
+		       "Zone transfers by direction (out: we served, in: secondary zones), type "
+		       "(as asked) and result.");
+	for (unsigned d = 0; d < XFR_STAT_DIRS; d++)
+		for (unsigned t = 0; t < XFR_STAT_TYPES; t++)
+			for (unsigned r = 0; r < XFR_STAT_RESULTS; r++)
+				fprintf(out, "horizond_transfers_total{direction=\"%s\",type=\"%s\","
+					"result=\"%s\"} %llu\n", dirs[d], types[t], results[r],
+					x->xfr[d][t][r]);
+	static const char *const notify[NOTIFY_STAT_RESULTS] = { "sent", "answered", "failed" };
+	metrics_family(out, "horizond_notify_total", "counter",
+		       "NOTIFY messages to secondaries: sent (once per target, retries not "
+		       "counted), answered, failed (no answer after every try).");
+	for (unsigned k = 0; k < NOTIFY_STAT_RESULTS; k++)
+		metrics_sample(out, "horizond_notify_total", "result", notify[k], x->notify[k]);
+}
+
 void
 metrics_render(FILE *out, const metrics_input_t *in)
 {
@@ -180,6 +205,9 @@ metrics_render(FILE *out, const metrics_input_t *in)
 		       "When the last reload ended (Unix time; 0: none yet).");
 	metrics_sample(out, "horizond_last_reload_timestamp_seconds", NULL, NULL,
 		       (unsigned long long)r->last_time);
+
+	if (in->xfr != NULL)
+		metrics_render_xfr(out, in->xfr);
 
 	const snapshot_t *s = in->snap;
 	if (s == NULL)
@@ -256,6 +284,8 @@ metrics_text(server_t *srv, reload_t *reload, const struct timespec *started)
 	if (fwd == NULL)
 		return NULL;
 	server_get_forward_stats(srv, fwd);
+	xfr_stats_t xs;
+	xfr_stats_get(&xs);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
@@ -268,7 +298,8 @@ metrics_text(server_t *srv, reload_t *reload, const struct timespec *started)
 	metrics_input_t in = { .net = &net, .reload = &rs, .snap = publish_current(),
 			       .updates_accepted = cs.updates_accepted,
 			       .updates_refused = cs.updates_refused + net.updates_refused,
-			       .uptime_s = metrics_seconds_since(started), .fwd = fwd };
+			       .uptime_s = metrics_seconds_since(started), .fwd = fwd,
+			       .xfr = &xs };
 	metrics_render(out, &in);
 	zonestore_unlock();
 	free(fwd);
