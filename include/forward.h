@@ -91,4 +91,30 @@ size_t forward_query(forwarder_t *f, const struct snapshot *s, const query_fwd_t
  * freed: forget it and its pending counter. */
 void forward_conn_gone(forwarder_t *f, const void *conn);
 
+/* Upstream latency histogram: the upper bounds of its buckets in
+ * microseconds (1 ms .. 2.5 s); one more bucket counts the rest (+Inf). */
+#define FORWARD_LATENCY_BUCKETS 10
+extern const unsigned forward_latency_le_us[FORWARD_LATENCY_BUCKETS];
+
+/* Forwarder counters of one view (metrics.c). Failures are per upstream
+ * try: a query that falls over to the next forwarder counts one. */
+typedef struct forward_stats {
+	unsigned long long sent;          /* questions sent upstream (UDP and TCP) */
+	unsigned long long answers;       /* answers accepted (our ID, question, source) */
+	unsigned long long timeouts;      /* no answer in time */
+	unsigned long long rcode_errors;  /* SERVFAIL, REFUSED, NOTIMP or FORMERR from upstream */
+	unsigned long long malformed;     /* an answer the cache could not parse */
+	unsigned long long network;       /* socket, send or TCP connection failed */
+	/* latency of accepted answers, by bucket (not cumulative; the last is
+	 * +Inf), and their sum in microseconds */
+	unsigned long long latency[FORWARD_LATENCY_BUCKETS + 1];
+	unsigned long long latency_sum_us;
+} forward_stats_t;
+
+/* Add f's counters into out[0..FORWARD_STAT_VIEWS]: slot i is the view at
+ * position i of the snapshot, the last slot views past the limit. Any
+ * thread (relaxed reads of counters the worker writes). */
+#define FORWARD_STAT_VIEWS 64
+void forward_add_stats(const forwarder_t *f, forward_stats_t *out);
+
 #endif

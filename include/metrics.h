@@ -24,6 +24,10 @@ typedef struct metrics_input {
 	unsigned long long updates_accepted;   /* control_get_stats */
 	unsigned long long updates_refused;    /* the control thread's and the workers' */
 	const snapshot_t *snap;         /* views, zones, caches (held stable by the caller) */
+	/* forwarder counters by view slot, [FORWARD_STAT_VIEWS + 1] (forward.h);
+	 * NULL: none shown */
+	const struct forward_stats *fwd;
+	const struct xfr_stats *xfr;    /* transfers and NOTIFY (xfr_stats.h); NULL: none shown */
 	double uptime_s;
 } metrics_input_t;
 

@@ -55,6 +55,11 @@ typedef struct server_stats {
 
 void server_get_stats(const server_t *s, server_stats_t *out);
 
+/* The forwarders' counters summed over workers into out[0..FORWARD_STAT_VIEWS]
+ * (forward.h; zeroed first). */
+struct forward_stats;
+void server_get_forward_stats(const server_t *s, struct forward_stats *out);
+
 /* Number of workers (worker ids 0..n-1 for publish_enter). */
 unsigned server_workers(const server_t *s);
 

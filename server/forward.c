@@ -5,6 +5,8 @@
  * that owns the forwarder.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include "log.h"
 #include "nat.h"
 #include "scrub.h"
+#include "server.h"
 #include "snapshot.h"
 #include "tsig.h"
 #include "wire.h"
@@ -83,6 +86,8 @@ typedef struct fwd_query {
 	nat_map_t doctor;                 /* DNS doctoring: the view's NAT rules, copied
 	                                     (no ports); nrules 0: off */
 	uint32_t owner;                   /* client_pending slot of the client that started it */
+	unsigned stat_view;               /* forwarder_t.vst slot of the view */
+	struct timespec sent_at;          /* when the current try was sent */
 } fwd_query_t;
 
 struct forwarder {
@@ -104,11 +109,27 @@ struct forwarder {
 		unsigned long long client_share;   /* SERVFAIL: the client's share was in use */
 		unsigned long long scrubbed;       /* records dropped from answers (scrub.h) */
 	} st;
+	/* forward_stats_t, per view slot (forward_add_stats) */
+	struct fwd_view_stats {
+		_Atomic unsigned long long sent, answers, timeouts, rcode_errors, malformed, network;
+		_Atomic unsigned long long latency[FORWARD_LATENCY_BUCKETS + 1], latency_sum_us;
+	} vst[FORWARD_STAT_VIEWS + 1];
 	uint8_t rbuf[65535];
 	uint8_t out[65535];
 	uint8_t dbuf[65535];                  /* an answer being doctored */
 	uint8_t cbuf[65535];                  /* the end of a chain, before assembly */
 };
+
+_Static_assert(FORWARD_STAT_VIEWS == SERVER_STAT_VIEWS, "one view slot numbering for all metrics");
+
+const unsigned forward_latency_le_us[FORWARD_LATENCY_BUCKETS] = {
+	1000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000,
+};
+
+/* Relaxed counters: one writer (the worker), read at scrape by any thread;
+ * no read-modify-write on the worker's path. */
+#define FWD_COUNT(c, n) atomic_store_explicit(&(c), \
+	atomic_load_explicit(&(c), memory_order_relaxed) + (n), memory_order_relaxed)
 
 static pthread_once_t fwd_rlimit_once = PTHREAD_ONCE_INIT;
 
@@ -338,6 +359,57 @@ fwd_query_free(fwd_query_t *q)
 	free(q);
 }
 
+static struct fwd_view_stats *
+fwd_vst(const fwd_query_t *q)
+{
+	return &q->f->vst[q->stat_view];
+}
+
+/* A try was sent: start its clock. */
+static void
+fwd_count_sent(fwd_query_t *q)
+{
+	clock_gettime(CLOCK_MONOTONIC, &q->sent_at);
+	FWD_COUNT(fwd_vst(q)->sent, 1);
+}
+
+/* An answer to the current try was accepted: its latency. */
+static void
+fwd_count_answer(fwd_query_t *q)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long us = (long long)(now.tv_sec - q->sent_at.tv_sec) * 1000000 +
+		       (now.tv_nsec - q->sent_at.tv_nsec) / 1000;
+	if (us < 0)
+		us = 0;
+	unsigned b = 0;
+	while (b < FORWARD_LATENCY_BUCKETS && (unsigned long long)us > forward_latency_le_us[b])
+		b++;
+	struct fwd_view_stats *v = fwd_vst(q);
+	FWD_COUNT(v->answers, 1);
+	FWD_COUNT(v->latency[b], 1);
+	FWD_COUNT(v->latency_sum_us, (unsigned long long)us);
+}
+
+void
+forward_add_stats(const forwarder_t *f, forward_stats_t *out)
+{
+	for (unsigned i = 0; i <= FORWARD_STAT_VIEWS; i++) {
+		const struct fwd_view_stats *v = &f->vst[i];
+		forward_stats_t *o = &out[i];
+		o->sent += atomic_load_explicit(&v->sent, memory_order_relaxed);
+		o->answers += atomic_load_explicit(&v->answers, memory_order_relaxed);
+		o->timeouts += atomic_load_explicit(&v->timeouts, memory_order_relaxed);
+		o->rcode_errors += atomic_load_explicit(&v->rcode_errors, memory_order_relaxed);
+		o->malformed += atomic_load_explicit(&v->malformed, memory_order_relaxed);
+		o->network += atomic_load_explicit(&v->network, memory_order_relaxed);
+		for (unsigned b = 0; b <= FORWARD_LATENCY_BUCKETS; b++)
+			o->latency[b] += atomic_load_explicit(&v->latency[b], memory_order_relaxed);
+		o->latency_sum_us += atomic_load_explicit(&v->latency_sum_us, memory_order_relaxed);
+	}
+}
+
 /* Every forwarder failed: SERVFAIL to everyone waiting. */
 static void
 fwd_fail(fwd_query_t *q)
@@ -409,6 +481,7 @@ fwd_send_udp(fwd_query_t *q)
 		return false;
 	fwd_arm_timer(q, FWD_UDP_TIMEOUT_MS);
 	f->st.sent++;
+	fwd_count_sent(q);
 	return true;
 }
 
@@ -435,6 +508,7 @@ fwd_send_tcp(fwd_query_t *q)
 	fwd_arm_timer(q, FWD_TCP_TIMEOUT_MS);
 	f->st.sent++;
 	f->st.sent_tcp++;
+	fwd_count_sent(q);
 	return true;
 }
 
@@ -445,6 +519,8 @@ fwd_try(fwd_query_t *q)
 	for (; q->cur < q->nup; q->cur++)
 		if (fwd_send_udp(q))
 			return true;
+		else
+			FWD_COUNT(fwd_vst(q)->network, 1);
 	fwd_close_transport(q);
 	return false;
 }
@@ -482,17 +558,21 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 {
 	forwarder_t *f = q->f;
 	f->st.accepted++;
+	fwd_count_answer(q);
 	if (!via_tcp && (msg[2] & 0x02)) {
 		/* Truncated: the same forwarder over TCP. */
 		evtimer_del(q->timer_ev);
-		if (!fwd_send_tcp(q))
+		if (!fwd_send_tcp(q)) {
+			FWD_COUNT(fwd_vst(q)->network, 1);
 			fwd_next(q);
+		}
 		return;
 	}
 	uint8_t rcode = msg[3] & 0x0F;
 	if (rcode == LDNS_RCODE_SERVFAIL || rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTIMPL ||
 	    rcode == LDNS_RCODE_FORMERR) {
 		f->st.upstream_errors++;
+		FWD_COUNT(fwd_vst(q)->rcode_errors, 1);
 		fwd_next(q);
 		return;
 	}
@@ -522,6 +602,7 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 	if (m == NULL) {
 		log_debug("forward: unusable answer from forwarder #%zu", q->cur + 1);
 		f->st.upstream_errors++;
+		FWD_COUNT(fwd_vst(q)->malformed, 1);
 		fwd_next(q);
 		return;
 	}
@@ -605,6 +686,7 @@ fwd_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return;
 	log_debug("forward: TCP to forwarder #%zu failed (events 0x%x)", q->cur + 1, (unsigned)what);
+	FWD_COUNT(fwd_vst(q)->network, 1);
 	fwd_next(q);
 }
 
@@ -613,6 +695,7 @@ fwd_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	fwd_query_t *q = arg;
 	q->f->st.timeouts++;
+	FWD_COUNT(fwd_vst(q)->timeouts, 1);
 	log_debug("forward: forwarder #%zu timed out", q->cur + 1);
 	fwd_next(q);
 }
@@ -785,6 +868,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 	fwd_client_t *c = fwd_client_new(qf, qpkt, to);
 	size_t nup = v->conf->nforwarders;
 	if (q != NULL) {
+		q->stat_view = qf->view < FORWARD_STAT_VIEWS ? qf->view : FORWARD_STAT_VIEWS;
 		q->up = calloc(nup, sizeof(*q->up));
 		q->up_len = calloc(nup, sizeof(*q->up_len));
 		q->timer_ev = evtimer_new(f->base, fwd_timeout_cb, q);

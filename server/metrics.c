@@ -17,8 +17,10 @@
 
 #include "cache.h"
 #include "control.h"
+#include "forward.h"
 #include "log.h"
 #include "publish.h"
+#include "xfr_stats.h"
 #include "zonestore.h"
 
 /* A label value: backslash, double quote and newline escaped (the text
@@ -54,6 +56,88 @@ metrics_sample(FILE *out, const char *name, const char *lname, const char *lvalu
 		fputs("\"}", out);
 	}
 	fprintf(out, " %llu\n", value);
+}
+
+/* The forwarder's families, one series per view that has forwarders (by its
+ * slot in the snapshot, like horizond_view_queries_total). */
+static void
+metrics_render_forward(FILE *out, const snapshot_t *s, const forward_stats_t *fs)
+{
+	size_t nv = s->nviews < FORWARD_STAT_VIEWS ? s->nviews : FORWARD_STAT_VIEWS;
+	metrics_family(out, "horizond_forward_queries_total", "counter",
+		       "Questions sent to forwarders (every try: UDP, TCP retry, next forwarder).");
+	for (size_t i = 0; i < nv; i++)
+		if (s->views[i].conf->nforwarders > 0)
+			metrics_sample(out, "horizond_forward_queries_total", "view",
+				       s->views[i].conf->name, fs[i].sent);
+	metrics_family(out, "horizond_forward_answers_total", "counter",
+		       "Answers accepted from forwarders (our ID, question and source).");
+	for (size_t i = 0; i < nv; i++)
+		if (s->views[i].conf->nforwarders > 0)
+			metrics_sample(out, "horizond_forward_answers_total", "view",
+				       s->views[i].conf->name, fs[i].answers);
+	metrics_family(out, "horizond_forward_failures_total", "counter",
+		       "Failed tries by reason: timeout, rcode (SERVFAIL, REFUSED, NOTIMP or FORMERR "
+		       "from upstream), malformed (unusable answer), network (socket, send or TCP).");
+	static const char *const reasons[4] = { "timeout", "rcode", "malformed", "network" };
+	for (size_t i = 0; i < nv; i++) {
+		if (s->views[i].conf->nforwarders == 0)
+			continue;
+		const unsigned long long val[4] = { fs[i].timeouts, fs[i].rcode_errors,
+						    fs[i].malformed, fs[i].network };
+		for (unsigned k = 0; k < 4; k++) {
+			fputs("horizond_forward_failures_total{view=\"", out);
+			metrics_label(out, s->views[i].conf->name);
+			fprintf(out, "\",reason=\"%s\"} %llu\n", reasons[k], val[k]);
+		}
+	}
+	metrics_family(out, "horizond_forward_latency_seconds", "histogram",
+		       "Time from sending a question to a forwarder to accepting its answer.");
+	for (size_t i = 0; i < nv; i++) {
+		if (s->views[i].conf->nforwarders == 0)
+			continue;
+		unsigned long long cum = 0;
+		for (unsigned b = 0; b <= FORWARD_LATENCY_BUCKETS; b++) {
+			cum += fs[i].latency[b];
+			fputs("horizond_forward_latency_seconds_bucket{view=\"", out);
+			metrics_label(out, s->views[i].conf->name);
+			if (b < FORWARD_LATENCY_BUCKETS)
+				fprintf(out, "\",le=\"%g\"} %llu\n", forward_latency_le_us[b] / 1e6, cum);
+			else
+				fprintf(out, "\",le=\"+Inf\"} %llu\n", cum);
+		}
+		fputs("horizond_forward_latency_seconds_sum{view=\"", out);
+		metrics_label(out, s->views[i].conf->name);
+		fprintf(out, "\"} %.6f\n", (double)fs[i].latency_sum_us / 1e6);
+		/* the count is the +Inf bucket (not answers: read at another moment) */
+		fputs("horizond_forward_latency_seconds_count{view=\"", out);
+		metrics_label(out, s->views[i].conf->name);
+		fprintf(out, "\"} %llu\n", cum);
+	}
+}
+
+/* Transfers by direction, type and result; NOTIFY out by result. */
+static void
+metrics_render_xfr(FILE *out, const xfr_stats_t *x)
+{
+	static const char *const dirs[XFR_STAT_DIRS] = { "out", "in" };
+	static const char *const types[XFR_STAT_TYPES] = { "axfr", "ixfr" };
+	static const char *const results[XFR_STAT_RESULTS] = { "done", "refused", "failed" };
+	metrics_family(out, "horizond_transfers_total", "counter",
+		       "Zone transfers by direction (out: we served, in: secondary zones), type "
+		       "(as asked) and result.");
+	for (unsigned d = 0; d < XFR_STAT_DIRS; d++)
+		for (unsigned t = 0; t < XFR_STAT_TYPES; t++)
+			for (unsigned r = 0; r < XFR_STAT_RESULTS; r++)
+				fprintf(out, "horizond_transfers_total{direction=\"%s\",type=\"%s\","
+					"result=\"%s\"} %llu\n", dirs[d], types[t], results[r],
+					x->xfr[d][t][r]);
+	static const char *const notify[NOTIFY_STAT_RESULTS] = { "sent", "answered", "failed" };
+	metrics_family(out, "horizond_notify_total", "counter",
+		       "NOTIFY messages to secondaries: sent (once per target, retries not "
+		       "counted), answered, failed (no answer after every try).");
+	for (unsigned k = 0; k < NOTIFY_STAT_RESULTS; k++)
+		metrics_sample(out, "horizond_notify_total", "result", notify[k], x->notify[k]);
 }
 
 void
@@ -122,6 +206,9 @@ metrics_render(FILE *out, const metrics_input_t *in)
 	metrics_sample(out, "horizond_last_reload_timestamp_seconds", NULL, NULL,
 		       (unsigned long long)r->last_time);
 
+	if (in->xfr != NULL)
+		metrics_render_xfr(out, in->xfr);
+
 	const snapshot_t *s = in->snap;
 	if (s == NULL)
 		return;
@@ -172,6 +259,8 @@ metrics_render(FILE *out, const metrics_input_t *in)
 			metrics_sample(out, cf[f].name, "view", v->conf->name, val[f]);
 		}
 	}
+	if (in->fwd != NULL)
+		metrics_render_forward(out, s, in->fwd);
 }
 
 double
@@ -191,19 +280,29 @@ metrics_text(server_t *srv, reload_t *reload, const struct timespec *started)
 	reload_get_stats(reload, &rs);
 	control_stats_t cs;
 	control_get_stats(&cs);
+	forward_stats_t *fwd = calloc(FORWARD_STAT_VIEWS + 1, sizeof(*fwd));
+	if (fwd == NULL)
+		return NULL;
+	server_get_forward_stats(srv, fwd);
+	xfr_stats_t xs;
+	xfr_stats_get(&xs);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	if (out == NULL)
+	if (out == NULL) {
+		free(fwd);
 		return NULL;
+	}
 	/* the writer lock keeps the published snapshot alive while we read it */
 	zonestore_lock();
 	metrics_input_t in = { .net = &net, .reload = &rs, .snap = publish_current(),
 			       .updates_accepted = cs.updates_accepted,
 			       .updates_refused = cs.updates_refused + net.updates_refused,
-			       .uptime_s = metrics_seconds_since(started) };
+			       .uptime_s = metrics_seconds_since(started), .fwd = fwd,
+			       .xfr = &xs };
 	metrics_render(out, &in);
 	zonestore_unlock();
+	free(fwd);
 	if (fclose(out) != 0) {
 		free(text);
 		return NULL;

@@ -20,6 +20,7 @@
 #include <ldns/ldns.h>
 
 #include "log.h"
+#include "xfr_stats.h"
 
 typedef struct notify_item {
 	struct notify_item *next;
@@ -155,6 +156,7 @@ notify_receive(int fd)
 			log_notice("notify: zone %s in view %s, serial %" PRIu32 ": %s answered %s%s",
 				   it->zone, it->view, it->serial, it->target, lt ? lt->name : "?",
 				   it->tries > 1 ? " (after retries)" : "");
+			xfr_stats_notify(NOTIFY_STAT_ANSWERED);
 			*p = it->next;
 			notify_item_free(it);
 			break;
@@ -176,6 +178,7 @@ notify_send_due(void)
 				log_warning("notify: zone %s in view %s, serial %" PRIu32 ": no answer "
 					    "from %s after %u tries, giving up", it->zone, it->view,
 					    it->serial, it->target, it->tries);
+				xfr_stats_notify(NOTIFY_STAT_FAILED);
 				*p = it->next;
 				notify_item_free(it);
 				continue;
@@ -188,9 +191,11 @@ notify_send_due(void)
 			it->tries++;
 			/* 1, 2, 4, 8 s between tries */
 			it->next_ms = now + (1000LL << (it->tries - 1));
-			if (it->tries == 1)
+			if (it->tries == 1) {
+				xfr_stats_notify(NOTIFY_STAT_SENT);
 				log_info("notify: zone %s in view %s, serial %" PRIu32 ": sent to %s",
 					 it->zone, it->view, it->serial, it->target);
+			}
 		}
 		if (next < 0 || it->next_ms < next)
 			next = it->next_ms;

@@ -468,6 +468,15 @@ server_get_stats(const server_t *s, server_stats_t *out)
 	}
 }
 
+void
+server_get_forward_stats(const server_t *s, forward_stats_t *out)
+{
+	memset(out, 0, sizeof(*out) * (FORWARD_STAT_VIEWS + 1));
+	for (unsigned i = 0; i < s->nworkers; i++)
+		if (s->workers[i]->fwd != NULL)
+			forward_add_stats(s->workers[i]->fwd, out);
+}
+
 unsigned
 server_workers(const server_t *s)
 {

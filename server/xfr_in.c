@@ -24,6 +24,7 @@
 #include "log.h"
 #include "xfr_in_copy.h"
 #include "tsig.h"
+#include "xfr_stats.h"
 #include "zonefile.h"
 
 #define XFRIN_MSG_MAX 65535
@@ -553,11 +554,15 @@ xfrin_from_primary(xfrin_entry_t *e, const xfrin_job_t *j)
 			}
 			ldns_rr_list_deep_free(ans);
 		}
-		if (why != NULL)
+		if (why != NULL) {
+			xfr_stats_count(XFR_STAT_IN, attempt == 0 ? XFR_STAT_IXFR : XFR_STAT_AXFR,
+					rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTAUTH
+						? XFR_STAT_REFUSED : XFR_STAT_FAILED);
 			log_warning("zone %s in view %s: %s from %s%s%s: %s%s", j->name, j->view, kind,
 				    j->ptext, j->key_name ? " with key " : "",
 				    j->key_name ? j->key_name : "", why,
 				    attempt == 0 ? "; trying AXFR" : "");
+		}
 	}
 	if (result == NULL)
 		return -1;
@@ -570,7 +575,9 @@ xfrin_from_primary(xfrin_entry_t *e, const xfrin_job_t *j)
 	char head[400];
 	snprintf(head, sizeof(head), "zone %s in view %s, transferred from %s by horizond", j->name,
 		 j->view, j->ptext);
+	xfr_stat_type_t type = kind[0] == 'I' ? XFR_STAT_IXFR : XFR_STAT_AXFR;
 	if (xfrin_copy_write(j->path, result, head) != 0) {
+		xfr_stats_count(XFR_STAT_IN, type, XFR_STAT_FAILED);
 		ldns_rr_list_deep_free(result);
 		return -1;
 	}
@@ -579,6 +586,7 @@ xfrin_from_primary(xfrin_entry_t *e, const xfrin_job_t *j)
 	if (z == NULL) {
 		log_error("zone %s in view %s: the transferred copy %s does not load (%u errors); "
 			  "keeping the old data", j->name, j->view, j->path, d.errors);
+		xfr_stats_count(XFR_STAT_IN, type, XFR_STAT_FAILED);
 		ldns_rr_list_deep_free(result);
 		return -1;
 	}
@@ -586,6 +594,7 @@ xfrin_from_primary(xfrin_entry_t *e, const xfrin_job_t *j)
 		   ", %zu records", j->name, j->view, kind, incremental ? ", incremental" : "",
 		   j->ptext, j->key_name ? j->key_name : "none", z->serial,
 		   ldns_rr_list_rr_count(result));
+	xfr_stats_count(XFR_STAT_IN, type, XFR_STAT_DONE);
 	ldns_rr_list_deep_free(e->rrs);
 	e->rrs = result;
 	xfrin_publish(j->view, j->name, z);

@@ -23,6 +23,7 @@
 #include "tsig_answer.h"
 #include "wire.h"
 #include "xfr_hist.h"
+#include "xfr_stats.h"
 #include "zonestore.h"
 
 /* Stop adding messages while this much output is unread. */
@@ -277,6 +278,9 @@ xfr_out_done(xfr_out_t *x, const char *how)
 {
 	tcp_conn_t *c = x->c;
 	const char *type = x->qtype == LDNS_RR_TYPE_IXFR ? "IXFR" : "AXFR";
+	/* how is empty unless the transfer was cut short */
+	xfr_stats_count(XFR_STAT_OUT, x->qtype == LDNS_RR_TYPE_IXFR ? XFR_STAT_IXFR : XFR_STAT_AXFR,
+			x->rcode == 0 && how[0] == '\0' ? XFR_STAT_DONE : XFR_STAT_FAILED);
 	if (x->rcode != 0)
 		log_notice("transfer out: client %s view %s zone %s key %s: %s SERVFAIL", x->client,
 			   x->view, x->zone, x->key, type);
@@ -367,6 +371,9 @@ xfr_out_refuse(const xfr_out_t *x, uint8_t rcode, const char *why, uint8_t *out,
 			x->client, x->view ? x->view : "-", x->zone, x->key,
 			x->qtype == LDNS_RR_TYPE_IXFR ? "IXFR" : "AXFR", ldns_lookup_by_id(ldns_rcodes, rcode)->name,
 			why);
+	xfr_stats_count(XFR_STAT_OUT, x->qtype == LDNS_RR_TYPE_IXFR ? XFR_STAT_IXFR : XFR_STAT_AXFR,
+			rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTAUTH ? XFR_STAT_REFUSED
+										   : XFR_STAT_FAILED);
 	size_t n = xfr_out_header(x, rcode, true, out);
 	return x->sign ? tsig_answer_sign(out, n, outmax) : n;
 }

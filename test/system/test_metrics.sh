@@ -2,7 +2,9 @@
 # test_metrics.sh -- server.metrics: http://ADDR:PORT/metrics passes
 # `promtool check metrics` and counts queries per view (a view name that
 # needs escaping included), per transport, RCODE and QTYPE; zone serials;
-# other paths get 404. `horizonctl stats` prints the same families.
+# other paths get 404. `horizonctl stats` prints the same families. The
+# forwarder's counters and latency histogram per view, against the fake
+# upstream of test_forward.sh (slow, refused and unanswered names).
 # SPDX-License-Identifier: BSD-3-Clause
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -12,12 +14,19 @@ hz_init
 DATA=$HZ_SOURCE_DIR/test/system/data/metrics
 MPORT=$((HZ_PORT + 1))
 hz_port_free "$MPORT" || { echo "FAIL - port $MPORT busy" >&2; exit 1; }
+FPORT=$((HZ_PORT + 2))
+hz_port_free "$FPORT" || { echo "FAIL - port $FPORT busy" >&2; exit 1; }
+python3 "$HZ_SOURCE_DIR/test/system/data/forward/fake_upstream.py" "$FPORT" "$HZ_TMP/fake.log" \
+	>"$HZ_TMP/fake.out" 2>&1 &
+FAKE_PID=$!
+trap '[ "$BASHPID" = "$HZ_MAIN_PID" ] && kill -KILL "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null; hz_cleanup' EXIT
+for _ in $(seq 1 50); do grep -q ready "$HZ_TMP/fake.out" && break; sleep 0.1; done
 
 printf '%s\n' '$ORIGIN example.com.' '$TTL 300' \
 	'@ IN SOA ns1 hostmaster 42 3600 600 86400 300' '@ IN NS ns1' 'ns1 IN A 192.0.2.53' \
 	>"$HZ_TMP/example.com.zone"
 hz_make_config "$DATA/metrics.yaml.in" "$HZ_TMP/m.yaml" "$HZ_TMP"
-sed -i "s|@MPORT@|$MPORT|" "$HZ_TMP/m.yaml"
+sed -i -e "s|@MPORT@|$MPORT|" -e "s|@FPORT@|$FPORT|" "$HZ_TMP/m.yaml"
 hz_start "$HZ_TMP/m.yaml" || hz_done
 
 # fetch PATH: the body (and "STATUS n" on the last line) over loopback only
@@ -61,6 +70,37 @@ hz_check "queries by qtype: MX" m 'horizond_qtype_queries_total{qtype="MX"} 1'
 hz_check "zone serials per view" m 'horizond_zone_serial{view="outside",zone="example.com."} 42'
 hz_check "received messages per transport" m 'horizond_queries_total{transport="udp"} 6'
 hz_check "no reload yet" m 'horizond_reloads_total{result="ok"} 0'
+hz_check "no forwarder series for views without forwarders" \
+	test -z "$(grep '^horizond_forward_.*view="outside"' "$HZ_TMP/metrics.txt")"
+hz_check "forwarder: nothing sent yet" m 'horizond_forward_queries_total{view="fwd"} 0'
+
+# The fake upstream answers slow.test after 600 ms, refuses other names and
+# never answers *.blackhole.test (a timeout after 1.5 s).
+fq() { dig @127.0.0.1 -p "$HZ_PORT" -b 127.0.0.5 +time=8 +tries=1 "$@" >/dev/null 2>&1; }
+fq slow.test A
+fq other.test A
+fq x.blackhole.test A
+body=$(fetch /metrics)
+sed '$d' <<<"$body" >"$HZ_TMP/metrics.txt"
+if out=$(promtool check metrics <"$HZ_TMP/metrics.txt" 2>&1); then
+	hz_ok "promtool check metrics passes with forwarder metrics"
+else
+	hz_fail "promtool check metrics passes with forwarder metrics" "$out"
+fi
+hz_check "forwarder: questions sent" m 'horizond_forward_queries_total{view="fwd"} 3'
+hz_check "forwarder: answers accepted (slow and refused)" m 'horizond_forward_answers_total{view="fwd"} 2'
+hz_check "forwarder: a timeout" m 'horizond_forward_failures_total{view="fwd",reason="timeout"} 1'
+hz_check "forwarder: REFUSED from upstream" m 'horizond_forward_failures_total{view="fwd",reason="rcode"} 1'
+hz_check "forwarder: nothing malformed" m 'horizond_forward_failures_total{view="fwd",reason="malformed"} 0'
+hz_check "forwarder: latency count" m 'horizond_forward_latency_seconds_count{view="fwd"} 2'
+hz_check "forwarder: latency +Inf bucket" m 'horizond_forward_latency_seconds_bucket{view="fwd",le="+Inf"} 2'
+# the slow answer took at least 600 ms: at most the refusal is under 0.5 s
+le05=$(sed -n 's/^horizond_forward_latency_seconds_bucket{view="fwd",le="0.5"} //p' "$HZ_TMP/metrics.txt")
+hz_check "forwarder: the slow answer is above the 0.5 s bucket (got ${le05:-none})" \
+	test "${le05:-9}" -le 1
+sum=$(sed -n 's/^horizond_forward_latency_seconds_sum{view="fwd"} //p' "$HZ_TMP/metrics.txt")
+hz_check "forwarder: latency sum at least 0.6 s (got ${sum:-none})" \
+	awk -v s="${sum:-0}" 'BEGIN { exit !(s >= 0.6) }'
 
 hz_reload
 body=$(fetch /metrics)
