@@ -130,6 +130,7 @@ typedef struct conf {
 	unsigned workers;            /* server.workers; 0 in the file = number of CPUs */
 	unsigned tcp_idle_timeout;   /* server.tcp-idle-timeout, seconds, default 10 */
 	unsigned tcp_clients;        /* server.tcp-clients, per worker, default 256 */
+	unsigned tcp_max_lifetime;   /* server.tcp-max-lifetime, seconds, default 120; 0 = none */
 	unsigned edns_udp_size;      /* server.edns-udp-size, default 1232, 512..4096 */
 	const char *identity;        /* server.identity: hostname.bind/id.server; NULL = gethostname(), "" = refuse */
 	const char *version;         /* server.version: version.bind answer; NULL = "horizond <version>"; "" = refuse */

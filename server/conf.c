@@ -529,9 +529,10 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 	static const char *const keys[] = {
 		"listen", "workers", "tcp-idle-timeout", "tcp-clients", "edns-udp-size",
 		"identity", "version", "state-dir", "control", "metrics", "user", "query-log",
+		"tcp-max-lifetime",
 	};
 	enum { K_LISTEN, K_WORKERS, K_IDLE, K_CLIENTS, K_EDNS, K_IDENTITY, K_VERSION, K_STATE,
-	       K_CONTROL, K_METRICS, K_USER, K_QUERYLOG, K_N };
+	       K_CONTROL, K_METRICS, K_USER, K_QUERYLOG, K_LIFETIME, K_N };
 	const ynode_t *v[K_N];
 	conf_t *c = x->c;
 
@@ -549,6 +550,9 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 		conf_get_uint(x, v[K_WORKERS], "server.workers", 0, 256, &c->workers);
 	if (v[K_IDLE] != NULL)
 		conf_get_uint(x, v[K_IDLE], "server.tcp-idle-timeout", 1, 3600, &c->tcp_idle_timeout);
+	if (v[K_LIFETIME] != NULL)
+		conf_get_uint(x, v[K_LIFETIME], "server.tcp-max-lifetime", 0, 86400,
+			      &c->tcp_max_lifetime);
 	if (v[K_CLIENTS] != NULL)
 		conf_get_uint(x, v[K_CLIENTS], "server.tcp-clients", 1, 65535, &c->tcp_clients);
 	if (v[K_EDNS] != NULL)
@@ -1117,6 +1121,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 	c->dir = conf_dirname(arena, path);
 	c->workers = 0;
 	c->tcp_idle_timeout = 10;
+	c->tcp_max_lifetime = 120;
 	c->tcp_clients = 256;
 	c->edns_udp_size = 1232;
 	c->state_dir = arena_strdup(arena, CONF_DEFAULT_STATE_DIR);

@@ -203,6 +203,7 @@ static void
 worker_apply(worker_t *w, net_change_t *ch)
 {
 	w->tcp_idle_timeout = ch->tcp_idle_timeout;
+	w->tcp_max_lifetime = ch->tcp_max_lifetime;
 	w->tcp_clients = ch->tcp_clients;
 	/* Close the removed addresses. */
 	listener_t **pp = &w->listeners;
@@ -310,6 +311,7 @@ worker_new(server_t *s, unsigned id, const conf_t *conf)
 	w->srv = s;
 	w->id = id;
 	w->tcp_idle_timeout = conf->tcp_idle_timeout;
+	w->tcp_max_lifetime = conf->tcp_max_lifetime;
 	w->tcp_clients = conf->tcp_clients;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->applied_cond, NULL);
@@ -514,6 +516,7 @@ server_reconfigure(server_t *s, const conf_t *conf)
 			break;
 		}
 		ch[k]->tcp_idle_timeout = conf->tcp_idle_timeout;
+		ch[k]->tcp_max_lifetime = conf->tcp_max_lifetime;
 		ch[k]->tcp_clients = conf->tcp_clients;
 	}
 	/* Bind every new address for every worker first, here, so a failure
