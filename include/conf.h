@@ -110,6 +110,7 @@ typedef struct conf_view {
 	unsigned long long cache_size;    /* cache-size, bytes, default 32M; 0: no cache */
 	unsigned cache_min_ttl;           /* cache-min-ttl, seconds, default 0 */
 	unsigned cache_max_ttl;           /* cache-max-ttl, seconds, default 86400 */
+	unsigned cache_max_negative_ttl;  /* cache-max-negative-ttl, seconds, default 10800 */
 	bool doh_canary;                  /* doh-canary: NXDOMAIN for use-application-dns.net, default true */
 	int query_log;                    /* query-log: -1 unset (server.query-log), 0 off, 1 on */
 	int nat_doctoring;                /* nat-doctoring: rewrite mapped public addresses in
