@@ -145,6 +145,7 @@ typedef struct worker {
 	net_counter_t responses[2][16];
 	net_counter_t qtypes[QTYPECLASS_N];
 	net_counter_t updates_refused;   /* answered by the worker: refused, or no room in the queue */
+	net_counter_t rrl_limited[SERVER_STAT_VIEWS][2];   /* by view slot: [0] sent as TC, [1] dropped */
 	uint64_t next_conn_id;         /* tcp_conn_t.id */
 } worker_t;
 

@@ -467,6 +467,10 @@ server_get_stats(const server_t *s, server_stats_t *out)
 		out->updates_refused += atomic_load_explicit(&w->updates_refused, memory_order_relaxed);
 		for (unsigned k = 0; k < QTYPECLASS_N; k++)
 			out->qtypes[k] += atomic_load_explicit(&w->qtypes[k], memory_order_relaxed);
+		for (unsigned v = 0; v < SERVER_STAT_VIEWS; v++)
+			for (unsigned a = 0; a < 2; a++)
+				out->rrl_limited[v][a] += atomic_load_explicit(&w->rrl_limited[v][a],
+									       memory_order_relaxed);
 	}
 }
 
