@@ -18,7 +18,7 @@
  * kept so the TTLs can be counted down on output. Negative answers (NXDOMAIN,
  * NODATA) are cached per RFC 2308 for min(SOA TTL, SOA MINIMUM) when the
  * authority section carries the SOA, and not at all otherwise; never
- * longer than CACHE_MAX_NEGATIVE_TTL (BIND's max-ncache-ttl default), so a
+ * longer than the view's cache-max-negative-ttl (BIND's max-ncache-ttl, 3 h by default), so a
  * flood of made-up names cannot pin the cache with day-long entries.
  *
  * Eviction is a segmented LRU per shard: a new entry is on probation, a hit
@@ -37,8 +37,6 @@
 #include <stdint.h>
 
 typedef struct cache cache_t;
-
-#define CACHE_MAX_NEGATIVE_TTL 10800   /* seconds: 3 h */
 
 /* Key bits besides name, type and class. */
 #define CACHE_KEY_DO 0x01
@@ -82,25 +80,28 @@ typedef struct cache_client {
 	size_t limit;              /* the largest message the client takes */
 } cache_client_t;
 
-/* max_bytes: the memory bound (0: store nothing). min_ttl <= max_ttl.
+/* max_bytes: the memory bound (0: store nothing). min_ttl <= max_ttl;
+ * max_neg_ttl caps negative answers after that clamp.
  * Built with the snapshot: out of memory aborts (arena.h); never NULL. */
-cache_t *cache_new(unsigned long long max_bytes, uint32_t min_ttl, uint32_t max_ttl);
+cache_t *cache_new(unsigned long long max_bytes, uint32_t min_ttl, uint32_t max_ttl,
+		   uint32_t max_neg_ttl);
 void cache_ref(cache_t *c);
 /* Drop a reference; frees at zero; clears *c. Accepts NULL. */
 void cache_unref(cache_t **c);
 /* Same settings (a reload may keep the cache)? */
 bool cache_same_settings(const cache_t *c, unsigned long long max_bytes, uint32_t min_ttl,
-			 uint32_t max_ttl);
+			 uint32_t max_ttl, uint32_t max_neg_ttl);
 
 /* Parse an upstream response msg[0..len) to the question key. Returns NULL
  * if it is malformed, does not answer that question, or is truncated. The
  * ID is the caller's business. Free with cache_msg_free() unless handed to
  * cache_store(). */
 cache_msg_t *cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
-			     uint32_t min_ttl, uint32_t max_ttl);
+			     uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl);
 void cache_msg_free(cache_msg_t *m);
 /* The TTL clamps of a cache (for cache_msg_parse). */
-void cache_get_clamps(const cache_t *c, uint32_t *min_ttl, uint32_t *max_ttl);
+void cache_get_clamps(const cache_t *c, uint32_t *min_ttl, uint32_t *max_ttl,
+		      uint32_t *max_neg_ttl);
 
 /* Write the reply to a client from m, TTLs lowered by age_s seconds, into
  * out (at least 12 + qsec_len + 11 bytes). Limited to cl->limit: the

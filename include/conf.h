@@ -110,6 +110,7 @@ typedef struct conf_view {
 	unsigned long long cache_size;    /* cache-size, bytes, default 32M; 0: no cache */
 	unsigned cache_min_ttl;           /* cache-min-ttl, seconds, default 0 */
 	unsigned cache_max_ttl;           /* cache-max-ttl, seconds, default 86400 */
+	unsigned cache_max_negative_ttl;  /* cache-max-negative-ttl, seconds, default 10800 */
 	bool doh_canary;                  /* doh-canary: NXDOMAIN for use-application-dns.net, default true */
 	int query_log;                    /* query-log: -1 unset (server.query-log), 0 off, 1 on */
 	int nat_doctoring;                /* nat-doctoring: rewrite mapped public addresses in
@@ -130,6 +131,7 @@ typedef struct conf {
 	unsigned workers;            /* server.workers; 0 in the file = number of CPUs */
 	unsigned tcp_idle_timeout;   /* server.tcp-idle-timeout, seconds, default 10 */
 	unsigned tcp_clients;        /* server.tcp-clients, per worker, default 256 */
+	unsigned tcp_max_lifetime;   /* server.tcp-max-lifetime, seconds, default 120; 0 = none */
 	unsigned edns_udp_size;      /* server.edns-udp-size, default 1232, 512..4096 */
 	const char *identity;        /* server.identity: hostname.bind/id.server; NULL = gethostname(), "" = refuse */
 	const char *version;         /* server.version: version.bind answer; NULL = "horizond <version>"; "" = refuse */

@@ -70,8 +70,9 @@ size_t rrl_truncate(uint8_t *answer, size_t len);
  * answer to this thread's table and return its length as sent (shorter: TC;
  * 0: dropped); otherwise len. A client that sent a valid server cookie
  * (cookie.h: it proved its address) is not limited. Call only when snap's
- * config has rate_limited. */
+ * config has rate_limited. *action says what the limiter did (RRL_PASS for
+ * answers it does not limit, ANY cut to TC included), for the metrics. */
 size_t rrl_apply(const struct snapshot *snap, const query_src_t *from, uint8_t *answer, size_t len,
-		 bool cookie_valid);
+		 bool cookie_valid, rrl_action_t *action);
 
 #endif

@@ -51,6 +51,8 @@ typedef struct server_stats {
 	unsigned long long responses[2][16];
 	unsigned long long qtypes[QTYPECLASS_N];   /* qtypeclass.h */
 	unsigned long long updates_refused;   /* UPDATEs the workers answered without queueing them */
+	/* UDP answers rate limited (rrl.h), by view slot: [0] sent as TC, [1] dropped */
+	unsigned long long rrl_limited[SERVER_STAT_VIEWS][2];
 } server_stats_t;
 
 void server_get_stats(const server_t *s, server_stats_t *out);

@@ -45,7 +45,7 @@ typedef struct cache_shard {
 struct cache {
 	_Atomic unsigned refs;
 	unsigned long long max_bytes;
-	uint32_t min_ttl, max_ttl;
+	uint32_t min_ttl, max_ttl, max_neg_ttl;
 	uint64_t seed;
 	unsigned nshards;
 	_Atomic unsigned long long hits, misses, stores, evictions;
@@ -111,7 +111,7 @@ cache_clamp(uint32_t ttl, uint32_t min_ttl, uint32_t max_ttl)
 
 cache_msg_t *
 cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
-		uint32_t min_ttl, uint32_t max_ttl)
+		uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl)
 {
 	if (len < 12 || !(msg[2] & 0x80) || (msg[2] & 0x78) != 0 || (msg[2] & 0x02))
 		return NULL;   /* not a response, not QUERY, or truncated */
@@ -214,8 +214,8 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 			uint32_t minimum = get32(m->wire + fixed + 10 + rdlen - 4);
 			uint32_t n = orig < minimum ? orig : minimum;
 			n = cache_clamp(n, min_ttl, max_ttl);
-			if (n > CACHE_MAX_NEGATIVE_TTL)
-				n = CACHE_MAX_NEGATIVE_TTL;
+			if (n > max_neg_ttl)
+				n = max_neg_ttl;
 			if (n < neg)
 				neg = n;
 			/* ...which is also the TTL the SOA is served with. */
@@ -327,13 +327,14 @@ cache_msg_write(const cache_msg_t *m, uint32_t age_s, const cache_client_t *cl, 
  */
 
 cache_t *
-cache_new(unsigned long long max_bytes, uint32_t min_ttl, uint32_t max_ttl)
+cache_new(unsigned long long max_bytes, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl)
 {
 	cache_t *c = xcalloc(1, sizeof(*c));   /* built with the snapshot: aborts */
 	atomic_init(&c->refs, 1);
 	c->max_bytes = max_bytes;
 	c->min_ttl = min_ttl;
 	c->max_ttl = max_ttl;
+	c->max_neg_ttl = max_neg_ttl;
 	if (getrandom(&c->seed, sizeof(c->seed), 0) != (ssize_t)sizeof(c->seed))
 		c->seed = (uint64_t)(uintptr_t)c ^ cache_now_ms();
 	/* Small caches get one shard, so the bound and LRU order are exact. */
@@ -384,16 +385,18 @@ cache_unref(cache_t **cp)
 
 bool
 cache_same_settings(const cache_t *c, unsigned long long max_bytes, uint32_t min_ttl,
-		    uint32_t max_ttl)
+		    uint32_t max_ttl, uint32_t max_neg_ttl)
 {
-	return c->max_bytes == max_bytes && c->min_ttl == min_ttl && c->max_ttl == max_ttl;
+	return c->max_bytes == max_bytes && c->min_ttl == min_ttl && c->max_ttl == max_ttl &&
+	       c->max_neg_ttl == max_neg_ttl;
 }
 
 void
-cache_get_clamps(const cache_t *c, uint32_t *min_ttl, uint32_t *max_ttl)
+cache_get_clamps(const cache_t *c, uint32_t *min_ttl, uint32_t *max_ttl, uint32_t *max_neg_ttl)
 {
 	*min_ttl = c->min_ttl;
 	*max_ttl = c->max_ttl;
+	*max_neg_ttl = c->max_neg_ttl;
 }
 
 /* Keyed multiply-xorshift hash of the key (the seed is random per cache,

@@ -529,9 +529,10 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 	static const char *const keys[] = {
 		"listen", "workers", "tcp-idle-timeout", "tcp-clients", "edns-udp-size",
 		"identity", "version", "state-dir", "control", "metrics", "user", "query-log",
+		"tcp-max-lifetime",
 	};
 	enum { K_LISTEN, K_WORKERS, K_IDLE, K_CLIENTS, K_EDNS, K_IDENTITY, K_VERSION, K_STATE,
-	       K_CONTROL, K_METRICS, K_USER, K_QUERYLOG, K_N };
+	       K_CONTROL, K_METRICS, K_USER, K_QUERYLOG, K_LIFETIME, K_N };
 	const ynode_t *v[K_N];
 	conf_t *c = x->c;
 
@@ -549,6 +550,9 @@ conf_parse_server(conf_ctx_t *x, const ynode_t *key, const ynode_t *map)
 		conf_get_uint(x, v[K_WORKERS], "server.workers", 0, 256, &c->workers);
 	if (v[K_IDLE] != NULL)
 		conf_get_uint(x, v[K_IDLE], "server.tcp-idle-timeout", 1, 3600, &c->tcp_idle_timeout);
+	if (v[K_LIFETIME] != NULL)
+		conf_get_uint(x, v[K_LIFETIME], "server.tcp-max-lifetime", 0, 86400,
+			      &c->tcp_max_lifetime);
 	if (v[K_CLIENTS] != NULL)
 		conf_get_uint(x, v[K_CLIENTS], "server.tcp-clients", 1, 65535, &c->tcp_clients);
 	if (v[K_EDNS] != NULL)
@@ -872,13 +876,15 @@ conf_get_size(conf_ctx_t *x, const ynode_t *n, const char *what, unsigned long l
 /* The cache and canary keys of a view (defaults when absent). */
 static void
 conf_parse_view_cache(conf_ctx_t *x, const ynode_t *size, const ynode_t *min,
-		      const ynode_t *max, const ynode_t *canary, conf_view_t *view,
+		      const ynode_t *max, const ynode_t *max_neg, const ynode_t *canary,
+		      conf_view_t *view,
 		      const char *what)
 {
 	char kwhat[200];
 	view->cache_size = 32ULL << 20;
 	view->cache_min_ttl = 0;
 	view->cache_max_ttl = 86400;
+	view->cache_max_negative_ttl = 10800;   /* BIND's max-ncache-ttl default */
 	view->doh_canary = true;
 	if (size != NULL) {
 		snprintf(kwhat, sizeof(kwhat), "%s: cache-size", what);
@@ -892,6 +898,10 @@ conf_parse_view_cache(conf_ctx_t *x, const ynode_t *size, const ynode_t *min,
 		snprintf(kwhat, sizeof(kwhat), "%s: cache-max-ttl", what);
 		conf_get_uint(x, max, kwhat, 0, 604800, &view->cache_max_ttl);
 	}
+	if (max_neg != NULL) {
+		snprintf(kwhat, sizeof(kwhat), "%s: cache-max-negative-ttl", what);
+		conf_get_uint(x, max_neg, kwhat, 0, 604800, &view->cache_max_negative_ttl);
+	}
 	if (canary != NULL) {
 		snprintf(kwhat, sizeof(kwhat), "%s: doh-canary", what);
 		conf_get_bool(x, canary, kwhat, &view->doh_canary);
@@ -899,10 +909,10 @@ conf_parse_view_cache(conf_ctx_t *x, const ynode_t *size, const ynode_t *min,
 	if (view->cache_min_ttl > view->cache_max_ttl)
 		conf_error(x, min->line, "%s: cache-min-ttl (%u) is larger than cache-max-ttl (%u)",
 			   what, view->cache_min_ttl, view->cache_max_ttl);
-	const ynode_t *given = size ? size : min ? min : max ? max : canary;
+	const ynode_t *given = size ? size : min ? min : max ? max : max_neg ? max_neg : canary;
 	if (given != NULL && !view->recursion)
-		conf_warn(x, given->line, "%s: cache-size, cache-min-ttl, cache-max-ttl and "
-			  "doh-canary only matter with recursion: true", what);
+		conf_warn(x, given->line, "%s: cache-size, cache-min-ttl, cache-max-ttl, "
+			  "cache-max-negative-ttl and doh-canary only matter with recursion: true", what);
 }
 
 /* rate-limit: {responses-per-second, ...} of a view (BIND's names). */
@@ -963,11 +973,11 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 	static const char *const keys[] = {
 		"name", "match-clients", "match-destinations", "recursion", "forwarders", "zones",
 		"cache-size", "cache-min-ttl", "cache-max-ttl", "doh-canary", "nat-doctoring",
-		"rate-limit", "query-log",
+		"rate-limit", "query-log", "cache-max-negative-ttl",
 	};
 	enum { K_NAME, K_CLIENTS, K_DESTS, K_RECURSION, K_FORWARDERS, K_ZONES,
 	       K_CACHE_SIZE, K_CACHE_MIN, K_CACHE_MAX, K_CANARY, K_DOCTOR, K_RATE_LIMIT, K_QUERYLOG,
-	       K_N };
+	       K_CACHE_MAX_NEG, K_N };
 	conf_t *c = x->c;
 
 	if (!conf_expect_seq(x, list, "views", false))
@@ -1056,7 +1066,7 @@ conf_parse_views(conf_ctx_t *x, const ynode_t *list)
 			conf_warn(x, v[K_FORWARDERS]->line,
 				  "%s: forwarders are ignored because recursion is off", what);
 		conf_parse_view_cache(x, v[K_CACHE_SIZE], v[K_CACHE_MIN], v[K_CACHE_MAX],
-				      v[K_CANARY], view, what);
+				      v[K_CACHE_MAX_NEG], v[K_CANARY], view, what);
 		/* nat-doctoring: unset means "on in recursive views when nat: maps
 		 * something" (decided where the map is known, see forward.c) */
 		view->nat_doctoring = -1;
@@ -1117,6 +1127,7 @@ conf_parse(const char *path, const char *text, size_t len, diag_t *d)
 	c->dir = conf_dirname(arena, path);
 	c->workers = 0;
 	c->tcp_idle_timeout = 10;
+	c->tcp_max_lifetime = 120;
 	c->tcp_clients = 256;
 	c->edns_udp_size = 1232;
 	c->state_dir = arena_strdup(arena, CONF_DEFAULT_STATE_DIR);

@@ -595,9 +595,9 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 		msg = scrubbed;
 		len = slen;
 	}
-	uint32_t min_ttl, max_ttl;
-	cache_get_clamps(q->cache, &min_ttl, &max_ttl);
-	cache_msg_t *m = cache_msg_parse(msg, len, &q->key, min_ttl, max_ttl);
+	uint32_t min_ttl, max_ttl, max_neg_ttl;
+	cache_get_clamps(q->cache, &min_ttl, &max_ttl, &max_neg_ttl);
+	cache_msg_t *m = cache_msg_parse(msg, len, &q->key, min_ttl, max_ttl, max_neg_ttl);
 	free(scrubbed);
 	if (m == NULL) {
 		log_debug("forward: unusable answer from forwarder #%zu", q->cur + 1);

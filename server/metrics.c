@@ -226,6 +226,19 @@ metrics_render(FILE *out, const metrics_input_t *in)
 				n->view_queries[slot][t]);
 		}
 	}
+	/* rate limiting (rrl.h): only views with rate-limit */
+	metrics_family(out, "horizond_rrl_limited_total", "counter",
+		       "UDP answers rate limited, by view and action (slip: sent as TC, drop: not sent).");
+	for (size_t i = 0; i < nv; i++) {
+		if (s->views[i].conf->rate_limit == NULL)
+			continue;
+		for (unsigned a = 0; a < 2; a++) {
+			fputs("horizond_rrl_limited_total{view=\"", out);
+			metrics_label(out, s->views[i].conf->name);
+			fprintf(out, "\",action=\"%s\"} %llu\n", a ? "drop" : "slip",
+				n->rrl_limited[i][a]);
+		}
+	}
 	metrics_family(out, "horizond_zone_serial", "gauge", "SOA serial of each zone a view serves.");
 	for (size_t i = 0; i < s->nviews; i++) {
 		const view_t *v = &s->views[i];

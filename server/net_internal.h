@@ -68,6 +68,7 @@ typedef struct tcp_conn {
 	struct sockaddr_storage local;
 	bool closing;                  /* free once the output is written */
 	uint64_t last_active_ms;       /* accepted or last message answered (tcp_now_ms) */
+	uint64_t accepted_ms;          /* when accepted: tcp-max-lifetime counts from here */
 	uint64_t msg_start_ms;         /* first byte of the message being read, 0: none */
 	bool deadline_armed;           /* the read timeout is that message's deadline */
 	unsigned fwd_pending;          /* forwarded queries not yet answered (counted by
@@ -86,6 +87,7 @@ typedef struct net_change {
 	socklen_t *remove_len;
 	size_t nremove;
 	unsigned tcp_idle_timeout;
+	unsigned tcp_max_lifetime;
 	unsigned tcp_clients;
 } net_change_t;
 
@@ -105,6 +107,7 @@ typedef struct worker {
 
 	/* TCP settings, as last applied in this worker. */
 	unsigned tcp_idle_timeout;
+	unsigned tcp_max_lifetime;     /* seconds, 0 = none */
 	unsigned tcp_clients;
 	unsigned tcp_count;
 	tcp_conn_t *conns;
@@ -142,6 +145,7 @@ typedef struct worker {
 	net_counter_t responses[2][16];
 	net_counter_t qtypes[QTYPECLASS_N];
 	net_counter_t updates_refused;   /* answered by the worker: refused, or no room in the queue */
+	net_counter_t rrl_limited[SERVER_STAT_VIEWS][2];   /* by view slot: [0] sent as TC, [1] dropped */
 	uint64_t next_conn_id;         /* tcp_conn_t.id */
 } worker_t;
 

@@ -219,8 +219,9 @@ rrl_thread_table(void)
 
 size_t
 rrl_apply(const snapshot_t *snap, const query_src_t *from, uint8_t *answer, size_t len,
-	  bool cookie_valid)
+	  bool cookie_valid, rrl_action_t *action)
 {
+	*action = RRL_PASS;
 	if (cookie_valid || from->tcp)
 		return len;
 	const view_t *v = query_view_select(snap, from);
@@ -236,8 +237,9 @@ rrl_apply(const snapshot_t *snap, const query_src_t *from, uint8_t *answer, size
 		return len;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);   /* vDSO: no system call */
-	switch (rrl_account(t, v->conf->rate_limit, (unsigned)(v - snap->views), from->src,
-			    answer, len, (uint32_t)ts.tv_sec)) {
+	*action = rrl_account(t, v->conf->rate_limit, (unsigned)(v - snap->views), from->src, answer,
+			      len, (uint32_t)ts.tv_sec);
+	switch (*action) {
 	case RRL_PASS:
 		return len;
 	case RRL_SLIP:

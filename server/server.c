@@ -203,6 +203,7 @@ static void
 worker_apply(worker_t *w, net_change_t *ch)
 {
 	w->tcp_idle_timeout = ch->tcp_idle_timeout;
+	w->tcp_max_lifetime = ch->tcp_max_lifetime;
 	w->tcp_clients = ch->tcp_clients;
 	/* Close the removed addresses. */
 	listener_t **pp = &w->listeners;
@@ -310,6 +311,7 @@ worker_new(server_t *s, unsigned id, const conf_t *conf)
 	w->srv = s;
 	w->id = id;
 	w->tcp_idle_timeout = conf->tcp_idle_timeout;
+	w->tcp_max_lifetime = conf->tcp_max_lifetime;
 	w->tcp_clients = conf->tcp_clients;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->applied_cond, NULL);
@@ -465,6 +467,10 @@ server_get_stats(const server_t *s, server_stats_t *out)
 		out->updates_refused += atomic_load_explicit(&w->updates_refused, memory_order_relaxed);
 		for (unsigned k = 0; k < QTYPECLASS_N; k++)
 			out->qtypes[k] += atomic_load_explicit(&w->qtypes[k], memory_order_relaxed);
+		for (unsigned v = 0; v < SERVER_STAT_VIEWS; v++)
+			for (unsigned a = 0; a < 2; a++)
+				out->rrl_limited[v][a] += atomic_load_explicit(&w->rrl_limited[v][a],
+									       memory_order_relaxed);
 	}
 }
 
@@ -523,6 +529,7 @@ server_reconfigure(server_t *s, const conf_t *conf)
 			break;
 		}
 		ch[k]->tcp_idle_timeout = conf->tcp_idle_timeout;
+		ch[k]->tcp_max_lifetime = conf->tcp_max_lifetime;
 		ch[k]->tcp_clients = conf->tcp_clients;
 	}
 	/* Bind every new address for every worker first, here, so a failure

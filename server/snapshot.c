@@ -145,14 +145,16 @@ view_cache(const snapshot_t *prev, const conf_view_t *cv)
 		if (pv->cache == NULL || strcmp(pv->conf->name, cv->name) != 0)
 			continue;
 		if (!same_forwarders(pv->conf, cv) ||
-		    !cache_same_settings(pv->cache, cv->cache_size, cv->cache_min_ttl, cv->cache_max_ttl)) {
+		    !cache_same_settings(pv->cache, cv->cache_size, cv->cache_min_ttl, cv->cache_max_ttl,
+					 cv->cache_max_negative_ttl)) {
 			log_info("view %s: forwarders or cache settings changed, new cache", cv->name);
 			break;
 		}
 		cache_ref(pv->cache);
 		return pv->cache;
 	}
-	return cache_new(cv->cache_size, cv->cache_min_ttl, cv->cache_max_ttl);
+	return cache_new(cv->cache_size, cv->cache_min_ttl, cv->cache_max_ttl,
+			 cv->cache_max_negative_ttl);
 }
 
 snapshot_t *

@@ -19,6 +19,10 @@
  * - An accept error (EMFILE, ENFILE, ENOBUFS...) turns accepting off for
  *   TCP_ACCEPT_PAUSE_MS, closes the oldest idle connection to free a
  *   descriptor, and is logged at most once per TCP_ACCEPT_LOG_SECONDS.
+ * - tcp-max-lifetime: a connection older than that is closed after the
+ *   answer to the message that finds it too old, once its forwarded
+ *   queries, updates and transfer are done (tcp_conn_close_after_write), so
+ *   a client that keeps sending cannot keep its slot forever.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "net_internal.h"
 
@@ -155,6 +159,15 @@ tcp_conn_close_after_write(tcp_conn_t *c)
 	}
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* Past tcp-max-lifetime? Checked once per message answered (the clock is
+ * read there anyway); a connection that sends nothing meets the idle timeout. */
+static bool
+tcp_conn_too_old(const tcp_conn_t *c)
+{
+	unsigned life = c->w->tcp_max_lifetime;
+	return life != 0 && c->last_active_ms - c->accepted_ms >= (uint64_t)life * 1000u;
 }
 
 /* Dynamic updates (update.h): the message goes to the control thread (control.h); its
@@ -313,12 +326,17 @@ tcp_conn_process(tcp_conn_t *c)
 		evbuffer_drain(in, mlen + 2);
 		c->msg_start_ms = 0;
 		c->last_active_ms = tcp_now_ms();
-		if (alen == 0)
-			continue;
-		net_count_response(w, 1, w->tcp_out + 2);
-		put16(w->tcp_out, (uint16_t)alen);
-		if (evbuffer_add(out, w->tcp_out, alen + 2) < 0) {
-			tcp_conn_free(c);
+		if (alen > 0) {
+			net_count_response(w, 1, w->tcp_out + 2);
+			put16(w->tcp_out, (uint16_t)alen);
+			if (evbuffer_add(out, w->tcp_out, alen + 2) < 0) {
+				tcp_conn_free(c);
+				return false;
+			}
+		}
+		if (c->xfr == NULL && tcp_conn_too_old(c)) {   /* a transfer: at the next message */
+			log_debug("tcp: connection older than tcp-max-lifetime, closing");
+			tcp_conn_close_after_write(c);
 			return false;
 		}
 	}
@@ -471,6 +489,7 @@ tcp_accept_cb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa
 	w->tcp_count++;
 	NET_COUNT(w->tcp_connections, 1);
 	c->last_active_ms = tcp_now_ms();
+	c->accepted_ms = c->last_active_ms;
 
 	struct timeval idle = { (time_t)w->tcp_idle_timeout, 0 };
 	bufferevent_setcb(c->bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);

@@ -311,8 +311,12 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			if (alen > 0 && cookie_noted(w->rbuf[i]))
 				alen = cookie_answer(snap, w->rbuf[i], w->rmsg[i].msg_len, &from,
 						     w->sbuf[nout], alen, UDP_MAX_ANSWER, &cookie_valid);
-			if (alen > 0 && snap->conf->rate_limited)   /* response rate limiting (rrl.h) */
-				alen = rrl_apply(snap, &from, w->sbuf[nout], alen, cookie_valid);
+			if (alen > 0 && snap->conf->rate_limited) {   /* response rate limiting (rrl.h) */
+				rrl_action_t act;
+				alen = rrl_apply(snap, &from, w->sbuf[nout], alen, cookie_valid, &act);
+				if (act != RRL_PASS && fwd.stat_view < SERVER_STAT_VIEWS)
+					NET_COUNT(w->rrl_limited[fwd.stat_view][act == RRL_DROP], 1);
+			}
 			if (net_querylog_on(snap, &fwd))
 				querylog_query(w->id, snap, &fwd, from.src, 0, w->rbuf[i], w->rmsg[i].msg_len,
 					     w->sbuf[nout], alen, &t0);

@@ -128,7 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	key.qtype = (uint16_t)(data[pos] << 8 | data[pos + 1]);
 	key.qclass = (uint16_t)(data[pos + 2] << 8 | data[pos + 3]);
 	key.bits = 0;
-	cache_msg_t *m = cache_msg_parse(data, size, &key, 0, 86400);
+	cache_msg_t *m = cache_msg_parse(data, size, &key, 0, 86400, 10800);
 	if (m == NULL)
 		return 0;
 	uint8_t hdr[4] = { data[0], data[1], 0x01, 0x00 };
@@ -141,7 +141,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool well_formed = LSAN_QUIET((int)ldns_wire2pkt(&in, data, size)) == LDNS_STATUS_OK &&
 			   !ldns_misreads_opaque(data, size);
 	ldns_pkt_free(in);
-	cache_t *c = cache_new(1 << 16, 0, 86400);
+	cache_t *c = cache_new(1 << 16, 0, 86400, 10800);
 	cache_store(c, m, 1000);   /* the cache owns m from here */
 	size_t n = cache_answer(c, &key, &cl, out, 1000 + 1500);
 	if (n > 0) {

@@ -29,6 +29,9 @@ echo "$out" | grep -q 'bad.yaml:9:.*windw' && hz_ok "rate-limit: unknown key at 
 	|| hz_fail "rate-limit: unknown key not reported" "$out"
 
 hz_make_config "$DATA/rrl.yaml.in" "$HZ_TMP/rrl.yaml"
+MPORT=$((HZ_PORT + 1))
+hz_port_free "$MPORT" || { echo "FAIL - port $MPORT busy" >&2; exit 1; }
+sed -i "s|^  workers: 1$|&\n  metrics: 127.0.0.1@$MPORT|" "$HZ_TMP/rrl.yaml"   # the flood is counted there
 cp "$DATA/example.net.zone" "$HZ_TMP/"
 hz_start "$HZ_TMP/rrl.yaml" || hz_done
 
@@ -37,6 +40,20 @@ read -r full tc <<<"$(python3 "$DATA/udpflood.py" 127.0.0.3 "$HZ_PORT" 300)"
 	|| hz_fail "external flood: $full full answers of 300"
 [ "$tc" -ge 100 ] && [ "$tc" -le 160 ] && hz_ok "external flood: $tc TC answers (slip 2: about half the rest)" \
 	|| hz_fail "external flood: $tc TC answers"
+# the metrics count what was limited: every TC the flood got, and the rest
+# of the 300 that were not answered in full as dropped
+metrics=$(timeout 20 python3 -c "import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:%s/metrics' % sys.argv[1], timeout=10).read().decode())" "$MPORT")
+hz_check "metrics: answers sent as TC counted ($tc)" \
+	grep -Fxq "horizond_rrl_limited_total{view=\"external\",action=\"slip\"} $tc" <<<"$metrics"
+hz_check "metrics: dropped answers counted ($((300 - full - tc)))" \
+	grep -Fxq "horizond_rrl_limited_total{view=\"external\",action=\"drop\"} $((300 - full - tc))" <<<"$metrics"
+hz_check "metrics: no rate-limit counters for the internal view" \
+	bash -c '! grep -q "horizond_rrl_limited_total{view=\"internal\"" <<<"$1"' _ "$metrics"
+if command -v promtool >/dev/null; then
+	out=$(promtool check metrics <<<"$metrics" 2>&1) && hz_ok "promtool check metrics passes" \
+		|| hz_fail "promtool check metrics passes" "$out"
+fi
 read -r full tc <<<"$(python3 "$DATA/udpflood.py" 127.0.0.2 "$HZ_PORT" 300)"
 hz_check "internal view: all 300 answered in full ($full, TC $tc)" [ "$full" -eq 300 ]
 read -r full tc <<<"$(python3 "$DATA/udpflood.py" 127.0.0.9 "$HZ_PORT" 300)"

@@ -25,6 +25,17 @@ python3 -c "import sys; v=sys.argv[1]; sys.exit(0 if v!='never' and 2<=float(v)<
 	&& net_ok "trickled message cut at its deadline (${t}s, tcp-idle-timeout 3)" \
 	|| net_fail "trickle: closed after '$t' (expected 2..6 s)"
 
+# A query every second keeps the connection busy (the idle timeout never
+# fires): tcp-max-lifetime 4 closes it after the answer to the query that
+# finds it older than 4 s. Before: never closed.
+t=$($T lifetime 127.0.0.1 "$P" 127.0.0.3 1 12 2>&1)
+python3 -c "
+import re, sys
+m = re.fullmatch(r'(\d+)/(\d+) answered, closed ([0-9.]+)', sys.argv[1])
+sys.exit(0 if m and m[1] == m[2] and 3.5 <= float(m[3]) <= 8 else 1)" "$t" \
+	&& net_ok "busy connection closed at its lifetime, every query answered ($t; tcp-max-lifetime 4)" \
+	|| net_fail "lifetime: '$t' (expected all answered, closed after 3.5..8 s)"
+
 net_check "per source: 2 of 10 connections from one address kept (8 slots / 4)" \
 	"2 kept, 2 answered" "$($T per-source 127.0.0.1 "$P" 127.0.0.3 10 2>&1)"
 sleep 0.3   # those are closed by now

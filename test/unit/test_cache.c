@@ -123,9 +123,9 @@ store(cache_t *c, const char *name, ldns_rr_type type, ldns_pkt_rcode rcode,
 	make_key(&k, name, type);
 	size_t len;
 	uint8_t *wire = response(name, type, rcode, &len, rrs);
-	uint32_t min_ttl, max_ttl;
-	cache_get_clamps(c, &min_ttl, &max_ttl);
-	cache_msg_t *m = cache_msg_parse(wire, len, &k, min_ttl, max_ttl);
+	uint32_t min_ttl, max_ttl, max_neg_ttl;
+	cache_get_clamps(c, &min_ttl, &max_ttl, &max_neg_ttl);
+	cache_msg_t *m = cache_msg_parse(wire, len, &k, min_ttl, max_ttl, max_neg_ttl);
 	free(wire);
 	ck_assert_ptr_nonnull(m);
 	uint32_t ttl = m->ttl;
@@ -153,7 +153,7 @@ lookup(cache_t *c, const char *name, ldns_rr_type type, uint64_t now)
 
 START_TEST(ttl_countdown_and_expiry)
 {
-	cache_t *c = cache_new(1 << 20, 0, 86400);
+	cache_t *c = cache_new(1 << 20, 0, 86400, 10800);
 	const char *const rrs[] = { "A|www.example.net. 300 IN A 192.0.2.1", NULL };
 	ck_assert_uint_eq(store(c, "www.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, rrs, 1000 * SEC), 300);
 
@@ -188,7 +188,7 @@ END_TEST
 
 START_TEST(ttl_clamps)
 {
-	cache_t *c = cache_new(1 << 20, 60, 100);
+	cache_t *c = cache_new(1 << 20, 60, 100, 10800);
 	const char *const low[] = { "A|low.example.net. 10 IN A 192.0.2.1", NULL };
 	const char *const high[] = { "A|high.example.net. 5000 IN A 192.0.2.2", NULL };
 	ck_assert_uint_eq(store(c, "low.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, low, 0), 60);
@@ -206,7 +206,7 @@ END_TEST
 
 START_TEST(negative_caching)
 {
-	cache_t *c = cache_new(1 << 20, 0, 86400);
+	cache_t *c = cache_new(1 << 20, 0, 86400, 10800);
 	/* NXDOMAIN: min(SOA TTL 3600, MINIMUM 30) = 30 s (RFC 2308 5). */
 	const char *const nx[] = {
 		"U|example.net. 3600 IN SOA ns.example.net. h.example.net. 1 3600 600 86400 30", NULL,
@@ -237,19 +237,30 @@ START_TEST(negative_caching)
 		"U|example.net. 86400 IN SOA ns.example.net. h.example.net. 1 3600 600 86400 86400", NULL,
 	};
 	ck_assert_uint_eq(store(c, "long.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, longneg, 0),
-			  CACHE_MAX_NEGATIVE_TTL);
+			  10800);
 	p = lookup(c, "long.example.net.", LDNS_RR_TYPE_A, 0);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(first_ttl(p, LDNS_SECTION_AUTHORITY), 10800);
 	ldns_pkt_free(p);
 	ck_assert_ptr_null(lookup(c, "long.example.net.", LDNS_RR_TYPE_A, 10800 * SEC));
 
+	/* cache-max-negative-ttl: 600 cuts it to 10 minutes, positive TTLs
+	 * still up to cache-max-ttl. */
+	cache_t *short_neg = cache_new(1 << 20, 0, 86400, 600);
+	ck_assert_uint_eq(store(short_neg, "long.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN,
+				longneg, 0), 600);
+	ck_assert_ptr_null(lookup(short_neg, "long.example.net.", LDNS_RR_TYPE_A, 600 * SEC));
+	const char *const longpos[] = { "A|long.example.net. 86400 IN A 192.0.2.1", NULL };
+	ck_assert_uint_eq(store(short_neg, "long.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
+				longpos, 0), 86400);
+	cache_unref(&short_neg);
+
 	/* Without a SOA there is nothing to bound it: not cached. */
 	cache_key_t k;
 	make_key(&k, "nosoa.example.net.", LDNS_RR_TYPE_A);
 	size_t len;
 	uint8_t *wire = response("nosoa.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, &len, NULL);
-	cache_msg_t *m = cache_msg_parse(wire, len, &k, 0, 86400);
+	cache_msg_t *m = cache_msg_parse(wire, len, &k, 0, 86400, 10800);
 	free(wire);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_uint_eq(m->ttl, 0);
@@ -259,7 +270,7 @@ START_TEST(negative_caching)
 	/* SERVFAIL is never cached. */
 	make_key(&k, "fail.example.net.", LDNS_RR_TYPE_A);
 	wire = response("fail.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, &len, NULL);
-	m = cache_msg_parse(wire, len, &k, 0, 86400);
+	m = cache_msg_parse(wire, len, &k, 0, 86400, 10800);
 	free(wire);
 	ck_assert_ptr_nonnull(m);
 	ck_assert(!cache_store(c, m, 0));
@@ -271,7 +282,7 @@ END_TEST
  * that clients ask for again (segmented LRU: hits are protected). */
 START_TEST(flood_spares_hit_entries)
 {
-	cache_t *c = cache_new(8192, 0, 86400);
+	cache_t *c = cache_new(8192, 0, 86400, 10800);
 	const char *const pop[] = { "A|popular.example.net. 300 IN A 192.0.2.1", NULL };
 	store(c, "popular.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, pop, 0);
 	ldns_pkt *p = lookup(c, "popular.example.net.", LDNS_RR_TYPE_A, 0);   /* one hit */
@@ -303,7 +314,7 @@ END_TEST
 START_TEST(eviction_under_size_bound)
 {
 	const unsigned long long bound = 8192;
-	cache_t *c = cache_new(bound, 0, 86400);
+	cache_t *c = cache_new(bound, 0, 86400, 10800);
 	char name[64], rr[128];
 	for (int i = 0; i < 200; i++) {
 		snprintf(name, sizeof(name), "host%d.example.net.", i);
@@ -329,7 +340,7 @@ START_TEST(eviction_under_size_bound)
 	ck_assert_ptr_null(lookup(c, "host1.example.net.", LDNS_RR_TYPE_A, 0)); /* oldest unused */
 
 	/* cache-size 0: nothing is kept. */
-	cache_t *none = cache_new(0, 0, 86400);
+	cache_t *none = cache_new(0, 0, 86400, 10800);
 	const char *const rrs[] = { "A|x.example.net. 300 IN A 192.0.2.1", NULL };
 	store(none, "x.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, rrs, 0);
 	ck_assert_ptr_null(lookup(none, "x.example.net.", LDNS_RR_TYPE_A, 0));
@@ -340,8 +351,8 @@ END_TEST
 
 START_TEST(views_do_not_share)
 {
-	cache_t *internal = cache_new(1 << 20, 0, 86400);
-	cache_t *lab = cache_new(1 << 20, 0, 86400);
+	cache_t *internal = cache_new(1 << 20, 0, 86400, 10800);
+	cache_t *lab = cache_new(1 << 20, 0, 86400, 10800);
 	const char *const a[] = { "A|www.example.net. 300 IN A 192.0.2.1", NULL };
 	store(internal, "www.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, a, 0);
 	ck_assert_ptr_null(lookup(lab, "www.example.net.", LDNS_RR_TYPE_A, 0));
@@ -359,7 +370,7 @@ END_TEST
 
 START_TEST(reply_shape)
 {
-	cache_t *c = cache_new(1 << 20, 0, 86400);
+	cache_t *c = cache_new(1 << 20, 0, 86400, 10800);
 	char rr[20][160];
 	const char *rrs[22];
 	int n = 0;
@@ -421,36 +432,36 @@ START_TEST(hostile_upstream)
 
 	/* Another question. */
 	uint8_t *wire = response("www.example.org.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, &len, a);
-	ck_assert_ptr_null(cache_msg_parse(wire, len, &k, 0, 86400));
+	ck_assert_ptr_null(cache_msg_parse(wire, len, &k, 0, 86400, 10800));
 	free(wire);
 
 	/* Same name, other case: accepted. */
 	wire = response("WWW.Example.NET.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, &len, a);
-	cache_msg_t *m = cache_msg_parse(wire, len, &k, 0, 86400);
+	cache_msg_t *m = cache_msg_parse(wire, len, &k, 0, 86400, 10800);
 	ck_assert_ptr_nonnull(m);
 	cache_msg_free(m);
 
 	/* Cut short, trailing garbage, TC, a query (QR=0). */
-	ck_assert_ptr_null(cache_msg_parse(wire, len - 3, &k, 0, 86400));
+	ck_assert_ptr_null(cache_msg_parse(wire, len - 3, &k, 0, 86400, 10800));
 	uint8_t big[600];
 	memcpy(big, wire, len);
 	big[len] = 0xAB;
-	ck_assert_ptr_null(cache_msg_parse(big, len + 1, &k, 0, 86400));
+	ck_assert_ptr_null(cache_msg_parse(big, len + 1, &k, 0, 86400, 10800));
 	memcpy(big, wire, len);
 	big[2] |= 0x02;
-	ck_assert_ptr_null(cache_msg_parse(big, len, &k, 0, 86400));
+	ck_assert_ptr_null(cache_msg_parse(big, len, &k, 0, 86400, 10800));
 	memcpy(big, wire, len);
 	big[2] &= 0x7F;
-	ck_assert_ptr_null(cache_msg_parse(big, len, &k, 0, 86400));
+	ck_assert_ptr_null(cache_msg_parse(big, len, &k, 0, 86400, 10800));
 
 	/* A compression pointer pointing forwards, or into the header. */
 	memcpy(big, wire, len);
 	size_t owner = 12 + k.name_len + 4;
 	ck_assert_uint_eq(big[owner], 0xC0);
 	big[owner + 1] = (uint8_t)(owner + 4);
-	ck_assert_ptr_null(cache_msg_parse(big, len, &k, 0, 86400));
+	ck_assert_ptr_null(cache_msg_parse(big, len, &k, 0, 86400, 10800));
 	big[owner + 1] = 2;
-	ck_assert_ptr_null(cache_msg_parse(big, len, &k, 0, 86400));
+	ck_assert_ptr_null(cache_msg_parse(big, len, &k, 0, 86400, 10800));
 	free(wire);
 
 	/* The upstream's OPT is dropped (ours replaces it). */
@@ -462,7 +473,7 @@ START_TEST(hostile_upstream)
 	ldns_pkt_set_edns_data(p, ldns_rdf_new_frm_str(LDNS_RDF_TYPE_HEX, "000a00020102"));
 	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
 	ldns_pkt_free(p);
-	m = cache_msg_parse(wire, len, &k, 0, 86400);
+	m = cache_msg_parse(wire, len, &k, 0, 86400, 10800);
 	free(wire);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_uint_eq(m->arcount, 0);
@@ -507,11 +518,11 @@ START_TEST(opaque_data_kept_by_rdlength)
 	size_t len = hand_message(msg, "sink.example.", 40, 2, body, sizeof(body));
 	cache_key_t k;
 	make_key(&k, "sink.example.", 40);
-	cache_msg_t *m = cache_msg_parse(msg, len, &k, 0, 86400);
+	cache_msg_t *m = cache_msg_parse(msg, len, &k, 0, 86400, 10800);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_uint_eq(m->ancount, 2);
 	ck_assert_uint_eq(m->ttl, 300);
-	cache_t *c = cache_new(1 << 20, 0, 86400);
+	cache_t *c = cache_new(1 << 20, 0, 86400, 10800);
 	cache_store(c, m, 0);
 	cache_client_t cl;
 	make_client(&cl, "sink.example.", 40, 65535);
@@ -534,9 +545,9 @@ START_TEST(opaque_data_kept_by_rdlength)
 	};
 	make_key(&k, "mx.example.", LDNS_RR_TYPE_MX);
 	len = hand_message(msg, "mx.example.", LDNS_RR_TYPE_MX, 1, mx, sizeof(mx));
-	ck_assert_ptr_null(cache_msg_parse(msg, len, &k, 0, 86400));
+	ck_assert_ptr_null(cache_msg_parse(msg, len, &k, 0, 86400, 10800));
 	msg[len - 6] = 4;   /* RDLENGTH without the extra byte */
-	m = cache_msg_parse(msg, len - 1, &k, 0, 86400);
+	m = cache_msg_parse(msg, len - 1, &k, 0, 86400, 10800);
 	ck_assert_ptr_nonnull(m);
 	cache_msg_free(m);
 
@@ -548,7 +559,7 @@ START_TEST(opaque_data_kept_by_rdlength)
 	};
 	make_key(&k, "svc.example.", 64);
 	len = hand_message(msg, "svc.example.", 64, 2, svcb, sizeof(svcb));
-	ck_assert_ptr_null(cache_msg_parse(msg, len, &k, 0, 86400));
+	ck_assert_ptr_null(cache_msg_parse(msg, len, &k, 0, 86400, 10800));
 	/* The same with the root label inside the record: accepted. */
 	uint8_t svcb_ok[sizeof(svcb) + 1];
 	memcpy(svcb_ok, svcb, 17);
@@ -556,7 +567,7 @@ START_TEST(opaque_data_kept_by_rdlength)
 	svcb_ok[17] = 0;
 	memcpy(svcb_ok + 18, svcb + 17, sizeof(svcb) - 17);
 	len = hand_message(msg, "svc.example.", 64, 2, svcb_ok, sizeof(svcb_ok));
-	m = cache_msg_parse(msg, len, &k, 0, 86400);
+	m = cache_msg_parse(msg, len, &k, 0, 86400, 10800);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_uint_eq(m->ancount, 2);
 	cache_msg_free(m);

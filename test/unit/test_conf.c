@@ -167,6 +167,7 @@ START_TEST(test_good_minimal_defaults)
 	ck_assert_uint_eq(c->workers, 0);
 	ck_assert_uint_eq(c->tcp_idle_timeout, 10);
 	ck_assert_uint_eq(c->tcp_clients, 256);
+	ck_assert_uint_eq(c->tcp_max_lifetime, 120);
 	ck_assert_uint_eq(c->edns_udp_size, 1232);
 	ck_assert_ptr_null(c->identity);
 	ck_assert_ptr_null(c->version);
@@ -175,6 +176,50 @@ START_TEST(test_good_minimal_defaults)
 	ck_assert(!c->views[0].recursion);
 	ck_assert_str_eq(c->views[0].zones[0].path, CONF_DIR "/example.com.zone");
 	conf_free(&c);
+	capture_end(&cap);
+}
+END_TEST
+
+/* server.tcp-max-lifetime: 0 (no limit) to a day; default 120 (see
+ * test_good_minimal_defaults). */
+START_TEST(test_tcp_max_lifetime)
+{
+	capture_t cap;
+	conf_t *c = parse_text(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 0}\n"
+				   "views: [{name: v, match-clients: [any]}]\n");
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_uint_eq(c->tcp_max_lifetime, 0);
+	conf_free(&c);
+	capture_end(&cap);
+	c = parse_text(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 86401}\n"
+				   "views: [{name: v, match-clients: [any]}]\n");
+	ck_assert_ptr_null(c);
+	ck_assert(text_has_line(capture_text(&cap), "test.yaml:1", "server.tcp-max-lifetime"));
+	capture_end(&cap);
+}
+END_TEST
+
+/* A recursive view's TTL caps: positive 1 day, negative 3 h (BIND's
+ * max-ncache-ttl) by default; cache-max-negative-ttl sets the latter. */
+START_TEST(test_cache_ttl_caps)
+{
+	capture_t cap;
+	conf_t *c = parse_text(&cap, "server: {listen: [127.0.0.1@5300]}\n"
+				     "views: [{name: a, match-clients: [any], recursion: true,\n"
+				     "         forwarders: [127.0.0.1@5353]},\n"
+				     "        {name: b, match-clients: [any], recursion: true,\n"
+				     "         forwarders: [127.0.0.1@5353], cache-max-negative-ttl: 600}]\n");
+	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
+	ck_assert_uint_eq(c->views[0].cache_max_ttl, 86400);
+	ck_assert_uint_eq(c->views[0].cache_max_negative_ttl, 10800);
+	ck_assert_uint_eq(c->views[1].cache_max_negative_ttl, 600);
+	conf_free(&c);
+	capture_end(&cap);
+	c = parse_text(&cap, "server: {listen: [127.0.0.1@5300]}\n"
+			     "views: [{name: a, match-clients: [any], recursion: true,\n"
+			     "         forwarders: [127.0.0.1@5353], cache-max-negative-ttl: -1}]\n");
+	ck_assert_ptr_null(c);
+	ck_assert(text_has_line(capture_text(&cap), "test.yaml:3", "cache-max-negative-ttl"));
 	capture_end(&cap);
 }
 END_TEST
@@ -1130,6 +1175,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_good_full);
 	tcase_add_test(tc, test_good_minimal_defaults);
 	tcase_add_test(tc, test_good_tags);
+	tcase_add_test(tc, test_tcp_max_lifetime);
+	tcase_add_test(tc, test_cache_ttl_caps);
 	tcase_add_test(tc, test_relative_config_path);
 	tcase_add_test(tc, test_acl_nesting_limit_ok);
 	tcase_add_test(tc, test_good_interface_example);

@@ -65,6 +65,24 @@ def cmd_trickle(host, port, src, every, limit):
     return 0
 
 
+def cmd_lifetime(host, port, src, every, limit):
+    """One query every `every` seconds on one connection: print whether
+    every query sent was answered and when the server closed it, or
+    'never' within limit seconds."""
+    s = connect(src, host, port)
+    t0 = time.monotonic()
+    qid = sent = answered = 0
+    while time.monotonic() - t0 < limit:
+        qid += 1
+        sent += 1
+        answered += ask(s, "www.example.net", qid)
+        if closed_by_server(s, every):
+            print("%d/%d answered, closed %.1f" % (answered, sent, time.monotonic() - t0))
+            return 0
+    print("%d/%d answered, never" % (answered, sent))
+    return 0
+
+
 def cmd_per_source(host, port, src, count):
     """Open count connections from src: print how many the server kept."""
     conns = [connect(src, host, port) for _ in range(count)]
@@ -125,6 +143,8 @@ def main(argv):
     a = argv[4:]
     if cmd == "trickle":
         return cmd_trickle(host, port, a[0], float(a[1]), float(a[2]))
+    if cmd == "lifetime":
+        return cmd_lifetime(host, port, a[0], float(a[1]), float(a[2]))
     if cmd == "per-source":
         return cmd_per_source(host, port, a[0], int(a[1]))
     if cmd == "evict":
