@@ -57,6 +57,7 @@ if command -v cpack >/dev/null && command -v dpkg-deb >/dev/null; then
 	(cd "$HZ_BUILD_DIR" && timeout 300 cpack -G DEB -B "$HZ_TMP/pkg") >"$HZ_TMP/cpack.log" 2>&1
 	deb=$(ls "$HZ_TMP"/pkg/horizond_*.deb 2>/dev/null | head -n 1)
 	hz_check "cpack -G DEB builds a .deb" test -n "$deb"
+	[ -n "$deb" ] || tail -n 20 "$HZ_TMP/cpack.log"
 	if [ -n "$deb" ]; then
 		contents=$(dpkg-deb -c "$deb")
 		for f in ./usr/sbin/horizond ./usr/sbin/horizonctl ./usr/lib/systemd/system/horizond.service \

@@ -67,13 +67,20 @@ hz_check "no_new_privs is set" grep -q '^NoNewPrivs:[[:space:]]*1' "$st"
 hz_check "the log says so" grep -q 'running as nobody' "$HZ_LOG"
 hz_check "answers as nobody" test "$(hz_dig 127.0.0.2 ns1.example.com A +short)" = 192.0.2.53
 
-# a reload (as nobody) that adds a privileged port
+# a reload (as nobody) that adds a privileged port. It needs nobody to reach
+# the config: a parent of the temp dir that is closed to others (a chroot
+# made under a 0700 directory, as ../shared/tools/fresh-debian does) makes
+# that impossible whatever horizond does, so those checks are skipped there.
 write_conf nobody "127.0.0.1@$HZ_PORT" "127.0.0.1@$LOW"
-hz_reload
-hz_check "the reload is done as nobody" grep -q 'reload: done' <<<"$HZ_RELOAD_LOG"
-hz_check "the reload bound the privileged port" grep -q "now listening on 127.0.0.1@$LOW" <<<"$HZ_RELOAD_LOG"
-out=$(dig @127.0.0.1 -p "$LOW" -b 127.0.0.2 +norec +time=2 +tries=1 +short ns1.example.com A 2>&1)
-hz_check "answers on the privileged port bound after the drop (port $LOW)" test "$out" = 192.0.2.53
+if runuser -u nobody -- test -r "$HZ_TMP/p.yaml" 2>/dev/null; then
+	hz_reload
+	hz_check "the reload is done as nobody" grep -q 'reload: done' <<<"$HZ_RELOAD_LOG"
+	hz_check "the reload bound the privileged port" grep -q "now listening on 127.0.0.1@$LOW" <<<"$HZ_RELOAD_LOG"
+	out=$(dig @127.0.0.1 -p "$LOW" -b 127.0.0.2 +norec +time=2 +tries=1 +short ns1.example.com A 2>&1)
+	hz_check "answers on the privileged port bound after the drop (port $LOW)" test "$out" = 192.0.2.53
+else
+	echo "(nobody cannot read $HZ_TMP/p.yaml: a parent directory is closed to others; reload checks skipped)"
+fi
 hz_stop
 
 # an unknown user: no start
