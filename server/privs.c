@@ -49,13 +49,6 @@ privs_drop(const char *user)
 	}
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-#ifdef HZ_SANITIZED
-	/* Sanitizer builds only (HZ_SANITIZE): the uid change made the process
-	 * undumpable, and LeakSanitizer's tracer can then not read
-	 * /proc/self/task at exit where /proc is strict (a fresh Debian root).
-	 * Release builds stay undumpable. */
-	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-#endif
 	log_notice("running as %s (uid %ld, gid %ld), keeping only CAP_NET_BIND_SERVICE", user,
 		   (long)uid, (long)gid);
 	return 0;
