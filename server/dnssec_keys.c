@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "durable.h"
 #include "log.h"
 
 typedef enum { ROLE_CSK, ROLE_KSK, ROLE_ZSK } key_role_t;
@@ -80,53 +81,6 @@ dnssec_keys_mkdirs(const char *dir)
 	return rc;
 }
 
-/* Write text atomically with mode 0600: a temporary file beside path,
- * fsync, rename, fsync of the directory. */
-static int
-dnssec_keys_write_file(const char *path, const char *text, size_t len)
-{
-	size_t plen = strlen(path) + 16;
-	char *tmp = xmalloc(plen);
-	snprintf(tmp, plen, "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int rc = -1;
-	if (fd >= 0) {
-		size_t off = 0;
-		while (off < len) {
-			ssize_t w = write(fd, text + off, len - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		if (off == len && fchmod(fd, 0600) == 0 && fsync(fd) == 0)
-			rc = 0;
-		if (close(fd) != 0)
-			rc = -1;
-		if (rc == 0 && rename(tmp, path) != 0)
-			rc = -1;
-		if (rc != 0)
-			unlink(tmp);
-	}
-	free(tmp);
-	if (rc == 0) {
-		char *dir = xmalloc(strlen(path) + 1);
-		strcpy(dir, path);
-		char *slash = strrchr(dir, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			int dfd = open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (dfd >= 0) {
-				(void)fsync(dfd);
-				close(dfd);
-			}
-		}
-		free(dir);
-	}
-	return rc;
-}
-
 static char *
 dnssec_keys_path(const char *base, const char *ext)
 {
@@ -150,7 +104,7 @@ dnssec_keys_save_meta(const hkey_t *k)
 			 k->remove, rr);
 	free(rr);
 	char *path = dnssec_keys_path(k->base, ".key");
-	int rc = n > 0 && (size_t)n < len ? dnssec_keys_write_file(path, text, (size_t)n) : -1;
+	int rc = n > 0 && (size_t)n < len ? durable_replace(path, text, (size_t)n, 0600) : -1;
 	free(path);
 	free(text);
 	return rc;
@@ -309,7 +263,7 @@ dnssec_keys_make(const char *dir, const char *fzone, int alg, const ldns_rdf *ow
 	if (bio != NULL && PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0, NULL, NULL) == 1 &&
 	    (plen = BIO_get_mem_data(bio, &pem)) > 0) {
 		char *ppath = dnssec_keys_path(base, ".pem");
-		rc = dnssec_keys_write_file(ppath, pem, (size_t)plen);
+		rc = durable_replace(ppath, pem, (size_t)plen, 0600);
 		free(ppath);
 	}
 	BIO_free(bio);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "durable.h"
 #include "log.h"
 
 char *
@@ -118,44 +119,13 @@ journal_new_id(char out[JOURNAL_ID_LEN + 1])
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-/* fsync the directory holding path, so that a new or renamed entry in it
- * survives a crash. */
+/* fsync the directory holding path (durable.h), logged when it fails. */
 static int
 journal_fsync_dir(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	char dir[4096];
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0) {
-		log_error("journal: fsync of directory %s: %s", dir, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (durable_fsync_dir(path) != 0) {
+		log_error("journal: fsync of the directory of %s: %s", path, strerror(errno));
 		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-static int
-journal_write_all(int fd, const char *buf, size_t len)
-{
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return -1;
-		}
-		off += (size_t)w;
 	}
 	return 0;
 }
@@ -169,7 +139,7 @@ journal_write_file(const char *path, const char *text, size_t len)
 		log_error("journal: cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (journal_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+	if (durable_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
 		log_error("journal: cannot write %s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
@@ -261,7 +231,7 @@ journal_append(const char *path, uint32_t serial, const char *comment,
 		close(fd);
 		return -1;
 	}
-	if (journal_write_all(fd, buf, len) != 0) {
+	if (durable_write_all(fd, buf, len) != 0) {
 		log_error("journal %s: write: %s", path, strerror(errno));
 		/* cut the half-written block off, so that it cannot be mistaken
 		 * for a committed one later */

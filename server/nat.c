@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "durable.h"
 #include "dname.h"
 #include "log.h"
 #include "wire.h"
@@ -755,19 +756,11 @@ nat_rules_apply(const nat_map_t *m)
 		free(text);
 		return -1;
 	}
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	bool written = durable_write_all(fd, text, strlen(text)) == 0;
 	close(fd);
 	free(text);
 	int rc = -1;
-	if (off == len) {
+	if (written) {
 		char *argv[] = { "nft", "-f", path, NULL };
 		pid_t pid;
 		int err = posix_spawnp(&pid, "nft", NULL, NULL, argv, environ);

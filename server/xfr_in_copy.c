@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "log.h"
 
 static char *
@@ -155,42 +156,25 @@ xfrin_copy_mkdirs(const char *path)
 	free(d);
 }
 
-/* Write the copy: temp file, fsync, rename, fsync of the directory. */
+/* Write the copy: temp file, fsync, rename, fsync of the directory
+ * (durable_replace). */
 int
 xfrin_copy_write(const char *path, const ldns_rr_list *l, const char *head)
 {
 	xfrin_copy_mkdirs(path);
-	size_t plen = strlen(path) + 8;
-	char *tmp = xmalloc(plen);
-	snprintf(tmp, plen, "%s.tmp", path);
-	FILE *fp = fopen(tmp, "w");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
 	if (fp == NULL) {
-		log_error("%s: cannot write %s: %s", head, tmp, strerror(errno));
-		free(tmp);
+		log_error("%s: cannot write %s: %s", head, path, strerror(errno));
 		return -1;
 	}
 	fprintf(fp, "; %s\n", head);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
 		ldns_rr_print(fp, ldns_rr_list_rr(l, i));
-	bool ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-	ok = fclose(fp) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
+	int rc = fclose(fp) == 0 ? durable_replace(path, text, len, 0644) : -1;
+	if (rc != 0)
 		log_error("%s: cannot write %s: %s", head, path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	char *dir = xfrin_copy_strdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-	}
-	free(dir);
-	return 0;
+	free(text);
+	return rc;
 }
