@@ -80,7 +80,7 @@ YAML
 for i in $(seq 1 200); do echo "host$i.bench.test A"; done >"$tmp/queries.txt"
 
 start() { # start CONF LOG -> sets started_pid
-	"$bin" -c "$1" 2>"$2" &
+	"$bin" --allow-root -c "$1" 2>"$2" &
 	started_pid=$!
 	for _ in $(seq 1 100); do
 		grep -q 'notice: ready' "$2" && return 0

@@ -81,7 +81,7 @@ awk -v n="$records" 'BEGIN {
 }' >"$tmp/names.txt"
 
 t0=$(date +%s%N)
-"$bin" -c "$tmp/gap.yaml" 2>"$tmp/stderr" &
+"$bin" --allow-root -c "$tmp/gap.yaml" 2>"$tmp/stderr" &
 pid=$!
 for _ in $(seq 1 600); do
 	grep -q 'notice: ready' "$tmp/stderr" && break

@@ -69,7 +69,7 @@ mkdir -p "$tmp/internal" "$tmp/external"
 } >"$tmp/many.yaml"
 
 t0=$(date +%s%N)
-"$bin" -c "$tmp/many.yaml" 2>"$tmp/stderr" &
+"$bin" --allow-root -c "$tmp/many.yaml" 2>"$tmp/stderr" &
 pid=$!
 for _ in $(seq 1 600); do
 	grep -q 'notice: ready' "$tmp/stderr" && break

@@ -21,7 +21,7 @@ awk '{print $1, $2}' "$work/queries.txt" >"$work/dnsperf.txt"
 run() {
 	local n=$1 out=$work/cg.$1
 	valgrind --tool=callgrind --callgrind-out-file="$out" \
-		"$build/horizond" -c "$work/horizond.yaml" 2>"$work/log.$n" &
+		"$build/horizond" --allow-root -c "$work/horizond.yaml" 2>"$work/log.$n" &
 	local pid=$!
 	for _ in $(seq 1 300); do grep -qw ready "$work/log.$n" && break; sleep 0.2; done
 	dnsperf -s 127.0.0.1 -p "$port" -d "$work/dnsperf.txt" -Q "$qps" -n 100 \

@@ -73,7 +73,7 @@ YAML
 	for i in $(seq 1 50); do echo "host$i.example.com A"; done
 } >"$tmp/queries.txt"
 
-"$bin" -c "$tmp/bench.yaml" 2>"$tmp/stderr" &
+"$bin" --allow-root -c "$tmp/bench.yaml" 2>"$tmp/stderr" &
 pid=$!
 for _ in $(seq 1 100); do
 	grep -q 'notice: ready' "$tmp/stderr" && break

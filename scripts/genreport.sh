@@ -112,7 +112,7 @@ EOF
 
 "$named" -g -c "$work/named.conf" >"$work/named.log" 2>&1 &
 pids+=($!)
-"$horizond" -c "$work/horizond.yaml" >"$work/horizond.log" 2>&1 &
+"$horizond" --allow-root -c "$work/horizond.yaml" >"$work/horizond.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
 	if dig +short +time=1 +tries=1 @127.0.0.1 -p "$bport" "$zone" SOA >/dev/null 2>&1 &&

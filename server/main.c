@@ -47,10 +47,12 @@ static void
 main_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: horizond [-c FILE] [--check] [-v|-d] [-h] [--version]\n"
+		"usage: horizond [-c FILE] [--allow-root] [--check] [-v|-d] [-h] [--version]\n"
 		"       horizond -c FILE --dump-view NAME --zone ZONE\n"
 		"       horizond -c FILE --nat-rules nftables|iptables|ip6tables\n"
 		"  -c, --config FILE  configuration file (YAML); default " MAIN_DEFAULT_CONFIG "\n"
+		"      --allow-root   keep running as root when started as root without\n"
+		"                     server.user (otherwise horizond refuses to start)\n"
 		"      --check        load the config and every zone, print each problem\n"
 		"                     as FILE:LINE: message, exit 0 if all is well, else 1\n"
 		"      --dump-view NAME --zone ZONE\n"
@@ -204,8 +206,26 @@ main_control_dir_exists(const char *sock)
 	return false;
 }
 
+/* Root without server.user would serve with uid 0 and every capability:
+ * refuse unless the admin said so (--allow-root, or server.user: root). */
+static bool
+main_root_allowed(const conf_t *c, int allow_root)
+{
+	if (geteuid() != 0 || c->user != NULL)
+		return true;
+	if (allow_root) {
+		log_warning("running as root (--allow-root): every capability is kept");
+		return true;
+	}
+	log_error("started as root without server.user: refusing to run with uid 0 and every "
+		  "capability. Set server.user (e.g. user: horizond) to drop privileges once the "
+		  "sockets are bound, or stay root deliberately with --allow-root "
+		  "(or user: root)");
+	return false;
+}
+
 static int
-main_run(const char *path)
+main_run(const char *path, int allow_root)
 {
 	/* A SIGHUP during the first load (big zones take seconds) must not
 	 * kill us; there is nothing to reload yet, so it is ignored until the
@@ -222,6 +242,10 @@ main_run(const char *path)
 		return 1;
 	}
 	const conf_t *c = snapshot_conf(snap);
+	if (!main_root_allowed(c, allow_root)) {
+		snapshot_free(&snap);
+		return 1;
+	}
 	/* nat.apply: load the router rules; DNS is served even if that fails. */
 	if (c->nat != NULL && c->nat->apply)
 		(void)nat_rules_apply(c->nat);
@@ -265,13 +289,8 @@ main_run(const char *path)
 		if (m.metrics == NULL)
 			goto out;
 	}
-	if (c->user != NULL) {
-		if (privs_drop(c->user) < 0)
-			goto out;
-	} else if (geteuid() == 0) {
-		log_warning("running as root: set server.user (e.g. horizond) to drop privileges "
-			    "once the sockets are bound");
-	}
+	if (c->user != NULL && privs_drop(c->user) < 0)
+		goto out;
 	m.reload = reload_new(path, m.srv);
 	if (m.reload == NULL)
 		goto out;
@@ -330,6 +349,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'C' },
+		{ "allow-root", no_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -340,7 +360,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL, *dump_view = NULL, *dump_zone = NULL, *nat_rules = NULL;
-	int check = 0, opt;
+	int check = 0, allow_root = 0, opt;
 	while ((opt = getopt_long(argc, argv, "c:vdh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -348,6 +368,9 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			check = 1;
+			break;
+		case 'R':
+			allow_root = 1;
 			break;
 		case 'v':
 			if (log_verbosity < HZ_LOG_DEBUG)
@@ -398,5 +421,5 @@ main(int argc, char **argv)
 	if (nat_rules != NULL)
 		return main_nat_rules(path, nat_rules);
 	evthread_use_pthreads();
-	return main_run(path);
+	return main_run(path, allow_root);
 }

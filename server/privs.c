@@ -29,8 +29,14 @@ privs_drop(const char *user)
 	}
 	uid_t uid = pw->pw_uid;
 	gid_t gid = pw->pw_gid;
-	if (getuid() == uid && geteuid() == uid)
-		return 0;   /* already that user: nothing to drop */
+	if (getuid() == uid && geteuid() == uid) {
+		/* already that user: nothing to drop; user: root is the explicit
+		 * "stay root" (main.c refuses root without server.user) */
+		if (uid == 0)
+			log_warning("server.user is %s (uid 0): staying root, every capability is "
+				    "kept", user);
+		return 0;
+	}
 	/* keep the permitted set across setuid, then trim it to the one capability */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(1, &gid) < 0 ||
 	    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {

@@ -377,7 +377,7 @@ def main():
             print(f"run.py: horizond --check rejects the generated config:\n{r.stdout}{r.stderr}",
                   file=sys.stderr)
             return 1
-        hz = Server("horizond", [args.horizond, "-c", hconf], hport, addrs,
+        hz = Server("horizond", [args.horizond, "--allow-root", "-c", hconf], hport, addrs,
                     os.path.join(work, "horizond.log"))
         servers.append(hz)
     try:

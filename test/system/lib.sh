@@ -154,7 +154,7 @@ hz_start() {
 	local conf=$1
 	HZ_LOG=${2:-$HZ_TMP/horizond.log}
 	: >"$HZ_LOG"
-	"$HORIZOND" -c "$conf" </dev/null >>"$HZ_LOG" 2>&1 &
+	"$HORIZOND" --allow-root -c "$conf" </dev/null >>"$HZ_LOG" 2>&1 &
 	HZ_PID=$!
 	for _ in $(seq 1 $((HZ_START_TIMEOUT * 10))); do
 		# -w: the word itself ("already in use" must not count).

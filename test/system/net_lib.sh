@@ -80,7 +80,7 @@ net_start() {
 		NET_CONF="$NET_TMP/horizond.yaml"
 		NET_ERR="$NET_TMP/stderr.$NET_PORT"
 		net_render "$template" "$NET_CONF"
-		"$HORIZOND" -c "$NET_CONF" 2>"$NET_ERR" &
+		"$HORIZOND" --allow-root -c "$NET_CONF" 2>"$NET_ERR" &
 		NET_PID=$!
 		if net_wait_log 'notice: ready' 1 20; then
 			return 0

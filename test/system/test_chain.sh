@@ -34,7 +34,7 @@ sed -e "s|@UP@|$UP|g" -e "s|@DIR@|$DATA|g" "$DATA/upstream.yaml.in" >"$HZ_TMP/up
 sed -e "s|@LISTEN@|127.0.0.1@$RES_PORT|g" -e "s|@LAN@|127.0.0.2|g" -e "s|@UP@|$UP|g" \
     -e "s|@FAKE@|$FAKE|g" -e "s|@DIR@|$DATA|g" "$DATA/resolver.yaml.in" >"$HZ_TMP/resolver.yaml"
 
-"$HORIZOND" -c "$HZ_TMP/upstream.yaml" </dev/null >"$HZ_TMP/upstream.log" 2>&1 &
+"$HORIZOND" --allow-root -c "$HZ_TMP/upstream.yaml" </dev/null >"$HZ_TMP/upstream.log" 2>&1 &
 UP_PID=$!
 python3 "$FAKE_PY" "$FAKE" "$HZ_TMP/fake.log" >"$HZ_TMP/fake.out" 2>&1 &
 FAKE_PID=$!

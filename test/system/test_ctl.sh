@@ -111,7 +111,7 @@ hz_check "no server at the socket: exit 1" test $? -eq 1
 # --- a second server on the same socket does not steal it ------------------------
 sed "s|127.0.0.1@$HZ_PORT|127.0.0.1@$((HZ_PORT + 2))|; s|127.0.0.1@$((HZ_PORT + 1))|127.0.0.1@$((HZ_PORT + 3))|" \
 	"$HZ_TMP/ctl.yaml" >"$HZ_TMP/second.yaml"
-timeout 20 "$HORIZOND" -c "$HZ_TMP/second.yaml" >"$HZ_TMP/second.log" 2>&1
+timeout 20 "$HORIZOND" --allow-root -c "$HZ_TMP/second.yaml" >"$HZ_TMP/second.log" 2>&1
 rc=$?
 hz_check "a second server on a live control socket does not start" test $rc -eq 1
 hz_check "and says why" grep -q 'another server is listening there' "$HZ_TMP/second.log"

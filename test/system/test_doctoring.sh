@@ -19,7 +19,7 @@ HZ_PORT=$RES_PORT
 sed -e "s|@UP@|$UP|g" -e "s|@DIR@|$DATA|g" "$DATA/upstream.yaml.in" >"$HZ_TMP/upstream.yaml"
 sed -e "s|@UP@|$UP|g" -e "s|@PORT@|$RES_PORT|g" "$DATA/resolver.yaml.in" >"$HZ_TMP/resolver.yaml"
 
-"$HORIZOND" -c "$HZ_TMP/upstream.yaml" </dev/null >"$HZ_TMP/upstream.log" 2>&1 &
+"$HORIZOND" --allow-root -c "$HZ_TMP/upstream.yaml" </dev/null >"$HZ_TMP/upstream.log" 2>&1 &
 UP_PID=$!
 for _ in $(seq 1 100); do grep -qw ready "$HZ_TMP/upstream.log" && break; sleep 0.1; done
 grep -qw ready "$HZ_TMP/upstream.log" || hz_die "upstream not ready" "$(cat "$HZ_TMP/upstream.log")"

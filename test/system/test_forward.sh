@@ -80,7 +80,7 @@ up_start() { # up_start NAME TEMPLATE
 	local conf=$HZ_TMP/$1.yaml
 	render "$2" "$conf"
 	UP_LOG[$1]=$HZ_TMP/$1.log
-	"$HORIZOND" -c "$conf" </dev/null >"${UP_LOG[$1]}" 2>&1 &
+	"$HORIZOND" --allow-root -c "$conf" </dev/null >"${UP_LOG[$1]}" 2>&1 &
 	UP_PID[$1]=$!
 	for _ in $(seq 1 100); do
 		grep -qw ready "${UP_LOG[$1]}" && return 0

@@ -45,7 +45,7 @@ sed -e "s|@UP@|$UP|g" -e "s|@DIR@|$DATA|g" "$DATA/upstream.yaml.in" >"$HZ_TMP/up
 # that is the LAN client here
 sed -e "s|@LISTEN@|$STUB@53|g" -e "s|@LAN@|127.0.0.1|g" -e "s|@UP@|$UP|g" \
     -e "s|@FAKE@|$UP|g" -e "s|@DIR@|$DATA|g" "$DATA/resolver.yaml.in" >"$HZ_TMP/resolver.yaml"
-"$HORIZOND" -c "$HZ_TMP/upstream.yaml" </dev/null >"$HZ_TMP/upstream.log" 2>&1 &
+"$HORIZOND" --allow-root -c "$HZ_TMP/upstream.yaml" </dev/null >"$HZ_TMP/upstream.log" 2>&1 &
 UP_PID=$!
 for _ in $(seq 1 100); do grep -qw ready "$HZ_TMP/upstream.log" && break; sleep 0.1; done
 grep -qw ready "$HZ_TMP/upstream.log" || hz_die "upstream not ready" "$(cat "$HZ_TMP/upstream.log")"

@@ -29,7 +29,7 @@ RUN=0
 start() {
 	RUN=$((RUN + 1))
 	NET_ERR="$NET_TMP/stderr.run$RUN"
-	"$HORIZOND" -c "$NET_CONF" 2>"$NET_ERR" &
+	"$HORIZOND" --allow-root -c "$NET_CONF" 2>"$NET_ERR" &
 	NET_PID=$!
 	if ! net_wait_log 'notice: ready' 1 20; then
 		cat "$NET_ERR"

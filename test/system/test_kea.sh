@@ -231,7 +231,7 @@ wait_log() {
 # $! is horizond itself and it can be stopped by PID.
 start_horizond() {
 	HZ_LOG=$HZ_TMP/$1
-	ip netns exec "$NS_RT" "$HORIZOND" -c "$HZ_CONF" </dev/null >"$HZ_LOG" 2>&1 &
+	ip netns exec "$NS_RT" "$HORIZOND" --allow-root -c "$HZ_CONF" </dev/null >"$HZ_LOG" 2>&1 &
 	HZ_PID=$!
 	if wait_log "$HZ_LOG" '\bready\b' "$HZ_PID"; then
 		hz_ok "horizond runs in the router ($1)"

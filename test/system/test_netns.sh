@@ -221,7 +221,7 @@ views:
 EOF
 HZ_LOG=$HZ_TMP/horizond.log
 # $! is horizond itself: ip netns exec execs it (see the web server above).
-ip netns exec "$NS_RT" "$HORIZOND" -c "$HZ_TMP/horizond.yaml" </dev/null >"$HZ_LOG" 2>&1 &
+ip netns exec "$NS_RT" "$HORIZOND" --allow-root -c "$HZ_TMP/horizond.yaml" </dev/null >"$HZ_LOG" 2>&1 &
 HZ_PID=$!
 for _ in $(seq 1 $((HZ_START_TIMEOUT * 10))); do
 	grep -qw ready "$HZ_LOG" && break
@@ -274,7 +274,7 @@ expect_page "3. outside client still connects through the forward (iptables)" "$
 nsx "$NS_RT" iptables -t nat -F
 nsx "$NS_RT" iptables -t nat -X
 sed 's/^  lan: /  apply: true\n  lan: /' "$HZ_TMP/horizond.yaml" >"$HZ_TMP/apply.yaml"
-ip netns exec "$NS_RT" "$HORIZOND" -c "$HZ_TMP/apply.yaml" </dev/null >"$HZ_LOG" 2>&1 &
+ip netns exec "$NS_RT" "$HORIZOND" --allow-root -c "$HZ_TMP/apply.yaml" </dev/null >"$HZ_LOG" 2>&1 &
 HZ_PID=$!
 for _ in $(seq 1 $((HZ_START_TIMEOUT * 10))); do
 	grep -qw ready "$HZ_LOG" && break

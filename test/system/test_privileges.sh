@@ -3,8 +3,9 @@
 # sockets, then runs as that user and group (nobody/nogroup: nothing is
 # created on this host) with CAP_NET_BIND_SERVICE as its only capability,
 # answers, reloads, and a reload can still bind a new privileged port. An
-# unknown user stops the start with a clear error. Skipped (77) when not
-# run as root.
+# unknown user stops the start with a clear error. Without server.user, a
+# start as root is refused unless told explicitly (--allow-root or
+# user: root). Skipped (77) when not run as root.
 # SPDX-License-Identifier: BSD-3-Clause
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -26,14 +27,14 @@ printf '%s\n' '$ORIGIN example.com.' '$TTL 300' \
 	'@ IN SOA ns1 hostmaster 1 3600 600 86400 300' '@ IN NS ns1' 'ns1 IN A 192.0.2.53' \
 	>"$HZ_TMP/example.com.zone"
 chmod 644 "$HZ_TMP/example.com.zone"
-write_conf() {   # write_conf USER LISTEN...
+write_conf() {   # write_conf USER LISTEN... (USER - : no server.user)
 	local user=$1
 	shift
 	cat >"$HZ_TMP/p.yaml" <<YAML
 server:
   listen: [$(IFS=,; echo "$*")]
   control: ""
-  user: $user
+$([ "$user" = - ] || echo "  user: $user")
 views:
   - name: all
     match-clients: [any]
@@ -95,4 +96,32 @@ timeout 20 "$HORIZOND" -c "$HZ_TMP/p.yaml" >"$HZ_TMP/bad.log" 2>&1
 rc=$?
 hz_check "an unknown server.user stops the start (exit 1)" test $rc -eq 1
 hz_check "and says why" grep -q "server.user: no user 'no-such-user-horizond'" "$HZ_TMP/bad.log"
+
+# root without server.user: refused, and the error names both ways out
+write_conf - "127.0.0.1@$HZ_PORT"
+timeout 20 "$HORIZOND" -c "$HZ_TMP/p.yaml" >"$HZ_TMP/root.log" 2>&1
+rc=$?
+hz_check "root without server.user is refused (exit 1)" test $rc -eq 1
+hz_check "the error names server.user" grep -q 'started as root without server.user.*Set server.user' "$HZ_TMP/root.log"
+hz_check "the error names the override" grep -q -- '--allow-root (or user: root)' "$HZ_TMP/root.log"
+hz_check "nothing was served" sh -c "! grep -qw ready '$HZ_TMP/root.log'"
+# --allow-root: stays root on purpose (hz_start passes it)
+hz_start "$HZ_TMP/p.yaml" || hz_done
+hz_check "--allow-root: runs as root" test "$(awk '/^Uid:/ { print $3 }' "/proc/$HZ_PID/status")" = 0
+hz_check "--allow-root: warns" grep -q 'running as root (--allow-root)' "$HZ_LOG"
+hz_check "--allow-root: answers" test "$(hz_dig 127.0.0.2 ns1.example.com A +short)" = 192.0.2.53
+hz_stop
+# user: root is the same choice written in the config, no flag needed
+write_conf root "127.0.0.1@$HZ_PORT"
+HZ_LOG=$HZ_TMP/userroot.log
+"$HORIZOND" -c "$HZ_TMP/p.yaml" </dev/null >"$HZ_LOG" 2>&1 &
+HZ_PID=$!
+for _ in $(seq 1 100); do
+	grep -qw ready "$HZ_LOG" || ! kill -0 "$HZ_PID" 2>/dev/null && break
+	sleep 0.1
+done
+hz_check "user: root: starts without --allow-root" grep -qw ready "$HZ_LOG"
+hz_check "user: root: warns that it stays root" grep -q 'server.user is root (uid 0): staying root' "$HZ_LOG"
+hz_check "user: root: answers" test "$(hz_dig 127.0.0.2 ns1.example.com A +short)" = 192.0.2.53
+hz_stop
 hz_done

@@ -61,7 +61,7 @@ sed -e "s/@PORT@/$NET_PORT/g" -e "s/tcp-clients: 8/tcp-clients: 1000/" "$DATA/tc
 	>"$NET_TMP/fd.yaml"
 cp "$DATA/example.net.zone" "$NET_TMP/"
 NET_ERR="$NET_TMP/fd.err"
-(ulimit -n 40 && exec "$HORIZOND" -c "$NET_TMP/fd.yaml") 2>"$NET_ERR" &
+(ulimit -n 40 && exec "$HORIZOND" --allow-root -c "$NET_TMP/fd.yaml") 2>"$NET_ERR" &
 NET_PID=$!
 if net_wait_log 'ready' 1 20; then
 	python3 - "$NET_PORT" <<'PY'

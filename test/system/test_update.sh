@@ -47,7 +47,7 @@ restart() {
 	wait "$NET_PID"
 	net_check "exit status after SIGTERM" 0 "$?"
 	NET_ERR="$NET_TMP/stderr.restart.$1"
-	"$HORIZOND" -c "$NET_CONF" 2>"$NET_ERR" &
+	"$HORIZOND" --allow-root -c "$NET_CONF" 2>"$NET_ERR" &
 	NET_PID=$!
 	if ! net_wait_log 'notice: ready' 1 20; then
 		net_fail "restart $1"
