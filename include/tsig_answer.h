@@ -47,6 +47,14 @@ bool tsig_answer_check(const struct snapshot *snap, const struct view *v, const 
  * send nothing rather than an unsigned answer. */
 size_t tsig_answer_sign(uint8_t *out, size_t n, size_t limit);
 
+/* Sign out[0..n), an answer to the query whose TSIG state is r, within
+ * limit bytes (the client's UDP size, or the TCP buffer), cut as
+ * tsig_answer_sign() cuts. For the forwarder, which answers later from its
+ * copy of the state; the answer may already be longer than limit (a long
+ * question's TC answer left no room for the record). Returns the new
+ * length; 0 if the MAC failed. */
+size_t tsig_answer_fit(const struct tsig_reply *r, uint8_t *out, size_t n, size_t limit);
+
 /* The signed SERVFAIL (header and question of q) for a query last checked
  * on this thread that could not be answered. Returns its length, 0: none. */
 size_t tsig_answer_servfail(const uint8_t *q, size_t qlen, uint8_t *out, size_t limit);

@@ -30,6 +30,7 @@
 #include "server.h"
 #include "snapshot.h"
 #include "tsig.h"
+#include "tsig_answer.h"
 #include "wire.h"
 
 #define FWD_UDP_TIMEOUT_MS 1500   /* per forwarder, per try */
@@ -284,11 +285,14 @@ fwd_client_free(fwd_client_t *c)
 	free(c);
 }
 
-/* msg is f->out: room for the TSIG record of a signed query. */
+/* msg is f->out: room for the TSIG record of a signed query. Signed within
+ * the client's own size (c->limit left room for the record): an answer
+ * that does not fit with it is cut to TC, signed (tsig_answer.h). */
 static void
 fwd_deliver(forwarder_t *f, fwd_client_t *c, uint8_t *msg, size_t len)
 {
-	if (c->tsig != NULL && (len = tsig_reply_append(c->tsig, msg, len, sizeof(f->out))) == 0)
+	if (c->tsig != NULL &&
+	    (len = tsig_answer_fit(c->tsig, msg, len, c->limit + tsig_reply_size(c->tsig))) == 0)
 		return;   /* never an unsigned answer to a signed query */
 	if (c->tcp) {
 		if (c->conn == NULL)
@@ -963,6 +967,6 @@ forward_query(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const 
 {
 	size_t n = fwd_query_start(f, s, qf, qpkt, out, to);
 	if (n > 0 && qf->tsig != NULL)
-		n = tsig_reply_append(qf->tsig, out, n, qf->limit + tsig_reply_size(qf->tsig));
+		n = tsig_answer_fit(qf->tsig, out, n, qf->limit + tsig_reply_size(qf->tsig));
 	return n;
 }

@@ -38,15 +38,13 @@ tsig_answer_error(const uint8_t *q, size_t qlen, uint8_t rcode, uint8_t *out)
 	return pos + 4;
 }
 
-/* Append r's TSIG record to the answer out[0..n) within limit bytes (the
- * client's UDP size, or the TCP buffer). An answer too long for it with its
- * TSIG becomes, as RFC 8945 5.3 says, the question and the TSIG with TC set
- * (its rcode kept: NOTAUTH stays NOTAUTH); with a long question (up to 259
- * bytes) and a long record (up to 536 bytes unsigned: an unknown key's
- * name and algorithm echoed) not even that may fit: then the header and the
- * TSIG, and else the header alone with TC -- the client asks again over TCP.
- * Returns the new length; 0 if the MAC failed. */
-static size_t
+/* An answer too long for limit with its TSIG becomes, as RFC 8945 5.3
+ * says, the question and the TSIG with TC set (its rcode kept: NOTAUTH
+ * stays NOTAUTH); with a long question (up to 259 bytes) and a long record
+ * (up to 536 bytes unsigned: an unknown key's name and algorithm echoed)
+ * not even that may fit: then the header and the TSIG, and else the header
+ * alone with TC -- the client asks again over TCP. */
+size_t
 tsig_answer_fit(const tsig_reply_t *r, uint8_t *out, size_t n, size_t limit)
 {
 	size_t need = tsig_reply_size(r);

@@ -3,7 +3,9 @@
 # - an update signed with an Original ID other than the header ID (as Kea's
 #   DHCP-DDNS sends them, RFC 8945 4.3.1) registers its name;
 # - signed queries get signed answers (dig -y, kdig -y, nsupdate -y without
-#   a zone line), also truncated ones (TC) and forwarded ones;
+#   a zone line), also truncated ones (TC) and forwarded ones -- a forwarded
+#   answer too big for the client's UDP size is cut to TC and signed, even
+#   with a long question and a long key (header and TSIG only);
 # - BADKEY and BADSIG are answered NOTAUTH with an unsigned TSIG error
 #   record, BADTIME signed with the server's time; the fudge a request
 #   claims is clamped to 300 s;
@@ -115,6 +117,36 @@ out=$(client --source $RES --rd --key "$KEY" query slow.test A)
 net_check "forwarded (answered later): signed" "rcode=NOERROR tsig=signed error=0 mac=ok tc=0 answers=1" "$(fields 6 "$out")"
 out=$(client --source $RES --rd --tcp --key "$KEY" query slow.test A)
 net_check "forwarded, from the cache, tcp: signed" "rcode=NOERROR tsig=signed error=0 mac=ok tc=0 answers=1" "$(fields 6 "$out")"
+# a big forwarded answer (40 A records, about 650 bytes): TC and signed over
+# UDP (from the upstream's answer, then from the cache), whole over TCP
+for from in upstream cache; do
+	out=$(client --source $RES --rd --key "$KEY" query big.test A)
+	net_check "forwarded, too big for 512 bytes, from the $from: TC, signed" \
+		"rcode=NOERROR tsig=signed error=0 mac=ok tc=1 answers=0" "$(fields 6 "$out")"
+done
+out=$(client --source $RES --rd --tcp --key "$KEY" query big.test A)
+net_check "forwarded, big, tcp: the whole answer, signed" "rcode=NOERROR tsig=signed error=0 mac=ok tc=0 answers=40" "$(fields 6 "$out")"
+# A long question (206 bytes) and a long key's TSIG (356 bytes) leave no
+# room for the question in 512 bytes: the header and the TSIG, with TC --
+# not an answer over 512 bytes, nor (from the cache, or RD=0) none at all.
+L=$(printf 'l%.0s' $(seq 1 60))
+LONGKEY="$L.$L.$L.$L.long-key:hmac-sha512:$SECRET"
+Q63=$(printf 'q%.0s' $(seq 1 63))
+LONGQ=$Q63.$Q63.$Q63.big.test
+for from in upstream cache; do
+	out=$(client --source $RES --rd --key "$LONGKEY" query $LONGQ A)
+	net_check "long question, long key, forwarded, from the $from: TC, signed" \
+		"rcode=NOERROR tsig=signed error=0 mac=ok tc=1 answers=0" "$(fields 6 "$out")"
+	size=$(sed -n 's/.* size=\([0-9]*\).*/\1/p' <<<"$out")
+	net_check "long question, long key, from the $from: within 512 bytes" 1 "$([ "${size:-9999}" -le 512 ] && echo 1)"
+done
+out=$(client --source $RES --key "$LONGKEY" query "$(printf 'r%.0s' $(seq 1 63)).$Q63.$Q63.big.test" A)
+net_check "long question, long key, RD=0, not cached: REFUSED, signed" \
+	"rcode=REFUSED tsig=signed error=0 mac=ok" "$(fields 4 "$out")"
+size=$(sed -n 's/.* size=\([0-9]*\).*/\1/p' <<<"$out")
+net_check "long question, long key, RD=0: within 512 bytes" 1 "$([ "${size:-9999}" -le 512 ] && echo 1)"
+out=$(client --source $RES --rd --tcp --key "$LONGKEY" query $LONGQ A)
+net_check "long question, long key, tcp: the whole answer, signed" "rcode=NOERROR tsig=signed error=0 mac=ok tc=0 answers=40" "$(fields 6 "$out")"
 out=$(client --source $RES --key "$KEY" query nothing.test A)
 net_check "recursive view, RD=0, not cached (REFUSED): signed" "rcode=REFUSED tsig=signed error=0 mac=ok" "$(fields 4 "$out")"
 out=$(client --source $RES --rd --key "$KEY" --verify-secret "${WRONG##*:}" query slow.test A)

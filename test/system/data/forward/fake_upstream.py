@@ -21,6 +21,9 @@
 #                   the answer, evil.example NS in the authority section
 #   chain.test      CNAME target.test, target.test A 192.0.2.96, in reverse
 #                   order (the chain must still be followed)
+#   big.test, *.big.test  A 192.0.2.1 ... 192.0.2.40: 650 bytes and more,
+#                   too much for a 512-byte client (test_tsig.sh: truncated,
+#                   signed)
 #   anything else   REFUSED
 #
 # Forged replies carry 6.6.6.x addresses so a test sees if one got through.
@@ -84,12 +87,17 @@ def rr(name, rtype, rdata, ttl=60):
 
 
 def extra_answer(qid, flags, qwire, qtype, qclass, name):
-    """extra.test / chain.test: answers with records to keep and to drop."""
+    """extra.test / chain.test: answers with records to keep and to drop;
+    big.test: forty A records (owner: the question, compressed)."""
     if name == "extra.test":
         an = [rr("extra.test", 1, socket.inet_aton("192.0.2.97")),
               rr("evil.example", 1, socket.inet_aton("6.6.6.9"), 86400),
               rr("extra.test", 15, struct.pack("!H", 10) + wire_name("mail.evil.example"))]
         ns = [rr("evil.example", 2, wire_name("ns.evil.example"))]
+    elif name == "big.test" or name.endswith(".big.test"):
+        an = [b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton("192.0.2.%d" % i)
+              for i in range(1, 41)]
+        ns = []
     else:
         an = [rr("target.test", 1, socket.inet_aton("192.0.2.96")),
               rr("chain.test", 5, wire_name("target.test"))]
@@ -129,7 +137,8 @@ def main():
         log.write("QUERY %s %d\n" % (name, qtype))
         if name.endswith(".blackhole.test"):
             continue
-        if name in ("extra.test", "chain.test") and qtype == 1:
+        if (name in ("extra.test", "chain.test", "big.test") or name.endswith(".big.test")) \
+                and qtype == 1:
             sock.sendto(extra_answer(qid, flags, qwire, qtype, qclass, name), peer)
             continue
         if name == "spoof.test":

@@ -7,7 +7,8 @@ horizond and describe the reply on one line, for test_tsig.sh.
   tsig_client.py [options] flood ZONE COUNT     (updates, no waiting for replies)
 
 Output: rcode=R tsig=none|signed|unsigned error=E mac=ok|bad|- tc=0|1
-        answers=N other_time=T  (other_time: the server's time of a BADTIME)
+        answers=N other_time=T size=S  (other_time: the server's time of a
+        BADTIME; size: the reply's length in bytes)
 The reply's MAC is checked here, independently of dnspython's own check,
 following RFC 8945 4.3 and 5.3 (Original ID in the header, request MAC
 first). Only the address given with --server is contacted.
@@ -216,8 +217,8 @@ def main():
         if rr is not None and rr[2] == 250:
             state = "present"
     answers = struct.unpack("!H", reply[6:8])[0]
-    print("rcode=%s tsig=%s error=%d mac=%s tc=%d answers=%d other_time=%s" % (
-        dns.rcode.to_text(rcode), state, error, mac, tc, answers, other_time))
+    print("rcode=%s tsig=%s error=%d mac=%s tc=%d answers=%d other_time=%s size=%d" % (
+        dns.rcode.to_text(rcode), state, error, mac, tc, answers, other_time, len(reply)))
     return 0
 
 
