@@ -105,6 +105,10 @@ typedef struct forward_stats {
 	unsigned long long rcode_errors;  /* SERVFAIL, REFUSED, NOTIMP or FORMERR from upstream */
 	unsigned long long malformed;     /* an answer the cache could not parse */
 	unsigned long long network;       /* socket, send or TCP connection failed */
+	/* questions answered SERVFAIL without asking upstream: the client had
+	 * its share of the worker's pending questions in use, or the worker was
+	 * full (or out of memory) */
+	unsigned long long client_share, overload;
 	/* latency of accepted answers, by bucket (not cumulative; the last is
 	 * +Inf), and their sum in microseconds */
 	unsigned long long latency[FORWARD_LATENCY_BUCKETS + 1];

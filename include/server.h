@@ -44,6 +44,7 @@ void server_free(server_t **s);
 typedef struct server_stats {
 	unsigned long long udp_queries, udp_answers, udp_dropped;
 	unsigned long long tcp_connections, tcp_queries, tcp_refused;
+	unsigned long long tcp_evicted;   /* idle connections closed to make room */
 	/* queries with a question, by view slot and transport (0 udp, 1 tcp) */
 	unsigned long long view_queries[SERVER_STAT_VIEWS + 1][2];
 	/* responses written at once (not the forwarder's late ones), by

@@ -113,6 +113,7 @@ struct forwarder {
 	/* forward_stats_t, per view slot (forward_add_stats) */
 	struct fwd_view_stats {
 		_Atomic unsigned long long sent, answers, timeouts, rcode_errors, malformed, network;
+		_Atomic unsigned long long client_share, overload;
 		_Atomic unsigned long long latency[FORWARD_LATENCY_BUCKETS + 1], latency_sum_us;
 	} vst[FORWARD_STAT_VIEWS + 1];
 	uint8_t rbuf[65535];
@@ -408,6 +409,8 @@ forward_add_stats(const forwarder_t *f, forward_stats_t *out)
 		o->rcode_errors += atomic_load_explicit(&v->rcode_errors, memory_order_relaxed);
 		o->malformed += atomic_load_explicit(&v->malformed, memory_order_relaxed);
 		o->network += atomic_load_explicit(&v->network, memory_order_relaxed);
+		o->client_share += atomic_load_explicit(&v->client_share, memory_order_relaxed);
+		o->overload += atomic_load_explicit(&v->overload, memory_order_relaxed);
 		for (unsigned b = 0; b <= FORWARD_LATENCY_BUCKETS; b++)
 			o->latency[b] += atomic_load_explicit(&v->latency[b], memory_order_relaxed);
 		o->latency_sum_us += atomic_load_explicit(&v->latency_sum_us, memory_order_relaxed);
@@ -789,6 +792,24 @@ fwd_build_query(fwd_query_t *q, uint16_t edns_size)
 	q->qmsg_len = n;
 }
 
+/* A question answered SERVFAIL without asking upstream (counted for the
+ * log and per view for the metrics): the client's share of the worker's
+ * pending questions was in use, or the worker was full or out of memory. */
+static size_t
+fwd_shed(forwarder_t *f, const query_fwd_t *qf, bool client_share, const cache_client_t *cl,
+	 uint8_t *out)
+{
+	struct fwd_view_stats *v = &f->vst[qf->view < FORWARD_STAT_VIEWS ? qf->view : FORWARD_STAT_VIEWS];
+	if (client_share) {
+		f->st.client_share++;
+		FWD_COUNT(v->client_share, 1);
+	} else {
+		f->st.overload++;
+		FWD_COUNT(v->overload, 1);
+	}
+	return cache_write_rcode(LDNS_RCODE_SERVFAIL, cl, out);
+}
+
 static size_t
 fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, const uint8_t *qpkt,
 		uint8_t *out, const forward_reply_to_t *to)
@@ -842,23 +863,17 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		if (q->cache != v->cache || !fwd_key_equal(&q->key, &key))
 			continue;
 		fwd_client_t *c = q->nclients < FWD_MAX_WAITING ? fwd_client_new(qf, qpkt, to) : NULL;
-		if (c == NULL) {
-			f->st.overload++;
-			return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
-		}
+		if (c == NULL)
+			return fwd_shed(f, qf, false, &cl, out);
 		fwd_client_add(q, c);
 		f->st.coalesced++;
 		return 0;
 	}
-	if (f->npending >= FWD_MAX_PENDING) {
-		f->st.overload++;
-		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
-	}
+	if (f->npending >= FWD_MAX_PENDING)
+		return fwd_shed(f, qf, false, &cl, out);
 	uint32_t owner = fwd_client_slot(f, to->peer);
-	if (f->client_pending[owner] >= FWD_CLIENT_SHARE) {
-		f->st.client_share++;
-		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
-	}
+	if (f->client_pending[owner] >= FWD_CLIENT_SHARE)
+		return fwd_shed(f, qf, true, &cl, out);
 
 	/* DNS doctoring: the view's NAT rules, copied (the query may outlive
 	 * the snapshot: a reload) */
@@ -890,8 +905,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		}
 		free(q);
 		fwd_client_free(c);
-		f->st.overload++;
-		return cache_write_rcode(LDNS_RCODE_SERVFAIL, &cl, out);
+		return fwd_shed(f, qf, false, &cl, out);
 	}
 	q->f = f;
 	q->fd = -1;

@@ -330,9 +330,9 @@ out:
 		server_stats_t st;
 		server_get_stats(m.srv, &st);
 		log_notice("stopped: udp %llu queries, %llu answers, %llu dropped; "
-			   "tcp %llu connections, %llu queries, %llu refused",
+			   "tcp %llu connections, %llu queries, %llu refused, %llu idle evicted",
 			   st.udp_queries, st.udp_answers, st.udp_dropped,
-			   st.tcp_connections, st.tcp_queries, st.tcp_refused);
+			   st.tcp_connections, st.tcp_queries, st.tcp_refused, st.tcp_evicted);
 	}
 	server_free(&m.srv);
 	snap = publish_shutdown();

@@ -91,6 +91,21 @@ metrics_render_forward(FILE *out, const snapshot_t *s, const forward_stats_t *fs
 			fprintf(out, "\",reason=\"%s\"} %llu\n", reasons[k], val[k]);
 		}
 	}
+	metrics_family(out, "horizond_forward_rejected_total", "counter",
+		       "Questions answered SERVFAIL without being forwarded, by reason: client_share "
+		       "(the client already had its share of the worker's pending questions), "
+		       "overload (the worker's pending questions or waiting clients at their limit, "
+		       "or no memory).");
+	for (size_t i = 0; i < nv; i++) {
+		if (s->views[i].conf->nforwarders == 0)
+			continue;
+		fputs("horizond_forward_rejected_total{view=\"", out);
+		metrics_label(out, s->views[i].conf->name);
+		fprintf(out, "\",reason=\"client_share\"} %llu\n", fs[i].client_share);
+		fputs("horizond_forward_rejected_total{view=\"", out);
+		metrics_label(out, s->views[i].conf->name);
+		fprintf(out, "\",reason=\"overload\"} %llu\n", fs[i].overload);
+	}
 	metrics_family(out, "horizond_forward_latency_seconds", "histogram",
 		       "Time from sending a question to a forwarder to accepting its answer.");
 	for (size_t i = 0; i < nv; i++) {
@@ -163,6 +178,9 @@ metrics_render(FILE *out, const metrics_input_t *in)
 	metrics_family(out, "horizond_tcp_refused_total", "counter",
 		       "TCP connections refused (tcp-clients reached).");
 	metrics_sample(out, "horizond_tcp_refused_total", NULL, NULL, n->tcp_refused);
+	metrics_family(out, "horizond_tcp_evicted_total", "counter",
+		       "Idle TCP connections closed to make room for a new one (tcp-clients reached).");
+	metrics_sample(out, "horizond_tcp_evicted_total", NULL, NULL, n->tcp_evicted);
 
 	static const char *const rcodes[16] = {
 		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN",

@@ -456,6 +456,7 @@ server_get_stats(const server_t *s, server_stats_t *out)
 		out->tcp_connections += atomic_load_explicit(&w->tcp_connections, memory_order_relaxed);
 		out->tcp_queries += atomic_load_explicit(&w->tcp_queries, memory_order_relaxed);
 		out->tcp_refused += atomic_load_explicit(&w->tcp_refused, memory_order_relaxed);
+		out->tcp_evicted += atomic_load_explicit(&w->tcp_evicted, memory_order_relaxed);
 		for (unsigned v = 0; v <= SERVER_STAT_VIEWS; v++)
 			for (unsigned t = 0; t < 2; t++)
 				out->view_queries[v][t] += atomic_load_explicit(

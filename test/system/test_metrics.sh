@@ -4,7 +4,9 @@
 # needs escaping included), per transport, RCODE and QTYPE; zone serials;
 # other paths get 404. `horizonctl stats` prints the same families. The
 # forwarder's counters and latency histogram per view, against the fake
-# upstream of test_forward.sh (slow, refused and unanswered names).
+# upstream of test_forward.sh (slow, refused and unanswered names); idle
+# TCP connections evicted from a full table, and forwarded questions
+# rejected past a client's share.
 # SPDX-License-Identifier: BSD-3-Clause
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -73,6 +75,8 @@ hz_check "no reload yet" m 'horizond_reloads_total{result="ok"} 0'
 hz_check "no forwarder series for views without forwarders" \
 	test -z "$(grep '^horizond_forward_.*view="outside"' "$HZ_TMP/metrics.txt")"
 hz_check "forwarder: nothing sent yet" m 'horizond_forward_queries_total{view="fwd"} 0'
+hz_check "no TCP connection evicted yet" m 'horizond_tcp_evicted_total 0'
+hz_check "forwarder: nothing rejected yet (client_share)" m 'horizond_forward_rejected_total{view="fwd",reason="client_share"} 0'
 
 # The fake upstream answers slow.test after 600 ms, refuses other names and
 # never answers *.blackhole.test (a timeout after 1.5 s).
@@ -101,6 +105,43 @@ hz_check "forwarder: the slow answer is above the 0.5 s bucket (got ${le05:-none
 sum=$(sed -n 's/^horizond_forward_latency_seconds_sum{view="fwd"} //p' "$HZ_TMP/metrics.txt")
 hz_check "forwarder: latency sum at least 0.6 s (got ${sum:-none})" \
 	awk -v s="${sum:-0}" 'BEGIN { exit !(s >= 0.6) }'
+
+# A full TCP table (8 slots) closes its oldest idle connection for a fresh
+# client (tcpabuse.py of test_tcp_abuse.sh; idle ones from 127.0.0.10..13).
+out=$(timeout 60 python3 "$HZ_SOURCE_DIR/test/system/data/abuse/tcpabuse.py" evict 127.0.0.1 "$HZ_PORT" 127.0.0.2 8 2>&1)
+hz_check "tcp: the oldest idle connection made room ($out)" test "$out" = "fresh answered, closed [0]"
+# One client asks 700 new names of the never-answering upstream: past its
+# share (512 of the worker's 4096 pending questions) they are answered
+# SERVFAIL at once, and counted.
+timeout 60 python3 - "$HZ_PORT" <<'PY'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.5", 0))
+s.setblocking(False)
+for i in range(700):
+    name = b"share%d" % i
+    q = struct.pack("!HHHHHH", i, 0x0100, 1, 0, 0, 0)
+    q += bytes([len(name)]) + name + b"\x09blackhole\x04test\x00" + struct.pack("!HH", 1, 1)
+    try:
+        s.sendto(q, ("127.0.0.1", int(sys.argv[1])))
+    except BlockingIOError:
+        pass
+    if i % 50 == 49:
+        time.sleep(0.01)   # within the socket buffers, well within the 1.5 s timeout
+PY
+sleep 0.3
+body=$(fetch /metrics)
+sed '$d' <<<"$body" >"$HZ_TMP/metrics.txt"
+if out=$(promtool check metrics <"$HZ_TMP/metrics.txt" 2>&1); then
+	hz_ok "promtool check metrics passes with eviction and rejection counts"
+else
+	hz_fail "promtool check metrics passes with eviction and rejection counts" "$out"
+fi
+hz_check "tcp: the eviction is counted" m 'horizond_tcp_evicted_total 1'
+share=$(sed -n 's/^horizond_forward_rejected_total{view="fwd",reason="client_share"} //p' "$HZ_TMP/metrics.txt")
+hz_check "forwarder: questions past the client's share counted (${share:-none}, at most 188)" \
+	test "${share:-0}" -ge 1 -a "${share:-0}" -le 188
+hz_check "forwarder: no overload" m 'horizond_forward_rejected_total{view="fwd",reason="overload"} 0'
 
 hz_reload
 body=$(fetch /metrics)
