@@ -50,16 +50,23 @@ hz_q 127.0.0.3 nosuch.example.com MX
 hz_q 127.0.0.4 ns1.example.com A        # no view: REFUSED
 hz_q 127.0.0.2 ns1.example.com A +tcp
 
-body=$(fetch /metrics)
-hz_check "/metrics answers 200 in the text format" \
-	grep -q '^STATUS 200 text/plain; version=0.0.4; charset=utf-8$' <<<"$body"
-sed '$d' <<<"$body" >"$HZ_TMP/metrics.txt"
-if out=$(promtool check metrics <"$HZ_TMP/metrics.txt" 2>&1); then
-	hz_ok "promtool check metrics passes"
-else
-	hz_fail "promtool check metrics passes" "$out"
-fi
+# scrape WHAT: /metrics into $HZ_TMP/metrics.txt (the status in $body), and
+# `promtool check metrics` on it
+scrape() {
+	body=$(fetch /metrics)
+	sed '$d' <<<"$body" >"$HZ_TMP/metrics.txt"
+	local out
+	if out=$(promtool check metrics <"$HZ_TMP/metrics.txt" 2>&1); then
+		hz_ok "promtool check metrics passes$1"
+	else
+		hz_fail "promtool check metrics passes$1" "$out"
+	fi
+}
 m() { grep -Fxq -- "$1" "$HZ_TMP/metrics.txt"; }
+
+scrape ""
+hz_check "/metrics answers 200 in the text format" \
+	grep -q '^STATUS 200 text/plain; version=0.0.4; charset=utf-8$' <<<"$(tail -n 1 <<<"$body")"
 hz_check "queries of the first view (name escaped), udp" m 'horizond_view_queries_total{view="in\"side",transport="udp"} 3'
 hz_check "queries of the first view, tcp" m 'horizond_view_queries_total{view="in\"side",transport="tcp"} 1'
 hz_check "queries of the second view" m 'horizond_view_queries_total{view="outside",transport="udp"} 2'
@@ -84,13 +91,7 @@ fq() { dig @127.0.0.1 -p "$HZ_PORT" -b 127.0.0.5 +time=8 +tries=1 "$@" >/dev/nul
 fq slow.test A
 fq other.test A
 fq x.blackhole.test A
-body=$(fetch /metrics)
-sed '$d' <<<"$body" >"$HZ_TMP/metrics.txt"
-if out=$(promtool check metrics <"$HZ_TMP/metrics.txt" 2>&1); then
-	hz_ok "promtool check metrics passes with forwarder metrics"
-else
-	hz_fail "promtool check metrics passes with forwarder metrics" "$out"
-fi
+scrape " with forwarder metrics"
 hz_check "forwarder: questions sent" m 'horizond_forward_queries_total{view="fwd"} 3'
 hz_check "forwarder: answers accepted (slow and refused)" m 'horizond_forward_answers_total{view="fwd"} 2'
 hz_check "forwarder: a timeout" m 'horizond_forward_failures_total{view="fwd",reason="timeout"} 1'
@@ -130,13 +131,7 @@ for i in range(700):
         time.sleep(0.01)   # within the socket buffers, well within the 1.5 s timeout
 PY
 sleep 0.3
-body=$(fetch /metrics)
-sed '$d' <<<"$body" >"$HZ_TMP/metrics.txt"
-if out=$(promtool check metrics <"$HZ_TMP/metrics.txt" 2>&1); then
-	hz_ok "promtool check metrics passes with eviction and rejection counts"
-else
-	hz_fail "promtool check metrics passes with eviction and rejection counts" "$out"
-fi
+scrape " with eviction and rejection counts"
 hz_check "tcp: the eviction is counted" m 'horizond_tcp_evicted_total 1'
 share=$(sed -n 's/^horizond_forward_rejected_total{view="fwd",reason="client_share"} //p' "$HZ_TMP/metrics.txt")
 hz_check "forwarder: questions past the client's share counted (${share:-none}, at most 188)" \
