@@ -24,6 +24,7 @@
 #include "zone.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,27 +52,36 @@
 /* ------------------------------------------------------------------ */
 /* Build-time index                                                     */
 
+/* The index lives only while a zone is built, but a big zone has one bnode
+ * per name and one bset per RRset: both are kept small (32 and 64 bytes for
+ * a name of 20 octets), and what few names need is in bnode_rare_t. */
 typedef struct bset {
-	uint16_t type;
-	uint32_t ttl;            /* the first record's, as BIND does */
 	const zrr_t **rrs;
-	size_t count;
 	const zrr_t **sigs;      /* the RRSIGs covering this type at this name */
-	size_t nsigs;
+	uint32_t ttl;            /* the first record's, as BIND does */
+	uint32_t count;
+	uint32_t nsigs;
+	uint16_t type;
 } bset_t;
 
-typedef struct bnode {
-	const uint8_t *owner;         /* as written (first record), or lname */
-	uint8_t len;
-	uint32_t hash;
-	uint16_t flags;
-	bset_t *sets;
-	size_t nsets;
+struct bnode;
+
+typedef struct bnode_rare {
 	struct bnode *cut;            /* delegation above or at this name */
 	struct bnode *wildcard;       /* "*.<this>" */
 	const answer_t *referral;     /* NODE_DELEG: the referral built for it */
 	node_ext_t *ext;              /* out->ext, writable while building */
+} bnode_rare_t;
+
+typedef struct bnode {
+	const uint8_t *owner;         /* as written (first record), or lname */
+	bset_t *sets;
+	bnode_rare_t *rare;           /* NULL: none of its fields set (bn_rare()) */
 	node_t *out;
+	uint32_t hash;
+	uint16_t flags;
+	uint16_t nsets;
+	uint8_t len;
 	uint8_t lname[];              /* lower case, len bytes */
 } bnode_t;
 
@@ -187,6 +197,27 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	return n;
 }
 
+/* The rare fields of n, made on first use. */
+static bnode_rare_t *
+bn_rare(builder_t *b, bnode_t *n)
+{
+	if (n->rare == NULL)
+		n->rare = arena_zalloc(b->tmp, sizeof(*n->rare));
+	return n->rare;
+}
+
+static bnode_t *
+bn_cut(const bnode_t *n)
+{
+	return n->rare != NULL ? n->rare->cut : NULL;
+}
+
+static bnode_t *
+bn_wildcard(const bnode_t *n)
+{
+	return n->rare != NULL ? n->rare->wildcard : NULL;
+}
+
 static const bset_t *
 bnode_set(const bnode_t *n, uint16_t type)
 {
@@ -233,19 +264,32 @@ bset_pair_sigs(builder_t *b, bset_t *sets, size_t nsets)
 	}
 }
 
+/* The order of the lower-cased wire owners (a grouping order, not DNSSEC's),
+ * compared in place: sorting calls this n log n times, and lower-casing
+ * copies of both names was a fifth of a zone's load time. */
+static int
+cmp_owner(const zrr_t *a, const zrr_t *b)
+{
+	if (a->owner == b->owner)
+		return 0;   /* the reader shares the bytes of consecutive owners */
+	size_t n = a->owner_len < b->owner_len ? a->owner_len : b->owner_len;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t x = a->owner[i], y = b->owner[i];
+		x = (x >= 'A' && x <= 'Z') ? (uint8_t)(x + 32) : x;
+		y = (y >= 'A' && y <= 'Z') ? (uint8_t)(y + 32) : y;
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return a->owner_len == b->owner_len ? 0 : a->owner_len < b->owner_len ? -1 : 1;
+}
+
 static int
 cmp_rr(const void *pa, const void *pb)
 {
 	const zrr_t *a = *(const zrr_t *const *)pa, *b = *(const zrr_t *const *)pb;
-	uint8_t la[DNAME_MAXLEN], lb[DNAME_MAXLEN];
-	dname_to_lower(la, a->owner);
-	dname_to_lower(lb, b->owner);
-	size_t na = dname_length(la), nb = dname_length(lb);
-	int c = memcmp(la, lb, na < nb ? na : nb);
+	int c = cmp_owner(a, b);
 	if (c != 0)
 		return c;
-	if (na != nb)
-		return na < nb ? -1 : 1;
 	if (a->type != b->type)
 		return a->type < b->type ? -1 : 1;
 	return (a > b) - (a < b);   /* file order: rrs is one array */
@@ -257,12 +301,6 @@ bz_index(builder_t *b)
 {
 	const zonefile_t *zf = b->zf;
 	size_t n = zf->count;
-	/* A first guess (a name per record, half full); bz_add grows it. */
-	uint32_t size = 64;
-	while (size < n * 2 + 16)
-		size <<= 1;
-	b->table = xcalloc(size, sizeof(*b->table));
-	b->mask = size - 1;
 
 	/* NSEC3 records and their RRSIGs are only served in proofs: their
 	 * hashed owner names are no names of the zone (RFC 5155 7.2.8; BIND). */
@@ -282,12 +320,23 @@ bz_index(builder_t *b)
 	qsort(b->n3, b->nn3, sizeof(*b->n3), cmp_rr);
 	const zrr_t **sorted = b->sorted;
 
+	/* Sized for the names with records, half full; the empty non-terminals
+	 * added below grow it (bz_add). */
+	size_t owners = n > 0;
+	for (size_t i = 1; i < n; i++)
+		owners += cmp_owner(sorted[i - 1], sorted[i]) != 0;
+	uint32_t size = 64;
+	while (size < owners * 2 + 16 && size < (1u << 31))
+		size <<= 1;
+	b->table = xcalloc(size, sizeof(*b->table));
+	b->mask = size - 1;
+
 	for (size_t i = 0; i < n;) {
 		uint8_t l[DNAME_MAXLEN];
 		dname_to_lower(l, sorted[i]->owner);
 		bnode_t *node = bz_add(b, l, sorted[i]->owner);
 		size_t j = i;
-		while (j < n && dname_equal(sorted[j]->owner, sorted[i]->owner))
+		while (j < n && cmp_owner(sorted[j], sorted[i]) == 0)
 			j++;
 		size_t ntypes = 0;
 		for (size_t k = i; k < j; k++)
@@ -302,7 +351,7 @@ bz_index(builder_t *b)
 			s->type = sorted[k]->type;
 			s->ttl = sorted[k]->ttl;
 			s->rrs = &sorted[k];
-			s->count = m - k;
+			s->count = (uint32_t)(m - k);
 			k = m;
 		}
 		bset_pair_sigs(b, node->sets, node->nsets);
@@ -338,7 +387,7 @@ bz_mark(builder_t *b)
 		bnode_t *n = b->nodes[i];
 		if (n != b->apex && bnode_set(n, LDNS_RR_TYPE_NS) != NULL) {
 			n->flags |= NODE_DELEG;
-			n->cut = n;
+			bn_rare(b, n)->cut = n;
 		}
 		if (bnode_set(n, LDNS_RR_TYPE_CNAME) != NULL)
 			n->flags |= NODE_CNAME;
@@ -371,14 +420,14 @@ bz_mark(builder_t *b)
 			bnode_t *up = bz_find(b, q, ql, dname_hash(q));
 			if (up != NULL && (up->flags & NODE_DELEG)) {
 				n->flags |= NODE_OCCLUDED;
-				n->cut = up;
+				bn_rare(b, n)->cut = up;
 			}
 		}
 		if (n->lname[0] == 1 && n->lname[1] == '*' && !(n->flags & BNODE_BELOW_DNAME)) {
 			const uint8_t *parent = n->lname + 2;
 			bnode_t *p = bz_find(b, parent, dname_length(parent), dname_hash(parent));
 			if (p != NULL) {
-				p->wildcard = n;
+				bn_rare(b, p)->wildcard = n;
 				n->flags |= NODE_WILDCARD;
 			}
 		}
@@ -790,8 +839,8 @@ bz_resolve(const builder_t *b, const uint8_t *name, bnode_t **out)
 			return R_CUT;
 		if (q == l)
 			return R_EXACT;
-		if (n->wildcard != NULL) {
-			*out = n->wildcard;
+		if (bn_wildcard(n) != NULL) {
+			*out = bn_wildcard(n);
 			return R_WILD;
 		}
 		return R_NX;
@@ -1341,7 +1390,7 @@ bz_answers(builder_t *b)
 	/* Referrals first: names below a cut share their cut's. */
 	for (size_t i = 0; i < b->nnodes; i++)
 		if (b->nodes[i]->flags & NODE_DELEG)
-			b->nodes[i]->referral = build_referral(b, b->nodes[i]);
+			bn_rare(b, b->nodes[i])->referral = build_referral(b, b->nodes[i]);
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *bn = b->nodes[i];
 		if (bn->flags & BNODE_BELOW_DNAME)
@@ -1351,10 +1400,10 @@ bz_answers(builder_t *b)
 		type_answer_t *types = NULL;
 		uint16_t ntypes = 0;
 		if (bn->flags & NODE_OCCLUDED) {
-			ext.referral = bn->cut->referral;
+			ext.referral = bn_cut(bn)->rare->referral;
 			need_ext = true;
 		} else if (bn->flags & NODE_DELEG) {
-			ext.referral = bn->referral;
+			ext.referral = bn->rare->referral;
 			need_ext = true;
 			const bset_t *ds = bnode_set(bn, LDNS_RR_TYPE_DS);
 			if (ds != NULL) {   /* DS is answered from the parent side */
@@ -1385,20 +1434,21 @@ bz_answers(builder_t *b)
 				need_ext = true;
 			}
 		}
-		if (bn->wildcard != NULL && !(bn->flags & (NODE_OCCLUDED | NODE_DELEG)))
+		if (bn_wildcard(bn) != NULL && !(bn->flags & (NODE_OCCLUDED | NODE_DELEG)))
 			need_ext = true;   /* ext.wildcard is set below, once every node is placed */
 		node_t *n = node_place(b, bn, types, ntypes);
 		free(types);
 		bn->out = n;
 		if (need_ext) {
-			bn->ext = arena_memdup(b->arena, &ext, sizeof(ext));
-			n->ext = bn->ext;
+			bn_rare(b, bn)->ext = arena_memdup(b->arena, &ext, sizeof(ext));
+			n->ext = bn->rare->ext;
 		}
 	}
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *bn = b->nodes[i];
-		if (bn->wildcard != NULL && bn->ext != NULL && bn->wildcard->out != NULL)
-			bn->ext->wildcard = bn->wildcard->out;
+		bnode_t *w = bn_wildcard(bn);
+		if (w != NULL && bn->rare->ext != NULL && w->out != NULL)
+			bn->rare->ext->wildcard = w->out;
 	}
 
 	/* Sized after every name (empty non-terminals included) is known, at
@@ -1564,6 +1614,10 @@ zone_load_translated(const char *origin, const char *path, const nat_map_t *nat,
 	if (z != NULL)
 		zone_track_files(z, zf, path, &st, NULL);
 	zonefile_free(&zf);
+	/* The reader's and the builder's tables leave free memory all over the
+	 * malloc heap: give it back now, not after the next zone has peaked on
+	 * top of it (a few ms for a heap of tens of MB). */
+	malloc_trim(0);
 	return z;
 }
 

@@ -97,7 +97,7 @@ typedef struct zf_parser {
 	arena_t *scratch;       /* freed when parsing ends */
 	uint16_t apex_len;
 
-	zrr_t *rrs;             /* malloc'd while parsing, copied to the arena */
+	zrr_t *rrs;             /* an arena block (zf_reserve), the zone's at the end */
 	zf_rrkey_t *keys;
 	size_t count, cap;
 	zf_table_t rrtab;
@@ -837,6 +837,25 @@ zf_resolve_name(zf_parser_t *p, const uint8_t *origin, size_t olen, const char *
 	return true;
 }
 
+/* Room for cap records in rrs and keys. They grow in place (arena blocks:
+ * mremap, no copy), and rrs is handed to the zone's arena when the parse
+ * ends, so the records never exist twice. */
+static void
+zf_reserve(zf_parser_t *p, size_t cap)
+{
+	if (cap < 1024)
+		cap = 1024;
+	if (cap <= p->cap)
+		return;
+	if (cap > SIZE_MAX / sizeof(*p->rrs)) {
+		fprintf(stderr, "horizond: out of memory\n");
+		abort();
+	}
+	p->rrs = arena_block_resize(p->rrs, cap * sizeof(*p->rrs));
+	p->keys = arena_block_resize(p->keys, cap * sizeof(*p->keys));
+	p->cap = cap;
+}
+
 /* Convert one parsed record, validate it and append it.
  * ttl_explicit: the record has a TTL field (else the $TTL or SOA minimum). */
 static void
@@ -949,11 +968,8 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, const uint8_t *owire, size_t olen, uint
 		break;
 	}
 
-	if (p->count == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 1024;
-		p->rrs = zf_xrealloc(p->rrs, p->cap, sizeof(*p->rrs));
-		p->keys = zf_xrealloc(p->keys, p->cap, sizeof(*p->keys));
-	}
+	if (p->count == p->cap)
+		zf_reserve(p, p->cap * 2);
 	size_t i = p->count++;
 	zrr_t *z = &p->rrs[i];
 	/* Consecutive records usually share the owner: share the bytes too. */
@@ -1672,6 +1688,14 @@ zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 		}
 	}
 	p->stack[p->depth++] = real;
+	if (inc_file == NULL) {
+		/* A record starts on a line of its own: the top file's lines bound
+		 * its records (not those of $INCLUDE or $GENERATE, which grow it). */
+		size_t lines = 1;
+		for (const char *c = text, *e = text + len; (c = memchr(c, '\n', (size_t)(e - c))) != NULL; c++)
+			lines++;
+		zf_reserve(p, lines);
+	}
 
 	zf_frame_t f = {
 		.path = arena_strdup(p->z->arena, path),
@@ -1787,14 +1811,17 @@ zf_load(const char *origin, const char *path, const char *text, size_t len, diag
 		zf_finish(&p, path);
 	ldns_rdf_deep_free(o);
 
+	arena_block_free(p.keys);
 	if (p.count > 0) {
-		z->rrs = arena_memdup(a, p.rrs, p.count * sizeof(*p.rrs));
+		/* the records stay where they were read: trimmed, then the arena's */
+		z->rrs = arena_block_resize(p.rrs, p.count * sizeof(*p.rrs));
+		arena_block_adopt(a, z->rrs);
 		z->count = p.count;
 		if (p.soa_index != SIZE_MAX)
 			z->soa = &z->rrs[p.soa_index];
+	} else {
+		arena_block_free(p.rrs);
 	}
-	free(p.rrs);
-	free(p.keys);
 	free(p.names);
 	free(p.rrtab.slots);
 	free(p.nametab.slots);
