@@ -16,6 +16,7 @@
 #ifndef HZ_ARENA_H
 #define HZ_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct arena arena_t;
@@ -40,6 +41,9 @@ size_t arena_used(const arena_t *a);          /* bytes handed out + chunk overhe
 void *arena_block_resize(void *block, size_t size);   /* block NULL: a new one */
 void arena_block_adopt(arena_t *a, void *block);      /* accepts NULL */
 void arena_block_free(void *block);                   /* accepts NULL */
+/* Free an adopted block before the rest of its arena; false (and nothing
+ * done) if block is not one a adopted. */
+bool arena_block_release(arena_t *a, void *block);
 
 /* malloc, calloc (n 0: one element's worth) and realloc that never return
  * NULL: they log and abort() instead. For building data only (above). */

@@ -288,3 +288,20 @@ arena_block_free(void *block)
 	if (block != NULL)
 		chunk_free(block_chunk(block));
 }
+
+bool
+arena_block_release(arena_t *a, void *block)
+{
+	if (block == NULL)
+		return false;
+	struct chunk *c = block_chunk(block);
+	for (struct chunk **pp = &a->head; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp != c)
+			continue;
+		*pp = c->next;
+		a->total -= c->mapped ? c->mapped : sizeof(*c) + c->size;
+		chunk_free(c);
+		return true;
+	}
+	return false;
+}

@@ -55,9 +55,21 @@
 /* The index lives only while a zone is built, but a big zone has one bnode
  * per name and one bset per RRset: both are kept small (32 and 64 bytes for
  * a name of 20 octets), and what few names need is in bnode_rare_t. */
+/* A record as the build needs it: what a zrr_t has without its file, line
+ * and class (24 bytes, not 48). The build works on copies in this form, so
+ * that a caller that owns the zone file's records can give them back before
+ * the answers are laid out (zone_load_translated). */
+typedef struct brr {
+	const uint8_t *owner;    /* as in the file; the bytes stay the zone file's */
+	const uint8_t *rdata;
+	uint32_t ttl;
+	uint16_t type;
+	uint16_t rdlen;
+} brr_t;
+
 typedef struct bset {
-	const zrr_t **rrs;
-	const zrr_t **sigs;      /* the RRSIGs covering this type at this name */
+	const brr_t *rrs;        /* count records, in b->recs */
+	const brr_t **sigs;      /* the RRSIGs covering this type at this name */
 	uint32_t ttl;            /* the first record's, as BIND does */
 	uint32_t count;
 	uint32_t nsigs;
@@ -95,8 +107,8 @@ typedef struct builder {
 	uint32_t mask;
 	bnode_t **nodes;              /* all nodes, in creation order */
 	size_t nnodes, capnodes;
-	const zrr_t **sorted;         /* records sorted by owner, type */
-	size_t nsorted;               /* all but the NSEC3 chain */
+	brr_t *recs;                  /* records sorted by owner, type */
+	size_t nrecs;                 /* all but the NSEC3 chain */
 	const zrr_t **n3;             /* NSEC3 records and their RRSIGs, sorted */
 	size_t nn3;
 	/* DNSSEC: the answer being built is the one for DO=1 (RRSIGs, proofs) */
@@ -227,12 +239,10 @@ bnode_set(const bnode_t *n, uint16_t type)
 	return NULL;
 }
 
-/* The type an RRSIG covers (RFC 4034 3.1.1); 0 if malformed. */
-static uint16_t
-rrsig_covered(const zrr_t *rr)
-{
-	return rr->type == LDNS_RR_TYPE_RRSIG && rr->rdlen >= 18 ? get16(rr->rdata) : 0;
-}
+/* The type an RRSIG covers (RFC 4034 3.1.1); 0 if malformed. A macro: for
+ * zrr_t and brr_t alike. */
+#define rrsig_covered(rr) \
+	((rr)->type == LDNS_RR_TYPE_RRSIG && (rr)->rdlen >= 18 ? get16((rr)->rdata) : 0)
 
 static bool
 rr_is_nsec3(const zrr_t *rr)
@@ -255,11 +265,11 @@ bset_pair_sigs(builder_t *b, bset_t *sets, size_t nsets)
 		if (s->type == LDNS_RR_TYPE_RRSIG)
 			continue;
 		for (size_t k = 0; k < sig->count; k++) {
-			if (rrsig_covered(sig->rrs[k]) != s->type)
+			if (rrsig_covered(&sig->rrs[k]) != s->type)
 				continue;
 			if (s->sigs == NULL)
 				s->sigs = arena_zalloc(b->tmp, sig->count * sizeof(*s->sigs));
-			s->sigs[s->nsigs++] = sig->rrs[k];
+			s->sigs[s->nsigs++] = &sig->rrs[k];
 		}
 	}
 }
@@ -295,6 +305,15 @@ cmp_rr(const void *pa, const void *pb)
 	return (a > b) - (a < b);   /* file order: rrs is one array */
 }
 
+/* rr in the build's form, in *out; returns out. */
+static brr_t *
+brr_of(brr_t *out, const zrr_t *rr)
+{
+	*out = (brr_t){ .owner = rr->owner, .rdata = rr->rdata, .ttl = rr->ttl, .type = rr->type,
+			.rdlen = rr->rdlen };
+	return out;
+}
+
 /* Pass 1: nodes, RRsets, empty non-terminals. */
 static void
 bz_index(builder_t *b)
@@ -303,28 +322,36 @@ bz_index(builder_t *b)
 	size_t n = zf->count;
 
 	/* NSEC3 records and their RRSIGs are only served in proofs: their
-	 * hashed owner names are no names of the zone (RFC 5155 7.2.8; BIND). */
-	b->sorted = xcalloc(n, sizeof(*b->sorted));
-	b->n3 = xcalloc(n, sizeof(*b->n3));
+	 * hashed owner names are no names of the zone (RFC 5155 7.2.8; BIND).
+	 * Both arrays sized exactly: a big zone has no NSEC3 at all. */
 	size_t nall = n;
+	for (size_t i = 0; i < nall; i++)
+		b->nn3 += rr_is_nsec3(&zf->rrs[i]);
+	const zrr_t **sorted = xcalloc(nall - b->nn3, sizeof(*sorted));
+	b->n3 = xcalloc(b->nn3, sizeof(*b->n3));
+	size_t k3 = 0;
 	n = 0;
 	for (size_t i = 0; i < nall; i++) {
 		const zrr_t *rr = &zf->rrs[i];
 		if (rr_is_nsec3(rr))
-			b->n3[b->nn3++] = rr;
+			b->n3[k3++] = rr;
 		else
-			b->sorted[n++] = rr;
+			sorted[n++] = rr;
 	}
-	b->nsorted = n;
-	qsort(b->sorted, n, sizeof(*b->sorted), cmp_rr);
+	qsort(sorted, n, sizeof(*sorted), cmp_rr);
 	qsort(b->n3, b->nn3, sizeof(*b->n3), cmp_rr);
-	const zrr_t **sorted = b->sorted;
 
 	/* Sized for the names with records, half full; the empty non-terminals
 	 * added below grow it (bz_add). */
 	size_t owners = n > 0;
 	for (size_t i = 1; i < n; i++)
 		owners += cmp_owner(sorted[i - 1], sorted[i]) != 0;
+	/* the records in the build's form, in this order */
+	b->recs = xcalloc(n, sizeof(*b->recs));
+	b->nrecs = n;
+	for (size_t i = 0; i < n; i++)
+		brr_of(&b->recs[i], sorted[i]);
+	const brr_t *recs = b->recs;
 	uint32_t size = 64;
 	while (size < owners * 2 + 16 && size < (1u << 31))
 		size <<= 1;
@@ -350,13 +377,14 @@ bz_index(builder_t *b)
 			bset_t *s = &node->sets[node->nsets++];
 			s->type = sorted[k]->type;
 			s->ttl = sorted[k]->ttl;
-			s->rrs = &sorted[k];
+			s->rrs = &recs[k];
 			s->count = (uint32_t)(m - k);
 			k = m;
 		}
 		bset_pair_sigs(b, node->sets, node->nsets);
 		i = j;
 	}
+	free(sorted);
 
 	/* Empty non-terminals: every missing name between a name and the apex. */
 	size_t existing = b->nnodes;
@@ -686,7 +714,7 @@ static void
 cw_rrset(cw_t *w, const uint8_t *owner, const bset_t *s)
 {
 	for (size_t i = 0; i < s->count; i++)
-		cw_rr(w, owner, s->type, s->ttl, s->rrs[i]->rdata, s->rrs[i]->rdlen);
+		cw_rr(w, owner, s->type, s->ttl, s->rrs[i].rdata, s->rrs[i].rdlen);
 	cw_sigs(w, owner, s, s->ttl);
 }
 
@@ -865,7 +893,7 @@ add_targets(builder_t *b, const bset_t *s, enum targets which, const uint8_t *cu
 	unsigned nseen = 0;
 	bool inside = false;
 	for (size_t i = 0; i < s->count; i++) {
-		const zrr_t *rr = s->rrs[i];
+		const brr_t *rr = &s->rrs[i];
 		size_t off = s->type == LDNS_RR_TYPE_MX ? 2 : s->type == LDNS_RR_TYPE_SRV ? 6 : 0;
 		if (rr->rdlen <= off || dname_length(rr->rdata + off) != rr->rdlen - off)
 			continue;
@@ -910,7 +938,7 @@ static void
 add_negative_soa(builder_t *b)
 {
 	cw_section(b->cw, 1);
-	const zrr_t *soa = b->soa->rrs[0];
+	const brr_t *soa = &b->soa->rrs[0];
 	cw_rr(b->cw, b->apex->owner, LDNS_RR_TYPE_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
 	cw_sigs(b->cw, b->apex->owner, b->soa, b->neg_ttl);
 }
@@ -978,7 +1006,7 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 		const bset_t *cs = bnode_set(cur, LDNS_RR_TYPE_CNAME);
 		cw_section(b->cw, 0);
 		cw_rrset(b->cw, owner, cs);
-		const uint8_t *target = cs->rrs[0]->rdata;
+		const uint8_t *target = cs->rrs[0].rdata;
 		owner = target;
 		if (depth + 1 >= MAX_CHAIN)
 			return LDNS_RCODE_SERVFAIL;   /* the chain's last CNAME, as BIND (chain.h) */
@@ -1049,7 +1077,7 @@ chase_end(const builder_t *b, const bnode_t *start)
 	const bnode_t *cur = start;
 	for (int depth = 0; depth < MAX_CHAIN; depth++) {
 		bnode_t *t;
-		enum resolve r = bz_resolve(b, bnode_set(cur, LDNS_RR_TYPE_CNAME)->rrs[0]->rdata, &t);
+		enum resolve r = bz_resolve(b, bnode_set(cur, LDNS_RR_TYPE_CNAME)->rrs[0].rdata, &t);
 		if (r != R_EXACT && r != R_WILD)
 			return NULL;
 		if (!(t->flags & NODE_CNAME))
@@ -1259,7 +1287,7 @@ b32hex_decode(const uint8_t *s, size_t n, uint8_t *out, size_t cap)
 
 /* A record in wire form, owner uncompressed, appended to w. */
 static void
-raw_rr(cw_t *w, const uint8_t *owner, const zrr_t *rr)
+raw_rr(cw_t *w, const uint8_t *owner, const brr_t *rr)
 {
 	cw_put(w, owner, dname_length(owner));
 	cw_put16(w, rr->type);
@@ -1315,10 +1343,11 @@ bz_nsec_index(builder_t *b)
 	if (b->nn3 > 0) {
 		x->nsec3 = true;
 		const bset_t *param = bnode_set(b->apex, LDNS_RR_TYPE_NSEC3PARAM);
-		const zrr_t *p = param ? param->rrs[0] : NULL;
+		const brr_t *p = param ? &param->rrs[0] : NULL;
+		brr_t first;
 		for (size_t i = 0; p == NULL && i < b->nn3; i++)
 			if (b->n3[i]->type == LDNS_RR_TYPE_NSEC3)
-				p = b->n3[i];
+				p = brr_of(&first, b->n3[i]);
 		if (p != NULL && p->rdlen >= 5 && p->rdlen >= 5u + p->rdata[4]) {
 			x->iterations = get16(p->rdata + 2);
 			x->salt_len = p->rdata[4];
@@ -1335,10 +1364,11 @@ bz_nsec_index(builder_t *b)
 			w->len = 0;
 			w->overflow = false;
 			unsigned count = 0;
+			brr_t one;
 			for (int pass = 0; pass < 2; pass++)
 				for (size_t k = i; k < j; k++)
 					if ((b->n3[k]->type == LDNS_RR_TYPE_NSEC3) == (pass == 0)) {
-						raw_rr(w, lname, b->n3[k]);
+						raw_rr(w, lname, brr_of(&one, b->n3[k]));
 						count++;
 					}
 			if (!w->overflow && lname[0] > 0 &&
@@ -1355,7 +1385,7 @@ bz_nsec_index(builder_t *b)
 			w->len = 0;
 			w->overflow = false;
 			for (size_t k = 0; k < ns->count; k++)
-				raw_rr(w, bn->lname, ns->rrs[k]);
+				raw_rr(w, bn->lname, &ns->rrs[k]);
 			for (size_t k = 0; k < ns->nsigs; k++)
 				raw_rr(w, bn->lname, ns->sigs[k]);
 			if (!w->overflow)
@@ -1374,7 +1404,7 @@ bz_answers(builder_t *b)
 	zone_t *z = b->zone;
 
 	/* Negative answers: SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308). */
-	const zrr_t *soa = b->soa->rrs[0];
+	const brr_t *soa = &b->soa->rrs[0];
 	uint32_t minimum = get32(soa->rdata + soa->rdlen - 4);
 	b->neg_ttl = b->soa->ttl < minimum ? b->soa->ttl : minimum;
 	z->serial = get32(soa->rdata + soa->rdlen - 20);
@@ -1477,7 +1507,7 @@ bz_free(builder_t *b)
 	arena_free(&b->tmp);
 	free(b->nodes);
 	free(b->table);
-	free(b->sorted);
+	free(b->recs);
 	free(b->n3);
 	free(b->cw);
 	free(b->stage);
@@ -1505,8 +1535,14 @@ zone_note_private(zone_t *z, const zonefile_t *zf)
 	}
 }
 
-zone_t *
-zone_build(const zonefile_t *zf, diag_t *d)
+/* Build from zf. owned (zf itself, or NULL): the caller lets go of the
+ * records here, so the files the zone was read from (path, st) are tracked
+ * and the records given back before the answers are laid out, when memory
+ * peaks (the build keeps only the brr_t form; owner and rdata bytes stay in
+ * zf's arena, which the caller frees after the build). */
+static zone_t *
+zone_compile(const zonefile_t *zf, zonefile_t *owned, const char *path, const struct stat *st,
+	     diag_t *d)
 {
 	arena_t *arena = arena_new(0);
 	zone_t *z = arena_zalloc(arena, sizeof(*z));
@@ -1528,16 +1564,29 @@ zone_build(const zonefile_t *zf, diag_t *d)
 	} else {
 		bz_mark(&b);
 		bz_nsec_index(&b);
+		zone_note_private(z, zf);
+		if (owned != NULL) {
+			zone_track_files(z, zf, path, st, NULL);
+			if (arena_block_release(owned->arena, owned->rrs)) {
+				owned->rrs = NULL;
+				owned->count = 0;
+				owned->soa = NULL;
+			}
+		}
 		bz_answers(&b);
 	}
 	bz_free(&b);
-	if (!b.failed)
-		zone_note_private(z, zf);
 	if (b.failed) {
 		arena_free(&arena);
 		return NULL;
 	}
 	return z;
+}
+
+zone_t *
+zone_build(const zonefile_t *zf, diag_t *d)
+{
+	return zone_compile(zf, NULL, NULL, NULL, d);
 }
 
 static void
@@ -1610,9 +1659,7 @@ zone_load_translated(const char *origin, const char *path, const nat_map_t *nat,
 	zonefile_t *zf = nat_zonefile_read(origin, path, nat, d);
 	if (zf == NULL)
 		return NULL;
-	zone_t *z = zone_build(zf, d);
-	if (z != NULL)
-		zone_track_files(z, zf, path, &st, NULL);
+	zone_t *z = zone_compile(zf, zf, path, &st, d);
 	zonefile_free(&zf);
 	/* The reader's and the builder's tables leave free memory all over the
 	 * malloc heap: give it back now, not after the next zone has peaked on
