@@ -53,8 +53,9 @@
 /* Build-time index                                                     */
 
 /* The index lives only while a zone is built, but a big zone has one bnode
- * per name and one bset per RRset: both are kept small (32 and 64 bytes for
- * a name of 20 octets), and what few names need is in bnode_rare_t. */
+ * per name and one bset per RRset: both are kept small (48 and 32 bytes),
+ * what few names need is in bnode_rare_t, and the lower-case name is the
+ * zone file's own bytes where the file wrote it in lower case. */
 /* A record as the build needs it: what a zrr_t has without its file, line
  * and class (24 bytes, not 48). The build works on copies in this form, so
  * that a caller that owns the zone file's records can give them back before
@@ -86,15 +87,14 @@ typedef struct bnode_rare {
 } bnode_rare_t;
 
 typedef struct bnode {
-	const uint8_t *owner;         /* as written (first record), or lname */
-	bset_t *sets;
+	const uint8_t *lname;         /* lower case, len bytes */
+	bset_t *sets;                 /* sets[0].rrs[0].owner: the name as written */
 	bnode_rare_t *rare;           /* NULL: none of its fields set (bn_rare()) */
 	node_t *out;
 	uint32_t hash;
 	uint16_t flags;
 	uint16_t nsets;
 	uint8_t len;
-	uint8_t lname[];              /* lower case, len bytes */
 } bnode_t;
 
 typedef struct cw cw_t;
@@ -195,11 +195,12 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 		return n;
 	if ((b->nnodes + 1) * 2 > (size_t)b->mask + 1)
 		bz_table_grow(b);
-	n = arena_zalloc(b->tmp, sizeof(*n) + len);
-	memcpy(n->lname, lname, len);
+	n = arena_zalloc(b->tmp, sizeof(*n));
+	/* owner: a record's, which outlives the build */
+	n->lname = owner != NULL && memcmp(owner, lname, len) == 0 ? owner
+		 : arena_memdup_bytes(b->tmp, lname, len);
 	n->len = (uint8_t)len;
 	n->hash = hash;
-	n->owner = owner ? owner : n->lname;
 	bz_table_insert(b->table, b->mask, n);
 	if (b->nnodes == b->capnodes) {
 		b->capnodes = b->capnodes ? b->capnodes * 2 : 64;
@@ -207,6 +208,13 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	}
 	b->nodes[b->nnodes++] = n;
 	return n;
+}
+
+/* The name as written in the file (its first record's), else lower case. */
+static const uint8_t *
+bn_owner(const bnode_t *n)
+{
+	return n->nsets > 0 ? n->sets[0].rrs[0].owner : n->lname;
 }
 
 /* The rare fields of n, made on first use. */
@@ -939,8 +947,8 @@ add_negative_soa(builder_t *b)
 {
 	cw_section(b->cw, 1);
 	const brr_t *soa = &b->soa->rrs[0];
-	cw_rr(b->cw, b->apex->owner, LDNS_RR_TYPE_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
-	cw_sigs(b->cw, b->apex->owner, b->soa, b->neg_ttl);
+	cw_rr(b->cw, bn_owner(b->apex), LDNS_RR_TYPE_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
+	cw_sigs(b->cw, bn_owner(b->apex), b->soa, b->neg_ttl);
 }
 
 /* NS of a cut in the authority section, glue in the additional section.
@@ -950,12 +958,12 @@ add_referral(builder_t *b, const bnode_t *cut)
 {
 	cw_section(b->cw, 1);
 	const bset_t *ns = bnode_set(cut, LDNS_RR_TYPE_NS);
-	cw_rrset(b->cw, cut->owner, ns);
+	cw_rrset(b->cw, bn_owner(cut), ns);
 	if (b->dnssec) {
 		/* the DS, or the proof there is none (RFC 4035 3.1.4) */
 		const bset_t *ds = bnode_set(cut, LDNS_RR_TYPE_DS);
 		if (ds != NULL)
-			cw_rrset(b->cw, cut->owner, ds);
+			cw_rrset(b->cw, bn_owner(cut), ds);
 		else
 			cw_proof(b, NSEC_PROOF_NODATA, cut->lname, cut->lname);
 	}
