@@ -197,17 +197,13 @@ bz_table_grow(builder_t *b)
 	b->tsize = size;
 }
 
+/* A node for a name the table does not have. */
 static bnode_t *
-bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
+bz_add_new(builder_t *b, const uint8_t *lname, size_t len, uint32_t hash, const uint8_t *owner)
 {
-	size_t len = dname_length(lname);
-	uint32_t hash = dname_hash(lname);
-	bnode_t *n = bz_find(b, lname, len, hash);
-	if (n != NULL)
-		return n;
 	if ((b->nnodes + 1) * 2 > (size_t)b->tsize)
 		bz_table_grow(b);
-	n = arena_zalloc(b->tmp, sizeof(*n));
+	bnode_t *n = arena_zalloc(b->tmp, sizeof(*n));
 	/* owner: a record's, which outlives the build */
 	n->lname = owner != NULL && memcmp(owner, lname, len) == 0 ? owner
 		 : arena_memdup_bytes(b->tmp, lname, len);
@@ -220,6 +216,15 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	}
 	b->nodes[b->nnodes++] = n;
 	return n;
+}
+
+static bnode_t *
+bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
+{
+	size_t len = dname_length(lname);
+	uint32_t hash = dname_hash(lname);
+	bnode_t *n = bz_find(b, lname, len, hash);
+	return n != NULL ? n : bz_add_new(b, lname, len, hash, owner);
 }
 
 /* The name as written in the file (its first record's), else lower case. */
@@ -382,7 +387,9 @@ bz_index(builder_t *b)
 	for (size_t i = 0; i < n;) {
 		uint8_t l[DNAME_MAXLEN];
 		dname_to_lower(l, sorted[i]->owner);
-		bnode_t *node = bz_add(b, l, sorted[i]->owner);
+		/* each owner is one run of the sort: no lookup (a cache miss or
+		 * two per name in a big zone) */
+		bnode_t *node = bz_add_new(b, l, sorted[i]->owner_len, dname_hash(l), sorted[i]->owner);
 		size_t j = i;
 		while (j < n && cmp_owner(sorted[j], sorted[i]) == 0)
 			j++;
@@ -407,8 +414,11 @@ bz_index(builder_t *b)
 	}
 	free(sorted);
 
-	/* Empty non-terminals: every missing name between a name and the apex. */
+	/* Empty non-terminals: every missing name between a name and the apex.
+	 * Names come sorted, so siblings are neighbours: the parent found for
+	 * the last name is looked up once, not once per child. */
 	size_t existing = b->nnodes;
+	const bnode_t *known = NULL;
 	for (size_t i = 0; i < existing; i++) {
 		uint8_t p[DNAME_MAXLEN];
 		memcpy(p, b->nodes[i]->lname, b->nodes[i]->len);
@@ -418,7 +428,10 @@ bz_index(builder_t *b)
 			size_t ql = dname_length(q);
 			if (ql < b->zone->apex_len)
 				break;
-			if (bz_find(b, q, ql, dname_hash(q)) != NULL)
+			if (known != NULL && known->len == ql && memcmp(known->lname, q, ql) == 0)
+				break;
+			known = bz_find(b, q, ql, dname_hash(q));
+			if (known != NULL)
 				break;
 			bz_add(b, q, NULL)->flags |= NODE_EMPTY;
 		}
@@ -432,18 +445,24 @@ static void
 bz_mark(builder_t *b)
 {
 	b->apex->flags |= NODE_APEX;
+	/* the walks up from every name below look for cuts and DNAMEs: none
+	 * if the zone has none (a lookup per name and label saved) */
+	bool any_cut = false, any_dname = false;
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *n = b->nodes[i];
 		if (n != b->apex && bnode_set(n, LDNS_RR_TYPE_NS) != NULL) {
 			n->flags |= NODE_DELEG;
 			bn_rare(b, n)->cut = n;
+			any_cut = true;
 		}
 		if (bnode_set(n, LDNS_RR_TYPE_CNAME) != NULL)
 			n->flags |= NODE_CNAME;
-		if (bnode_set(n, LDNS_RR_TYPE_DNAME) != NULL)
+		if (bnode_set(n, LDNS_RR_TYPE_DNAME) != NULL) {
 			n->flags |= NODE_DNAME;
+			any_dname = true;
+		}
 	}
-	for (size_t i = 0; i < b->nnodes; i++) {
+	for (size_t i = 0; i < b->nnodes && any_dname; i++) {
 		bnode_t *n = b->nodes[i];
 		for (const uint8_t *q = n->lname; q[0] != 0;) {
 			q += 1 + q[0];
@@ -461,7 +480,7 @@ bz_mark(builder_t *b)
 			continue;
 		/* the highest cut above this name wins */
 		const uint8_t *q = n->lname;
-		while (q[0] != 0) {
+		while (any_cut && q[0] != 0) {
 			q += 1 + q[0];
 			size_t ql = dname_length(q);
 			if (ql <= b->zone->apex_len)

@@ -177,6 +177,26 @@ zf_table_init(zf_table_t *t)
 	}
 }
 
+/* An empty table sized for n entries at once (at most half full), so that it
+ * is not rehashed and reallocated log2(n) times while it fills. */
+static void
+zf_table_presize(zf_table_t *t, size_t n)
+{
+	if (t->used != 0 || n * 2 <= t->mask + 1 || n > SIZE_MAX / 8)
+		return;
+	size_t size = t->mask + 1;
+	while (size < n * 2)
+		size *= 2;
+	uint32_t *slots = calloc(size, sizeof(*slots));
+	if (slots == NULL) {
+		fprintf(stderr, "horizond: out of memory\n");
+		abort();
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->mask = size - 1;
+}
+
 /* Make room for one more entry; hash_of(ctx, index) gives stored hashes. */
 static void
 zf_table_grow(zf_table_t *t, uint32_t (*hash_of)(const zf_parser_t *, uint32_t),
@@ -223,9 +243,11 @@ zf_wire_lower(uint8_t *dst, const uint8_t *src, size_t len)
 		dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (uint8_t)(src[i] + 32) : src[i];
 }
 
-/* Intern the lower-cased owner; returns its index in p->names. */
+/* Intern the lower-cased owner; returns its index in p->names. kept: the
+ * same bytes where they outlive the parse (the record's owner in the zone's
+ * arena, if the file wrote it in lower case), else NULL (then copied). */
 static uint32_t
-zf_name_intern(zf_parser_t *p, const uint8_t *lc, uint16_t len)
+zf_name_intern(zf_parser_t *p, const uint8_t *lc, uint16_t len, const uint8_t *kept)
 {
 	uint32_t h = zf_hash(2166136261u, lc, len);
 	size_t j = h & p->nametab.mask;
@@ -237,12 +259,16 @@ zf_name_intern(zf_parser_t *p, const uint8_t *lc, uint16_t len)
 	}
 	if (p->nnames == p->names_cap) {
 		p->names_cap = p->names_cap ? p->names_cap * 2 : 1024;
-		p->names = zf_xrealloc(p->names, p->names_cap, sizeof(*p->names));
+		if (p->names_cap > SIZE_MAX / sizeof(*p->names)) {
+			fprintf(stderr, "horizond: out of memory\n");
+			abort();
+		}
+		p->names = arena_block_resize(p->names, p->names_cap * sizeof(*p->names));
 	}
 	uint32_t idx = (uint32_t)p->nnames++;
 	zf_name_t *n = &p->names[idx];
 	memset(n, 0, sizeof(*n));
-	n->lc = arena_memdup(p->scratch, lc, len);
+	n->lc = kept != NULL ? kept : arena_memdup_bytes(p->scratch, lc, len);
 	n->len = len;
 	n->hash = h;
 	p->nametab.slots[j] = idx + 1;
@@ -886,8 +912,18 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, const uint8_t *owire, size_t olen, uint
 	if (zf_canonical(type, rdata, rdlen, p->canon))
 		canon = arena_memdup_bytes(p->scratch, p->canon, rdlen);
 
+	/* Consecutive records usually share the owner: share the bytes too.
+	 * Written in lower case, they are also the name's key (no copy). */
+	const uint8_t *owner;
+	const zrr_t *prev = p->count > 0 ? &p->rrs[p->count - 1] : NULL;
+	if (prev != NULL && prev->owner_len == olen && memcmp(prev->owner, owire, olen) == 0)
+		owner = prev->owner;
+	else
+		owner = arena_memdup_bytes(p->z->arena, owire, olen);
+
 	zf_rrkey_t key;
-	key.name = zf_name_intern(p, lc, (uint16_t)olen);
+	key.name = zf_name_intern(p, lc, (uint16_t)olen,
+				  memcmp(owner, lc, olen) == 0 ? owner : NULL);
 	key.canon = canon;
 	uint32_t h = zf_hash(2166136261u, (const uint8_t *)&key.name, sizeof(key.name));
 	uint8_t tb[2] = { (uint8_t)(type >> 8), (uint8_t)type };
@@ -972,11 +1008,7 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, const uint8_t *owire, size_t olen, uint
 		zf_reserve(p, p->cap * 2);
 	size_t i = p->count++;
 	zrr_t *z = &p->rrs[i];
-	/* Consecutive records usually share the owner: share the bytes too. */
-	if (i > 0 && p->rrs[i - 1].owner_len == olen && memcmp(p->rrs[i - 1].owner, owire, olen) == 0)
-		z->owner = p->rrs[i - 1].owner;
-	else
-		z->owner = arena_memdup_bytes(p->z->arena, owire, olen);
+	z->owner = owner;
 	z->owner_len = (uint16_t)olen;
 	z->type = type;
 	z->rclass = LDNS_RR_CLASS_IN;
@@ -1695,6 +1727,8 @@ zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 		for (const char *c = text, *e = text + len; (c = memchr(c, '\n', (size_t)(e - c))) != NULL; c++)
 			lines++;
 		zf_reserve(p, lines);
+		zf_table_presize(&p->rrtab, lines);
+		zf_table_presize(&p->nametab, lines);
 	}
 
 	zf_frame_t f = {
@@ -1749,7 +1783,7 @@ zf_finish(zf_parser_t *p, const char *path)
 				p->rrs[i].ttl = min;
 		}
 	}
-	uint32_t apex = zf_name_intern(p, z->origin, z->origin_len);
+	uint32_t apex = zf_name_intern(p, z->origin, z->origin_len, z->origin);
 	if (!p->names[apex].ns) {
 		/* reported at the SOA, or where the zone's data starts */
 		const zrr_t *at = p->soa_index != SIZE_MAX ? &p->rrs[p->soa_index] : &p->rrs[0];
@@ -1822,7 +1856,7 @@ zf_load(const char *origin, const char *path, const char *text, size_t len, diag
 	} else {
 		arena_block_free(p.rrs);
 	}
-	free(p.names);
+	arena_block_free(p.names);
 	free(p.rrtab.slots);
 	free(p.nametab.slots);
 	free(p.canon);
