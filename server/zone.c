@@ -53,7 +53,8 @@
 /* Build-time index                                                     */
 
 /* The index lives only while a zone is built, but a big zone has one bnode
- * per name and one bset per RRset: both are kept small (48 and 32 bytes),
+ * per name and one bset per RRset: both are kept small (40 and 24 bytes, in
+ * one block),
  * what few names need is in bnode_rare_t, and the lower-case name is the
  * zone file's own bytes where the file wrote it in lower case. */
 /* A record as the build needs it: what a zrr_t has without its file, line
@@ -69,13 +70,17 @@ typedef struct brr {
 } brr_t;
 
 typedef struct bset {
-	const brr_t *rrs;        /* count records, in b->recs */
+	const brr_t *rrs;        /* count records, in b->recs; the set's TTL is
+	                            the first one's (bset_ttl), as BIND does */
 	const brr_t **sigs;      /* the RRSIGs covering this type at this name */
-	uint32_t ttl;            /* the first record's, as BIND does */
 	uint32_t count;
-	uint32_t nsigs;
 	uint16_t type;
+	/* Saturates: 65,535 RRSIGs do not fit in one message, so an answer
+	 * with that many is served without them whatever the real number. */
+	uint16_t nsigs;
 } bset_t;
+
+#define bset_ttl(s) ((s)->rrs[0].ttl)
 
 struct bnode;
 
@@ -88,13 +93,13 @@ typedef struct bnode_rare {
 
 typedef struct bnode {
 	const uint8_t *lname;         /* lower case, len bytes */
-	bset_t *sets;                 /* sets[0].rrs[0].owner: the name as written */
 	bnode_rare_t *rare;           /* NULL: none of its fields set (bn_rare()) */
 	node_t *out;
 	uint32_t hash;
 	uint16_t flags;
 	uint16_t nsets;
 	uint8_t len;
+	bset_t sets[];                /* sets[0].rrs[0].owner: the name as written */
 } bnode_t;
 
 typedef struct cw cw_t;
@@ -197,13 +202,14 @@ bz_table_grow(builder_t *b)
 	b->tsize = size;
 }
 
-/* A node for a name the table does not have. */
+/* A node for a name the table does not have, with room for nsets sets. */
 static bnode_t *
-bz_add_new(builder_t *b, const uint8_t *lname, size_t len, uint32_t hash, const uint8_t *owner)
+bz_add_new(builder_t *b, const uint8_t *lname, size_t len, uint32_t hash, const uint8_t *owner,
+	   size_t nsets)
 {
 	if ((b->nnodes + 1) * 2 > (size_t)b->tsize)
 		bz_table_grow(b);
-	bnode_t *n = arena_zalloc(b->tmp, sizeof(*n));
+	bnode_t *n = arena_zalloc(b->tmp, sizeof(*n) + nsets * sizeof(n->sets[0]));
 	/* owner: a record's, which outlives the build */
 	n->lname = owner != NULL && memcmp(owner, lname, len) == 0 ? owner
 		 : arena_memdup_bytes(b->tmp, lname, len);
@@ -224,7 +230,7 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	size_t len = dname_length(lname);
 	uint32_t hash = dname_hash(lname);
 	bnode_t *n = bz_find(b, lname, len, hash);
-	return n != NULL ? n : bz_add_new(b, lname, len, hash, owner);
+	return n != NULL ? n : bz_add_new(b, lname, len, hash, owner, 0);
 }
 
 /* The name as written in the file (its first record's), else lower case. */
@@ -294,7 +300,8 @@ bset_pair_sigs(builder_t *b, bset_t *sets, size_t nsets)
 				continue;
 			if (s->sigs == NULL)
 				s->sigs = arena_zalloc(b->tmp, sig->count * sizeof(*s->sigs));
-			s->sigs[s->nsigs++] = &sig->rrs[k];
+			if (s->nsigs < UINT16_MAX)
+				s->sigs[s->nsigs++] = &sig->rrs[k];
 		}
 	}
 }
@@ -387,9 +394,6 @@ bz_index(builder_t *b)
 	for (size_t i = 0; i < n;) {
 		uint8_t l[DNAME_MAXLEN];
 		dname_to_lower(l, sorted[i]->owner);
-		/* each owner is one run of the sort: no lookup (a cache miss or
-		 * two per name in a big zone) */
-		bnode_t *node = bz_add_new(b, l, sorted[i]->owner_len, dname_hash(l), sorted[i]->owner);
 		size_t j = i;
 		while (j < n && cmp_owner(sorted[j], sorted[i]) == 0)
 			j++;
@@ -397,14 +401,16 @@ bz_index(builder_t *b)
 		for (size_t k = i; k < j; k++)
 			if (k == i || sorted[k]->type != sorted[k - 1]->type)
 				ntypes++;
-		node->sets = arena_zalloc(b->tmp, ntypes * sizeof(*node->sets));
+		/* each owner is one run of the sort: no lookup (a cache miss or
+		 * two per name in a big zone) */
+		bnode_t *node = bz_add_new(b, l, sorted[i]->owner_len, dname_hash(l), sorted[i]->owner,
+					   ntypes);
 		for (size_t k = i; k < j;) {
 			size_t m = k;
 			while (m < j && sorted[m]->type == sorted[k]->type)
 				m++;
 			bset_t *s = &node->sets[node->nsets++];
 			s->type = sorted[k]->type;
-			s->ttl = sorted[k]->ttl;
 			s->rrs = &recs[k];
 			s->count = (uint32_t)(m - k);
 			k = m;
@@ -754,8 +760,8 @@ static void
 cw_rrset(cw_t *w, const uint8_t *owner, const bset_t *s)
 {
 	for (size_t i = 0; i < s->count; i++)
-		cw_rr(w, owner, s->type, s->ttl, s->rrs[i].rdata, s->rrs[i].rdlen);
-	cw_sigs(w, owner, s, s->ttl);
+		cw_rr(w, owner, s->type, bset_ttl(s), s->rrs[i].rdata, s->rrs[i].rdlen);
+	cw_sigs(w, owner, s, bset_ttl(s));
 }
 
 /* Append to the staging buffer; returns the offset. */
@@ -1446,7 +1452,7 @@ bz_answers(builder_t *b)
 	/* Negative answers: SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308). */
 	const brr_t *soa = &b->soa->rrs[0];
 	uint32_t minimum = get32(soa->rdata + soa->rdlen - 4);
-	b->neg_ttl = b->soa->ttl < minimum ? b->soa->ttl : minimum;
+	b->neg_ttl = bset_ttl(b->soa) < minimum ? bset_ttl(b->soa) : minimum;
 	z->serial = get32(soa->rdata + soa->rdlen - 20);
 	build_negative(b, &z->nodata, 0, NSEC_PROOF_NONE);
 	build_negative(b, &z->nxdomain, LDNS_RCODE_NXDOMAIN, NSEC_PROOF_NXDOMAIN);
