@@ -7,7 +7,7 @@
 # NAMES hosts, 1.37 records per name) to a temporary directory (-v 1: only
 # the view "internal" and its zone), then
 # RUNS times (default 3):
-#   - `horizond --check` under /usr/bin/time: elapsed, user CPU, peak RSS;
+#   - `horizond --check` under /usr/bin/time: elapsed, user and system CPU, peak RSS;
 #   - the daemon on a free loopback port: the time from its start to the
 #     first correct answer (host0.bench.test A from 127.0.0.2, the internal
 #     view), its peak RSS (VmHWM) and its steady RSS (VmRSS a second after
@@ -51,9 +51,9 @@ fi
 echo "zones: $views x $names names, $(cat "$tmp"/*.zone | wc -l) lines, $(du -ch "$tmp"/*.zone | tail -n 1 | cut -f1)"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "--- horizond --check (elapsed, user CPU, peak RSS)"
+echo "--- horizond --check (elapsed, user and system CPU, peak RSS)"
 for _ in $(seq 1 "$runs"); do
-	/usr/bin/time -f '%e s elapsed %U s user %M KiB peak' "$bin" -c "$tmp/horizond.yaml" --check \
+	/usr/bin/time -f '%e s elapsed %U s user %S s sys %M KiB peak' "$bin" -c "$tmp/horizond.yaml" --check \
 		2>&1 >/dev/null | tail -n 1
 done
 

@@ -1,7 +1,10 @@
 /* zone.c -- compile a parsed zone file into nodes with ready-made answers.
  *
  * DESIGN. Building runs in three passes over a temporary index (freed at the
- * end; only the zone's arena survives):
+ * end; only the zone's arena survives). The index holds the records as
+ * 24-byte brr_t copies in sorted order, so zone_load gives the zone file's
+ * own record array back before pass 3, when memory peaks (the answers are
+ * laid out beside the index); docs/performance.md has the figures.
  *   1. sort the records by (owner, type, file order) and group them into
  *      RRsets per name; add empty non-terminals between names and the apex;
  *   2. mark zone cuts (NS below the apex), names below cuts (glue), CNAMEs

@@ -25,9 +25,12 @@
  *  - messages: text of the file is quoted only from the zone file named in
  *    the configuration, never from an $INCLUDEd file (which could be any
  *    file on the machine: "$INCLUDE /etc/shadow").
- * Each record is copied into the zone arena at once. Validation (duplicates,
- * CNAME rules, apex) is done while streaming, with per-name and per-RR hash
- * tables that live only during the parse. ldns turns the zone name into wire
+ * Each record is copied into the zone arena at once; the zrr_t array is an
+ * arena block reserved for the top file's lines, grown in place (mremap) by
+ * $INCLUDE and $GENERATE and handed to the zone arena at the end, so the
+ * records never exist twice. Validation (duplicates, CNAME rules, apex) is
+ * done while streaming, with per-name and per-RR hash tables sized once for
+ * the file's lines, that live only during the parse. ldns turns the zone name into wire
  * form and reads the records of the old or rare types the scanner has no
  * name for (WKS, HIP, A6, NSAP, ...), which BIND still reads.
  * SPDX-License-Identifier: BSD-3-Clause */
