@@ -64,6 +64,8 @@
 #define ZF_TYPE_CNAME 5
 #define ZF_TYPE_RRSIG 46
 #define ZF_TYPE_NSEC 47
+/* At most this many records are reserved for before they are read. */
+#define ZF_RESERVE_MAX (2u << 20)
 /* Records one $GENERATE may make (BIND has no limit; a /8 of PTRs is 16M).
  * The fuzz build lowers it so that one input stays fast. */
 #ifndef ZF_GENERATE_MAX
@@ -1725,13 +1727,20 @@ zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 	p->stack[p->depth++] = real;
 	if (inc_file == NULL) {
 		/* A record starts on a line of its own: the top file's lines bound
-		 * its records (not those of $INCLUDE or $GENERATE, which grow it). */
+		 * its records (not those of $INCLUDE or $GENERATE, which grow the
+		 * arrays). The guess is also held to 16 bytes of text a record, so
+		 * that the tables (16 bytes a record, all touched) never take more
+		 * memory than the text of a file of blank lines or comments, and
+		 * to 2M records; past that the arrays and tables grow as before. */
 		size_t lines = 1;
 		for (const char *c = text, *e = text + len; (c = memchr(c, '\n', (size_t)(e - c))) != NULL; c++)
 			lines++;
-		zf_reserve(p, lines);
-		zf_table_presize(&p->rrtab, lines);
-		zf_table_presize(&p->nametab, lines);
+		size_t guess = lines < len / 16 + 1 ? lines : len / 16 + 1;
+		if (guess > ZF_RESERVE_MAX)
+			guess = ZF_RESERVE_MAX;
+		zf_reserve(p, guess);
+		zf_table_presize(&p->rrtab, guess);
+		zf_table_presize(&p->nametab, guess);
 	}
 
 	zf_frame_t f = {
