@@ -55,11 +55,6 @@
 /* ------------------------------------------------------------------ */
 /* Build-time index                                                     */
 
-/* The index lives only while a zone is built, but a big zone has one bnode
- * per name and one bset per RRset: both are kept small (40 and 24 bytes, in
- * one block),
- * what few names need is in bnode_rare_t, and the lower-case name is the
- * zone file's own bytes where the file wrote it in lower case. */
 /* A record as the build needs it: what a zrr_t has without its file, line
  * and class (24 bytes, not 48). The build works on copies in this form, so
  * that a caller that owns the zone file's records can give them back before
@@ -72,6 +67,10 @@ typedef struct brr {
 	uint16_t rdlen;
 } brr_t;
 
+/* The index lives only while a zone is built, but a big zone has one bnode
+ * per name and one bset per RRset: both are kept small (40 and 24 bytes, in
+ * one block), what few names need is in bnode_rare_t, and the lower-case
+ * name is the zone file's own bytes where the file wrote it in lower case. */
 typedef struct bset {
 	const brr_t *rrs;        /* count records, in b->recs; the set's TTL is
 	                            the first one's (bset_ttl), as BIND does */
@@ -99,8 +98,8 @@ typedef struct bnode {
 	bnode_rare_t *rare;           /* NULL: none of its fields set (bn_rare()) */
 	node_t *out;
 	uint32_t hash;
+	uint32_t nsets;               /* up to 65,536 types at one name */
 	uint16_t flags;
-	uint16_t nsets;
 	uint8_t len;
 	bset_t sets[];                /* sets[0].rrs[0].owner: the name as written */
 } bnode_t;
