@@ -42,7 +42,7 @@ void *arena_block_resize(void *block, size_t size);   /* block NULL: a new one *
 void arena_block_adopt(arena_t *a, void *block);      /* accepts NULL */
 void arena_block_free(void *block);                   /* accepts NULL */
 /* Free an adopted block before the rest of its arena; false (and nothing
- * done) if block is not one a adopted. */
+ * done) if a did not adopt block. */
 bool arena_block_release(arena_t *a, void *block);
 
 /* malloc, calloc (n 0: one element's worth) and realloc that never return
