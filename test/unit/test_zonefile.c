@@ -739,6 +739,7 @@ START_TEST(test_records_beyond_the_line_count)
 }
 END_TEST
 
+#ifndef HZ_ARENA_MALLOC
 /* VmSize of this process in bytes, or 0. */
 static size_t
 vm_size(void)
@@ -753,6 +754,7 @@ vm_size(void)
 		fclose(f);
 	return kib * 1024;
 }
+#endif
 
 /* Issue 16: what the reader reserves before reading is guessed from the
  * lines, but held to the size of the text: a file of 8 million blank lines
