@@ -16,6 +16,7 @@
 #ifndef HZ_ARENA_H
 #define HZ_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct arena arena_t;
@@ -30,6 +31,19 @@ void *arena_alloc_bytes(arena_t *a, size_t size);
 void *arena_memdup_bytes(arena_t *a, const void *p, size_t size);
 char *arena_strdup(arena_t *a, const char *s);
 size_t arena_used(const arena_t *a);          /* bytes handed out + chunk overhead */
+
+/* A growable block for an array whose final length is only known at the end
+ * (the records of a zone file): arena_block_resize() grows or shrinks it
+ * with mremap(), so growing never copies nor holds the old and the new size
+ * at once, and untouched capacity is never resident. arena_block_adopt()
+ * hands it to an arena, which frees it with everything else (no copy into
+ * the arena); arena_block_free() frees a block nobody adopted. */
+void *arena_block_resize(void *block, size_t size);   /* block NULL: a new one */
+void arena_block_adopt(arena_t *a, void *block);      /* accepts NULL */
+void arena_block_free(void *block);                   /* accepts NULL */
+/* Free an adopted block before the rest of its arena; false (and nothing
+ * done) if a did not adopt block. */
+bool arena_block_release(arena_t *a, void *block);
 
 /* malloc, calloc (n 0: one element's worth) and realloc that never return
  * NULL: they log and abort() instead. For building data only (above). */

@@ -1,8 +1,12 @@
 /* arena.c -- bump allocator: many allocations, one free.
  * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* mremap */
+#endif
 #include "arena.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,4 +223,85 @@ size_t
 arena_used(const arena_t *a)
 {
 	return a->total;
+}
+
+static struct chunk *
+block_chunk(void *block)
+{
+	return (struct chunk *)((unsigned char *)block - offsetof(struct chunk, data));
+}
+
+void *
+arena_block_resize(void *block, size_t size)
+{
+	if (size > SIZE_MAX - sizeof(struct chunk) - 4096)
+		arena_out_of_memory(size);
+	struct chunk *c;
+#ifdef HZ_ARENA_MALLOC
+	/* sized exactly, so ASan sees overflows */
+	c = xrealloc(block ? block_chunk(block) : NULL, sizeof(*c) + size);
+	c->mapped = 0;
+	c->size = size;
+#else
+	size_t map = (sizeof(*c) + size + 4095) & ~(size_t)4095;
+	if (block == NULL) {
+		c = chunk_new(sizeof(*c) + size);
+	} else {
+		c = block_chunk(block);
+		if (map != c->mapped) {
+			void *p = mremap(c, c->mapped, map, MREMAP_MAYMOVE);
+			if (p == MAP_FAILED)
+				arena_out_of_memory(map);
+			c = p;
+			c->mapped = map;
+		}
+		c->size = map - sizeof(*c);
+	}
+#endif
+	c->used = size;
+	c->next = NULL;
+	return c->data;
+}
+
+void
+arena_block_adopt(arena_t *a, void *block)
+{
+	if (block == NULL)
+		return;
+	struct chunk *c = block_chunk(block);
+	/* behind the head, as a big allocation: the head's free space stays usable */
+	if (a->head != NULL) {
+		c->next = a->head->next;
+		a->head->next = c;
+	} else {
+		c->next = NULL;
+		a->head = c;
+	}
+	/* full, so that no allocation is placed in it */
+	c->used = c->size;
+	a->total += c->mapped ? c->mapped : sizeof(*c) + c->size;
+}
+
+void
+arena_block_free(void *block)
+{
+	if (block != NULL)
+		chunk_free(block_chunk(block));
+}
+
+bool
+arena_block_release(arena_t *a, void *block)
+{
+	if (block == NULL)
+		return false;
+	struct chunk *c = block_chunk(block);
+	for (struct chunk **pp = &a->head; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp != c)
+			continue;
+		*pp = c->next;
+		a->total -= c->mapped ? c->mapped : sizeof(*c) + c->size;
+		chunk_free(c);
+		return true;
+	}
+	return false;
 }

@@ -1,7 +1,10 @@
 /* zone.c -- compile a parsed zone file into nodes with ready-made answers.
  *
  * DESIGN. Building runs in three passes over a temporary index (freed at the
- * end; only the zone's arena survives):
+ * end; only the zone's arena survives). The index holds the records as
+ * 24-byte brr_t copies in sorted order, so zone_load gives the zone file's
+ * own record array back before pass 3, when memory peaks (the answers are
+ * laid out beside the index); docs/performance.md has the figures.
  *   1. sort the records by (owner, type, file order) and group them into
  *      RRsets per name; add empty non-terminals between names and the apex;
  *   2. mark zone cuts (NS below the apex), names below cuts (glue), CNAMEs
@@ -24,6 +27,7 @@
 #include "zone.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,28 +55,53 @@
 /* ------------------------------------------------------------------ */
 /* Build-time index                                                     */
 
-typedef struct bset {
+/* A record as the build needs it: what a zrr_t has without its file, line
+ * and class (24 bytes, not 48). The build works on copies in this form, so
+ * that a caller that owns the zone file's records can give them back before
+ * the answers are laid out (zone_load_translated). */
+typedef struct brr {
+	const uint8_t *owner;    /* as in the file; the bytes stay the zone file's */
+	const uint8_t *rdata;
+	uint32_t ttl;
 	uint16_t type;
-	uint32_t ttl;            /* the first record's, as BIND does */
-	const zrr_t **rrs;
-	size_t count;
-	const zrr_t **sigs;      /* the RRSIGs covering this type at this name */
-	size_t nsigs;
+	uint16_t rdlen;
+} brr_t;
+
+/* The index lives only while a zone is built, but a big zone has one bnode
+ * per name and one bset per RRset: both are kept small (40 and 24 bytes, in
+ * one block), what few names need is in bnode_rare_t, and the lower-case
+ * name is the zone file's own bytes where the file wrote it in lower case. */
+typedef struct bset {
+	const brr_t *rrs;        /* count records, in b->recs; the set's TTL is
+	                            the first one's (bset_ttl), as BIND does */
+	const brr_t **sigs;      /* the RRSIGs covering this type at this name */
+	uint32_t count;
+	uint16_t type;
+	/* Saturates: 65,535 RRSIGs do not fit in one message, so an answer
+	 * with that many is served without them whatever the real number. */
+	uint16_t nsigs;
 } bset_t;
 
-typedef struct bnode {
-	const uint8_t *owner;         /* as written (first record), or lname */
-	uint8_t len;
-	uint32_t hash;
-	uint16_t flags;
-	bset_t *sets;
-	size_t nsets;
+#define bset_ttl(s) ((s)->rrs[0].ttl)
+
+struct bnode;
+
+typedef struct bnode_rare {
 	struct bnode *cut;            /* delegation above or at this name */
 	struct bnode *wildcard;       /* "*.<this>" */
 	const answer_t *referral;     /* NODE_DELEG: the referral built for it */
 	node_ext_t *ext;              /* out->ext, writable while building */
+} bnode_rare_t;
+
+typedef struct bnode {
+	const uint8_t *lname;         /* lower case, len bytes */
+	bnode_rare_t *rare;           /* NULL: none of its fields set (bn_rare()) */
 	node_t *out;
-	uint8_t lname[];              /* lower case, len bytes */
+	uint32_t hash;
+	uint32_t nsets;               /* up to 65,536 types at one name */
+	uint16_t flags;
+	uint8_t len;
+	bset_t sets[];                /* sets[0].rrs[0].owner: the name as written */
 } bnode_t;
 
 typedef struct cw cw_t;
@@ -82,11 +111,11 @@ typedef struct builder {
 	zone_t *zone;
 	arena_t *arena;
 	bnode_t **table;              /* open addressing by hash */
-	uint32_t mask;
+	uint32_t tsize;               /* slots: any number, not only a power of 2 */
 	bnode_t **nodes;              /* all nodes, in creation order */
 	size_t nnodes, capnodes;
-	const zrr_t **sorted;         /* records sorted by owner, type */
-	size_t nsorted;               /* all but the NSEC3 chain */
+	brr_t *recs;                  /* records sorted by owner, type */
+	size_t nrecs;                 /* all but the NSEC3 chain */
 	const zrr_t **n3;             /* NSEC3 records and their RRSIGs, sorted */
 	size_t nn3;
 	/* DNSSEC: the answer being built is the one for DO=1 (RRSIGs, proofs) */
@@ -112,12 +141,24 @@ typedef struct builder {
 
 /* The build table is open addressing with linear probing, kept at most half
  * full by bz_add (which grows it), so a probe always meets an empty slot; the
- * loop is still bounded by the table size so that it can never spin. */
+ * loop is still bounded by the table size so that it can never spin. Its
+ * size is twice the names, not the next power of 2 (which costs up to twice
+ * the memory: 32 MB instead of 18 for a million names): the first slot is
+ * the mixed hash scaled to the size (a multiply, no division). */
+static uint32_t
+bz_slot(uint32_t hash, uint32_t size)
+{
+	hash ^= hash >> 16;   /* spread the low bits into the high ones that scaling keeps */
+	hash *= 0x85ebca6bu;
+	hash ^= hash >> 13;
+	return (uint32_t)(((uint64_t)hash * size) >> 32);
+}
+
 static bnode_t *
 bz_find(const builder_t *b, const uint8_t *lname, size_t len, uint32_t hash)
 {
-	uint32_t i = hash & b->mask;
-	for (uint32_t probes = 0; probes <= b->mask; probes++, i = (i + 1) & b->mask) {
+	uint32_t i = bz_slot(hash, b->tsize);
+	for (uint32_t probes = 0; probes < b->tsize; probes++, i = i + 1 == b->tsize ? 0 : i + 1) {
 		bnode_t *n = b->table[i];
 		if (n == NULL)
 			return NULL;
@@ -136,11 +177,11 @@ bz_find_name(const builder_t *b, const uint8_t *name)
 }
 
 static void
-bz_table_insert(bnode_t **table, uint32_t mask, bnode_t *n)
+bz_table_insert(bnode_t **table, uint32_t size, bnode_t *n)
 {
-	uint32_t i = n->hash & mask;
+	uint32_t i = bz_slot(n->hash, size);
 	while (table[i] != NULL)
-		i = (i + 1) & mask;
+		i = i + 1 == size ? 0 : i + 1;
 	table[i] = n;
 }
 
@@ -150,17 +191,39 @@ bz_table_insert(bnode_t **table, uint32_t mask, bnode_t *n)
 static void
 bz_table_grow(builder_t *b)
 {
-	uint32_t size = (b->mask + 1) * 2;
-	if (size == 0) {   /* 2^32 slots: more names than a zone can hold */
+	if (b->tsize > UINT32_MAX / 2) {   /* more names than a zone can hold */
 		log_error("zone build: too many names");
 		abort();
 	}
+	uint32_t size = b->tsize * 2;
 	bnode_t **table = xcalloc(size, sizeof(*table));
 	for (size_t i = 0; i < b->nnodes; i++)
-		bz_table_insert(table, size - 1, b->nodes[i]);
+		bz_table_insert(table, size, b->nodes[i]);
 	free(b->table);
 	b->table = table;
-	b->mask = size - 1;
+	b->tsize = size;
+}
+
+/* A node for a name the table does not have, with room for nsets sets. */
+static bnode_t *
+bz_add_new(builder_t *b, const uint8_t *lname, size_t len, uint32_t hash, const uint8_t *owner,
+	   size_t nsets)
+{
+	if ((b->nnodes + 1) * 2 > (size_t)b->tsize)
+		bz_table_grow(b);
+	bnode_t *n = arena_zalloc(b->tmp, sizeof(*n) + nsets * sizeof(n->sets[0]));
+	/* owner: a record's, which outlives the build */
+	n->lname = owner != NULL && memcmp(owner, lname, len) == 0 ? owner
+		 : arena_memdup_bytes(b->tmp, lname, len);
+	n->len = (uint8_t)len;
+	n->hash = hash;
+	bz_table_insert(b->table, b->tsize, n);
+	if (b->nnodes == b->capnodes) {
+		b->capnodes = b->capnodes ? b->capnodes * 2 : 64;
+		b->nodes = xrealloc(b->nodes, b->capnodes * sizeof(*b->nodes));
+	}
+	b->nodes[b->nnodes++] = n;
+	return n;
 }
 
 static bnode_t *
@@ -169,22 +232,35 @@ bz_add(builder_t *b, const uint8_t *lname, const uint8_t *owner)
 	size_t len = dname_length(lname);
 	uint32_t hash = dname_hash(lname);
 	bnode_t *n = bz_find(b, lname, len, hash);
-	if (n != NULL)
-		return n;
-	if ((b->nnodes + 1) * 2 > (size_t)b->mask + 1)
-		bz_table_grow(b);
-	n = arena_zalloc(b->tmp, sizeof(*n) + len);
-	memcpy(n->lname, lname, len);
-	n->len = (uint8_t)len;
-	n->hash = hash;
-	n->owner = owner ? owner : n->lname;
-	bz_table_insert(b->table, b->mask, n);
-	if (b->nnodes == b->capnodes) {
-		b->capnodes = b->capnodes ? b->capnodes * 2 : 64;
-		b->nodes = xrealloc(b->nodes, b->capnodes * sizeof(*b->nodes));
-	}
-	b->nodes[b->nnodes++] = n;
-	return n;
+	return n != NULL ? n : bz_add_new(b, lname, len, hash, owner, 0);
+}
+
+/* The name as written in the file (its first record's), else lower case. */
+static const uint8_t *
+bn_owner(const bnode_t *n)
+{
+	return n->nsets > 0 ? n->sets[0].rrs[0].owner : n->lname;
+}
+
+/* The rare fields of n, made on first use. */
+static bnode_rare_t *
+bn_rare(builder_t *b, bnode_t *n)
+{
+	if (n->rare == NULL)
+		n->rare = arena_zalloc(b->tmp, sizeof(*n->rare));
+	return n->rare;
+}
+
+static bnode_t *
+bn_cut(const bnode_t *n)
+{
+	return n->rare != NULL ? n->rare->cut : NULL;
+}
+
+static bnode_t *
+bn_wildcard(const bnode_t *n)
+{
+	return n->rare != NULL ? n->rare->wildcard : NULL;
 }
 
 static const bset_t *
@@ -196,12 +272,10 @@ bnode_set(const bnode_t *n, uint16_t type)
 	return NULL;
 }
 
-/* The type an RRSIG covers (RFC 4034 3.1.1); 0 if malformed. */
-static uint16_t
-rrsig_covered(const zrr_t *rr)
-{
-	return rr->type == LDNS_RR_TYPE_RRSIG && rr->rdlen >= 18 ? get16(rr->rdata) : 0;
-}
+/* The type an RRSIG covers (RFC 4034 3.1.1); 0 if malformed. A macro: for
+ * zrr_t and brr_t alike. */
+#define rrsig_covered(rr) \
+	((rr)->type == LDNS_RR_TYPE_RRSIG && (rr)->rdlen >= 18 ? get16((rr)->rdata) : 0)
 
 static bool
 rr_is_nsec3(const zrr_t *rr)
@@ -224,31 +298,54 @@ bset_pair_sigs(builder_t *b, bset_t *sets, size_t nsets)
 		if (s->type == LDNS_RR_TYPE_RRSIG)
 			continue;
 		for (size_t k = 0; k < sig->count; k++) {
-			if (rrsig_covered(sig->rrs[k]) != s->type)
+			if (rrsig_covered(&sig->rrs[k]) != s->type)
 				continue;
 			if (s->sigs == NULL)
 				s->sigs = arena_zalloc(b->tmp, sig->count * sizeof(*s->sigs));
-			s->sigs[s->nsigs++] = sig->rrs[k];
+			if (s->nsigs < UINT16_MAX)
+				s->sigs[s->nsigs++] = &sig->rrs[k];
 		}
 	}
+}
+
+/* The order of the lower-cased wire owners (a grouping order, not DNSSEC's),
+ * compared in place: sorting calls this n log n times, and lower-casing
+ * copies of both names was a fifth of a zone's load time. */
+static int
+cmp_owner(const zrr_t *a, const zrr_t *b)
+{
+	if (a->owner == b->owner)
+		return 0;   /* the reader shares the bytes of consecutive owners */
+	size_t n = a->owner_len < b->owner_len ? a->owner_len : b->owner_len;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t x = a->owner[i], y = b->owner[i];
+		x = (x >= 'A' && x <= 'Z') ? (uint8_t)(x + 32) : x;
+		y = (y >= 'A' && y <= 'Z') ? (uint8_t)(y + 32) : y;
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return a->owner_len == b->owner_len ? 0 : a->owner_len < b->owner_len ? -1 : 1;
 }
 
 static int
 cmp_rr(const void *pa, const void *pb)
 {
 	const zrr_t *a = *(const zrr_t *const *)pa, *b = *(const zrr_t *const *)pb;
-	uint8_t la[DNAME_MAXLEN], lb[DNAME_MAXLEN];
-	dname_to_lower(la, a->owner);
-	dname_to_lower(lb, b->owner);
-	size_t na = dname_length(la), nb = dname_length(lb);
-	int c = memcmp(la, lb, na < nb ? na : nb);
+	int c = cmp_owner(a, b);
 	if (c != 0)
 		return c;
-	if (na != nb)
-		return na < nb ? -1 : 1;
 	if (a->type != b->type)
 		return a->type < b->type ? -1 : 1;
 	return (a > b) - (a < b);   /* file order: rrs is one array */
+}
+
+/* rr in the build's form, in *out; returns out. */
+static brr_t *
+brr_of(brr_t *out, const zrr_t *rr)
+{
+	*out = (brr_t){ .owner = rr->owner, .rdata = rr->rdata, .ttl = rr->ttl, .type = rr->type,
+			.rdlen = rr->rdlen };
+	return out;
 }
 
 /* Pass 1: nodes, RRsets, empty non-terminals. */
@@ -257,60 +354,79 @@ bz_index(builder_t *b)
 {
 	const zonefile_t *zf = b->zf;
 	size_t n = zf->count;
-	/* A first guess (a name per record, half full); bz_add grows it. */
-	uint32_t size = 64;
-	while (size < n * 2 + 16)
-		size <<= 1;
-	b->table = xcalloc(size, sizeof(*b->table));
-	b->mask = size - 1;
 
 	/* NSEC3 records and their RRSIGs are only served in proofs: their
-	 * hashed owner names are no names of the zone (RFC 5155 7.2.8; BIND). */
-	b->sorted = xcalloc(n, sizeof(*b->sorted));
-	b->n3 = xcalloc(n, sizeof(*b->n3));
+	 * hashed owner names are no names of the zone (RFC 5155 7.2.8; BIND).
+	 * Both arrays sized exactly: a big zone has no NSEC3 at all. */
 	size_t nall = n;
+	for (size_t i = 0; i < nall; i++)
+		b->nn3 += rr_is_nsec3(&zf->rrs[i]);
+	const zrr_t **sorted = xcalloc(nall - b->nn3, sizeof(*sorted));
+	b->n3 = xcalloc(b->nn3, sizeof(*b->n3));
+	size_t k3 = 0;
 	n = 0;
 	for (size_t i = 0; i < nall; i++) {
 		const zrr_t *rr = &zf->rrs[i];
 		if (rr_is_nsec3(rr))
-			b->n3[b->nn3++] = rr;
+			b->n3[k3++] = rr;
 		else
-			b->sorted[n++] = rr;
+			sorted[n++] = rr;
 	}
-	b->nsorted = n;
-	qsort(b->sorted, n, sizeof(*b->sorted), cmp_rr);
+	qsort(sorted, n, sizeof(*sorted), cmp_rr);
 	qsort(b->n3, b->nn3, sizeof(*b->n3), cmp_rr);
-	const zrr_t **sorted = b->sorted;
+
+	/* Sized for the names with records, half full; the empty non-terminals
+	 * added below grow it (bz_add). */
+	size_t owners = n > 0;
+	for (size_t i = 1; i < n; i++)
+		owners += cmp_owner(sorted[i - 1], sorted[i]) != 0;
+	/* the records in the build's form, in this order */
+	b->recs = xcalloc(n, sizeof(*b->recs));
+	b->nrecs = n;
+	for (size_t i = 0; i < n; i++)
+		brr_of(&b->recs[i], sorted[i]);
+	const brr_t *recs = b->recs;
+	if (owners > (UINT32_MAX - 64) / 2) {
+		log_error("zone build: too many names");
+		abort();
+	}
+	b->tsize = (uint32_t)(owners * 2 + 64);
+	b->table = xcalloc(b->tsize, sizeof(*b->table));
 
 	for (size_t i = 0; i < n;) {
 		uint8_t l[DNAME_MAXLEN];
 		dname_to_lower(l, sorted[i]->owner);
-		bnode_t *node = bz_add(b, l, sorted[i]->owner);
 		size_t j = i;
-		while (j < n && dname_equal(sorted[j]->owner, sorted[i]->owner))
+		while (j < n && cmp_owner(sorted[j], sorted[i]) == 0)
 			j++;
 		size_t ntypes = 0;
 		for (size_t k = i; k < j; k++)
 			if (k == i || sorted[k]->type != sorted[k - 1]->type)
 				ntypes++;
-		node->sets = arena_zalloc(b->tmp, ntypes * sizeof(*node->sets));
+		/* each owner is one run of the sort: no lookup (a cache miss or
+		 * two per name in a big zone) */
+		bnode_t *node = bz_add_new(b, l, sorted[i]->owner_len, dname_hash(l), sorted[i]->owner,
+					   ntypes);
 		for (size_t k = i; k < j;) {
 			size_t m = k;
 			while (m < j && sorted[m]->type == sorted[k]->type)
 				m++;
 			bset_t *s = &node->sets[node->nsets++];
 			s->type = sorted[k]->type;
-			s->ttl = sorted[k]->ttl;
-			s->rrs = &sorted[k];
-			s->count = m - k;
+			s->rrs = &recs[k];
+			s->count = (uint32_t)(m - k);
 			k = m;
 		}
 		bset_pair_sigs(b, node->sets, node->nsets);
 		i = j;
 	}
+	free(sorted);
 
-	/* Empty non-terminals: every missing name between a name and the apex. */
+	/* Empty non-terminals: every missing name between a name and the apex.
+	 * Names come sorted, so siblings are neighbours: the parent found for
+	 * the last name is looked up once, not once per child. */
 	size_t existing = b->nnodes;
+	const bnode_t *known = NULL;
 	for (size_t i = 0; i < existing; i++) {
 		uint8_t p[DNAME_MAXLEN];
 		memcpy(p, b->nodes[i]->lname, b->nodes[i]->len);
@@ -320,7 +436,10 @@ bz_index(builder_t *b)
 			size_t ql = dname_length(q);
 			if (ql < b->zone->apex_len)
 				break;
-			if (bz_find(b, q, ql, dname_hash(q)) != NULL)
+			if (known != NULL && known->len == ql && memcmp(known->lname, q, ql) == 0)
+				break;
+			known = bz_find(b, q, ql, dname_hash(q));
+			if (known != NULL)
 				break;
 			bz_add(b, q, NULL)->flags |= NODE_EMPTY;
 		}
@@ -334,18 +453,24 @@ static void
 bz_mark(builder_t *b)
 {
 	b->apex->flags |= NODE_APEX;
+	/* the walks up from every name below look for cuts and DNAMEs: none
+	 * if the zone has none (a lookup per name and label saved) */
+	bool any_cut = false, any_dname = false;
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *n = b->nodes[i];
 		if (n != b->apex && bnode_set(n, LDNS_RR_TYPE_NS) != NULL) {
 			n->flags |= NODE_DELEG;
-			n->cut = n;
+			bn_rare(b, n)->cut = n;
+			any_cut = true;
 		}
 		if (bnode_set(n, LDNS_RR_TYPE_CNAME) != NULL)
 			n->flags |= NODE_CNAME;
-		if (bnode_set(n, LDNS_RR_TYPE_DNAME) != NULL)
+		if (bnode_set(n, LDNS_RR_TYPE_DNAME) != NULL) {
 			n->flags |= NODE_DNAME;
+			any_dname = true;
+		}
 	}
-	for (size_t i = 0; i < b->nnodes; i++) {
+	for (size_t i = 0; i < b->nnodes && any_dname; i++) {
 		bnode_t *n = b->nodes[i];
 		for (const uint8_t *q = n->lname; q[0] != 0;) {
 			q += 1 + q[0];
@@ -363,7 +488,7 @@ bz_mark(builder_t *b)
 			continue;
 		/* the highest cut above this name wins */
 		const uint8_t *q = n->lname;
-		while (q[0] != 0) {
+		while (any_cut && q[0] != 0) {
 			q += 1 + q[0];
 			size_t ql = dname_length(q);
 			if (ql <= b->zone->apex_len)
@@ -371,14 +496,14 @@ bz_mark(builder_t *b)
 			bnode_t *up = bz_find(b, q, ql, dname_hash(q));
 			if (up != NULL && (up->flags & NODE_DELEG)) {
 				n->flags |= NODE_OCCLUDED;
-				n->cut = up;
+				bn_rare(b, n)->cut = up;
 			}
 		}
 		if (n->lname[0] == 1 && n->lname[1] == '*' && !(n->flags & BNODE_BELOW_DNAME)) {
 			const uint8_t *parent = n->lname + 2;
 			bnode_t *p = bz_find(b, parent, dname_length(parent), dname_hash(parent));
 			if (p != NULL) {
-				p->wildcard = n;
+				bn_rare(b, p)->wildcard = n;
 				n->flags |= NODE_WILDCARD;
 			}
 		}
@@ -637,8 +762,8 @@ static void
 cw_rrset(cw_t *w, const uint8_t *owner, const bset_t *s)
 {
 	for (size_t i = 0; i < s->count; i++)
-		cw_rr(w, owner, s->type, s->ttl, s->rrs[i]->rdata, s->rrs[i]->rdlen);
-	cw_sigs(w, owner, s, s->ttl);
+		cw_rr(w, owner, s->type, bset_ttl(s), s->rrs[i].rdata, s->rrs[i].rdlen);
+	cw_sigs(w, owner, s, bset_ttl(s));
 }
 
 /* Append to the staging buffer; returns the offset. */
@@ -790,8 +915,8 @@ bz_resolve(const builder_t *b, const uint8_t *name, bnode_t **out)
 			return R_CUT;
 		if (q == l)
 			return R_EXACT;
-		if (n->wildcard != NULL) {
-			*out = n->wildcard;
+		if (bn_wildcard(n) != NULL) {
+			*out = bn_wildcard(n);
 			return R_WILD;
 		}
 		return R_NX;
@@ -816,7 +941,7 @@ add_targets(builder_t *b, const bset_t *s, enum targets which, const uint8_t *cu
 	unsigned nseen = 0;
 	bool inside = false;
 	for (size_t i = 0; i < s->count; i++) {
-		const zrr_t *rr = s->rrs[i];
+		const brr_t *rr = &s->rrs[i];
 		size_t off = s->type == LDNS_RR_TYPE_MX ? 2 : s->type == LDNS_RR_TYPE_SRV ? 6 : 0;
 		if (rr->rdlen <= off || dname_length(rr->rdata + off) != rr->rdlen - off)
 			continue;
@@ -861,9 +986,9 @@ static void
 add_negative_soa(builder_t *b)
 {
 	cw_section(b->cw, 1);
-	const zrr_t *soa = b->soa->rrs[0];
-	cw_rr(b->cw, b->apex->owner, LDNS_RR_TYPE_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
-	cw_sigs(b->cw, b->apex->owner, b->soa, b->neg_ttl);
+	const brr_t *soa = &b->soa->rrs[0];
+	cw_rr(b->cw, bn_owner(b->apex), LDNS_RR_TYPE_SOA, b->neg_ttl, soa->rdata, soa->rdlen);
+	cw_sigs(b->cw, bn_owner(b->apex), b->soa, b->neg_ttl);
 }
 
 /* NS of a cut in the authority section, glue in the additional section.
@@ -873,12 +998,12 @@ add_referral(builder_t *b, const bnode_t *cut)
 {
 	cw_section(b->cw, 1);
 	const bset_t *ns = bnode_set(cut, LDNS_RR_TYPE_NS);
-	cw_rrset(b->cw, cut->owner, ns);
+	cw_rrset(b->cw, bn_owner(cut), ns);
 	if (b->dnssec) {
 		/* the DS, or the proof there is none (RFC 4035 3.1.4) */
 		const bset_t *ds = bnode_set(cut, LDNS_RR_TYPE_DS);
 		if (ds != NULL)
-			cw_rrset(b->cw, cut->owner, ds);
+			cw_rrset(b->cw, bn_owner(cut), ds);
 		else
 			cw_proof(b, NSEC_PROOF_NODATA, cut->lname, cut->lname);
 	}
@@ -929,7 +1054,7 @@ chase(builder_t *b, const bnode_t *start, uint16_t want)
 		const bset_t *cs = bnode_set(cur, LDNS_RR_TYPE_CNAME);
 		cw_section(b->cw, 0);
 		cw_rrset(b->cw, owner, cs);
-		const uint8_t *target = cs->rrs[0]->rdata;
+		const uint8_t *target = cs->rrs[0].rdata;
 		owner = target;
 		if (depth + 1 >= MAX_CHAIN)
 			return LDNS_RCODE_SERVFAIL;   /* the chain's last CNAME, as BIND (chain.h) */
@@ -1000,7 +1125,7 @@ chase_end(const builder_t *b, const bnode_t *start)
 	const bnode_t *cur = start;
 	for (int depth = 0; depth < MAX_CHAIN; depth++) {
 		bnode_t *t;
-		enum resolve r = bz_resolve(b, bnode_set(cur, LDNS_RR_TYPE_CNAME)->rrs[0]->rdata, &t);
+		enum resolve r = bz_resolve(b, bnode_set(cur, LDNS_RR_TYPE_CNAME)->rrs[0].rdata, &t);
 		if (r != R_EXACT && r != R_WILD)
 			return NULL;
 		if (!(t->flags & NODE_CNAME))
@@ -1210,7 +1335,7 @@ b32hex_decode(const uint8_t *s, size_t n, uint8_t *out, size_t cap)
 
 /* A record in wire form, owner uncompressed, appended to w. */
 static void
-raw_rr(cw_t *w, const uint8_t *owner, const zrr_t *rr)
+raw_rr(cw_t *w, const uint8_t *owner, const brr_t *rr)
 {
 	cw_put(w, owner, dname_length(owner));
 	cw_put16(w, rr->type);
@@ -1266,10 +1391,11 @@ bz_nsec_index(builder_t *b)
 	if (b->nn3 > 0) {
 		x->nsec3 = true;
 		const bset_t *param = bnode_set(b->apex, LDNS_RR_TYPE_NSEC3PARAM);
-		const zrr_t *p = param ? param->rrs[0] : NULL;
+		const brr_t *p = param ? &param->rrs[0] : NULL;
+		brr_t first;
 		for (size_t i = 0; p == NULL && i < b->nn3; i++)
 			if (b->n3[i]->type == LDNS_RR_TYPE_NSEC3)
-				p = b->n3[i];
+				p = brr_of(&first, b->n3[i]);
 		if (p != NULL && p->rdlen >= 5 && p->rdlen >= 5u + p->rdata[4]) {
 			x->iterations = get16(p->rdata + 2);
 			x->salt_len = p->rdata[4];
@@ -1286,10 +1412,11 @@ bz_nsec_index(builder_t *b)
 			w->len = 0;
 			w->overflow = false;
 			unsigned count = 0;
+			brr_t one;
 			for (int pass = 0; pass < 2; pass++)
 				for (size_t k = i; k < j; k++)
 					if ((b->n3[k]->type == LDNS_RR_TYPE_NSEC3) == (pass == 0)) {
-						raw_rr(w, lname, b->n3[k]);
+						raw_rr(w, lname, brr_of(&one, b->n3[k]));
 						count++;
 					}
 			if (!w->overflow && lname[0] > 0 &&
@@ -1306,7 +1433,7 @@ bz_nsec_index(builder_t *b)
 			w->len = 0;
 			w->overflow = false;
 			for (size_t k = 0; k < ns->count; k++)
-				raw_rr(w, bn->lname, ns->rrs[k]);
+				raw_rr(w, bn->lname, &ns->rrs[k]);
 			for (size_t k = 0; k < ns->nsigs; k++)
 				raw_rr(w, bn->lname, ns->sigs[k]);
 			if (!w->overflow)
@@ -1325,9 +1452,9 @@ bz_answers(builder_t *b)
 	zone_t *z = b->zone;
 
 	/* Negative answers: SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308). */
-	const zrr_t *soa = b->soa->rrs[0];
+	const brr_t *soa = &b->soa->rrs[0];
 	uint32_t minimum = get32(soa->rdata + soa->rdlen - 4);
-	b->neg_ttl = b->soa->ttl < minimum ? b->soa->ttl : minimum;
+	b->neg_ttl = bset_ttl(b->soa) < minimum ? bset_ttl(b->soa) : minimum;
 	z->serial = get32(soa->rdata + soa->rdlen - 20);
 	build_negative(b, &z->nodata, 0, NSEC_PROOF_NONE);
 	build_negative(b, &z->nxdomain, LDNS_RCODE_NXDOMAIN, NSEC_PROOF_NXDOMAIN);
@@ -1341,7 +1468,7 @@ bz_answers(builder_t *b)
 	/* Referrals first: names below a cut share their cut's. */
 	for (size_t i = 0; i < b->nnodes; i++)
 		if (b->nodes[i]->flags & NODE_DELEG)
-			b->nodes[i]->referral = build_referral(b, b->nodes[i]);
+			bn_rare(b, b->nodes[i])->referral = build_referral(b, b->nodes[i]);
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *bn = b->nodes[i];
 		if (bn->flags & BNODE_BELOW_DNAME)
@@ -1351,10 +1478,10 @@ bz_answers(builder_t *b)
 		type_answer_t *types = NULL;
 		uint16_t ntypes = 0;
 		if (bn->flags & NODE_OCCLUDED) {
-			ext.referral = bn->cut->referral;
+			ext.referral = bn_cut(bn)->rare->referral;
 			need_ext = true;
 		} else if (bn->flags & NODE_DELEG) {
-			ext.referral = bn->referral;
+			ext.referral = bn->rare->referral;
 			need_ext = true;
 			const bset_t *ds = bnode_set(bn, LDNS_RR_TYPE_DS);
 			if (ds != NULL) {   /* DS is answered from the parent side */
@@ -1385,20 +1512,21 @@ bz_answers(builder_t *b)
 				need_ext = true;
 			}
 		}
-		if (bn->wildcard != NULL && !(bn->flags & (NODE_OCCLUDED | NODE_DELEG)))
+		if (bn_wildcard(bn) != NULL && !(bn->flags & (NODE_OCCLUDED | NODE_DELEG)))
 			need_ext = true;   /* ext.wildcard is set below, once every node is placed */
 		node_t *n = node_place(b, bn, types, ntypes);
 		free(types);
 		bn->out = n;
 		if (need_ext) {
-			bn->ext = arena_memdup(b->arena, &ext, sizeof(ext));
-			n->ext = bn->ext;
+			bn_rare(b, bn)->ext = arena_memdup(b->arena, &ext, sizeof(ext));
+			n->ext = bn->rare->ext;
 		}
 	}
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *bn = b->nodes[i];
-		if (bn->wildcard != NULL && bn->ext != NULL && bn->wildcard->out != NULL)
-			bn->ext->wildcard = bn->wildcard->out;
+		bnode_t *w = bn_wildcard(bn);
+		if (w != NULL && bn->rare->ext != NULL && w->out != NULL)
+			bn->rare->ext->wildcard = w->out;
 	}
 
 	/* Sized after every name (empty non-terminals included) is known, at
@@ -1427,7 +1555,7 @@ bz_free(builder_t *b)
 	arena_free(&b->tmp);
 	free(b->nodes);
 	free(b->table);
-	free(b->sorted);
+	free(b->recs);
 	free(b->n3);
 	free(b->cw);
 	free(b->stage);
@@ -1455,8 +1583,14 @@ zone_note_private(zone_t *z, const zonefile_t *zf)
 	}
 }
 
-zone_t *
-zone_build(const zonefile_t *zf, diag_t *d)
+/* Build from zf. owned (zf itself, or NULL): the caller lets go of the
+ * records here, so the files the zone was read from (path, st) are tracked
+ * and the records given back before the answers are laid out, when memory
+ * peaks (the build keeps only the brr_t form; owner and rdata bytes stay in
+ * zf's arena, which the caller frees after the build). */
+static zone_t *
+zone_compile(const zonefile_t *zf, zonefile_t *owned, const char *path, const struct stat *st,
+	     diag_t *d)
 {
 	arena_t *arena = arena_new(0);
 	zone_t *z = arena_zalloc(arena, sizeof(*z));
@@ -1478,16 +1612,32 @@ zone_build(const zonefile_t *zf, diag_t *d)
 	} else {
 		bz_mark(&b);
 		bz_nsec_index(&b);
+		zone_note_private(z, zf);
+		if (owned != NULL) {
+			zone_track_files(z, zf, path, st, NULL);
+			if (arena_block_release(owned->arena, owned->rrs)) {
+				owned->rrs = NULL;
+				owned->count = 0;
+				owned->soa = NULL;
+			}
+			/* and what the reader and the sort left free in the malloc
+			 * heap: the answers go to the zone's arena, never there */
+			malloc_trim(0);
+		}
 		bz_answers(&b);
 	}
 	bz_free(&b);
-	if (!b.failed)
-		zone_note_private(z, zf);
 	if (b.failed) {
 		arena_free(&arena);
 		return NULL;
 	}
 	return z;
+}
+
+zone_t *
+zone_build(const zonefile_t *zf, diag_t *d)
+{
+	return zone_compile(zf, NULL, NULL, NULL, d);
 }
 
 static void
@@ -1560,10 +1710,12 @@ zone_load_translated(const char *origin, const char *path, const nat_map_t *nat,
 	zonefile_t *zf = nat_zonefile_read(origin, path, nat, d);
 	if (zf == NULL)
 		return NULL;
-	zone_t *z = zone_build(zf, d);
-	if (z != NULL)
-		zone_track_files(z, zf, path, &st, NULL);
+	zone_t *z = zone_compile(zf, zf, path, &st, d);
 	zonefile_free(&zf);
+	/* The reader's and the builder's tables leave free memory all over the
+	 * malloc heap: give it back now, not after the next zone has peaked on
+	 * top of it (a few ms for a heap of tens of MB). */
+	malloc_trim(0);
 	return z;
 }
 

@@ -25,9 +25,12 @@
  *  - messages: text of the file is quoted only from the zone file named in
  *    the configuration, never from an $INCLUDEd file (which could be any
  *    file on the machine: "$INCLUDE /etc/shadow").
- * Each record is copied into the zone arena at once. Validation (duplicates,
- * CNAME rules, apex) is done while streaming, with per-name and per-RR hash
- * tables that live only during the parse. ldns turns the zone name into wire
+ * Each record is copied into the zone arena at once; the zrr_t array is an
+ * arena block reserved for the top file's lines, grown in place (mremap) by
+ * $INCLUDE and $GENERATE and handed to the zone arena at the end, so the
+ * records never exist twice. Validation (duplicates, CNAME rules, apex) is
+ * done while streaming, with per-name and per-RR hash tables sized once for
+ * the file's lines, that live only during the parse. ldns turns the zone name into wire
  * form and reads the records of the old or rare types the scanner has no
  * name for (WKS, HIP, A6, NSAP, ...), which BIND still reads.
  * SPDX-License-Identifier: BSD-3-Clause */
@@ -61,6 +64,8 @@
 #define ZF_TYPE_CNAME 5
 #define ZF_TYPE_RRSIG 46
 #define ZF_TYPE_NSEC 47
+/* At most this many records are reserved for before they are read. */
+#define ZF_RESERVE_MAX (2u << 20)
 /* Records one $GENERATE may make (BIND has no limit; a /8 of PTRs is 16M).
  * The fuzz build lowers it so that one input stays fast. */
 #ifndef ZF_GENERATE_MAX
@@ -97,7 +102,7 @@ typedef struct zf_parser {
 	arena_t *scratch;       /* freed when parsing ends */
 	uint16_t apex_len;
 
-	zrr_t *rrs;             /* malloc'd while parsing, copied to the arena */
+	zrr_t *rrs;             /* an arena block (zf_reserve), the zone's at the end */
 	zf_rrkey_t *keys;
 	size_t count, cap;
 	zf_table_t rrtab;
@@ -177,6 +182,26 @@ zf_table_init(zf_table_t *t)
 	}
 }
 
+/* An empty table sized for n entries at once (at most half full), so that it
+ * is not rehashed and reallocated log2(n) times while it fills. */
+static void
+zf_table_presize(zf_table_t *t, size_t n)
+{
+	if (t->used != 0 || n * 2 <= t->mask + 1 || n > SIZE_MAX / 8)
+		return;
+	size_t size = t->mask + 1;
+	while (size < n * 2)
+		size *= 2;
+	uint32_t *slots = calloc(size, sizeof(*slots));
+	if (slots == NULL) {
+		fprintf(stderr, "horizond: out of memory\n");
+		abort();
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->mask = size - 1;
+}
+
 /* Make room for one more entry; hash_of(ctx, index) gives stored hashes. */
 static void
 zf_table_grow(zf_table_t *t, uint32_t (*hash_of)(const zf_parser_t *, uint32_t),
@@ -223,9 +248,11 @@ zf_wire_lower(uint8_t *dst, const uint8_t *src, size_t len)
 		dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (uint8_t)(src[i] + 32) : src[i];
 }
 
-/* Intern the lower-cased owner; returns its index in p->names. */
+/* Intern the lower-cased owner; returns its index in p->names. kept: the
+ * same bytes where they outlive the parse (the record's owner in the zone's
+ * arena, if the file wrote it in lower case), else NULL (then copied). */
 static uint32_t
-zf_name_intern(zf_parser_t *p, const uint8_t *lc, uint16_t len)
+zf_name_intern(zf_parser_t *p, const uint8_t *lc, uint16_t len, const uint8_t *kept)
 {
 	uint32_t h = zf_hash(2166136261u, lc, len);
 	size_t j = h & p->nametab.mask;
@@ -237,12 +264,16 @@ zf_name_intern(zf_parser_t *p, const uint8_t *lc, uint16_t len)
 	}
 	if (p->nnames == p->names_cap) {
 		p->names_cap = p->names_cap ? p->names_cap * 2 : 1024;
-		p->names = zf_xrealloc(p->names, p->names_cap, sizeof(*p->names));
+		if (p->names_cap > SIZE_MAX / sizeof(*p->names)) {
+			fprintf(stderr, "horizond: out of memory\n");
+			abort();
+		}
+		p->names = arena_block_resize(p->names, p->names_cap * sizeof(*p->names));
 	}
 	uint32_t idx = (uint32_t)p->nnames++;
 	zf_name_t *n = &p->names[idx];
 	memset(n, 0, sizeof(*n));
-	n->lc = arena_memdup(p->scratch, lc, len);
+	n->lc = kept != NULL ? kept : arena_memdup_bytes(p->scratch, lc, len);
 	n->len = len;
 	n->hash = h;
 	p->nametab.slots[j] = idx + 1;
@@ -837,6 +868,25 @@ zf_resolve_name(zf_parser_t *p, const uint8_t *origin, size_t olen, const char *
 	return true;
 }
 
+/* Room for cap records in rrs and keys. They grow in place (arena blocks:
+ * mremap, no copy), and rrs is handed to the zone's arena when the parse
+ * ends, so the records never exist twice. */
+static void
+zf_reserve(zf_parser_t *p, size_t cap)
+{
+	if (cap < 1024)
+		cap = 1024;
+	if (cap <= p->cap)
+		return;
+	if (cap > SIZE_MAX / sizeof(*p->rrs)) {
+		fprintf(stderr, "horizond: out of memory\n");
+		abort();
+	}
+	p->rrs = arena_block_resize(p->rrs, cap * sizeof(*p->rrs));
+	p->keys = arena_block_resize(p->keys, cap * sizeof(*p->keys));
+	p->cap = cap;
+}
+
 /* Convert one parsed record, validate it and append it.
  * ttl_explicit: the record has a TTL field (else the $TTL or SOA minimum). */
 static void
@@ -867,8 +917,18 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, const uint8_t *owire, size_t olen, uint
 	if (zf_canonical(type, rdata, rdlen, p->canon))
 		canon = arena_memdup_bytes(p->scratch, p->canon, rdlen);
 
+	/* Consecutive records usually share the owner: share the bytes too.
+	 * Written in lower case, they are also the name's key (no copy). */
+	const uint8_t *owner;
+	const zrr_t *prev = p->count > 0 ? &p->rrs[p->count - 1] : NULL;
+	if (prev != NULL && prev->owner_len == olen && memcmp(prev->owner, owire, olen) == 0)
+		owner = prev->owner;
+	else
+		owner = arena_memdup_bytes(p->z->arena, owire, olen);
+
 	zf_rrkey_t key;
-	key.name = zf_name_intern(p, lc, (uint16_t)olen);
+	key.name = zf_name_intern(p, lc, (uint16_t)olen,
+				  memcmp(owner, lc, olen) == 0 ? owner : NULL);
 	key.canon = canon;
 	uint32_t h = zf_hash(2166136261u, (const uint8_t *)&key.name, sizeof(key.name));
 	uint8_t tb[2] = { (uint8_t)(type >> 8), (uint8_t)type };
@@ -949,18 +1009,11 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, const uint8_t *owire, size_t olen, uint
 		break;
 	}
 
-	if (p->count == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 1024;
-		p->rrs = zf_xrealloc(p->rrs, p->cap, sizeof(*p->rrs));
-		p->keys = zf_xrealloc(p->keys, p->cap, sizeof(*p->keys));
-	}
+	if (p->count == p->cap)
+		zf_reserve(p, p->cap * 2);
 	size_t i = p->count++;
 	zrr_t *z = &p->rrs[i];
-	/* Consecutive records usually share the owner: share the bytes too. */
-	if (i > 0 && p->rrs[i - 1].owner_len == olen && memcmp(p->rrs[i - 1].owner, owire, olen) == 0)
-		z->owner = p->rrs[i - 1].owner;
-	else
-		z->owner = arena_memdup_bytes(p->z->arena, owire, olen);
+	z->owner = owner;
 	z->owner_len = (uint16_t)olen;
 	z->type = type;
 	z->rclass = LDNS_RR_CLASS_IN;
@@ -1672,6 +1725,23 @@ zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 		}
 	}
 	p->stack[p->depth++] = real;
+	if (inc_file == NULL) {
+		/* A record starts on a line of its own: the top file's lines bound
+		 * its records (not those of $INCLUDE or $GENERATE, which grow the
+		 * arrays). The guess is also held to 16 bytes of text a record, so
+		 * that the tables (16 bytes a record, all touched) never take more
+		 * memory than the text of a file of blank lines or comments, and
+		 * to 2M records; past that the arrays and tables grow as before. */
+		size_t lines = 1;
+		for (const char *c = text, *e = text + len; (c = memchr(c, '\n', (size_t)(e - c))) != NULL; c++)
+			lines++;
+		size_t guess = lines < len / 16 + 1 ? lines : len / 16 + 1;
+		if (guess > ZF_RESERVE_MAX)
+			guess = ZF_RESERVE_MAX;
+		zf_reserve(p, guess);
+		zf_table_presize(&p->rrtab, guess);
+		zf_table_presize(&p->nametab, guess);
+	}
 
 	zf_frame_t f = {
 		.path = arena_strdup(p->z->arena, path),
@@ -1725,7 +1795,7 @@ zf_finish(zf_parser_t *p, const char *path)
 				p->rrs[i].ttl = min;
 		}
 	}
-	uint32_t apex = zf_name_intern(p, z->origin, z->origin_len);
+	uint32_t apex = zf_name_intern(p, z->origin, z->origin_len, z->origin);
 	if (!p->names[apex].ns) {
 		/* reported at the SOA, or where the zone's data starts */
 		const zrr_t *at = p->soa_index != SIZE_MAX ? &p->rrs[p->soa_index] : &p->rrs[0];
@@ -1787,15 +1857,18 @@ zf_load(const char *origin, const char *path, const char *text, size_t len, diag
 		zf_finish(&p, path);
 	ldns_rdf_deep_free(o);
 
+	arena_block_free(p.keys);
 	if (p.count > 0) {
-		z->rrs = arena_memdup(a, p.rrs, p.count * sizeof(*p.rrs));
+		/* the records stay where they were read: trimmed, then the arena's */
+		z->rrs = arena_block_resize(p.rrs, p.count * sizeof(*p.rrs));
+		arena_block_adopt(a, z->rrs);
 		z->count = p.count;
 		if (p.soa_index != SIZE_MAX)
 			z->soa = &z->rrs[p.soa_index];
+	} else {
+		arena_block_free(p.rrs);
 	}
-	free(p.rrs);
-	free(p.keys);
-	free(p.names);
+	arena_block_free(p.names);
 	free(p.rrtab.slots);
 	free(p.nametab.slots);
 	free(p.canon);

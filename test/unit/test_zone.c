@@ -1,7 +1,9 @@
 /* test_zone.c -- the zone store: building zones with many and deep names
  * (ip6.arpa, long chains of empty non-terminals) finishes in bounded time
  * and finds every name; zone_load and zonestore_zone_load track every file a
- * zone came from, however many $INCLUDEs.
+ * zone came from, however many $INCLUDEs; owners are grouped without regard
+ * to case; zone_load (which lets go of the records early) builds what
+ * zone_build builds.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
 #include <stdio.h>
@@ -275,6 +277,115 @@ START_TEST(every_include_is_tracked_with_updates)
 }
 END_TEST
 
+/* Issue 16: the build groups records by owner compared without regard to
+ * case, in place. Owners that differ only in case and are not next to each
+ * other in the file are one name with every type. */
+START_TEST(owners_differing_in_case_are_one_name)
+{
+	zone_t *z = build("example.com", SOA_NS
+			  "WWW A 192.0.2.1\n"
+			  "other A 192.0.2.9\n"
+			  "www AAAA 2001:db8::1\n"
+			  "a.b A 192.0.2.7\n"
+			  "Www.Example.COM. MX 10 www\n"
+			  "wWw TXT \"t\"\n"
+			  "A.B AAAA 2001:db8::7\n");
+	const node_t *n = find(z, "www.example.com.");
+	ck_assert_ptr_nonnull(n);
+	/* A, AAAA, MX, TXT and ANY */
+	ck_assert_uint_eq(n->ntypes, 5);
+	uint16_t want[] = { 1, 15, 16, 28, 255 };
+	for (unsigned i = 0; i < 5; i++)
+		ck_assert_uint_eq(n->types[i].type, want[i]);
+	n = find(z, "a.b.example.com.");
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_eq(n->ntypes, 3);   /* A, AAAA, ANY */
+	/* apex, ns1? no: ns1 is out of zone; www, other, a.b and b (empty) */
+	ck_assert_uint_eq(z->nnodes, 5);
+	zone_unref(&z);
+}
+END_TEST
+
+/* Two zones answer alike, byte for byte, node for node. */
+static void
+expect_same_zone(const zone_t *a, const zone_t *b)
+{
+	ck_assert_uint_eq(a->nnodes, b->nnodes);
+	ck_assert_uint_eq(a->serial, b->serial);
+	ck_assert_uint_eq(a->private_count, b->private_count);
+	ck_assert_str_eq(a->private_example, b->private_example);
+	ck_assert_str_eq(a->private_file, b->private_file);
+	ck_assert_uint_eq(a->private_line, b->private_line);
+	ck_assert_uint_eq(a->nxdomain.len, b->nxdomain.len);
+	ck_assert(memcmp(a->nxdomain.wire, b->nxdomain.wire, a->nxdomain.len) == 0);
+	size_t seen = 0;
+	for (uint32_t i = 0; i <= a->mask; i++) {
+		const node_t *x = a->table[i];
+		if (x == NULL)
+			continue;
+		seen++;
+		const node_t *y = zone_find(b, x->name, x->name_len, x->hash);
+		ck_assert_ptr_nonnull(y);
+		ck_assert_uint_eq(x->flags, y->flags);
+		ck_assert_uint_eq(x->ntypes, y->ntypes);
+		ck_assert_uint_eq(x->ext != NULL, y->ext != NULL);
+		for (unsigned k = 0; k < x->ntypes; k++) {
+			const answer_t *p = &x->types[k].ans, *q = &y->types[k].ans;
+			ck_assert_uint_eq(x->types[k].type, y->types[k].type);
+			ck_assert_uint_eq(p->len, q->len);
+			ck_assert_uint_eq(p->ancount, q->ancount);
+			ck_assert_uint_eq(p->nscount, q->nscount);
+			ck_assert_uint_eq(p->arcount, q->arcount);
+			ck_assert_uint_eq(p->nfixups, q->nfixups);
+			ck_assert(memcmp(p->wire, q->wire, p->len) == 0);
+		}
+	}
+	ck_assert_uint_eq(seen, a->nnodes);
+}
+
+/* Issue 16: zone_load gives the file's records back before it lays out the
+ * answers (the build works on its own compact copies). The zone it builds
+ * is the one zone_build builds from records that are kept, for a zone with
+ * every kind of name: wildcards, a cut with glue, CNAME chains, a DNAME,
+ * MX targets, private addresses, $INCLUDE and $GENERATE. */
+START_TEST(zone_load_builds_what_zone_build_builds)
+{
+	tmpdir_put(&dir, "part.zone",
+		   "$GENERATE 1-250 gen$ A 192.0.2.$\n"
+		   "inc MX 10 www\n");
+	tmpdir_put(&dir, "main.zone",
+		   "$TTL 300\n@ SOA ns1 hostmaster 7 3600 900 604800 300\n@ NS ns1\n"
+		   "ns1 A 192.0.2.1\n"
+		   "@ MX 10 mail\nmail A 192.0.2.25\nmail AAAA 2001:db8::25\n"
+		   "WWW A 192.0.2.80\nwww A 192.168.1.80\n"
+		   "*.wild TXT \"any\"\n*.wild A 192.0.2.99\n"
+		   "alias CNAME www\nalias2 CNAME alias\nloop CNAME x.wild\n"
+		   "sub NS ns.sub\nns.sub A 192.0.2.53\nbelow.sub A 192.0.2.54\n"
+		   "d DNAME example.net.\nx.d A 192.0.2.66\n"
+		   "a.b.c.deep A 192.0.2.4\n"
+		   "$INCLUDE part.zone\n"
+		   "srv._tcp SRV 0 0 80 www\n");
+	char path[256];
+	tmpdir_file(&dir, "main.zone", path, sizeof(path));
+	diag_t d = { .quiet = 1 };
+	zone_t *loaded = zone_load("example.com", path, &d);
+	ck_assert_ptr_nonnull(loaded);
+	zonefile_t *zf = zonefile_read("example.com", path, &d);
+	ck_assert_ptr_nonnull(zf);
+	zone_t *built = zone_build(zf, &d);
+	ck_assert_ptr_nonnull(built);
+	zonefile_free(&zf);
+	ck_assert_uint_eq(d.errors, 0);
+	ck_assert_uint_eq(loaded->private_count, 1);   /* www A 192.168.1.80 */
+	ck_assert_uint_eq(loaded->private_line, 9);
+	expect_same_zone(loaded, built);
+	expect_same_zone(built, loaded);
+	ck_assert_uint_eq(loaded->nfiles, 2);           /* main.zone and part.zone */
+	zone_unref(&loaded);
+	zone_unref(&built);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -284,11 +395,13 @@ main(void)
 	tcase_add_test(tc, ip6_reverse_six_ptrs);
 	tcase_add_test(tc, ip6_reverse_thousands_of_ptrs);
 	tcase_add_test(tc, long_chain_of_empty_non_terminals);
+	tcase_add_test(tc, owners_differing_in_case_are_one_name);
 	suite_add_tcase(su, tc);
 	tc = tcase_create("files");
 	tcase_add_checked_fixture(tc, files_setup, files_teardown);
 	tcase_add_test(tc, every_include_is_tracked);
 	tcase_add_test(tc, every_include_is_tracked_with_updates);
+	tcase_add_test(tc, zone_load_builds_what_zone_build_builds);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -682,6 +682,122 @@ START_TEST(test_types_through_ldns)
 }
 END_TEST
 
+/* Issue 16: the record array is reserved for the lines of the top file and
+ * grows in place (mremap) past that: $GENERATE and $INCLUDE make far more
+ * records than the file has lines. Every record arrives, in file order,
+ * with its own FILE:LINE, and the duplicates of the generated range are
+ * still found after the array moved. */
+START_TEST(test_records_beyond_the_line_count)
+{
+	char dirbuf[] = "/tmp/hz-zf-grow-XXXXXX";
+	char *dir = mkdtemp(dirbuf);
+	ck_assert_ptr_nonnull(dir);
+	char inc[256], top[256];
+	snprintf(inc, sizeof(inc), "%s/inc.zone", dir);
+	snprintf(top, sizeof(top), "%s/top.zone", dir);
+	FILE *f = fopen(inc, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("$GENERATE 1-3000 i$ A 192.0.2.2\n", f);
+	fclose(f);
+	f = fopen(top, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("$TTL 300\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"          /* lines 1-3 */
+	      "$GENERATE 1-5000 g$ A 192.0.2.1\n"                   /* 4 */
+	      "$INCLUDE inc.zone\n"                                 /* 5 */
+	      "$GENERATE 4000-5000 G$ A 192.0.2.1\n"                /* 6: duplicates */
+	      "last A 192.0.2.3\n", f);                             /* 7 */
+	fclose(f);
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("example.com", top, &c.d);
+	capture_end(&c);
+	ck_assert_msg(z != NULL, "%.500s", c.buf);
+	ck_assert_uint_eq(c.d.errors, 0);
+	ck_assert_uint_eq(z->count, 2 + 5000 + 3000 + 1);   /* G4000-G5000: duplicates of g4000-g5000 */
+	for (size_t i = 0; i < 5000; i++) {
+		const zrr_t *r = &z->rrs[2 + i];
+		char want[16];
+		int n = snprintf(want, sizeof(want), "g%zu", i + 1);
+		ck_assert_uint_eq(r->owner[0], (unsigned)n);
+		ck_assert(memcmp(r->owner + 1, want, (size_t)n) == 0);
+		ck_assert_uint_eq(r->line, 4);
+		ck_assert_str_eq(r->file, top);
+	}
+	const zrr_t *r = &z->rrs[2 + 5000 + 2999];
+	ck_assert(memcmp(r->owner, "\005i3000", 6) == 0);
+	ck_assert_str_eq(r->file, inc);
+	ck_assert_uint_eq(r->line, 1);
+	r = &z->rrs[z->count - 1];
+	ck_assert(memcmp(r->owner, "\004last", 5) == 0);
+	ck_assert_uint_eq(r->line, 7);
+	ck_assert_ptr_eq(z->soa, &z->rrs[0]);
+	zonefile_free(&z);
+	capture_free(&c);
+	unlink(inc);
+	unlink(top);
+	rmdir(dir);
+}
+END_TEST
+
+#ifndef HZ_ARENA_MALLOC
+/* VmSize of this process in bytes, or 0. */
+static size_t
+vm_size(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	size_t kib = 0;
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmSize: %zu kB", &kib) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return kib * 1024;
+}
+#endif
+
+/* Issue 16: what the reader reserves before reading is guessed from the
+ * lines, but held to the size of the text: a file of 8 million blank lines
+ * and three records loads with 96 MB of address space to spare (the line
+ * count alone would reserve over 500 MB). Not in sanitizer builds, which
+ * map terabytes of shadow memory. */
+START_TEST(test_reserve_bounded_by_text)
+{
+#ifdef HZ_ARENA_MALLOC
+	fprintf(stderr, "test_reserve_bounded_by_text: skipped (sanitizer build)\n");
+#else
+	char path[] = "/tmp/hz-zf-blank-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("$TTL 300\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n", f);
+	static char blank[1 << 20];
+	memset(blank, '\n', sizeof(blank));
+	for (int i = 0; i < 8; i++)
+		ck_assert_uint_eq(fwrite(blank, 1, sizeof(blank), f), sizeof(blank));
+	fputs("x A 192.0.2.1\n", f);
+	fclose(f);
+	size_t vm = vm_size();
+	ck_assert_uint_gt(vm, 0);
+	struct rlimit rl = { .rlim_cur = vm + ((size_t)96 << 20), .rlim_max = RLIM_INFINITY };
+	ck_assert_int_eq(getrlimit(RLIMIT_AS, &rl) == 0 ? 0 : -1, 0);
+	rl.rlim_cur = vm + ((size_t)96 << 20);
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
+	capture_t c;
+	capture_start(&c);
+	zonefile_t *z = zonefile_read("example.com", path, &c.d);
+	capture_end(&c);
+	unlink(path);
+	ck_assert_msg(z != NULL, "%.500s", c.buf);
+	ck_assert_uint_eq(z->count, 3);
+	ck_assert_uint_eq(z->rrs[2].line, 3 + 8 * (1 << 20) + 1);
+	zonefile_free(&z);
+	capture_free(&c);
+#endif
+}
+END_TEST
+
 /* Issue 10, row 2: $GENERATE with BIND's modifiers. The expected records are
  * what named-checkzone -D (BIND 9.18) prints for the same file. */
 START_TEST(test_generate)
@@ -1040,6 +1156,8 @@ zonefile_suite(void)
 	tcase_add_test(tc, test_ttl_before_long_rdata);
 	tcase_add_test(tc, test_name_characters);
 	tcase_add_test(tc, test_generate);
+	tcase_add_test(tc, test_records_beyond_the_line_count);
+	tcase_add_test(tc, test_reserve_bounded_by_text);
 	tcase_add_test(tc, test_generate_errors);
 	tcase_add_test(tc, test_outside_ignored);
 	tcase_add_test(tc, test_no_final_newline);

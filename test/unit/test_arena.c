@@ -1,0 +1,117 @@
+/* test_arena.c -- the arena's growable blocks (issue 16): a block keeps its
+ * bytes when it grows and shrinks, an arena that adopts it frees it (the
+ * ASan build's leak check fails otherwise), releasing it early frees it once,
+ * and a block the arena did not adopt is refused.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+
+static void
+fill(uint32_t *p, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		p[i] = (uint32_t)(i * 2654435761u);
+}
+
+static void
+expect_filled(const uint32_t *p, size_t n)
+{
+	size_t bad = SIZE_MAX;
+	for (size_t i = 0; i < n && bad == SIZE_MAX; i++)
+		if (p[i] != (uint32_t)(i * 2654435761u))
+			bad = i;
+	ck_assert_msg(bad == SIZE_MAX, "element %zu of %zu lost", bad, n);
+}
+
+START_TEST(block_keeps_its_bytes_while_it_grows_and_shrinks)
+{
+	size_t n = 1000;
+	uint32_t *p = arena_block_resize(NULL, n * sizeof(*p));
+	fill(p, 0, n);
+	/* from a page to several megabytes: mremap may move it */
+	for (size_t m = n * 2; m <= 4u << 20; m *= 2) {
+		p = arena_block_resize(p, m * sizeof(*p));
+		fill(p, n, m);
+		n = m;
+		expect_filled(p, n);
+	}
+	p = arena_block_resize(p, 12345 * sizeof(*p));
+	expect_filled(p, 12345);
+	arena_block_free(p);
+	arena_block_free(NULL);
+}
+END_TEST
+
+START_TEST(adopted_block_is_the_arenas)
+{
+	arena_t *a = arena_new(0);
+	char *before = arena_strdup(a, "before");
+	size_t used = arena_used(a);
+	uint32_t *p = arena_block_resize(NULL, 300000 * sizeof(*p));
+	fill(p, 0, 300000);
+	arena_block_adopt(a, p);
+	ck_assert_uint_ge(arena_used(a), used + 300000 * sizeof(*p));
+	/* the arena goes on allocating around it, never inside it */
+	for (int i = 0; i < 100000; i++)
+		memset(arena_alloc(a, 24), 0xAB, 24);
+	expect_filled(p, 300000);
+	ck_assert_str_eq(before, "before");
+	arena_block_adopt(a, NULL);
+	arena_free(&a);   /* frees p: LeakSanitizer checks it */
+	ck_assert_ptr_null(a);
+}
+END_TEST
+
+START_TEST(adopted_block_released_early)
+{
+	arena_t *a = arena_new(0);
+	uint32_t *other = arena_block_resize(NULL, 4096);
+	ck_assert(!arena_block_release(a, other));   /* not adopted: left alone */
+	uint32_t *p = arena_block_resize(NULL, 100000 * sizeof(*p));
+	arena_block_adopt(a, p);
+	size_t with = arena_used(a);
+	ck_assert(arena_block_release(a, p));
+	ck_assert_uint_lt(arena_used(a), with);
+	ck_assert(!arena_block_release(a, p));   /* once */
+	ck_assert(!arena_block_release(a, NULL));
+	ck_assert_str_eq(arena_strdup(a, "after"), "after");
+	arena_free(&a);   /* must not free p again (ASan: double free) */
+	arena_block_free(other);
+}
+END_TEST
+
+/* The arena is empty (no chunk) when it adopts its first block: what it
+ * allocates next must not go into the block's spare room (it would go when
+ * the block is released). */
+START_TEST(block_adopted_by_an_empty_arena)
+{
+	arena_t *a = arena_new(0);
+	uint32_t *p = arena_block_resize(NULL, 64);
+	arena_block_adopt(a, p);
+	char *s = arena_strdup(a, "next");
+	ck_assert(arena_block_release(a, p));
+	ck_assert_str_eq(s, "next");
+	arena_free(&a);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("arena");
+	TCase *tc = tcase_create("blocks");
+	tcase_add_test(tc, block_keeps_its_bytes_while_it_grows_and_shrinks);
+	tcase_add_test(tc, adopted_block_is_the_arenas);
+	tcase_add_test(tc, adopted_block_released_early);
+	tcase_add_test(tc, block_adopted_by_an_empty_arena);
+	suite_add_tcase(su, tc);
+	SRunner *sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
