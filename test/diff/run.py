@@ -77,8 +77,19 @@ def port_is_free(port, addrs):
 
 
 def port_pick(addrs, avoid=()):
+    # below the kernel's ephemeral range, as lib.sh's hz_pick_port: a client
+    # socket of another program could take a port above it between the check
+    # and the server's bind
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            top = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        top = 32768
+    lo, hi = 10000, top - 1
+    if hi < lo + 1000:
+        lo, hi = 20000, 29999
     for _ in range(200):
-        p = random.randint(20000, 60000)
+        p = random.randint(lo, hi)
         if p not in avoid and port_is_free(p, addrs):
             return p
     raise RuntimeError("no free port found")

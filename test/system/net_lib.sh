@@ -22,12 +22,18 @@ net_check() {
 	if [ "$2" = "$3" ]; then net_ok "$1"; else net_fail "$1: expected '$2', got '$3'"; fi
 }
 
-# A port in 20000-60000 that is free for UDP and TCP on 127.0.0.1 and ::1.
+# A port below the kernel's ephemeral range (as lib.sh's hz_pick_port) that is
+# free for UDP and TCP on 127.0.0.1 and ::1.
 net_pick_port() {
 	python3 - <<'PY'
 import random, socket
+try:
+    top = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    top = 32768
+lo, hi = (10000, top - 1) if top - 1 >= 11000 else (20000, 29999)
 for _ in range(100):
-    port = random.randint(20000, 60000)
+    port = random.randint(lo, hi)
     socks = []
     try:
         for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
