@@ -19,6 +19,7 @@
 #define HZ_DNSSEC_SIGN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "conf.h"
@@ -36,8 +37,9 @@
  * error per record type found. Returns true if there is none. */
 bool dnssec_sign_check(const zonefile_t *zf, diag_t *d);
 
-/* Sign zf for cz at time now. Returns the signed zone: zf's records (the
- * result points into zf: free it first, with zonefile_free) followed by the
+/* Sign zf for cz at time now, its SOA serial set to serial. Returns the
+ * signed zone: zf's records (the result points into zf: free it first,
+ * with zonefile_free; its SOA carries the new serial) followed by the
  * DNSKEY, CDS, CDNSKEY, RRSIG, NSEC or NSEC3 and NSEC3PARAM records (file
  * NULL, line 0). *refresh_at: when the zone must be signed again (the
  * first signature has half the validity left, or the next key roll step). NULL with the errors reported
@@ -51,7 +53,20 @@ typedef struct dnssec_sign_cache dnssec_sign_cache_t;
  * made by keys that still sign; it is replaced by this signing's cache (on
  * failure freed, so the next signing starts afresh). */
 zonefile_t *dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now,
-				 time_t *refresh_at, dnssec_sign_cache_t **cache, diag_t *d);
+				 uint32_t serial, time_t *refresh_at, dnssec_sign_cache_t **cache,
+				 diag_t *d);
+
+/* The SOA serial to serve when a zone is signed again (dnssec-serial,
+ * CONF_SERIAL_*): the signatures changed, so the serial must rise for
+ * secondaries to pick them up. last: the serial served before (NULL: none,
+ * then the file's serial, source, is served); increment: last + 1;
+ * unixtime: now; date: YYYYMMDD00 -- either if newer than last (RFC 1982),
+ * else last + 1. A source newer than that (the operator raised the file's
+ * serial) wins. */
+uint32_t dnssec_sign_serial(int policy, const uint32_t *last, uint32_t source, time_t now);
+
+/* The serial of zf's SOA (0 without one). */
+uint32_t dnssec_sign_source_serial(const zonefile_t *zf);
 
 /* Accepts NULL; clears *cp. */
 void dnssec_sign_cache_free(dnssec_sign_cache_t **cp);

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "arena.h"
+#include "dname.h"
 #include "dnssec_keys.h"
 #include "journal.h"   /* journal_rr_to_ldns, journal_rr_from_ldns */
+#include "wire.h"
 
 static bool
 dnssec_sign_is_ours(uint16_t type)
@@ -66,6 +68,55 @@ dnssec_sign_same(const conf_zone_t *a, const conf_zone_t *b)
 		a->dnssec_nsec3 == b->dnssec_nsec3 && a->dnssec_validity == b->dnssec_validity &&
 		a->dnssec_zsk_lifetime == b->dnssec_zsk_lifetime &&
 		strcmp(a->state_dir ? a->state_dir : "", b->state_dir ? b->state_dir : "") == 0);
+}
+
+/* ---------------------------------------------------------------------------
+ * The served SOA serial (dnssec-serial)
+ */
+
+/* RFC 1982: is a newer than b? */
+static bool
+dnssec_sign_serial_newer(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+uint32_t
+dnssec_sign_serial(int policy, const uint32_t *last, uint32_t source, time_t now)
+{
+	if (last == NULL)
+		return source;   /* nothing served before: the zone file's serial */
+	uint32_t next = *last + 1;
+	if (policy == CONF_SERIAL_UNIXTIME) {
+		next = (uint32_t)now;
+	} else if (policy == CONF_SERIAL_DATE) {
+		struct tm tm;
+		time_t t = now;
+		gmtime_r(&t, &tm);
+		next = ((uint32_t)(tm.tm_year + 1900) * 10000u + (uint32_t)(tm.tm_mon + 1) * 100u +
+			(uint32_t)tm.tm_mday) * 100u;
+	}
+	if (!dnssec_sign_serial_newer(next, *last))
+		next = *last + 1;
+	/* an operator who raised the file's serial past ours gets theirs */
+	return dnssec_sign_serial_newer(source, next) ? source : next;
+}
+
+/* Where the serial is in a SOA's rdata (after the two names), or 0 if the
+ * rdata is too short to hold one. */
+static size_t
+dnssec_sign_serial_offset(const zrr_t *soa)
+{
+	size_t p = dname_length(soa->rdata);
+	p += dname_length(soa->rdata + p);
+	return p + 20 <= soa->rdlen ? p : 0;
+}
+
+uint32_t
+dnssec_sign_source_serial(const zonefile_t *zf)
+{
+	size_t p = zf->soa != NULL ? dnssec_sign_serial_offset(zf->soa) : 0;
+	return p != 0 ? get32(zf->soa->rdata + p) : 0;
 }
 
 /* Add rr to the zone and to the list of records we add (both take it: the
@@ -376,8 +427,8 @@ dnssec_sign_keep(ldns_rr *sig, void *arg)
 }
 
 zonefile_t *
-dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now, time_t *refresh_at,
-		     dnssec_sign_cache_t **cache, diag_t *d)
+dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now, uint32_t serial,
+		     time_t *refresh_at, dnssec_sign_cache_t **cache, diag_t *d)
 {
 	if (!dnssec_sign_check(zf, d))
 		return NULL;
@@ -389,6 +440,9 @@ dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now, ti
 	bool ok = true;
 	for (size_t i = 0; i < zf->count && ok; i++) {
 		ldns_rr *rr = journal_rr_to_ldns(&zf->rrs[i]);
+		if (rr != NULL && &zf->rrs[i] == zf->soa && ldns_rr_rd_count(rr) == 7)
+			ldns_rdf_deep_free(ldns_rr_set_rdf(rr, ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32,
+										     serial), 2));
 		ok = rr != NULL && ldns_dnssec_zone_add_rr(z, rr) == LDNS_STATUS_OK;
 		if (!ok) {
 			ldns_rr_free(rr);
@@ -460,6 +514,12 @@ dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now, ti
 			n += journal_rr_from_ldns(ldns_rr_list_rr(added, i), a, &out->rrs[n]);
 		out->count = n;
 		out->soa = zf->soa ? &out->rrs[zf->soa - zf->rrs] : NULL;
+		size_t sp = out->soa != NULL ? dnssec_sign_serial_offset(out->soa) : 0;
+		if (sp != 0) {   /* the serial the SOA was signed with */
+			uint8_t *rd = arena_memdup_bytes(a, out->soa->rdata, out->soa->rdlen);
+			put32(rd + sp, serial);
+			out->rrs[zf->soa - zf->rrs].rdata = rd;
+		}
 		uint32_t min_expire = expiration;
 		if (cache != NULL) {
 			dnssec_sign_cache_t *nc = dnssec_sign_cache_build(z, &min_expire);

@@ -20,6 +20,7 @@
 #include "arena.h"
 #include "autoptr.h"
 #include "dnssec_sign.h"
+#include "durable.h"
 #include "journal.h"
 #include "log.h"
 #include "nat.h"
@@ -145,6 +146,64 @@ zonestore_sign_due(const zone_t *z)
 	       (long long)zonestore_sign_now() >= z->dnssec_refresh;
 }
 
+/* The SOA serial a zone signed online is served with (dnssec-serial) rises
+ * with every signing -- new signatures are new content that secondaries
+ * must transfer -- and never goes back, not even across a restart: the last
+ * one served is kept in "<state-dir>/<zone>.<hash of the file's path>.serial"
+ * (one per zone name and file, as the journal's state; a NAT-translated and
+ * a plain copy of one file share it, which keeps both rising). --check and
+ * --dump-view only read it. */
+static bool serials_readonly;
+
+void
+zonestore_set_serials_readonly(bool readonly)
+{
+	serials_readonly = readonly;
+}
+
+static char *zonestore_state_path(const conf_zone_t *cz, const char *origin);
+
+/* malloc'ed; NULL without a state-dir. */
+static char *
+zonestore_serial_path(const conf_zone_t *cz, const char *origin)
+{
+	char *state = zonestore_state_path(cz, origin);   /* "....state" */
+	if (state == NULL)
+		return NULL;
+	size_t n = strlen(state) - strlen("state");
+	char *p = xrealloc(state, n + sizeof("serial"));
+	memcpy(p + n, "serial", sizeof("serial"));
+	return p;
+}
+
+static bool
+zonestore_serial_read(const char *path, uint32_t *out)
+{
+	FILE *f = path != NULL ? fopen(path, "r") : NULL;
+	if (f == NULL)
+		return false;
+	unsigned long v = 0;
+	bool ok = fscanf(f, "%lu", &v) == 1 && v <= UINT32_MAX;
+	fclose(f);
+	if (ok)
+		*out = (uint32_t)v;
+	else
+		log_warning("%s: not a serial, ignored (the zone file's serial is served)", path);
+	return ok;
+}
+
+/* Keep serial as the last one served, before it is served. */
+static void
+zonestore_serial_write(const char *path, const char *zone, uint32_t serial)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%" PRIu32 "\n", serial);
+	if (path == NULL || durable_replace(path, buf, (size_t)n, 0600) != 0)
+		log_error("zone %s: cannot keep the served serial %" PRIu32 " in %s: %s; after a "
+			  "restart it may be served again with other signatures", zone, serial,
+			  path ? path : "(no state-dir)", strerror(errno));
+}
+
 /* The signed set szf points into zf (dnssec_sign_zonefile): copy what it
  * borrows into szf's own arena, so that it lives as long as the zone built
  * from it, whatever becomes of zf (a managed zone's records are replaced by
@@ -180,15 +239,22 @@ zonestore_zone_build(const conf_zone_t *cz, const zonefile_t *zf, dnssec_sign_ca
 {
 	if (!cz->dnssec_signing)
 		return zone_build(zf, d);
-	time_t refresh = 0;
-	zonefile_t *szf = dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, cache, d);
-	if (szf == NULL)
-		return NULL;
-	zone_t *z = zone_build(szf, d);
+	time_t refresh = 0, now = zonestore_sign_now();
+	char *spath = zonestore_serial_path(cz, zf->origin_text);
+	uint32_t last = 0;
+	bool have = zonestore_serial_read(spath, &last);
+	uint32_t serial = dnssec_sign_serial(cz->dnssec_serial, have ? &last : NULL,
+					     dnssec_sign_source_serial(zf), now);
+	zonefile_t *szf = dnssec_sign_zonefile(cz, zf, now, serial, &refresh, cache, d);
+	zone_t *z = szf != NULL ? zone_build(szf, d) : NULL;
 	if (z == NULL) {
 		zonefile_free(&szf);
+		free(spath);
 		return NULL;
 	}
+	if (!serials_readonly && (!have || serial != last))
+		zonestore_serial_write(spath, zf->origin_text, serial);
+	free(spath);
 	zonestore_own_signed(szf, zf);
 	z->signed_records = szf;
 	z->dnssec_refresh = (long long)refresh;
@@ -802,7 +868,8 @@ zonestore_resign(const snapshot_t *snap)
 				z->dnssec_refresh = (long long)zonestore_sign_now() + 3600;
 				continue;
 			}
-			log_info("zone %s: signed again (signatures refreshed)", nz->name);
+			log_notice("zone %s in view %s: signed again (signatures refreshed), serial %"
+				   PRIu32 " -> %" PRIu32, nz->name, view->conf->name, z->serial, nz->serial);
 			snapshot_t *next = snapshot_replace_zone(in, z, nz);
 			zone_unref(&nz);
 			if (cur != NULL) {

@@ -127,7 +127,7 @@ START_TEST(nsec_signed_zone_verifies)
 	diag_t d = { 0 };
 	const time_t now = time(NULL);
 	time_t refresh = 0;
-	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, NULL, &d);
+	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, 1, &refresh, NULL, &d);
 	ck_assert_ptr_nonnull(s);
 	ldns_rr_list *l = to_ldns(s);
 	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_DNSKEY), 1);
@@ -163,7 +163,7 @@ START_TEST(nsec3_rfc9276_parameters)
 	cz.dnssec_nsec3 = true;
 	const time_t now = time(NULL);
 	time_t refresh = 0;
-	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, NULL, &d);
+	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, 1, &refresh, NULL, &d);
 	ck_assert_ptr_nonnull(s);
 	ldns_rr_list *l = to_ldns(s);
 	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_NSEC), 0);
@@ -197,7 +197,7 @@ START_TEST(cache_signs_only_what_changed)
 	time_t refresh = 0;
 	dnssec_sign_cache_t *cache = NULL;
 	size_t reused, made;
-	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, &refresh, &cache, &d);
+	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, 1, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s1);
 	dnssec_sign_cache_stats(cache, &reused, &made);
 	ck_assert_uint_eq(reused, 0);
@@ -211,7 +211,7 @@ START_TEST(cache_signs_only_what_changed)
 	serial[strlen("hostmaster ")] = '2';
 	zonefile_t *zf2 = zonefile_parse("example.com", "example.com.zone", text, strlen(text), &d);
 	ck_assert_ptr_nonnull(zf2);
-	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf2, now + 60, &refresh, &cache, &d);
+	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf2, now + 60, 2, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s2);
 	dnssec_sign_cache_stats(cache, &reused, &made);
 	ck_assert_uint_eq(made, 4);     /* SOA, printer A, printer NSEC, ns1's NSEC (next: printer) */
@@ -222,7 +222,7 @@ START_TEST(cache_signs_only_what_changed)
 	zonefile_free(&s2);
 
 	/* 8 days on: every signature has less than half its validity left */
-	zonefile_t *s3 = dnssec_sign_zonefile(&cz, zf2, now + 8 * 86400, &refresh, &cache, &d);
+	zonefile_t *s3 = dnssec_sign_zonefile(&cz, zf2, now + 8 * 86400, 2, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s3);
 	dnssec_sign_cache_stats(cache, &reused, &made);
 	ck_assert_uint_eq(reused, 0);
@@ -243,10 +243,10 @@ START_TEST(cache_with_nsec3)
 	time_t refresh = 0;
 	dnssec_sign_cache_t *cache = NULL;
 	size_t reused, made;
-	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, &refresh, &cache, &d);
+	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, 1, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s1);
 	zonefile_free(&s1);
-	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf, now + 60, &refresh, &cache, &d);
+	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf, now + 60, 1, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s2);
 	dnssec_sign_cache_stats(cache, &reused, &made);
 	ck_assert_uint_gt(reused, 8);
@@ -274,7 +274,7 @@ START_TEST(dnssec_records_in_the_file_are_refused)
 	FILE *f = fmemopen(out, sizeof(out), "w");
 	diag_t d = { .out = f };
 	time_t refresh;
-	ck_assert_ptr_null(dnssec_sign_zonefile(&cz, z, time(NULL), &refresh, NULL, &d));
+	ck_assert_ptr_null(dnssec_sign_zonefile(&cz, z, time(NULL), 1, &refresh, NULL, &d));
 	fclose(f);
 	ck_assert_uint_eq(d.errors, 1);
 	ck_assert_msg(strstr(out, "signed.zone:5: zone example.com. has dnssec-signing: true but its "
@@ -359,12 +359,58 @@ START_TEST(two_views_same_keys_and_resign)
 	ck_assert(!zonestore_sign_due(lan2));
 	ck_assert_int_gt(lan2->dnssec_refresh, lan->dnssec_refresh);
 	ck_assert_int_gt(zonestore_sign_next(next), 0);
+	/* new signatures, a new serial for the secondaries (dnssec-serial:
+	 * increment), its SOA signed with it */
+	ck_assert_uint_eq(lan->serial, 1);
+	ck_assert_uint_eq(lan2->serial, 2);
+	ck_assert_uint_eq(dnssec_sign_source_serial(lan2->signed_records), 2);
+	ldns_rr_list *l = to_ldns(lan2->signed_records);
+	ck_assert_uint_gt(verify_all(l, time(NULL) + 7 * 86400), 5);
+	ldns_rr_list_deep_free(l);
 	/* next shares s's conf (as an update's snapshot) */
 	s->conf = NULL;
 	snapshot_free(&s);
 	snapshot_free(&next);
-	zonestore_set_sign_clock(0);
 	zonestore_shutdown();
+	/* a restart signs afresh: the serial goes on from the one kept in
+	 * state-dir, never back to the file's */
+	s = zonestore_build(path, NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(snapshot_find_view(s, "lan")->zones[0]->serial, 3);
+	ck_assert_uint_eq(snapshot_find_view(s, "out")->zones[0]->serial, 3);
+	snapshot_free(&s);
+	zonestore_shutdown();
+	/* --check and --dump-view show what a restart would serve, and keep nothing */
+	zonestore_set_serials_readonly(true);
+	for (int i = 0; i < 2; i++) {
+		s = zonestore_build(path, NULL, &d);
+		ck_assert_uint_eq(snapshot_find_view(s, "lan")->zones[0]->serial, 4);
+		snapshot_free(&s);
+		zonestore_shutdown();
+	}
+	zonestore_set_serials_readonly(false);
+	zonestore_set_sign_clock(0);
+}
+END_TEST
+
+/* dnssec-serial: the serial after a signing never goes back (RFC 1982). */
+START_TEST(serial_policies)
+{
+	const time_t now = 1700000000;   /* 2023-11-14 22:13:20 UTC */
+	uint32_t last = 5;
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, NULL, 7, now), 7);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, &last, 1, now), 6);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, &last, 6, now), 6);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, &last, 9, now), 9);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_UNIXTIME, &last, 1, now), 1700000000u);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_DATE, &last, 1, now), 2023111400u);
+	last = 2023111400u;
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_DATE, &last, 1, now), 2023111401u);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_UNIXTIME, &last, 1, now), 2023111401u);
+	last = UINT32_MAX;   /* wraps to 0: newer by RFC 1982 */
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, &last, 1, now), 1);
+	last = 4000000000u;  /* 1700000000 is newer than it by RFC 1982 */
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_UNIXTIME, &last, 1, now), 1700000000u);
 }
 END_TEST
 
@@ -540,6 +586,7 @@ main(void)
 	tcase_add_test(tc, cache_signs_only_what_changed);
 	tcase_add_test(tc, cache_with_nsec3);
 	tcase_add_test(tc, two_views_same_keys_and_resign);
+	tcase_add_test(tc, serial_policies);
 	tcase_add_test(tc, reload_resigns_when_the_settings_change);
 	tcase_add_test(tc, served_records_are_signed);
 	suite_add_tcase(su, tc);
