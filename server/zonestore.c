@@ -614,12 +614,31 @@ zonestore_autoptr_sources(const view_t *v)
 	return rec;
 }
 
+/* A reverse zone auto-ptr synthesized: signed online, with its own keys
+ * (those of its name, shared by the views that synthesize it) and serial,
+ * when the auto-ptr zone whose SOA it carries is (its dnssec-* settings). */
+static zone_t *
+zonestore_autoptr_zone(const conf_zone_t *src, const zonefile_t *zf, void *arg, diag_t *d)
+{
+	(void)arg;
+	if (!src->dnssec_signing)
+		return zone_build(zf, d);
+	conf_zone_t rcz = *src;
+	rcz.name = zf->origin_text;
+	rcz.path = zf->path;   /* "auto-ptr (view V)": names its serial file, per view */
+	rcz.file = zf->path;
+	rcz.nallow_update = 0;
+	rcz.auto_ptr = false;
+	rcz.translate_nat = false;
+	return zonestore_zone_build(&rcz, zf, NULL, d);
+}
+
 static size_t
 zonestore_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
 {
 	pthread_mutex_lock(&reg_lock);
 	const zonefile_t **rec = zonestore_autoptr_sources(v);
-	size_t n = autoptr_build(v, rec, out, d);
+	size_t n = autoptr_build_with(v, rec, zonestore_autoptr_zone, NULL, out, d);
 	pthread_mutex_unlock(&reg_lock);
 	free(rec);
 	return n;
@@ -881,6 +900,32 @@ zonestore_resign(const snapshot_t *snap)
 				if (snapshot_view_holds(&cur->views[k], cur->views[v].zones[i]))
 					zonestore_add_autoptr(cur, &cur->views[k], NULL, &diag);
 		}
+	}
+	/* reverse zones auto-ptr synthesized and signed are signed again by
+	 * synthesizing them again */
+	for (size_t v = 0; v < snap->nviews; v++) {
+		const snapshot_t *in = cur != NULL ? cur : snap;
+		const view_t *view = &in->views[v];
+		bool due = false;
+		for (size_t i = view->conf->nzones; i < view->nzones; i++)
+			due |= zonestore_sign_due(view->zones[i]);
+		if (!due || view->conf->nzones == 0)
+			continue;
+		/* a zone replaced (here by itself) drops the synthesized zones of
+		 * the views holding it: they are built again below */
+		zone_t *anchor = view->zones[0];
+		const char *vname = view->conf->name;   /* the conf outlives the snapshots */
+		snapshot_t *next = snapshot_replace_zone(in, anchor, anchor);
+		if (cur != NULL) {
+			cur->conf = NULL;   /* shared with next */
+			snapshot_free(&cur);
+		}
+		cur = next;
+		diag_t diag = { 0 };
+		for (size_t k = 0; k < cur->nviews; k++)
+			if (snapshot_view_holds(&cur->views[k], anchor))
+				zonestore_add_autoptr(cur, &cur->views[k], NULL, &diag);
+		log_notice("view %s: reverse zones of auto-ptr signed again", vname);
 	}
 	if (cur != NULL)
 		snapshot_index(cur);

@@ -393,6 +393,60 @@ START_TEST(two_views_same_keys_and_resign)
 }
 END_TEST
 
+/* auto-ptr's reverse zones of a zone signed online are signed (their own
+ * keys), and signed again by the resign step when they are due, even while
+ * their source zone is not (else zonestore_sign_next would say "now" for
+ * ever). */
+START_TEST(autoptr_reverse_zones_signed_and_resigned)
+{
+	tmpdir_put(&td, "horizond.yaml",
+		   "server:\n  listen: [127.0.0.1@5399]\n  state-dir: state\nviews:\n"
+		   "  - name: lan\n    match-clients: [any]\n    zones:\n"
+		   "      - {name: example.com, file: lan.zone, auto-ptr: true, dnssec-signing: true}\n");
+	tmpdir_put(&td, "lan.zone", zone_text);
+	char path[256];
+	diag_t d = { 0 };
+	zonestore_set_sign_clock(0);
+	snapshot_t *s = zonestore_build(tmpdir_file(&td, "horizond.yaml", path, sizeof(path)), NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(d.errors, 0);
+	view_t *v = &s->views[0];
+	ck_assert_uint_eq(v->nzones, 3);   /* example.com, 2.0.192.in-addr.arpa, an ip6.arpa /64 */
+	zone_t *fwd = v->zones[0], *rev = v->zones[1];
+	ck_assert_ptr_nonnull(rev->signed_records);
+	ck_assert_ptr_nonnull(v->zones[2]->signed_records);
+	ldns_rr_list *l = to_ldns(rev->signed_records);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_DNSKEY), 1);
+	ck_assert_uint_gt(verify_all(l, time(NULL)), 3);
+	ldns_rr *key = ldns_rr_list_rr(l, 0);
+	for (size_t i = 0; ldns_rr_get_type(key) != LDNS_RR_TYPE_DNSKEY; i++)
+		key = ldns_rr_list_rr(l, i);
+	char *owner = ldns_rdf2str(ldns_rr_owner(key));
+	ck_assert_str_eq(owner, "2.0.192.in-addr.arpa.");   /* its own keys */
+	free(owner);
+	ldns_rr_list_deep_free(l);
+	ck_assert_int_gt(rev->dnssec_refresh, 0);
+	/* the reverse zone due, its source not */
+	fwd->dnssec_refresh = (long long)time(NULL) + 100 * 86400;
+	zonestore_set_sign_clock(7 * 86400);
+	ck_assert(zonestore_sign_due(rev) && !zonestore_sign_due(fwd));
+	snapshot_t *next = zonestore_resign(s);
+	ck_assert_ptr_nonnull(next);
+	ck_assert_ptr_eq(next->views[0].zones[0], fwd);
+	ck_assert_uint_eq(next->views[0].nzones, 3);
+	zone_t *rev2 = next->views[0].zones[1];
+	ck_assert_ptr_ne(rev2, rev);
+	ck_assert(!zonestore_sign_due(rev2));
+	ck_assert_uint_eq(rev2->serial, rev->serial + 1);
+	ck_assert_int_gt(zonestore_sign_next(next), 0);
+	s->conf = NULL;
+	snapshot_free(&s);
+	snapshot_free(&next);
+	zonestore_set_sign_clock(0);
+	zonestore_shutdown();
+}
+END_TEST
+
 /* dnssec-serial: the serial after a signing never goes back (RFC 1982). */
 START_TEST(serial_policies)
 {
@@ -587,6 +641,7 @@ main(void)
 	tcase_add_test(tc, cache_with_nsec3);
 	tcase_add_test(tc, two_views_same_keys_and_resign);
 	tcase_add_test(tc, serial_policies);
+	tcase_add_test(tc, autoptr_reverse_zones_signed_and_resigned);
 	tcase_add_test(tc, reload_resigns_when_the_settings_change);
 	tcase_add_test(tc, served_records_are_signed);
 	suite_add_tcase(su, tc);
