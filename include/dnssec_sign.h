@@ -75,6 +75,10 @@ void dnssec_sign_cache_free(dnssec_sign_cache_t **cp);
  * and how many it made (tests, logs). */
 void dnssec_sign_cache_stats(const dnssec_sign_cache_t *c, size_t *reused, size_t *made);
 
+/* Threads that make signatures (0, the default: one per core, at most 8;
+ * benchmarks compare). */
+void dnssec_sign_set_threads(unsigned n);
+
 /* Do two zone configs sign the same way (a zone built for one may be
  * served for the other)? */
 bool dnssec_sign_same(const conf_zone_t *a, const conf_zone_t *b);
