@@ -6,14 +6,15 @@
  * the journal replay and each dynamic update -- and hands the result to the
  * zone compiler (zone_build) exactly like a zone signed offline. The keys
  * come from dnssec_keys.h (per zone name: every view signs with the same
- * keys). ldns does the signing (ldns_dnssec_zone_sign, _nsec3 with the RFC
- * 9276 parameters: SHA-1, no extra iterations, no salt, no opt-out).
- * ldns builds the whole signed zone each time (the NSEC/NSEC3 chain stays
- * right with no bookkeeping of our own), but with a signature cache the
- * RRSIGs of RRsets (and NSEC records) that did not change since the last
- * signing are put back instead of made again: an update costs the zone's
- * size in tree building and digests, and new signatures only for what it
- * changed (figures in docs/performance.md).
+ * keys). The records are sorted canonically and chained (NSEC, or NSEC3
+ * with the RFC 9276 parameters: SHA-1, no extra iterations, no salt, no
+ * opt-out) by dnssec_chain.h straight from the wire records, with no copy
+ * of the zone; ldns makes the signatures (ldns_sign_public_buffer), on
+ * every core. With a signature cache the RRSIGs of RRsets (and NSEC/NSEC3
+ * records) that did not change since the last signing are put back instead
+ * of made again: an update costs the zone's size in sorting, digests and
+ * chain building, and new signatures only for what it changed (figures in
+ * docs/performance.md).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_DNSSEC_SIGN_H
 #define HZ_DNSSEC_SIGN_H

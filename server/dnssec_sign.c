@@ -327,20 +327,25 @@ dnssec_sign_header(uint8_t *out, const signctx_t *x, const dnssec_rrset_t *set, 
 }
 
 /* The RRset in canonical wire form (RFC 4034 3.1.8.1: lower-case owner,
- * the RRset's TTL, canonical rdata, sorted) appended to b. */
-static void
+ * the RRset's TTL, canonical rdata, sorted) appended to b; false if b
+ * cannot grow (ldns's writes do not grow a buffer: reserve first). */
+static bool
 dnssec_sign_rrset_wire(ldns_buffer *b, const dnssec_rrset_t *set)
 {
 	uint32_t ttl = set->recs[0].rr->ttl;
 	for (size_t i = 0; i < set->n; i++) {
 		const dnssec_rec_t *r = &set->recs[i];
-		ldns_buffer_write(b, r->lname, dname_length(r->lname));
+		size_t nlen = dname_length(r->lname);
+		if (!ldns_buffer_reserve(b, nlen + 10 + r->crdlen))
+			return false;
+		ldns_buffer_write(b, r->lname, nlen);
 		ldns_buffer_write_u16(b, r->rr->type);
 		ldns_buffer_write_u16(b, r->rr->rclass);
 		ldns_buffer_write_u32(b, ttl);
 		ldns_buffer_write_u16(b, r->crdlen);
 		ldns_buffer_write(b, r->crd, r->crdlen);
 	}
+	return true;
 }
 
 /* Does key k sign RRsets of this type? KSK/ZSK: SEP keys sign the key
@@ -379,9 +384,12 @@ dnssec_sign_pass_digest(void *arg, size_t i, ldns_buffer *b)
 	const dnssec_rrset_t *set = &x->chain->sets[i];
 	setres_t *r = &x->res[i];
 	ldns_buffer_clear(b);
-	dnssec_sign_rrset_wire(b, set);
-	SHA256(ldns_buffer_begin(b), ldns_buffer_position(b), r->digest);
 	r->reuse = NULL;
+	if (!dnssec_sign_rrset_wire(b, set)) {
+		memset(r->digest, 0, sizeof(r->digest));   /* signed anew, and that fails */
+		return;
+	}
+	SHA256(ldns_buffer_begin(b), ldns_buffer_position(b), r->digest);
 	uint16_t type = set->recs[0].rr->type;
 	const sigent_t *e = dnssec_sign_cache_find(x->old, set->recs[0].lname, type);
 	if (e == NULL || e->nsigs == 0 || memcmp(e->digest, r->digest, 32) != 0 ||
@@ -406,10 +414,12 @@ dnssec_sign_pass_sign(void *arg, size_t i, ldns_buffer *b)
 	sigjob_t *j = &x->jobs[i];
 	uint8_t head[18 + DNAME_MAXLEN];
 	ldns_buffer_clear(b);
-	ldns_buffer_write(b, head, dnssec_sign_header(head, x, j->set, j->k));
-	dnssec_sign_rrset_wire(b, j->set);
+	size_t hl = dnssec_sign_header(head, x, j->set, j->k);
 	j->len = 0;
-	if (ldns_buffer_status(b) != LDNS_STATUS_OK)
+	if (!ldns_buffer_reserve(b, hl))
+		return;
+	ldns_buffer_write(b, head, hl);
+	if (!dnssec_sign_rrset_wire(b, j->set))
 		return;
 	ldns_rdf *sig = ldns_sign_public_buffer(b, j->k->key);
 	if (sig != NULL && ldns_rdf_size(sig) <= SIG_MAX) {

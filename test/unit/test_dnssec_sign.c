@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnssec_chain.h"
 #include "dnssec_sign.h"
 #include "nat.h"
 #include "query.h"
@@ -447,6 +448,87 @@ START_TEST(autoptr_reverse_zones_signed_and_resigned)
 }
 END_TEST
 
+/* The signer's own canonical form and chains (dnssec_chain.c): upper case
+ * in owners and in rdata names (signed lowered, RFC 4034 6.2), a name
+ * below a delegation and one below a DNAME (occluded: no RRSIG, not in the
+ * chain), empty non-terminals (an NSEC3 each, RFC 5155 7.1), a zone large
+ * enough for the signing threads; every RRSIG verifies with ldns, with one
+ * thread and with several. */
+START_TEST(chain_canonical_occluded_and_threads)
+{
+	char *text = xmalloc(64 * 1024);
+	size_t len = (size_t)snprintf(text, 64 * 1024,
+		"$ORIGIN Example.COM.\n$TTL 300\n@ IN SOA NS1 Hostmaster 1 3600 600 86400 120\n"
+		"@ NS NS1\nNS1 A 192.0.2.1\nMail MX 10 NS1.Example.COM.\nAlias CNAME WWW.example.com.\n"
+		"Sub NS ns.Sub\nns.Sub A 192.0.2.53\ndeep.below.Sub A 192.0.2.54\n"
+		"d DNAME other.example.\nx.d A 192.0.2.55\nhost.a.b.c TXT \"ent\"\n");
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(text + len, 64 * 1024 - len, "h%d A 192.0.2.%d\n", i, i % 250);
+	for (int i = 0; i < 40; i++)   /* an RRset of 8 KB: more than the signer's first buffer */
+		len += (size_t)snprintf(text + len, 64 * 1024 - len, "h0 TXT \"%03d%0197d\"\n", i, 0);
+	diag_t d = { 0 };
+	zonefile_t *z = zonefile_parse("example.com", "example.com.zone", text, len, &d);
+	ck_assert_ptr_nonnull(z);
+	free(text);
+	for (int nsec3 = 0; nsec3 < 2; nsec3++) {
+		for (unsigned threads = 1; threads <= 2; threads++) {
+			cz.dnssec_nsec3 = nsec3;
+			dnssec_sign_set_threads(threads);
+			time_t refresh = 0;
+			zonefile_t *sz = dnssec_sign_zonefile(&cz, z, time(NULL), 1, &refresh, NULL, &d);
+			ck_assert_ptr_nonnull(sz);
+			ldns_rr_list *l = to_ldns(sz);
+			/* 305 RRsets below the apex (the cut's NS is not signed), and at
+			 * the apex SOA, NS, DNSKEY, CDS, CDNSKEY (NSEC3PARAM) */
+			size_t nsig = verify_all(l, time(NULL));
+			size_t nchain = count_type(l, nsec3 ? LDNS_RR_TYPE_NSEC3 : LDNS_RR_TYPE_NSEC);
+			/* names: apex ns1 mail alias sub d host.a.b.c h0..h299 = 307;
+			 * NSEC3 adds the empty non-terminals a.b.c, b.c, c */
+			ck_assert_uint_eq(nchain, nsec3 ? 310 : 307);
+			ck_assert_uint_eq(nsig, nchain + 306 + (nsec3 ? 6 : 5));   /* and h0 TXT */
+			for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+				ldns_rr *rr = ldns_rr_list_rr(l, i);
+				char *o = ldns_rdf2str(ldns_rr_owner(rr));
+				bool occluded = strstr(o, "below.sub.") != NULL || strcmp(o, "x.d.example.com.") == 0 ||
+						strcmp(o, "ns.sub.example.com.") == 0;
+				ck_assert_msg(!occluded || ldns_rr_get_type(rr) == LDNS_RR_TYPE_A,
+					      "%s has a %d record", o, ldns_rr_get_type(rr));
+				free(o);
+			}
+			ldns_rr_list_deep_free(l);
+			zonefile_free(&sz);
+		}
+	}
+	dnssec_sign_set_threads(0);
+	zonefile_free(&z);
+	ck_assert_uint_eq(d.errors, 0);
+}
+END_TEST
+
+/* The type bitmap (RFC 4034 4.1.2) as ldns makes it. */
+START_TEST(chain_bitmap_as_ldns)
+{
+	static const uint16_t sets[][6] = {
+		{ 1, 2, 6, 46, 47, 0 }, { 1, 28, 46, 47, 257, 0 }, { 2, 43, 46, 65535, 0 }, { 0 },
+	};
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+		size_t n = 0;
+		while (n < 6 && sets[s][n] != 0)
+			n++;
+		uint8_t out[8704];
+		size_t len = dnssec_chain_bitmap(sets[s], n, out);
+		ldns_rr_type t[6];
+		for (size_t i = 0; i < n; i++)
+			t[i] = (ldns_rr_type)sets[s][i];
+		ldns_rdf *ref = ldns_dnssec_create_nsec_bitmap(t, n, LDNS_RR_TYPE_NSEC3);
+		ck_assert_ptr_nonnull(ref);
+		ck_assert_uint_eq(len, ldns_rdf_size(ref));
+		ck_assert(memcmp(out, ldns_rdf_data(ref), len) == 0);
+		ldns_rdf_deep_free(ref);
+	}
+}
+END_TEST
+
 /* dnssec-serial: the serial after a signing never goes back (RFC 1982). */
 START_TEST(serial_policies)
 {
@@ -641,6 +723,8 @@ main(void)
 	tcase_add_test(tc, cache_with_nsec3);
 	tcase_add_test(tc, two_views_same_keys_and_resign);
 	tcase_add_test(tc, serial_policies);
+	tcase_add_test(tc, chain_canonical_occluded_and_threads);
+	tcase_add_test(tc, chain_bitmap_as_ldns);
 	tcase_add_test(tc, autoptr_reverse_zones_signed_and_resigned);
 	tcase_add_test(tc, reload_resigns_when_the_settings_change);
 	tcase_add_test(tc, served_records_are_signed);
