@@ -909,11 +909,13 @@ zonestore_resign(const snapshot_t *snap)
 		bool due = false;
 		for (size_t i = view->conf->nzones; i < view->nzones; i++)
 			due |= zonestore_sign_due(view->zones[i]);
-		if (!due || view->conf->nzones == 0)
+		zone_t *anchor = NULL;   /* one of the view's configured zones */
+		for (size_t i = 0; i < view->conf->nzones && i < view->nzones && anchor == NULL; i++)
+			anchor = view->zones[i];
+		if (!due || anchor == NULL)
 			continue;
 		/* a zone replaced (here by itself) drops the synthesized zones of
 		 * the views holding it: they are built again below */
-		zone_t *anchor = view->zones[0];
 		const char *vname = view->conf->name;   /* the conf outlives the snapshots */
 		snapshot_t *next = snapshot_replace_zone(in, anchor, anchor);
 		if (cur != NULL) {

@@ -523,7 +523,7 @@ START_TEST(chain_bitmap_as_ldns)
 		ldns_rdf *ref = ldns_dnssec_create_nsec_bitmap(t, n, LDNS_RR_TYPE_NSEC3);
 		ck_assert_ptr_nonnull(ref);
 		ck_assert_uint_eq(len, ldns_rdf_size(ref));
-		ck_assert(memcmp(out, ldns_rdf_data(ref), len) == 0);
+		ck_assert(len == 0 || memcmp(out, ldns_rdf_data(ref), len) == 0);
 		ldns_rdf_deep_free(ref);
 	}
 }
