@@ -5,8 +5,8 @@
 #include "dnssec_sign.h"
 
 #include <ldns/ldns.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -302,6 +302,7 @@ typedef struct signctx {
 	const signer_t *signers;
 	size_t nsigners;
 	const dnssec_sign_cache_t *old;
+	EVP_MD *sha256;          /* fetched once: SHA256() fetches (and locks) per call */
 	setres_t *res;
 	sigjob_t *jobs;
 } signctx_t;
@@ -389,7 +390,9 @@ dnssec_sign_pass_digest(void *arg, size_t i, ldns_buffer *b)
 		memset(r->digest, 0, sizeof(r->digest));   /* signed anew, and that fails */
 		return;
 	}
-	SHA256(ldns_buffer_begin(b), ldns_buffer_position(b), r->digest);
+	if (EVP_Digest(ldns_buffer_begin(b), ldns_buffer_position(b), r->digest, NULL, x->sha256,
+		       NULL) != 1)
+		memset(r->digest, 0, sizeof(r->digest));   /* matches no cached digest */
 	uint16_t type = set->recs[0].rr->type;
 	const sigent_t *e = dnssec_sign_cache_find(x->old, set->recs[0].lname, type);
 	if (e == NULL || e->nsigs == 0 || memcmp(e->digest, r->digest, 32) != 0 ||
@@ -550,9 +553,10 @@ dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now, ui
 		.keep_until = (uint32_t)now + cz->dnssec_validity / 2,
 		.signers = signers, .nsigners = nsigners,
 		.old = cache != NULL ? *cache : NULL,
+		.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL),
 		.res = xmalloc((chain.nsets ? chain.nsets : 1) * sizeof(setres_t)),
 	};
-	ok = ok && nsigners > 0;
+	ok = ok && nsigners > 0 && x.sha256 != NULL;
 	dnssec_sign_parallel(dnssec_sign_pass_digest, &x, chain.nsets);
 	size_t njobs = 0, nreused = 0;
 	for (size_t i = 0; i < chain.nsets; i++)
@@ -659,6 +663,7 @@ dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now, ui
 		if (cache != NULL)
 			dnssec_sign_cache_free(cache);   /* the next signing starts afresh */
 	}
+	EVP_MD_free(x.sha256);
 	free(x.jobs);
 	free(x.res);
 	free(signers);
