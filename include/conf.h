@@ -66,6 +66,8 @@ typedef struct conf_zone {
 	bool dnssec_nsec3;           /* dnssec-nsec3: true -- RFC 9276: 0 iterations, no salt */
 	unsigned dnssec_validity;    /* dnssec-validity: RRSIG lifetime, seconds, default 14 days */
 	unsigned dnssec_zsk_lifetime;/* dnssec-zsk-lifetime: ZSK roll period, seconds, default 90 days */
+	int dnssec_serial;           /* dnssec-serial: how signing raises the served SOA serial,
+	                                CONF_SERIAL_* (default increment) */
 	unsigned long dnssec_line;   /* line of the dnssec-signing key */
 	/* zone transfers in and NOTIFY (docs/transfers.md) */
 	conf_sockaddr_t *notify;     /* NOTIFY targets after every new serial; port 53 if not given */
@@ -75,6 +77,9 @@ typedef struct conf_zone {
 	const conf_key_t *transfer_key;  /* signs SOA queries and transfers in; NULL: unsigned */
 	const char *view_name;       /* the view the zone is in (names a secondary's copy) */
 } conf_zone_t;
+
+/* dnssec-serial (BIND's serial-update-method, Knot's serial-policy) */
+enum { CONF_SERIAL_INCREMENT, CONF_SERIAL_UNIXTIME, CONF_SERIAL_DATE };
 
 /* Is cz a secondary zone (primaries: given)? */
 static inline bool

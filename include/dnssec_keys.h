@@ -11,7 +11,11 @@
  *     ; horizond-key role=csk|ksk|zsk created=T activate=T retire=T remove=T
  *   (Unix times, 0 = not set). The .key file is written last: a key
  *   without it (a crash in between) is ignored and made again.
- * Keys are made on first use (ldns_key_new_frm_algorithm). ZSKs roll by
+ * Keys are made on first use (ldns_key_new_frm_algorithm), under an
+ * exclusive flock on "<state-dir>/keys/.K<zone>.lock" held from reading the
+ * directory to the last file written: processes (two servers, --check beside
+ * a server) and threads that start on one state-dir at once agree on one
+ * key set. ZSKs roll by
  * pre-publication (RFC 7583 section 3.2.1): dnssec_keys_get() publishes a
  * successor ZSK a day before the active one's lifetime ends, switches the
  * signing to it at the end, and drops the old DNSKEY a day after that (the

@@ -6,19 +6,21 @@
  * the journal replay and each dynamic update -- and hands the result to the
  * zone compiler (zone_build) exactly like a zone signed offline. The keys
  * come from dnssec_keys.h (per zone name: every view signs with the same
- * keys). ldns does the signing (ldns_dnssec_zone_sign, _nsec3 with the RFC
- * 9276 parameters: SHA-1, no extra iterations, no salt, no opt-out).
- * ldns builds the whole signed zone each time (the NSEC/NSEC3 chain stays
- * right with no bookkeeping of our own), but with a signature cache the
- * RRSIGs of RRsets (and NSEC records) that did not change since the last
- * signing are put back instead of made again: an update costs the zone's
- * size in tree building and digests, and new signatures only for what it
- * changed (figures in docs/performance.md).
+ * keys). The records are sorted canonically and chained (NSEC, or NSEC3
+ * with the RFC 9276 parameters: SHA-1, no extra iterations, no salt, no
+ * opt-out) by dnssec_chain.h straight from the wire records, with no copy
+ * of the zone; ldns makes the signatures (ldns_sign_public_buffer), on
+ * every core. With a signature cache the RRSIGs of RRsets (and NSEC/NSEC3
+ * records) that did not change since the last signing are put back instead
+ * of made again: an update costs the zone's size in sorting, digests and
+ * chain building, and new signatures only for what it changed (figures in
+ * docs/performance.md).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_DNSSEC_SIGN_H
 #define HZ_DNSSEC_SIGN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "conf.h"
@@ -36,8 +38,9 @@
  * error per record type found. Returns true if there is none. */
 bool dnssec_sign_check(const zonefile_t *zf, diag_t *d);
 
-/* Sign zf for cz at time now. Returns the signed zone: zf's records (the
- * result points into zf: free it first, with zonefile_free) followed by the
+/* Sign zf for cz at time now, its SOA serial set to serial. Returns the
+ * signed zone: zf's records (the result points into zf: free it first,
+ * with zonefile_free; its SOA carries the new serial) followed by the
  * DNSKEY, CDS, CDNSKEY, RRSIG, NSEC or NSEC3 and NSEC3PARAM records (file
  * NULL, line 0). *refresh_at: when the zone must be signed again (the
  * first signature has half the validity left, or the next key roll step). NULL with the errors reported
@@ -51,7 +54,20 @@ typedef struct dnssec_sign_cache dnssec_sign_cache_t;
  * made by keys that still sign; it is replaced by this signing's cache (on
  * failure freed, so the next signing starts afresh). */
 zonefile_t *dnssec_sign_zonefile(const conf_zone_t *cz, const zonefile_t *zf, time_t now,
-				 time_t *refresh_at, dnssec_sign_cache_t **cache, diag_t *d);
+				 uint32_t serial, time_t *refresh_at, dnssec_sign_cache_t **cache,
+				 diag_t *d);
+
+/* The SOA serial to serve when a zone is signed again (dnssec-serial,
+ * CONF_SERIAL_*): the signatures changed, so the serial must rise for
+ * secondaries to pick them up. last: the serial served before (NULL: none,
+ * then the file's serial, source, is served); increment: last + 1;
+ * unixtime: now; date: YYYYMMDD00 -- either if newer than last (RFC 1982),
+ * else last + 1. A source newer than that (the operator raised the file's
+ * serial) wins. */
+uint32_t dnssec_sign_serial(int policy, const uint32_t *last, uint32_t source, time_t now);
+
+/* The serial of zf's SOA (0 without one). */
+uint32_t dnssec_sign_source_serial(const zonefile_t *zf);
 
 /* Accepts NULL; clears *cp. */
 void dnssec_sign_cache_free(dnssec_sign_cache_t **cp);
@@ -59,6 +75,10 @@ void dnssec_sign_cache_free(dnssec_sign_cache_t **cp);
 /* How many RRSIGs the signing that made c put back from the previous cache,
  * and how many it made (tests, logs). */
 void dnssec_sign_cache_stats(const dnssec_sign_cache_t *c, size_t *reused, size_t *made);
+
+/* Threads that make signatures (0, the default: one per core, at most 8;
+ * benchmarks compare). */
+void dnssec_sign_set_threads(unsigned n);
 
 /* Do two zone configs sign the same way (a zone built for one may be
  * served for the other)? */

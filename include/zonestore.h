@@ -109,6 +109,10 @@ snapshot_t *zonestore_resign(const snapshot_t *snap);
 /* Tests: add offset seconds to the clock the signer uses. */
 void zonestore_set_sign_clock(long long offset);
 
+/* --check and --dump-view: zones signed online are served with the serial
+ * a restart would give them, but it is not kept (see zonestore.c). */
+void zonestore_set_serials_readonly(bool readonly);
+
 /* --- the writer side ------------------------------------------------------------ */
 
 /* The writer lock: held around every change of zones and of the published

@@ -17,6 +17,7 @@ typedef struct ptrgrp {
 	uint8_t apex[DNAME_MAXLEN];
 	size_t apex_len;
 	const zonefile_t *src;     /* SOA and NS come from this zone */
+	const conf_zone_t *src_conf;   /* ... configured so (signed online or not) */
 	zrr_t *rrs;
 	size_t n, cap;
 } ptrgrp_t;
@@ -120,10 +121,10 @@ autoptr_zonefile(const ptrgrp_t *g, const view_t *v)
 }
 
 static zone_t *
-autoptr_zone(const ptrgrp_t *g, const view_t *v, diag_t *d)
+autoptr_zone(const ptrgrp_t *g, const view_t *v, autoptr_build_fn build, void *arg, diag_t *d)
 {
 	zonefile_t *zf = autoptr_zonefile(g, v);
-	zone_t *z = zone_build(zf, d);
+	zone_t *z = build != NULL ? build(g->src_conf, zf, arg, d) : zone_build(zf, d);
 	zonefile_free(&zf);
 	return z;
 }
@@ -181,6 +182,7 @@ autoptr_groups(const view_t *v, const zonefile_t *const *records, arena_t *tmp,
 				g->apex_len = len - apex_off;
 				memcpy(g->apex, name + apex_off, g->apex_len);
 				g->src = zf;
+				g->src_conf = cz;
 			}
 			zrr_t ptr = {
 				.owner = arena_memdup_bytes(tmp, name, len),
@@ -214,6 +216,13 @@ autoptr_groups_free(ptrgrp_t *groups, size_t n)
 size_t
 autoptr_build(const view_t *v, const zonefile_t *const *records, zone_t ***out, diag_t *d)
 {
+	return autoptr_build_with(v, records, NULL, NULL, out, d);
+}
+
+size_t
+autoptr_build_with(const view_t *v, const zonefile_t *const *records, autoptr_build_fn build,
+		   void *arg, zone_t ***out, diag_t *d)
+{
 	*out = NULL;
 	if (!autoptr_wanted(v))
 		return 0;
@@ -225,7 +234,7 @@ autoptr_build(const view_t *v, const zonefile_t *const *records, zone_t ***out, 
 		*out = xcalloc(ngroups, sizeof(zone_t *));
 	}
 	for (size_t j = 0; j < ngroups; j++) {
-		zone_t *z = autoptr_zone(&groups[j], v, d);
+		zone_t *z = autoptr_zone(&groups[j], v, build, arg, d);
 		if (z != NULL)
 			(*out)[nout++] = z;
 	}

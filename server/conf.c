@@ -610,8 +610,8 @@ conf_parse_translate(conf_ctx_t *x, const ynode_t *n, const char *zwhat)
  * Zones and views
  */
 
-/* The dnssec-* keys of a zone: v[0..5] = dnssec-signing, -algorithm, -keys,
- * -nsec3, -validity, -zsk-lifetime (NULL: absent). The others need
+/* The dnssec-* keys of a zone: v[0..6] = dnssec-signing, -algorithm, -keys,
+ * -nsec3, -validity, -zsk-lifetime, -serial (NULL: absent). The others need
  * dnssec-signing: true (an error otherwise: they would silently do nothing). */
 static void
 conf_parse_zone_dnssec(conf_ctx_t *x, const ynode_t *const *v, conf_zone_t *z, const char *zwhat)
@@ -626,8 +626,8 @@ conf_parse_zone_dnssec(conf_ctx_t *x, const ynode_t *const *v, conf_zone_t *z, c
 		z->dnssec_line = v[0]->line;
 	}
 	static const char *const names[] = { "dnssec-algorithm", "dnssec-keys", "dnssec-nsec3",
-					     "dnssec-validity", "dnssec-zsk-lifetime" };
-	for (int i = 1; i < 6; i++) {
+					     "dnssec-validity", "dnssec-zsk-lifetime", "dnssec-serial" };
+	for (int i = 1; i < 7; i++) {
 		if (v[i] == NULL)
 			continue;
 		snprintf(what, sizeof(what), "%s %s: %s", zwhat, z->name, names[i - 1]);
@@ -657,11 +657,24 @@ conf_parse_zone_dnssec(conf_ctx_t *x, const ynode_t *const *v, conf_zone_t *z, c
 		case 3:
 			conf_get_bool(x, v[i], what, &z->dnssec_nsec3);
 			break;
-		case 4:   /* seconds; an hour at least (the refresh runs at half of it) */
-			conf_get_uint(x, v[i], what, 3600, 366 * 86400, &z->dnssec_validity);
+		case 4:   /* seconds (the refresh runs at half of it); below an hour: tests */
+			conf_get_uint(x, v[i], what, 20, 366 * 86400, &z->dnssec_validity);
 			break;
-		default:  /* must outlive the pre-publication (a validity) and the roll */
+		case 5:   /* must outlive the pre-publication (a validity) and the roll */
 			conf_get_uint(x, v[i], what, 86400, 3650u * 86400, &z->dnssec_zsk_lifetime);
+			break;
+		default:
+			if ((s = conf_get_string(x, v[i], what, false)) == NULL)
+				break;
+			if (strcmp(s, "increment") == 0)
+				z->dnssec_serial = CONF_SERIAL_INCREMENT;
+			else if (strcmp(s, "unixtime") == 0)
+				z->dnssec_serial = CONF_SERIAL_UNIXTIME;
+			else if (strcmp(s, "date") == 0)
+				z->dnssec_serial = CONF_SERIAL_DATE;
+			else
+				conf_error(x, v[i]->line, "%s: '%s' is not increment, unixtime or date",
+					   what, s);
 			break;
 		}
 	}
@@ -751,9 +764,9 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 {
 	static const char *const keys[] = { "name", "file", "translate", "allow-update", "auto-ptr",
 					    "allow-transfer", "dnssec-signing", "dnssec-algorithm", "dnssec-keys",
-					    "dnssec-nsec3", "dnssec-validity", "dnssec-zsk-lifetime",
+					    "dnssec-nsec3", "dnssec-validity", "dnssec-zsk-lifetime", "dnssec-serial",
 					    "notify", "primaries", "transfer-key" };
-	enum { ZK_ALLOW_TRANSFER = 5, ZK_DNSSEC = 6, ZK_NOTIFY = 12, ZK_PRIMARIES, ZK_TRANSFER_KEY, ZK_N };
+	enum { ZK_ALLOW_TRANSFER = 5, ZK_DNSSEC = 6, ZK_NOTIFY = 13, ZK_PRIMARIES, ZK_TRANSFER_KEY, ZK_N };
 	_Static_assert(sizeof(keys) / sizeof(keys[0]) == ZK_N, "the zone key table and its indexes");
 	char what[200];
 	snprintf(what, sizeof(what), "%s: zones", vwhat);
@@ -810,7 +823,7 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 		if (z->translate_nat && (z->nallow_update > 0 || z->auto_ptr))
 			conf_error(x, it->line, "%s %s: allow-update and auto-ptr cannot be combined "
 				   "with translate: nat", zwhat, name);
-		conf_parse_zone_dnssec(x, &v[ZK_DNSSEC], z, zwhat);   /* the six dnssec-* keys */
+		conf_parse_zone_dnssec(x, &v[ZK_DNSSEC], z, zwhat);   /* the seven dnssec-* keys */
 		canon[ncanon].canon = cn;
 		canon[ncanon].index = view->nzones;
 		ncanon++;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -354,6 +355,31 @@ dnssec_keys_roll_zsk(hkeys_t *ks, const char *dir, const char *fzone, int alg,
 	return 0;
 }
 
+/* The zone's lock file "<dir>/.K<zone>.lock" (hidden: not a key file),
+ * locked (flock, exclusive):
+ * reading the keys, making missing ones and rolling them is one step for
+ * every process and thread -- two servers (or --check beside a server)
+ * starting on one state-dir must not both find no key and make two. The
+ * lock goes with the descriptor (close). -1 with errno set. */
+static int
+dnssec_keys_lock(const char *dir, const char *fzone)
+{
+	char path[2200];
+	snprintf(path, sizeof(path), "%s/.K%s.lock", dir, fzone);
+	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+	}
+	return fd;
+}
+
 int
 dnssec_keys_get(const conf_zone_t *cz, const char *origin, time_t now, dnssec_keyset_t *out,
 		diag_t *d)
@@ -377,6 +403,14 @@ dnssec_keys_get(const conf_zone_t *cz, const char *origin, time_t now, dnssec_ke
 		return -1;
 	}
 	ldns_dname2canonical(owner);
+	int lock = dnssec_keys_lock(dir, fzone);
+	if (lock < 0) {
+		diag_error(d, cz->path, 0, "zone %s: cannot lock the key directory %s: %s", origin,
+			   dir, strerror(errno));
+		ldns_rdf_deep_free(owner);
+		free(dir);
+		return -1;
+	}
 	hkeys_t ks = { 0 };
 	dnssec_keys_scan(dir, fzone, alg, &ks);
 	/* keys past their removal time go */
@@ -415,6 +449,9 @@ dnssec_keys_get(const conf_zone_t *cz, const char *origin, time_t now, dnssec_ke
 	for (size_t i = 0; rc == 0 && i < ks.n; i++)
 		if (ks.k[i].dirty && dnssec_keys_save_meta(&ks.k[i]) != 0)
 			rc = -1;
+	int saved_errno = errno;
+	close(lock);   /* the files are complete: the next reader sees them */
+	errno = saved_errno;
 	if (rc != 0) {
 		diag_error(d, cz->path, 0, "zone %s: cannot make or save a key in %s: %s", origin,
 			   dir, errno ? strerror(errno) : "key generation failed");

@@ -84,6 +84,7 @@ static int
 main_check(const char *path)
 {
 	diag_t diag = { 0 };
+	zonestore_set_serials_readonly(true);
 	snapshot_t *snap = zonestore_build(path, NULL, &diag);
 	if (snap == NULL) {
 		if (diag.errors == 0)
@@ -112,6 +113,7 @@ static int
 main_dump_view(const char *path, const char *view_name, const char *zone_name)
 {
 	diag_t diag = { 0 };
+	zonestore_set_serials_readonly(true);
 	snapshot_t *snap = zonestore_build(path, NULL, &diag);
 	if (snap == NULL) {
 		if (diag.errors == 0)

@@ -20,6 +20,7 @@
 #include "arena.h"
 #include "autoptr.h"
 #include "dnssec_sign.h"
+#include "durable.h"
 #include "journal.h"
 #include "log.h"
 #include "nat.h"
@@ -145,6 +146,64 @@ zonestore_sign_due(const zone_t *z)
 	       (long long)zonestore_sign_now() >= z->dnssec_refresh;
 }
 
+/* The SOA serial a zone signed online is served with (dnssec-serial) rises
+ * with every signing -- new signatures are new content that secondaries
+ * must transfer -- and never goes back, not even across a restart: the last
+ * one served is kept in "<state-dir>/<zone>.<hash of the file's path>.serial"
+ * (one per zone name and file, as the journal's state; a NAT-translated and
+ * a plain copy of one file share it, which keeps both rising). --check and
+ * --dump-view only read it. */
+static bool serials_readonly;
+
+void
+zonestore_set_serials_readonly(bool readonly)
+{
+	serials_readonly = readonly;
+}
+
+static char *zonestore_state_path(const conf_zone_t *cz, const char *origin);
+
+/* malloc'ed; NULL without a state-dir. */
+static char *
+zonestore_serial_path(const conf_zone_t *cz, const char *origin)
+{
+	char *state = zonestore_state_path(cz, origin);   /* "....state" */
+	if (state == NULL)
+		return NULL;
+	size_t n = strlen(state) - strlen("state");
+	char *p = xrealloc(state, n + sizeof("serial"));
+	memcpy(p + n, "serial", sizeof("serial"));
+	return p;
+}
+
+static bool
+zonestore_serial_read(const char *path, uint32_t *out)
+{
+	FILE *f = path != NULL ? fopen(path, "r") : NULL;
+	if (f == NULL)
+		return false;
+	unsigned long v = 0;
+	bool ok = fscanf(f, "%lu", &v) == 1 && v <= UINT32_MAX;
+	fclose(f);
+	if (ok)
+		*out = (uint32_t)v;
+	else
+		log_warning("%s: not a serial, ignored (the zone file's serial is served)", path);
+	return ok;
+}
+
+/* Keep serial as the last one served, before it is served. */
+static void
+zonestore_serial_write(const char *path, const char *zone, uint32_t serial)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%" PRIu32 "\n", serial);
+	if (path == NULL || durable_replace(path, buf, (size_t)n, 0600) != 0)
+		log_error("zone %s: cannot keep the served serial %" PRIu32 " in %s: %s; after a "
+			  "restart it may be served again with other signatures", zone, serial,
+			  path ? path : "(no state-dir)", strerror(errno));
+}
+
 /* The signed set szf points into zf (dnssec_sign_zonefile): copy what it
  * borrows into szf's own arena, so that it lives as long as the zone built
  * from it, whatever becomes of zf (a managed zone's records are replaced by
@@ -180,15 +239,22 @@ zonestore_zone_build(const conf_zone_t *cz, const zonefile_t *zf, dnssec_sign_ca
 {
 	if (!cz->dnssec_signing)
 		return zone_build(zf, d);
-	time_t refresh = 0;
-	zonefile_t *szf = dnssec_sign_zonefile(cz, zf, zonestore_sign_now(), &refresh, cache, d);
-	if (szf == NULL)
-		return NULL;
-	zone_t *z = zone_build(szf, d);
+	time_t refresh = 0, now = zonestore_sign_now();
+	char *spath = zonestore_serial_path(cz, zf->origin_text);
+	uint32_t last = 0;
+	bool have = zonestore_serial_read(spath, &last);
+	uint32_t serial = dnssec_sign_serial(cz->dnssec_serial, have ? &last : NULL,
+					     dnssec_sign_source_serial(zf), now);
+	zonefile_t *szf = dnssec_sign_zonefile(cz, zf, now, serial, &refresh, cache, d);
+	zone_t *z = szf != NULL ? zone_build(szf, d) : NULL;
 	if (z == NULL) {
 		zonefile_free(&szf);
+		free(spath);
 		return NULL;
 	}
+	if (!serials_readonly && (!have || serial != last))
+		zonestore_serial_write(spath, zf->origin_text, serial);
+	free(spath);
 	zonestore_own_signed(szf, zf);
 	z->signed_records = szf;
 	z->dnssec_refresh = (long long)refresh;
@@ -548,12 +614,31 @@ zonestore_autoptr_sources(const view_t *v)
 	return rec;
 }
 
+/* A reverse zone auto-ptr synthesized: signed online, with its own keys
+ * (those of its name, shared by the views that synthesize it) and serial,
+ * when the auto-ptr zone whose SOA it carries is (its dnssec-* settings). */
+static zone_t *
+zonestore_autoptr_zone(const conf_zone_t *src, const zonefile_t *zf, void *arg, diag_t *d)
+{
+	(void)arg;
+	if (!src->dnssec_signing)
+		return zone_build(zf, d);
+	conf_zone_t rcz = *src;
+	rcz.name = zf->origin_text;
+	rcz.path = zf->path;   /* "auto-ptr (view V)": names its serial file, per view */
+	rcz.file = zf->path;
+	rcz.nallow_update = 0;
+	rcz.auto_ptr = false;
+	rcz.translate_nat = false;
+	return zonestore_zone_build(&rcz, zf, NULL, d);
+}
+
 static size_t
 zonestore_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
 {
 	pthread_mutex_lock(&reg_lock);
 	const zonefile_t **rec = zonestore_autoptr_sources(v);
-	size_t n = autoptr_build(v, rec, out, d);
+	size_t n = autoptr_build_with(v, rec, zonestore_autoptr_zone, NULL, out, d);
 	pthread_mutex_unlock(&reg_lock);
 	free(rec);
 	return n;
@@ -802,7 +887,8 @@ zonestore_resign(const snapshot_t *snap)
 				z->dnssec_refresh = (long long)zonestore_sign_now() + 3600;
 				continue;
 			}
-			log_info("zone %s: signed again (signatures refreshed)", nz->name);
+			log_notice("zone %s in view %s: signed again (signatures refreshed), serial %"
+				   PRIu32 " -> %" PRIu32, nz->name, view->conf->name, z->serial, nz->serial);
 			snapshot_t *next = snapshot_replace_zone(in, z, nz);
 			zone_unref(&nz);
 			if (cur != NULL) {
@@ -814,6 +900,34 @@ zonestore_resign(const snapshot_t *snap)
 				if (snapshot_view_holds(&cur->views[k], cur->views[v].zones[i]))
 					zonestore_add_autoptr(cur, &cur->views[k], NULL, &diag);
 		}
+	}
+	/* reverse zones auto-ptr synthesized and signed are signed again by
+	 * synthesizing them again */
+	for (size_t v = 0; v < snap->nviews; v++) {
+		const snapshot_t *in = cur != NULL ? cur : snap;
+		const view_t *view = &in->views[v];
+		bool due = false;
+		for (size_t i = view->conf->nzones; i < view->nzones; i++)
+			due |= zonestore_sign_due(view->zones[i]);
+		zone_t *anchor = NULL;   /* one of the view's configured zones */
+		for (size_t i = 0; i < view->conf->nzones && i < view->nzones && anchor == NULL; i++)
+			anchor = view->zones[i];
+		if (!due || anchor == NULL)
+			continue;
+		/* a zone replaced (here by itself) drops the synthesized zones of
+		 * the views holding it: they are built again below */
+		const char *vname = view->conf->name;   /* the conf outlives the snapshots */
+		snapshot_t *next = snapshot_replace_zone(in, anchor, anchor);
+		if (cur != NULL) {
+			cur->conf = NULL;   /* shared with next */
+			snapshot_free(&cur);
+		}
+		cur = next;
+		diag_t diag = { 0 };
+		for (size_t k = 0; k < cur->nviews; k++)
+			if (snapshot_view_holds(&cur->views[k], anchor))
+				zonestore_add_autoptr(cur, &cur->views[k], NULL, &diag);
+		log_notice("view %s: reverse zones of auto-ptr signed again", vname);
 	}
 	if (cur != NULL)
 		snapshot_index(cur);

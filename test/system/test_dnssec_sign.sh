@@ -58,7 +58,11 @@ for f in "$HZ_TMP"/state/keys/*; do
 	mode=$(stat -c %a "$f")
 	[ "$mode" = 600 ] || hz_fail "$f has mode 600" "$mode"
 done
-hz_check "two key files (.key, .pem) under state-dir/keys" test "$(ls "$HZ_TMP/state/keys" | wc -l)" -eq 2
+hz_check "two key files (.key, .pem) of example.com under state-dir/keys" \
+	test "$(ls "$HZ_TMP/state/keys" | grep -c '^Kexample\.com\.+')" -eq 2
+# the lan view's auto-ptr reverse zone is signed with keys of its own name
+hz_check "two key files of 1.168.192.in-addr.arpa (auto-ptr)" \
+	test "$(ls "$HZ_TMP/state/keys" | grep -c '^K1\.168\.192\.in-addr\.arpa\.+')" -eq 2
 hz_check "CDS and CDNSKEY in the zone" grep -qP '\tCDS\t.*\n?' "$HZ_TMP/lan.signed"
 
 # translate: nat is signed after the translation, with the same keys
@@ -112,6 +116,6 @@ hz_start "$CONF" || hz_done
 again=$(hz_dig "$OUT" +short example.com DNSKEY | sort)
 if [ "$again" = "$served_out" ]; then hz_ok "the keys survive a restart"
 else hz_fail "the keys survive a restart" "$served_out / $again"; fi
-hz_check "still two key files" test "$(ls "$HZ_TMP/state/keys" | wc -l)" -eq 2
+hz_check "still two key files per zone" test "$(ls "$HZ_TMP/state/keys" | wc -l)" -eq 4
 hz_stop
 hz_done

@@ -949,22 +949,25 @@ START_TEST(test_dnssec_keys)
 		"      - {name: example.com, file: lan.zone, dnssec-signing: true}\n"
 		"  - name: guests\n    match-clients: [any]\n    zones:\n"
 		"      - {name: example.com, file: out.zone, dnssec-signing: true, dnssec-nsec3: true,\n"
-		"         dnssec-validity: 7200}\n"
+		"         dnssec-validity: 7200, dnssec-serial: unixtime}\n"
 		"      - {name: example.net, file: net.zone, dnssec-signing: true, dnssec-algorithm: ed25519,\n"
-		"         dnssec-keys: ksk-zsk, dnssec-zsk-lifetime: 2592000}\n");
+		"         dnssec-keys: ksk-zsk, dnssec-zsk-lifetime: 2592000, dnssec-serial: date}\n");
 	ck_assert_ptr_nonnull(c);
 	const conf_zone_t *z = &c->views[0].zones[0];
 	ck_assert(z->dnssec_signing && !z->dnssec_nsec3 && !z->dnssec_ksk_zsk);
 	ck_assert_int_eq(z->dnssec_algorithm, 13);
 	ck_assert_uint_eq(z->dnssec_validity, 14 * 86400);
 	ck_assert_uint_eq(z->dnssec_zsk_lifetime, 90 * 86400);
+	ck_assert_int_eq(z->dnssec_serial, CONF_SERIAL_INCREMENT);
 	z = &c->views[1].zones[0];
 	ck_assert(z->dnssec_nsec3);
 	ck_assert_uint_eq(z->dnssec_validity, 7200);
+	ck_assert_int_eq(z->dnssec_serial, CONF_SERIAL_UNIXTIME);
 	z = &c->views[1].zones[1];
 	ck_assert_int_eq(z->dnssec_algorithm, 15);
 	ck_assert(z->dnssec_ksk_zsk);
 	ck_assert_uint_eq(z->dnssec_zsk_lifetime, 30 * 86400);
+	ck_assert_int_eq(z->dnssec_serial, CONF_SERIAL_DATE);
 	conf_free(&c);
 	capture_end(&cap);
 
@@ -973,14 +976,17 @@ START_TEST(test_dnssec_keys)
 		"      - {name: example.com, file: lan.zone, dnssec-nsec3: true}\n"
 		"      - {name: example.net, file: lan.zone, dnssec-signing: true, dnssec-algorithm: rsasha1}\n"
 		"      - {name: example.org, file: lan.zone, dnssec-signing: true, dnssec-keys: three}\n"
-		"      - {name: example.info, file: lan.zone, dnssec-signing: true, dnssec-validity: 60}\n");
+		"      - {name: example.info, file: lan.zone, dnssec-signing: true, dnssec-validity: 10}\n"
+		"      - {name: example.biz, file: lan.zone, dnssec-signing: true, dnssec-serial: keep}\n");
 	ck_assert_ptr_null(c);
-	ck_assert_uint_eq(cap.d.errors, 4);
+	ck_assert_uint_eq(cap.d.errors, 5);
 	const char *t = capture_text(&cap);
 	ck_assert_msg(text_has_line(t, "test.yaml:6: ", "dnssec-nsec3 needs dnssec-signing: true"), "%s", t);
 	ck_assert_msg(text_has_line(t, "test.yaml:7: ", "unknown algorithm 'rsasha1'"), "%s", t);
 	ck_assert_msg(text_has_line(t, "test.yaml:8: ", "'three' is neither csk nor ksk-zsk"), "%s", t);
 	ck_assert_msg(text_has_line(t, "test.yaml:9: ", "dnssec-validity"), "%s", t);
+	ck_assert_msg(text_has_line(t, "test.yaml:10: ", "'keep' is not increment, unixtime or date"),
+		      "%s", t);
 	capture_end(&cap);
 
 	c = parse_text(&cap, TWO_VIEWS_HEAD

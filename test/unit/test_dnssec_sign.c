@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnssec_chain.h"
 #include "dnssec_sign.h"
 #include "nat.h"
 #include "query.h"
@@ -127,7 +128,7 @@ START_TEST(nsec_signed_zone_verifies)
 	diag_t d = { 0 };
 	const time_t now = time(NULL);
 	time_t refresh = 0;
-	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, NULL, &d);
+	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, 1, &refresh, NULL, &d);
 	ck_assert_ptr_nonnull(s);
 	ldns_rr_list *l = to_ldns(s);
 	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_DNSKEY), 1);
@@ -163,7 +164,7 @@ START_TEST(nsec3_rfc9276_parameters)
 	cz.dnssec_nsec3 = true;
 	const time_t now = time(NULL);
 	time_t refresh = 0;
-	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, &refresh, NULL, &d);
+	zonefile_t *s = dnssec_sign_zonefile(&cz, zf, now, 1, &refresh, NULL, &d);
 	ck_assert_ptr_nonnull(s);
 	ldns_rr_list *l = to_ldns(s);
 	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_NSEC), 0);
@@ -197,7 +198,7 @@ START_TEST(cache_signs_only_what_changed)
 	time_t refresh = 0;
 	dnssec_sign_cache_t *cache = NULL;
 	size_t reused, made;
-	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, &refresh, &cache, &d);
+	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, 1, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s1);
 	dnssec_sign_cache_stats(cache, &reused, &made);
 	ck_assert_uint_eq(reused, 0);
@@ -211,7 +212,7 @@ START_TEST(cache_signs_only_what_changed)
 	serial[strlen("hostmaster ")] = '2';
 	zonefile_t *zf2 = zonefile_parse("example.com", "example.com.zone", text, strlen(text), &d);
 	ck_assert_ptr_nonnull(zf2);
-	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf2, now + 60, &refresh, &cache, &d);
+	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf2, now + 60, 2, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s2);
 	dnssec_sign_cache_stats(cache, &reused, &made);
 	ck_assert_uint_eq(made, 4);     /* SOA, printer A, printer NSEC, ns1's NSEC (next: printer) */
@@ -222,7 +223,7 @@ START_TEST(cache_signs_only_what_changed)
 	zonefile_free(&s2);
 
 	/* 8 days on: every signature has less than half its validity left */
-	zonefile_t *s3 = dnssec_sign_zonefile(&cz, zf2, now + 8 * 86400, &refresh, &cache, &d);
+	zonefile_t *s3 = dnssec_sign_zonefile(&cz, zf2, now + 8 * 86400, 2, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s3);
 	dnssec_sign_cache_stats(cache, &reused, &made);
 	ck_assert_uint_eq(reused, 0);
@@ -243,10 +244,10 @@ START_TEST(cache_with_nsec3)
 	time_t refresh = 0;
 	dnssec_sign_cache_t *cache = NULL;
 	size_t reused, made;
-	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, &refresh, &cache, &d);
+	zonefile_t *s1 = dnssec_sign_zonefile(&cz, zf, now, 1, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s1);
 	zonefile_free(&s1);
-	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf, now + 60, &refresh, &cache, &d);
+	zonefile_t *s2 = dnssec_sign_zonefile(&cz, zf, now + 60, 1, &refresh, &cache, &d);
 	ck_assert_ptr_nonnull(s2);
 	dnssec_sign_cache_stats(cache, &reused, &made);
 	ck_assert_uint_gt(reused, 8);
@@ -274,7 +275,7 @@ START_TEST(dnssec_records_in_the_file_are_refused)
 	FILE *f = fmemopen(out, sizeof(out), "w");
 	diag_t d = { .out = f };
 	time_t refresh;
-	ck_assert_ptr_null(dnssec_sign_zonefile(&cz, z, time(NULL), &refresh, NULL, &d));
+	ck_assert_ptr_null(dnssec_sign_zonefile(&cz, z, time(NULL), 1, &refresh, NULL, &d));
 	fclose(f);
 	ck_assert_uint_eq(d.errors, 1);
 	ck_assert_msg(strstr(out, "signed.zone:5: zone example.com. has dnssec-signing: true but its "
@@ -359,12 +360,193 @@ START_TEST(two_views_same_keys_and_resign)
 	ck_assert(!zonestore_sign_due(lan2));
 	ck_assert_int_gt(lan2->dnssec_refresh, lan->dnssec_refresh);
 	ck_assert_int_gt(zonestore_sign_next(next), 0);
+	/* new signatures, a new serial for the secondaries (dnssec-serial:
+	 * increment), its SOA signed with it */
+	ck_assert_uint_eq(lan->serial, 1);
+	ck_assert_uint_eq(lan2->serial, 2);
+	ck_assert_uint_eq(dnssec_sign_source_serial(lan2->signed_records), 2);
+	ldns_rr_list *l = to_ldns(lan2->signed_records);
+	ck_assert_uint_gt(verify_all(l, time(NULL) + 7 * 86400), 5);
+	ldns_rr_list_deep_free(l);
 	/* next shares s's conf (as an update's snapshot) */
+	s->conf = NULL;
+	snapshot_free(&s);
+	snapshot_free(&next);
+	zonestore_shutdown();
+	/* a restart signs afresh: the serial goes on from the one kept in
+	 * state-dir, never back to the file's */
+	s = zonestore_build(path, NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(snapshot_find_view(s, "lan")->zones[0]->serial, 3);
+	ck_assert_uint_eq(snapshot_find_view(s, "out")->zones[0]->serial, 3);
+	snapshot_free(&s);
+	zonestore_shutdown();
+	/* --check and --dump-view show what a restart would serve, and keep nothing */
+	zonestore_set_serials_readonly(true);
+	for (int i = 0; i < 2; i++) {
+		s = zonestore_build(path, NULL, &d);
+		ck_assert_uint_eq(snapshot_find_view(s, "lan")->zones[0]->serial, 4);
+		snapshot_free(&s);
+		zonestore_shutdown();
+	}
+	zonestore_set_serials_readonly(false);
+	zonestore_set_sign_clock(0);
+}
+END_TEST
+
+/* auto-ptr's reverse zones of a zone signed online are signed (their own
+ * keys), and signed again by the resign step when they are due, even while
+ * their source zone is not (else zonestore_sign_next would say "now" for
+ * ever). */
+START_TEST(autoptr_reverse_zones_signed_and_resigned)
+{
+	tmpdir_put(&td, "horizond.yaml",
+		   "server:\n  listen: [127.0.0.1@5399]\n  state-dir: state\nviews:\n"
+		   "  - name: lan\n    match-clients: [any]\n    zones:\n"
+		   "      - {name: example.com, file: lan.zone, auto-ptr: true, dnssec-signing: true}\n");
+	tmpdir_put(&td, "lan.zone", zone_text);
+	char path[256];
+	diag_t d = { 0 };
+	zonestore_set_sign_clock(0);
+	snapshot_t *s = zonestore_build(tmpdir_file(&td, "horizond.yaml", path, sizeof(path)), NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(d.errors, 0);
+	view_t *v = &s->views[0];
+	ck_assert_uint_eq(v->nzones, 3);   /* example.com, 2.0.192.in-addr.arpa, an ip6.arpa /64 */
+	zone_t *fwd = v->zones[0], *rev = v->zones[1];
+	ck_assert_ptr_nonnull(rev->signed_records);
+	ck_assert_ptr_nonnull(v->zones[2]->signed_records);
+	ldns_rr_list *l = to_ldns(rev->signed_records);
+	ck_assert_uint_eq(count_type(l, LDNS_RR_TYPE_DNSKEY), 1);
+	ck_assert_uint_gt(verify_all(l, time(NULL)), 3);
+	ldns_rr *key = ldns_rr_list_rr(l, 0);
+	for (size_t i = 0; ldns_rr_get_type(key) != LDNS_RR_TYPE_DNSKEY; i++)
+		key = ldns_rr_list_rr(l, i);
+	char *owner = ldns_rdf2str(ldns_rr_owner(key));
+	ck_assert_str_eq(owner, "2.0.192.in-addr.arpa.");   /* its own keys */
+	free(owner);
+	ldns_rr_list_deep_free(l);
+	ck_assert_int_gt(rev->dnssec_refresh, 0);
+	/* the reverse zone due, its source not */
+	fwd->dnssec_refresh = (long long)time(NULL) + 100 * 86400;
+	zonestore_set_sign_clock(7 * 86400);
+	ck_assert(zonestore_sign_due(rev) && !zonestore_sign_due(fwd));
+	snapshot_t *next = zonestore_resign(s);
+	ck_assert_ptr_nonnull(next);
+	ck_assert_ptr_eq(next->views[0].zones[0], fwd);
+	ck_assert_uint_eq(next->views[0].nzones, 3);
+	zone_t *rev2 = next->views[0].zones[1];
+	ck_assert_ptr_ne(rev2, rev);
+	ck_assert(!zonestore_sign_due(rev2));
+	ck_assert_uint_eq(rev2->serial, rev->serial + 1);
+	ck_assert_int_gt(zonestore_sign_next(next), 0);
 	s->conf = NULL;
 	snapshot_free(&s);
 	snapshot_free(&next);
 	zonestore_set_sign_clock(0);
 	zonestore_shutdown();
+}
+END_TEST
+
+/* The signer's own canonical form and chains (dnssec_chain.c): upper case
+ * in owners and in rdata names (signed lowered, RFC 4034 6.2), a name
+ * below a delegation and one below a DNAME (occluded: no RRSIG, not in the
+ * chain), empty non-terminals (an NSEC3 each, RFC 5155 7.1), a zone large
+ * enough for the signing threads; every RRSIG verifies with ldns, with one
+ * thread and with several. */
+START_TEST(chain_canonical_occluded_and_threads)
+{
+	char *text = xmalloc(64 * 1024);
+	size_t len = (size_t)snprintf(text, 64 * 1024,
+		"$ORIGIN Example.COM.\n$TTL 300\n@ IN SOA NS1 Hostmaster 1 3600 600 86400 120\n"
+		"@ NS NS1\nNS1 A 192.0.2.1\nMail MX 10 NS1.Example.COM.\nAlias CNAME WWW.example.com.\n"
+		"Sub NS ns.Sub\nns.Sub A 192.0.2.53\ndeep.below.Sub A 192.0.2.54\n"
+		"d DNAME other.example.\nx.d A 192.0.2.55\nhost.a.b.c TXT \"ent\"\n");
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(text + len, 64 * 1024 - len, "h%d A 192.0.2.%d\n", i, i % 250);
+	for (int i = 0; i < 40; i++)   /* an RRset of 8 KB: more than the signer's first buffer */
+		len += (size_t)snprintf(text + len, 64 * 1024 - len, "h0 TXT \"%03d%0197d\"\n", i, 0);
+	diag_t d = { 0 };
+	zonefile_t *z = zonefile_parse("example.com", "example.com.zone", text, len, &d);
+	ck_assert_ptr_nonnull(z);
+	free(text);
+	for (int nsec3 = 0; nsec3 < 2; nsec3++) {
+		for (unsigned threads = 1; threads <= 2; threads++) {
+			cz.dnssec_nsec3 = nsec3;
+			dnssec_sign_set_threads(threads);
+			time_t refresh = 0;
+			zonefile_t *sz = dnssec_sign_zonefile(&cz, z, time(NULL), 1, &refresh, NULL, &d);
+			ck_assert_ptr_nonnull(sz);
+			ldns_rr_list *l = to_ldns(sz);
+			/* 305 RRsets below the apex (the cut's NS is not signed), and at
+			 * the apex SOA, NS, DNSKEY, CDS, CDNSKEY (NSEC3PARAM) */
+			size_t nsig = verify_all(l, time(NULL));
+			size_t nchain = count_type(l, nsec3 ? LDNS_RR_TYPE_NSEC3 : LDNS_RR_TYPE_NSEC);
+			/* names: apex ns1 mail alias sub d host.a.b.c h0..h299 = 307;
+			 * NSEC3 adds the empty non-terminals a.b.c, b.c, c */
+			ck_assert_uint_eq(nchain, nsec3 ? 310 : 307);
+			ck_assert_uint_eq(nsig, nchain + 306 + (nsec3 ? 6 : 5));   /* and h0 TXT */
+			for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+				ldns_rr *rr = ldns_rr_list_rr(l, i);
+				char *o = ldns_rdf2str(ldns_rr_owner(rr));
+				bool occluded = strstr(o, "below.sub.") != NULL || strcmp(o, "x.d.example.com.") == 0 ||
+						strcmp(o, "ns.sub.example.com.") == 0;
+				ck_assert_msg(!occluded || ldns_rr_get_type(rr) == LDNS_RR_TYPE_A,
+					      "%s has a %d record", o, ldns_rr_get_type(rr));
+				free(o);
+			}
+			ldns_rr_list_deep_free(l);
+			zonefile_free(&sz);
+		}
+	}
+	dnssec_sign_set_threads(0);
+	zonefile_free(&z);
+	ck_assert_uint_eq(d.errors, 0);
+}
+END_TEST
+
+/* The type bitmap (RFC 4034 4.1.2) as ldns makes it. */
+START_TEST(chain_bitmap_as_ldns)
+{
+	static const uint16_t sets[][6] = {
+		{ 1, 2, 6, 46, 47, 0 }, { 1, 28, 46, 47, 257, 0 }, { 2, 43, 46, 65535, 0 }, { 0 },
+	};
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+		size_t n = 0;
+		while (n < 6 && sets[s][n] != 0)
+			n++;
+		uint8_t out[8704];
+		size_t len = dnssec_chain_bitmap(sets[s], n, out);
+		ldns_rr_type t[6];
+		for (size_t i = 0; i < n; i++)
+			t[i] = (ldns_rr_type)sets[s][i];
+		ldns_rdf *ref = ldns_dnssec_create_nsec_bitmap(t, n, LDNS_RR_TYPE_NSEC3);
+		ck_assert_ptr_nonnull(ref);
+		ck_assert_uint_eq(len, ldns_rdf_size(ref));
+		ck_assert(len == 0 || memcmp(out, ldns_rdf_data(ref), len) == 0);
+		ldns_rdf_deep_free(ref);
+	}
+}
+END_TEST
+
+/* dnssec-serial: the serial after a signing never goes back (RFC 1982). */
+START_TEST(serial_policies)
+{
+	const time_t now = 1700000000;   /* 2023-11-14 22:13:20 UTC */
+	uint32_t last = 5;
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, NULL, 7, now), 7);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, &last, 1, now), 6);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, &last, 6, now), 6);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, &last, 9, now), 9);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_UNIXTIME, &last, 1, now), 1700000000u);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_DATE, &last, 1, now), 2023111400u);
+	last = 2023111400u;
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_DATE, &last, 1, now), 2023111401u);
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_UNIXTIME, &last, 1, now), 2023111401u);
+	last = UINT32_MAX;   /* wraps to 0: newer by RFC 1982 */
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_INCREMENT, &last, 1, now), 1);
+	last = 4000000000u;  /* 1700000000 is newer than it by RFC 1982 */
+	ck_assert_uint_eq(dnssec_sign_serial(CONF_SERIAL_UNIXTIME, &last, 1, now), 1700000000u);
 }
 END_TEST
 
@@ -540,6 +722,10 @@ main(void)
 	tcase_add_test(tc, cache_signs_only_what_changed);
 	tcase_add_test(tc, cache_with_nsec3);
 	tcase_add_test(tc, two_views_same_keys_and_resign);
+	tcase_add_test(tc, serial_policies);
+	tcase_add_test(tc, chain_canonical_occluded_and_threads);
+	tcase_add_test(tc, chain_bitmap_as_ldns);
+	tcase_add_test(tc, autoptr_reverse_zones_signed_and_resigned);
 	tcase_add_test(tc, reload_resigns_when_the_settings_change);
 	tcase_add_test(tc, served_records_are_signed);
 	suite_add_tcase(su, tc);
