@@ -19,6 +19,7 @@
 
 #include "arena.h"
 #include "autoptr.h"
+#include "background.h"
 #include "dnssec_sign.h"
 #include "journal.h"
 #include "log.h"
@@ -976,9 +977,11 @@ zonestore_update(const snapshot_t *snap, const uint8_t *pkt, size_t len, const q
  * Publishing
  */
 
-/* The only publish_swap() call: workers see next from their next batch
- * on; old is freed once none can see it. A reload logs what changed
- * meanwhile (it still owns old) and learns how long the swap took. */
+/* The only publish_exchange() call: workers see next from their next batch
+ * on; old is retired, freed on the background thread once none can see it
+ * (background.h: neither this thread nor a worker waits for that). A reload
+ * logs what changed meanwhile (it still owns old) and learns how long the
+ * swap took. */
 static void zonestore_notify_changes(const snapshot_t *old, const snapshot_t *next);
 
 static void
@@ -986,7 +989,8 @@ zonestore_swap(snapshot_t *next, double *reload_swap_ms)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	snapshot_t *old = publish_swap(next);
+	uint64_t retired;
+	snapshot_t *old = publish_exchange(next, &retired);
 	zonestore_notify_changes(old, next);
 	if (reload_swap_ms != NULL) {
 		*reload_swap_ms = zonestore_ms_since(&t0);
@@ -994,7 +998,7 @@ zonestore_swap(snapshot_t *next, double *reload_swap_ms)
 	} else if (old != NULL && old->conf == next->conf) {
 		old->conf = NULL;   /* an update's snapshot: the conf goes on in next */
 	}
-	snapshot_free(&old);
+	background_retire(old, retired);
 }
 
 void
