@@ -43,6 +43,7 @@ def main():
     run = collections.Counter()
     longest = collections.Counter()
     behind_own = collections.Counter()
+    behind_whom = {}
     behind_own_total = collections.Counter()
     others = collections.Counter()
     for end, cpu, task, delay, ran in events:
@@ -63,15 +64,19 @@ def main():
             if overlap <= 0 or f_task == task:
                 continue
             if ours.search(f_task):
-                behind_own[task] = max(behind_own[task], overlap * 1e3)
+                if overlap * 1e3 > behind_own[task]:
+                    behind_own[task] = overlap * 1e3
+                    behind_whom[task] = re.sub(r"/.*", "]", f_task)
                 behind_own_total[task] += overlap * 1e3
             else:
                 others[re.sub(r"\[.*", "", f_task)] += overlap * 1e3
-    print("%-28s %10s %12s %16s %16s" % ("thread", "run ms", "longest wait", "longest behind", "total behind"))
+    print("%-28s %10s %12s %16s %16s  %s" % ("thread", "run ms", "longest wait", "longest behind",
+                                             "total behind", "(behind whom)"))
     print("%-28s %10s %12s %16s %16s" % ("", "", "for a CPU", "own threads", "own threads"))
     for task, ms in run.most_common():
-        print("%-28s %10.1f %12.3f %16.3f %16.3f" % (task, ms, longest[task], behind_own[task],
-                                                     behind_own_total[task]))
+        print("%-28s %10.1f %12.3f %16.3f %16.3f  %s" % (task, ms, longest[task], behind_own[task],
+                                                         behind_own_total[task],
+                                                         behind_whom.get(task, "")))
     print("other programs that held horizond's CPUs (ms): " +
           ", ".join("%s %.1f" % (k, v) for k, v in others.most_common(6)))
     return 0
