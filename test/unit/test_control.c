@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "background.h"
 #include "control.h"
 #include "publish.h"
 #include "snapshot.h"
@@ -103,6 +104,76 @@ START_TEST(reload_event_publishes)
 	ck_assert(!control_reload(conf_path, &res));
 	ck_assert_ptr_eq(publish_current(), good);
 	ck_assert_uint_eq(published_serial(0), 12345);
+}
+END_TEST
+
+/* A call that keeps the background thread busy until released. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool started, release, reloaded, ok;
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, false };
+
+static void
+gate_call(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&gate.lock);
+	gate.started = true;
+	pthread_cond_broadcast(&gate.cond);
+	while (!gate.release)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+}
+
+static void *
+hold_background(void *arg)
+{
+	(void)arg;
+	background_call(gate_call, NULL);
+	return NULL;
+}
+
+static void *
+reload_in_thread(void *arg)
+{
+	(void)arg;
+	zonestore_reload_t res = { 0 };
+	bool ok = control_reload(conf_path, &res);
+	pthread_mutex_lock(&gate.lock);
+	gate.reloaded = true;
+	gate.ok = ok;
+	pthread_mutex_unlock(&gate.lock);
+	return NULL;
+}
+
+/* The build of a reload runs on the background thread (below the query
+ * workers), not on the control thread: while that thread is held busy, a
+ * reload cannot finish. */
+START_TEST(reload_builds_on_the_background_thread)
+{
+	ck_assert_int_eq(control_start(), 0);
+	pthread_t busy, reloader;
+	ck_assert_int_eq(pthread_create(&busy, NULL, hold_background, NULL), 0);
+	pthread_mutex_lock(&gate.lock);
+	while (!gate.started)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+	put_example_zone(777);
+	ck_assert_int_eq(pthread_create(&reloader, NULL, reload_in_thread, NULL), 0);
+	/* a reload of two small zones takes milliseconds: had the control
+	 * thread built it, it would be done within this second */
+	struct timespec ts = { 1, 0 };
+	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&gate.lock);
+	ck_assert(!gate.reloaded);
+	gate.release = true;
+	pthread_cond_broadcast(&gate.cond);
+	pthread_mutex_unlock(&gate.lock);
+	pthread_join(busy, NULL);
+	pthread_join(reloader, NULL);
+	ck_assert(gate.reloaded && gate.ok);
+	ck_assert_uint_eq(published_serial(0), 777);
 }
 END_TEST
 
@@ -217,6 +288,7 @@ main(void)
 	TCase *tc = tcase_create("events");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, reload_event_publishes);
+	tcase_add_test(tc, reload_builds_on_the_background_thread);
 	tcase_add_test(tc, update_event_published_before_reply);
 	tcase_add_test(tc, nothing_queued_when_not_running);
 	tcase_add_test(tc, resign_event_when_signatures_are_due);
