@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "background.h"
+#include "bg_gate.h"
 #include "conf.h"
 #include "publish.h"
 #include "snapshot.h"
@@ -121,25 +122,6 @@ START_TEST(retired_snapshot_waits_for_every_worker)
 }
 END_TEST
 
-/* A call that keeps the background thread busy until released. */
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool started, release;
-} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false };
-
-static void
-gate_call(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&gate.lock);
-	gate.started = true;
-	pthread_cond_broadcast(&gate.cond);
-	while (!gate.release)
-		pthread_cond_wait(&gate.cond, &gate.lock);
-	pthread_mutex_unlock(&gate.lock);
-}
-
 static void *
 call_in_thread(void *fn)
 {
@@ -153,12 +135,8 @@ START_TEST(retired_snapshot_freed_before_a_later_call)
 	ck_assert_int_eq(background_start(), 0);
 	/* the thread is busy; meanwhile a snapshot is retired (no worker
 	 * holds it) and then a call is queued */
-	pthread_t busy, later;
-	ck_assert_int_eq(pthread_create(&busy, NULL, call_in_thread, (void *)gate_call), 0);
-	pthread_mutex_lock(&gate.lock);
-	while (!gate.started)
-		pthread_cond_wait(&gate.cond, &gate.lock);
-	pthread_mutex_unlock(&gate.lock);
+	pthread_t later;
+	bg_gate_close();
 	uint64_t retired;
 	background_retire(publish_exchange(new_snapshot(), &retired), retired);
 	memset(&seen, 0, sizeof(seen));
@@ -167,11 +145,7 @@ START_TEST(retired_snapshot_freed_before_a_later_call)
 	 * test cannot fail, it does not wrongly fail) */
 	struct timespec ts = { 0, 100000000 };
 	nanosleep(&ts, NULL);
-	pthread_mutex_lock(&gate.lock);
-	gate.release = true;
-	pthread_cond_broadcast(&gate.cond);
-	pthread_mutex_unlock(&gate.lock);
-	pthread_join(busy, NULL);
+	bg_gate_open();
 	pthread_join(later, NULL);
 	ck_assert(seen.ran);
 	ck_assert_uint_eq(seen.pending, 0);   /* freed before the later call ran */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "background.h"
+#include "bg_gate.h"
 #include "control.h"
 #include "publish.h"
 #include "snapshot.h"
@@ -107,32 +108,11 @@ START_TEST(reload_event_publishes)
 }
 END_TEST
 
-/* A call that keeps the background thread busy until released. */
+/* What reload_in_thread saw. */
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool started, release, reloaded, ok;
-} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, false };
-
-static void
-gate_call(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&gate.lock);
-	gate.started = true;
-	pthread_cond_broadcast(&gate.cond);
-	while (!gate.release)
-		pthread_cond_wait(&gate.cond, &gate.lock);
-	pthread_mutex_unlock(&gate.lock);
-}
-
-static void *
-hold_background(void *arg)
-{
-	(void)arg;
-	background_call(gate_call, NULL);
-	return NULL;
-}
+	bool reloaded, ok;
+} rl = { PTHREAD_MUTEX_INITIALIZER, false, false };
 
 static void *
 reload_in_thread(void *arg)
@@ -140,10 +120,10 @@ reload_in_thread(void *arg)
 	(void)arg;
 	zonestore_reload_t res = { 0 };
 	bool ok = control_reload(conf_path, &res);
-	pthread_mutex_lock(&gate.lock);
-	gate.reloaded = true;
-	gate.ok = ok;
-	pthread_mutex_unlock(&gate.lock);
+	pthread_mutex_lock(&rl.lock);
+	rl.reloaded = true;
+	rl.ok = ok;
+	pthread_mutex_unlock(&rl.lock);
 	return NULL;
 }
 
@@ -153,26 +133,21 @@ reload_in_thread(void *arg)
 START_TEST(reload_builds_on_the_background_thread)
 {
 	ck_assert_int_eq(control_start(), 0);
-	pthread_t busy, reloader;
-	ck_assert_int_eq(pthread_create(&busy, NULL, hold_background, NULL), 0);
-	pthread_mutex_lock(&gate.lock);
-	while (!gate.started)
-		pthread_cond_wait(&gate.cond, &gate.lock);
-	pthread_mutex_unlock(&gate.lock);
+	pthread_t reloader;
+	bg_gate_close();
 	put_example_zone(777);
 	ck_assert_int_eq(pthread_create(&reloader, NULL, reload_in_thread, NULL), 0);
 	/* a reload of two small zones takes milliseconds: had the control
 	 * thread built it, it would be done within this second */
 	struct timespec ts = { 1, 0 };
 	nanosleep(&ts, NULL);
-	pthread_mutex_lock(&gate.lock);
-	ck_assert(!gate.reloaded);
-	gate.release = true;
-	pthread_cond_broadcast(&gate.cond);
-	pthread_mutex_unlock(&gate.lock);
-	pthread_join(busy, NULL);
+	pthread_mutex_lock(&rl.lock);
+	bool early = rl.reloaded;
+	pthread_mutex_unlock(&rl.lock);
+	ck_assert(!early);
+	bg_gate_open();
 	pthread_join(reloader, NULL);
-	ck_assert(gate.reloaded && gate.ok);
+	ck_assert(rl.reloaded && rl.ok);
 	ck_assert_uint_eq(published_serial(0), 777);
 }
 END_TEST
