@@ -6,10 +6,12 @@
  * for the same cores; at equal priority the scheduler lets it finish its
  * time slice (several milliseconds) before a worker woken by a packet gets
  * the CPU back. So the bulk work runs on one thread of its own at
- * SCHED_IDLE: a worker that wakes up preempts it at once. (Only this thread
- * is lowered, for good: a thread without CAP_SYS_NICE cannot come back from
- * SCHED_IDLE, and the control thread must not hold a worker's event-base lock
- * at that priority.) It runs, in order:
+ * SCHED_IDLE: a worker that wakes up preempts it at the kernel's next
+ * chance (within a tick where the kernel reschedules lazily, as 6.18 does;
+ * docs/performance.md "Reload"). (Only this thread is lowered, for good: a
+ * thread without CAP_SYS_NICE cannot come back from SCHED_IDLE, and the
+ * control thread must not hold a worker's event-base lock at that priority.)
+ * It runs, in order:
  *
  *   calls     background_call(): a function the control thread waits for
  *             (a reload's build and swap), under the control thread's

@@ -43,7 +43,8 @@ static struct {
 } bg = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
 	 .done = PTHREAD_COND_INITIALIZER, .calls_tail = &bg.calls, .retirees_tail = &bg.retirees };
 
-/* SCHED_IDLE: any worker that wakes up preempts this thread at once, and a
+/* SCHED_IDLE: any worker that wakes up preempts this thread (at the kernel's
+ * next chance: at once, or within a tick where rescheduling is lazy), and a
  * CPU running only this thread counts as idle when a worker wakes. Failing
  * that (a kernel or sandbox that refuses it), the lowest nice value. */
 static void
