@@ -2,7 +2,7 @@
 # reload_gap.sh -- how long do answers stop while a big zone reloads?
 #
 #   bench/reload_gap.sh [-b HORIZOND] [-r RECORDS] [-n HUPS] [-d SECONDS]
-#                       [-w WORKERS] [-W WINDOW] [-S]
+#                       [-w WORKERS] [-W WINDOW] [-S] [-c CPUS] [-C CPUS]
 #
 # Starts horizond on a free loopback port with a zone of RECORDS A records
 # (default 100000) and a small one, then runs bench/reload_gap.py twice for
@@ -16,14 +16,16 @@
 # the last reload's end, then bench/reload_sched.py: how long horizond's
 # threads waited for a CPU, and how long behind another horizond thread (a
 # worker behind the reload's build), which on a shared machine tells the
-# server's own stalls from other programs'.
+# server's own stalls from other programs'. -c CPUS pins the server, -C CPUS
+# the client (taskset lists, e.g. -c 1 -C 0: the worker and the reload's
+# build share one CPU, and the scheduler cannot move the worker away).
 # SPDX-License-Identifier: BSD-3-Clause
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build/horizond"
-records=100000 hups=5 secs=20 workers=2 window=4 sched=
-while getopts b:r:n:d:w:W:Sh opt; do
+records=100000 hups=5 secs=20 workers=2 window=4 sched= server_cpus= client_cpus=
+while getopts b:r:n:d:w:W:Sc:C:h opt; do
 	case $opt in
 	b) bin=$OPTARG ;;
 	r) records=$OPTARG ;;
@@ -32,7 +34,9 @@ while getopts b:r:n:d:w:W:Sh opt; do
 	w) workers=$OPTARG ;;
 	W) window=$OPTARG ;;
 	S) sched=1 ;;
-	*) sed -n '2,19p' "$0"; exit 2 ;;
+	c) server_cpus=$OPTARG ;;
+	C) client_cpus=$OPTARG ;;
+	*) sed -n '2,21p' "$0"; exit 2 ;;
 	esac
 done
 [ -x "$bin" ] || { echo "no horizond at $bin (build first, or -b PATH)"; exit 1; }
@@ -88,7 +92,7 @@ awk -v n="$records" 'BEGIN {
 }' >"$tmp/names.txt"
 
 t0=$(date +%s%N)
-"$bin" -c "$tmp/gap.yaml" 2>"$tmp/stderr" &
+${server_cpus:+taskset -c "$server_cpus"} "$bin" -c "$tmp/gap.yaml" 2>"$tmp/stderr" &
 pid=$!
 for _ in $(seq 1 600); do
 	grep -q 'notice: ready' "$tmp/stderr" && break
@@ -100,10 +104,10 @@ echo "initial load ($records records, start to ready): $(( ($(date +%s%N) - t0) 
 
 client_args=(-p "$port" -b 127.0.0.2 -b 127.0.0.3 -f "$tmp/names.txt" -w "$window" -d "$secs")
 echo "--- baseline: $secs s, no reload"
-python3 "$here/bench/reload_gap.py" "${client_args[@]}" | tee "$tmp/base.out"
+${client_cpus:+taskset -c "$client_cpus"} python3 "$here/bench/reload_gap.py" "${client_args[@]}" | tee "$tmp/base.out"
 
 echo "--- $secs s with $hups reloads of the big zone"
-python3 "$here/bench/reload_gap.py" "${client_args[@]}" -g "$tmp/gaps.txt" >"$tmp/reload.out" &
+${client_cpus:+taskset -c "$client_cpus"} python3 "$here/bench/reload_gap.py" "${client_args[@]}" -g "$tmp/gaps.txt" >"$tmp/reload.out" &
 client=$!
 sleep 1
 if [ -n "$sched" ]; then
