@@ -88,7 +88,7 @@ PY
 echo "--- daemon: start to first answer, peak RSS (VmHWM), steady RSS (VmRSS)"
 for _ in $(seq 1 "$runs"); do
 	t0=$(date +%s.%N)
-	"$bin" -c "$tmp/horizond.yaml" 2>"$tmp/stderr" &
+	"$bin" --allow-root -c "$tmp/horizond.yaml" 2>"$tmp/stderr" &
 	pid=$!
 	t=$(first_answer "$port" "$t0") || { cat "$tmp/stderr"; exit 1; }
 	sleep 1

@@ -2,7 +2,7 @@
 # reload_gap.sh -- how long do answers stop while a big zone reloads?
 #
 #   bench/reload_gap.sh [-b HORIZOND] [-r RECORDS] [-n HUPS] [-d SECONDS]
-#                       [-w WORKERS] [-W WINDOW]
+#                       [-w WORKERS] [-W WINDOW] [-S] [-c CPUS] [-C CPUS]
 #
 # Starts horizond on a free loopback port with a zone of RECORDS A records
 # (default 100000) and a small one, then runs bench/reload_gap.py twice for
@@ -12,13 +12,20 @@
 # summaries (longest gap between consecutive answers, lost, SERVFAIL) and the
 # reload lines of the log. Defaults: build/horizond, 2 workers, 4 queries in
 # flight. Traffic goes to 127.0.0.1 from 127.0.0.2 and 127.0.0.3 only.
+# -S (root, package linux-perf): `perf sched record` from the first SIGHUP to
+# the last reload's end, then bench/reload_sched.py: how long horizond's
+# threads waited for a CPU, and how long behind another horizond thread (a
+# worker behind the reload's build), which on a shared machine tells the
+# server's own stalls from other programs'. -c CPUS pins the server, -C CPUS
+# the client (taskset lists, e.g. -c 1 -C 0: the worker and the reload's
+# build share one CPU, and the scheduler cannot move the worker away).
 # SPDX-License-Identifier: BSD-3-Clause
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build/horizond"
-records=100000 hups=5 secs=20 workers=2 window=4
-while getopts b:r:n:d:w:W:h opt; do
+records=100000 hups=5 secs=20 workers=2 window=4 sched= server_cpus= client_cpus=
+while getopts b:r:n:d:w:W:Sc:C:h opt; do
 	case $opt in
 	b) bin=$OPTARG ;;
 	r) records=$OPTARG ;;
@@ -26,14 +33,18 @@ while getopts b:r:n:d:w:W:h opt; do
 	d) secs=$OPTARG ;;
 	w) workers=$OPTARG ;;
 	W) window=$OPTARG ;;
-	*) sed -n '2,14p' "$0"; exit 2 ;;
+	S) sched=1 ;;
+	c) server_cpus=$OPTARG ;;
+	C) client_cpus=$OPTARG ;;
+	*) sed -n '2,21p' "$0"; exit 2 ;;
 	esac
 done
 [ -x "$bin" ] || { echo "no horizond at $bin (build first, or -b PATH)"; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hz-gap.XXXXXX")
-pid= client=
+pid= client= perf=
 cleanup() {
+	[ -n "$perf" ] && kill -INT "$perf" 2>/dev/null && wait "$perf" 2>/dev/null
 	[ -n "$client" ] && kill "$client" 2>/dev/null && wait "$client" 2>/dev/null
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	rm -rf "$tmp"
@@ -81,7 +92,7 @@ awk -v n="$records" 'BEGIN {
 }' >"$tmp/names.txt"
 
 t0=$(date +%s%N)
-"$bin" --allow-root -c "$tmp/gap.yaml" 2>"$tmp/stderr" &
+${server_cpus:+taskset -c "$server_cpus"} "$bin" --allow-root -c "$tmp/gap.yaml" 2>"$tmp/stderr" &
 pid=$!
 for _ in $(seq 1 600); do
 	grep -q 'notice: ready' "$tmp/stderr" && break
@@ -93,12 +104,16 @@ echo "initial load ($records records, start to ready): $(( ($(date +%s%N) - t0) 
 
 client_args=(-p "$port" -b 127.0.0.2 -b 127.0.0.3 -f "$tmp/names.txt" -w "$window" -d "$secs")
 echo "--- baseline: $secs s, no reload"
-python3 "$here/bench/reload_gap.py" "${client_args[@]}" | tee "$tmp/base.out"
+${client_cpus:+taskset -c "$client_cpus"} python3 "$here/bench/reload_gap.py" "${client_args[@]}" | tee "$tmp/base.out"
 
 echo "--- $secs s with $hups reloads of the big zone"
-python3 "$here/bench/reload_gap.py" "${client_args[@]}" -g "$tmp/gaps.txt" >"$tmp/reload.out" &
+${client_cpus:+taskset -c "$client_cpus"} python3 "$here/bench/reload_gap.py" "${client_args[@]}" -g "$tmp/gaps.txt" >"$tmp/reload.out" &
 client=$!
 sleep 1
+if [ -n "$sched" ]; then
+	perf sched record -o "$tmp/sched.data" >/dev/null 2>&1 &
+	perf=$!
+fi
 for i in $(seq 1 "$hups"); do
 	before=$(grep -c 'reload: done' "$tmp/stderr" || true)
 	big_zone $((i + 1)) >"$tmp/big.zone.new"
@@ -110,6 +125,11 @@ for i in $(seq 1 "$hups"); do
 	done
 	sleep 0.5
 done
+if [ -n "$perf" ]; then
+	kill -INT "$perf"
+	wait "$perf" || true
+	perf=
+fi
 kill -0 "$client" 2>/dev/null || echo "warning: the client ended before the last reload; raise -d"
 wait "$client"
 client=
@@ -118,6 +138,10 @@ echo "--- reloads (log):"
 grep -E 'reload: (done|zone )' "$tmp/stderr"
 echo "--- the longest gaps between answers during the reload run (start, UTC; length, ms):"
 sort -k2 -n -r "$tmp/gaps.txt" | head -n 10
+if [ -n "$sched" ]; then
+	echo "--- waits for a CPU from the first SIGHUP to the last reload's end (perf sched):"
+	python3 "$here/bench/reload_sched.py" "$tmp/sched.data" "$pid"
+fi
 val() { awk -v k="$1" '$1 == k {print $2}' "$2"; }
 r=$tmp/reload.out b=$tmp/base.out
 printf 'result: %s records, %s reloads, %s workers, %s qps: longest gap between answers %s ms (baseline %s), ' \

@@ -8,7 +8,8 @@
  * reload; snapshot.c only assembles the views), appends every applied update
  * to its zone's journal and compacts journals into server.state-dir
  * (journal.h), and it alone publishes: zonestore_publish() is the only
- * caller of publish_swap().
+ * caller of publish_exchange(); the snapshot it replaces goes to the
+ * background thread, freed once no worker can see it (background.h).
  *
  * Zones are immutable and refcounted. A managed zone is kept in a registry,
  * keyed by (zone name, file path), next to the records it was built from,
@@ -137,7 +138,8 @@ void zonestore_publish(snapshot_t *next);
 typedef struct zonestore_reload {
 	const conf_t *conf;   /* the published conf: valid until the next reload */
 	double build_ms;      /* from the event's start to a built snapshot */
-	double swap_ms;       /* publish_swap(): until no worker can see the old one */
+	double swap_ms;       /* publish_exchange() and the NOTIFY hand-off (the old
+	                         snapshot is freed later, on the background thread) */
 } zonestore_reload_t;
 
 /* A reload event: build a new snapshot from conf_path beside the published

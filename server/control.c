@@ -1,6 +1,7 @@
 /* control.c -- the control thread and its queue of zone events. The design
  * is in control.h.
  * SPDX-License-Identifier: BSD-3-Clause */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include "control.h"
 #include "arena.h"
 
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "background.h"
 #include "log.h"
 #include "notify.h"
 #include "publish.h"
@@ -227,6 +229,25 @@ control_run_update(const control_event_t *e)
 	return next != NULL;
 }
 
+/* A reload's build, swap and free, and a resign, are bulk work: they run on
+ * the background thread (background.h), below the query workers, while this
+ * thread holds the writer lock for them and waits. */
+static void
+control_reload_bulk(void *arg)
+{
+	control_wait_t *w = arg;
+	w->ok = zonestore_reload(w->conf_path, w->out);
+}
+
+static void
+control_resign_bulk(void *unused)
+{
+	(void)unused;
+	snapshot_t *next = zonestore_resign(publish_current());
+	if (next != NULL)
+		zonestore_publish(next);
+}
+
 static void
 control_run(control_event_t *e)
 {
@@ -246,21 +267,17 @@ control_run(control_event_t *e)
 			pthread_mutex_unlock(&cq.lock);
 		}
 		break;
-	case CONTROL_RELOAD: {
+	case CONTROL_RELOAD:
 		zonestore_lock();
-		bool ok = zonestore_reload(e->wait->conf_path, e->wait->out);
+		background_call(control_reload_bulk, e->wait);
 		zonestore_unlock();
-		control_wake(e->wait, ok);
+		control_wake(e->wait, e->wait->ok);
 		break;
-	}
-	case CONTROL_RESIGN: {
+	case CONTROL_RESIGN:
 		zonestore_lock();
-		snapshot_t *next = zonestore_resign(publish_current());
-		if (next != NULL)
-			zonestore_publish(next);
+		background_call(control_resign_bulk, NULL);
 		zonestore_unlock();
 		break;
-	}
 	case CONTROL_TASK:
 		zonestore_lock();
 		e->task(e->arg, true);
@@ -325,6 +342,7 @@ static void *
 control_main(void *unused)
 {
 	(void)unused;
+	pthread_setname_np(pthread_self(), "hz-control");
 	pthread_mutex_lock(&cq.lock);
 	for (;;) {
 		while (cq.head == NULL && !cq.quit)
@@ -387,6 +405,7 @@ control_start(void)
 	if (notify_start() == 0)
 		zonestore_notify_all();   /* as BIND at start: the secondaries look */
 	zonestore_unlock();
+	(void)background_start();   /* on failure the bulk work runs here, as before */
 	pthread_mutex_lock(&cq.lock);
 	cq.quit = false;
 	int rc = pthread_create(&cq.thread, NULL, control_main, NULL);
@@ -394,6 +413,7 @@ control_start(void)
 	pthread_mutex_unlock(&cq.lock);
 	if (rc != 0) {
 		log_error("control: cannot start the control thread");
+		background_stop();
 		return -1;
 	}
 	return xfrin_start(control_xfrin_publish);   /* transfers publish through this thread */
@@ -412,6 +432,7 @@ control_stop(void)
 	pthread_cond_signal(&cq.cond);
 	pthread_mutex_unlock(&cq.lock);
 	pthread_join(cq.thread, NULL);
+	background_stop();   /* frees the retired snapshots */
 	notify_stop();   /* after the last publish */
 	pthread_mutex_lock(&cq.lock);
 	cq.running = false;

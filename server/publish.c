@@ -1,10 +1,10 @@
 /* publish.c -- lock-free hand-over of the current snapshot to workers.
  *
  * Quiescent-state based reclamation: each worker slot holds the generation
- * it saw when it entered a batch, or 0 while it is outside one. A swap bumps
- * the generation after installing the new pointer and then waits until every
- * slot is 0 or at least the new generation: from then on no worker can hold
- * the old pointer. All atomics are sequentially consistent; the argument is
+ * it saw when it entered a batch, or 0 while it is outside one. An exchange
+ * bumps the generation after installing the new pointer; once every slot is
+ * 0 or at least the new generation (publish_quiescent), no worker can hold
+ * the old pointer. Who frees it waits for that, not the exchange. All atomics are sequentially consistent; the argument is
  * in docs/architecture.md ("Publishing a snapshot").
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "publish.h"
@@ -53,20 +53,31 @@ publish_current(void)
 }
 
 struct snapshot *
-publish_swap(struct snapshot *next)
+publish_exchange(struct snapshot *next, uint64_t *retired)
 {
 	struct snapshot *old = atomic_exchange(&current, next);
-	uint64_t newgen = atomic_fetch_add(&generation, 1) + 1;
-	for (unsigned i = 0; i < nslots; i++) {
-		for (;;) {
-			uint64_t seen = atomic_load(&slots[i].seen);
-			if (seen == 0 || seen >= newgen)
-				break;
-			struct timespec ts = { 0, 20000 };  /* 20 us: a batch is short */
-			nanosleep(&ts, NULL);
-		}
-	}
+	*retired = atomic_fetch_add(&generation, 1) + 1;
 	return old;
+}
+
+bool
+publish_quiescent(uint64_t retired)
+{
+	for (unsigned i = 0; i < nslots; i++) {
+		uint64_t seen = atomic_load(&slots[i].seen);
+		if (seen != 0 && seen < retired)
+			return false;
+	}
+	return true;
+}
+
+void
+publish_wait(uint64_t retired)
+{
+	while (!publish_quiescent(retired)) {
+		struct timespec ts = { 0, 20000 };  /* 20 us: a batch is short */
+		nanosleep(&ts, NULL);
+	}
 }
 
 struct snapshot *

@@ -6,6 +6,7 @@
  * Then it applies the server settings and the router rules (nft/iptables),
  * outside the writer lock: updates never wait on an external process.
  * SPDX-License-Identifier: BSD-3-Clause */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include "reload.h"
 
 #include <pthread.h>
@@ -81,6 +82,7 @@ static void *
 reload_main(void *arg)
 {
 	reload_t *r = arg;
+	pthread_setname_np(pthread_self(), "hz-reload");
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		while (!r->pending && !r->quit)

@@ -19,6 +19,7 @@
 
 #include "arena.h"
 #include "autoptr.h"
+#include "background.h"
 #include "dnssec_sign.h"
 #include "durable.h"
 #include "journal.h"
@@ -659,39 +660,105 @@ zonestore_autoptr_records(const view_t *v, const uint8_t *apex)
  * Building snapshots
  */
 
+/* The configured zones of a snapshot by file path, so that finding a zone
+ * to share costs one probe instead of a walk over every zone (a reload of
+ * thousands of unchanged zones was quadratic). Open addressing, at most
+ * half full; entries of one path lie along its probe sequence in the order
+ * they were added, (view, zone) order, which is the order of the search. */
+typedef struct zone_by_path {
+	struct zbp_slot {
+		uint32_t hash;
+		uint32_t v, i;
+		bool used;
+	} *slot;
+	uint32_t mask;
+} zone_by_path_t;
+
+static uint32_t
+zone_by_path_hash(const char *path)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+static void
+zone_by_path_init(zone_by_path_t *x, const conf_t *c)
+{
+	size_t n = 0, size = 16;
+	for (size_t v = 0; c != NULL && v < c->nviews; v++)
+		n += c->views[v].nzones;
+	while (size < 2 * n)
+		size <<= 1;
+	x->slot = xcalloc(size, sizeof(*x->slot));
+	x->mask = (uint32_t)(size - 1);
+}
+
+static void
+zone_by_path_add(zone_by_path_t *x, const char *path, size_t v, size_t i)
+{
+	uint32_t h = zone_by_path_hash(path), k = h & x->mask;
+	while (x->slot[k].used)
+		k = (k + 1) & x->mask;
+	x->slot[k] = (struct zbp_slot){ .hash = h, .v = (uint32_t)v, .i = (uint32_t)i, .used = true };
+}
+
+/* Index every configured zone of s (prev: all of them are in place). */
+static void
+zone_by_path_fill(zone_by_path_t *x, const snapshot_t *s)
+{
+	zone_by_path_init(x, s != NULL ? s->conf : NULL);
+	for (size_t v = 0; s != NULL && v < s->nviews; v++)
+		for (size_t i = 0; i < s->views[v].conf->nzones; i++)
+			zone_by_path_add(x, s->views[v].conf->zones[i].path, v, i);
+}
+
+static void
+zone_by_path_free(zone_by_path_t *x)
+{
+	free(x->slot);
+	x->slot = NULL;
+}
+
 /* A zone from the same file for the same origin, translated the same way
- * (nat: NULL for zones served as written): already loaded for this build
- * (two views sharing a file), or lent by the previous snapshot if none of
- * its files changed. Returns a new reference, or NULL. */
+ * (nat: NULL for zones served as written), among the zones of views before
+ * nviews in s (x indexes them): already loaded for this build (two views
+ * sharing a file), or lent by the previous snapshot if none of its files
+ * changed. Returns a new reference, or NULL. */
 static zone_t *
-zonestore_find_loaded(const snapshot_t *s, size_t nviews, const conf_zone_t *want,
-		      const nat_map_t *nat, bool check_files)
+zonestore_find_loaded(const snapshot_t *s, size_t nviews, const zone_by_path_t *x,
+		      const conf_zone_t *want, const nat_map_t *nat, bool check_files)
 {
 	const char *origin = want->name, *path = want->path;
 	if (s == NULL)
 		return NULL;
-	for (size_t v = 0; v < nviews; v++) {
-		const view_t *view = &s->views[v];
-		for (size_t i = 0; i < view->nzones && i < view->conf->nzones; i++) {
-			zone_t *z = view->zones[i];
-			const conf_zone_t *cz = &view->conf->zones[i];
-			if (z == NULL || strcmp(cz->path, path) != 0 || !conf_name_equal(cz->name, origin))
-				continue;
-			if (conf_zone_secondary(cz))
-				continue;   /* xfr_in.c's, never lent to a zone served from its file */
-			/* The NAT translation is part of the key: the same file is
-			 * another zone when rewritten, or rewritten by another map. */
-			if (cz->translate_nat != (nat != NULL) ||
-			    (nat != NULL && !nat_map_same_translation(s->conf->nat, nat)))
-				continue;
-			/* signed the same way (and not due for signing again) */
-			if (!dnssec_sign_same(cz, want))
-				continue;
-			if (check_files && (!zone_files_unchanged(z) || zonestore_sign_due(z)))
-				return NULL;
-			zone_ref(z);
-			return z;
-		}
+	uint32_t h = zone_by_path_hash(path);
+	for (uint32_t k = h & x->mask; x->slot[k].used; k = (k + 1) & x->mask) {
+		if (x->slot[k].hash != h || x->slot[k].v >= nviews)
+			continue;
+		const view_t *view = &s->views[x->slot[k].v];
+		size_t i = x->slot[k].i;
+		if (i >= view->nzones || i >= view->conf->nzones)
+			continue;
+		zone_t *z = view->zones[i];
+		const conf_zone_t *cz = &view->conf->zones[i];
+		if (z == NULL || strcmp(cz->path, path) != 0 || !conf_name_equal(cz->name, origin))
+			continue;
+		if (conf_zone_secondary(cz))
+			continue;   /* xfr_in.c's, never lent to a zone served from its file */
+		/* The NAT translation is part of the key: the same file is
+		 * another zone when rewritten, or rewritten by another map. */
+		if (cz->translate_nat != (nat != NULL) ||
+		    (nat != NULL && !nat_map_same_translation(s->conf->nat, nat)))
+			continue;
+		/* signed the same way (and not due for signing again) */
+		if (!dnssec_sign_same(cz, want))
+			continue;
+		if (check_files && (!zone_files_unchanged(z) || zonestore_sign_due(z)))
+			return NULL;
+		zone_ref(z);
+		return z;
 	}
 	return NULL;
 }
@@ -713,7 +780,8 @@ zonestore_add_autoptr(snapshot_t *s, view_t *v, const view_t *prev, diag_t *d)
  * registry; others shared with an earlier view of s or with prev, else
  * loaded (and NAT-translated). A new reference, or NULL (reported). */
 static zone_t *
-zonestore_zone_get(const snapshot_t *s, size_t v, const snapshot_t *prev, const conf_zone_t *cz,
+zonestore_zone_get(const snapshot_t *s, size_t v, const zone_by_path_t *s_paths,
+		   const snapshot_t *prev, const zone_by_path_t *prev_paths, const conf_zone_t *cz,
 		   diag_t *d, size_t *reused, size_t *loaded)
 {
 	if (conf_zone_secondary(cz))
@@ -721,10 +789,10 @@ zonestore_zone_get(const snapshot_t *s, size_t v, const snapshot_t *prev, const 
 	if (zonestore_zone_managed(cz))
 		return zonestore_zone_load(cz, d);   /* file + journal, in the registry */
 	const nat_map_t *nat = cz->translate_nat ? s->conf->nat : NULL;
-	zone_t *z = zonestore_find_loaded(s, v, cz, nat, false);
+	zone_t *z = zonestore_find_loaded(s, v, s_paths, cz, nat, false);
 	if (z != NULL)
 		return z;
-	z = zonestore_find_loaded(prev, prev ? prev->nviews : 0, cz, nat, true);
+	z = zonestore_find_loaded(prev, prev ? prev->nviews : 0, prev_paths, cz, nat, true);
 	if (z != NULL) {
 		++*reused;
 		return z;
@@ -744,15 +812,21 @@ zonestore_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 		return NULL;
 	snapshot_t *s = snapshot_new(conf);
 	size_t reused = 0, loaded = 0;
+	zone_by_path_t s_paths, prev_paths;
+	zone_by_path_init(&s_paths, conf);
+	zone_by_path_fill(&prev_paths, prev);
 	for (size_t v = 0; v < s->nviews; v++) {
 		view_t *view = &s->views[v];
 		for (size_t i = 0; i < view->conf->nzones; i++) {
-			zone_t *z = zonestore_zone_get(s, v, prev, &view->conf->zones[i], d, &reused,
-						       &loaded);
+			zone_t *z = zonestore_zone_get(s, v, &s_paths, prev, &prev_paths,
+						       &view->conf->zones[i], d, &reused, &loaded);
 			/* failed ones too, so that snapshot_free releases what we hold */
 			snapshot_view_add_zones(s, view, &z, 1);
+			zone_by_path_add(&s_paths, view->conf->zones[i].path, v, i);
 		}
 	}
+	zone_by_path_free(&s_paths);
+	zone_by_path_free(&prev_paths);
 	if (d->errors > errors_before) {
 		snapshot_free(&s);
 		return NULL;
@@ -1090,9 +1164,11 @@ zonestore_update(const snapshot_t *snap, const uint8_t *pkt, size_t len, const q
  * Publishing
  */
 
-/* The only publish_swap() call: workers see next from their next batch
- * on; old is freed once none can see it. A reload logs what changed
- * meanwhile (it still owns old) and learns how long the swap took. */
+/* The only publish_exchange() call: workers see next from their next batch
+ * on; old is retired, freed on the background thread once none can see it
+ * (background.h: neither this thread nor a worker waits for that). A reload
+ * logs what changed meanwhile (it still owns old) and learns how long the
+ * swap took. */
 static void zonestore_notify_changes(const snapshot_t *old, const snapshot_t *next);
 
 static void
@@ -1100,7 +1176,8 @@ zonestore_swap(snapshot_t *next, double *reload_swap_ms)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	snapshot_t *old = publish_swap(next);
+	uint64_t retired;
+	snapshot_t *old = publish_exchange(next, &retired);
 	zonestore_notify_changes(old, next);
 	if (reload_swap_ms != NULL) {
 		*reload_swap_ms = zonestore_ms_since(&t0);
@@ -1108,7 +1185,7 @@ zonestore_swap(snapshot_t *next, double *reload_swap_ms)
 	} else if (old != NULL && old->conf == next->conf) {
 		old->conf = NULL;   /* an update's snapshot: the conf goes on in next */
 	}
-	snapshot_free(&old);
+	background_retire(old, retired);
 }
 
 void

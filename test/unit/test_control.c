@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "background.h"
+#include "bg_gate.h"
 #include "control.h"
 #include "publish.h"
 #include "snapshot.h"
@@ -103,6 +105,50 @@ START_TEST(reload_event_publishes)
 	ck_assert(!control_reload(conf_path, &res));
 	ck_assert_ptr_eq(publish_current(), good);
 	ck_assert_uint_eq(published_serial(0), 12345);
+}
+END_TEST
+
+/* What reload_in_thread saw. */
+static struct {
+	pthread_mutex_t lock;
+	bool reloaded, ok;
+} rl = { PTHREAD_MUTEX_INITIALIZER, false, false };
+
+static void *
+reload_in_thread(void *arg)
+{
+	(void)arg;
+	zonestore_reload_t res = { 0 };
+	bool ok = control_reload(conf_path, &res);
+	pthread_mutex_lock(&rl.lock);
+	rl.reloaded = true;
+	rl.ok = ok;
+	pthread_mutex_unlock(&rl.lock);
+	return NULL;
+}
+
+/* The build of a reload runs on the background thread (below the query
+ * workers), not on the control thread: while that thread is held busy, a
+ * reload cannot finish. */
+START_TEST(reload_builds_on_the_background_thread)
+{
+	ck_assert_int_eq(control_start(), 0);
+	pthread_t reloader;
+	bg_gate_close();
+	put_example_zone(777);
+	ck_assert_int_eq(pthread_create(&reloader, NULL, reload_in_thread, NULL), 0);
+	/* a reload of two small zones takes milliseconds: had the control
+	 * thread built it, it would be done within this second */
+	struct timespec ts = { 1, 0 };
+	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&rl.lock);
+	bool early = rl.reloaded;
+	pthread_mutex_unlock(&rl.lock);
+	ck_assert(!early);
+	bg_gate_open();
+	pthread_join(reloader, NULL);
+	ck_assert(rl.reloaded && rl.ok);
+	ck_assert_uint_eq(published_serial(0), 777);
 }
 END_TEST
 
@@ -217,6 +263,7 @@ main(void)
 	TCase *tc = tcase_create("events");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, reload_event_publishes);
+	tcase_add_test(tc, reload_builds_on_the_background_thread);
 	tcase_add_test(tc, update_event_published_before_reply);
 	tcase_add_test(tc, nothing_queued_when_not_running);
 	tcase_add_test(tc, resign_event_when_signatures_are_due);

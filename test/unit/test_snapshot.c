@@ -97,6 +97,69 @@ START_TEST(reload_reuses_unchanged_zones)
 }
 END_TEST
 
+/* Many zones (the lookup of a zone to share is a hash index by file path):
+ * view b lists view a's files in reverse order and one file again under
+ * another origin. Every zone of b is a's zone from the same file, except
+ * the other origin; a reload shares all; a changed file is read once for
+ * both views. */
+#define MANY 200
+static void
+put_many_zone(unsigned i, const char *extra)
+{
+	char name[32], text[256];
+	snprintf(name, sizeof(name), "z%u.zone", i);
+	snprintf(text, sizeof(text), "$TTL 300\n@ SOA ns hostmaster 1 3600 900 604800 300\n"
+		 "@ NS ns\nns A 192.0.2.%u\n%s", i % 250 + 1, extra);
+	put(name, text);
+}
+
+START_TEST(many_zones_shared_by_path)
+{
+	size_t cap = 100 * MANY + 256, n = 0;
+	char *conf = malloc(cap);
+	ck_assert_ptr_nonnull(conf);
+	n += (size_t)snprintf(conf + n, cap - n, "server:\n  listen: [127.0.0.1@5300]\nviews:\n"
+			      "  - name: a\n    match-clients: [127.0.0.2]\n    zones:\n");
+	for (unsigned i = 0; i < MANY; i++) {
+		put_many_zone(i, "");
+		n += (size_t)snprintf(conf + n, cap - n, "      - {name: z%u.test, file: z%u.zone}\n", i, i);
+	}
+	n += (size_t)snprintf(conf + n, cap - n, "  - name: b\n    match-clients: [any]\n    zones:\n");
+	for (unsigned i = MANY; i-- > 0;)
+		n += (size_t)snprintf(conf + n, cap - n, "      - {name: z%u.test, file: z%u.zone}\n", i, i);
+	n += (size_t)snprintf(conf + n, cap - n, "      - {name: other.test, file: z5.zone}\n");
+	ck_assert_uint_lt(n, cap);
+	put("horizond.yaml", conf);
+	free(conf);
+
+	diag_t d = { .quiet = 1 };
+	snapshot_t *s1 = build(NULL, &d);
+	ck_assert_ptr_nonnull(s1);
+	ck_assert_uint_eq(s1->views[1].nzones, MANY + 1);
+	for (unsigned k = 0; k < MANY; k++)
+		ck_assert_ptr_eq(s1->views[1].zones[k], s1->views[0].zones[MANY - 1 - k]);
+	ck_assert_ptr_ne(s1->views[1].zones[MANY], s1->views[0].zones[5]);
+	ck_assert_str_eq(s1->views[1].zones[MANY]->name, "other.test.");
+
+	snapshot_t *s2 = build(s1, &d);
+	ck_assert_ptr_nonnull(s2);
+	for (size_t v = 0; v < 2; v++)
+		for (size_t i = 0; i < s1->views[v].nzones; i++)
+			ck_assert_ptr_eq(s2->views[v].zones[i], s1->views[v].zones[i]);
+
+	put_many_zone(7, "; padding so the size differs\n");
+	snapshot_t *s3 = build(s2, &d);
+	ck_assert_ptr_nonnull(s3);
+	ck_assert_ptr_ne(s3->views[0].zones[7], s2->views[0].zones[7]);
+	ck_assert_ptr_eq(s3->views[1].zones[MANY - 1 - 7], s3->views[0].zones[7]);
+	ck_assert_ptr_eq(s3->views[0].zones[8], s2->views[0].zones[8]);
+	ck_assert_ptr_eq(s3->views[1].zones[MANY], s2->views[1].zones[MANY]);
+	snapshot_free(&s1);
+	snapshot_free(&s2);
+	snapshot_free(&s3);
+}
+END_TEST
+
 START_TEST(broken_zone_builds_nothing)
 {
 	put("org.zone", "$TTL 300\n@ NS ns.example.com.\n");   /* no SOA */
@@ -176,6 +239,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, views_share_a_file);
 	tcase_add_test(tc, reload_reuses_unchanged_zones);
+	tcase_add_test(tc, many_zones_shared_by_path);
 	tcase_add_test(tc, broken_zone_builds_nothing);
 	tcase_add_test(tc, private_address_warning);
 	tcase_add_test(tc, reload_keeps_autoptr_zones);
