@@ -71,6 +71,7 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hz-compare.XXXXXX")
 spid=       # the server under test (its children are found through /proc)
 started_in= # seconds from its start to the first correct answers
+load_max=0  # the highest 1-minute load average seen before a load run
 loaders=()  # dnsperf processes running
 cleanup() {
 	local p
@@ -345,6 +346,7 @@ load() {
 	local pin=()
 	[ -n "$cpus" ] && pin=(taskset -c "$cpus")
 	put "$server" "$tag.loadavg_before" "$(loadavg | tr ' ' /)"
+	load_max=$(awk -v m="$load_max" '{ print ($1 > m ? $1 : m) }' /proc/loadavg)
 	read -r u0 s0 < <(cpu_ticks)
 	loaders=()
 	for src in 127.0.0.2 127.0.0.3; do
@@ -506,6 +508,7 @@ for s in $servers; do
 	[ "$big" -gt 0 ] && bench_big "$s"
 done
 put run loadavg_end "$(loadavg | tr ' ' /)"
+put run loadavg_max "$load_max"
 
 # --- the tables ------------------------------------------------------------
 
@@ -604,7 +607,8 @@ hz_status=$(get horizond status)
 		fi
 	fi
 	echo
-	echo "Load average: $(get run loadavg_start) at the start, $(get run loadavg_end) at the end" \
-		"($(nproc) CPUs; the server and dnsperf themselves count for about 2)."
+	echo "Load average (1, 5, 15 min): $(get run loadavg_start) at the start, $(get run loadavg_end)" \
+		"at the end, 1-minute up to $(get run loadavg_max) before a load run ($(nproc) CPUs; the" \
+		"server and dnsperf themselves count for about 2)."
 } | tee -a "$raw"
 echo "raw figures: $raw" >&2
