@@ -188,6 +188,8 @@ conf_horizond() {
 		echo "server:"
 		echo "  listen: [127.0.0.1@$port]"
 		echo "  workers: $workers"
+		# room for all of dnsperf's connections (one source may hold a quarter)
+		echo "  tcp-clients: $((tclients * 4 > 256 ? tclients * 4 : 256))"
 		echo "  control: $d/control"
 		echo "  state-dir: $d/state"
 		echo "views:"
