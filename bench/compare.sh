@@ -3,7 +3,7 @@
 # the same machine with the same zone data and the same load.
 #
 #   bench/compare.sh [-b HORIZOND] [-n NAMES] [-d SECONDS] [-c UDP-CLIENTS]
-#                    [-C TCP-CLIENTS] [-q TCP-OUTSTANDING] [-r STARTS]
+#                    [-C TCP-CLIENTS] [-q TCP-OUTSTANDING] [-r ROUNDS]
 #                    [-s "horizond nsd knot bind"] [-B BIG-NAMES] [-o RAW]
 #
 # bench/gen_zone.py writes the benchmark: two views x NAMES hosts (default
@@ -12,10 +12,12 @@
 # (they have no views). Each server runs as the current user from a config in
 # a temp dir, on 127.0.0.1 and a free high port, pinned to CPU 0 with one
 # worker (horizond workers: 1, NSD server-count: 1, Knot udp/tcp-workers: 1,
-# named -n 1). Measured for each:
+# named -n 1). The servers take turns for ROUNDS rounds (default 3), so that
+# each sees about the same share of the machine's other load; the tables show
+# the median (lowest-highest) of the rounds. Measured in each round:
 #  - start to first correct answer: bench/compare/probe.py asks for the last
 #    host of the zone from 127.0.0.2 and 127.0.0.3 every 2 ms until both get
-#    their view's address; STARTS starts (default 3), min-max;
+#    their view's address;
 #  - peak RSS (VmHWM) once the answer came, and VmRSS/PSS (smaps_rollup)
 #    after the load runs. A server of several processes (NSD forks) shows the
 #    largest process and the sum over all (forked pages count in each);
@@ -30,9 +32,10 @@
 #    peak RSS during the reload of a changed zone (VmHWM reset through
 #    /proc/PID/clear_refs first), and UDP with workers: 2, pinned to CPU 0 and
 #    not pinned (dnsperf not pinned either), next to workers: 1 not pinned.
+# About 6 minutes with the defaults (2 more with -B 1000000).
 # -B NAMES adds a single zone of that many hosts (e.g. 1000000) served by each
-# server: start to first answer, peak and steady memory, and for horizond an
-# unchanged and a changed reload.
+# server once, after the rounds: start to first answer, peak and steady
+# memory, and for horizond an unchanged and a changed reload.
 #
 # Prints Markdown tables; the raw figures (one "server key value" a line) and
 # dnsperf's outputs go to RAW (default compare-YYYYmmddTHHMMSS.txt in the
@@ -44,7 +47,7 @@ set -u
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 hz_bin="$here/build/horizond"
-names=100000 secs=10 uclients=8 tclients=100 tq=400 starts=3 big=0
+names=100000 secs=10 uclients=8 tclients=100 tq=400 rounds=3 big=0
 servers="horizond nsd knot bind" raw=
 while getopts b:n:d:c:C:q:r:s:B:o:h opt; do
 	case $opt in
@@ -54,11 +57,11 @@ while getopts b:n:d:c:C:q:r:s:B:o:h opt; do
 	c) uclients=$OPTARG ;;
 	C) tclients=$OPTARG ;;
 	q) tq=$OPTARG ;;
-	r) starts=$OPTARG ;;
+	r) rounds=$OPTARG ;;
 	s) servers=$OPTARG ;;
 	B) big=$OPTARG ;;
 	o) raw=$OPTARG ;;
-	*) sed -n '2,42p' "$0"; exit 2 ;;
+	*) sed -n '2,46p' "$0"; exit 2 ;;
 	esac
 done
 hzctl_bin="$(dirname "$hz_bin")/horizonctl"
@@ -147,6 +150,7 @@ put() {
 	R[$1.$2]=$3
 	printf '%s %s %s\n' "$1" "$2" "$3" >>"$raw"
 }
+get() { echo "${R[$1.$2]-}"; }
 note() { echo "[$(date -u +%T)] $*" >&2; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
@@ -423,49 +427,58 @@ reloads() {
 	mv "$data/external.zone.new" "$data/external.zone"
 }
 
-# bench SERVER: the whole benchmark for one server
-bench() {
-	local s=$1 d=$tmp/run/$1 port views i w times=() peak=0 peaksum=0 h
+# bench_round SERVER K: round K of the benchmark for one server; its figures
+# go under rK.*, horizond's reload figures (round 1 only) under steady.*
+bench_round() {
+	local s=$1 k=$2 d=$tmp/run/$1 port views w
 	views=$(views_of "$s")
 	mkdir -p "$d"
 	port=$(free_port)
 	"conf_$s" "$d" "$data" "$views" 1 "$port"
-	for i in $(seq 1 "$starts"); do
-		start "$s" "$d" 0 "$names" "$views" "$port" || { put "$s" status "did not answer"; return; }
-		times+=("$started_in")
-		read -r -a h < <(status_kb VmHWM)
-		[ "${h[0]}" -gt "$peak" ] && peak=${h[0]}
-		[ "${h[1]}" -gt "$peaksum" ] && peaksum=${h[1]}
-		put "$s" "start_$i.s" "$started_in"
-		[ "$i" -lt "$starts" ] && stop_server
-	done
-	put "$s" start_s "$(printf '%s\n' "${times[@]}" | sort -n | sed -n '1p;$p' | uniq | paste -sd-)"
-	put "$s" start.hwm_max_kib "$peak"
-	put "$s" start.hwm_sum_kib "$peaksum"
-	put "$s" start.procs "$(nprocs)"
-	note "$s: started in ${times[*]} s; UDP"
-	load "$s" udp udp "$uclients" 200 1 "$port"
-	note "$s: TCP"
-	load "$s" tcp tcp "$tclients" "$tq" 1 "$port"
-	memory "$s" steady
+	start "$s" "$d" 0 "$names" "$views" "$port" || return 1
+	put "$s" "r$k.start_s" "$started_in"
+	memory "$s" "r$k.start"
+	note "$s, round $k: started in $started_in s; UDP, TCP"
+	load "$s" "r$k.udp" udp "$uclients" 200 1 "$port"
+	load "$s" "r$k.tcp" tcp "$tclients" "$tq" 1 "$port"
+	memory "$s" "r$k.steady"
 	if [ "$s" = horizond ]; then
-		note "$s: reloads"
-		reloads "$s" steady "$d" "$data"
+		if [ "$k" = 1 ]; then
+			note "$s: reloads"
+			reloads "$s" steady "$d" "$data"
+		fi
 		stop_server
-		note "$s: workers 1 and 2, pinned and not"
+		note "$s, round $k: workers: 2 pinned, workers: 1 and 2 not pinned"
 		conf_horizond "$d" "$data" 2 2 "$port"
-		start "$s" "$d" 0 "$names" 2 "$port" || return
-		load "$s" w2_pinned udp "$uclients" 200 1 "$port"
+		start "$s" "$d" 0 "$names" 2 "$port" || return 1
+		load "$s" "r$k.w2_pinned" udp "$uclients" 200 1 "$port"
 		stop_server
 		for w in 1 2; do
 			conf_horizond "$d" "$data" 2 "$w" "$port"
-			start "$s" "$d" "" "$names" 2 "$port" || return
-			load "$s" "w${w}_free" udp "$uclients" 200 "" "$port"
+			start "$s" "$d" "" "$names" 2 "$port" || return 1
+			load "$s" "r$k.w${w}_free" udp "$uclients" 200 "" "$port"
 			stop_server
 		done
 	fi
 	stop_server
-	put "$s" status ok
+}
+
+# summarize SERVER KEY HOW: the rounds' figures rK.KEY as one figure under
+# KEY. HOW: range = "median (min-max)", max, sum
+summarize() {
+	local s=$1 key=$2 how=$3 k vals=()
+	for k in $(seq 1 "$rounds"); do
+		[ -n "${R[$s.r$k.$key]-}" ] && vals+=("${R[$s.r$k.$key]}")
+	done
+	[ ${#vals[@]} -gt 0 ] || return 0
+	put "$s" "$key" "$(printf '%s\n' "${vals[@]}" | sort -g | awk -v how="$how" '
+		{ v[NR] = $1; s += $1 }
+		END {
+			if (how == "max") print v[NR]
+			else if (how == "sum") print s
+			else if (v[1] == v[NR]) print v[1]
+			else printf "%s (%s-%s)\n", v[int((NR + 1) / 2)], v[1], v[NR]
+		}')"
 }
 
 # bench_big SERVER: start and memory of one zone of $big hosts
@@ -505,18 +518,41 @@ for s in $servers; do
 	bind) put "$s" version "$(named -v | awk '{ sub(/-.*/, "", $2); print $2 }')" ;;
 	horizond) put "$s" version "$(git -C "$here" rev-parse --short HEAD 2>/dev/null)" ;;
 	esac
-	note "$s ($b)"
-	bench "$s"
-	[ "$big" -gt 0 ] && bench_big "$s"
+	put "$s" status ok
 done
+# the servers take turns, round after round, so that each sees the machine's
+# other load about as much as the others
+for k in $(seq 1 "$rounds"); do
+	for s in $servers; do
+		[ "$(get "$s" status)" = ok ] || continue
+		bench_round "$s" "$k" || put "$s" status "did not answer"
+	done
+done
+for s in $servers; do
+	[ "$(get "$s" status)" = ok ] || continue
+	for key in start_s udp.qps udp.user_us udp.sys_us tcp.qps tcp.user_us tcp.sys_us \
+		w2_pinned.qps w2_pinned.user_us w2_pinned.sys_us w1_free.qps w1_free.user_us \
+		w1_free.sys_us w2_free.qps w2_free.user_us w2_free.sys_us; do
+		summarize "$s" "$key" range
+	done
+	for key in udp.lost tcp.lost; do summarize "$s" "$key" sum; done
+	for when in start steady; do
+		for key in procs hwm_max_kib hwm_sum_kib rss_max_kib rss_sum_kib pss_kib; do
+			summarize "$s" "$when.$key" max
+		done
+	done
+done
+if [ "$big" -gt 0 ]; then
+	for s in $servers; do
+		[ "$(get "$s" status)" = ok ] && bench_big "$s"
+	done
+fi
 put run loadavg_end "$(loadavg | tr ' ' /)"
 put run loadavg_max "$load_max"
 
 # --- the tables ------------------------------------------------------------
 
-thousands() { [ -n "$1" ] && printf "%'d" "$1" || echo -; }
 mib() { awk -v k="$1" 'BEGIN { if (k == "") print "-"; else printf(k >= 10240 ? "%.0f" : "%.1f", k / 1024) }'; }
-get() { echo "${R[$1.$2]-}"; }
 # cell SERVER KEY [FORMAT]: a figure, or why there is none
 cell() {
 	local st v
@@ -534,7 +570,6 @@ cell() {
 		else
 			echo "$(mib "$v") MiB"
 		fi ;;
-	qps) thousands "$v" ;;
 	*) echo "$v" ;;
 	esac
 }
@@ -563,17 +598,19 @@ hz_status=$(get horizond status)
 {
 	echo
 	head_row
-	row "start to first correct answer (s, $starts starts)" start_s
+	row "start to first correct answer (s)" start_s
 	row "peak RSS at start (VmHWM)" start.hwm_max_kib mem
 	row "RSS after the load runs" steady.rss_max_kib mem
 	row "PSS after the load runs (all processes)" steady.pss_kib pss
-	row "UDP queries/s ($uclients clients, $secs s)" udp.qps qps
+	row "UDP queries/s ($uclients clients, $secs s)" udp.qps
 	row "user CPU per UDP query (µs)" udp.user_us
 	row "system CPU per UDP query (µs)" udp.sys_us
 	row "UDP queries lost" udp.lost
-	row "TCP queries/s ($tclients connections, $tq in flight)" tcp.qps qps
+	row "TCP queries/s ($tclients connections, $tq in flight)" tcp.qps
 	row "user CPU per TCP query (µs)" tcp.user_us
 	row "TCP queries lost" tcp.lost
+	echo
+	echo "Median (lowest-highest) of $rounds rounds; memory: the highest; lost: the sum."
 	if [ "$hz_status" = ok ]; then
 		echo
 		echo "horizond alone (same data):"
@@ -584,11 +621,11 @@ hz_status=$(get horizond status)
 		echo "| reload of a changed zone (external, new serial) | $(get horizond steady.reload_changed_ms) ms |"
 		echo "| peak RSS during that reload (VmHWM reset before) | $(mib "$(get horizond steady.reload_changed_hwm_kib)") MiB ($(awk -v a="$(get horizond steady.reload_changed_hwm_kib)" -v b="$(get horizond steady.before_reload_rss_kib)" 'BEGIN { if (b) printf "%.2f", a / b }') × the RSS before it) |"
 		echo
-		echo "| UDP, $uclients clients, $secs s | queries/s | user µs/query | system µs/query |"
+		echo "| UDP, $uclients clients, $secs s, $rounds rounds | queries/s | user µs/query | system µs/query |"
 		echo "|---|---|---|---|"
 		for t in udp:"workers: 1, pinned to CPU 0" w2_pinned:"workers: 2, pinned to CPU 0" \
 			w1_free:"workers: 1, not pinned" w2_free:"workers: 2, not pinned"; do
-			echo "| ${t#*:} | $(thousands "$(get horizond "${t%%:*}.qps")") | $(get horizond "${t%%:*}.user_us") | $(get horizond "${t%%:*}.sys_us") |"
+			echo "| ${t#*:} | $(get horizond "${t%%:*}.qps") | $(get horizond "${t%%:*}.user_us") | $(get horizond "${t%%:*}.sys_us") |"
 		done
 	fi
 	if [ "$big" -gt 0 ]; then
