@@ -61,7 +61,7 @@ while getopts b:n:d:c:C:q:r:s:B:o:h opt; do
 	s) servers=$OPTARG ;;
 	B) big=$OPTARG ;;
 	o) raw=$OPTARG ;;
-	*) sed -n '2,46p' "$0"; exit 2 ;;
+	*) sed -n '2,44p' "$0"; exit 2 ;;
 	esac
 done
 hzctl_bin="$(dirname "$hz_bin")/horizonctl"
