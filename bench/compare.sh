@@ -32,7 +32,7 @@
 #    peak RSS during the reload of a changed zone (VmHWM reset through
 #    /proc/PID/clear_refs first), and UDP with workers: 2, pinned to CPU 0 and
 #    not pinned (dnsperf not pinned either), next to workers: 1 not pinned.
-# About 6 minutes with the defaults (2 more with -B 1000000).
+# About 6 minutes with the defaults on two busy CPUs, 7-9 with -B 1000000.
 # -B NAMES adds a single zone of that many hosts (e.g. 1000000) served by each
 # server once, after the rounds: start to first answer, peak and steady
 # memory, and for horizond an unchanged and a changed reload.
