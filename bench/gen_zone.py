@@ -1,17 +1,28 @@
 #!/usr/bin/env python3
-"""gen_zone.py DIR NAMES -- write a two-view benchmark setup into DIR:
-horizond.yaml (views internal/external, one zone each), internal.zone and
+"""gen_zone.py DIR NAMES [--one-view] -- write a two-view benchmark setup into
+DIR: horizond.yaml (views internal/external, one zone each), internal.zone and
 external.zone with NAMES hosts (A + every 4th an AAAA, every 10th a CNAME,
 every 50th an MX), and queries.txt (one "name type source" per line) for
-bench/query_bench and dnsperf-style tools."""
+bench/query_bench and dnsperf-style tools.
+
+--one-view: only external.zone, a horizond.yaml with the one view "external"
+(any client), and queries from 127.0.0.3 only -- the single-zone setup that
+bench/compare.sh serves with every server (e.g. at a million names)."""
 import os
 import random
 import sys
 
 def main():
-    out, n = sys.argv[1], int(sys.argv[2])
+    args = [a for a in sys.argv[1:] if a != "--one-view"]
+    one_view = len(args) != len(sys.argv) - 1
+    if len(args) != 2:
+        sys.exit("usage: gen_zone.py DIR NAMES [--one-view]")
+    out, n = args[0], int(args[1])
     os.makedirs(out, exist_ok=True)
-    for view, net in (("internal", "10.{}.{}.{}"), ("external", "198.18.{}.{}")):
+    views = (("internal", "10.{}.{}.{}"), ("external", "198.18.{}.{}"))
+    if one_view:
+        views = views[1:]
+    for view, net in views:
         with open(os.path.join(out, view + ".zone"), "w") as f:
             f.write("$TTL 3600\n@ SOA ns1 hostmaster 1 3600 900 604800 300\n@ NS ns1\n")
             f.write("ns1 A 192.0.2.1\n")
@@ -28,7 +39,18 @@ def main():
                 if i % 50 == 0:
                     f.write(f"host{i} MX 10 host{i + 1}\n")
     with open(os.path.join(out, "horizond.yaml"), "w") as f:
-        f.write("""server:
+        if one_view:
+            f.write("""server:
+  listen: [127.0.0.1@5353]
+views:
+  - name: external
+    match-clients: [any]
+    zones:
+      - name: bench.test
+        file: external.zone
+""")
+        else:
+            f.write("""server:
   listen: [127.0.0.1@5353]
 views:
   - name: internal
@@ -46,7 +68,7 @@ views:
     with open(os.path.join(out, "queries.txt"), "w") as f:
         for _ in range(10000):
             i = rnd.randrange(n)
-            src = rnd.choice(("127.0.0.2", "127.0.0.3"))
+            src = rnd.choice(("127.0.0.3",) if one_view else ("127.0.0.2", "127.0.0.3"))
             r = rnd.random()
             if r < 0.70:
                 f.write(f"host{i}.bench.test A {src}\n")
