@@ -211,7 +211,7 @@ conf_horizond() {
 		echo "        file: $data/external.zone"
 	} >"$d/conf"
 }
-run_horizond() { exec "$hz_bin" -c "$1/conf" >"$1/log" 2>&1; }
+run_horizond() { exec "$hz_bin" --allow-root -c "$1/conf" >"$1/log" 2>&1; }
 
 conf_nsd() {
 	local d=$1 data=$2 workers=$4 port=$5
