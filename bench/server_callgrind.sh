@@ -12,16 +12,42 @@
 # sockets; dnsperf's 4 sockets are hashed to them), so the figure shows
 # whether a query costs more when workers run side by side.
 # HZ_CG_KEEP=DIR keeps the two callgrind outputs there (callgrind_annotate).
+# HZ_CG_MODE: views (default: gen_zone.py's two views), auth (one view, the
+# same zone) or cache (a recursive view answering from its cache: compare
+# with auth).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${HZ_BUILD_DIR:-$here/../build}
 q1=${1:-5000} q2=${2:-25000} qps=${3:-3000} workers=${4:-1}
+mode=${HZ_CG_MODE:-views}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+upid=
+trap '[ -n "$upid" ] && kill -TERM "$upid" 2>/dev/null; rm -rf "$work"' EXIT
 python3 "$here/gen_zone.py" "$work" 1000 >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
 sed -i "s/127.0.0.1@5353/127.0.0.1@$port/; s/^  listen:.*/&\n  workers: $workers/" "$work/horizond.yaml"
 awk '{print $1, $2}' "$work/queries.txt" >"$work/dnsperf.txt"
+case $mode in
+views) ;;   # gen_zone.py's two views
+auth)       # one authoritative view, the external zone
+	printf 'server:\n  listen: [127.0.0.1@%s]\n  workers: %s\nviews:\n  - name: all\n    match-clients: [any]\n    zones:\n      - name: bench.test\n        file: external.zone\n' \
+		"$port" "$workers" >"$work/horizond.yaml" ;;
+cache)      # one recursive view forwarding to an upstream horizond (not
+	    # under valgrind) that serves the external zone; every name is
+	    # asked once before the count starts, so all answers are cache hits
+	uport=$(free_port)
+	printf 'server:\n  listen: [127.0.0.1@%s]\n  workers: 1\nviews:\n  - name: all\n    match-clients: [any]\n    zones:\n      - name: bench.test\n        file: external.zone\n' \
+		"$uport" >"$work/upstream.yaml"
+	printf 'server:\n  listen: [127.0.0.1@%s]\n  workers: %s\nviews:\n  - name: lan\n    match-clients: [any]\n    recursion: true\n    forwarders: [127.0.0.1@%s]\n' \
+		"$port" "$workers" "$uport" >"$work/horizond.yaml"
+	"$build/horizond" -c "$work/upstream.yaml" 2>"$work/upstream.log" &
+	upid=$!
+	for _ in $(seq 1 100); do grep -qw ready "$work/upstream.log" && break; sleep 0.1; done ;;
+*) echo "HZ_CG_MODE: views, auth or cache"; exit 2 ;;
+esac
 
 run() {
 	local n=$1 out=$work/cg.$1
@@ -29,12 +55,10 @@ run() {
 		"$build/horizond" -c "$work/horizond.yaml" 2>"$work/log.$n" &
 	local pid=$!
 	for _ in $(seq 1 300); do grep -qw ready "$work/log.$n" && break; sleep 0.2; done
-	dnsperf -s 127.0.0.1 -p "$port" -d "$work/dnsperf.txt" -Q "$qps" -n 100 \
-		-l $(( n / qps + 30 )) -c 4 -q 100 2>/dev/null | awk '/Queries completed/ {print $3}' >"$work/done.$n" &
-	local dp=$!
-	# stop dnsperf once n answers are in: count from the server's stats
-	sleep $(( n / qps + 1 ))
-	kill -INT "$dp" 2>/dev/null; wait "$dp" 2>/dev/null || true
+	# the same warm-up in both runs (cancels out): every query once
+	dnsperf -s 127.0.0.1 -p "$port" -d "$work/dnsperf.txt" -n 1 -c 1 -q 20 >/dev/null 2>&1
+	dnsperf -s 127.0.0.1 -p "$port" -d "$work/dnsperf.txt" -Q "$qps" -l $(( n / qps )) \
+		-c 4 -q 100 >/dev/null 2>&1
 	kill -TERM "$pid"; wait "$pid" || true
 	local answered
 	answered=$(grep -o 'udp [0-9]* queries, [0-9]* answers' "$work/log.$n" | awk '{print $4}')
@@ -46,4 +70,4 @@ run() {
 read -r a1 i1 < <(run "$q1")
 read -r a2 i2 < <(run "$q2")
 echo "run 1: $a1 answers, $i1 instructions; run 2: $a2 answers, $i2 instructions"
-echo "user-space instructions per query (whole server, $workers worker(s)): $(( (i2 - i1) / (a2 - a1) ))"
+echo "user-space instructions per query (whole server, $mode, $workers worker(s)): $(( (i2 - i1) / (a2 - a1) ))"

@@ -38,15 +38,26 @@ command -v dnsperf >/dev/null || { echo "dnsperf is not installed (apt-get insta
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hz-tcp.XXXXXX")
 pid=
+# stop: horizond is $pid; NSD is stopped through its main process (the
+# pidfile's), which takes its server and xfrd processes with it
+stop() {
+	[ -n "$pid" ] || return 0
+	[ -s "$tmp/nsd.pid" ] && kill -TERM "$(cat "$tmp/nsd.pid")" 2>/dev/null
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	pid=
+}
 cleanup() {
-	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 "$here/bench/gen_zone.py" "$tmp" "$names" >/dev/null
-sed -i "s/127.0.0.1@5353/127.0.0.1@$port/; s/^  listen:.*/&\n  workers: $workers/" "$tmp/horizond.yaml"
+# tcp-clients: one source may hold a quarter of them (tcp.c), and every
+# connection here comes from 127.0.0.1
+sed -i "s/127.0.0.1@5353/127.0.0.1@$port/; s/^  listen:.*/&\n  workers: $workers\n  tcp-clients: $((conns * 8))/" "$tmp/horizond.yaml"
 awk '{print $1, $2}' "$tmp/queries.txt" >"$tmp/dnsperf.txt"
 cat >"$tmp/nsd.conf" <<CONF
 server:
@@ -81,13 +92,34 @@ wait_answer() {
 	return 1
 }
 
+# $1 and all its descendants
+tree() {
+	local c
+	echo "$1"
+	for c in $(pgrep -P "$1"); do tree "$c"; done
+}
+
+# user and system ticks of $pid and its descendants (NSD answers in a
+# server process forked by its main process)
+cpu_ticks() {
+	local p u=0 s=0
+	for p in $(tree "$pid"); do
+		# fields 14 and 15, counted after the name in parentheses (NSD's
+		# have spaces: "(nsd: server 1)")
+		read -r pu ps < <(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12, $13}')
+		pu=${pu:-0} ps=${ps:-0}
+		u=$((u + pu)) s=$((s + ps))
+	done
+	echo "$u $s"
+}
+
 # measure NAME: load the running server ($pid) and print one result line
 measure() {
 	local name=$1
-	read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+	read -r u0 s0 < <(cpu_ticks)
 	dnsperf -m tcp -s 127.0.0.1 -p "$port" -d "$tmp/dnsperf.txt" -l "$secs" -c "$conns" \
 		-q "$outstanding" >"$tmp/dnsperf.$name" 2>&1 || { cat "$tmp/dnsperf.$name"; exit 1; }
-	read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+	read -r u1 s1 < <(cpu_ticks)
 	local done_q qps lost
 	done_q=$(awk '/Queries completed/ {print $3; exit}' "$tmp/dnsperf.$name")
 	lost=$(awk '/Queries lost/ {print $3; exit}' "$tmp/dnsperf.$name")
@@ -103,12 +135,13 @@ echo "zone: $names hosts per view; $conns connections, $outstanding queries outs
 pid=$!
 wait_answer || { echo "horizond did not answer"; cat "$tmp/horizond.err"; exit 1; }
 measure horizond
-kill -TERM "$pid"; wait "$pid" || true; pid=
+stop
 
 if [ "$nsd" = yes ]; then
 	nsd -d -c "$tmp/nsd.conf" 2>"$tmp/nsd.err" &
 	pid=$!
 	wait_answer || { echo "nsd did not answer"; cat "$tmp/nsd.err" "$tmp/nsd.log" 2>/dev/null; exit 1; }
 	measure nsd
-	kill -TERM "$pid"; wait "$pid" || true; pid=
+	stop
+	for _ in $(seq 1 50); do pgrep -f "nsd -d -c $tmp/nsd.conf" >/dev/null || break; sleep 0.1; done
 fi

@@ -34,6 +34,11 @@ int dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 /* Hash of a whole wire name, as dname_parse_query() computes it. */
 uint32_t dname_hash(const uint8_t *name);
 
+/* A seeded 64-bit hash of p[0..len) (any bytes: the cache hashes its
+ * lower-case keys with it), eight bytes at a time, as the query names are;
+ * reads nothing outside p[0..len). */
+uint64_t dname_hash_bytes(const uint8_t *p, size_t len, uint64_t seed);
+
 /* Check a possibly compressed name at msg[*pos] inside a message of lim
  * bytes, and advance *pos past it as it sits there. Every pointer must go
  * strictly backwards and not into the header, and the expanded name must be

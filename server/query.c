@@ -380,8 +380,10 @@ write_header_only(const uint8_t *q, uint8_t rcode, uint8_t *out)
  * Recursive views: locally served zones, the DoH canary, forwarding
  */
 
-/* Is label r of the question, counted from the right (0: the TLD), s? */
-static bool
+/* Is label r of the question, counted from the right (0: the TLD), s?
+ * Inlined: strlen and memcmp of the literals fold into a few compares
+ * (every recursive query asks for "arpa" and the canary's "net"). */
+static inline __attribute__((always_inline)) bool
 qlabel_is(const qinfo_t *qi, unsigned r, const char *str)
 {
 	if (r >= qi->nlabels)

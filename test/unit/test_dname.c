@@ -170,6 +170,31 @@ START_TEST(hashes_tell_close_names_apart)
 }
 END_TEST
 
+/* dname_hash_bytes (the cache's key hash): every length 0..40 from an
+ * exactly sized allocation (ASan: no read outside it), the same bytes
+ * elsewhere hash the same, and a changed byte or length changes the hash. */
+START_TEST(hash_bytes_reads_only_its_bytes)
+{
+	for (size_t len = 0; len <= 40; len++) {
+		uint8_t *a = malloc(len ? len : 1), *b = malloc(len + 3);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		for (size_t i = 0; i < len; i++)
+			a[i] = b[i + 3] = (uint8_t)(i * 37 + len);
+		uint64_t h = dname_hash_bytes(a, len, 42);
+		ck_assert_uint_eq(h, dname_hash_bytes(b + 3, len, 42));
+		ck_assert_uint_ne(h, dname_hash_bytes(a, len, 43));
+		if (len > 0) {
+			ck_assert_uint_ne(h, dname_hash_bytes(a, len - 1, 42));
+			a[len - 1] ^= 1;
+			ck_assert_uint_ne(h, dname_hash_bytes(a, len, 42));
+		}
+		free(a);
+		free(b);
+	}
+}
+END_TEST
+
 START_TEST(compare_and_print)
 {
 	ck_assert(dname_equal(W("\3WWW\7example\0"), W("\3www\7EXAMPLE\0")));
@@ -200,6 +225,7 @@ main(void)
 	tcase_add_test(tc, compare_and_print);
 	tcase_add_test(tc, parse_word_reader_matches_bytewise_model);
 	tcase_add_test(tc, hashes_tell_close_names_apart);
+	tcase_add_test(tc, hash_bytes_reads_only_its_bytes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
