@@ -11,15 +11,24 @@
 # WORKERS > 1 spreads the queries over that many worker threads (SO_REUSEPORT
 # sockets; dnsperf's 4 sockets are hashed to them), so the figure shows
 # whether a query costs more when workers run side by side.
+# Besides the figure, it prints how many datagrams a wake-up found on
+# average and splits the cost into the UDP callback's share per query and
+# the rest (libevent's dispatch) per wake-up: the whole figure moves with
+# the batch size, the two parts do not.
 # HZ_CG_KEEP=DIR keeps the two callgrind outputs there (callgrind_annotate).
 # HZ_CG_MODE: views (default: gen_zone.py's two views), auth (one view, the
 # same zone) or cache (a recursive view answering from its cache: compare
-# with auth).
+# with auth). HZ_CG_INFLIGHT: queries dnsperf keeps in flight (default 100).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${HZ_BUILD_DIR:-$here/../build}
 q1=${1:-5000} q2=${2:-25000} qps=${3:-3000} workers=${4:-1}
 mode=${HZ_CG_MODE:-views}
+# queries dnsperf keeps in flight (HZ_CG_INFLIGHT, default 100 over 4
+# sockets): how many arrive together per wake-up (1 to 2 under valgrind)
+# moves the figure by about a tenth, so compare runs of the same kind
+inflight=${HZ_CG_INFLIGHT:-100}
+clients=$(( inflight < 4 ? inflight : 4 ))
 work=$(mktemp -d)
 upid=
 trap '[ -n "$upid" ] && kill -TERM "$upid" 2>/dev/null; rm -rf "$work"' EXIT
@@ -58,16 +67,48 @@ run() {
 	# the same warm-up in both runs (cancels out): every query once
 	dnsperf -s 127.0.0.1 -p "$port" -d "$work/dnsperf.txt" -n 1 -c 1 -q 20 >/dev/null 2>&1
 	dnsperf -s 127.0.0.1 -p "$port" -d "$work/dnsperf.txt" -Q "$qps" -l $(( n / qps )) \
-		-c 4 -q 100 >/dev/null 2>&1
+		-c "$clients" -q "$inflight" >/dev/null 2>&1
 	kill -TERM "$pid"; wait "$pid" || true
 	local answered
 	answered=$(grep -o 'udp [0-9]* queries, [0-9]* answers' "$work/log.$n" | awk '{print $4}')
 	local ir
 	ir=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
 	[ -n "${HZ_CG_KEEP:-}" ] && cp "$out" "$HZ_CG_KEEP/cg.$n"
-	echo "$answered $ir"
+	echo "$answered $ir $(wakeups "$out")"
 }
-read -r a1 i1 < <(run "$q1")
-read -r a2 i2 < <(run "$q2")
-echo "run 1: $a1 answers, $i1 instructions; run 2: $a2 answers, $i2 instructions"
+
+# wakeups FILE: the UDP read callback's calls (wake-ups) and its inclusive
+# instructions (the batch loop, recvmmsg/sendmmsg and the answers; what is
+# left of the total is mostly libevent's dispatch, paid once per wake-up)
+wakeups() {
+	local calls incl
+	calls=$(python3 - "$1" <<'PY'
+import re, sys
+names, cur, total = {}, None, 0
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line)
+    if m:
+        if m.group(2):
+            names[m.group(1)] = m.group(2).strip()
+        cur = names.get(m.group(1), "") if line.startswith("cfn=") else None
+        continue
+    if cur and line.startswith("calls=") and cur.startswith("udp_read_cb"):
+        total += int(line.split("=")[1].split()[0])
+print(total)
+PY
+)
+	incl=$(callgrind_annotate --inclusive=yes "$1" 2>/dev/null |
+		awk '/udp\.c:udp_read_cb/ { gsub(",", "", $1); if ($1 + 0 > max) max = $1 + 0 } END { print max + 0 }')
+	echo "$calls ${incl:-0}"
+}
+read -r a1 i1 w1 u1 < <(run "$q1")
+read -r a2 i2 w2 u2 < <(run "$q2")
+echo "run 1: $a1 answers, $i1 instructions, $w1 wake-ups; run 2: $a2 answers, $i2 instructions, $w2 wake-ups"
+[ $(( a2 - a1 )) -ge $(( (q2 - q1) / 2 )) ] ||
+	echo "warning: only $(( a2 - a1 )) more answers in run 2 (expected about $(( q2 - q1 ))): the machine is too busy for this rate"
+da=$(( a2 - a1 )) dw=$(( w2 - w1 ))
+[ "$dw" -gt 0 ] || dw=1
+awk -v da="$da" -v dw="$dw" -v di=$(( i2 - i1 )) -v du=$(( u2 - u1 )) 'BEGIN {
+	printf "datagrams per wake-up: %.2f; in the UDP callback: %.0f instructions per query; outside it (libevent, epoll): %.0f per wake-up\n",
+		da / dw, du / da, (di - du) / dw }'
 echo "user-space instructions per query (whole server, $mode, $workers worker(s)): $(( (i2 - i1) / (a2 - a1) ))"

@@ -399,7 +399,7 @@ worker_new(server_t *s, unsigned id, const conf_t *conf)
 		goto fail;
 	}
 	struct event_config *cfg = event_config_new();
-	if (cfg == NULL || event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK) < 0) {
+	if (cfg == NULL || event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_NO_CACHE_TIME) < 0) {
 		event_config_free(cfg);
 		goto fail;
 	}
