@@ -212,10 +212,19 @@ net_count_response(worker_t *w, int tcp, const uint8_t *answer)
 	NET_COUNT(w->responses[tcp][answer[3] & 0x0F], 1);
 }
 
-/* Run fn(arg) in w's thread, from any thread, as soon as w's loop gets to
- * it (before w stops: a call queued after that never runs). False: out of
- * memory, fn will not run. */
+/* worker_wake.c. Run fn(arg) in w's thread, from any thread, as soon as
+ * w's loop gets to it (before w stops: a call queued after that never runs).
+ * False: out of memory, fn will not run. */
 bool server_worker_call(worker_t *w, void (*fn)(void *arg), void *arg);
+/* Make w's eventfd (returns it; < 0: failed, logged). */
+int worker_wake_open(worker_t *w);
+/* Ask w to stop and/or apply w->pending (any thread). */
+void worker_wake_request(worker_t *w, bool stop, bool apply);
+/* In w's thread, on wake_fd: run the queued calls, and say whether a stop
+ * or an apply was asked. */
+void worker_wake_take(worker_t *w, bool *stop, bool *apply);
+/* Free what is still queued and close the eventfd (w's loop has ended). */
+void worker_wake_discard(worker_t *w);
 
 /* udp.c */
 int udp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text);

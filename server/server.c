@@ -15,7 +15,8 @@
  *   wake_apply  take a net_change_t from w->pending (new listen sockets already
  *               bound by the control thread, addresses to close, TCP settings)
  *               and apply it in the worker's own thread;
- *   calls       functions to run in the worker's thread (server_worker_call):
+ *   calls       functions to run in the worker's thread (server_worker_call,
+ *               worker_wake.c):
  *               dynamic-update replies (tcp.c), finished transfer layouts
  *               (xfr_out.c).
  *
@@ -32,8 +33,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <sys/eventfd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -259,61 +258,14 @@ worker_apply_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->lock);
 }
 
-typedef struct worker_call {
-	void (*fn)(void *arg);
-	void *arg;
-	struct worker_call *next;
-} worker_call_t;
-
-/* Tell w's loop to look at its requests (any thread). */
-static void
-worker_wake(worker_t *w)
-{
-	uint64_t one = 1;
-	/* EAGAIN: the counter is full, the worker has a wake-up coming anyway */
-	if (write(w->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_error("worker %u: wake-up: %s", w->id, strerror(errno));
-}
-
-bool
-server_worker_call(worker_t *w, void (*fn)(void *arg), void *arg)
-{
-	worker_call_t *c = malloc(sizeof(*c));
-	if (c == NULL)
-		return false;
-	c->fn = fn;
-	c->arg = arg;
-	c->next = NULL;
-	pthread_mutex_lock(&w->lock);
-	*w->calls_tail = c;
-	w->calls_tail = &c->next;
-	pthread_mutex_unlock(&w->lock);
-	worker_wake(w);
-	return true;
-}
-
-/* The worker's side of wake_fd: calls in the order queued, then apply, then
- * stop (a reload racing a stop is applied first, as before). */
+/* The worker's side of wake_fd (worker_wake.c): calls in the order queued,
+ * then apply, then stop (a reload racing a stop is applied first). */
 static void
 worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 {
 	worker_t *w = arg;
-	uint64_t n;
-	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		log_debug("worker %u: wake-up read: %s", w->id, strerror(errno));
-	pthread_mutex_lock(&w->lock);
-	worker_call_t *calls = w->calls;
-	w->calls = NULL;
-	w->calls_tail = &w->calls;
-	bool stop = w->wake_stop, apply = w->wake_apply;
-	w->wake_stop = w->wake_apply = false;
-	pthread_mutex_unlock(&w->lock);
-	while (calls != NULL) {
-		worker_call_t *c = calls;
-		calls = c->next;
-		c->fn(c->arg);
-		free(c);
-	}
+	bool stop, apply;
+	worker_wake_take(w, &stop, &apply);
 	if (apply)
 		worker_apply_cb(-1, 0, w);
 	if (stop)
@@ -346,15 +298,7 @@ worker_free(worker_t *w)
 		event_free(w->drain_ev);
 	if (w->base != NULL)
 		event_base_free(w->base);
-	if (w->wake_fd >= 0)
-		close(w->wake_fd);
-	/* calls that came after the loop ended: their arguments are the
-	 * callers' (freed at exit), the queue is ours */
-	while (w->calls != NULL) {
-		worker_call_t *c = w->calls;
-		w->calls = c->next;
-		free(c);
-	}
+	worker_wake_discard(w);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->applied_cond);
 	free(w);
@@ -392,12 +336,8 @@ worker_new(server_t *s, unsigned id, const conf_t *conf)
 	w->tcp_clients = conf->tcp_clients;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->applied_cond, NULL);
-	w->calls_tail = &w->calls;
-	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (w->wake_fd < 0) {
-		log_error("worker %u: eventfd: %s", id, strerror(errno));
+	if (worker_wake_open(w) < 0)
 		goto fail;
-	}
 	struct event_config *cfg = event_config_new();
 	if (cfg == NULL || event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_NO_CACHE_TIME) < 0) {
 		event_config_free(cfg);
@@ -505,10 +445,7 @@ server_stop(server_t *s)
 	for (unsigned i = 0; i < s->nworkers; i++)
 		if (s->workers[i]->thread_started) {
 			worker_t *w = s->workers[i];
-			pthread_mutex_lock(&w->lock);
-			w->wake_stop = true;
-			pthread_mutex_unlock(&w->lock);
-			worker_wake(w);
+			worker_wake_request(w, true, false);
 		}
 	for (unsigned i = 0; i < s->nworkers; i++) {
 		worker_t *w = s->workers[i];
@@ -714,9 +651,8 @@ server_reconfigure(server_t *s, const conf_t *conf)
 		pthread_mutex_lock(&w->lock);
 		uint64_t target = w->applied + 1;
 		w->pending = ch[k];
-		w->wake_apply = true;
 		pthread_mutex_unlock(&w->lock);
-		worker_wake(w);
+		worker_wake_request(w, false, true);
 		pthread_mutex_lock(&w->lock);
 		while (w->applied < target)
 			pthread_cond_wait(&w->applied_cond, &w->lock);
