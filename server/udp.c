@@ -4,10 +4,10 @@
  * threads read the same socket. A batch of up to UDP_BATCH datagrams is read
  * into the worker's preallocated buffers, answered inside one
  * publish_enter/publish_leave pair, and written back with one sendmmsg. The
- * local address each query arrived on comes from IP_PKTINFO/IPV6_PKTINFO;
- * the reply carries the same control message so that its source address is
- * the address the client asked, also on a wildcard socket on a multi-homed
- * host.
+ * local address each query arrived on comes from IP_PKTINFO/IPV6_PKTINFO on
+ * a wildcard socket, and the reply carries the same control message so that
+ * its source address is the address the client asked, on a multi-homed
+ * host; a socket bound to one address needs neither (udp_open).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "net_internal.h"
 
@@ -46,13 +46,21 @@ udp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text)
 		log_error("udp %s: SO_REUSEPORT: %s", text, strerror(errno));
 		goto fail;
 	}
+	/* The destination address of each datagram (IP_PKTINFO) only on a
+	 * wildcard socket: a socket bound to one address receives only what is
+	 * sent to it and answers from it, so the query path takes l->addr and
+	 * neither the kernel nor udp_read_cb builds and parses a control
+	 * message per datagram. */
+	bool wildcard = family == AF_INET6
+		? IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)addr)->sin6_addr)
+		: ((const struct sockaddr_in *)addr)->sin_addr.s_addr == htonl(INADDR_ANY);
 	if (family == AF_INET6) {
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0 ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0) {
+		    (wildcard && setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0)) {
 			log_error("udp %s: IPV6_V6ONLY/IPV6_RECVPKTINFO: %s", text, strerror(errno));
 			goto fail;
 		}
-	} else if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0) {
+	} else if (wildcard && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0) {
 		log_error("udp %s: IP_PKTINFO: %s", text, strerror(errno));
 		goto fail;
 	}
