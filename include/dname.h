@@ -6,7 +6,8 @@
  *
  * Names are hashed label by label from the right, so one pass over a query
  * name yields the hash of every suffix (www.example.com, example.com, com,
- * root): the lookup walks up the tree with no re-hashing.
+ * root): the lookup walks up the tree with no re-hashing. Names are read,
+ * lower-cased and hashed eight bytes at a time (dname.c says how).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_DNAME_H
 #define HZ_DNAME_H
@@ -21,7 +22,8 @@
 extern const uint8_t dname_lower[256];
 
 /* Read an uncompressed name at pkt[*pos] (a query's question), lower-casing
- * it into lower (DNAME_MAXLEN bytes), recording the offset of each label in
+ * it into lower (DNAME_MAXLEN bytes: up to 7 bytes behind the name may be
+ * written, with zeros), recording the offset of each label in
  * offs, and, if hashes is not NULL, the hash of every suffix: hashes[i] for
  * the suffix starting at label i, hashes[nlabels] for the root (the array
  * needs DNAME_MAXLABELS + 1 entries). Compression pointers are rejected (a
