@@ -252,8 +252,12 @@ dname_to_text(const uint8_t *name, char *buf, size_t size)
 	buf[o < size ? o : size - 1] = '\0';
 }
 
-bool
-dname_skip_wire_avoid(const uint8_t *msg, size_t lim, size_t *pos, const uint8_t *avoid)
+/* Both public walks below: inlined into each, so the one without avoid
+ * (every TCP query's transfer check, every OPT record's owner) carries no
+ * test for it (horizond under callgrind with dnsperf -m tcp: about 140 ->
+ * 110 instructions a call). */
+static inline __attribute__((always_inline)) bool
+skip_wire(const uint8_t *msg, size_t lim, size_t *pos, const uint8_t *avoid)
 {
 	/* bound: what the walk may read. After a jump it is the pointer's own
 	 * position, so a name never reaches into bytes not yet checked. */
@@ -298,7 +302,13 @@ dname_skip_wire_avoid(const uint8_t *msg, size_t lim, size_t *pos, const uint8_t
 }
 
 bool
+dname_skip_wire_avoid(const uint8_t *msg, size_t lim, size_t *pos, const uint8_t *avoid)
+{
+	return skip_wire(msg, lim, pos, avoid);
+}
+
+bool
 dname_skip_wire(const uint8_t *msg, size_t lim, size_t *pos)
 {
-	return dname_skip_wire_avoid(msg, lim, pos, NULL);
+	return skip_wire(msg, lim, pos, NULL);
 }

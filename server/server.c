@@ -6,6 +6,9 @@
  * has its own event_base, made without locking (EVENT_BASE_FLAG_NOLOCK): a
  * locked base took and released its mutex several times per wake-up, a
  * tenth of the instructions of a light UDP wake-up (bench/server_callgrind.sh).
+ * And without a time cache (EVENT_BASE_FLAG_NO_CACHE_TIME): refreshing it
+ * cost every UDP wake-up about 80 instructions; the clock is read instead
+ * where a timeout is set (TCP: about 70 per query, the smaller loss).
  * Other threads reach a worker through one eventfd (wake_fd) and a few
  * fields under w->lock:
  *
