@@ -6,7 +6,8 @@
  *
  * Names are hashed label by label from the right, so one pass over a query
  * name yields the hash of every suffix (www.example.com, example.com, com,
- * root): the lookup walks up the tree with no re-hashing.
+ * root): the lookup walks up the tree with no re-hashing. Names are read,
+ * lower-cased and hashed eight bytes at a time (dname.c says how).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_DNAME_H
 #define HZ_DNAME_H
@@ -21,7 +22,8 @@
 extern const uint8_t dname_lower[256];
 
 /* Read an uncompressed name at pkt[*pos] (a query's question), lower-casing
- * it into lower (DNAME_MAXLEN bytes), recording the offset of each label in
+ * it into lower (DNAME_MAXLEN bytes: up to 7 bytes behind the name may be
+ * written, with zeros), recording the offset of each label in
  * offs, and, if hashes is not NULL, the hash of every suffix: hashes[i] for
  * the suffix starting at label i, hashes[nlabels] for the root (the array
  * needs DNAME_MAXLABELS + 1 entries). Compression pointers are rejected (a
@@ -33,6 +35,11 @@ int dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 
 /* Hash of a whole wire name, as dname_parse_query() computes it. */
 uint32_t dname_hash(const uint8_t *name);
+
+/* A seeded 64-bit hash of p[0..len) (any bytes: the cache hashes its
+ * lower-case keys with it), eight bytes at a time, as the query names are;
+ * reads nothing outside p[0..len). */
+uint64_t dname_hash_bytes(const uint8_t *p, size_t len, uint64_t seed);
 
 /* Check a possibly compressed name at msg[*pos] inside a message of lim
  * bytes, and advance *pos past it as it sits there. Every pointer must go

@@ -40,10 +40,17 @@ struct bufferevent;
 #define TCP_ACCEPT_PAUSE_MS 100   /* accept stays off this long after EMFILE and the like */
 #define TCP_ACCEPT_LOG_SECONDS 10 /* at most one accept error line per listener this often */
 
-/* Relaxed counters: one writer (the worker), readers anywhere. */
+/* Relaxed counters: one writer (the worker), readers anywhere. A plain
+ * load and store, no atomic read-modify-write; the counter is named once
+ * (an index computed by a call, such as qtypeclass_of(), runs once). */
 typedef _Atomic unsigned long long net_counter_t;
-#define NET_COUNT(c, n) atomic_store_explicit(&(c), \
-	atomic_load_explicit(&(c), memory_order_relaxed) + (n), memory_order_relaxed)
+static inline void
+net_count_add(net_counter_t *c, unsigned long long n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+#define NET_COUNT(c, n) net_count_add(&(c), (n))
 
 /* One listen address in one worker: a UDP socket and a TCP listener. */
 typedef struct listener {
@@ -96,10 +103,17 @@ typedef struct worker {
 	unsigned id;
 	pthread_t thread;
 	bool thread_started;
-	struct event_base *base;
-	struct event *stop_ev;
-	struct event *apply_ev;
+	struct event_base *base;       /* no lock of its own (EVENT_BASE_FLAG_NOLOCK): other
+	                                  threads reach the worker through wake_fd only */
 	struct event *drain_ev;        /* the bounded wait for TCP output at stop */
+	/* Requests from other threads: stop, apply (w->pending) and calls
+	 * (server_worker_call), under lock, announced on wake_fd (an eventfd
+	 * the worker reads in its own loop). */
+	int wake_fd;
+	struct event *wake_ev;
+	bool wake_stop, wake_apply;    /* under lock */
+	struct worker_call *calls;     /* under lock, first in first out */
+	struct worker_call **calls_tail;
 	bool stopping;
 
 	listener_t *listeners;
@@ -197,6 +211,20 @@ net_count_response(worker_t *w, int tcp, const uint8_t *answer)
 {
 	NET_COUNT(w->responses[tcp][answer[3] & 0x0F], 1);
 }
+
+/* worker_wake.c. Run fn(arg) in w's thread, from any thread, as soon as
+ * w's loop gets to it (before w stops: a call queued after that never runs).
+ * False: out of memory, fn will not run. */
+bool server_worker_call(worker_t *w, void (*fn)(void *arg), void *arg);
+/* Make w's eventfd (returns it; < 0: failed, logged). */
+int worker_wake_open(worker_t *w);
+/* Ask w to stop and/or apply w->pending (any thread). */
+void worker_wake_request(worker_t *w, bool stop, bool apply);
+/* In w's thread, on wake_fd: run the queued calls, and say whether a stop
+ * or an apply was asked. */
+void worker_wake_take(worker_t *w, bool *stop, bool *apply);
+/* Free what is still queued and close the eventfd (w's loop has ended). */
+void worker_wake_discard(worker_t *w);
 
 /* udp.c */
 int udp_open(const struct sockaddr_storage *addr, socklen_t len, const char *text);

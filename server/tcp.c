@@ -171,7 +171,7 @@ tcp_conn_too_old(const tcp_conn_t *c)
 }
 
 /* Dynamic updates (update.h): the message goes to the control thread (control.h); its
- * reply comes back to this worker through event_base_once() and is written
+ * reply comes back to this worker through server_worker_call() and is written
  * if the connection still exists (same pointer and id). A closing
  * connection waits for its pending replies. */
 typedef struct tcp_update_reply {
@@ -183,7 +183,7 @@ typedef struct tcp_update_reply {
 } tcp_update_reply_t;
 
 static void
-tcp_update_done(evutil_socket_t fd, short what, void *arg)
+tcp_update_done(void *arg)
 {
 	tcp_update_reply_t *r = arg;
 	tcp_conn_t *c = r->w->conns;
@@ -212,8 +212,7 @@ tcp_update_reply_cb(void *arg, const uint8_t *msg, size_t len)
 		memcpy(r->msg, msg, len);
 		r->len = len;
 	}
-	struct timeval now = { 0, 0 };
-	if (event_base_once(r->w->base, -1, EV_TIMEOUT, tcp_update_done, r, &now) < 0) {
+	if (!server_worker_call(r->w, tcp_update_done, r)) {
 		log_warning("tcp: cannot hand an update reply to worker %u", r->w->id);
 		free(r->msg);
 		free(r);

@@ -218,7 +218,7 @@ xfr_out_layout(xfr_out_t *x, const zonefile_t *zf, const xfr_change_t *const *ch
 	return ok;
 }
 
-static void xfr_out_ready(evutil_socket_t fd, short what, void *arg);
+static void xfr_out_ready(void *arg);
 
 /* The control task: the records the view serves now, laid out. */
 static void
@@ -264,8 +264,8 @@ xfr_out_collect(void *arg, bool run)
 		}
 		zonefile_free(&own);
 	}
-	struct timeval now = { 0, 0 };
-	if (event_base_once(x->w->base, -1, EV_TIMEOUT, xfr_out_ready, x, &now) < 0)
+	/* the worker's event_base has no lock: hand x over through its queue */
+	if (!server_worker_call(x->w, xfr_out_ready, x))
 		log_error("transfer out: cannot hand zone %s back to worker %u", x->zone, x->w->id);
 	/* (out of memory for the event: x and the connection's transfer slot
 	 * stay taken until the server stops; the connection reads nothing) */
@@ -333,10 +333,8 @@ xfr_out_pump(tcp_conn_t *c)
 }
 
 static void
-xfr_out_ready(evutil_socket_t fd, short what, void *arg)
+xfr_out_ready(void *arg)
 {
-	(void)fd;
-	(void)what;
 	xfr_out_t *x = arg;
 	x->pending = false;
 	if (x->c == NULL) {

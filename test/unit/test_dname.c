@@ -1,6 +1,7 @@
 /* test_dname.c -- wire-name parsing, hashing and comparison (dname.c).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,122 @@ START_TEST(parse_rejects_malformed_names)
 }
 END_TEST
 
+/* The word-at-a-time reader (dname.c) against a byte-by-byte model: every
+ * label length from 1 to 63 (full words, partial last words), every byte
+ * value around 'A'..'Z', the name at the very end of an exactly sized
+ * allocation (so a read past it is an ASan error) and at offset 0. */
+static void
+model_lower(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (uint8_t)(src[i] + 32) : src[i];
+}
+
+START_TEST(parse_word_reader_matches_bytewise_model)
+{
+	for (unsigned l1 = 1; l1 <= 63; l1++) {
+		for (unsigned l2 = 1; l2 <= 9; l2++) {
+			/* name: <l1 bytes><l2 bytes>, every byte value cycling so
+			 * letters, their neighbours ('@' '[' '`' '{') and >= 0x80 occur */
+			uint8_t name[DNAME_MAXLEN];
+			size_t n = 0;
+			name[n++] = (uint8_t)l1;
+			for (unsigned i = 0; i < l1; i++)
+				name[n++] = (uint8_t)(0x3f + (i * 7 + l1 + l2) % 0xc1);
+			name[n++] = (uint8_t)l2;
+			for (unsigned i = 0; i < l2; i++)
+				name[n++] = (uint8_t)("@AZ[`az{\xc1\xff"[(i + l1) % 10]);
+			name[n++] = 0;
+			for (size_t at = 0; at <= 12; at += 12) {
+				uint8_t *pkt = malloc(at + n);   /* nothing behind the name */
+				ck_assert_ptr_nonnull(pkt);
+				memset(pkt, 0xAA, at);
+				memcpy(pkt + at, name, n);
+				uint8_t lower[DNAME_MAXLEN], offs[DNAME_MAXLABELS], want[DNAME_MAXLEN];
+				uint32_t hashes[DNAME_MAXLABELS + 1];
+				unsigned labels;
+				size_t pos = at;
+				int len = dname_parse_query(pkt, at + n, &pos, lower, offs, &labels, hashes);
+				ck_assert_int_eq(len, (int)n);
+				ck_assert_uint_eq(pos, at + n);
+				ck_assert_uint_eq(labels, 2);
+				ck_assert_uint_eq(offs[1], 1 + l1);
+				model_lower(want, name, n);
+				ck_assert_mem_eq(lower, want, n);
+				/* case does not change any suffix's hash */
+				ck_assert_uint_eq(hashes[0], dname_hash(want));
+				ck_assert_uint_eq(hashes[1], dname_hash(want + 1 + l1));
+				ck_assert_uint_eq(hashes[2], dname_hash(W("")));
+				uint8_t copy[DNAME_MAXLEN];
+				dname_to_lower(copy, name);
+				ck_assert_mem_eq(copy, want, n);
+				free(pkt);
+			}
+		}
+	}
+}
+END_TEST
+
+/* Suffix hashes tell names apart, including ones that differ only in a
+ * label boundary or in the bytes of a partial last word. */
+START_TEST(hashes_tell_close_names_apart)
+{
+	static const char *const names[] = {
+		"\3abc\3def", "\6abcdef", "\2ab\4cdef", "\10abcdefgh", "\10abcdefgi",
+		"\11abcdefghi", "\7abcdefg", "\7abcdefg\0", "\1a", "\1b",
+	};
+	size_t k = sizeof(names) / sizeof(names[0]) - 1;   /* the last two differ too */
+	uint32_t h[16];
+	for (size_t i = 0; i <= k; i++)
+		h[i] = dname_hash(W(names[i]));
+	for (size_t i = 0; i <= k; i++)
+		for (size_t j = i + 1; j <= k; j++)
+			if (strcmp(names[i], names[j]) != 0)
+				ck_assert_uint_ne(h[i], h[j]);
+	/* the low bits index the tables: 20,000 hostN names spread over
+	 * 2^15 slots with no more than a few per slot */
+	static uint8_t slots[1u << 15];
+	memset(slots, 0, sizeof(slots));
+	unsigned worst = 0;
+	for (unsigned i = 0; i < 20000; i++) {
+		uint8_t w[64];
+		char label[32];
+		int l = snprintf(label, sizeof(label), "host%u", i);
+		w[0] = (uint8_t)l;
+		memcpy(w + 1, label, (size_t)l);
+		memcpy(w + 1 + l, "\5bench\4test", 12);
+		unsigned c = ++slots[dname_hash(w) & ((1u << 15) - 1)];
+		worst = c > worst ? c : worst;
+	}
+	ck_assert_uint_le(worst, 8);
+}
+END_TEST
+
+/* dname_hash_bytes (the cache's key hash): every length 0..40 from an
+ * exactly sized allocation (ASan: no read outside it), the same bytes
+ * elsewhere hash the same, and a changed byte or length changes the hash. */
+START_TEST(hash_bytes_reads_only_its_bytes)
+{
+	for (size_t len = 0; len <= 40; len++) {
+		uint8_t *a = malloc(len ? len : 1), *b = malloc(len + 3);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		for (size_t i = 0; i < len; i++)
+			a[i] = b[i + 3] = (uint8_t)(i * 37 + len);
+		uint64_t h = dname_hash_bytes(a, len, 42);
+		ck_assert_uint_eq(h, dname_hash_bytes(b + 3, len, 42));
+		ck_assert_uint_ne(h, dname_hash_bytes(a, len, 43));
+		if (len > 0) {
+			ck_assert_uint_ne(h, dname_hash_bytes(a, len - 1, 42));
+			a[len - 1] ^= 1;
+			ck_assert_uint_ne(h, dname_hash_bytes(a, len, 42));
+		}
+		free(a);
+		free(b);
+	}
+}
+END_TEST
+
 START_TEST(compare_and_print)
 {
 	ck_assert(dname_equal(W("\3WWW\7example\0"), W("\3www\7EXAMPLE\0")));
@@ -106,6 +223,9 @@ main(void)
 	tcase_add_test(tc, parse_lowercases_and_hashes_every_suffix);
 	tcase_add_test(tc, parse_rejects_malformed_names);
 	tcase_add_test(tc, compare_and_print);
+	tcase_add_test(tc, parse_word_reader_matches_bytewise_model);
+	tcase_add_test(tc, hashes_tell_close_names_apart);
+	tcase_add_test(tc, hash_bytes_reads_only_its_bytes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
