@@ -605,6 +605,12 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 	uint32_t min_ttl, max_ttl, max_neg_ttl;
 	cache_get_clamps(q->cache, &min_ttl, &max_ttl, &max_neg_ttl);
 	cache_msg_t *m = cache_msg_parse(msg, len, &q->key, min_ttl, max_ttl, max_neg_ttl);
+	/* A cacheable answer is stored before any client gets it: a client that
+	 * retries at once (over TCP after TC, on another worker) must find it in
+	 * the cache, not forward again. The cache takes over its own copy (it
+	 * may evict it at any time), the clients are written from this one. */
+	cache_msg_t *keep = m != NULL && m->ttl > 0
+		? cache_msg_parse(msg, len, &q->key, min_ttl, max_ttl, max_neg_ttl) : NULL;
 	free(scrubbed);
 	if (m == NULL) {
 		log_debug("forward: unusable answer from forwarder #%zu", q->cur + 1);
@@ -613,11 +619,13 @@ fwd_handle_answer(fwd_query_t *q, const uint8_t *msg, size_t len, bool via_tcp)
 		fwd_next(q);
 		return;
 	}
+	if (keep != NULL)
+		cache_store(q->cache, keep, cache_now_ms());
 	for (fwd_client_t *c = q->clients; c != NULL; c = c->next) {
 		size_t n = fwd_client_write(f, c, m);
 		fwd_deliver(f, c, f->out, n);
 	}
-	cache_store(q->cache, m, cache_now_ms());
+	cache_msg_free(m);
 	fwd_query_free(q);
 }
 
