@@ -9,6 +9,7 @@
 
 #include "acl.h"
 #include "conf.h"
+#include "testlib.h"
 
 /* Build a list from element strings: "any", "none", prefixes, each with an
  * optional "!"; "@N" is nested list N from the nested[] argument. */
@@ -418,9 +419,5 @@ acl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(acl_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(acl_suite());
 }

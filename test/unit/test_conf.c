@@ -11,6 +11,7 @@
 
 #include "capture.h"
 #include "conf.h"
+#include "testlib.h"
 
 #define CONF_DIR HZ_TEST_DATA "/conf"
 
@@ -1228,9 +1229,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(conf_suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "testlib.h"
 
 static const char *
 parse_fails(const char *line)
@@ -96,9 +97,5 @@ ctl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ctl_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(ctl_suite());
 }

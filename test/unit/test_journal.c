@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "query.h"
 #include "snapshot.h"
+#include "testlib.h"
 #include "update.h"
 #include "zonestore.h"
 
@@ -148,24 +149,9 @@ update(const char *const *specs)
 	ldns_rdf *zone = ldns_dname_new_frm_str("example.com.");
 	ldns_pkt *p = ldns_update_pkt_new(zone, LDNS_RR_CLASS_IN, NULL, up, NULL);
 	ldns_rr_list_deep_free(up);
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &wlen), LDNS_STATUS_OK);
-	ldns_pkt_free(p);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(40000) };
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
-	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
-	snapshot_t *next = NULL;
-	size_t n = zonestore_update(snap, wire, wlen, &from, out, sizeof(out), &next);
-	free(wire);
+	size_t n = tl_update(&snap, p, "127.0.0.2", out, sizeof(out), NULL);
 	ck_assert_uint_ge(n, 12);
-	if (next != NULL) {
-		snapshot_t *old = snap;
-		snap = next;
-		old->conf = NULL;
-		snapshot_free(&old);
-	}
 	return out[3] & 0x0F;
 }
 
@@ -181,19 +167,7 @@ query(const char *name, ldns_rr_type type)
 {
 	ldns_pkt *q = NULL;
 	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &wlen), LDNS_STATUS_OK);
-	ldns_pkt_free(q);
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
-	query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = true };
-	static uint8_t out[QUERY_MAX_ANSWER];
-	size_t n = query_answer(snap, wire, wlen, out, sizeof(out), &from);
-	free(wire);
-	ldns_pkt *a = NULL;
-	ck_assert_int_eq(ldns_wire2pkt(&a, out, n), LDNS_STATUS_OK);
-	return a;
+	return tl_ask(snap, q, "127.0.0.2", true);
 }
 
 /* The rdata of the answer (first record), "" for none, or the rcode's name. */
@@ -634,9 +608,5 @@ main(void)
 	tcase_add_test(tc, state_covers_too_much);
 	tcase_add_test(tc, replay_is_linear);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "conf.h"
 #include "nat.h"
+#include "testlib.h"
 #include "zonefile.h"
 
 static nat_rule_t
@@ -685,9 +686,5 @@ nat_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(nat_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(nat_suite());
 }

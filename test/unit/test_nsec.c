@@ -13,6 +13,7 @@
 
 #include "dname.h"
 #include "nsec.h"
+#include "testlib.h"
 #include "zone.h"
 #include "zonefile.h"
 
@@ -436,9 +437,5 @@ main(void)
 	tcase_add_test(tc, nsec3_proofs);
 	tcase_add_test(tc, signed_answer_too_big);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run_suite(su);
 }

@@ -14,6 +14,7 @@
 #include "lograte.h"
 #include "query.h"
 #include "snapshot.h"
+#include "testlib.h"
 #include "tmpdir.h"
 #include "tsig.h"
 #include "update.h"
@@ -473,9 +474,5 @@ tsig_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tsig_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(tsig_suite());
 }

@@ -16,7 +16,9 @@
 #include "control.h"
 #include "journal.h"
 #include "query.h"
+#include "rrtext.h"
 #include "snapshot.h"
+#include "testlib.h"
 #include "tsig.h"
 #include "update.h"
 #include "zonestore.h"
@@ -148,14 +150,6 @@ teardown(void)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
-static struct sockaddr_in
-addr(const char *src)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(40000) };
-	inet_pton(AF_INET, src, &sin.sin_addr);
-	return sin;
-}
-
 static ldns_rr *
 rr_new(const char *text)
 {
@@ -250,24 +244,9 @@ send_update(const req_t *r)
 		ck_assert_int_eq(ldns_pkt_tsig_sign(p, kname, sec, 300, alg, NULL), LDNS_STATUS_OK);
 		mac = ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(p), 3));
 	}
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &wlen), LDNS_STATUS_OK);
-	ldns_pkt_free(p);
-	struct sockaddr_in sin = addr(r->src ? r->src : "127.0.0.2");
-	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
-	snapshot_t *next = NULL;
-	size_t n = zonestore_update(snap, wire, wlen, &from, out, sizeof(out), &next);
-	free(wire);
+	size_t n = tl_update(&snap, p, r->src ? r->src : "127.0.0.2", out, sizeof(out), &swapped);
 	ck_assert_uint_gt(n, 12);
-	swapped = next != NULL;
-	if (next != NULL) {
-		snapshot_t *old = snap;
-		snap = next;
-		old->conf = NULL;
-		snapshot_free(&old);
-	}
 	ldns_pkt_free(last_reply);
 	last_reply = NULL;
 	ck_assert_int_eq(ldns_wire2pkt(&last_reply, out, n), LDNS_STATUS_OK);
@@ -292,17 +271,7 @@ lookup_from(const char *src, const char *name, ldns_rr_type type)
 	ldns_pkt *q = NULL;
 	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
 	ldns_pkt_set_id(q, 7);
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &wlen), LDNS_STATUS_OK);
-	ldns_pkt_free(q);
-	struct sockaddr_in sin = addr(src);
-	query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = true };
-	static uint8_t out[QUERY_MAX_ANSWER];
-	size_t n = query_answer(snap, wire, wlen, out, sizeof(out), &from);
-	free(wire);
-	ldns_pkt *a = NULL;
-	ck_assert_int_eq(ldns_wire2pkt(&a, out, n), LDNS_STATUS_OK);
+	ldns_pkt *a = tl_ask(snap, q, src, true);
 	buf[0] = '\0';
 	if (ldns_pkt_get_rcode(a) != LDNS_RCODE_NOERROR) {
 		char *rc = ldns_pkt_rcode2str(ldns_pkt_get_rcode(a));
@@ -312,11 +281,7 @@ lookup_from(const char *src, const char *name, ldns_rr_type type)
 	ldns_rr_list *l = ldns_pkt_answer(a);
 	ldns_rr_list_sort(l);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
-		char *s = ldns_rr2str(ldns_rr_list_rr(l, i));
-		s[strcspn(s, "\n")] = '\0';
-		for (char *p = s; *p; p++)
-			if (*p == '\t')
-				*p = ' ';
+		char *s = rr_text(l, i);
 		if (buf[0])
 			strncat(buf, "|", sizeof(buf) - strlen(buf) - 1);
 		strncat(buf, s, sizeof(buf) - strlen(buf) - 1);
@@ -433,17 +398,11 @@ START_TEST(tsig_original_id)
 	ck_assert_int_eq(tsig_verify(q, wire, wlen, snap->conf, &k, time(NULL)), TSIG_OK);
 	ldns_pkt_free(q);
 
-	struct sockaddr_in sin = addr("127.0.0.2");
-	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
-	snapshot_t *next = NULL;
-	size_t n = zonestore_update(snap, wire, wlen, &from, out, sizeof(out), &next);
+	bool swapped_here = false;
+	size_t n = tl_update_wire(&snap, wire, wlen, "127.0.0.2", out, sizeof(out), &swapped_here);
 	free(wire);
-	ck_assert_ptr_nonnull(next);
-	snapshot_t *old = snap;
-	snap = next;
-	old->conf = NULL;
-	snapshot_free(&old);
+	ck_assert(swapped_here);
 	ldns_pkt *r = NULL;
 	ck_assert_int_eq(ldns_wire2pkt(&r, out, n), LDNS_STATUS_OK);
 	ck_assert_int_eq(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
@@ -884,7 +843,7 @@ screen(const char *src, const char *zone, const char *key)
 {
 	uint8_t wire[1024], out[512];
 	size_t n = update_wire(zone, key, wire);
-	struct sockaddr_in sin = addr(src);
+	struct sockaddr_in sin = tl_addr(src);
 	query_src_t from = { .src = (struct sockaddr *)&sin };
 	size_t a = update_screen(snap, wire, n, &from, out);
 	if (a == 0)
@@ -934,7 +893,7 @@ START_TEST(queue_share_per_source)
 	zonestore_lock();
 	uint8_t wire[1024];
 	size_t n = update_wire("example.com.", KEY, wire);
-	struct sockaddr_in a = addr("127.0.0.3"), b = addr("127.0.0.2");
+	struct sockaddr_in a = tl_addr("127.0.0.3"), b = tl_addr("127.0.0.2");
 	query_src_t fa = { .src = (struct sockaddr *)&a }, fb = { .src = (struct sockaddr *)&b };
 	int queued = 0;
 	for (int i = 0; i < 500; i++)
@@ -953,7 +912,7 @@ END_TEST
 
 START_TEST(malformed)
 {
-	struct sockaddr_in sin = addr("127.0.0.2");
+	struct sockaddr_in sin = tl_addr("127.0.0.2");
 	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
 	snapshot_t *next = NULL;
@@ -1002,9 +961,5 @@ main(void)
 	tcase_add_test(tc, screen_unsigned);
 	tcase_add_test(tc, queue_share_per_source);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }

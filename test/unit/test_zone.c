@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "dname.h"
+#include "testlib.h"
 #include "tmpdir.h"
 #include "update.h"
 #include "zone.h"
@@ -403,9 +404,5 @@ main(void)
 	tcase_add_test(tc, every_include_is_tracked_with_updates);
 	tcase_add_test(tc, zone_load_builds_what_zone_build_builds);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(su);
 }

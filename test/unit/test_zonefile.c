@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "testlib.h"
 #include "zonefile.h"
 
 #define ZONES_DIR HZ_TEST_DATA "/zones"
@@ -1182,11 +1183,8 @@ main(void)
 		fprintf(stderr, "zone corpus in %s looks incomplete (%d files)\n", ZONES_DIR, ncorpus);
 		return 1;
 	}
-	SRunner *sr = srunner_create(zonefile_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int status = tl_run_suite(zonefile_suite());
 	for (int i = 0; i < ncorpus; i++)
 		free(corpus[i]);
-	return failed == 0 ? 0 : 1;
+	return status;
 }

@@ -1,0 +1,84 @@
+/* testlib.c -- see testlib.h.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "testlib.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+
+#include "query.h"
+#include "snapshot.h"
+#include "zonestore.h"
+
+int
+tl_run_suite(Suite *su)
+{
+	SRunner *sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+struct sockaddr_in
+tl_addr(const char *ip)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(40000) };
+	ck_assert_msg(inet_pton(AF_INET, ip, &sin.sin_addr) == 1, "not an IPv4 address: %s", ip);
+	return sin;
+}
+
+uint8_t *
+tl_wire(const ldns_pkt *p, size_t *len)
+{
+	uint8_t *wire = NULL;
+	*len = 0;
+	ck_assert_int_eq(ldns_pkt2wire(&wire, p, len), LDNS_STATUS_OK);
+	return wire;
+}
+
+ldns_pkt *
+tl_ask(const struct snapshot *snap, ldns_pkt *q, const char *ip, bool tcp)
+{
+	size_t wlen;
+	uint8_t *wire = tl_wire(q, &wlen);
+	ldns_pkt_free(q);
+	struct sockaddr_in sin = tl_addr(ip);
+	query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = tcp };
+	static uint8_t out[QUERY_MAX_ANSWER];
+	size_t n = query_answer(snap, wire, wlen, out, sizeof(out), &from);
+	free(wire);
+	ldns_pkt *a = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&a, out, n), LDNS_STATUS_OK);
+	return a;
+}
+
+size_t
+tl_update(struct snapshot **snap, ldns_pkt *p, const char *ip, uint8_t *out, size_t outmax,
+	  bool *swapped)
+{
+	size_t wlen;
+	uint8_t *wire = tl_wire(p, &wlen);
+	ldns_pkt_free(p);
+	size_t n = tl_update_wire(snap, wire, wlen, ip, out, outmax, swapped);
+	free(wire);
+	return n;
+}
+
+size_t
+tl_update_wire(struct snapshot **snap, const uint8_t *wire, size_t wlen, const char *ip,
+	       uint8_t *out, size_t outmax, bool *swapped)
+{
+	struct sockaddr_in sin = tl_addr(ip);
+	query_src_t from = { .src = (struct sockaddr *)&sin };
+	snapshot_t *next = NULL;
+	size_t n = zonestore_update(*snap, wire, wlen, &from, out, outmax, &next);
+	if (swapped != NULL)
+		*swapped = next != NULL;
+	if (next != NULL) {
+		snapshot_t *old = *snap;
+		*snap = next;
+		old->conf = NULL;   /* next shares it */
+		snapshot_free(&old);
+	}
+	return n;
+}

@@ -1,0 +1,43 @@
+/* testlib.h -- what many unit test programs need alike: running the suite,
+ * a client address, and a query or an update sent through the real query
+ * path (query_answer, zonestore_update) as a packet on the wire.
+ * testlib.c is linked into every unit test program (test/CMakeLists.txt).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HZ_TEST_TESTLIB_H
+#define HZ_TEST_TESTLIB_H
+
+#include <check.h>
+#include <ldns/ldns.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct snapshot;
+
+/* Run su (taken over) and return main()'s exit status: EXIT_SUCCESS when
+ * every test passed. */
+int tl_run_suite(Suite *su);
+
+/* An IPv4 client address, ip:40000. */
+struct sockaddr_in tl_addr(const char *ip);
+
+/* The wire form of p (p stays the caller's); *len its length. Free it. */
+uint8_t *tl_wire(const ldns_pkt *p, size_t *len);
+
+/* The answer of the query path of snap to q (freed here), sent from ip over
+ * TCP (tcp) or UDP, parsed back (the caller frees it). */
+ldns_pkt *tl_ask(const struct snapshot *snap, ldns_pkt *q, const char *ip, bool tcp);
+
+/* Send the UPDATE p (freed here) from ip to zonestore_update(); the reply
+ * goes to out (outmax) and its length is returned. If the zone changed, the
+ * new snapshot replaces *snap (the old one is freed, its conf kept as the
+ * new one shares it) and *swapped (if not NULL) is set. */
+size_t tl_update(struct snapshot **snap, ldns_pkt *p, const char *ip, uint8_t *out,
+		 size_t outmax, bool *swapped);
+
+/* The same for an UPDATE already on the wire (wire stays the caller's). */
+size_t tl_update_wire(struct snapshot **snap, const uint8_t *wire, size_t wlen, const char *ip,
+		      uint8_t *out, size_t outmax, bool *swapped);
+
+#endif
