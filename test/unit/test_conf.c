@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "conf.h"
 #include "testlib.h"
+#include "tmpdir.h"
 
 #define CONF_DIR HZ_TEST_DATA "/conf"
 
@@ -1023,15 +1024,13 @@ END_TEST
  * path) is the same file. */
 START_TEST(test_writable_file_other_spelling)
 {
-	char dir[] = "/tmp/hz-test-conf.XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-test-conf");
 	char path[256], link[256], yaml[256];
-	snprintf(path, sizeof(path), "%s/lan.zone", dir);
-	snprintf(link, sizeof(link), "%s/alias.zone", dir);
-	snprintf(yaml, sizeof(yaml), "%s/test.yaml", dir);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fclose(f);
+	tmpdir_file(&dir, "lan.zone", path, sizeof(path));
+	tmpdir_file(&dir, "alias.zone", link, sizeof(link));
+	tmpdir_file(&dir, "test.yaml", yaml, sizeof(yaml));
+	tl_put_file(path, "");
 	ck_assert_int_eq(symlink("lan.zone", link), 0);
 	char text[1024];
 	snprintf(text, sizeof(text), TWO_VIEWS_HEAD
@@ -1049,9 +1048,7 @@ START_TEST(test_writable_file_other_spelling)
 	ck_assert_msg(text_has_line(capture_text(&cap), "test.yaml:10: ", "view 'guests'"), "%s", capture_text(&cap));
 	ck_assert_msg(text_has_line(capture_text(&cap), "test.yaml:14: ", "view 'other'"), "%s", capture_text(&cap));
 	capture_end(&cap);
-	unlink(link);
-	unlink(path);
-	rmdir(dir);
+	tmpdir_remove(&dir);
 }
 END_TEST
 

@@ -19,6 +19,7 @@
 #include "rrtext.h"
 #include "snapshot.h"
 #include "testlib.h"
+#include "tmpdir.h"
 #include "tsig.h"
 #include "update.h"
 #include "zonestore.h"
@@ -26,7 +27,7 @@
 #define SECRET "c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ="
 #define WRONG "d3JvbmctLXNlY3JldC1mb3ItdGhlLWtleQ=="
 
-static char dir[] = "/tmp/hz-test-update.XXXXXX";
+static tmpdir_t dir;
 static char conf_path[300];
 static snapshot_t *snap;
 
@@ -84,32 +85,6 @@ static const char *org_zone =
 	"ns1 300 A 192.0.2.1\n";
 
 static void
-write_file(const char *name, const char *text, const char *mode)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, mode);
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static char *
-read_file(const char *name)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return NULL;
-	static char buf[65536];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void
 load(void)
 {
 	diag_t d = { 0 };
@@ -129,13 +104,12 @@ restart(void)
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/hz-test-update.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	write_file("horizond.yaml", config_text, "w");
-	write_file("in.zone", in_zone, "w");
-	write_file("static.zone", static_zone, "w");
-	write_file("org.zone", org_zone, "w");
-	snprintf(conf_path, sizeof(conf_path), "%s/horizond.yaml", dir);
+	tmpdir_make(&dir, "hz-test-update");
+	tmpdir_put(&dir, "horizond.yaml", config_text);
+	tmpdir_put(&dir, "in.zone", in_zone);
+	tmpdir_put(&dir, "static.zone", static_zone);
+	tmpdir_put(&dir, "org.zone", org_zone);
+	tmpdir_file(&dir, "horizond.yaml", conf_path, sizeof(conf_path));
 	load();
 }
 
@@ -144,10 +118,7 @@ teardown(void)
 {
 	snapshot_free(&snap);
 	zonestore_shutdown();
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	tmpdir_remove(&dir);
 }
 
 static ldns_rr *
@@ -565,25 +536,27 @@ START_TEST(journal_write_replay)
 	ck_assert_int_eq(send_update(&(req_t){ .key = KEY,
 		.up = { "-laptop.example.com. A 192.168.1.50", "+laptop.example.com. 300 IN A 192.168.1.51" } }),
 		LDNS_RCODE_NOERROR);
-	const char *j = read_file("in.zone.jnl");
+	char path[300];
+	char *j = tl_read_file(tmpdir_file(&dir, "in.zone.jnl", path, sizeof(path)), NULL);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_ptr_nonnull(strstr(j, "begin 11 "));
 	ck_assert_ptr_nonnull(strstr(j, "+ laptop.example.com.\t300\tIN\tA\t192.168.1.50\n"));
 	ck_assert_ptr_nonnull(strstr(j, "- www.example.com.\t300\tIN\tTXT\t\"web\"\n"));
 	ck_assert_ptr_nonnull(strstr(j, "commit 12\n"));
+	free(j);
 	restart();
 	ck_assert_str_eq(lookup("laptop.example.com.", LDNS_RR_TYPE_A),
 			 "laptop.example.com. 300 IN A 192.168.1.51");
 	ck_assert_str_eq(lookup("www.example.com.", LDNS_RR_TYPE_TXT), "");
 	ck_assert_uint_eq(serial(), 12);
 	/* the zone file changes (admin bumps the serial): the journal goes on top */
-	write_file("in.zone", "host IN A 192.168.1.70\n", "a");
+	tmpdir_write(&dir, "in.zone", "host IN A 192.168.1.70\n", "a");
 	restart();
 	ck_assert_str_eq(lookup("host.example.com.", LDNS_RR_TYPE_A), "host.example.com. 300 IN A 192.168.1.70");
 	ck_assert_str_eq(lookup("laptop.example.com.", LDNS_RR_TYPE_A),
 			 "laptop.example.com. 300 IN A 192.168.1.51");
 	/* a torn last block is skipped */
-	write_file("in.zone.jnl", "\nbegin 13 x\n+ torn.example.com. 300 IN A 192.168.1.9\n+ tor", "a");
+	tmpdir_write(&dir, "in.zone.jnl", "\nbegin 13 x\n+ torn.example.com. 300 IN A 192.168.1.9\n+ tor", "a");
 	restart();
 	ck_assert_str_eq(lookup("torn.example.com.", LDNS_RR_TYPE_A), "NXDOMAIN");
 	/* appending after it keeps the journal readable */
@@ -606,17 +579,17 @@ count_op(void *arg, char op, const zrr_t *rr, diag_t *d)
 START_TEST(journal_errors)
 {
 	char path[300];
-	snprintf(path, sizeof(path), "%s/bad.jnl", dir);
+	tmpdir_file(&dir, "bad.jnl", path, sizeof(path));
 	diag_t d = { .quiet = 1 };
 	int n = 0;
 	ck_assert_int_eq(journal_replay("/nonexistent/x.jnl", "example.com.", count_op, &n, &d), 0);
-	write_file("bad.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 5\n"
+	tmpdir_write(&dir, "bad.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 5\n"
 		   "begin 6 x\n+ b.example.com. 300 IN A 300.1.1.1\ncommit 6\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
 	ck_assert_uint_eq(d.errors, 1);
 	/* the error names the line: check the message text */
 	char msgpath[300];
-	snprintf(msgpath, sizeof(msgpath), "%s/msgs", dir);
+	tmpdir_file(&dir, "msgs", msgpath, sizeof(msgpath));
 	FILE *f = fopen(msgpath, "w+");
 	diag_t d2 = { .out = f };
 	n = 0;
@@ -631,26 +604,26 @@ START_TEST(journal_errors)
 	ck_assert_msg(strncmp(line, want, strlen(want)) == 0, "got: %s", line);
 	/* commit without begin, serial mismatch, stray lines: errors when a
 	 * committed transaction follows them */
-	write_file("bad.jnl", "commit 5\nbegin 7 x\ncommit 7\n", "w");
+	tmpdir_write(&dir, "bad.jnl", "commit 5\nbegin 7 x\ncommit 7\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
-	write_file("bad.jnl", "begin 5 x\ncommit 6\nbegin 7 x\ncommit 7\n", "w");
+	tmpdir_write(&dir, "bad.jnl", "begin 5 x\ncommit 6\nbegin 7 x\ncommit 7\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
-	write_file("bad.jnl", "hello\nbegin 7 x\ncommit 7\n", "w");
+	tmpdir_write(&dir, "bad.jnl", "hello\nbegin 7 x\ncommit 7\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
 	/* ... and the end of a write cut short (a warning) when nothing does */
 	diag_t dw = { .quiet = 1 };
-	write_file("bad.jnl", "begin 5 x\ncommit 5\nhello\n", "w");
+	tmpdir_write(&dir, "bad.jnl", "begin 5 x\ncommit 5\nhello\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &dw), 1);
 	ck_assert_uint_eq(dw.errors, 0);
 	ck_assert_uint_eq(dw.warnings, 1);
 	/* comments, blank lines, two good blocks */
-	write_file("bad.jnl", "; note\n\nbegin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 5\n"
+	tmpdir_write(&dir, "bad.jnl", "; note\n\nbegin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 5\n"
 		   "begin 6 x\n- a.example.com. 300 IN A 1.2.3.4\n+ b 300 IN A 1.2.3.5\ncommit 6\n", "w");
 	n = 0;
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), 2);
 	ck_assert_int_eq(n, 3);
 	/* a broken journal stops the zone from loading (as a broken zone file does) */
-	write_file("in.zone.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 6\n"
+	tmpdir_write(&dir, "in.zone.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 6\n"
 		   "begin 7 x\ncommit 7\n", "w");
 	snapshot_free(&snap);
 	zonestore_shutdown();
@@ -697,7 +670,7 @@ END_TEST
 START_TEST(auto_ptr_real_zone_wins)
 {
 	/* a hand-written reverse zone in the view takes precedence */
-	write_file("rev.zone", "$ORIGIN 1.168.192.in-addr.arpa.\n"
+	tmpdir_write(&dir, "rev.zone", "$ORIGIN 1.168.192.in-addr.arpa.\n"
 		   "@ 300 IN SOA ns1.example.com. h.example.com. 1 2 3 4 5\n"
 		   "@ 300 NS ns1.example.com.\n"
 		   "20 300 PTR handwritten.example.com.\n", "w");
@@ -705,7 +678,7 @@ START_TEST(auto_ptr_real_zone_wins)
 	char conf[4096];
 	snprintf(conf, sizeof(conf), "%.*s      - name: 1.168.192.in-addr.arpa\n"
 		 "        file: rev.zone\n%s", (int)(at - config_text), config_text, at);
-	write_file("horizond.yaml", conf, "w");
+	tmpdir_put(&dir, "horizond.yaml", conf);
 	restart();
 	ck_assert_str_eq(lookup("20.1.168.192.in-addr.arpa.", LDNS_RR_TYPE_PTR),
 			 "20.1.168.192.in-addr.arpa. 300 IN PTR handwritten.example.com.");
@@ -721,7 +694,7 @@ static conf_t *
 parse_conf(const char *text, char *msgs, size_t size)
 {
 	char path[300];
-	snprintf(path, sizeof(path), "%s/msgs", dir);
+	tmpdir_file(&dir, "msgs", path, sizeof(path));
 	FILE *f = fopen(path, "w+");
 	diag_t d = { .out = f };
 	conf_t *c = conf_parse("t.yaml", text, strlen(text), &d);

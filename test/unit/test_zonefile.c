@@ -23,6 +23,7 @@
 
 #include "arena.h"
 #include "testlib.h"
+#include "tmpdir.h"
 #include "zonefile.h"
 
 #define ZONES_DIR HZ_TEST_DATA "/zones"
@@ -66,6 +67,16 @@ parse_mem(const char *text, size_t len, capture_t *c)
 {
 	capture_start(c);
 	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, len, &c->d);
+	capture_end(c);
+	return z;
+}
+
+/* Read the zone file path of example.com with the messages captured in c. */
+static zonefile_t *
+read_capture(const char *path, capture_t *c)
+{
+	capture_start(c);
+	zonefile_t *z = zonefile_read("example.com", path, &c->d);
 	capture_end(c);
 	return z;
 }
@@ -155,9 +166,7 @@ START_TEST(test_corpus)
 	fclose(fp);
 
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", name, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(name, &c);
 
 	for (int i = 0; i < nexp; i++) {
 		int found = 0;
@@ -291,9 +300,7 @@ START_TEST(test_default_ttl_soa_minimum)
 {
 	ck_assert_int_eq(chdir(ZONES_DIR), 0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", "good-nottl.zone", &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture("good-nottl.zone", &c);
 	ck_assert_ptr_nonnull(z);
 	ck_assert_uint_eq(z->count, 4);
 	ck_assert_uint_eq(z->rrs[0].ttl, 3600); /* SOA, explicit */
@@ -327,9 +334,7 @@ START_TEST(test_duplicates_dropped)
 {
 	ck_assert_int_eq(chdir(ZONES_DIR), 0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", "good-dups.zone", &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture("good-dups.zone", &c);
 	ck_assert_ptr_nonnull(z);
 	ck_assert_uint_eq(z->count, 4);
 	/* the first of the duplicates is the one kept, in its case */
@@ -355,17 +360,13 @@ END_TEST
 START_TEST(test_missing_file)
 {
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", "/nonexistent/x.zone", &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture("/nonexistent/x.zone", &c);
 	ck_assert_ptr_null(z);
 	ck_assert_uint_eq(c.d.errors, 1);
 	ck_assert_str_eq(c.buf, "/nonexistent/x.zone: cannot read zone file: No such file or directory\n");
 	capture_free(&c);
 
-	capture_start(&c);
-	z = zonefile_read("example.com", ZONES_DIR, &c.d);
-	capture_end(&c);
+	z = read_capture(ZONES_DIR, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_ptr_nonnull(strstr(c.buf, "Is a directory"));
 	capture_free(&c);
@@ -431,47 +432,29 @@ START_TEST(test_many_includes)
 }
 END_TEST
 
-static char tmpdir[] = "/tmp/hz-zonefile-XXXXXX";
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
+static tmpdir_t chain_dir;
 
 /* Chain: top.zone includes d1.inc, d1 includes d2, ... up to d<last>. */
 static zonefile_t *
 load_chain(int last, capture_t *c)
 {
-	char path[256], text[256];
+	char name[32], text[256];
 	for (int i = 1; i <= last; i++) {
-		snprintf(path, sizeof(path), "%s/d%d.inc", tmpdir, i);
+		snprintf(name, sizeof(name), "d%d.inc", i);
 		if (i < last)
 			snprintf(text, sizeof(text), "d%d A 192.0.2.%d\n$INCLUDE d%d.inc\n", i, i, i + 1);
 		else
 			snprintf(text, sizeof(text), "d%d A 192.0.2.%d\n", i, i);
-		write_file(path, text);
+		tmpdir_put(&chain_dir, name, text);
 	}
-	snprintf(path, sizeof(path), "%s/top.zone", tmpdir);
-	write_file(path, "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n$INCLUDE d1.inc\n");
-	capture_start(c);
-	zonefile_t *z = zonefile_read("example.com", path, &c->d);
-	capture_end(c);
-	for (int i = 1; i <= last; i++) {
-		snprintf(path, sizeof(path), "%s/d%d.inc", tmpdir, i);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/top.zone", tmpdir);
-	unlink(path);
-	return z;
+	tmpdir_put(&chain_dir, "top.zone", "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n$INCLUDE d1.inc\n");
+	char path[256];
+	return read_capture(tmpdir_file(&chain_dir, "top.zone", path, sizeof(path)), c);
 }
 
 START_TEST(test_include_depth)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make(&chain_dir, "hz-zonefile");
 	capture_t c;
 	/* top + 9 included files: 10 levels, allowed */
 	zonefile_t *z = load_chain(9, &c);
@@ -485,23 +468,19 @@ START_TEST(test_include_depth)
 	ck_assert_ptr_null(z);
 	ck_assert_uint_eq(c.d.errors, 1);
 	char want[300];
-	snprintf(want, sizeof(want), "%s/d9.inc:2: $INCLUDE nested more than 10 deep\n", tmpdir);
+	snprintf(want, sizeof(want), "%s/d9.inc:2: $INCLUDE nested more than 10 deep\n", chain_dir.path);
 	ck_assert_str_eq(c.buf, want);
 	capture_free(&c);
 
 	/* a file including itself */
 	char path[256];
-	snprintf(path, sizeof(path), "%s/self.zone", tmpdir);
-	write_file(path, "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE self.zone\n");
-	capture_start(&c);
-	z = zonefile_read("example.com", path, &c.d);
-	capture_end(&c);
-	unlink(path);
+	tmpdir_put(&chain_dir, "self.zone", "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE self.zone\n");
+	z = read_capture(tmpdir_file(&chain_dir, "self.zone", path, sizeof(path)), &c);
+	tmpdir_remove(&chain_dir);
 	ck_assert_ptr_null(z);
 	ck_assert_uint_eq(c.d.errors, 1);
 	ck_assert_ptr_nonnull(strstr(c.buf, "self.zone:4: include loop"));
 	capture_free(&c);
-	rmdir(tmpdir);
 }
 END_TEST
 
@@ -690,28 +669,19 @@ END_TEST
  * still found after the array moved. */
 START_TEST(test_records_beyond_the_line_count)
 {
-	char dirbuf[] = "/tmp/hz-zf-grow-XXXXXX";
-	char *dir = mkdtemp(dirbuf);
-	ck_assert_ptr_nonnull(dir);
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-zf-grow");
 	char inc[256], top[256];
-	snprintf(inc, sizeof(inc), "%s/inc.zone", dir);
-	snprintf(top, sizeof(top), "%s/top.zone", dir);
-	FILE *f = fopen(inc, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("$GENERATE 1-3000 i$ A 192.0.2.2\n", f);
-	fclose(f);
-	f = fopen(top, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("$TTL 300\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"          /* lines 1-3 */
-	      "$GENERATE 1-5000 g$ A 192.0.2.1\n"                   /* 4 */
-	      "$INCLUDE inc.zone\n"                                 /* 5 */
-	      "$GENERATE 4000-5000 G$ A 192.0.2.1\n"                /* 6: duplicates */
-	      "last A 192.0.2.3\n", f);                             /* 7 */
-	fclose(f);
+	tmpdir_file(&dir, "inc.zone", inc, sizeof(inc));
+	tmpdir_file(&dir, "top.zone", top, sizeof(top));
+	tl_put_file(inc, "$GENERATE 1-3000 i$ A 192.0.2.2\n");
+	tl_put_file(top, "$TTL 300\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"          /* lines 1-3 */
+			 "$GENERATE 1-5000 g$ A 192.0.2.1\n"                   /* 4 */
+			 "$INCLUDE inc.zone\n"                                 /* 5 */
+			 "$GENERATE 4000-5000 G$ A 192.0.2.1\n"                /* 6: duplicates */
+			 "last A 192.0.2.3\n");                                /* 7 */
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", top, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(top, &c);
 	ck_assert_msg(z != NULL, "%.500s", c.buf);
 	ck_assert_uint_eq(c.d.errors, 0);
 	ck_assert_uint_eq(z->count, 2 + 5000 + 3000 + 1);   /* G4000-G5000: duplicates of g4000-g5000 */
@@ -734,9 +704,7 @@ START_TEST(test_records_beyond_the_line_count)
 	ck_assert_ptr_eq(z->soa, &z->rrs[0]);
 	zonefile_free(&z);
 	capture_free(&c);
-	unlink(inc);
-	unlink(top);
-	rmdir(dir);
+	tmpdir_remove(&dir);
 }
 END_TEST
 
@@ -786,9 +754,7 @@ START_TEST(test_reserve_bounded_by_text)
 	rl.rlim_cur = vm + ((size_t)96 << 20);
 	ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", path, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(path, &c);
 	unlink(path);
 	ck_assert_msg(z != NULL, "%.500s", c.buf);
 	ck_assert_uint_eq(z->count, 3);
@@ -896,9 +862,7 @@ START_TEST(test_outside_ignored)
 {
 	ck_assert_int_eq(chdir(ZONES_DIR), 0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", "good-outside.zone", &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture("good-outside.zone", &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(z->count, 3);
 	ck_assert_uint_eq(c.d.warnings, 3);
@@ -927,18 +891,17 @@ END_TEST
 /* Issue 10, row 6: "$INCLUDE /etc/shadow" must not print the file's text. */
 START_TEST(test_include_secret_not_echoed)
 {
-	char dir[] = "/tmp/hz-zonefile-secret-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-zonefile-secret");
 	char secret[300], text[600];
-	snprintf(secret, sizeof(secret), "%s/shadow", dir);
-	write_file(secret, "root:$y$j9T$S3CRETHASH:19000:0:99999:7:::\n"
+	tmpdir_file(&dir, "shadow", secret, sizeof(secret));
+	tl_put_file(secret, "root:$y$j9T$S3CRETHASH:19000:0:99999:7:::\n"
 			   "daemon:*:19000:0:99999:7:::\n");
 	snprintf(text, sizeof(text), "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE %s\n"
 		 "ns1 A 192.0.2.1\n", secret);
 	capture_t c;
 	zonefile_t *z = parse_mem(text, strlen(text), &c);
-	unlink(secret);
-	rmdir(dir);
+	tmpdir_remove(&dir);
 	ck_assert_ptr_null(z);
 	ck_assert_ptr_null(strstr(c.buf, "S3CRET"));
 	ck_assert_ptr_null(strstr(c.buf, "root"));
@@ -956,17 +919,15 @@ END_TEST
  * fails the test if it hangs. */
 START_TEST(test_fifo_refused)
 {
-	char dir[] = "/tmp/hz-zonefile-fifo-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-zonefile-fifo");
 	char fifo[300], text[600], want[600];
-	snprintf(fifo, sizeof(fifo), "%s/zone.fifo", dir);
+	tmpdir_file(&dir, "zone.fifo", fifo, sizeof(fifo));
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	alarm(20);
 
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", fifo, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(fifo, &c);
 	ck_assert_ptr_null(z);
 	snprintf(want, sizeof(want), "%s: cannot read zone file: not a regular file (a FIFO)\n", fifo);
 	ck_assert_str_eq(c.buf, want);
@@ -980,8 +941,7 @@ START_TEST(test_fifo_refused)
 	ck_assert_str_eq(c.buf, want);
 	capture_free(&c);
 	alarm(0);
-	unlink(fifo);
-	rmdir(dir);
+	tmpdir_remove(&dir);
 }
 END_TEST
 
@@ -989,19 +949,17 @@ END_TEST
  * multi-line record are still read; relative $ORIGIN; CRLF line ends. */
 START_TEST(test_errors_in_include_and_recovery)
 {
-	char dir[] = "/tmp/hz-zonefile-inc-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-zonefile-inc");
 	char inc[300], top[300], want[600];
-	snprintf(inc, sizeof(inc), "%s/bad.inc", dir);
-	snprintf(top, sizeof(top), "%s/top.zone", dir);
-	write_file(inc, "ok A 192.0.2.7\nmx MX 70000 ok\n");
-	write_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
+	tmpdir_file(&dir, "bad.inc", inc, sizeof(inc));
+	tmpdir_file(&dir, "top.zone", top, sizeof(top));
+	tl_put_file(inc, "ok A 192.0.2.7\nmx MX 70000 ok\n");
+	tl_put_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
 			"x MX ( 10\n  bad..name )\nns1 A 192.0.2.1\n$ORIGIN sub\nw A 192.0.2.2\n"
 			"$ORIGIN example.com.\nbig 9999999999 A 192.0.2.3\n");
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", top, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(top, &c);
 	ck_assert_ptr_null(z);
 	snprintf(want, sizeof(want), "%s:2: number is bigger than 16 bits\n", inc);
 	ck_assert_msg(strstr(c.buf, want) != NULL, "got:\n%s", c.buf);
@@ -1013,12 +971,10 @@ START_TEST(test_errors_in_include_and_recovery)
 	capture_free(&c);
 
 	/* the same without the errors loads, with sub's names where they belong */
-	write_file(inc, "ok A 192.0.2.7\n");
-	write_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
+	tl_put_file(inc, "ok A 192.0.2.7\n");
+	tl_put_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
 			"ns1 A 192.0.2.1\n$ORIGIN sub\nw A 192.0.2.2\n");
-	capture_start(&c);
-	z = zonefile_read("example.com", top, &c.d);
-	capture_end(&c);
+	z = read_capture(top, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	const zrr_t *r = find_rr(z, W("\2ok\7example\3com\0"), 1);
 	ck_assert_ptr_nonnull(r);
@@ -1027,9 +983,7 @@ START_TEST(test_errors_in_include_and_recovery)
 	ck_assert_ptr_nonnull(find_rr(z, W("\1w\3sub\7example\3com\0"), 1));
 	zonefile_free(&z);
 	capture_free(&c);
-	unlink(inc);
-	unlink(top);
-	rmdir(dir);
+	tmpdir_remove(&dir);
 }
 END_TEST
 
@@ -1082,9 +1036,7 @@ START_TEST(test_large_zone)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", path, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(path, &c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &ru1);
 	unlink(path);

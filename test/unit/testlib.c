@@ -3,7 +3,9 @@
 #include "testlib.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "query.h"
 #include "snapshot.h"
@@ -17,6 +19,41 @@ tl_run_suite(Suite *su)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void
+tl_write_file(const char *path, const void *data, size_t len, const char *mode)
+{
+	FILE *f = fopen(path, mode);
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+void
+tl_put_file(const char *path, const char *text)
+{
+	tl_write_file(path, text, strlen(text), "w");
+}
+
+char *
+tl_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	long n = ftell(f);
+	ck_assert_int_ge(n, 0);
+	rewind(f);
+	char *buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len != NULL)
+		*len = (size_t)n;
+	return buf;
 }
 
 struct sockaddr_in

@@ -1,6 +1,7 @@
 /* testlib.h -- what many unit test programs need alike: running the suite,
- * a client address, and a query or an update sent through the real query
- * path (query_answer, zonestore_update) as a packet on the wire.
+ * writing and reading files, a client address, and a query or an update
+ * sent through the real query path (query_answer, zonestore_update) as a
+ * packet on the wire. tmpdir.h makes the directory for the files.
  * testlib.c is linked into every unit test program (test/CMakeLists.txt).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_TEST_TESTLIB_H
@@ -14,6 +15,16 @@
 #include <stdint.h>
 
 struct snapshot;
+
+/* Write len bytes of data to path, opened with mode ("w", "a"). */
+void tl_write_file(const char *path, const void *data, size_t len, const char *mode);
+
+/* Write text to path (replaced if it exists). */
+void tl_put_file(const char *path, const char *text);
+
+/* The whole file, NUL-terminated, malloc'ed (the caller frees it); *len its
+ * size if len is not NULL. NULL if it cannot be opened. */
+char *tl_read_file(const char *path, size_t *len);
 
 /* Run su (taken over) and return main()'s exit status: EXIT_SUCCESS when
  * every test passed. */
