@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dname.h"
 #include "query.h"
 #include "snapshot.h"
+#include "zone.h"
+#include "zonefile.h"
 #include "zonestore.h"
 
 int
@@ -54,6 +57,39 @@ tl_read_file(const char *path, size_t *len)
 	if (len != NULL)
 		*len = (size_t)n;
 	return buf;
+}
+
+zone_t *
+tl_zone(const char *origin, const char *text)
+{
+	diag_t d = { .quiet = 1 };
+	zonefile_t *zf = zonefile_parse(origin, "test.zone", text, strlen(text), &d);
+	ck_assert_msg(zf != NULL, "zone text does not parse (%u errors)", d.errors);
+	zone_t *z = zone_build(zf, &d);
+	zonefile_free(&zf);
+	ck_assert_ptr_nonnull(z);
+	return z;
+}
+
+size_t
+tl_name_wire(const char *name, uint8_t *out)
+{
+	ldns_rdf *r = ldns_dname_new_frm_str(name);
+	ck_assert_msg(r != NULL, "not a name: %s", name);
+	size_t n = ldns_rdf_size(r);
+	ck_assert_uint_le(n, DNAME_MAXLEN);
+	memcpy(out, ldns_rdf_data(r), n);
+	ldns_rdf_deep_free(r);
+	dname_to_lower(out, out);
+	return n;
+}
+
+const node_t *
+tl_find(const zone_t *z, const char *name)
+{
+	uint8_t w[DNAME_MAXLEN];
+	size_t n = tl_name_wire(name, w);
+	return zone_find(z, w, (uint8_t)n, dname_hash(w));
 }
 
 struct sockaddr_in

@@ -1,5 +1,5 @@
 /* testlib.h -- what many unit test programs need alike: running the suite,
- * writing and reading files, a client address, and a query or an update
+ * writing and reading files, a zone from text, a client address, and a query or an update
  * sent through the real query path (query_answer, zonestore_update) as a
  * packet on the wire. tmpdir.h makes the directory for the files.
  * testlib.c is linked into every unit test program (test/CMakeLists.txt).
@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 struct snapshot;
+struct zone;
+struct node;
 
 /* Write len bytes of data to path, opened with mode ("w", "a"). */
 void tl_write_file(const char *path, const void *data, size_t len, const char *mode);
@@ -29,6 +31,17 @@ char *tl_read_file(const char *path, size_t *len);
 /* Run su (taken over) and return main()'s exit status: EXIT_SUCCESS when
  * every test passed. */
 int tl_run_suite(Suite *su);
+
+/* The zone origin of text (a master file, read as "test.zone", its
+ * messages not shown): it must parse and build. Free it with zone_unref. */
+struct zone *tl_zone(const char *origin, const char *text);
+
+/* name as text ("a.b.example.", no escapes) into lower-case wire in out
+ * (DNAME_MAXLEN bytes); returns its length. */
+size_t tl_name_wire(const char *name, uint8_t *out);
+
+/* The node of name (text) in z, or NULL. */
+const struct node *tl_find(const struct zone *z, const char *name);
 
 /* An IPv4 client address, ip:40000. */
 struct sockaddr_in tl_addr(const char *ip);
