@@ -340,14 +340,14 @@ START_TEST(test_state_dir)
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  state-dir: [a, b]\n%s", zones);
 	c = parse_text(&cap, text);
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.state-dir: expected "
-			     "a string") != NULL, "got: %s", capture_text(&cap));
+	ck_assert_has(capture_text(&cap), "/etc/horizond/test.yaml:3: server.state-dir: expected "
+			     "a string");
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  state-dir:\n%s", zones);
 	c = parse_text(&cap, text);
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.state-dir: missing "
-			     "value") != NULL, "got: %s", capture_text(&cap));
+	ck_assert_has(capture_text(&cap), "/etc/horizond/test.yaml:3: server.state-dir: missing "
+			     "value");
 	capture_end(&cap);
 }
 END_TEST
@@ -1152,10 +1152,10 @@ START_TEST(test_server_ops_keys)
 		 "  user: [a]\n%s", zones);
 	c = parse_text(&cap, text);
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.metrics: "
-			     "'nowhere@1': bad address") != NULL, "got: %s", capture_text(&cap));
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:4: server.user: expected "
-			     "a string") != NULL, "got: %s", capture_text(&cap));
+	ck_assert_has(capture_text(&cap), "/etc/horizond/test.yaml:3: server.metrics: "
+			     "'nowhere@1': bad address");
+	ck_assert_has(capture_text(&cap), "/etc/horizond/test.yaml:4: server.user: expected "
+			     "a string");
 	capture_end(&cap);
 	char longpath[200];
 	memset(longpath, 'p', 150);
@@ -1165,8 +1165,8 @@ START_TEST(test_server_ops_keys)
 		 longpath, zones);
 	c = parse_text(&cap, text);
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.control: longer "
-			     "than 107 bytes") != NULL, "got: %s", capture_text(&cap));
+	ck_assert_has(capture_text(&cap), "/etc/horizond/test.yaml:3: server.control: longer "
+			     "than 107 bytes");
 	capture_end(&cap);
 }
 END_TEST

@@ -13,8 +13,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct snapshot;
+
+/* The text haystack contains needle; a failure shows both. */
+#define ck_assert_has(haystack, needle) do { \
+		const char *h_ = (haystack), *n_ = (needle); \
+		ck_assert_msg(strstr(h_, n_) != NULL, "'%s' not found in:\n%s", n_, h_); \
+	} while (0)
 struct zone;
 struct node;
 
