@@ -16,24 +16,6 @@
 
 #define CONF_DIR HZ_TEST_DATA "/conf"
 
-static conf_t *
-parse_text(capture_t *cap, const char *text)
-{
-	capture_start(cap);
-	return conf_parse("/etc/horizond/test.yaml", text, strlen(text), &cap->d);
-}
-
-/* text must be refused with a message that contains want. */
-static void
-expect_refused(const char *text, const char *want)
-{
-	capture_t cap;
-	conf_t *c = parse_text(&cap, text);
-	ck_assert_msg(c == NULL, "accepted (expected '%s'):\n%s", want, text);
-	ck_assert_has(capture_text(&cap), want);
-	capture_end(&cap);
-}
-
 static bool
 text_has_line(const char *text, const char *prefix, const char *needle)
 {
@@ -198,13 +180,13 @@ END_TEST
 START_TEST(test_tcp_max_lifetime)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 0}\n"
+	conf_t *c = tl_conf(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 0}\n"
 				   "views: [{name: v, match-clients: [any]}]\n");
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_uint_eq(c->tcp_max_lifetime, 0);
 	conf_free(&c);
 	capture_end(&cap);
-	c = parse_text(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 86401}\n"
+	c = tl_conf(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 86401}\n"
 				   "views: [{name: v, match-clients: [any]}]\n");
 	ck_assert_ptr_null(c);
 	ck_assert(text_has_line(capture_text(&cap), "test.yaml:1", "server.tcp-max-lifetime"));
@@ -217,7 +199,7 @@ END_TEST
 START_TEST(test_cache_ttl_caps)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, "server: {listen: [127.0.0.1@5300]}\n"
+	conf_t *c = tl_conf(&cap, "server: {listen: [127.0.0.1@5300]}\n"
 				     "views: [{name: a, match-clients: [any], recursion: true,\n"
 				     "         forwarders: [127.0.0.1@5353]},\n"
 				     "        {name: b, match-clients: [any], recursion: true,\n"
@@ -228,7 +210,7 @@ START_TEST(test_cache_ttl_caps)
 	ck_assert_uint_eq(c->views[1].cache_max_negative_ttl, 600);
 	conf_free(&c);
 	capture_end(&cap);
-	c = parse_text(&cap, "server: {listen: [127.0.0.1@5300]}\n"
+	c = tl_conf(&cap, "server: {listen: [127.0.0.1@5300]}\n"
 			     "views: [{name: a, match-clients: [any], recursion: true,\n"
 			     "         forwarders: [127.0.0.1@5353], cache-max-negative-ttl: -1}]\n");
 	ck_assert_ptr_null(c);
@@ -301,7 +283,7 @@ START_TEST(test_secondary_zones)
 		"    zones:\n"
 		"      - {name: example.com, primaries: [192.0.2.1]}\n"
 		"      - {name: example.net, file: n.zone, notify: [192.0.2.8]}\n";
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	const conf_zone_t *a = &c->views[0].zones[0], *b = &c->views[1].zones[0];
 	ck_assert(conf_zone_secondary(a) && conf_zone_secondary(b));
@@ -328,7 +310,7 @@ START_TEST(test_state_dir)
 			    "  - {name: a, match-clients: [any], zones: [{name: x, file: x.zone}]}\n";
 	char text[512];
 	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300]}\n%s", zones);
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->state_dir, "/var/lib/horizond");
 	ck_assert_str_eq(c->views[0].zones[0].state_dir, "/var/lib/horizond");
@@ -336,22 +318,22 @@ START_TEST(test_state_dir)
 	capture_end(&cap);
 	/* the zones come first here: they still get the state dir */
 	snprintf(text, sizeof(text), "%sserver: {listen: [127.0.0.1@5300], state-dir: state}\n", zones);
-	c = parse_text(&cap, text);
+	c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->state_dir, "/etc/horizond/state");
 	ck_assert_str_eq(c->views[0].zones[0].state_dir, "/etc/horizond/state");
 	conf_free(&c);
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300], state-dir: /srv/hz}\n%s", zones);
-	c = parse_text(&cap, text);
+	c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->state_dir, "/srv/hz");
 	conf_free(&c);
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  state-dir: [a, b]\n%s", zones);
-	expect_refused(text, "/etc/horizond/test.yaml:3: server.state-dir: expected a string");
+	tl_conf_refused(text, "/etc/horizond/test.yaml:3: server.state-dir: expected a string");
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  state-dir:\n%s", zones);
-	expect_refused(text, "/etc/horizond/test.yaml:3: server.state-dir: missing value");
+	tl_conf_refused(text, "/etc/horizond/test.yaml:3: server.state-dir: missing value");
 }
 END_TEST
 
@@ -368,7 +350,7 @@ START_TEST(test_acl_nesting_limit_ok)
 				"zones: [{name: x, file: x}]}\n");
 	ck_assert_uint_lt(off, sizeof(text));
 	capture_t cap;
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_int_eq(match4(c->views[0].match_clients, "10.2.3.4"), ACL_MATCH);
 	ck_assert_int_eq(match4(c->views[0].match_clients, "11.2.3.4"), ACL_NOMATCH);
@@ -402,7 +384,7 @@ END_TEST
 START_TEST(test_empty_identity_and_version)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap,
+	conf_t *c = tl_conf(&cap,
 		"server:\n"
 		"  listen: [127.0.0.1]\n"
 		"  identity: \"\"\n"
@@ -425,7 +407,7 @@ END_TEST
 START_TEST(test_ipv6_in_lists)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap,
+	conf_t *c = tl_conf(&cap,
 		"server: {listen: [\"::1@5300\",\"::2\", \"::3\", '::4', 127.0.0.1]}  # [::9\n"
 		"acls:\n"
 		"  a: [ \"::1\", '::ffff:10.0.0.0/104',\"::/0\", fd00::/8, 2001:db8::1 ]\n"
@@ -442,7 +424,7 @@ START_TEST(test_ipv6_in_lists)
 	ck_assert(text_has_line(capture_text(&cap), "test.yaml:4: ", "'y ::6': bad address"));
 	capture_end(&cap);
 
-	c = parse_text(&cap,
+	c = tl_conf(&cap,
 		"server: {listen: [\"::1@5300\",\"::2\", \"::3\", '::4', 127.0.0.1]}  # [::9\n"
 		"acls:\n"
 		"  a: [ \"::1\", '::ffff:10.0.0.0/104',\"::/0\", fd00::/8, 2001:db8::1 ]\n"
@@ -501,7 +483,7 @@ START_TEST(test_unquoted_hints)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		capture_t cap;
-		conf_t *c = parse_text(&cap, cases[i].text);
+		conf_t *c = tl_conf(&cap, cases[i].text);
 		const char *out = capture_text(&cap);
 		ck_assert_msg(text_has_line(out, cases[i].prefix, cases[i].needle),
 			      "case %zu: missing '%s%s' in: %s", i, cases[i].prefix, cases[i].needle, out);
@@ -541,7 +523,7 @@ END_TEST
 START_TEST(test_forwarders_without_recursion_warns)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, "server: {listen: [127.0.0.1]}\nviews:\n"
+	conf_t *c = tl_conf(&cap, "server: {listen: [127.0.0.1]}\nviews:\n"
 				     "  - name: a\n    match-clients: [any]\n"
 				     "    forwarders: [127.0.0.1@5399]\n"
 				     "    zones: [{name: x, file: x}]\n");
@@ -566,7 +548,7 @@ START_TEST(test_garbage_does_not_crash)
 	};
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
 		capture_t cap;
-		conf_t *c = parse_text(&cap, inputs[i]);
+		conf_t *c = tl_conf(&cap, inputs[i]);
 		ck_assert_msg(c == NULL || cap.d.errors == 0, "input %zu", i);
 		if (c == NULL)
 			ck_assert_msg(cap.d.errors > 0, "input %zu: NULL without an error", i);
@@ -681,7 +663,7 @@ check_views_warnings(const char *views_yaml, const char *needle)
 		 "  nobody: [none]\n"
 		 "views:\n%s", views_yaml);
 	capture_t cap;
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	unsigned before = cap.d.warnings;
 	conf_check_views(c, &cap.d);
@@ -818,7 +800,7 @@ reaches_public(const char *list)
 		 "  lanish: [\"!10.1.0.0/16\", lan]\n"
 		 "views:\n  - name: v\n    match-clients: %s\n" Z, list);
 	capture_t cap;
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "%s: %s", list, capture_text(&cap));
 	bool r = conf_acl_reaches_public(c->views[0].match_clients);
 	conf_free(&c);
@@ -903,7 +885,7 @@ END_TEST
 START_TEST(test_writable_file_shared_with_another_view)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, TWO_VIEWS_HEAD
+	conf_t *c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - name: example.com\n        file: lan.zone\n        allow-update: [127.0.0.2]\n"
 		"  - name: guests\n    match-clients: [any]\n    zones:\n"
@@ -917,7 +899,7 @@ START_TEST(test_writable_file_shared_with_another_view)
 	capture_end(&cap);
 
 	/* the read-only entry first: reported at the writable one */
-	c = parse_text(&cap, TWO_VIEWS_HEAD
+	c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: guests\n    match-clients: [127.0.0.3]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone}\n"
 		"  - name: lan\n    match-clients: [any]\n    zones:\n"
@@ -929,7 +911,7 @@ START_TEST(test_writable_file_shared_with_another_view)
 	capture_end(&cap);
 
 	/* both writable, and another zone name in the same view: one error each */
-	c = parse_text(&cap, TWO_VIEWS_HEAD
+	c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone, allow-update: [127.0.0.2]}\n"
 		"      - {name: example.net, file: lan.zone}\n"
@@ -949,7 +931,7 @@ END_TEST
 START_TEST(test_dnssec_keys)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, TWO_VIEWS_HEAD
+	conf_t *c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone, dnssec-signing: true}\n"
 		"  - name: guests\n    match-clients: [any]\n    zones:\n"
@@ -976,7 +958,7 @@ START_TEST(test_dnssec_keys)
 	conf_free(&c);
 	capture_end(&cap);
 
-	c = parse_text(&cap, TWO_VIEWS_HEAD
+	c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [any]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone, dnssec-nsec3: true}\n"
 		"      - {name: example.net, file: lan.zone, dnssec-signing: true, dnssec-algorithm: rsasha1}\n"
@@ -994,7 +976,7 @@ START_TEST(test_dnssec_keys)
 		      "%s", t);
 	capture_end(&cap);
 
-	c = parse_text(&cap, TWO_VIEWS_HEAD
+	c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone, dnssec-signing: true}\n"
 		"  - name: guests\n    match-clients: [any]\n    zones:\n"
@@ -1011,7 +993,7 @@ END_TEST
 START_TEST(test_readonly_file_shared_is_fine)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, TWO_VIEWS_HEAD
+	conf_t *c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - {name: example.com, file: shared.zone}\n"
 		"      - {name: example.org, file: org.zone, allow-update: [127.0.0.2]}\n"
@@ -1074,7 +1056,7 @@ START_TEST(test_key_elements)
 		"  - {name: int-xfr, algorithm: hmac-sha256, secret: \"c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ=\"}\n"
 		"  - {name: ext-xfr, algorithm: hmac-sha256, secret: \"c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ=\"}\n";
 	capture_t cap;
-	conf_t *c = parse_text(&cap, good);
+	conf_t *c = tl_conf(&cap, good);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	const acl_t *mc = c->views[0].match_clients;
 	ck_assert_uint_eq(mc->count, 3);
@@ -1100,7 +1082,7 @@ START_TEST(test_key_elements)
 		"      - name: a.example\n"
 		"        file: a.zone\n"
 		"        allow-transfer: [10.0.0.1, key other]\n";      /* 8 */
-	c = parse_text(&cap, bad);
+	c = tl_conf(&cap, bad);
 	ck_assert_ptr_null(c);
 	const char *msgs = capture_text(&cap);
 	ck_assert_msg(text_has_line(msgs, "test.yaml:4: ", "undefined key 'nosuch'"), "%s", msgs);
@@ -1119,7 +1101,7 @@ START_TEST(test_server_ops_keys)
 			    "  - {name: a, match-clients: [any], zones: [{name: x, file: x.zone}]}\n";
 	char text[512];
 	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300]}\n%s", zones);
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->control, "/run/horizond/control");
 	ck_assert_ptr_null(c->metrics);
@@ -1132,7 +1114,7 @@ START_TEST(test_server_ops_keys)
 		 "metrics: 127.0.0.1, user: horizond, query-log: true}\n"
 		 "views:\n  - {name: a, match-clients: [any], query-log: false, "
 		 "zones: [{name: x, file: x.zone}]}\n");
-	c = parse_text(&cap, text);
+	c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert(c->query_log);
 	ck_assert_int_eq(c->views[0].query_log, 0);
@@ -1145,7 +1127,7 @@ START_TEST(test_server_ops_keys)
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300], control: \"\", "
 		 "metrics: '[::1]@9100'}\n%s", zones);
-	c = parse_text(&cap, text);
+	c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->control, "");
 	ck_assert_int_eq(c->metrics->ss.ss_family, AF_INET6);
@@ -1153,15 +1135,15 @@ START_TEST(test_server_ops_keys)
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  metrics: nowhere@1\n"
 		 "  user: [a]\n%s", zones);
-	expect_refused(text, "/etc/horizond/test.yaml:3: server.metrics: 'nowhere@1': bad address");
-	expect_refused(text, "/etc/horizond/test.yaml:4: server.user: expected a string");
+	tl_conf_refused(text, "/etc/horizond/test.yaml:3: server.metrics: 'nowhere@1': bad address");
+	tl_conf_refused(text, "/etc/horizond/test.yaml:4: server.user: expected a string");
 	char longpath[200];
 	memset(longpath, 'p', 150);
 	longpath[0] = '/';
 	longpath[150] = '\0';
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  control: %s\n%s",
 		 longpath, zones);
-	expect_refused(text, "/etc/horizond/test.yaml:3: server.control: longer than 107 bytes");
+	tl_conf_refused(text, "/etc/horizond/test.yaml:3: server.control: longer than 107 bytes");
 }
 END_TEST
 

@@ -215,13 +215,6 @@ START_TEST(test_overlaps)
 }
 END_TEST
 
-static conf_t *
-parse_text(capture_t *cap, const char *text)
-{
-	capture_start(cap);
-	return conf_parse("/etc/horizond/test.yaml", text, strlen(text), &cap->d);
-}
-
 #define CONF_HEAD "server:\n  listen: [127.0.0.1@5300]\n"
 #define CONF_VIEWS                                  \
 	"views:\n"                                  \
@@ -235,7 +228,7 @@ parse_text(capture_t *cap, const char *text)
 START_TEST(test_conf_good)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, CONF_HEAD
+	conf_t *c = tl_conf(&cap, CONF_HEAD
 			       "nat:\n"                                   /* 3 */
 			       "  apply: false\n"
 			       "  wan-interface: eth0\n"
@@ -262,7 +255,7 @@ START_TEST(test_conf_good)
 	capture_end(&cap);
 
 	/* the short form: nat is the list of mappings */
-	c = parse_text(&cap, CONF_HEAD
+	c = tl_conf(&cap, CONF_HEAD
 		       "nat:\n"
 		       "  - public: 203.0.113.10\n"
 		       "    private: 192.168.1.20\n"
@@ -276,114 +269,102 @@ START_TEST(test_conf_good)
 }
 END_TEST
 
-/* Each bad config gives exactly the expected FILE:LINE: message. */
-static void
-expect_conf_error(const char *text, const char *expected)
-{
-	capture_t cap;
-	conf_t *c = parse_text(&cap, text);
-	ck_assert_msg(c == NULL, "config accepted, expected: %s", expected);
-	ck_assert_msg(strstr(capture_text(&cap), expected) != NULL, "expected '%s' in:\n%s",
-		      expected, capture_text(&cap));
-	capture_end(&cap);
-}
-
 START_TEST(test_conf_bad)
 {
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"
-			  "    private: 192.168.1.20\n"
-			  "  - public: 203.0.113.10\n"               /* 6 */
-			  "    private: 192.168.1.21\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:6: nat: public 203.0.113.10 overlaps public "
-			  "203.0.113.10 of the mapping at line 4");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.0/28\n"             /* 4 */
-			  "    private: 192.168.1.0/24\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat mapping: public and private prefixes "
-			  "have different lengths");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"               /* 4 */
-			  "    private: \"fd00::20\"\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat mapping: public and private are of "
-			  "different families");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.17/28\n"            /* 4 */
-			  "    private: 192.168.1.16/28\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: public: '203.0.113.17/28': host bits set");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"
-			  "    private: 192.168.1.300\n"             /* 5 */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:5: nat: private: '192.168.1.300': bad address");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"               /* 4 */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat mapping: missing required key 'private'");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"
-			  "    private: 192.168.1.20\n"
-			  "    ports: [80/tcp, 8080]\n"              /* 6 */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:6: nat: ports: '8080': expected port/protocol");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"
-			  "    private: 192.168.1.20\n"
-			  "    port: [80/tcp]\n"                     /* 6 */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:6: unknown key 'port' in a nat mapping");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  lan: [192.168.1.0/33]\n"                /* 4 */
-			  "  map: []\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: lan: '192.168.1.0/33': prefix length");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  apply: true\n"                         /* 4: where the map starts */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: missing required key 'map'");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  wan-interface: \"eth 0\"\n"              /* 4 */
-			  "  map: [{public: 203.0.113.10, private: 192.168.1.20}]\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: wan-interface: 'eth 0' is not an "
-			  "interface name");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  apply: maybe\n"                         /* 4 */
-			  "  map: [{public: 203.0.113.10, private: 192.168.1.20}]\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: apply: expected true or false");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"
+			"    private: 192.168.1.20\n"
+			"  - public: 203.0.113.10\n"               /* 6 */
+			"    private: 192.168.1.21\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:6: nat: public 203.0.113.10 overlaps public "
+			"203.0.113.10 of the mapping at line 4");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.0/28\n"             /* 4 */
+			"    private: 192.168.1.0/24\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat mapping: public and private prefixes "
+			"have different lengths");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"               /* 4 */
+			"    private: \"fd00::20\"\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat mapping: public and private are of "
+			"different families");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.17/28\n"            /* 4 */
+			"    private: 192.168.1.16/28\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: public: '203.0.113.17/28': host bits set");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"
+			"    private: 192.168.1.300\n"             /* 5 */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:5: nat: private: '192.168.1.300': bad address");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"               /* 4 */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat mapping: missing required key 'private'");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"
+			"    private: 192.168.1.20\n"
+			"    ports: [80/tcp, 8080]\n"              /* 6 */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:6: nat: ports: '8080': expected port/protocol");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"
+			"    private: 192.168.1.20\n"
+			"    port: [80/tcp]\n"                     /* 6 */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:6: unknown key 'port' in a nat mapping");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  lan: [192.168.1.0/33]\n"                /* 4 */
+			"  map: []\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: lan: '192.168.1.0/33': prefix length");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  apply: true\n"                         /* 4: where the map starts */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: missing required key 'map'");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  wan-interface: \"eth 0\"\n"              /* 4 */
+			"  map: [{public: 203.0.113.10, private: 192.168.1.20}]\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: wan-interface: 'eth 0' is not an "
+			"interface name");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  apply: maybe\n"                         /* 4 */
+			"  map: [{public: 203.0.113.10, private: 192.168.1.20}]\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: apply: expected true or false");
 	/* translate: nat without a map; a translation that does not exist */
-	expect_conf_error(CONF_HEAD CONF_VIEWS,
-			  "/etc/horizond/test.yaml:7: view 'internal': zone example.com: "
-			  "translate: nat, but the configuration has no nat mappings");
-	expect_conf_error(CONF_HEAD
-			  "views:\n"
-			  "  - name: internal\n"
-			  "    match-clients: [any]\n"
-			  "    zones:\n"
-			  "      - name: example.com\n"
-			  "        file: example.com.zone\n"
-			  "        translate: nat64\n",             /* 9 */
-			  "/etc/horizond/test.yaml:9: view 'internal': zone: translate: unknown "
-			  "translation 'nat64'");
-	expect_conf_error(CONF_HEAD "nat: 5\n" CONF_VIEWS,
-			  "/etc/horizond/test.yaml:3: nat: expected a list of mappings or a map");
+	tl_conf_refused(CONF_HEAD CONF_VIEWS,
+			"/etc/horizond/test.yaml:7: view 'internal': zone example.com: "
+			"translate: nat, but the configuration has no nat mappings");
+	tl_conf_refused(CONF_HEAD
+			"views:\n"
+			"  - name: internal\n"
+			"    match-clients: [any]\n"
+			"    zones:\n"
+			"      - name: example.com\n"
+			"        file: example.com.zone\n"
+			"        translate: nat64\n",             /* 9 */
+			"/etc/horizond/test.yaml:9: view 'internal': zone: translate: unknown "
+			"translation 'nat64'");
+	tl_conf_refused(CONF_HEAD "nat: 5\n" CONF_VIEWS,
+			"/etc/horizond/test.yaml:3: nat: expected a list of mappings or a map");
 }
 END_TEST
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "control.h"
 #include "journal.h"
 #include "query.h"
@@ -689,27 +690,10 @@ START_TEST(auto_ptr_real_zone_wins)
 }
 END_TEST
 
-/* Parse config text; the messages, one per line, into msgs. */
-static conf_t *
-parse_conf(const char *text, char *msgs, size_t size)
-{
-	char path[300];
-	tmpdir_file(&dir, "msgs", path, sizeof(path));
-	FILE *f = fopen(path, "w+");
-	diag_t d = { .out = f };
-	conf_t *c = conf_parse("t.yaml", text, strlen(text), &d);
-	fflush(f);
-	rewind(f);
-	size_t n = fread(msgs, 1, size - 1, f);
-	msgs[n] = '\0';
-	fclose(f);
-	return c;
-}
-
 START_TEST(config_errors)
 {
-	char msgs[4096];
-	conf_t *c = parse_conf(
+	capture_t cap;
+	conf_t *c = tl_conf(&cap,
 		"server:\n"
 		"  listen: [127.0.0.1@5300]\n"
 		"keys:\n"
@@ -731,19 +715,20 @@ START_TEST(config_errors)
 		"      - name: example.com\n"
 		"        file: x.zone\n"
 		"        allow-update: [key e, key nosuch, nolist, \"!10.0.0.1\", any]\n" /* 21 */
-		"        auto-ptr: maybe\n",        /* 22 */
-		msgs, sizeof(msgs));
+		"        auto-ptr: maybe\n");      /* 22 */
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(msgs, "t.yaml:5: key a: unknown algorithm 'hmac-sha999'"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:8: key b: secret is not valid base64"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:11: unknown key 'color' in key"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:12: key d: missing required key 'secret'"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:21: ") && strstr(msgs, "undefined key 'nosuch'"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "undefined ACL 'nolist'"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:22: ") && strstr(msgs, "auto-ptr: expected true or false"), "%s", msgs);
+	const char *msgs = capture_text(&cap);
+	ck_assert_has(msgs, "test.yaml:5: key a: unknown algorithm 'hmac-sha999'");
+	ck_assert_has(msgs, "test.yaml:8: key b: secret is not valid base64");
+	ck_assert_has(msgs, "test.yaml:11: unknown key 'color' in key");
+	ck_assert_has(msgs, "test.yaml:12: key d: missing required key 'secret'");
+	ck_assert_msg(strstr(msgs, "test.yaml:21: ") && strstr(msgs, "undefined key 'nosuch'"), "%s", msgs);
+	ck_assert_has(msgs, "undefined ACL 'nolist'");
+	ck_assert_msg(strstr(msgs, "test.yaml:22: ") && strstr(msgs, "auto-ptr: expected true or false"), "%s", msgs);
 	ck_assert_msg(strstr(msgs, "key e") == NULL, "%s", msgs);
+	capture_end(&cap);
 
-	c = parse_conf(
+	c = tl_conf(&cap,
 		"server:\n"
 		"  listen: [127.0.0.1@5300]\n"
 		"keys:\n"
@@ -757,12 +742,13 @@ START_TEST(config_errors)
 		"    zones:\n"
 		"      - name: example.com\n"
 		"        file: x.zone\n"
-		"        allow-update: [key dhcp-key]\n",
-		msgs, sizeof(msgs));
+		"        allow-update: [key dhcp-key]\n");
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(msgs, "t.yaml:6: duplicate key name 'DHCP-key.' (first at line 4)"), "%s", msgs);
+	msgs = capture_text(&cap);
+	ck_assert_has(msgs, "test.yaml:6: duplicate key name 'DHCP-key.' (first at line 4)");
+	capture_end(&cap);
 
-	c = parse_conf(
+	c = tl_conf(&cap,
 		"server:\n"
 		"  listen: [127.0.0.1@5300]\n"
 		"keys:\n"
@@ -775,14 +761,14 @@ START_TEST(config_errors)
 		"      - name: example.com\n"
 		"        file: x.zone\n"
 		"        allow-update: [key dhcp-key, 192.168.0.0/16]\n"
-		"        auto-ptr: true\n",
-		msgs, sizeof(msgs));
-	ck_assert_msg(c != NULL, "%s", msgs);
+		"        auto-ptr: true\n");
+	ck_assert_msg(c != NULL, "%s", capture_text(&cap));
 	ck_assert_str_eq(c->keys[0].algorithm, "hmac-sha256");   /* the default */
 	ck_assert_uint_eq(c->views[0].zones[0].nallow_update, 2);
 	ck_assert_ptr_eq(c->views[0].zones[0].allow_update[0].key, &c->keys[0]);
 	ck_assert(c->views[0].zones[0].auto_ptr);
 	conf_free(&c);
+	capture_end(&cap);
 }
 END_TEST
 

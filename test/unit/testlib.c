@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
+#include "conf.h"
 #include "dname.h"
 #include "query.h"
 #include "snapshot.h"
@@ -57,6 +59,23 @@ tl_read_file(const char *path, size_t *len)
 	if (len != NULL)
 		*len = (size_t)n;
 	return buf;
+}
+
+conf_t *
+tl_conf(capture_t *cap, const char *text)
+{
+	capture_start(cap);
+	return conf_parse(TL_CONF_PATH, text, strlen(text), &cap->d);
+}
+
+void
+tl_conf_refused(const char *text, const char *want)
+{
+	capture_t cap;
+	conf_t *c = tl_conf(&cap, text);
+	ck_assert_msg(c == NULL, "config accepted, expected '%s':\n%s", want, text);
+	ck_assert_has(capture_text(&cap), want);
+	capture_end(&cap);
 }
 
 zone_t *

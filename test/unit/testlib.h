@@ -1,7 +1,8 @@
 /* testlib.h -- what many unit test programs need alike: running the suite,
- * writing and reading files, a zone from text, a client address, and a query or an update
- * sent through the real query path (query_answer, zonestore_update) as a
- * packet on the wire. tmpdir.h makes the directory for the files.
+ * a check on message text, writing and reading files, a config or a zone
+ * from text, a client address, and a query or an update sent through the
+ * real query path (query_answer, zonestore_update) as a packet on the wire.
+ * tmpdir.h makes a directory for the files, capture.h collects messages.
  * testlib.c is linked into every unit test program (test/CMakeLists.txt).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_TEST_TESTLIB_H
@@ -15,15 +16,21 @@
 #include <stdint.h>
 #include <string.h>
 
+struct capture;
+struct conf;
+struct node;
 struct snapshot;
+struct zone;
 
 /* The text haystack contains needle; a failure shows both. */
 #define ck_assert_has(haystack, needle) do { \
 		const char *h_ = (haystack), *n_ = (needle); \
 		ck_assert_msg(strstr(h_, n_) != NULL, "'%s' not found in:\n%s", n_, h_); \
 	} while (0)
-struct zone;
-struct node;
+
+/* Run su (taken over) and return main()'s exit status: EXIT_SUCCESS when
+ * every test passed. */
+int tl_run_suite(Suite *su);
 
 /* Write len bytes of data to path, opened with mode ("w", "a"). */
 void tl_write_file(const char *path, const void *data, size_t len, const char *mode);
@@ -35,9 +42,14 @@ void tl_put_file(const char *path, const char *text);
  * size if len is not NULL. NULL if it cannot be opened. */
 char *tl_read_file(const char *path, size_t *len);
 
-/* Run su (taken over) and return main()'s exit status: EXIT_SUCCESS when
- * every test passed. */
-int tl_run_suite(Suite *su);
+/* The config text parsed as TL_CONF_PATH (messages name that file), its
+ * messages captured in cap from here on (capture.h: capture_end it). NULL
+ * if refused. */
+#define TL_CONF_PATH "/etc/horizond/test.yaml"
+struct conf *tl_conf(struct capture *cap, const char *text);
+
+/* The config text must be refused with a message that contains want. */
+void tl_conf_refused(const char *text, const char *want);
 
 /* The zone origin of text (a master file, read as "test.zone", its
  * messages not shown): it must parse and build. Free it with zone_unref. */
