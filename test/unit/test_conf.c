@@ -37,6 +37,13 @@ text_has_line(const char *text, const char *prefix, const char *needle)
 	return false;
 }
 
+/* A line of text has both prefix and needle; a failure shows the text. */
+#define ck_assert_line(text, prefix, needle) do { \
+		const char *t_ = (text); \
+		ck_assert_msg(text_has_line(t_, (prefix), (needle)), "no line with '%s' and '%s' in:\n%s", \
+			      (prefix), (needle), t_); \
+	} while (0)
+
 static const conf_view_t *
 find_view(const conf_t *c, const char *name)
 {
@@ -189,7 +196,7 @@ START_TEST(test_tcp_max_lifetime)
 	c = tl_conf(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 86401}\n"
 				   "views: [{name: v, match-clients: [any]}]\n");
 	ck_assert_ptr_null(c);
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:1", "server.tcp-max-lifetime"));
+	ck_assert_line(capture_text(&cap), "test.yaml:1", "server.tcp-max-lifetime");
 	capture_end(&cap);
 }
 END_TEST
@@ -214,7 +221,7 @@ START_TEST(test_cache_ttl_caps)
 			     "views: [{name: a, match-clients: [any], recursion: true,\n"
 			     "         forwarders: [127.0.0.1@5353], cache-max-negative-ttl: -1}]\n");
 	ck_assert_ptr_null(c);
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:3", "cache-max-negative-ttl"));
+	ck_assert_line(capture_text(&cap), "test.yaml:3", "cache-max-negative-ttl");
 	capture_end(&cap);
 }
 END_TEST
@@ -420,8 +427,8 @@ START_TEST(test_ipv6_in_lists)
 		"    zones: [{name: x, file: x}]\n");
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 2);
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:4: ", "'x, ::5': bad address"));
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:4: ", "'y ::6': bad address"));
+	ck_assert_line(capture_text(&cap), "test.yaml:4: ", "'x, ::5': bad address");
+	ck_assert_line(capture_text(&cap), "test.yaml:4: ", "'y ::6': bad address");
 	capture_end(&cap);
 
 	c = tl_conf(&cap,
@@ -509,7 +516,7 @@ START_TEST(test_load_missing_file)
 	conf_t *c = conf_load(CONF_DIR "/does-not-exist.yaml", &cap.d);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 1);
-	ck_assert(text_has_line(capture_text(&cap), "does-not-exist.yaml: ", "cannot open"));
+	ck_assert_line(capture_text(&cap), "does-not-exist.yaml: ", "cannot open");
 	capture_end(&cap);
 
 	capture_start(&cap);
@@ -529,7 +536,7 @@ START_TEST(test_forwarders_without_recursion_warns)
 				     "    zones: [{name: x, file: x}]\n");
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_uint_eq(cap.d.warnings, 1);
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:5: warning:", "forwarders are ignored"));
+	ck_assert_line(capture_text(&cap), "test.yaml:5: warning:", "forwarders are ignored");
 	conf_free(&c);
 	capture_end(&cap);
 }
@@ -894,8 +901,8 @@ START_TEST(test_writable_file_shared_with_another_view)
 	ck_assert_uint_eq(cap.d.errors, 1);
 	/* at the second entry (line 12), naming the first (line 6) */
 	const char *t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:12: ", "view 'guests': zone example.com: file 'lan.zone'"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:12: ", "in view 'lan' (line 6), and that one allows updates"), "%s", t);
+	ck_assert_line(t, "test.yaml:12: ", "view 'guests': zone example.com: file 'lan.zone'");
+	ck_assert_line(t, "test.yaml:12: ", "in view 'lan' (line 6), and that one allows updates");
 	capture_end(&cap);
 
 	/* the read-only entry first: reported at the writable one */
@@ -907,7 +914,7 @@ START_TEST(test_writable_file_shared_with_another_view)
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 1);
 	t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:10: ", "view 'guests' (line 6), and this one allows updates"), "%s", t);
+	ck_assert_line(t, "test.yaml:10: ", "view 'guests' (line 6), and this one allows updates");
 	capture_end(&cap);
 
 	/* both writable, and another zone name in the same view: one error each */
@@ -920,8 +927,8 @@ START_TEST(test_writable_file_shared_with_another_view)
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 2);
 	t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:7: ", "zone example.net: file 'lan.zone'"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:11: ", "(line 6), and both allow updates"), "%s", t);
+	ck_assert_line(t, "test.yaml:7: ", "zone example.net: file 'lan.zone'");
+	ck_assert_line(t, "test.yaml:11: ", "(line 6), and both allow updates");
 	capture_end(&cap);
 }
 END_TEST
@@ -968,12 +975,11 @@ START_TEST(test_dnssec_keys)
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 5);
 	const char *t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:6: ", "dnssec-nsec3 needs dnssec-signing: true"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:7: ", "unknown algorithm 'rsasha1'"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:8: ", "'three' is neither csk nor ksk-zsk"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:9: ", "dnssec-validity"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:10: ", "'keep' is not increment, unixtime or date"),
-		      "%s", t);
+	ck_assert_line(t, "test.yaml:6: ", "dnssec-nsec3 needs dnssec-signing: true");
+	ck_assert_line(t, "test.yaml:7: ", "unknown algorithm 'rsasha1'");
+	ck_assert_line(t, "test.yaml:8: ", "'three' is neither csk nor ksk-zsk");
+	ck_assert_line(t, "test.yaml:9: ", "dnssec-validity");
+	ck_assert_line(t, "test.yaml:10: ", "'keep' is not increment, unixtime or date");
 	capture_end(&cap);
 
 	c = tl_conf(&cap, TWO_VIEWS_HEAD
@@ -984,8 +990,8 @@ START_TEST(test_dnssec_keys)
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 1);
 	t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:10: ", "must be the same in every view that signs it "
-				    "(view lan, line 6)"), "%s", t);
+	ck_assert_line(t, "test.yaml:10: ", "must be the same in every view that signs it "
+		       "(view lan, line 6)");
 	capture_end(&cap);
 }
 END_TEST
@@ -1030,8 +1036,8 @@ START_TEST(test_writable_file_other_spelling)
 	conf_t *c = conf_parse(yaml, text, strlen(text), &cap.d);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 2);
-	ck_assert_msg(text_has_line(capture_text(&cap), "test.yaml:10: ", "view 'guests'"), "%s", capture_text(&cap));
-	ck_assert_msg(text_has_line(capture_text(&cap), "test.yaml:14: ", "view 'other'"), "%s", capture_text(&cap));
+	ck_assert_line(capture_text(&cap), "test.yaml:10: ", "view 'guests'");
+	ck_assert_line(capture_text(&cap), "test.yaml:14: ", "view 'other'");
 	capture_end(&cap);
 	tmpdir_remove(&dir);
 }
@@ -1085,8 +1091,8 @@ START_TEST(test_key_elements)
 	c = tl_conf(&cap, bad);
 	ck_assert_ptr_null(c);
 	const char *msgs = capture_text(&cap);
-	ck_assert_msg(text_has_line(msgs, "test.yaml:4: ", "undefined key 'nosuch'"), "%s", msgs);
-	ck_assert_msg(text_has_line(msgs, "test.yaml:8: ", "undefined key 'other'"), "%s", msgs);
+	ck_assert_line(msgs, "test.yaml:4: ", "undefined key 'nosuch'");
+	ck_assert_line(msgs, "test.yaml:8: ", "undefined key 'other'");
 	capture_end(&cap);
 }
 END_TEST
