@@ -24,6 +24,24 @@ peer_ports() {
 	HZ_PORT=$keep
 }
 
+# peers_hz_conf OUT [KEY-NAME SECRET]... <VIEWS: write horizond's config OUT:
+# 127.0.0.1@$HZ_PORT, two workers, server.state-dir $HZ_TMP/state, the TSIG
+# keys named (hmac-sha256), then VIEWS (its views: section).
+peers_hz_conf() {
+	local out=$1
+	shift
+	{
+		printf 'server:\n  listen: [127.0.0.1@%s]\n  workers: 2\n  state-dir: %s\n' \
+			"$HZ_PORT" "$HZ_TMP/state"
+		[ $# -eq 0 ] || echo 'keys:'
+		while [ $# -ge 2 ]; do
+			printf '  - name: %s\n    algorithm: hmac-sha256\n    secret: "%s"\n' "$1" "$2"
+			shift 2
+		done
+		cat
+	} >"$out"
+}
+
 # peer_serves PORT ZONE [DIG-OPTION...]: the peer on PORT answers ZONE's SOA
 # (for xfr_wait while it starts).
 peer_serves() {

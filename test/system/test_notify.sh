@@ -46,11 +46,7 @@ xfr_wait 10 sh -c "grep -qs listening '$HZ_TMP/answer.log' && grep -qs listening
 xfr_wait 20 grep -q "running" "$B/named.log" || hz_die "named did not start" "$(tail -n 20 "$B/named.log")"
 
 cp "$HZ_SOURCE_DIR/test/system/data/notify/example.com.zone" "$HZ_TMP/"
-cat >"$HZ_TMP/hz.yaml" <<CONF
-server:
-  listen: [127.0.0.1@$HPORT]
-  workers: 2
-  state-dir: $HZ_TMP/state
+peers_hz_conf "$HZ_TMP/hz.yaml" <<CONF
 views:
   - name: lan
     match-clients: [any]

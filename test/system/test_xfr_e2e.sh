@@ -54,21 +54,7 @@ zone() { # zone FILE SERIAL RECORD...
 zone "$HZ_TMP/internal.zone" 10 'ns1 IN A 192.168.1.53' 'www IN A 192.168.1.20' \
 	'secret IN TXT "internal only"'
 zone "$HZ_TMP/external.zone" 1 'ns1 IN A 203.0.113.53' 'www IN A 203.0.113.10'
-cat >"$HZ_TMP/hz.yaml" <<CONF
-server:
-  listen: [127.0.0.1@$HPORT]
-  workers: 2
-  state-dir: $HZ_TMP/state
-keys:
-  - name: int-xfr
-    algorithm: hmac-sha256
-    secret: "$INT_SECRET"
-  - name: ext-xfr
-    algorithm: hmac-sha256
-    secret: "$EXT_SECRET"
-  - name: upd
-    algorithm: hmac-sha256
-    secret: "${UPD##*:}"
+peers_hz_conf "$HZ_TMP/hz.yaml" int-xfr "$INT_SECRET" ext-xfr "$EXT_SECRET" upd "${UPD##*:}" <<CONF
 views:
   - name: internal
     match-clients: ["!key ext-xfr", key int-xfr, 127.0.0.2]

@@ -52,15 +52,7 @@ start_knot() {
 	xfr_wait 20 peer_serves "$KPORT" example.com -y "hmac-sha256:xfr-key:$XFR_SECRET"
 }
 
-cat >"$HZ_TMP/hz.yaml" <<CONF
-server:
-  listen: [127.0.0.1@$HPORT]
-  workers: 2
-  state-dir: $HZ_TMP/state
-keys:
-  - name: xfr-key
-    algorithm: hmac-sha256
-    secret: "$XFR_SECRET"
+peers_hz_conf "$HZ_TMP/hz.yaml" xfr-key "$XFR_SECRET" <<CONF
 views:
   - name: ext
     match-clients: [any]

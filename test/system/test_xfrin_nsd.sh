@@ -22,18 +22,7 @@ N=$HZ_TMP/nsd
 mkdir -p "$N"
 trap 'peers_stop; hz_cleanup' EXIT
 
-cat >"$HZ_TMP/hz.yaml" <<CONF
-server:
-  listen: [127.0.0.1@$HPORT]
-  workers: 2
-  state-dir: $HZ_TMP/state
-keys:
-  - name: xfr-key
-    algorithm: hmac-sha256
-    secret: "$XFR_SECRET"
-  - name: other-key
-    algorithm: hmac-sha256
-    secret: "b3RoZXItc2VjcmV0LW5vdC1rbm93bi10by1uc2Q="
+peers_hz_conf "$HZ_TMP/hz.yaml" xfr-key "$XFR_SECRET" other-key b3RoZXItc2VjcmV0LW5vdC1rbm93bi10by1uc2Q= <<CONF
 views:
   - name: int
     match-clients: [127.0.0.2]
