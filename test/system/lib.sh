@@ -145,6 +145,16 @@ hz_make_config() {
 	sed -e "s|@PORT@|$HZ_PORT|g" -e "s|@DIR@|$dir|g" "$tpl" >"$out"
 }
 
+# hz_zone FILE ORIGIN [RECORD...]: write a small zone file for ORIGIN (no
+# final dot): SOA serial 1, NS ns1, ns1 A 192.0.2.53, then each RECORD line.
+hz_zone() {
+	local f=$1 origin=$2
+	shift 2
+	printf '%s\n' "\$ORIGIN $origin." '$TTL 300' \
+		'@ IN SOA ns1 hostmaster 1 3600 600 86400 300' '@ IN NS ns1' 'ns1 IN A 192.0.2.53' \
+		"$@" >"$f"
+}
+
 # hz_start CONFIG [LOG]: start $HORIZOND -c CONFIG in the background with
 # stderr in LOG (default $HZ_TMP/horizond.log), wait until it logs its
 # "ready" line. Sets HZ_PID and HZ_LOG. Returns 1 (after a hz_fail) if the

@@ -28,9 +28,7 @@ exit 0
 FAKE
 chmod +x "$HZ_TMP/bin/nft"
 
-printf '%s\n' '$ORIGIN example.com.' '$TTL 300' \
-	'@ IN SOA ns1 hostmaster 1 3600 600 86400 300' '@ IN NS ns1' 'ns1 IN A 192.0.2.53' \
-	>"$HZ_TMP/example.com.zone"
+hz_zone "$HZ_TMP/example.com.zone" example.com
 hz_make_config "$DATA/control.yaml.in" "$HZ_TMP/control.yaml" "$HZ_TMP"
 export PATH="$HZ_TMP/bin:$PATH"   # the fake nft for the server
 hz_start "$HZ_TMP/control.yaml" || hz_done

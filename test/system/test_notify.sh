@@ -10,6 +10,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfrin_lib.sh"
+. "$(dirname "$0")/peers_lib.sh"
 
 PY=
 for cand in /usr/bin/python3 python3; do
@@ -22,26 +23,11 @@ done
 
 hz_init
 HPORT=$HZ_PORT
-hz_pick_port
-APORT=$HZ_PORT
-hz_pick_port
-SPORT=$HZ_PORT
-hz_pick_port
-BPORT=$HZ_PORT
-HZ_PORT=$HPORT
+peer_ports APORT SPORT BPORT
 NAMED=$(command -v named || echo /usr/sbin/named)
 [ -x "$NAMED" ] || { echo "BIND's named not found (apt-get install bind9)"; exit 77; }
 B=$HZ_TMP/named
-mkdir -p "$B"
-cat >"$B/named.conf" <<CONF
-options {
-	directory "$B";
-	pid-file "$B/named.pid";
-	listen-on port $BPORT { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	notify no;
-};
+named_start "$B" "$BPORT" <<CONF
 controls { };
 zone "example.com" {
 	type secondary;
@@ -49,24 +35,18 @@ zone "example.com" {
 	file "example.com.db";
 };
 CONF
-"$NAMED" -g -c "$B/named.conf" >"$B/named.log" 2>&1 &
-BPID=$!
 LIS="$HZ_SOURCE_DIR/test/system/data/notify/notify_listener.py"
 "$PY" "$LIS" "$APORT" "$HZ_TMP/answer.log" answer >"$HZ_TMP/answer.out" 2>&1 &
 APID=$!
 "$PY" "$LIS" "$SPORT" "$HZ_TMP/silent.log" silent >"$HZ_TMP/silent.out" 2>&1 &
 SPID=$!
-trap 'kill "$APID" "$SPID" 2>/dev/null; wait "$APID" "$SPID" 2>/dev/null; xfr_stop_pid "$BPID"; hz_cleanup' EXIT
+trap 'kill "$APID" "$SPID" 2>/dev/null; wait "$APID" "$SPID" 2>/dev/null; peers_stop; hz_cleanup' EXIT
 xfr_wait 10 sh -c "grep -qs listening '$HZ_TMP/answer.log' && grep -qs listening '$HZ_TMP/silent.log'" ||
 	hz_die "the NOTIFY listeners did not start" "$(cat "$HZ_TMP"/*.out)"
 xfr_wait 20 grep -q "running" "$B/named.log" || hz_die "named did not start" "$(tail -n 20 "$B/named.log")"
 
 cp "$HZ_SOURCE_DIR/test/system/data/notify/example.com.zone" "$HZ_TMP/"
-cat >"$HZ_TMP/hz.yaml" <<CONF
-server:
-  listen: [127.0.0.1@$HPORT]
-  workers: 2
-  state-dir: $HZ_TMP/state
+peers_hz_conf "$HZ_TMP/hz.yaml" <<CONF
 views:
   - name: lan
     match-clients: [any]

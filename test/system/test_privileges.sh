@@ -23,9 +23,7 @@ chmod 755 "$HZ_TMP"   # the dropped server reads its zones on reload
 NOBODY_UID=$(id -u nobody)
 NOBODY_GID=$(getent passwd nobody | cut -d: -f4)
 
-printf '%s\n' '$ORIGIN example.com.' '$TTL 300' \
-	'@ IN SOA ns1 hostmaster 1 3600 600 86400 300' '@ IN NS ns1' 'ns1 IN A 192.0.2.53' \
-	>"$HZ_TMP/example.com.zone"
+hz_zone "$HZ_TMP/example.com.zone" example.com
 chmod 644 "$HZ_TMP/example.com.zone"
 write_conf() {   # write_conf USER LISTEN... (USER - : no server.user)
 	local user=$1

@@ -8,9 +8,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 hz_init
-printf '%s\n' '$ORIGIN example.com.' '$TTL 300' \
-	'@ IN SOA ns1 hostmaster 1 3600 600 86400 300' '@ IN NS ns1' 'ns1 IN A 192.0.2.53' \
-	>"$HZ_TMP/example.com.zone"
+hz_zone "$HZ_TMP/example.com.zone" example.com
 write_conf() {   # write_conf SERVER-QUERY-LOG OUTSIDE-QUERY-LOG-LINE
 	cat >"$HZ_TMP/q.yaml" <<YAML
 server:

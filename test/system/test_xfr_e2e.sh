@@ -20,6 +20,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfrin_lib.sh"
+. "$(dirname "$0")/peers_lib.sh"
 
 PATH=$PATH:/usr/sbin
 for tool in named knotd nsd nsupdate; do
@@ -28,23 +29,14 @@ done
 
 hz_init
 HPORT=$HZ_PORT
-hz_pick_port
-BPORT=$HZ_PORT
-hz_pick_port
-KPORT=$HZ_PORT
-hz_pick_port
-NPORT=$HZ_PORT
-HZ_PORT=$HPORT
+peer_ports BPORT KPORT NPORT
 INT_SECRET="aW50ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw=="
 EXT_SECRET="ZXh0ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw=="
 UPD="hmac-sha256:upd:dXBkYXRlLWtleS1mb3ItdGhlLXRyYW5zZmVyLXRlc3Q="
 BSRC=127.0.0.6      # the transfer sources of BIND, Knot and NSD: horizond's
 KSRC=127.0.0.7      # log tells the secondaries apart by them
 NSRC=127.0.0.8
-BPID=
-KPID=
-NPID=
-trap 'xfr_stop_pid "$BPID"; xfr_stop_pid "$KPID"; xfr_stop_pid "$NPID"; hz_cleanup' EXIT
+trap 'peers_stop; hz_cleanup' EXIT
 
 # --- horizond: the hidden primary -------------------------------------------
 # refresh 3600: within this test only NOTIFY makes a secondary ask again
@@ -62,21 +54,7 @@ zone() { # zone FILE SERIAL RECORD...
 zone "$HZ_TMP/internal.zone" 10 'ns1 IN A 192.168.1.53' 'www IN A 192.168.1.20' \
 	'secret IN TXT "internal only"'
 zone "$HZ_TMP/external.zone" 1 'ns1 IN A 203.0.113.53' 'www IN A 203.0.113.10'
-cat >"$HZ_TMP/hz.yaml" <<CONF
-server:
-  listen: [127.0.0.1@$HPORT]
-  workers: 2
-  state-dir: $HZ_TMP/state
-keys:
-  - name: int-xfr
-    algorithm: hmac-sha256
-    secret: "$INT_SECRET"
-  - name: ext-xfr
-    algorithm: hmac-sha256
-    secret: "$EXT_SECRET"
-  - name: upd
-    algorithm: hmac-sha256
-    secret: "${UPD##*:}"
+peers_hz_conf "$HZ_TMP/hz.yaml" int-xfr "$INT_SECRET" ext-xfr "$EXT_SECRET" upd "${UPD##*:}" <<CONF
 views:
   - name: internal
     match-clients: ["!key ext-xfr", key int-xfr, 127.0.0.2]
@@ -98,18 +76,7 @@ hz_start "$HZ_TMP/hz.yaml" || hz_done
 # --- BIND 9 secondary ----------------------------------------------------------
 # debug level 3: named logs whether a transfer's answer was incremental
 B=$HZ_TMP/named
-mkdir -p "$B"
-cat >"$B/named.conf" <<CONF
-options {
-	directory "$B";
-	pid-file "$B/named.pid";
-	listen-on port $BPORT { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	notify no;
-	dnssec-validation no;
-	transfer-source $BSRC;
-};
+NAMED_ARGS="-d 3" named_start "$B" "$BPORT" "transfer-source $BSRC" <<CONF
 controls { };
 key ext-xfr { algorithm hmac-sha256; secret "$EXT_SECRET"; };
 zone "example.com" {
@@ -120,25 +87,10 @@ zone "example.com" {
 	masterfile-format text;
 };
 CONF
-named -g -d 3 -c "$B/named.conf" >"$B/named.log" 2>&1 &
-BPID=$!
 
 # --- Knot DNS secondary ---------------------------------------------------------
 K=$HZ_TMP/knot
-mkdir -p "$K/db"
-cat >"$K/knot.conf" <<CONF
-server:
-    rundir: "$K"
-    listen: 127.0.0.1@$KPORT
-log:
-  - target: "$K/knot.log"
-    any: info
-database:
-    storage: "$K/db"
-key:
-  - id: ext-xfr
-    algorithm: hmac-sha256
-    secret: $EXT_SECRET
+knot_conf "$K" "$KPORT" ext-xfr "$EXT_SECRET" <<CONF
 remote:
   - id: horizond
     address: 127.0.0.1@$HPORT
@@ -158,27 +110,13 @@ zone:
     acl: notify-from-horizond
     file: example.com.zone
 CONF
-knotd -c "$K/knot.conf" >"$K/knotd.out" 2>&1 &
-KPID=$!
+knot_start "$K"
 
 # --- NSD secondary ----------------------------------------------------------------
 # horizond's NOTIFY is unsigned: NSD must allow it with NOKEY (with the key,
 # as for Knot's acl, it answers NOTAUTH and waits for its refresh timer)
 N=$HZ_TMP/nsd
-mkdir -p "$N"
-cat >"$N/nsd.conf" <<CONF
-server:
-	ip-address: 127.0.0.1
-	port: $NPORT
-	zonesdir: "$N"
-	pidfile: "$N/nsd.pid"
-	database: ""
-	xfrdfile: "$N/xfrd.state"
-	zonelistfile: "$N/zone.list"
-	xfrdir: "$N"
-	username: ""
-	chroot: ""
-	verbosity: 2
+nsd_start "$N" "$NPORT" "xfrdir: \"$N\"" <<CONF
 remote-control:
 	control-enable: no
 key:
@@ -192,8 +130,6 @@ zone:
 	allow-notify: 127.0.0.1 NOKEY
 	outgoing-interface: $NSRC
 CONF
-nsd -d -c "$N/nsd.conf" >"$N/nsd.log" 2>&1 &
-NPID=$!
 
 # sec_is PORT NAME TYPE WANT: the secondary on PORT answers WANT (short form)
 sec_is() {
@@ -299,11 +235,6 @@ hz_expect_in "the internal view is untouched" ANSWER "$(hz_rr www.example.com. A
 hz_q 127.0.0.2 new.example.com A
 hz_expect_rcode "the update did not reach the internal view" NXDOMAIN
 
-xfr_stop_pid "$BPID"
-BPID=
-xfr_stop_pid "$KPID"
-KPID=
-xfr_stop_pid "$NPID"
-NPID=
+peers_stop
 hz_stop
 hz_done

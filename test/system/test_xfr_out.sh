@@ -16,7 +16,10 @@
 # - readers that read nothing: bounded per worker, the workers keep answering.
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/xfrin_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/peers_lib.sh"
 hz_init
+trap 'peers_stop; hz_cleanup' EXIT
 DATA=$HZ_SOURCE_DIR/test/system/data/xfr
 INT="hmac-sha256:int-xfr:aW50ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw=="
 EXT="hmac-sha256:ext-xfr:ZXh0ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw=="
@@ -144,10 +147,8 @@ done
 expect "then 9 transfers in a row succeed (no slot leaked)" 9 "$ok"
 
 # --- a BIND 9 secondary --------------------------------------------------------
-# another free port, for a secondary (HZ_PORT stays horizond's)
-hz_pick_port_other() { local keep=$HZ_PORT; hz_pick_port; echo "$HZ_PORT"; HZ_PORT=$keep; }
-NPORT=$(hz_pick_port_other)
-CPORT=$(hz_pick_port_other)
+# free ports for the secondaries and named's control channel (HZ_PORT stays horizond's)
+peer_ports NPORT CPORT KPORT SPORT
 mkdir -p "$HZ_TMP/named"
 cat >"$HZ_TMP/named/rndc.conf" <<CONF
 key rndc-key { algorithm hmac-sha256; secret "cm5kYy1rZXktZm9yLXRoZS10cmFuc2Zlci10ZXN0cw=="; };
@@ -156,18 +157,7 @@ CONF
 # root hints on loopback, no validation, the control channel on a free
 # port: named talks to nothing but 127.0.0.0/8 (and binds no fixed port)
 printf '. 3600000 IN NS a.root.test.\na.root.test. 3600000 IN A 127.0.0.7\n' >"$HZ_TMP/named/root.hint"
-cat >"$HZ_TMP/named/named.conf" <<CONF
-options {
-	directory "$HZ_TMP/named";
-	pid-file "$HZ_TMP/named/named.pid";
-	listen-on port $NPORT { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	notify no;
-	dnssec-validation no;
-	transfer-source 127.0.0.2;
-	query-source address 127.0.0.2;
-};
+named_start "$HZ_TMP/named" "$NPORT" "transfer-source 127.0.0.2" "query-source address 127.0.0.2" <<CONF
 key rndc-key { algorithm hmac-sha256; secret "cm5kYy1rZXktZm9yLXRoZS10cmFuc2Zlci10ZXN0cw=="; };
 controls { inet 127.0.0.1 port $CPORT allow { 127.0.0.1; } keys { rndc-key; }; };
 zone "." { type hint; file "root.hint"; };
@@ -179,18 +169,15 @@ zone "example.com" {
 	masterfile-format text;
 };
 CONF
-named -g -c "$HZ_TMP/named/named.conf" >"$HZ_TMP/named/log" 2>&1 &
-NAMED_PID=$!
-stop_named() { kill "$NAMED_PID" 2>/dev/null; wait "$NAMED_PID" 2>/dev/null; }
 before_named=$(grep -c "transfer out: client $LAN#[0-9]* view external zone example.com. key ext-xfr: AXFR serial 2024010101, records 1507" "$HZ_LOG")
 for _ in $(seq 1 100); do
-	[ -s "$HZ_TMP/named/example.com.db" ] && grep -q 'transfer of .example.com/IN.* completed\|zone example.com/IN: loaded' "$HZ_TMP/named/log" && break
+	[ -s "$HZ_TMP/named/example.com.db" ] && grep -q 'transfer of .example.com/IN.* completed\|zone example.com/IN: loaded' "$HZ_TMP/named/named.log" && break
 	sleep 0.2
 done
-[ -s "$HZ_TMP/named/example.com.db" ] || hz_fail "BIND secondary: no copy" "$(tail -n 20 "$HZ_TMP/named/log")"
+[ -s "$HZ_TMP/named/example.com.db" ] || hz_fail "BIND secondary: no copy" "$(tail -n 20 "$HZ_TMP/named/named.log")"
 got=$(dig @127.0.0.1 -p "$NPORT" +norec +short +time=2 +tries=1 www.example.com A)
 expect "BIND secondary serves the external view" "192.0.2.80" "$got"
-[ "$got" = 192.0.2.80 ] || sed -n '/loading configuration/,$p' "$HZ_TMP/named/log" | grep -v 'automatic empty zone' | head -n 40
+[ "$got" = 192.0.2.80 ] || sed -n '/loading configuration/,$p' "$HZ_TMP/named/named.log" | grep -v 'automatic empty zone' | head -n 40
 got=$(dig @127.0.0.1 -p "$NPORT" +norec +time=2 +tries=1 secret.example.com TXT | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
 expect "BIND secondary: no internal record" NXDOMAIN "$got"
 expect "its copy holds no internal address" 0 "$(grep -c '192\.168\.' "$HZ_TMP/named/example.com.db")"
@@ -213,26 +200,12 @@ secondary() {
 	done
 	got=$(dig @127.0.0.1 -p "$port" +norec +short +time=2 +tries=1 www.example.com A)
 	expect "$name secondary serves the external view" 192.0.2.80 "$got"
-	[ "$got" = 192.0.2.80 ] || tail -n 20 "$HZ_TMP/$name/log"
+	[ "$got" = 192.0.2.80 ] || tail -n 20 "$HZ_TMP/$name"/*.log "$HZ_TMP/$name"/*.out
 	got=$(dig @127.0.0.1 -p "$port" +norec +time=2 +tries=1 secret.example.com TXT | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
 	expect "$name secondary: no internal record" NXDOMAIN "$got"
 }
 if command -v knotd >/dev/null; then
-	KPORT=$(hz_pick_port_other)
-	mkdir -p "$HZ_TMP/knot"
-	cat >"$HZ_TMP/knot/knot.conf" <<CONF
-server:
-    rundir: "$HZ_TMP/knot"
-    listen: 127.0.0.1@$KPORT
-database:
-    storage: "$HZ_TMP/knot"
-log:
-  - target: stderr
-    any: info
-key:
-  - id: ext-xfr
-    algorithm: hmac-sha256
-    secret: ZXh0ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw==
+	knot_conf "$HZ_TMP/knot" "$KPORT" ext-xfr ZXh0ZXJuYWwtdHJhbnNmZXIta2V5LWZvci10ZXN0cw== <<CONF
 remote:
   - id: horizond
     address: 127.0.0.1@$HZ_PORT
@@ -247,29 +220,15 @@ zone:
     file: "example.com.zone"
     zonefile-sync: 0
 CONF
-	knotd -c "$HZ_TMP/knot/knot.conf" >"$HZ_TMP/knot/log" 2>&1 &
-	KNOT_PID=$!
+	knot_start "$HZ_TMP/knot"
 	secondary knot "$KPORT"
-	kill "$KNOT_PID"; wait "$KNOT_PID" 2>/dev/null
+	xfr_stop_pid "$KNOT_PID"
+	KNOT_PID=
 else
 	echo "knotd not found: no Knot secondary (apt-get install knot)"
 fi
 if command -v nsd >/dev/null; then
-	SPORT=$(hz_pick_port_other)
-	mkdir -p "$HZ_TMP/nsd"
-	cat >"$HZ_TMP/nsd/nsd.conf" <<CONF
-server:
-	ip-address: 127.0.0.1
-	port: $SPORT
-	zonesdir: "$HZ_TMP/nsd"
-	pidfile: "$HZ_TMP/nsd/nsd.pid"
-	database: ""
-	xfrdfile: "$HZ_TMP/nsd/xfrd.state"
-	zonelistfile: "$HZ_TMP/nsd/zone.list"
-	xfrdir: "$HZ_TMP/nsd"
-	username: ""
-	chroot: ""
-	verbosity: 2
+	nsd_start "$HZ_TMP/nsd" "$SPORT" "xfrdir: \"$HZ_TMP/nsd\"" <<CONF
 remote-control:
 	control-enable: no
 key:
@@ -282,10 +241,9 @@ zone:
 	request-xfr: 127.0.0.1@$HZ_PORT ext-xfr
 	outgoing-interface: $LAN
 CONF
-	nsd -d -c "$HZ_TMP/nsd/nsd.conf" >"$HZ_TMP/nsd/log" 2>&1 &
-	NSD_PID=$!
 	secondary nsd "$SPORT"
-	kill "$NSD_PID"; wait "$NSD_PID" 2>/dev/null
+	xfr_stop_pid "$NSD_PID"
+	NSD_PID=
 else
 	echo "nsd not found: no NSD secondary (apt-get install nsd)"
 fi
@@ -315,8 +273,9 @@ done
 expect "BIND secondary, refreshed, serves the reloaded data" 192.0.2.81 "$got"
 expect "by an IXFR (incremental) from 2024010101" $((ixfrs + 1)) \
 	"$(grep -c "transfer out: client $LAN#[0-9]* view external zone example.com. key ext-xfr: IXFR (incremental) serial 2024010102, records 6" "$HZ_LOG")"
-[ "$got" = 192.0.2.81 ] || grep -i 'transfer\|ixfr\|refresh' "$HZ_TMP/named/log" | tail -n 10
-stop_named
+[ "$got" = 192.0.2.81 ] || grep -i 'transfer\|ixfr\|refresh' "$HZ_TMP/named/named.log" | tail -n 10
+xfr_stop_pid "$NAMED_PID"
+NAMED_PID=
 
 hz_stop
 hz_done

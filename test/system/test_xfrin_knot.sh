@@ -12,38 +12,20 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfrin_lib.sh"
+. "$(dirname "$0")/peers_lib.sh"
 
 command -v knotd >/dev/null || { echo "knotd not found (apt-get install knot)"; exit 77; }
 command -v knotc >/dev/null || { echo "knotc not found (apt-get install knot)"; exit 77; }
 hz_init
 HPORT=$HZ_PORT
-hz_pick_port
-KPORT=$HZ_PORT
-HZ_PORT=$HPORT
-hz_pick_port
-LPORT=$HZ_PORT
-HZ_PORT=$HPORT
+peer_ports KPORT LPORT
 K=$HZ_TMP/knot
-mkdir -p "$K/db"
-KPID=
 /usr/bin/python3 "$HZ_SOURCE_DIR/test/system/data/notify/notify_listener.py" "$LPORT" \
 	"$HZ_TMP/listener.log" answer >"$HZ_TMP/listener.out" 2>&1 &
 LPID=$!
-trap 'xfr_stop_pid "$KPID"; kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null; hz_cleanup' EXIT
+trap 'peers_stop; kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null; hz_cleanup' EXIT
 
-cat >"$K/knot.conf" <<CONF
-server:
-    rundir: "$K"
-    listen: 127.0.0.1@$KPORT
-log:
-  - target: "$K/knot.log"
-    any: info
-database:
-    storage: "$K/db"
-key:
-  - id: xfr-key
-    algorithm: hmac-sha256
-    secret: $XFR_SECRET
+knot_conf "$K" "$KPORT" xfr-key "$XFR_SECRET" <<CONF
 remote:
   - id: hz
     address: 127.0.0.1@$HPORT
@@ -66,20 +48,11 @@ zone:
 CONF
 
 start_knot() {
-	knotd -c "$K/knot.conf" >>"$K/knotd.out" 2>&1 &
-	KPID=$!
-	xfr_wait 20 sh -c "dig @127.0.0.1 -p $KPORT +short +time=1 +tries=1 -y hmac-sha256:xfr-key:$XFR_SECRET example.com SOA | grep -q hostmaster"
+	knot_start "$K"
+	xfr_wait 20 peer_serves "$KPORT" example.com -y "hmac-sha256:xfr-key:$XFR_SECRET"
 }
 
-cat >"$HZ_TMP/hz.yaml" <<CONF
-server:
-  listen: [127.0.0.1@$HPORT]
-  workers: 2
-  state-dir: $HZ_TMP/state
-keys:
-  - name: xfr-key
-    algorithm: hmac-sha256
-    secret: "$XFR_SECRET"
+peers_hz_conf "$HZ_TMP/hz.yaml" xfr-key "$XFR_SECRET" <<CONF
 views:
   - name: ext
     match-clients: [any]
@@ -131,8 +104,7 @@ xfr_expect "serial 3 is served" 20 xfr_answer_is 127.0.0.3 new.example.com A 192
 hz_stop
 
 # the primary is down at start: the kept copy serves at once
-xfr_stop_pid "$KPID"
-KPID=
+peers_stop
 hz_start "$HZ_TMP/hz.yaml" || hz_done
 hz_q 127.0.0.3 new.example.com A
 hz_expect_in "the primary down at start: the kept copy serves" ANSWER "192.0.2.3"

@@ -11,62 +11,18 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfrin_lib.sh"
+. "$(dirname "$0")/peers_lib.sh"
 
 command -v nsd >/dev/null || { echo "nsd not found (apt-get install nsd)"; exit 77; }
 command -v nsd-control >/dev/null || { echo "nsd-control not found (apt-get install nsd)"; exit 77; }
 hz_init
 HPORT=$HZ_PORT
-hz_pick_port
-NPORT=$HZ_PORT
-HZ_PORT=$HPORT
+peer_ports NPORT
 N=$HZ_TMP/nsd
 mkdir -p "$N"
-NPID=
-trap 'xfr_stop_pid "$NPID"; hz_cleanup' EXIT
+trap 'peers_stop; hz_cleanup' EXIT
 
-cat >"$N/nsd.conf" <<CONF
-server:
-    ip-address: 127.0.0.1@$NPORT
-    zonesdir: "$N"
-    database: ""
-    pidfile: "$N/nsd.pid"
-    xfrdfile: "$N/xfrd.state"
-    zonelistfile: "$N/zone.list"
-    logfile: "$N/nsd.log"
-    username: ""
-    chroot: ""
-    verbosity: 2
-remote-control:
-    control-enable: yes
-    control-interface: "$N/nsd.sock"
-key:
-    name: xfr-key
-    algorithm: hmac-sha256
-    secret: "$XFR_SECRET"
-zone:
-    name: example.com
-    zonefile: example.com.zone
-    provide-xfr: 127.0.0.0/8 xfr-key
-    notify: 127.0.0.1@$HPORT NOKEY
-zone:
-    name: example.net
-    zonefile: example.net.zone
-    provide-xfr: 127.0.0.0/8 NOKEY
-    notify: 127.0.0.1@$HPORT NOKEY
-CONF
-
-cat >"$HZ_TMP/hz.yaml" <<CONF
-server:
-  listen: [127.0.0.1@$HPORT]
-  workers: 2
-  state-dir: $HZ_TMP/state
-keys:
-  - name: xfr-key
-    algorithm: hmac-sha256
-    secret: "$XFR_SECRET"
-  - name: other-key
-    algorithm: hmac-sha256
-    secret: "b3RoZXItc2VjcmV0LW5vdC1rbm93bi10by1uc2Q="
+peers_hz_conf "$HZ_TMP/hz.yaml" xfr-key "$XFR_SECRET" other-key b3RoZXItc2VjcmV0LW5vdC1rbm93bi10by1uc2Q= <<CONF
 views:
   - name: int
     match-clients: [127.0.0.2]
@@ -88,9 +44,26 @@ CONF
 
 xfr_zone "$N/example.com.zone" 1 3600 3600 3600
 sed 's/example\.com/example.net/g' "$N/example.com.zone" >"$N/example.net.zone"
-nsd -d -c "$N/nsd.conf" >"$N/nsd.out" 2>&1 &
-NPID=$!
-if xfr_wait 20 sh -c "dig @127.0.0.1 -p $NPORT +short +time=1 +tries=1 example.com SOA | grep -q hostmaster"; then
+nsd_start "$N" "$NPORT" "logfile: \"$N/nsd.log\"" <<CONF
+remote-control:
+    control-enable: yes
+    control-interface: "$N/nsd.sock"
+key:
+    name: xfr-key
+    algorithm: hmac-sha256
+    secret: "$XFR_SECRET"
+zone:
+    name: example.com
+    zonefile: example.com.zone
+    provide-xfr: 127.0.0.0/8 xfr-key
+    notify: 127.0.0.1@$HPORT NOKEY
+zone:
+    name: example.net
+    zonefile: example.net.zone
+    provide-xfr: 127.0.0.0/8 NOKEY
+    notify: 127.0.0.1@$HPORT NOKEY
+CONF
+if xfr_wait 20 peer_serves "$NPORT" example.com; then
 	hz_ok "nsd serves example.com on 127.0.0.1@$NPORT"
 else
 	hz_die "nsd did not start" "$(tail -n 20 "$N/nsd.out" "$N/nsd.log" 2>/dev/null)"

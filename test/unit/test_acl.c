@@ -9,6 +9,7 @@
 
 #include "acl.h"
 #include "conf.h"
+#include "testlib.h"
 
 /* Build a list from element strings: "any", "none", prefixes, each with an
  * optional "!"; "@N" is nested list N from the nested[] argument. */
@@ -73,6 +74,38 @@ m6(const acl_t *acl, const char *s)
 	enum acl_result r = acl_match(acl, (const struct sockaddr *)&sin6);
 	ck_assert_int_eq(acl_match_addr(acl, AF_INET6, (const uint8_t *)&sin6.sin6_addr), r);
 	return r;
+}
+
+/* One probe of a list: its elements (as build() takes them, separated by
+ * spaces), a client address (IPv4, or IPv6 if it has a ':'), the result. */
+typedef struct match_row {
+	const char *list;
+	const char *addr;
+	enum acl_result want;
+} match_row_t;
+
+/* Build each row's list and ask it; a failure names the row. */
+static void
+check_rows(const match_row_t *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[256];
+		const char *items[MAXE + 1];
+		size_t k = 0;
+		ck_assert_uint_lt(strlen(rows[i].list), sizeof(buf));
+		strcpy(buf, rows[i].list);
+		for (char *save = NULL, *e = strtok_r(buf, " ", &save); e != NULL; e = strtok_r(NULL, " ", &save)) {
+			ck_assert_uint_lt(k, MAXE);
+			items[k++] = e;
+		}
+		items[k] = NULL;
+		test_acl_t t;
+		build(&t, items, NULL);
+		const char *a = rows[i].addr;
+		enum acl_result got = strchr(a, ':') != NULL ? m6(&t.acl, a) : m4(&t.acl, a);
+		ck_assert_msg(got == rows[i].want, "row %zu: [%s] %s: %d, expected %d", i, rows[i].list, a,
+			      got, rows[i].want);
+	}
 }
 
 START_TEST(test_parse_prefix)
@@ -143,117 +176,108 @@ END_TEST
 
 START_TEST(test_match_v4_prefixes)
 {
-	test_acl_t t;
-	build(&t, L("10.8.0.0/13"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "10.8.0.0"), ACL_MATCH);
-	ck_assert_int_eq(m4(&t.acl, "10.15.255.255"), ACL_MATCH);
-	ck_assert_int_eq(m4(&t.acl, "10.7.255.255"), ACL_NOMATCH);
-	ck_assert_int_eq(m4(&t.acl, "10.16.0.0"), ACL_NOMATCH);
+	static const match_row_t rows[] = {
+		{ "10.8.0.0/13", "10.8.0.0", ACL_MATCH },
+		{ "10.8.0.0/13", "10.15.255.255", ACL_MATCH },
+		{ "10.8.0.0/13", "10.7.255.255", ACL_NOMATCH },
+		{ "10.8.0.0/13", "10.16.0.0", ACL_NOMATCH },
 
-	build(&t, L("192.0.2.7"), NULL);   /* /32 */
-	ck_assert_int_eq(m4(&t.acl, "192.0.2.7"), ACL_MATCH);
-	ck_assert_int_eq(m4(&t.acl, "192.0.2.6"), ACL_NOMATCH);
-	ck_assert_int_eq(m4(&t.acl, "192.0.2.8"), ACL_NOMATCH);
+		/* /32 */
+		{ "192.0.2.7", "192.0.2.7", ACL_MATCH },
+		{ "192.0.2.7", "192.0.2.6", ACL_NOMATCH },
+		{ "192.0.2.7", "192.0.2.8", ACL_NOMATCH },
 
-	build(&t, L("0.0.0.0/0"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "0.0.0.0"), ACL_MATCH);
-	ck_assert_int_eq(m4(&t.acl, "255.255.255.255"), ACL_MATCH);
-	ck_assert_int_eq(m6(&t.acl, "2001:db8::1"), ACL_NOMATCH);   /* other family */
-	ck_assert_int_eq(m6(&t.acl, "::ffff:1.2.3.4"), ACL_MATCH);  /* mapped is v4 */
+		{ "0.0.0.0/0", "0.0.0.0", ACL_MATCH },
+		{ "0.0.0.0/0", "255.255.255.255", ACL_MATCH },
+		{ "0.0.0.0/0", "2001:db8::1", ACL_NOMATCH }, /* other family */
+		{ "0.0.0.0/0", "::ffff:1.2.3.4", ACL_MATCH }, /* mapped is v4 */
 
-	build(&t, L("128.0.0.0/1"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "127.255.255.255"), ACL_NOMATCH);
-	ck_assert_int_eq(m4(&t.acl, "128.0.0.0"), ACL_MATCH);
+		{ "128.0.0.0/1", "127.255.255.255", ACL_NOMATCH },
+		{ "128.0.0.0/1", "128.0.0.0", ACL_MATCH },
 
-	build(&t, L("172.16.0.0/12", "192.168.0.0/16"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "172.31.1.1"), ACL_MATCH);
-	ck_assert_int_eq(m4(&t.acl, "172.32.1.1"), ACL_NOMATCH);
-	ck_assert_int_eq(m4(&t.acl, "192.168.200.1"), ACL_MATCH);
+		{ "172.16.0.0/12 192.168.0.0/16", "172.31.1.1", ACL_MATCH },
+		{ "172.16.0.0/12 192.168.0.0/16", "172.32.1.1", ACL_NOMATCH },
+		{ "172.16.0.0/12 192.168.0.0/16", "192.168.200.1", ACL_MATCH },
+	};
+	check_rows(rows, sizeof(rows) / sizeof(rows[0]));
 }
 END_TEST
 
 START_TEST(test_match_v6_prefixes)
 {
-	test_acl_t t;
-	build(&t, L("2001:db8:ffff:ffff:fff8::/77"), NULL);
-	ck_assert_int_eq(m6(&t.acl, "2001:db8:ffff:ffff:fff8::"), ACL_MATCH);
-	ck_assert_int_eq(m6(&t.acl, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"), ACL_MATCH);
-	ck_assert_int_eq(m6(&t.acl, "2001:db8:ffff:ffff:fff7:ffff:ffff:ffff"), ACL_NOMATCH);
-	ck_assert_int_eq(m4(&t.acl, "32.1.13.184"), ACL_NOMATCH);
+	static const match_row_t rows[] = {
+		{ "2001:db8:ffff:ffff:fff8::/77", "2001:db8:ffff:ffff:fff8::", ACL_MATCH },
+		{ "2001:db8:ffff:ffff:fff8::/77", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", ACL_MATCH },
+		{ "2001:db8:ffff:ffff:fff8::/77", "2001:db8:ffff:ffff:fff7:ffff:ffff:ffff", ACL_NOMATCH },
+		{ "2001:db8:ffff:ffff:fff8::/77", "32.1.13.184", ACL_NOMATCH },
 
-	build(&t, L("::1"), NULL);   /* /128 */
-	ck_assert_int_eq(m6(&t.acl, "::1"), ACL_MATCH);
-	ck_assert_int_eq(m6(&t.acl, "::2"), ACL_NOMATCH);
-	ck_assert_int_eq(m6(&t.acl, "::"), ACL_NOMATCH);
+		/* /128 */
+		{ "::1", "::1", ACL_MATCH },
+		{ "::1", "::2", ACL_NOMATCH },
+		{ "::1", "::", ACL_NOMATCH },
 
-	build(&t, L("::/0"), NULL);
-	ck_assert_int_eq(m6(&t.acl, "ffff::1"), ACL_MATCH);
-	ck_assert_int_eq(m6(&t.acl, "::"), ACL_MATCH);
-	/* IPv4 clients, also those arriving as mapped addresses, are IPv4 */
-	ck_assert_int_eq(m4(&t.acl, "10.0.0.1"), ACL_NOMATCH);
-	ck_assert_int_eq(m6(&t.acl, "::ffff:10.0.0.1"), ACL_NOMATCH);
+		{ "::/0", "ffff::1", ACL_MATCH },
+		{ "::/0", "::", ACL_MATCH },
+		/* IPv4 clients, also those arriving as mapped addresses, are IPv4 */
+		{ "::/0", "10.0.0.1", ACL_NOMATCH },
+		{ "::/0", "::ffff:10.0.0.1", ACL_NOMATCH },
 
-	build(&t, L("fc00::/7"), NULL);
-	ck_assert_int_eq(m6(&t.acl, "fdff:ffff::1"), ACL_MATCH);
-	ck_assert_int_eq(m6(&t.acl, "fe00::1"), ACL_NOMATCH);
-	ck_assert_int_eq(m6(&t.acl, "fbff::1"), ACL_NOMATCH);
+		{ "fc00::/7", "fdff:ffff::1", ACL_MATCH },
+		{ "fc00::/7", "fe00::1", ACL_NOMATCH },
+		{ "fc00::/7", "fbff::1", ACL_NOMATCH },
+	};
+	check_rows(rows, sizeof(rows) / sizeof(rows[0]));
 }
 END_TEST
 
 START_TEST(test_match_mapped)
 {
-	test_acl_t t;
-	build(&t, L("10.0.0.0/8"), NULL);
-	ck_assert_int_eq(m6(&t.acl, "::ffff:10.1.2.3"), ACL_MATCH);
-	ck_assert_int_eq(m6(&t.acl, "::ffff:11.1.2.3"), ACL_NOMATCH);
-	/* not mapped: IPv4-compatible and NAT64 forms stay IPv6 */
-	ck_assert_int_eq(m6(&t.acl, "::10.1.2.3"), ACL_NOMATCH);
-	ck_assert_int_eq(m6(&t.acl, "64:ff9b::10.1.2.3"), ACL_NOMATCH);
+	static const match_row_t rows[] = {
+		{ "10.0.0.0/8", "::ffff:10.1.2.3", ACL_MATCH },
+		{ "10.0.0.0/8", "::ffff:11.1.2.3", ACL_NOMATCH },
+		/* not mapped: IPv4-compatible and NAT64 forms stay IPv6 */
+		{ "10.0.0.0/8", "::10.1.2.3", ACL_NOMATCH },
+		{ "10.0.0.0/8", "64:ff9b::10.1.2.3", ACL_NOMATCH },
 
-	build(&t, L("::ffff:192.168.0.0/112"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "192.168.5.5"), ACL_MATCH);
-	ck_assert_int_eq(m6(&t.acl, "::ffff:192.168.5.5"), ACL_MATCH);
-	ck_assert_int_eq(m4(&t.acl, "192.169.0.0"), ACL_NOMATCH);
+		{ "::ffff:192.168.0.0/112", "192.168.5.5", ACL_MATCH },
+		{ "::ffff:192.168.0.0/112", "::ffff:192.168.5.5", ACL_MATCH },
+		{ "::ffff:192.168.0.0/112", "192.169.0.0", ACL_NOMATCH },
 
-	build(&t, L("!127.0.0.1", "any"), NULL);
-	ck_assert_int_eq(m6(&t.acl, "::ffff:127.0.0.1"), ACL_DENY);
-	ck_assert_int_eq(m6(&t.acl, "::ffff:127.0.0.2"), ACL_MATCH);
+		{ "!127.0.0.1 any", "::ffff:127.0.0.1", ACL_DENY },
+		{ "!127.0.0.1 any", "::ffff:127.0.0.2", ACL_MATCH },
+	};
+	check_rows(rows, sizeof(rows) / sizeof(rows[0]));
 }
 END_TEST
 
 START_TEST(test_match_any_none_negation)
 {
-	test_acl_t t;
-	build(&t, L("any"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "1.2.3.4"), ACL_MATCH);
-	ck_assert_int_eq(m6(&t.acl, "2001:db8::1"), ACL_MATCH);
+	static const match_row_t rows[] = {
+		{ "any", "1.2.3.4", ACL_MATCH },
+		{ "any", "2001:db8::1", ACL_MATCH },
 
-	build(&t, L("none"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "1.2.3.4"), ACL_DENY);
-	ck_assert_int_eq(m6(&t.acl, "::1"), ACL_DENY);
+		{ "none", "1.2.3.4", ACL_DENY },
+		{ "none", "::1", ACL_DENY },
 
-	/* nothing after none is reached */
-	build(&t, L("10.0.0.0/8", "none", "any"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "10.0.0.1"), ACL_MATCH);
-	ck_assert_int_eq(m4(&t.acl, "11.0.0.1"), ACL_DENY);
+		/* nothing after none is reached */
+		{ "10.0.0.0/8 none any", "10.0.0.1", ACL_MATCH },
+		{ "10.0.0.0/8 none any", "11.0.0.1", ACL_DENY },
 
-	build(&t, L("!any", "10.0.0.0/8"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "10.0.0.1"), ACL_DENY);
-	build(&t, L("!none"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "10.0.0.1"), ACL_MATCH);
+		{ "!any 10.0.0.0/8", "10.0.0.1", ACL_DENY },
+		{ "!none", "10.0.0.1", ACL_MATCH },
 
-	/* first match decides */
-	build(&t, L("!10.1.0.0/16", "10.0.0.0/8"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "10.1.2.3"), ACL_DENY);
-	ck_assert_int_eq(m4(&t.acl, "10.2.2.3"), ACL_MATCH);
-	ck_assert_int_eq(m4(&t.acl, "11.2.2.3"), ACL_NOMATCH);
-	build(&t, L("10.0.0.0/8", "!10.1.0.0/16"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "10.1.2.3"), ACL_MATCH);
-	build(&t, L("!10.0.0.0/8"), NULL);
-	ck_assert_int_eq(m4(&t.acl, "10.1.2.3"), ACL_DENY);
-	ck_assert_int_eq(m4(&t.acl, "11.1.2.3"), ACL_NOMATCH);
+		/* first match decides */
+		{ "!10.1.0.0/16 10.0.0.0/8", "10.1.2.3", ACL_DENY },
+		{ "!10.1.0.0/16 10.0.0.0/8", "10.2.2.3", ACL_MATCH },
+		{ "!10.1.0.0/16 10.0.0.0/8", "11.2.2.3", ACL_NOMATCH },
+		{ "10.0.0.0/8 !10.1.0.0/16", "10.1.2.3", ACL_MATCH },
+		{ "!10.0.0.0/8", "10.1.2.3", ACL_DENY },
+		{ "!10.0.0.0/8", "11.1.2.3", ACL_NOMATCH },
+	};
+	check_rows(rows, sizeof(rows) / sizeof(rows[0]));
 
 	/* empty list and NULL list */
+	test_acl_t t;
 	memset(&t, 0, sizeof(t));
 	t.acl.elems = t.elems;
 	ck_assert_int_eq(m4(&t.acl, "1.2.3.4"), ACL_NOMATCH);
@@ -418,9 +442,5 @@ acl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(acl_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(acl_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "testlib.h"
 
 static void
 fill(uint32_t *p, size_t from, size_t to)
@@ -109,9 +110,5 @@ main(void)
 	tcase_add_test(tc, adopted_block_released_early);
 	tcase_add_test(tc, block_adopted_by_an_empty_arena);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(su);
 }

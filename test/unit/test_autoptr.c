@@ -10,6 +10,7 @@
 #include "autoptr.h"
 #include "dname.h"
 #include "snapshot.h"
+#include "testlib.h"
 #include "zone.h"
 #include "zonefile.h"
 
@@ -155,9 +156,5 @@ main(void)
 	tcase_add_test(tc, records_of_a_reverse_zone);
 	tcase_add_test(tc, nothing_without_auto_ptr);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(su);
 }

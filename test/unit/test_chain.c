@@ -10,6 +10,7 @@
 #include "chain.h"
 #include "dname.h"
 #include "rrtext.h"
+#include "testlib.h"
 
 /* A message built by ldns (which compresses names): question, then the
  * records of each section given as text, NULL-terminated lists. */
@@ -196,9 +197,5 @@ main(void)
 	tcase_add_test(tc, target_and_loops);
 	tcase_add_test(tc, finish_limits_and_flags);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }

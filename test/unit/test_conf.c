@@ -11,15 +11,10 @@
 
 #include "capture.h"
 #include "conf.h"
+#include "testlib.h"
+#include "tmpdir.h"
 
 #define CONF_DIR HZ_TEST_DATA "/conf"
-
-static conf_t *
-parse_text(capture_t *cap, const char *text)
-{
-	capture_start(cap);
-	return conf_parse("/etc/horizond/test.yaml", text, strlen(text), &cap->d);
-}
 
 static bool
 text_has_line(const char *text, const char *prefix, const char *needle)
@@ -41,6 +36,13 @@ text_has_line(const char *text, const char *prefix, const char *needle)
 	}
 	return false;
 }
+
+/* A line of text has both prefix and needle; a failure shows the text. */
+#define ck_assert_line(text, prefix, needle) do { \
+		const char *t_ = (text); \
+		ck_assert_msg(text_has_line(t_, (prefix), (needle)), "no line with '%s' and '%s' in:\n%s", \
+			      (prefix), (needle), t_); \
+	} while (0)
 
 static const conf_view_t *
 find_view(const conf_t *c, const char *name)
@@ -185,16 +187,16 @@ END_TEST
 START_TEST(test_tcp_max_lifetime)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 0}\n"
+	conf_t *c = tl_conf(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 0}\n"
 				   "views: [{name: v, match-clients: [any]}]\n");
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_uint_eq(c->tcp_max_lifetime, 0);
 	conf_free(&c);
 	capture_end(&cap);
-	c = parse_text(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 86401}\n"
+	c = tl_conf(&cap, "server: {listen: [127.0.0.1@5300], tcp-max-lifetime: 86401}\n"
 				   "views: [{name: v, match-clients: [any]}]\n");
 	ck_assert_ptr_null(c);
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:1", "server.tcp-max-lifetime"));
+	ck_assert_line(capture_text(&cap), "test.yaml:1", "server.tcp-max-lifetime");
 	capture_end(&cap);
 }
 END_TEST
@@ -204,7 +206,7 @@ END_TEST
 START_TEST(test_cache_ttl_caps)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, "server: {listen: [127.0.0.1@5300]}\n"
+	conf_t *c = tl_conf(&cap, "server: {listen: [127.0.0.1@5300]}\n"
 				     "views: [{name: a, match-clients: [any], recursion: true,\n"
 				     "         forwarders: [127.0.0.1@5353]},\n"
 				     "        {name: b, match-clients: [any], recursion: true,\n"
@@ -215,11 +217,11 @@ START_TEST(test_cache_ttl_caps)
 	ck_assert_uint_eq(c->views[1].cache_max_negative_ttl, 600);
 	conf_free(&c);
 	capture_end(&cap);
-	c = parse_text(&cap, "server: {listen: [127.0.0.1@5300]}\n"
+	c = tl_conf(&cap, "server: {listen: [127.0.0.1@5300]}\n"
 			     "views: [{name: a, match-clients: [any], recursion: true,\n"
 			     "         forwarders: [127.0.0.1@5353], cache-max-negative-ttl: -1}]\n");
 	ck_assert_ptr_null(c);
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:3", "cache-max-negative-ttl"));
+	ck_assert_line(capture_text(&cap), "test.yaml:3", "cache-max-negative-ttl");
 	capture_end(&cap);
 }
 END_TEST
@@ -288,7 +290,7 @@ START_TEST(test_secondary_zones)
 		"    zones:\n"
 		"      - {name: example.com, primaries: [192.0.2.1]}\n"
 		"      - {name: example.net, file: n.zone, notify: [192.0.2.8]}\n";
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	const conf_zone_t *a = &c->views[0].zones[0], *b = &c->views[1].zones[0];
 	ck_assert(conf_zone_secondary(a) && conf_zone_secondary(b));
@@ -315,7 +317,7 @@ START_TEST(test_state_dir)
 			    "  - {name: a, match-clients: [any], zones: [{name: x, file: x.zone}]}\n";
 	char text[512];
 	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300]}\n%s", zones);
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->state_dir, "/var/lib/horizond");
 	ck_assert_str_eq(c->views[0].zones[0].state_dir, "/var/lib/horizond");
@@ -323,30 +325,22 @@ START_TEST(test_state_dir)
 	capture_end(&cap);
 	/* the zones come first here: they still get the state dir */
 	snprintf(text, sizeof(text), "%sserver: {listen: [127.0.0.1@5300], state-dir: state}\n", zones);
-	c = parse_text(&cap, text);
+	c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->state_dir, "/etc/horizond/state");
 	ck_assert_str_eq(c->views[0].zones[0].state_dir, "/etc/horizond/state");
 	conf_free(&c);
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300], state-dir: /srv/hz}\n%s", zones);
-	c = parse_text(&cap, text);
+	c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->state_dir, "/srv/hz");
 	conf_free(&c);
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  state-dir: [a, b]\n%s", zones);
-	c = parse_text(&cap, text);
-	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.state-dir: expected "
-			     "a string") != NULL, "got: %s", capture_text(&cap));
-	capture_end(&cap);
+	tl_conf_refused(text, "/etc/horizond/test.yaml:3: server.state-dir: expected a string");
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  state-dir:\n%s", zones);
-	c = parse_text(&cap, text);
-	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.state-dir: missing "
-			     "value") != NULL, "got: %s", capture_text(&cap));
-	capture_end(&cap);
+	tl_conf_refused(text, "/etc/horizond/test.yaml:3: server.state-dir: missing value");
 }
 END_TEST
 
@@ -363,7 +357,7 @@ START_TEST(test_acl_nesting_limit_ok)
 				"zones: [{name: x, file: x}]}\n");
 	ck_assert_uint_lt(off, sizeof(text));
 	capture_t cap;
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_int_eq(match4(c->views[0].match_clients, "10.2.3.4"), ACL_MATCH);
 	ck_assert_int_eq(match4(c->views[0].match_clients, "11.2.3.4"), ACL_NOMATCH);
@@ -397,7 +391,7 @@ END_TEST
 START_TEST(test_empty_identity_and_version)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap,
+	conf_t *c = tl_conf(&cap,
 		"server:\n"
 		"  listen: [127.0.0.1]\n"
 		"  identity: \"\"\n"
@@ -420,7 +414,7 @@ END_TEST
 START_TEST(test_ipv6_in_lists)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap,
+	conf_t *c = tl_conf(&cap,
 		"server: {listen: [\"::1@5300\",\"::2\", \"::3\", '::4', 127.0.0.1]}  # [::9\n"
 		"acls:\n"
 		"  a: [ \"::1\", '::ffff:10.0.0.0/104',\"::/0\", fd00::/8, 2001:db8::1 ]\n"
@@ -433,11 +427,11 @@ START_TEST(test_ipv6_in_lists)
 		"    zones: [{name: x, file: x}]\n");
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 2);
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:4: ", "'x, ::5': bad address"));
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:4: ", "'y ::6': bad address"));
+	ck_assert_line(capture_text(&cap), "test.yaml:4: ", "'x, ::5': bad address");
+	ck_assert_line(capture_text(&cap), "test.yaml:4: ", "'y ::6': bad address");
 	capture_end(&cap);
 
-	c = parse_text(&cap,
+	c = tl_conf(&cap,
 		"server: {listen: [\"::1@5300\",\"::2\", \"::3\", '::4', 127.0.0.1]}  # [::9\n"
 		"acls:\n"
 		"  a: [ \"::1\", '::ffff:10.0.0.0/104',\"::/0\", fd00::/8, 2001:db8::1 ]\n"
@@ -496,7 +490,7 @@ START_TEST(test_unquoted_hints)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		capture_t cap;
-		conf_t *c = parse_text(&cap, cases[i].text);
+		conf_t *c = tl_conf(&cap, cases[i].text);
 		const char *out = capture_text(&cap);
 		ck_assert_msg(text_has_line(out, cases[i].prefix, cases[i].needle),
 			      "case %zu: missing '%s%s' in: %s", i, cases[i].prefix, cases[i].needle, out);
@@ -522,7 +516,7 @@ START_TEST(test_load_missing_file)
 	conf_t *c = conf_load(CONF_DIR "/does-not-exist.yaml", &cap.d);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 1);
-	ck_assert(text_has_line(capture_text(&cap), "does-not-exist.yaml: ", "cannot open"));
+	ck_assert_line(capture_text(&cap), "does-not-exist.yaml: ", "cannot open");
 	capture_end(&cap);
 
 	capture_start(&cap);
@@ -536,13 +530,13 @@ END_TEST
 START_TEST(test_forwarders_without_recursion_warns)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, "server: {listen: [127.0.0.1]}\nviews:\n"
+	conf_t *c = tl_conf(&cap, "server: {listen: [127.0.0.1]}\nviews:\n"
 				     "  - name: a\n    match-clients: [any]\n"
 				     "    forwarders: [127.0.0.1@5399]\n"
 				     "    zones: [{name: x, file: x}]\n");
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_uint_eq(cap.d.warnings, 1);
-	ck_assert(text_has_line(capture_text(&cap), "test.yaml:5: warning:", "forwarders are ignored"));
+	ck_assert_line(capture_text(&cap), "test.yaml:5: warning:", "forwarders are ignored");
 	conf_free(&c);
 	capture_end(&cap);
 }
@@ -561,7 +555,7 @@ START_TEST(test_garbage_does_not_crash)
 	};
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
 		capture_t cap;
-		conf_t *c = parse_text(&cap, inputs[i]);
+		conf_t *c = tl_conf(&cap, inputs[i]);
 		ck_assert_msg(c == NULL || cap.d.errors == 0, "input %zu", i);
 		if (c == NULL)
 			ck_assert_msg(cap.d.errors > 0, "input %zu: NULL without an error", i);
@@ -676,7 +670,7 @@ check_views_warnings(const char *views_yaml, const char *needle)
 		 "  nobody: [none]\n"
 		 "views:\n%s", views_yaml);
 	capture_t cap;
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	unsigned before = cap.d.warnings;
 	conf_check_views(c, &cap.d);
@@ -813,7 +807,7 @@ reaches_public(const char *list)
 		 "  lanish: [\"!10.1.0.0/16\", lan]\n"
 		 "views:\n  - name: v\n    match-clients: %s\n" Z, list);
 	capture_t cap;
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "%s: %s", list, capture_text(&cap));
 	bool r = conf_acl_reaches_public(c->views[0].match_clients);
 	conf_free(&c);
@@ -898,7 +892,7 @@ END_TEST
 START_TEST(test_writable_file_shared_with_another_view)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, TWO_VIEWS_HEAD
+	conf_t *c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - name: example.com\n        file: lan.zone\n        allow-update: [127.0.0.2]\n"
 		"  - name: guests\n    match-clients: [any]\n    zones:\n"
@@ -907,12 +901,12 @@ START_TEST(test_writable_file_shared_with_another_view)
 	ck_assert_uint_eq(cap.d.errors, 1);
 	/* at the second entry (line 12), naming the first (line 6) */
 	const char *t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:12: ", "view 'guests': zone example.com: file 'lan.zone'"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:12: ", "in view 'lan' (line 6), and that one allows updates"), "%s", t);
+	ck_assert_line(t, "test.yaml:12: ", "view 'guests': zone example.com: file 'lan.zone'");
+	ck_assert_line(t, "test.yaml:12: ", "in view 'lan' (line 6), and that one allows updates");
 	capture_end(&cap);
 
 	/* the read-only entry first: reported at the writable one */
-	c = parse_text(&cap, TWO_VIEWS_HEAD
+	c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: guests\n    match-clients: [127.0.0.3]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone}\n"
 		"  - name: lan\n    match-clients: [any]\n    zones:\n"
@@ -920,11 +914,11 @@ START_TEST(test_writable_file_shared_with_another_view)
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 1);
 	t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:10: ", "view 'guests' (line 6), and this one allows updates"), "%s", t);
+	ck_assert_line(t, "test.yaml:10: ", "view 'guests' (line 6), and this one allows updates");
 	capture_end(&cap);
 
 	/* both writable, and another zone name in the same view: one error each */
-	c = parse_text(&cap, TWO_VIEWS_HEAD
+	c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone, allow-update: [127.0.0.2]}\n"
 		"      - {name: example.net, file: lan.zone}\n"
@@ -933,8 +927,8 @@ START_TEST(test_writable_file_shared_with_another_view)
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 2);
 	t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:7: ", "zone example.net: file 'lan.zone'"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:11: ", "(line 6), and both allow updates"), "%s", t);
+	ck_assert_line(t, "test.yaml:7: ", "zone example.net: file 'lan.zone'");
+	ck_assert_line(t, "test.yaml:11: ", "(line 6), and both allow updates");
 	capture_end(&cap);
 }
 END_TEST
@@ -944,7 +938,7 @@ END_TEST
 START_TEST(test_dnssec_keys)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, TWO_VIEWS_HEAD
+	conf_t *c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone, dnssec-signing: true}\n"
 		"  - name: guests\n    match-clients: [any]\n    zones:\n"
@@ -971,7 +965,7 @@ START_TEST(test_dnssec_keys)
 	conf_free(&c);
 	capture_end(&cap);
 
-	c = parse_text(&cap, TWO_VIEWS_HEAD
+	c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [any]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone, dnssec-nsec3: true}\n"
 		"      - {name: example.net, file: lan.zone, dnssec-signing: true, dnssec-algorithm: rsasha1}\n"
@@ -981,15 +975,14 @@ START_TEST(test_dnssec_keys)
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 5);
 	const char *t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:6: ", "dnssec-nsec3 needs dnssec-signing: true"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:7: ", "unknown algorithm 'rsasha1'"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:8: ", "'three' is neither csk nor ksk-zsk"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:9: ", "dnssec-validity"), "%s", t);
-	ck_assert_msg(text_has_line(t, "test.yaml:10: ", "'keep' is not increment, unixtime or date"),
-		      "%s", t);
+	ck_assert_line(t, "test.yaml:6: ", "dnssec-nsec3 needs dnssec-signing: true");
+	ck_assert_line(t, "test.yaml:7: ", "unknown algorithm 'rsasha1'");
+	ck_assert_line(t, "test.yaml:8: ", "'three' is neither csk nor ksk-zsk");
+	ck_assert_line(t, "test.yaml:9: ", "dnssec-validity");
+	ck_assert_line(t, "test.yaml:10: ", "'keep' is not increment, unixtime or date");
 	capture_end(&cap);
 
-	c = parse_text(&cap, TWO_VIEWS_HEAD
+	c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - {name: example.com, file: lan.zone, dnssec-signing: true}\n"
 		"  - name: guests\n    match-clients: [any]\n    zones:\n"
@@ -997,8 +990,8 @@ START_TEST(test_dnssec_keys)
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 1);
 	t = capture_text(&cap);
-	ck_assert_msg(text_has_line(t, "test.yaml:10: ", "must be the same in every view that signs it "
-				    "(view lan, line 6)"), "%s", t);
+	ck_assert_line(t, "test.yaml:10: ", "must be the same in every view that signs it "
+		       "(view lan, line 6)");
 	capture_end(&cap);
 }
 END_TEST
@@ -1006,7 +999,7 @@ END_TEST
 START_TEST(test_readonly_file_shared_is_fine)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, TWO_VIEWS_HEAD
+	conf_t *c = tl_conf(&cap, TWO_VIEWS_HEAD
 		"  - name: lan\n    match-clients: [127.0.0.2]\n    zones:\n"
 		"      - {name: example.com, file: shared.zone}\n"
 		"      - {name: example.org, file: org.zone, allow-update: [127.0.0.2]}\n"
@@ -1022,15 +1015,13 @@ END_TEST
  * path) is the same file. */
 START_TEST(test_writable_file_other_spelling)
 {
-	char dir[] = "/tmp/hz-test-conf.XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-test-conf");
 	char path[256], link[256], yaml[256];
-	snprintf(path, sizeof(path), "%s/lan.zone", dir);
-	snprintf(link, sizeof(link), "%s/alias.zone", dir);
-	snprintf(yaml, sizeof(yaml), "%s/test.yaml", dir);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fclose(f);
+	tmpdir_file(&dir, "lan.zone", path, sizeof(path));
+	tmpdir_file(&dir, "alias.zone", link, sizeof(link));
+	tmpdir_file(&dir, "test.yaml", yaml, sizeof(yaml));
+	tl_put_file(path, "");
 	ck_assert_int_eq(symlink("lan.zone", link), 0);
 	char text[1024];
 	snprintf(text, sizeof(text), TWO_VIEWS_HEAD
@@ -1045,12 +1036,10 @@ START_TEST(test_writable_file_other_spelling)
 	conf_t *c = conf_parse(yaml, text, strlen(text), &cap.d);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cap.d.errors, 2);
-	ck_assert_msg(text_has_line(capture_text(&cap), "test.yaml:10: ", "view 'guests'"), "%s", capture_text(&cap));
-	ck_assert_msg(text_has_line(capture_text(&cap), "test.yaml:14: ", "view 'other'"), "%s", capture_text(&cap));
+	ck_assert_line(capture_text(&cap), "test.yaml:10: ", "view 'guests'");
+	ck_assert_line(capture_text(&cap), "test.yaml:14: ", "view 'other'");
 	capture_end(&cap);
-	unlink(link);
-	unlink(path);
-	rmdir(dir);
+	tmpdir_remove(&dir);
 }
 END_TEST
 
@@ -1073,7 +1062,7 @@ START_TEST(test_key_elements)
 		"  - {name: int-xfr, algorithm: hmac-sha256, secret: \"c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ=\"}\n"
 		"  - {name: ext-xfr, algorithm: hmac-sha256, secret: \"c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ=\"}\n";
 	capture_t cap;
-	conf_t *c = parse_text(&cap, good);
+	conf_t *c = tl_conf(&cap, good);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	const acl_t *mc = c->views[0].match_clients;
 	ck_assert_uint_eq(mc->count, 3);
@@ -1099,11 +1088,11 @@ START_TEST(test_key_elements)
 		"      - name: a.example\n"
 		"        file: a.zone\n"
 		"        allow-transfer: [10.0.0.1, key other]\n";      /* 8 */
-	c = parse_text(&cap, bad);
+	c = tl_conf(&cap, bad);
 	ck_assert_ptr_null(c);
 	const char *msgs = capture_text(&cap);
-	ck_assert_msg(text_has_line(msgs, "test.yaml:4: ", "undefined key 'nosuch'"), "%s", msgs);
-	ck_assert_msg(text_has_line(msgs, "test.yaml:8: ", "undefined key 'other'"), "%s", msgs);
+	ck_assert_line(msgs, "test.yaml:4: ", "undefined key 'nosuch'");
+	ck_assert_line(msgs, "test.yaml:8: ", "undefined key 'other'");
 	capture_end(&cap);
 }
 END_TEST
@@ -1118,7 +1107,7 @@ START_TEST(test_server_ops_keys)
 			    "  - {name: a, match-clients: [any], zones: [{name: x, file: x.zone}]}\n";
 	char text[512];
 	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300]}\n%s", zones);
-	conf_t *c = parse_text(&cap, text);
+	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->control, "/run/horizond/control");
 	ck_assert_ptr_null(c->metrics);
@@ -1131,7 +1120,7 @@ START_TEST(test_server_ops_keys)
 		 "metrics: 127.0.0.1, user: horizond, query-log: true}\n"
 		 "views:\n  - {name: a, match-clients: [any], query-log: false, "
 		 "zones: [{name: x, file: x.zone}]}\n");
-	c = parse_text(&cap, text);
+	c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert(c->query_log);
 	ck_assert_int_eq(c->views[0].query_log, 0);
@@ -1144,7 +1133,7 @@ START_TEST(test_server_ops_keys)
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server: {listen: [127.0.0.1@5300], control: \"\", "
 		 "metrics: '[::1]@9100'}\n%s", zones);
-	c = parse_text(&cap, text);
+	c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	ck_assert_str_eq(c->control, "");
 	ck_assert_int_eq(c->metrics->ss.ss_family, AF_INET6);
@@ -1152,24 +1141,15 @@ START_TEST(test_server_ops_keys)
 	capture_end(&cap);
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  metrics: nowhere@1\n"
 		 "  user: [a]\n%s", zones);
-	c = parse_text(&cap, text);
-	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.metrics: "
-			     "'nowhere@1': bad address") != NULL, "got: %s", capture_text(&cap));
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:4: server.user: expected "
-			     "a string") != NULL, "got: %s", capture_text(&cap));
-	capture_end(&cap);
+	tl_conf_refused(text, "/etc/horizond/test.yaml:3: server.metrics: 'nowhere@1': bad address");
+	tl_conf_refused(text, "/etc/horizond/test.yaml:4: server.user: expected a string");
 	char longpath[200];
 	memset(longpath, 'p', 150);
 	longpath[0] = '/';
 	longpath[150] = '\0';
 	snprintf(text, sizeof(text), "server:\n  listen: [127.0.0.1@5300]\n  control: %s\n%s",
 		 longpath, zones);
-	c = parse_text(&cap, text);
-	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(capture_text(&cap), "/etc/horizond/test.yaml:3: server.control: longer "
-			     "than 107 bytes") != NULL, "got: %s", capture_text(&cap));
-	capture_end(&cap);
+	tl_conf_refused(text, "/etc/horizond/test.yaml:3: server.control: longer than 107 bytes");
 }
 END_TEST
 
@@ -1228,9 +1208,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(conf_suite());
 }

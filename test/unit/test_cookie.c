@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cookie.h"
+#include "testlib.h"
 
 static void
 unhex(const char *h, uint8_t *out)
@@ -101,9 +102,5 @@ cookie_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(cookie_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(cookie_suite());
 }

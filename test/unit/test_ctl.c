@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "testlib.h"
 
 static const char *
 parse_fails(const char *line)
@@ -17,46 +18,36 @@ parse_fails(const char *line)
 	return why;
 }
 
-START_TEST(test_parse_simple)
+/* Lines that parse, and what they say (a row of test_parse_good). */
+static const struct {
+	const char *line;
+	enum ctl_verb verb;
+	const char *view, *name;
+} good[] = {
+	{ "status", CTL_STATUS, "", "" },
+	{ "reload\n", CTL_RELOAD, "", "" },
+	{ "  stats  \r\n", CTL_STATS, "", "" },
+	{ "flush", CTL_FLUSH, "", "" },
+	{ "flush lan", CTL_FLUSH, "lan", "" },
+	{ "flush lan\twww.Example.com.\n", CTL_FLUSH, "lan", "www.Example.com." },
+	{ "dump internal example.com", CTL_DUMP, "internal", "example.com" },
+};
+#define N_GOOD ((int)(sizeof(good) / sizeof(good[0])))
+
+START_TEST(test_parse_good)
 {
 	ctl_cmd_t cmd;
 	const char *why = NULL;
-	ck_assert_int_eq(ctl_parse("status", &cmd, &why), 0);
-	ck_assert_int_eq(cmd.verb, CTL_STATUS);
-	ck_assert_str_eq(cmd.view, "");
-	ck_assert_int_eq(ctl_parse("reload\n", &cmd, &why), 0);
-	ck_assert_int_eq(cmd.verb, CTL_RELOAD);
-	ck_assert_int_eq(ctl_parse("  stats  \r\n", &cmd, &why), 0);
-	ck_assert_int_eq(cmd.verb, CTL_STATS);
+	ck_assert_msg(ctl_parse(good[_i].line, &cmd, &why) == 0, "'%s': %s", good[_i].line, why);
+	ck_assert_int_eq(cmd.verb, good[_i].verb);
+	ck_assert_str_eq(cmd.view, good[_i].view);
+	ck_assert_str_eq(cmd.name, good[_i].name);
 }
 END_TEST
 
-START_TEST(test_parse_flush)
+START_TEST(test_parse_usage)
 {
-	ctl_cmd_t cmd;
-	const char *why = NULL;
-	ck_assert_int_eq(ctl_parse("flush", &cmd, &why), 0);
-	ck_assert_int_eq(cmd.verb, CTL_FLUSH);
-	ck_assert_str_eq(cmd.view, "");
-	ck_assert_str_eq(cmd.name, "");
-	ck_assert_int_eq(ctl_parse("flush lan", &cmd, &why), 0);
-	ck_assert_str_eq(cmd.view, "lan");
-	ck_assert_str_eq(cmd.name, "");
-	ck_assert_int_eq(ctl_parse("flush lan\twww.Example.com.\n", &cmd, &why), 0);
-	ck_assert_str_eq(cmd.view, "lan");
-	ck_assert_str_eq(cmd.name, "www.Example.com.");
 	ck_assert_str_eq(parse_fails("flush a b c"), "too many arguments");
-}
-END_TEST
-
-START_TEST(test_parse_dump)
-{
-	ctl_cmd_t cmd;
-	const char *why = NULL;
-	ck_assert_int_eq(ctl_parse("dump internal example.com", &cmd, &why), 0);
-	ck_assert_int_eq(cmd.verb, CTL_DUMP);
-	ck_assert_str_eq(cmd.view, "internal");
-	ck_assert_str_eq(cmd.name, "example.com");
 	ck_assert_str_eq(parse_fails("dump internal"), "usage: dump VIEW ZONE");
 	ck_assert_str_eq(parse_fails("dump"), "usage: dump VIEW ZONE");
 	ck_assert_str_eq(parse_fails("dump a b c"), "too many arguments");
@@ -67,9 +58,9 @@ START_TEST(test_parse_errors)
 {
 	ck_assert_str_eq(parse_fails(""), "no command");
 	ck_assert_str_eq(parse_fails("   \n"), "no command");
-	ck_assert_ptr_nonnull(strstr(parse_fails("frobnicate"), "unknown command"));
-	ck_assert_ptr_nonnull(strstr(parse_fails("statusx"), "unknown command"));
-	ck_assert_ptr_nonnull(strstr(parse_fails("averyveryverylongcommandword"), "unknown command"));
+	ck_assert_has(parse_fails("frobnicate"), "unknown command");
+	ck_assert_has(parse_fails("statusx"), "unknown command");
+	ck_assert_has(parse_fails("averyveryverylongcommandword"), "unknown command");
 	ck_assert_str_eq(parse_fails("status now"), "too many arguments");
 	ck_assert_str_eq(parse_fails("reload x"), "too many arguments");
 	/* an argument longer than any view or domain name */
@@ -85,9 +76,8 @@ ctl_suite(void)
 {
 	Suite *s = suite_create("ctl");
 	TCase *tc = tcase_create("parse");
-	tcase_add_test(tc, test_parse_simple);
-	tcase_add_test(tc, test_parse_flush);
-	tcase_add_test(tc, test_parse_dump);
+	tcase_add_loop_test(tc, test_parse_good, 0, N_GOOD);
+	tcase_add_test(tc, test_parse_usage);
 	tcase_add_test(tc, test_parse_errors);
 	suite_add_tcase(s, tc);
 	return s;
@@ -96,9 +86,5 @@ ctl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ctl_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(ctl_suite());
 }

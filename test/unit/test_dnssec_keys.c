@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "dnssec_keys.h"
+#include "testlib.h"
 #include "tmpdir.h"
 
 static tmpdir_t td;
@@ -190,9 +191,5 @@ main(void)
 	tcase_add_test(tc, zsk_rolls_by_prepublication);
 	tcase_add_test(tc, unwritable_state_dir_is_an_error);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(su);
 }

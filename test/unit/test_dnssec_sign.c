@@ -16,6 +16,7 @@
 #include "nat.h"
 #include "query.h"
 #include "snapshot.h"
+#include "testlib.h"
 #include "tmpdir.h"
 #include "zone.h"
 #include "zonefile.h"
@@ -621,18 +622,7 @@ answer_do(const snapshot_t *s, const char *name, ldns_rr_type type)
 	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
 	ldns_pkt_set_edns_udp_size(q, 4096);
 	ldns_pkt_set_edns_do(q, true);
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &wlen), LDNS_STATUS_OK);
-	ldns_pkt_free(q);
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
-	query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = true };
-	static uint8_t out[QUERY_MAX_ANSWER];
-	size_t n = query_answer(s, wire, wlen, out, sizeof(out), &from);
-	free(wire);
-	ldns_pkt *a = NULL;
-	ck_assert_int_eq(ldns_wire2pkt(&a, out, n), LDNS_STATUS_OK);
+	ldns_pkt *a = tl_ask(s, q, "127.0.0.2", true);
 	ldns_rr_list *an = ldns_rr_list_clone(ldns_pkt_answer(a));
 	ldns_pkt_free(a);
 	return an;
@@ -729,9 +719,5 @@ main(void)
 	tcase_add_test(tc, reload_resigns_when_the_settings_change);
 	tcase_add_test(tc, served_records_are_signed);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(su);
 }

@@ -22,6 +22,7 @@
 #include "nat.h"
 #include "query.h"
 #include "snapshot.h"
+#include "testlib.h"
 #include "tmpdir.h"
 #include "zonestore.h"
 
@@ -292,9 +293,5 @@ forward_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(forward_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(forward_suite());
 }

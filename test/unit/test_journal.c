@@ -20,10 +20,12 @@
 #include "journal.h"
 #include "query.h"
 #include "snapshot.h"
+#include "testlib.h"
+#include "tmpdir.h"
 #include "update.h"
 #include "zonestore.h"
 
-static char dir[] = "/tmp/hz-test-journal.XXXXXX";
+static tmpdir_t dir;
 static char conf_path[300], jnl_path[300], zone_path[300], state_dir[300];
 static snapshot_t *snap;
 
@@ -47,33 +49,6 @@ static const char *in_zone =
 	"ns1 A 192.168.1.2\n"
 	"www A 192.168.1.20\n"
 	"www TXT \"web\"\n";
-
-static void
-write_file(const char *path, const char *text, size_t len, const char *mode)
-{
-	FILE *f = fopen(path, mode);
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-	fclose(f);
-}
-
-/* The whole file, malloc'ed; *len its size. NULL if missing. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	char *buf = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 static long long
 file_size(const char *path)
@@ -104,14 +79,13 @@ restart(void)
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/hz-test-journal.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(conf_path, sizeof(conf_path), "%s/horizond.yaml", dir);
-	snprintf(zone_path, sizeof(zone_path), "%s/in.zone", dir);
-	snprintf(jnl_path, sizeof(jnl_path), "%s/in.zone.jnl", dir);
-	snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
-	write_file(conf_path, config_text, strlen(config_text), "w");
-	write_file(zone_path, in_zone, strlen(in_zone), "w");
+	tmpdir_make(&dir, "hz-test-journal");
+	tmpdir_file(&dir, "horizond.yaml", conf_path, sizeof(conf_path));
+	tmpdir_file(&dir, "in.zone", zone_path, sizeof(zone_path));
+	tmpdir_file(&dir, "in.zone.jnl", jnl_path, sizeof(jnl_path));
+	tmpdir_file(&dir, "state", state_dir, sizeof(state_dir));
+	tl_put_file(conf_path, config_text);
+	tl_put_file(zone_path, in_zone);
 	zonestore_set_compaction(0, 0);
 	snap = NULL;
 	restart();
@@ -123,10 +97,7 @@ teardown(void)
 	snapshot_free(&snap);
 	zonestore_shutdown();
 	zonestore_set_compaction(0, 0);
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	tmpdir_remove(&dir);
 }
 
 /* Send an unsigned update from 127.0.0.2 with these records (master-file
@@ -148,24 +119,9 @@ update(const char *const *specs)
 	ldns_rdf *zone = ldns_dname_new_frm_str("example.com.");
 	ldns_pkt *p = ldns_update_pkt_new(zone, LDNS_RR_CLASS_IN, NULL, up, NULL);
 	ldns_rr_list_deep_free(up);
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &wlen), LDNS_STATUS_OK);
-	ldns_pkt_free(p);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(40000) };
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
-	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
-	snapshot_t *next = NULL;
-	size_t n = zonestore_update(snap, wire, wlen, &from, out, sizeof(out), &next);
-	free(wire);
+	size_t n = tl_update(&snap, p, "127.0.0.2", out, sizeof(out), NULL);
 	ck_assert_uint_ge(n, 12);
-	if (next != NULL) {
-		snapshot_t *old = snap;
-		snap = next;
-		old->conf = NULL;
-		snapshot_free(&old);
-	}
 	return out[3] & 0x0F;
 }
 
@@ -181,19 +137,7 @@ query(const char *name, ldns_rr_type type)
 {
 	ldns_pkt *q = NULL;
 	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &wlen), LDNS_STATUS_OK);
-	ldns_pkt_free(q);
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
-	query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = true };
-	static uint8_t out[QUERY_MAX_ANSWER];
-	size_t n = query_answer(snap, wire, wlen, out, sizeof(out), &from);
-	free(wire);
-	ldns_pkt *a = NULL;
-	ck_assert_int_eq(ldns_wire2pkt(&a, out, n), LDNS_STATUS_OK);
-	return a;
+	return tl_ask(snap, q, "127.0.0.2", true);
 }
 
 /* The rdata of the answer (first record), "" for none, or the rcode's name. */
@@ -267,7 +211,7 @@ three_updates(long long *acked, size_t *len)
 	two_updates();
 	*acked = file_size(jnl_path);
 	ck_assert_int_eq(add("three.example.com. 300 IN A 192.168.1.53"), LDNS_RCODE_NOERROR);
-	char *full = slurp(jnl_path, len);
+	char *full = tl_read_file(jnl_path, len);
 	ck_assert_ptr_nonnull(full);
 	return full;
 }
@@ -283,7 +227,7 @@ START_TEST(torn_at_every_offset)
 	char *full = three_updates(&acked, &full_len);
 	int round = 0;
 	for (long long cut = acked; cut <= (long long)full_len; cut++, round++) {
-		write_file(jnl_path, full, (size_t)cut, "w");
+		tl_write_file(jnl_path, full, (size_t)cut, "w");
 		restart();
 		check_two_updates();
 		char rr[100], name[40];
@@ -315,10 +259,10 @@ START_TEST(zeros_and_garbage_tail)
 	};
 	two_updates();
 	size_t full_len;
-	char *full = slurp(jnl_path, &full_len);
+	char *full = tl_read_file(jnl_path, &full_len);
 	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
-		write_file(jnl_path, full, full_len, "w");
-		write_file(jnl_path, tails[i].text, tails[i].len, "a");
+		tl_write_file(jnl_path, full, full_len, "w");
+		tl_write_file(jnl_path, tails[i].text, tails[i].len, "a");
 		restart();
 		check_two_updates();
 		char rr[100], name[40];
@@ -342,14 +286,14 @@ START_TEST(cut_at_start)
 {
 	two_updates();
 	long long good = file_size(jnl_path);
-	write_file(jnl_path, "begin 13 x\n+ tor", 16, "a");
+	tl_write_file(jnl_path, "begin 13 x\n+ tor", 16, "a");
 	restart();
 	ck_assert_int_eq(file_size(jnl_path), good + 16);   /* loading alone writes nothing */
 	ck_assert_int_eq(control_start(), 0);
 	ck_assert_int_eq(file_size(jnl_path), good);
 	control_stop();
 	size_t len;
-	char *j = slurp(jnl_path, &len);
+	char *j = tl_read_file(jnl_path, &len);
 	ck_assert_msg(len > 6 && strcmp(j + len - 8, "mmit 12\n") == 0, "ends: %s", j);
 	free(j);
 }
@@ -371,10 +315,10 @@ START_TEST(old_journal_with_fragment)
 	 * cut: the size was written, the data not) */
 	for (long long cut = acked; cut <= (long long)full_len; cut++) {
 		bool zeros = cut == (long long)full_len;
-		write_file(jnl_path, full, zeros ? (size_t)acked : (size_t)cut, "w");
+		tl_write_file(jnl_path, full, zeros ? (size_t)acked : (size_t)cut, "w");
 		if (zeros)
-			write_file(jnl_path, "\0\0\0\0\0\0\0\0\0\0\0\0", 12, "a");
-		write_file(jnl_path, next, strlen(next), "a");
+			tl_write_file(jnl_path, "\0\0\0\0\0\0\0\0\0\0\0\0", 12, "a");
+		tl_write_file(jnl_path, next, strlen(next), "a");
 		capture_t cap;
 		capture_start(&cap);
 		snapshot_free(&snap);
@@ -389,7 +333,7 @@ START_TEST(old_journal_with_fragment)
 	/* a malformed line followed by committed data is still an error */
 	static const char bad[] = "journal 0123456789abcdef\nbegin 12 x\ncomit 12\n"
 				  "begin 13 x\ncommit 13\n";
-	write_file(jnl_path, bad, strlen(bad), "w");
+	tl_put_file(jnl_path, bad);
 	expect_load_error("in.zone.jnl:3: unexpected line");
 }
 END_TEST
@@ -405,7 +349,7 @@ START_TEST(compaction)
 	zonestore_set_compaction(1, 0);
 	zonestore_journal_maintain();
 	size_t len;
-	char *j = slurp(jnl_path, &len);
+	char *j = tl_read_file(jnl_path, &len);
 	ck_assert_msg(len == 25 && strncmp(j, "journal ", 8) == 0, "new journal: %s", j);
 	free(j);
 	char state[400];
@@ -419,11 +363,11 @@ START_TEST(compaction)
 	ck_assert_ptr_nonnull(fgets(state, sizeof(state), p));
 	pclose(p);
 	state[strcspn(state, "\n")] = '\0';
-	char *st = slurp(state, &len);
+	char *st = tl_read_file(state, &len);
 	ck_assert_ptr_nonnull(strstr(st, "\n- www.example.com.\t300\tIN\tTXT\t\"web\"\n"));
-	ck_assert_ptr_nonnull(strstr(st, "\n- ns1.example.com.\t300\tIN\tA\t192.168.1.2\n"));
-	ck_assert_ptr_nonnull(strstr(st, "\n+ ns1.example.com.\t600\tIN\tA\t192.168.1.2\n"));
-	ck_assert_ptr_nonnull(strstr(st, "\n+ one.example.com.\t300\tIN\tA\t192.168.1.51\n"));
+	ck_assert_has(st, "\n- ns1.example.com.\t300\tIN\tA\t192.168.1.2\n");
+	ck_assert_has(st, "\n+ ns1.example.com.\t600\tIN\tA\t192.168.1.2\n");
+	ck_assert_has(st, "\n+ one.example.com.\t300\tIN\tA\t192.168.1.51\n");
 	ck_assert_ptr_null(strstr(st, "www.example.com.\t300\tIN\tA"));   /* unchanged: not there */
 	free(st);
 	restart();
@@ -496,7 +440,7 @@ START_TEST(hand_edit_after_compaction)
 	char *at = strstr(edited, " 10 3600");
 	memcpy(at, " 50", 3);
 	strcat(edited, "printer A 192.168.1.30\n");
-	write_file(zone_path, edited, strlen(edited), "w");
+	tl_put_file(zone_path, edited);
 	restart();
 	ck_assert_str_eq(lookup("printer.example.com.", LDNS_RR_TYPE_A), "192.168.1.30");
 	check_two_updates();
@@ -512,7 +456,7 @@ START_TEST(hand_edit_after_compaction)
 	ck_assert_uint_eq(serial(), 51);
 	/* a file serial below the served one: the served serial stays */
 	memcpy(strstr(edited, " 50 3600"), " 20", 3);
-	write_file(zone_path, edited, strlen(edited), "w");
+	tl_put_file(zone_path, edited);
 	restart();
 	ck_assert_uint_eq(serial(), 51);
 }
@@ -523,7 +467,7 @@ END_TEST
  * next compaction works. */
 START_TEST(compaction_failure)
 {
-	write_file(state_dir, "in the way\n", 11, "w");
+	tl_write_file(state_dir, "in the way\n", 11, "w");
 	two_updates();
 	long long before = file_size(jnl_path);
 	zonestore_set_compaction(1, 0);
@@ -583,7 +527,7 @@ START_TEST(replay_is_linear)
 		len += (size_t)snprintf(z + len, cap - len, "h%d A 10.%d.%d.%d\n", i, i >> 16,
 					(i >> 8) & 255, i & 255);
 	}
-	write_file(zone_path, z, len, "w");
+	tl_write_file(zone_path, z, len, "w");
 	double zone_only = timed_restart();
 	len = 0;
 	len += (size_t)snprintf(z + len, cap - len, "journal 0123456789abcdef\n");
@@ -599,7 +543,7 @@ START_TEST(replay_is_linear)
 			11 + i, i, i >> 16, (i >> 8) & 255, i & 255, i, i / 250, i % 250,
 			(i - 1) / 250, (i + 249) % 250, i / 250, i % 250, 11 + i);
 	}
-	write_file(jnl_path, z, len, "w");
+	tl_write_file(jnl_path, z, len, "w");
 	free(z);
 	double with_journal = timed_restart();
 	fprintf(stderr, "%d-record zone: loaded in %.2f s; with %d transactions: %.2f s\n",
@@ -634,9 +578,5 @@ main(void)
 	tcase_add_test(tc, state_covers_too_much);
 	tcase_add_test(tc, replay_is_linear);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }

@@ -7,6 +7,7 @@
 
 #include "forward.h"
 #include "metrics.h"
+#include "testlib.h"
 #include "xfr_stats.h"
 
 static char *
@@ -181,9 +182,5 @@ metrics_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(metrics_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(metrics_suite());
 }

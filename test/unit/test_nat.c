@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "conf.h"
 #include "nat.h"
+#include "testlib.h"
 #include "zonefile.h"
 
 static nat_rule_t
@@ -56,12 +57,12 @@ START_TEST(test_parse_prefix)
 	ck_assert_str_eq(buf, "2001:db8:1::/64");
 
 	ck_assert_int_eq(nat_parse_prefix("203.0.113.17/28", true, &p, &why), -1);
-	ck_assert_ptr_nonnull(strstr(why, "host bits"));
+	ck_assert_has(why, "host bits");
 	ck_assert_int_eq(nat_parse_prefix("192.168.1.1/24", false, &p, &why), 0);
 	nat_prefix_format(&p, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "192.168.1.0/24");
 	ck_assert_int_eq(nat_parse_prefix("203.0.113.0/33", true, &p, &why), -1);
-	ck_assert_ptr_nonnull(strstr(why, "0 to 32"));
+	ck_assert_has(why, "0 to 32");
 	ck_assert_int_eq(nat_parse_prefix("fd00::/129", true, &p, &why), -1);
 	ck_assert_int_eq(nat_parse_prefix("203.0.113.0/", true, &p, &why), -1);
 	ck_assert_int_eq(nat_parse_prefix("203.0.113.0/2x", true, &p, &why), -1);
@@ -165,8 +166,8 @@ START_TEST(test_overlaps)
 	memset(&r, 0, sizeof(r));
 	ck_assert_uint_eq(nat_map_check(&mp, report_cb, &r), 1);
 	ck_assert_uint_eq(r.lines[0], 9);
-	ck_assert_ptr_nonnull(strstr(r.text, "public 203.0.113.20 overlaps public 203.0.113.16/28 "
-					     "of the mapping at line 5"));
+	ck_assert_has(r.text, "public 203.0.113.20 overlaps public 203.0.113.16/28 "
+					     "of the mapping at line 5");
 
 	/* two mappings to the same private host */
 	nat_rule_t priv[2] = {
@@ -177,7 +178,7 @@ START_TEST(test_overlaps)
 	memset(&r, 0, sizeof(r));
 	ck_assert_uint_eq(nat_map_check(&mv, report_cb, &r), 1);
 	ck_assert_uint_eq(r.lines[0], 4);
-	ck_assert_ptr_nonnull(strstr(r.text, "private 192.168.1.20 overlaps private"));
+	ck_assert_has(r.text, "private 192.168.1.20 overlaps private");
 
 	/* IPv6 prefixes overlapping */
 	nat_rule_t six[2] = {
@@ -197,7 +198,7 @@ START_TEST(test_overlaps)
 	nat_map_t mc = { .rules = cross, .nrules = 2 };
 	memset(&r, 0, sizeof(r));
 	ck_assert_uint_eq(nat_map_check(&mc, report_cb, &r), 1);
-	ck_assert_ptr_nonnull(strstr(r.text, "both public and private"));
+	ck_assert_has(r.text, "both public and private");
 
 	/* a mapping onto itself */
 	nat_rule_t self = rule("192.168.1.0/24", "192.168.1.0/24", 2);
@@ -214,13 +215,6 @@ START_TEST(test_overlaps)
 }
 END_TEST
 
-static conf_t *
-parse_text(capture_t *cap, const char *text)
-{
-	capture_start(cap);
-	return conf_parse("/etc/horizond/test.yaml", text, strlen(text), &cap->d);
-}
-
 #define CONF_HEAD "server:\n  listen: [127.0.0.1@5300]\n"
 #define CONF_VIEWS                                  \
 	"views:\n"                                  \
@@ -234,7 +228,7 @@ parse_text(capture_t *cap, const char *text)
 START_TEST(test_conf_good)
 {
 	capture_t cap;
-	conf_t *c = parse_text(&cap, CONF_HEAD
+	conf_t *c = tl_conf(&cap, CONF_HEAD
 			       "nat:\n"                                   /* 3 */
 			       "  apply: false\n"
 			       "  wan-interface: eth0\n"
@@ -261,7 +255,7 @@ START_TEST(test_conf_good)
 	capture_end(&cap);
 
 	/* the short form: nat is the list of mappings */
-	c = parse_text(&cap, CONF_HEAD
+	c = tl_conf(&cap, CONF_HEAD
 		       "nat:\n"
 		       "  - public: 203.0.113.10\n"
 		       "    private: 192.168.1.20\n"
@@ -275,114 +269,102 @@ START_TEST(test_conf_good)
 }
 END_TEST
 
-/* Each bad config gives exactly the expected FILE:LINE: message. */
-static void
-expect_conf_error(const char *text, const char *expected)
-{
-	capture_t cap;
-	conf_t *c = parse_text(&cap, text);
-	ck_assert_msg(c == NULL, "config accepted, expected: %s", expected);
-	ck_assert_msg(strstr(capture_text(&cap), expected) != NULL, "expected '%s' in:\n%s",
-		      expected, capture_text(&cap));
-	capture_end(&cap);
-}
-
 START_TEST(test_conf_bad)
 {
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"
-			  "    private: 192.168.1.20\n"
-			  "  - public: 203.0.113.10\n"               /* 6 */
-			  "    private: 192.168.1.21\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:6: nat: public 203.0.113.10 overlaps public "
-			  "203.0.113.10 of the mapping at line 4");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.0/28\n"             /* 4 */
-			  "    private: 192.168.1.0/24\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat mapping: public and private prefixes "
-			  "have different lengths");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"               /* 4 */
-			  "    private: \"fd00::20\"\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat mapping: public and private are of "
-			  "different families");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.17/28\n"            /* 4 */
-			  "    private: 192.168.1.16/28\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: public: '203.0.113.17/28': host bits set");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"
-			  "    private: 192.168.1.300\n"             /* 5 */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:5: nat: private: '192.168.1.300': bad address");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"               /* 4 */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat mapping: missing required key 'private'");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"
-			  "    private: 192.168.1.20\n"
-			  "    ports: [80/tcp, 8080]\n"              /* 6 */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:6: nat: ports: '8080': expected port/protocol");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  - public: 203.0.113.10\n"
-			  "    private: 192.168.1.20\n"
-			  "    port: [80/tcp]\n"                     /* 6 */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:6: unknown key 'port' in a nat mapping");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  lan: [192.168.1.0/33]\n"                /* 4 */
-			  "  map: []\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: lan: '192.168.1.0/33': prefix length");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  apply: true\n"                         /* 4: where the map starts */
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: missing required key 'map'");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  wan-interface: \"eth 0\"\n"              /* 4 */
-			  "  map: [{public: 203.0.113.10, private: 192.168.1.20}]\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: wan-interface: 'eth 0' is not an "
-			  "interface name");
-	expect_conf_error(CONF_HEAD
-			  "nat:\n"
-			  "  apply: maybe\n"                         /* 4 */
-			  "  map: [{public: 203.0.113.10, private: 192.168.1.20}]\n"
-			  CONF_VIEWS,
-			  "/etc/horizond/test.yaml:4: nat: apply: expected true or false");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"
+			"    private: 192.168.1.20\n"
+			"  - public: 203.0.113.10\n"               /* 6 */
+			"    private: 192.168.1.21\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:6: nat: public 203.0.113.10 overlaps public "
+			"203.0.113.10 of the mapping at line 4");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.0/28\n"             /* 4 */
+			"    private: 192.168.1.0/24\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat mapping: public and private prefixes "
+			"have different lengths");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"               /* 4 */
+			"    private: \"fd00::20\"\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat mapping: public and private are of "
+			"different families");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.17/28\n"            /* 4 */
+			"    private: 192.168.1.16/28\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: public: '203.0.113.17/28': host bits set");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"
+			"    private: 192.168.1.300\n"             /* 5 */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:5: nat: private: '192.168.1.300': bad address");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"               /* 4 */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat mapping: missing required key 'private'");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"
+			"    private: 192.168.1.20\n"
+			"    ports: [80/tcp, 8080]\n"              /* 6 */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:6: nat: ports: '8080': expected port/protocol");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  - public: 203.0.113.10\n"
+			"    private: 192.168.1.20\n"
+			"    port: [80/tcp]\n"                     /* 6 */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:6: unknown key 'port' in a nat mapping");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  lan: [192.168.1.0/33]\n"                /* 4 */
+			"  map: []\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: lan: '192.168.1.0/33': prefix length");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  apply: true\n"                         /* 4: where the map starts */
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: missing required key 'map'");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  wan-interface: \"eth 0\"\n"              /* 4 */
+			"  map: [{public: 203.0.113.10, private: 192.168.1.20}]\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: wan-interface: 'eth 0' is not an "
+			"interface name");
+	tl_conf_refused(CONF_HEAD
+			"nat:\n"
+			"  apply: maybe\n"                         /* 4 */
+			"  map: [{public: 203.0.113.10, private: 192.168.1.20}]\n"
+			CONF_VIEWS,
+			"/etc/horizond/test.yaml:4: nat: apply: expected true or false");
 	/* translate: nat without a map; a translation that does not exist */
-	expect_conf_error(CONF_HEAD CONF_VIEWS,
-			  "/etc/horizond/test.yaml:7: view 'internal': zone example.com: "
-			  "translate: nat, but the configuration has no nat mappings");
-	expect_conf_error(CONF_HEAD
-			  "views:\n"
-			  "  - name: internal\n"
-			  "    match-clients: [any]\n"
-			  "    zones:\n"
-			  "      - name: example.com\n"
-			  "        file: example.com.zone\n"
-			  "        translate: nat64\n",             /* 9 */
-			  "/etc/horizond/test.yaml:9: view 'internal': zone: translate: unknown "
-			  "translation 'nat64'");
-	expect_conf_error(CONF_HEAD "nat: 5\n" CONF_VIEWS,
-			  "/etc/horizond/test.yaml:3: nat: expected a list of mappings or a map");
+	tl_conf_refused(CONF_HEAD CONF_VIEWS,
+			"/etc/horizond/test.yaml:7: view 'internal': zone example.com: "
+			"translate: nat, but the configuration has no nat mappings");
+	tl_conf_refused(CONF_HEAD
+			"views:\n"
+			"  - name: internal\n"
+			"    match-clients: [any]\n"
+			"    zones:\n"
+			"      - name: example.com\n"
+			"        file: example.com.zone\n"
+			"        translate: nat64\n",             /* 9 */
+			"/etc/horizond/test.yaml:9: view 'internal': zone: translate: unknown "
+			"translation 'nat64'");
+	tl_conf_refused(CONF_HEAD "nat: 5\n" CONF_VIEWS,
+			"/etc/horizond/test.yaml:3: nat: expected a list of mappings or a map");
 }
 END_TEST
 
@@ -617,7 +599,7 @@ START_TEST(test_rules_iptables)
 
 	text = nat_rules_render(golden_map(), NAT_RULES_IP6TABLES, &why);
 	ck_assert_msg(text != NULL, "%s", why);
-	ck_assert_ptr_nonnull(strstr(text, "-A HORIZOND-PREROUTING -d 2001:db8:1::/64 -j NETMAP --to fd00:1::/64\n"));
+	ck_assert_has(text, "-A HORIZOND-PREROUTING -d 2001:db8:1::/64 -j NETMAP --to fd00:1::/64\n");
 	ck_assert_ptr_null(strstr(text, "203.0.113"));
 	free(text);
 }
@@ -635,22 +617,22 @@ START_TEST(test_rules_errors)
 	ck_assert_int_eq(nat_rules_parse_format("pf", &f), -1);
 
 	ck_assert_ptr_null(nat_rules_render(NULL, NAT_RULES_NFTABLES, &why));
-	ck_assert_ptr_nonnull(strstr(why, "no nat mappings"));
+	ck_assert_has(why, "no nat mappings");
 	/* hairpin rules need LAN prefixes of the family */
 	m->nlan = 1;   /* IPv4 only */
 	ck_assert_ptr_null(nat_rules_render(m, NAT_RULES_NFTABLES, &why));
-	ck_assert_ptr_nonnull(strstr(why, "no IPv6 prefix"));
+	ck_assert_has(why, "no IPv6 prefix");
 	char *text = nat_rules_render(m, NAT_RULES_IPTABLES, &why);
 	ck_assert_ptr_nonnull(text);
 	free(text);
 	m->nlan = 0;
 	ck_assert_ptr_null(nat_rules_render(m, NAT_RULES_IPTABLES, &why));
-	ck_assert_ptr_nonnull(strstr(why, "no IPv4 prefix"));
+	ck_assert_has(why, "no IPv4 prefix");
 	/* a family with no mapping */
 	m->nlan = 2;
 	m->nrules = 2;   /* IPv4 only */
 	ck_assert_ptr_null(nat_rules_render(m, NAT_RULES_IP6TABLES, &why));
-	ck_assert_ptr_nonnull(strstr(why, "no IPv6 mapping"));
+	ck_assert_has(why, "no IPv6 mapping");
 	/* no wan-interface: no outbound SNAT */
 	m->wan_interface = NULL;
 	text = nat_rules_render(m, NAT_RULES_NFTABLES, &why);
@@ -685,9 +667,5 @@ nat_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(nat_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(nat_suite());
 }

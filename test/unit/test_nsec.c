@@ -13,41 +13,9 @@
 
 #include "dname.h"
 #include "nsec.h"
+#include "testlib.h"
 #include "zone.h"
 #include "zonefile.h"
-
-static zone_t *
-build(const char *origin, const char *text)
-{
-	diag_t d = { .quiet = 1 };
-	zonefile_t *zf = zonefile_parse(origin, "test.zone", text, strlen(text), &d);
-	ck_assert_msg(zf != NULL, "zone text does not parse (%u errors)", d.errors);
-	zone_t *z = zone_build(zf, &d);
-	zonefile_free(&zf);
-	ck_assert_ptr_nonnull(z);
-	return z;
-}
-
-/* Text name into lower-case wire (no escapes). */
-static size_t
-wire(const char *name, uint8_t *out)
-{
-	ldns_rdf *r = ldns_dname_new_frm_str(name);
-	ck_assert_ptr_nonnull(r);
-	size_t n = ldns_rdf_size(r);
-	memcpy(out, ldns_rdf_data(r), n);
-	ldns_rdf_deep_free(r);
-	dname_to_lower(out, out);
-	return n;
-}
-
-static const node_t *
-find(const zone_t *z, const char *name)
-{
-	uint8_t w[DNAME_MAXLEN];
-	size_t n = wire(name, w);
-	return zone_find(z, w, (uint8_t)n, dname_hash(w));
-}
 
 /* The records of a proof as "owner TYPE" lines, in order. */
 static void
@@ -55,8 +23,8 @@ proof_text(const zone_t *z, enum nsec_proof kind, const char *name, const char *
 	   size_t cap)
 {
 	uint8_t qn[DNAME_MAXLEN], cn[DNAME_MAXLEN], buf[4096];
-	wire(name, qn);
-	wire(ce, cn);
+	tl_name_wire(name, qn);
+	tl_name_wire(ce, cn);
 	uint16_t count = 0;
 	size_t len = nsec_proof_write(z->nsec, kind, qn, cn, buf, sizeof(buf), &count);
 	ck_assert_uint_ne(len, (size_t)-1);
@@ -89,8 +57,8 @@ START_TEST(canonical_order)
 	size_t n = sizeof(names) / sizeof(names[0]);
 	for (size_t i = 0; i + 1 < n; i++) {
 		uint8_t a[DNAME_MAXLEN], b[DNAME_MAXLEN];
-		wire(names[i], a);
-		wire(names[i + 1], b);
+		tl_name_wire(names[i], a);
+		tl_name_wire(names[i + 1], b);
 		ck_assert_msg(nsec_canonical_cmp(a, b) < 0, "%s < %s", names[i], names[i + 1]);
 		ck_assert_msg(nsec_canonical_cmp(b, a) > 0, "%s > %s", names[i + 1], names[i]);
 		ck_assert_int_eq(nsec_canonical_cmp(a, a), 0);
@@ -110,7 +78,7 @@ START_TEST(nsec3_hash_vectors)
 	for (size_t i = 0; i < 2; i++) {
 		uint8_t n[DNAME_MAXLEN], h[NSEC3_HASH_LEN];
 		char text[64];
-		wire(v[i][0], n);
+		tl_name_wire(v[i][0], n);
 		nsec3_hash(&x, n, h);
 		ck_assert_int_eq(ldns_b32_ntop_extended_hex(h, sizeof(h), text, sizeof(text)), 32);
 		for (char *p = text; *p; p++)
@@ -153,7 +121,7 @@ static const char *nsec_zone =
 
 START_TEST(nsec_proofs)
 {
-	zone_t *z = build("example.", nsec_zone);
+	zone_t *z = tl_zone("example.", nsec_zone);
 	ck_assert(z->is_signed);
 	ck_assert_ptr_nonnull(z->nsec);
 	ck_assert(!z->nsec->nsec3);
@@ -177,8 +145,8 @@ START_TEST(nsec_proofs)
 	ck_assert_str_eq(p, "a.example. NSEC, a.example. RRSIG");
 	/* too small a buffer: -1, nothing counted */
 	uint8_t qn[DNAME_MAXLEN], cn[DNAME_MAXLEN], buf[40];
-	wire("d.example.", qn);
-	wire("example.", cn);
+	tl_name_wire("d.example.", qn);
+	tl_name_wire("example.", cn);
 	uint16_t count = 0;
 	ck_assert_uint_eq(nsec_proof_write(z->nsec, NSEC_PROOF_NXDOMAIN, qn, cn, buf, sizeof(buf), &count),
 			  (size_t)-1);
@@ -191,8 +159,8 @@ END_TEST
  * the NSEC of the name for NODATA; an unsigned zone has none. */
 START_TEST(signed_answers)
 {
-	zone_t *z = build("example.", nsec_zone);
-	const node_t *a = find(z, "a.example.");
+	zone_t *z = tl_zone("example.", nsec_zone);
+	const node_t *a = tl_find(z, "a.example.");
 	ck_assert_ptr_nonnull(a);
 	const answer_t *ans = type_answer_find(a->types, a->ntypes, LDNS_RR_TYPE_A);
 	ck_assert_ptr_nonnull(ans);
@@ -211,22 +179,22 @@ START_TEST(signed_answers)
 	ck_assert_uint_eq(z->nxdomain.dnssec->proof, NSEC_PROOF_NXDOMAIN);
 	ck_assert_uint_eq(z->nxdomain.dnssec->nscount, 2);
 	/* wildcard expansions: RRSIG, the proof per query, no additional */
-	const node_t *w = find(z, "*.w.example.");
+	const node_t *w = tl_find(z, "*.w.example.");
 	const answer_t *wt = type_answer_find(w->ext->wild_types, w->ext->nwild_types, LDNS_RR_TYPE_TXT);
 	ck_assert_uint_eq(wt->dnssec->ancount, 2);
 	ck_assert_uint_eq(wt->dnssec->proof, NSEC_PROOF_WILDCARD);
 	ck_assert_uint_eq(w->ext->wild_other->dnssec->proof, NSEC_PROOF_WILD_NODATA);
 	/* a referral: NS; for DO=1 also the DS and its RRSIG; glue unsigned */
-	const node_t *sub = find(z, "sub.example.");
+	const node_t *sub = tl_find(z, "sub.example.");
 	ck_assert_uint_eq(sub->ext->referral->nscount, 1);
 	ck_assert_uint_eq(sub->ext->referral->dnssec->nscount, 3);
 	ck_assert_uint_eq(sub->ext->referral->dnssec->arcount, 1);
 	zone_unref(&z);
 
-	zone_t *u = build("example.", "$TTL 300\n@ SOA ns1 h 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.53\n");
+	zone_t *u = tl_zone("example.", "$TTL 300\n@ SOA ns1 h 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.53\n");
 	ck_assert(!u->is_signed);
 	ck_assert_ptr_null(u->nsec);
-	const node_t *ns1 = find(u, "ns1.example.");
+	const node_t *ns1 = tl_find(u, "ns1.example.");
 	ans = type_answer_find(ns1->types, ns1->ntypes, LDNS_RR_TYPE_A);
 	ck_assert_ptr_null(ans->dnssec);
 	ck_assert_uint_eq(ans->follow, 0);
@@ -256,7 +224,7 @@ build_nsec3(void)
 	uint8_t hashes[N3_NAMES][NSEC3_HASH_LEN];
 	for (size_t i = 0; i < N3_NAMES; i++) {
 		uint8_t w[DNAME_MAXLEN];
-		wire(n3_names[i], w);
+		tl_name_wire(n3_names[i], w);
 		nsec3_hash(&p, w, hashes[i]);
 	}
 	char *text = NULL;
@@ -282,7 +250,7 @@ build_nsec3(void)
 		fprintf(f, "%s NSEC3 1 0 0 - %s A RRSIG\n%s" SIG("NSEC3", "2"), o, nx, o);
 	}
 	fclose(f);
-	zone_t *z = build("example.", text);
+	zone_t *z = tl_zone("example.", text);
 	free(text);
 	return z;
 }
@@ -292,7 +260,7 @@ static bool
 proof_has(const zone_t *z, const uint8_t *buf, size_t len, const char *name, bool cover)
 {
 	uint8_t w[DNAME_MAXLEN], h[NSEC3_HASH_LEN];
-	wire(name, w);
+	tl_name_wire(name, w);
 	nsec3_hash(z->nsec, w, h);
 	for (size_t pos = 0; pos < len;) {
 		const uint8_t *owner = buf + pos;
@@ -325,14 +293,14 @@ START_TEST(nsec3_proofs)
 	ck_assert(z->nsec->nsec3);
 	ck_assert_uint_eq(z->nsec->nrecs, N3_NAMES);
 	/* hashed owner names are no names of the zone */
-	ck_assert_ptr_null(find(z, "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example."));
+	ck_assert_ptr_null(tl_find(z, "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example."));
 	uint8_t qn[DNAME_MAXLEN], cn[DNAME_MAXLEN], buf[4096];
 	uint16_t count;
 	size_t len;
 	/* NXDOMAIN (RFC 5155 7.2.2): closest encloser a.example matches, the
 	 * next closer c.a.example and *.a.example are covered */
-	wire("d.c.a.example.", qn);
-	wire("a.example.", cn);
+	tl_name_wire("d.c.a.example.", qn);
+	tl_name_wire("a.example.", cn);
 	count = 0;
 	len = nsec_proof_write(z->nsec, NSEC_PROOF_NXDOMAIN, qn, cn, buf, sizeof(buf), &count);
 	ck_assert_uint_ne(len, (size_t)-1);
@@ -342,8 +310,8 @@ START_TEST(nsec3_proofs)
 	ck_assert_uint_ge(count, 2);   /* one record may match and cover */
 	ck_assert_uint_le(count, 6);
 	/* wildcard answer (7.2.6): the next closer name is covered */
-	wire("q.w.example.", qn);
-	wire("w.example.", cn);
+	tl_name_wire("q.w.example.", qn);
+	tl_name_wire("w.example.", cn);
 	count = 0;
 	len = nsec_proof_write(z->nsec, NSEC_PROOF_WILDCARD, qn, cn, buf, sizeof(buf), &count);
 	ck_assert(proof_has(z, buf, len, "q.w.example.", true));
@@ -355,14 +323,14 @@ START_TEST(nsec3_proofs)
 	ck_assert(proof_has(z, buf, len, "q.w.example.", true));
 	ck_assert(proof_has(z, buf, len, "*.w.example.", false));
 	/* NODATA (7.2.3): the name's own */
-	wire("x.w.example.", qn);
+	tl_name_wire("x.w.example.", qn);
 	count = 0;
 	len = nsec_proof_write(z->nsec, NSEC_PROOF_NODATA, qn, qn, buf, sizeof(buf), &count);
 	ck_assert(proof_has(z, buf, len, "x.w.example.", false));
 	ck_assert_uint_eq(count, 2);
 	/* a name without an NSEC3 of its own (an opt-out delegation, 7.2.4):
 	 * the closest provable encloser and the next closer name */
-	wire("c.example.", qn);
+	tl_name_wire("c.example.", qn);
 	count = 0;
 	len = nsec_proof_write(z->nsec, NSEC_PROOF_NODATA, qn, qn, buf, sizeof(buf), &count);
 	ck_assert(proof_has(z, buf, len, "example.", false));
@@ -408,17 +376,17 @@ START_TEST(signed_answer_too_big)
 	ck_assert_ptr_nonnull(z);
 	ck_assert_uint_eq(d.errors, 0);
 	ck_assert_uint_ge(d.warnings, 1);
-	const node_t *alias = find(z, "alias.example.");
+	const node_t *alias = tl_find(z, "alias.example.");
 	const answer_t *a = type_answer_find(alias->types, alias->ntypes, LDNS_RR_TYPE_TXT);
 	ck_assert_uint_eq(a->ancount, 244);
 	ck_assert(!(a->follow & ANSWER_SIGNED));
 	ck_assert_ptr_null(a->dnssec);
-	const node_t *big = find(z, "big.example.");
+	const node_t *big = tl_find(z, "big.example.");
 	a = type_answer_find(big->types, big->ntypes, LDNS_RR_TYPE_TXT);
 	ck_assert(a->follow & ANSWER_SIGNED);
 	ck_assert_uint_eq(a->dnssec->ancount, 244);
 	/* the other answers keep their twins */
-	const node_t *ns1 = find(z, "ns1.example.");
+	const node_t *ns1 = tl_find(z, "ns1.example.");
 	ck_assert(type_answer_find(ns1->types, ns1->ntypes, LDNS_RR_TYPE_A)->follow & ANSWER_SIGNED);
 	zone_unref(&z);
 }
@@ -436,9 +404,5 @@ main(void)
 	tcase_add_test(tc, nsec3_proofs);
 	tcase_add_test(tc, signed_answer_too_big);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run_suite(su);
 }

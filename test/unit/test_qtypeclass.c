@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "qtypeclass.h"
+#include "testlib.h"
 
 START_TEST(test_qtype_classes)
 {
@@ -33,9 +34,5 @@ qtypeclass_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(qtypeclass_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(qtypeclass_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "querylog.h"
+#include "testlib.h"
 
 START_TEST(test_format)
 {
@@ -66,9 +67,5 @@ querylog_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(querylog_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(querylog_suite());
 }

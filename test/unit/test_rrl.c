@@ -9,6 +9,7 @@
 
 #include "acl.h"
 #include "rrl.h"
+#include "testlib.h"
 #include "wire.h"
 
 /* An answer as query.c writes it: header, question "www.example." A, and
@@ -194,9 +195,5 @@ rrl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rrl_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(rrl_suite());
 }

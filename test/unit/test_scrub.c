@@ -8,6 +8,7 @@
 #include <ldns/ldns.h>
 
 #include "scrub.h"
+#include "testlib.h"
 
 /* An answer to name/type with records "S|rr" (S: A answer, U authority,
  * D additional); its wire in *len (free it). */
@@ -135,9 +136,5 @@ scrub_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(scrub_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(scrub_suite());
 }

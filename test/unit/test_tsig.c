@@ -14,6 +14,7 @@
 #include "lograte.h"
 #include "query.h"
 #include "snapshot.h"
+#include "testlib.h"
 #include "tmpdir.h"
 #include "tsig.h"
 #include "update.h"
@@ -147,8 +148,7 @@ exchange(exch_t *x)
 	ldns_pkt_free(p);
 	wire[0] ^= (uint8_t)(x->id_xor >> 8);
 	wire[1] ^= (uint8_t)x->id_xor;
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(40000) };
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	struct sockaddr_in sin = tl_addr("127.0.0.2");
 	query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = x->tcp };
 	x->n = query_answer(snap, wire, wlen, x->out, sizeof(x->out), &from);
 	ck_assert_uint_gt(x->n, 12);
@@ -296,8 +296,7 @@ START_TEST(unknown_long_key_udp)
 	n += sizeof(rest);
 	w[rdlen_at] = (uint8_t)((n - rd) >> 8);
 	w[rdlen_at + 1] = (uint8_t)(n - rd);
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	struct sockaddr_in sin = tl_addr("127.0.0.2");
 	uint8_t out[QUERY_MAX_ANSWER];
 	for (int tcp = 0; tcp < 2; tcp++) {
 		query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = tcp };
@@ -417,8 +416,7 @@ START_TEST(tsig_not_last)
 	static const uint8_t opt[11] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
 	memcpy(wire + n, opt, sizeof(opt));
 	wire[11]++;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	struct sockaddr_in sin = tl_addr("127.0.0.2");
 	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
 	size_t len = query_answer(snap, wire, n + sizeof(opt), out, sizeof(out), &from);
@@ -473,9 +471,5 @@ tsig_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tsig_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(tsig_suite());
 }

@@ -13,10 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "control.h"
 #include "journal.h"
 #include "query.h"
+#include "rrtext.h"
 #include "snapshot.h"
+#include "testlib.h"
+#include "tmpdir.h"
 #include "tsig.h"
 #include "update.h"
 #include "zonestore.h"
@@ -24,7 +28,7 @@
 #define SECRET "c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ="
 #define WRONG "d3JvbmctLXNlY3JldC1mb3ItdGhlLWtleQ=="
 
-static char dir[] = "/tmp/hz-test-update.XXXXXX";
+static tmpdir_t dir;
 static char conf_path[300];
 static snapshot_t *snap;
 
@@ -82,32 +86,6 @@ static const char *org_zone =
 	"ns1 300 A 192.0.2.1\n";
 
 static void
-write_file(const char *name, const char *text, const char *mode)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, mode);
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static char *
-read_file(const char *name)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return NULL;
-	static char buf[65536];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void
 load(void)
 {
 	diag_t d = { 0 };
@@ -127,13 +105,12 @@ restart(void)
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/hz-test-update.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	write_file("horizond.yaml", config_text, "w");
-	write_file("in.zone", in_zone, "w");
-	write_file("static.zone", static_zone, "w");
-	write_file("org.zone", org_zone, "w");
-	snprintf(conf_path, sizeof(conf_path), "%s/horizond.yaml", dir);
+	tmpdir_make(&dir, "hz-test-update");
+	tmpdir_put(&dir, "horizond.yaml", config_text);
+	tmpdir_put(&dir, "in.zone", in_zone);
+	tmpdir_put(&dir, "static.zone", static_zone);
+	tmpdir_put(&dir, "org.zone", org_zone);
+	tmpdir_file(&dir, "horizond.yaml", conf_path, sizeof(conf_path));
 	load();
 }
 
@@ -142,18 +119,7 @@ teardown(void)
 {
 	snapshot_free(&snap);
 	zonestore_shutdown();
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
-}
-
-static struct sockaddr_in
-addr(const char *src)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(40000) };
-	inet_pton(AF_INET, src, &sin.sin_addr);
-	return sin;
+	tmpdir_remove(&dir);
 }
 
 static ldns_rr *
@@ -250,24 +216,9 @@ send_update(const req_t *r)
 		ck_assert_int_eq(ldns_pkt_tsig_sign(p, kname, sec, 300, alg, NULL), LDNS_STATUS_OK);
 		mac = ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(p), 3));
 	}
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &wlen), LDNS_STATUS_OK);
-	ldns_pkt_free(p);
-	struct sockaddr_in sin = addr(r->src ? r->src : "127.0.0.2");
-	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
-	snapshot_t *next = NULL;
-	size_t n = zonestore_update(snap, wire, wlen, &from, out, sizeof(out), &next);
-	free(wire);
+	size_t n = tl_update(&snap, p, r->src ? r->src : "127.0.0.2", out, sizeof(out), &swapped);
 	ck_assert_uint_gt(n, 12);
-	swapped = next != NULL;
-	if (next != NULL) {
-		snapshot_t *old = snap;
-		snap = next;
-		old->conf = NULL;
-		snapshot_free(&old);
-	}
 	ldns_pkt_free(last_reply);
 	last_reply = NULL;
 	ck_assert_int_eq(ldns_wire2pkt(&last_reply, out, n), LDNS_STATUS_OK);
@@ -292,17 +243,7 @@ lookup_from(const char *src, const char *name, ldns_rr_type type)
 	ldns_pkt *q = NULL;
 	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0), LDNS_STATUS_OK);
 	ldns_pkt_set_id(q, 7);
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &wlen), LDNS_STATUS_OK);
-	ldns_pkt_free(q);
-	struct sockaddr_in sin = addr(src);
-	query_src_t from = { .src = (struct sockaddr *)&sin, .tcp = true };
-	static uint8_t out[QUERY_MAX_ANSWER];
-	size_t n = query_answer(snap, wire, wlen, out, sizeof(out), &from);
-	free(wire);
-	ldns_pkt *a = NULL;
-	ck_assert_int_eq(ldns_wire2pkt(&a, out, n), LDNS_STATUS_OK);
+	ldns_pkt *a = tl_ask(snap, q, src, true);
 	buf[0] = '\0';
 	if (ldns_pkt_get_rcode(a) != LDNS_RCODE_NOERROR) {
 		char *rc = ldns_pkt_rcode2str(ldns_pkt_get_rcode(a));
@@ -312,11 +253,7 @@ lookup_from(const char *src, const char *name, ldns_rr_type type)
 	ldns_rr_list *l = ldns_pkt_answer(a);
 	ldns_rr_list_sort(l);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
-		char *s = ldns_rr2str(ldns_rr_list_rr(l, i));
-		s[strcspn(s, "\n")] = '\0';
-		for (char *p = s; *p; p++)
-			if (*p == '\t')
-				*p = ' ';
+		char *s = rr_text(l, i);
 		if (buf[0])
 			strncat(buf, "|", sizeof(buf) - strlen(buf) - 1);
 		strncat(buf, s, sizeof(buf) - strlen(buf) - 1);
@@ -433,17 +370,11 @@ START_TEST(tsig_original_id)
 	ck_assert_int_eq(tsig_verify(q, wire, wlen, snap->conf, &k, time(NULL)), TSIG_OK);
 	ldns_pkt_free(q);
 
-	struct sockaddr_in sin = addr("127.0.0.2");
-	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
-	snapshot_t *next = NULL;
-	size_t n = zonestore_update(snap, wire, wlen, &from, out, sizeof(out), &next);
+	bool swapped_here = false;
+	size_t n = tl_update_wire(&snap, wire, wlen, "127.0.0.2", out, sizeof(out), &swapped_here);
 	free(wire);
-	ck_assert_ptr_nonnull(next);
-	snapshot_t *old = snap;
-	snap = next;
-	old->conf = NULL;
-	snapshot_free(&old);
+	ck_assert(swapped_here);
 	ldns_pkt *r = NULL;
 	ck_assert_int_eq(ldns_wire2pkt(&r, out, n), LDNS_STATUS_OK);
 	ck_assert_int_eq(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
@@ -606,25 +537,27 @@ START_TEST(journal_write_replay)
 	ck_assert_int_eq(send_update(&(req_t){ .key = KEY,
 		.up = { "-laptop.example.com. A 192.168.1.50", "+laptop.example.com. 300 IN A 192.168.1.51" } }),
 		LDNS_RCODE_NOERROR);
-	const char *j = read_file("in.zone.jnl");
+	char path[300];
+	char *j = tl_read_file(tmpdir_file(&dir, "in.zone.jnl", path, sizeof(path)), NULL);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_ptr_nonnull(strstr(j, "begin 11 "));
 	ck_assert_ptr_nonnull(strstr(j, "+ laptop.example.com.\t300\tIN\tA\t192.168.1.50\n"));
 	ck_assert_ptr_nonnull(strstr(j, "- www.example.com.\t300\tIN\tTXT\t\"web\"\n"));
 	ck_assert_ptr_nonnull(strstr(j, "commit 12\n"));
+	free(j);
 	restart();
 	ck_assert_str_eq(lookup("laptop.example.com.", LDNS_RR_TYPE_A),
 			 "laptop.example.com. 300 IN A 192.168.1.51");
 	ck_assert_str_eq(lookup("www.example.com.", LDNS_RR_TYPE_TXT), "");
 	ck_assert_uint_eq(serial(), 12);
 	/* the zone file changes (admin bumps the serial): the journal goes on top */
-	write_file("in.zone", "host IN A 192.168.1.70\n", "a");
+	tmpdir_write(&dir, "in.zone", "host IN A 192.168.1.70\n", "a");
 	restart();
 	ck_assert_str_eq(lookup("host.example.com.", LDNS_RR_TYPE_A), "host.example.com. 300 IN A 192.168.1.70");
 	ck_assert_str_eq(lookup("laptop.example.com.", LDNS_RR_TYPE_A),
 			 "laptop.example.com. 300 IN A 192.168.1.51");
 	/* a torn last block is skipped */
-	write_file("in.zone.jnl", "\nbegin 13 x\n+ torn.example.com. 300 IN A 192.168.1.9\n+ tor", "a");
+	tmpdir_write(&dir, "in.zone.jnl", "\nbegin 13 x\n+ torn.example.com. 300 IN A 192.168.1.9\n+ tor", "a");
 	restart();
 	ck_assert_str_eq(lookup("torn.example.com.", LDNS_RR_TYPE_A), "NXDOMAIN");
 	/* appending after it keeps the journal readable */
@@ -647,51 +580,46 @@ count_op(void *arg, char op, const zrr_t *rr, diag_t *d)
 START_TEST(journal_errors)
 {
 	char path[300];
-	snprintf(path, sizeof(path), "%s/bad.jnl", dir);
+	tmpdir_file(&dir, "bad.jnl", path, sizeof(path));
 	diag_t d = { .quiet = 1 };
 	int n = 0;
 	ck_assert_int_eq(journal_replay("/nonexistent/x.jnl", "example.com.", count_op, &n, &d), 0);
-	write_file("bad.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 5\n"
+	tmpdir_write(&dir, "bad.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 5\n"
 		   "begin 6 x\n+ b.example.com. 300 IN A 300.1.1.1\ncommit 6\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
 	ck_assert_uint_eq(d.errors, 1);
 	/* the error names the line: check the message text */
-	char msgpath[300];
-	snprintf(msgpath, sizeof(msgpath), "%s/msgs", dir);
-	FILE *f = fopen(msgpath, "w+");
-	diag_t d2 = { .out = f };
+	capture_t cap;
+	capture_start(&cap);
 	n = 0;
-	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d2), -1);
-	fflush(f);
-	rewind(f);
-	char line[512] = "";
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-	fclose(f);
+	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &cap.d), -1);
 	char want[400];
 	snprintf(want, sizeof(want), "%s:5: bad record", path);
-	ck_assert_msg(strncmp(line, want, strlen(want)) == 0, "got: %s", line);
+	const char *got = capture_text(&cap);
+	ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "got: %s", got);   /* the first line */
+	capture_end(&cap);
 	/* commit without begin, serial mismatch, stray lines: errors when a
 	 * committed transaction follows them */
-	write_file("bad.jnl", "commit 5\nbegin 7 x\ncommit 7\n", "w");
+	tmpdir_write(&dir, "bad.jnl", "commit 5\nbegin 7 x\ncommit 7\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
-	write_file("bad.jnl", "begin 5 x\ncommit 6\nbegin 7 x\ncommit 7\n", "w");
+	tmpdir_write(&dir, "bad.jnl", "begin 5 x\ncommit 6\nbegin 7 x\ncommit 7\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
-	write_file("bad.jnl", "hello\nbegin 7 x\ncommit 7\n", "w");
+	tmpdir_write(&dir, "bad.jnl", "hello\nbegin 7 x\ncommit 7\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), -1);
 	/* ... and the end of a write cut short (a warning) when nothing does */
 	diag_t dw = { .quiet = 1 };
-	write_file("bad.jnl", "begin 5 x\ncommit 5\nhello\n", "w");
+	tmpdir_write(&dir, "bad.jnl", "begin 5 x\ncommit 5\nhello\n", "w");
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &dw), 1);
 	ck_assert_uint_eq(dw.errors, 0);
 	ck_assert_uint_eq(dw.warnings, 1);
 	/* comments, blank lines, two good blocks */
-	write_file("bad.jnl", "; note\n\nbegin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 5\n"
+	tmpdir_write(&dir, "bad.jnl", "; note\n\nbegin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 5\n"
 		   "begin 6 x\n- a.example.com. 300 IN A 1.2.3.4\n+ b 300 IN A 1.2.3.5\ncommit 6\n", "w");
 	n = 0;
 	ck_assert_int_eq(journal_replay(path, "example.com.", count_op, &n, &d), 2);
 	ck_assert_int_eq(n, 3);
 	/* a broken journal stops the zone from loading (as a broken zone file does) */
-	write_file("in.zone.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 6\n"
+	tmpdir_write(&dir, "in.zone.jnl", "begin 5 x\n+ a.example.com. 300 IN A 1.2.3.4\ncommit 6\n"
 		   "begin 7 x\ncommit 7\n", "w");
 	snapshot_free(&snap);
 	zonestore_shutdown();
@@ -738,7 +666,7 @@ END_TEST
 START_TEST(auto_ptr_real_zone_wins)
 {
 	/* a hand-written reverse zone in the view takes precedence */
-	write_file("rev.zone", "$ORIGIN 1.168.192.in-addr.arpa.\n"
+	tmpdir_write(&dir, "rev.zone", "$ORIGIN 1.168.192.in-addr.arpa.\n"
 		   "@ 300 IN SOA ns1.example.com. h.example.com. 1 2 3 4 5\n"
 		   "@ 300 NS ns1.example.com.\n"
 		   "20 300 PTR handwritten.example.com.\n", "w");
@@ -746,7 +674,7 @@ START_TEST(auto_ptr_real_zone_wins)
 	char conf[4096];
 	snprintf(conf, sizeof(conf), "%.*s      - name: 1.168.192.in-addr.arpa\n"
 		 "        file: rev.zone\n%s", (int)(at - config_text), config_text, at);
-	write_file("horizond.yaml", conf, "w");
+	tmpdir_put(&dir, "horizond.yaml", conf);
 	restart();
 	ck_assert_str_eq(lookup("20.1.168.192.in-addr.arpa.", LDNS_RR_TYPE_PTR),
 			 "20.1.168.192.in-addr.arpa. 300 IN PTR handwritten.example.com.");
@@ -757,27 +685,10 @@ START_TEST(auto_ptr_real_zone_wins)
 }
 END_TEST
 
-/* Parse config text; the messages, one per line, into msgs. */
-static conf_t *
-parse_conf(const char *text, char *msgs, size_t size)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "%s/msgs", dir);
-	FILE *f = fopen(path, "w+");
-	diag_t d = { .out = f };
-	conf_t *c = conf_parse("t.yaml", text, strlen(text), &d);
-	fflush(f);
-	rewind(f);
-	size_t n = fread(msgs, 1, size - 1, f);
-	msgs[n] = '\0';
-	fclose(f);
-	return c;
-}
-
 START_TEST(config_errors)
 {
-	char msgs[4096];
-	conf_t *c = parse_conf(
+	capture_t cap;
+	conf_t *c = tl_conf(&cap,
 		"server:\n"
 		"  listen: [127.0.0.1@5300]\n"
 		"keys:\n"
@@ -799,19 +710,20 @@ START_TEST(config_errors)
 		"      - name: example.com\n"
 		"        file: x.zone\n"
 		"        allow-update: [key e, key nosuch, nolist, \"!10.0.0.1\", any]\n" /* 21 */
-		"        auto-ptr: maybe\n",        /* 22 */
-		msgs, sizeof(msgs));
+		"        auto-ptr: maybe\n");      /* 22 */
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(msgs, "t.yaml:5: key a: unknown algorithm 'hmac-sha999'"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:8: key b: secret is not valid base64"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:11: unknown key 'color' in key"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:12: key d: missing required key 'secret'"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:21: ") && strstr(msgs, "undefined key 'nosuch'"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "undefined ACL 'nolist'"), "%s", msgs);
-	ck_assert_msg(strstr(msgs, "t.yaml:22: ") && strstr(msgs, "auto-ptr: expected true or false"), "%s", msgs);
+	const char *msgs = capture_text(&cap);
+	ck_assert_has(msgs, "test.yaml:5: key a: unknown algorithm 'hmac-sha999'");
+	ck_assert_has(msgs, "test.yaml:8: key b: secret is not valid base64");
+	ck_assert_has(msgs, "test.yaml:11: unknown key 'color' in key");
+	ck_assert_has(msgs, "test.yaml:12: key d: missing required key 'secret'");
+	ck_assert_msg(strstr(msgs, "test.yaml:21: ") && strstr(msgs, "undefined key 'nosuch'"), "%s", msgs);
+	ck_assert_has(msgs, "undefined ACL 'nolist'");
+	ck_assert_msg(strstr(msgs, "test.yaml:22: ") && strstr(msgs, "auto-ptr: expected true or false"), "%s", msgs);
 	ck_assert_msg(strstr(msgs, "key e") == NULL, "%s", msgs);
+	capture_end(&cap);
 
-	c = parse_conf(
+	c = tl_conf(&cap,
 		"server:\n"
 		"  listen: [127.0.0.1@5300]\n"
 		"keys:\n"
@@ -825,12 +737,13 @@ START_TEST(config_errors)
 		"    zones:\n"
 		"      - name: example.com\n"
 		"        file: x.zone\n"
-		"        allow-update: [key dhcp-key]\n",
-		msgs, sizeof(msgs));
+		"        allow-update: [key dhcp-key]\n");
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(msgs, "t.yaml:6: duplicate key name 'DHCP-key.' (first at line 4)"), "%s", msgs);
+	msgs = capture_text(&cap);
+	ck_assert_has(msgs, "test.yaml:6: duplicate key name 'DHCP-key.' (first at line 4)");
+	capture_end(&cap);
 
-	c = parse_conf(
+	c = tl_conf(&cap,
 		"server:\n"
 		"  listen: [127.0.0.1@5300]\n"
 		"keys:\n"
@@ -843,14 +756,14 @@ START_TEST(config_errors)
 		"      - name: example.com\n"
 		"        file: x.zone\n"
 		"        allow-update: [key dhcp-key, 192.168.0.0/16]\n"
-		"        auto-ptr: true\n",
-		msgs, sizeof(msgs));
-	ck_assert_msg(c != NULL, "%s", msgs);
+		"        auto-ptr: true\n");
+	ck_assert_msg(c != NULL, "%s", capture_text(&cap));
 	ck_assert_str_eq(c->keys[0].algorithm, "hmac-sha256");   /* the default */
 	ck_assert_uint_eq(c->views[0].zones[0].nallow_update, 2);
 	ck_assert_ptr_eq(c->views[0].zones[0].allow_update[0].key, &c->keys[0]);
 	ck_assert(c->views[0].zones[0].auto_ptr);
 	conf_free(&c);
+	capture_end(&cap);
 }
 END_TEST
 
@@ -884,7 +797,7 @@ screen(const char *src, const char *zone, const char *key)
 {
 	uint8_t wire[1024], out[512];
 	size_t n = update_wire(zone, key, wire);
-	struct sockaddr_in sin = addr(src);
+	struct sockaddr_in sin = tl_addr(src);
 	query_src_t from = { .src = (struct sockaddr *)&sin };
 	size_t a = update_screen(snap, wire, n, &from, out);
 	if (a == 0)
@@ -934,7 +847,7 @@ START_TEST(queue_share_per_source)
 	zonestore_lock();
 	uint8_t wire[1024];
 	size_t n = update_wire("example.com.", KEY, wire);
-	struct sockaddr_in a = addr("127.0.0.3"), b = addr("127.0.0.2");
+	struct sockaddr_in a = tl_addr("127.0.0.3"), b = tl_addr("127.0.0.2");
 	query_src_t fa = { .src = (struct sockaddr *)&a }, fb = { .src = (struct sockaddr *)&b };
 	int queued = 0;
 	for (int i = 0; i < 500; i++)
@@ -953,7 +866,7 @@ END_TEST
 
 START_TEST(malformed)
 {
-	struct sockaddr_in sin = addr("127.0.0.2");
+	struct sockaddr_in sin = tl_addr("127.0.0.2");
 	query_src_t from = { .src = (struct sockaddr *)&sin };
 	uint8_t out[4096];
 	snapshot_t *next = NULL;
@@ -1002,9 +915,5 @@ main(void)
 	tcase_add_test(tc, screen_unsigned);
 	tcase_add_test(tc, queue_share_per_source);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }

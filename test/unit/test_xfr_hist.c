@@ -8,6 +8,7 @@
 
 #include <ldns/ldns.h>
 
+#include "testlib.h"
 #include "xfr_hist.h"
 #include "zonefile.h"
 
@@ -151,9 +152,5 @@ xfr_hist_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(xfr_hist_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(xfr_hist_suite());
 }

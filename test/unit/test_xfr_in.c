@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "testlib.h"
 #include "tmpdir.h"
 #include "xfr_in.h"
 
@@ -118,9 +119,5 @@ xfr_in_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(xfr_in_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tl_run_suite(xfr_in_suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testlib.h"
 #include "tmpdir.h"
 #include "xfr_in_copy.h"
 
@@ -151,9 +152,5 @@ xfr_in_copy_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(xfr_in_copy_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tl_run_suite(xfr_in_copy_suite());
 }

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "dname.h"
+#include "testlib.h"
 #include "tmpdir.h"
 #include "update.h"
 #include "zone.h"
@@ -59,38 +60,6 @@ text_free(text_t *t)
 	free(t->buf);
 }
 
-static zone_t *
-build(const char *origin, const char *text)
-{
-	diag_t d = { .quiet = 1 };
-	zonefile_t *zf = zonefile_parse(origin, "test.zone", text, strlen(text), &d);
-	ck_assert_msg(zf != NULL, "zone text does not parse (%u errors)", d.errors);
-	zone_t *z = zone_build(zf, &d);
-	zonefile_free(&zf);
-	ck_assert_ptr_nonnull(z);
-	return z;
-}
-
-/* The node for a name given as text ("a.b.example."). */
-static const node_t *
-find(const zone_t *z, const char *name)
-{
-	uint8_t wire[DNAME_MAXLEN];
-	size_t w = 0;
-	for (const char *p = name; *p != '\0';) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-		ck_assert_uint_lt(w + 1 + l, sizeof(wire));
-		wire[w++] = (uint8_t)l;
-		memcpy(wire + w, p, l);
-		w += l;
-		p += l + (dot ? 1 : 0);
-	}
-	wire[w++] = 0;
-	dname_to_lower(wire, wire);
-	return zone_find(z, wire, (uint8_t)w, dname_hash(wire));
-}
-
 /* The reverse name of a 128-bit address (32 nibbles) under ip6.arpa. */
 static void
 ip6_reverse(const uint8_t addr[16], char *out)
@@ -121,13 +90,13 @@ START_TEST(ip6_reverse_six_ptrs)
 		ip6_reverse(a, names[i]);
 		fprintf(t.f, "%s PTR host%d.example.com.\n", names[i], i);
 	}
-	zone_t *z = build(origin, text_done(&t));
+	zone_t *z = tl_zone(origin, text_done(&t));
 	for (int i = 0; i < 6; i++) {
-		const node_t *n = find(z, names[i]);
+		const node_t *n = tl_find(z, names[i]);
 		ck_assert_msg(n != NULL, "%s not found", names[i]);
 		ck_assert(!(n->flags & NODE_EMPTY));
 		/* its parent (15 nibbles below the apex) is an empty non-terminal */
-		const node_t *p = find(z, names[i] + 2);
+		const node_t *p = tl_find(z, names[i] + 2);
 		ck_assert_ptr_nonnull(p);
 		ck_assert(p->flags & NODE_EMPTY);
 	}
@@ -154,14 +123,14 @@ START_TEST(ip6_reverse_thousands_of_ptrs)
 		ip6_reverse(a, names[i]);
 		fprintf(t.f, "%s PTR h%d.example.com.\n", names[i], i);
 	}
-	zone_t *z = build("ip6.arpa.", text_done(&t));
+	zone_t *z = tl_zone("ip6.arpa.", text_done(&t));
 	for (int i = 0; i < N; i++)
-		ck_assert_msg(find(z, names[i]) != NULL, "%s not found", names[i]);
+		ck_assert_msg(tl_find(z, names[i]) != NULL, "%s not found", names[i]);
 	/* every nibble prefix of every name is there: 16 first nibbles all
 	 * occur among 5000 random addresses */
-	ck_assert_ptr_nonnull(find(z, "0.ip6.arpa."));
-	ck_assert_ptr_nonnull(find(z, "f.ip6.arpa."));
-	ck_assert_ptr_null(find(z, "g.ip6.arpa."));
+	ck_assert_ptr_nonnull(tl_find(z, "0.ip6.arpa."));
+	ck_assert_ptr_nonnull(tl_find(z, "f.ip6.arpa."));
+	ck_assert_ptr_null(tl_find(z, "g.ip6.arpa."));
 	ck_assert_uint_gt(z->nnodes, (size_t)N * 16);
 	ck_assert_uint_ge(z->mask + 1, z->nnodes * 2);
 	zone_unref(&z);
@@ -182,17 +151,17 @@ START_TEST(long_chain_of_empty_non_terminals)
 		       "@ NS ns1\n"
 		       "ns1 A 192.0.2.1\n");
 	fprintf(t.f, "%s TXT \"deep\"\n", name);
-	zone_t *z = build("example.", text_done(&t));
-	const node_t *n = find(z, name);
+	zone_t *z = tl_zone("example.", text_done(&t));
+	const node_t *n = tl_find(z, name);
 	ck_assert_ptr_nonnull(n);
 	ck_assert(!(n->flags & NODE_EMPTY));
 	for (int up = 1; up < 120; up++) {
-		const node_t *e = find(z, name + 2 * up);
+		const node_t *e = tl_find(z, name + 2 * up);
 		ck_assert_msg(e != NULL && (e->flags & NODE_EMPTY), "empty non-terminal %d up", up);
 	}
 	/* apex, ns1, 120 names of the chain */
 	ck_assert_uint_eq(z->nnodes, 122);
-	ck_assert_ptr_null(find(z, "b.example."));
+	ck_assert_ptr_null(tl_find(z, "b.example."));
 	zone_unref(&z);
 	text_free(&t);
 }
@@ -282,7 +251,7 @@ END_TEST
  * other in the file are one name with every type. */
 START_TEST(owners_differing_in_case_are_one_name)
 {
-	zone_t *z = build("example.com", SOA_NS
+	zone_t *z = tl_zone("example.com", SOA_NS
 			  "WWW A 192.0.2.1\n"
 			  "other A 192.0.2.9\n"
 			  "www AAAA 2001:db8::1\n"
@@ -290,14 +259,14 @@ START_TEST(owners_differing_in_case_are_one_name)
 			  "Www.Example.COM. MX 10 www\n"
 			  "wWw TXT \"t\"\n"
 			  "A.B AAAA 2001:db8::7\n");
-	const node_t *n = find(z, "www.example.com.");
+	const node_t *n = tl_find(z, "www.example.com.");
 	ck_assert_ptr_nonnull(n);
 	/* A, AAAA, MX, TXT and ANY */
 	ck_assert_uint_eq(n->ntypes, 5);
 	uint16_t want[] = { 1, 15, 16, 28, 255 };
 	for (unsigned i = 0; i < 5; i++)
 		ck_assert_uint_eq(n->types[i].type, want[i]);
-	n = find(z, "a.b.example.com.");
+	n = tl_find(z, "a.b.example.com.");
 	ck_assert_ptr_nonnull(n);
 	ck_assert_uint_eq(n->ntypes, 3);   /* A, AAAA, ANY */
 	/* apex, ns1? no: ns1 is out of zone; www, other, a.b and b (empty) */
@@ -403,9 +372,5 @@ main(void)
 	tcase_add_test(tc, every_include_is_tracked_with_updates);
 	tcase_add_test(tc, zone_load_builds_what_zone_build_builds);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(su);
 }

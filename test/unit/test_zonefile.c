@@ -12,6 +12,7 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "capture.h"
+#include "testlib.h"
+#include "tmpdir.h"
 #include "zonefile.h"
 
 #define ZONES_DIR HZ_TEST_DATA "/zones"
@@ -30,42 +34,23 @@
 static char *corpus[MAX_CORPUS];
 static int ncorpus;
 
-/* Captured diagnostics. */
-typedef struct capture {
-	diag_t d;
-	char *buf;
-	size_t len;
-} capture_t;
-
-static void
-capture_start(capture_t *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->d.out = open_memstream(&c->buf, &c->len);
-	ck_assert_ptr_nonnull(c->d.out);
-}
-
-static void
-capture_end(capture_t *c)
-{
-	fclose(c->d.out);
-	c->d.out = NULL;
-}
-
-static void
-capture_free(capture_t *c)
-{
-	free(c->buf);
-	c->buf = NULL;
-}
-
 /* Parse text as zone example.com from "mem.zone", capturing the messages. */
 static zonefile_t *
 parse_mem(const char *text, size_t len, capture_t *c)
 {
 	capture_start(c);
 	zonefile_t *z = zonefile_parse("example.com", "mem.zone", text, len, &c->d);
-	capture_end(c);
+	capture_text(c);
+	return z;
+}
+
+/* Read the zone file path of example.com with the messages captured in c. */
+static zonefile_t *
+read_capture(const char *path, capture_t *c)
+{
+	capture_start(c);
+	zonefile_t *z = zonefile_read("example.com", path, &c->d);
+	capture_text(c);
 	return z;
 }
 
@@ -154,9 +139,7 @@ START_TEST(test_corpus)
 	fclose(fp);
 
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", name, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(name, &c);
 
 	for (int i = 0; i < nexp; i++) {
 		int found = 0;
@@ -186,7 +169,7 @@ START_TEST(test_corpus)
 		ck_assert_uint_gt(want_err, 0);
 	}
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -196,7 +179,7 @@ START_TEST(test_full_zone_records)
 	capture_t c;
 	capture_start(&c);
 	zonefile_t *z = zonefile_read("Example.COM.", "good-full.zone", &c.d);
-	capture_end(&c);
+	capture_text(&c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(c.d.errors, 0);
 	ck_assert_uint_eq(c.d.warnings, 0);
@@ -282,7 +265,7 @@ START_TEST(test_full_zone_records)
 
 	zonefile_free(&z);
 	ck_assert_ptr_null(z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -290,9 +273,7 @@ START_TEST(test_default_ttl_soa_minimum)
 {
 	ck_assert_int_eq(chdir(ZONES_DIR), 0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", "good-nottl.zone", &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture("good-nottl.zone", &c);
 	ck_assert_ptr_nonnull(z);
 	ck_assert_uint_eq(z->count, 4);
 	ck_assert_uint_eq(z->rrs[0].ttl, 3600); /* SOA, explicit */
@@ -300,7 +281,7 @@ START_TEST(test_default_ttl_soa_minimum)
 	ck_assert_uint_eq(z->rrs[2].ttl, 100);  /* explicit */
 	ck_assert_uint_eq(z->rrs[3].ttl, 600);
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 
 	/* Records before the SOA get its minimum too; $TTL 0 means 0. */
 	static const char text[] =
@@ -316,9 +297,9 @@ START_TEST(test_default_ttl_soa_minimum)
 	ck_assert_uint_eq(z->rrs[2].ttl, 77);
 	ck_assert_uint_eq(z->rrs[3].ttl, 0);
 	ck_assert_uint_eq(c.d.warnings, 1);
-	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:1: warning: no TTL and no $TTL"));
+	ck_assert_has(c.buf, "mem.zone:1: warning: no TTL and no $TTL");
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -326,9 +307,7 @@ START_TEST(test_duplicates_dropped)
 {
 	ck_assert_int_eq(chdir(ZONES_DIR), 0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", "good-dups.zone", &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture("good-dups.zone", &c);
 	ck_assert_ptr_nonnull(z);
 	ck_assert_uint_eq(z->count, 4);
 	/* the first of the duplicates is the one kept, in its case */
@@ -339,7 +318,7 @@ START_TEST(test_duplicates_dropped)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->ttl, 300);
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 
 	/* same name, different rdata: both kept */
 	static const char text[] = "$TTL 1\n@ SOA a b 1 2 3 4 5\n@ NS a\n@ NS b\na A 192.0.2.1\n"
@@ -354,20 +333,16 @@ END_TEST
 START_TEST(test_missing_file)
 {
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", "/nonexistent/x.zone", &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture("/nonexistent/x.zone", &c);
 	ck_assert_ptr_null(z);
 	ck_assert_uint_eq(c.d.errors, 1);
 	ck_assert_str_eq(c.buf, "/nonexistent/x.zone: cannot read zone file: No such file or directory\n");
-	capture_free(&c);
-
-	capture_start(&c);
-	z = zonefile_read("example.com", ZONES_DIR, &c.d);
 	capture_end(&c);
+
+	z = read_capture(ZONES_DIR, &c);
 	ck_assert_ptr_null(z);
-	ck_assert_ptr_nonnull(strstr(c.buf, "Is a directory"));
-	capture_free(&c);
+	ck_assert_has(c.buf, "Is a directory");
+	capture_end(&c);
 }
 END_TEST
 
@@ -376,11 +351,11 @@ START_TEST(test_bad_origin)
 	capture_t c;
 	capture_start(&c);
 	zonefile_t *z = zonefile_parse("bad..name", "mem.zone", "", 0, &c.d);
-	capture_end(&c);
+	capture_text(&c);
 	ck_assert_ptr_null(z);
 	ck_assert_uint_eq(c.d.errors, 1);
-	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone: invalid zone name 'bad..name'"));
-	capture_free(&c);
+	ck_assert_has(c.buf, "mem.zone: invalid zone name 'bad..name'");
+	capture_end(&c);
 }
 END_TEST
 
@@ -393,7 +368,7 @@ START_TEST(test_parse_memory_include)
 	capture_start(&c);
 	zonefile_t *z = zonefile_parse("example.com", ZONES_DIR "/virtual.zone", text,
 				       sizeof(text) - 1, &c.d);
-	capture_end(&c);
+	capture_text(&c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(z->count, 6);
 	const zrr_t *r = find_rr(z, W("\4host\3sub\7example\3com\0"), 1);
@@ -401,7 +376,7 @@ START_TEST(test_parse_memory_include)
 	ck_assert_str_eq(r->file, ZONES_DIR "/inc/sub.inc");
 	ck_assert_uint_eq(r->line, 4);
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -417,7 +392,7 @@ START_TEST(test_many_includes)
 	capture_t c;
 	capture_start(&c);
 	zonefile_t *z = zonefile_parse("example.com", ZONES_DIR "/virtual.zone", text, strlen(text), &c.d);
-	capture_end(&c);
+	capture_text(&c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(z->count, 3 + 1 + 40 * 3);
 	ck_assert_ptr_nonnull(find_rr(z, W("\4host\3s39\7example\3com\0"), 1));
@@ -426,81 +401,59 @@ START_TEST(test_many_includes)
 	ck_assert_uint_eq(r->ttl, 7);
 	ck_assert_uint_eq(r->line, 45);
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
-static char tmpdir[] = "/tmp/hz-zonefile-XXXXXX";
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
+static tmpdir_t chain_dir;
 
 /* Chain: top.zone includes d1.inc, d1 includes d2, ... up to d<last>. */
 static zonefile_t *
 load_chain(int last, capture_t *c)
 {
-	char path[256], text[256];
+	char name[32], text[256];
 	for (int i = 1; i <= last; i++) {
-		snprintf(path, sizeof(path), "%s/d%d.inc", tmpdir, i);
+		snprintf(name, sizeof(name), "d%d.inc", i);
 		if (i < last)
 			snprintf(text, sizeof(text), "d%d A 192.0.2.%d\n$INCLUDE d%d.inc\n", i, i, i + 1);
 		else
 			snprintf(text, sizeof(text), "d%d A 192.0.2.%d\n", i, i);
-		write_file(path, text);
+		tmpdir_put(&chain_dir, name, text);
 	}
-	snprintf(path, sizeof(path), "%s/top.zone", tmpdir);
-	write_file(path, "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n$INCLUDE d1.inc\n");
-	capture_start(c);
-	zonefile_t *z = zonefile_read("example.com", path, &c->d);
-	capture_end(c);
-	for (int i = 1; i <= last; i++) {
-		snprintf(path, sizeof(path), "%s/d%d.inc", tmpdir, i);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/top.zone", tmpdir);
-	unlink(path);
-	return z;
+	tmpdir_put(&chain_dir, "top.zone", "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n$INCLUDE d1.inc\n");
+	char path[256];
+	return read_capture(tmpdir_file(&chain_dir, "top.zone", path, sizeof(path)), c);
 }
 
 START_TEST(test_include_depth)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make(&chain_dir, "hz-zonefile");
 	capture_t c;
 	/* top + 9 included files: 10 levels, allowed */
 	zonefile_t *z = load_chain(9, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(z->count, 3 + 9);
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 
 	/* one more is too deep: reported at the $INCLUDE in d9.inc */
 	z = load_chain(10, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_uint_eq(c.d.errors, 1);
 	char want[300];
-	snprintf(want, sizeof(want), "%s/d9.inc:2: $INCLUDE nested more than 10 deep\n", tmpdir);
+	snprintf(want, sizeof(want), "%s/d9.inc:2: $INCLUDE nested more than 10 deep\n", chain_dir.path);
 	ck_assert_str_eq(c.buf, want);
-	capture_free(&c);
+	capture_end(&c);
 
 	/* a file including itself */
 	char path[256];
-	snprintf(path, sizeof(path), "%s/self.zone", tmpdir);
-	write_file(path, "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE self.zone\n");
-	capture_start(&c);
-	z = zonefile_read("example.com", path, &c.d);
-	capture_end(&c);
-	unlink(path);
+	tmpdir_put(&chain_dir, "self.zone", "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE self.zone\n");
+	z = read_capture(tmpdir_file(&chain_dir, "self.zone", path, sizeof(path)), &c);
+	tmpdir_remove(&chain_dir);
 	ck_assert_ptr_null(z);
 	ck_assert_uint_eq(c.d.errors, 1);
-	ck_assert_ptr_nonnull(strstr(c.buf, "self.zone:4: include loop"));
-	capture_free(&c);
-	rmdir(tmpdir);
+	ck_assert_has(c.buf, "self.zone:4: include loop");
+	capture_end(&c);
 }
 END_TEST
 
@@ -523,32 +476,38 @@ START_TEST(test_rdata_too_long)
 	zonefile_t *z = parse_mem(text, n, &c);
 	ck_assert_msg(z == NULL, "loaded, count %zu rdlen %u", z->count, z->rrs[2].rdlen);
 	ck_assert_uint_eq(c.d.errors, 1);
-	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: text is too long"));
-	capture_free(&c);
+	ck_assert_has(c.buf, "mem.zone:4: text is too long");
+	capture_end(&c);
 	free(text);
 }
 END_TEST
 
-START_TEST(test_nul_byte)
-{
-	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nx A 192.0.2.1\0\n";
-	capture_t c;
-	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
-	ck_assert_ptr_null(z);
-	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: NUL byte"));
-	capture_free(&c);
-}
-END_TEST
+/* Texts that do not load, each with its message (a row of test_bad_text). */
+#define TEXT(s) s, sizeof(s) - 1   /* its length: a text may hold a NUL byte */
+static const struct {
+	const char *text;
+	size_t len;
+	const char *want;   /* in the messages */
+	bool whole;         /* ... and the only one */
+} bad_texts[] = {
+	{ TEXT("$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nx A 192.0.2.1\0\n"), "mem.zone:4: NUL byte", false },
+	{ TEXT("$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nt TXT \"open\nns1 A 192.0.2.1\n"),
+	  "mem.zone:4: unterminated quoted string", false },
+	{ TEXT("$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE /dev/zero\n"),
+	  "mem.zone:4: cannot read included file /dev/zero: not a regular file (a device)\n", true },
+};
+#define N_BAD_TEXTS ((int)(sizeof(bad_texts) / sizeof(bad_texts[0])))
 
-START_TEST(test_unterminated_quote_midfile)
+START_TEST(test_bad_text)
 {
-	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n"
-				   "t TXT \"open\nns1 A 192.0.2.1\n";
 	capture_t c;
-	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
-	ck_assert_ptr_null(z);
-	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:4: unterminated quoted string"));
-	capture_free(&c);
+	zonefile_t *z = parse_mem(bad_texts[_i].text, bad_texts[_i].len, &c);
+	ck_assert_msg(z == NULL, "row %d loaded", _i);
+	if (bad_texts[_i].whole)
+		ck_assert_str_eq(c.buf, bad_texts[_i].want);
+	else
+		ck_assert_has(c.buf, bad_texts[_i].want);
+	capture_end(&c);
 }
 END_TEST
 
@@ -565,17 +524,6 @@ START_TEST(test_blank_owner)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->line, 6);
 	zonefile_free(&z);
-}
-END_TEST
-
-START_TEST(test_include_not_regular)
-{
-	static const char text[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE /dev/zero\n";
-	capture_t c;
-	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
-	ck_assert_ptr_null(z);
-	ck_assert_str_eq(c.buf, "mem.zone:4: cannot read included file /dev/zero: not a regular file (a device)\n");
-	capture_free(&c);
 }
 END_TEST
 
@@ -602,7 +550,7 @@ START_TEST(test_class_before_ttl)
 	ck_assert_uint_eq(r->line, 6);
 	ck_assert_uint_eq(find_rr(z, W("\3ns1\7example\3com\0"), 1)->ttl, 5);
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -626,14 +574,14 @@ START_TEST(test_name_characters)
 	ck_assert_uint_eq(r->line, 6);
 	assert_rdata(find_rr(z, W("\1c\7example\3com\0"), 5), W("\3x!y\7example\3com\0"));
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 
 	/* numbers are still checked on that path */
 	static const char bad[] = "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nb+c MX 70000 x\n";
 	z = parse_mem(bad, sizeof(bad) - 1, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_uint_eq(c.d.errors, 1);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -666,7 +614,7 @@ START_TEST(test_types_through_ldns)
 	zonefile_t *z = parse_mem(text, sizeof(text) - 1, &c);
 	ck_assert_ptr_null(z);
 	ck_assert_str_eq(c.buf, "mem.zone:8: WKS record: Syntax error, could not parse the RR's rdata\n");
-	capture_free(&c);
+	capture_end(&c);
 
 	z = parse_mem(text, sizeof(text) - 1 - 21, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
@@ -678,7 +626,7 @@ START_TEST(test_types_through_ldns)
 	ck_assert_uint_eq(r->ttl, 5);
 	ck_assert_uint_eq(r->line, 6);
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -689,28 +637,19 @@ END_TEST
  * still found after the array moved. */
 START_TEST(test_records_beyond_the_line_count)
 {
-	char dirbuf[] = "/tmp/hz-zf-grow-XXXXXX";
-	char *dir = mkdtemp(dirbuf);
-	ck_assert_ptr_nonnull(dir);
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-zf-grow");
 	char inc[256], top[256];
-	snprintf(inc, sizeof(inc), "%s/inc.zone", dir);
-	snprintf(top, sizeof(top), "%s/top.zone", dir);
-	FILE *f = fopen(inc, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("$GENERATE 1-3000 i$ A 192.0.2.2\n", f);
-	fclose(f);
-	f = fopen(top, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("$TTL 300\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"          /* lines 1-3 */
-	      "$GENERATE 1-5000 g$ A 192.0.2.1\n"                   /* 4 */
-	      "$INCLUDE inc.zone\n"                                 /* 5 */
-	      "$GENERATE 4000-5000 G$ A 192.0.2.1\n"                /* 6: duplicates */
-	      "last A 192.0.2.3\n", f);                             /* 7 */
-	fclose(f);
+	tmpdir_file(&dir, "inc.zone", inc, sizeof(inc));
+	tmpdir_file(&dir, "top.zone", top, sizeof(top));
+	tl_put_file(inc, "$GENERATE 1-3000 i$ A 192.0.2.2\n");
+	tl_put_file(top, "$TTL 300\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"          /* lines 1-3 */
+			 "$GENERATE 1-5000 g$ A 192.0.2.1\n"                   /* 4 */
+			 "$INCLUDE inc.zone\n"                                 /* 5 */
+			 "$GENERATE 4000-5000 G$ A 192.0.2.1\n"                /* 6: duplicates */
+			 "last A 192.0.2.3\n");                                /* 7 */
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", top, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(top, &c);
 	ck_assert_msg(z != NULL, "%.500s", c.buf);
 	ck_assert_uint_eq(c.d.errors, 0);
 	ck_assert_uint_eq(z->count, 2 + 5000 + 3000 + 1);   /* G4000-G5000: duplicates of g4000-g5000 */
@@ -732,10 +671,8 @@ START_TEST(test_records_beyond_the_line_count)
 	ck_assert_uint_eq(r->line, 7);
 	ck_assert_ptr_eq(z->soa, &z->rrs[0]);
 	zonefile_free(&z);
-	capture_free(&c);
-	unlink(inc);
-	unlink(top);
-	rmdir(dir);
+	capture_end(&c);
+	tmpdir_remove(&dir);
 }
 END_TEST
 
@@ -785,15 +722,13 @@ START_TEST(test_reserve_bounded_by_text)
 	rl.rlim_cur = vm + ((size_t)96 << 20);
 	ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", path, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(path, &c);
 	unlink(path);
 	ck_assert_msg(z != NULL, "%.500s", c.buf);
 	ck_assert_uint_eq(z->count, 3);
 	ck_assert_uint_eq(z->rrs[2].line, 3 + 8 * (1 << 20) + 1);
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 #endif
 }
 END_TEST
@@ -822,7 +757,7 @@ START_TEST(test_generate)
 	ck_assert_uint_eq(c.d.errors, 0);
 	/* BIND: "ignoring out-of-zone data (t1.0.0)", (t2.0.0) */
 	ck_assert_uint_eq(c.d.warnings, 2);
-	ck_assert_ptr_nonnull(strstr(c.buf, "mem.zone:13: warning: t1.0.0. is outside the zone"));
+	ck_assert_has(c.buf, "mem.zone:13: warning: t1.0.0. is outside the zone");
 	ck_assert_uint_eq(z->count, 3 + 254 + 3 + 1 + 3 + 2 + 3 + 2 + 1 + 2);
 
 	const zrr_t *r = find_rr(z, W("\0011\0012\0010\003192\7example\3com\0"), 12);
@@ -846,7 +781,7 @@ START_TEST(test_generate)
 		     W("\0\x0a\5mail1\7example\3com\0"));
 	assert_rdata(find_rr(z, W("\2W9\7example\3com\0"), 5), W("\0019\3rev\7example\3com\0"));
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -886,7 +821,7 @@ START_TEST(test_generate_errors)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ck_assert_msg(strstr(c.buf, want[i]) != NULL, "no \"%s\" in:\n%s", want[i], c.buf);
 	ck_assert_uint_eq(c.d.errors, sizeof(want) / sizeof(want[0]));
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -895,16 +830,14 @@ START_TEST(test_outside_ignored)
 {
 	ck_assert_int_eq(chdir(ZONES_DIR), 0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", "good-outside.zone", &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture("good-outside.zone", &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	ck_assert_uint_eq(z->count, 3);
 	ck_assert_uint_eq(c.d.warnings, 3);
-	ck_assert_ptr_nonnull(strstr(c.buf, "good-outside.zone:9: warning: www.example.org. is "
-					    "outside the zone example.com.: ignored\n"));
+	ck_assert_has(c.buf, "good-outside.zone:9: warning: www.example.org. is "
+					    "outside the zone example.com.: ignored\n");
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -919,25 +852,24 @@ START_TEST(test_no_final_newline)
 	assert_rdata(find_rr(z, W("\3ns1\7example\3com\0"), 1), W("\xc0\0\2\1"));
 	ck_assert_str_eq(c.buf, "mem.zone:4: warning: last line has no newline: file cut short?\n");
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
 /* Issue 10, row 6: "$INCLUDE /etc/shadow" must not print the file's text. */
 START_TEST(test_include_secret_not_echoed)
 {
-	char dir[] = "/tmp/hz-zonefile-secret-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-zonefile-secret");
 	char secret[300], text[600];
-	snprintf(secret, sizeof(secret), "%s/shadow", dir);
-	write_file(secret, "root:$y$j9T$S3CRETHASH:19000:0:99999:7:::\n"
+	tmpdir_file(&dir, "shadow", secret, sizeof(secret));
+	tl_put_file(secret, "root:$y$j9T$S3CRETHASH:19000:0:99999:7:::\n"
 			   "daemon:*:19000:0:99999:7:::\n");
 	snprintf(text, sizeof(text), "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE %s\n"
 		 "ns1 A 192.0.2.1\n", secret);
 	capture_t c;
 	zonefile_t *z = parse_mem(text, strlen(text), &c);
-	unlink(secret);
-	rmdir(dir);
+	tmpdir_remove(&dir);
 	ck_assert_ptr_null(z);
 	ck_assert_ptr_null(strstr(c.buf, "S3CRET"));
 	ck_assert_ptr_null(strstr(c.buf, "root"));
@@ -945,8 +877,8 @@ START_TEST(test_include_secret_not_echoed)
 	char want[800];
 	snprintf(want, sizeof(want), "%s:1: invalid domain name character (included file; "
 		 "its text is not shown: is it a zone file?)\n%s:2: ", secret, secret);
-	ck_assert_msg(strstr(c.buf, want) != NULL, "got:\n%s", c.buf);
-	capture_free(&c);
+	ck_assert_has(c.buf, want);
+	capture_end(&c);
 }
 END_TEST
 
@@ -955,21 +887,19 @@ END_TEST
  * fails the test if it hangs. */
 START_TEST(test_fifo_refused)
 {
-	char dir[] = "/tmp/hz-zonefile-fifo-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-zonefile-fifo");
 	char fifo[300], text[600], want[600];
-	snprintf(fifo, sizeof(fifo), "%s/zone.fifo", dir);
+	tmpdir_file(&dir, "zone.fifo", fifo, sizeof(fifo));
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	alarm(20);
 
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", fifo, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(fifo, &c);
 	ck_assert_ptr_null(z);
 	snprintf(want, sizeof(want), "%s: cannot read zone file: not a regular file (a FIFO)\n", fifo);
 	ck_assert_str_eq(c.buf, want);
-	capture_free(&c);
+	capture_end(&c);
 
 	snprintf(text, sizeof(text), "$TTL 5\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\n$INCLUDE %s\n", fifo);
 	z = parse_mem(text, strlen(text), &c);
@@ -977,10 +907,9 @@ START_TEST(test_fifo_refused)
 	snprintf(want, sizeof(want),
 		 "mem.zone:4: cannot read included file %s: not a regular file (a FIFO)\n", fifo);
 	ck_assert_str_eq(c.buf, want);
-	capture_free(&c);
+	capture_end(&c);
 	alarm(0);
-	unlink(fifo);
-	rmdir(dir);
+	tmpdir_remove(&dir);
 }
 END_TEST
 
@@ -988,36 +917,32 @@ END_TEST
  * multi-line record are still read; relative $ORIGIN; CRLF line ends. */
 START_TEST(test_errors_in_include_and_recovery)
 {
-	char dir[] = "/tmp/hz-zonefile-inc-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-zonefile-inc");
 	char inc[300], top[300], want[600];
-	snprintf(inc, sizeof(inc), "%s/bad.inc", dir);
-	snprintf(top, sizeof(top), "%s/top.zone", dir);
-	write_file(inc, "ok A 192.0.2.7\nmx MX 70000 ok\n");
-	write_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
+	tmpdir_file(&dir, "bad.inc", inc, sizeof(inc));
+	tmpdir_file(&dir, "top.zone", top, sizeof(top));
+	tl_put_file(inc, "ok A 192.0.2.7\nmx MX 70000 ok\n");
+	tl_put_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
 			"x MX ( 10\n  bad..name )\nns1 A 192.0.2.1\n$ORIGIN sub\nw A 192.0.2.2\n"
 			"$ORIGIN example.com.\nbig 9999999999 A 192.0.2.3\n");
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", top, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(top, &c);
 	ck_assert_ptr_null(z);
 	snprintf(want, sizeof(want), "%s:2: number is bigger than 16 bits\n", inc);
-	ck_assert_msg(strstr(c.buf, want) != NULL, "got:\n%s", c.buf);
+	ck_assert_has(c.buf, want);
 	snprintf(want, sizeof(want), "%s:5: invalid domain name character: x MX ( 10\n", top);
-	ck_assert_msg(strstr(c.buf, want) != NULL, "got:\n%s", c.buf);
+	ck_assert_has(c.buf, want);
 	snprintf(want, sizeof(want), "%s:11: TTL 9999999999 does not fit in 32 bits", top);
-	ck_assert_msg(strstr(c.buf, want) != NULL, "got:\n%s", c.buf);
+	ck_assert_has(c.buf, want);
 	ck_assert_uint_eq(c.d.errors, 3);
-	capture_free(&c);
+	capture_end(&c);
 
 	/* the same without the errors loads, with sub's names where they belong */
-	write_file(inc, "ok A 192.0.2.7\n");
-	write_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
+	tl_put_file(inc, "ok A 192.0.2.7\n");
+	tl_put_file(top, "$TTL 5\r\n@ SOA ns1 h 1 2 3 4 5\r\n@ NS ns1\r\n$INCLUDE bad.inc\r\n"
 			"ns1 A 192.0.2.1\n$ORIGIN sub\nw A 192.0.2.2\n");
-	capture_start(&c);
-	z = zonefile_read("example.com", top, &c.d);
-	capture_end(&c);
+	z = read_capture(top, &c);
 	ck_assert_msg(z != NULL, "%s", c.buf);
 	const zrr_t *r = find_rr(z, W("\2ok\7example\3com\0"), 1);
 	ck_assert_ptr_nonnull(r);
@@ -1025,10 +950,8 @@ START_TEST(test_errors_in_include_and_recovery)
 	ck_assert_uint_eq(r->line, 1);
 	ck_assert_ptr_nonnull(find_rr(z, W("\1w\3sub\7example\3com\0"), 1));
 	zonefile_free(&z);
-	capture_free(&c);
-	unlink(inc);
-	unlink(top);
-	rmdir(dir);
+	capture_end(&c);
+	tmpdir_remove(&dir);
 }
 END_TEST
 
@@ -1081,9 +1004,7 @@ START_TEST(test_large_zone)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	capture_t c;
-	capture_start(&c);
-	zonefile_t *z = zonefile_read("example.com", path, &c.d);
-	capture_end(&c);
+	zonefile_t *z = read_capture(path, &c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &ru1);
 	unlink(path);
@@ -1099,7 +1020,7 @@ START_TEST(test_large_zone)
 		ru0.ru_maxrss, arena_used(z->arena) / 1024);
 	ck_assert_msg(secs < 60.0, "100k records took %.1f s", secs);
 	zonefile_free(&z);
-	capture_free(&c);
+	capture_end(&c);
 }
 END_TEST
 
@@ -1146,10 +1067,8 @@ zonefile_suite(void)
 	tcase_add_test(tc, test_many_includes);
 	tcase_add_test(tc, test_include_depth);
 	tcase_add_test(tc, test_rdata_too_long);
-	tcase_add_test(tc, test_nul_byte);
-	tcase_add_test(tc, test_unterminated_quote_midfile);
+	tcase_add_loop_test(tc, test_bad_text, 0, N_BAD_TEXTS);
 	tcase_add_test(tc, test_blank_owner);
-	tcase_add_test(tc, test_include_not_regular);
 	tcase_add_test(tc, test_root_zone);
 	tcase_add_test(tc, test_class_before_ttl);
 	tcase_add_test(tc, test_types_through_ldns);
@@ -1182,11 +1101,8 @@ main(void)
 		fprintf(stderr, "zone corpus in %s looks incomplete (%d files)\n", ZONES_DIR, ncorpus);
 		return 1;
 	}
-	SRunner *sr = srunner_create(zonefile_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int status = tl_run_suite(zonefile_suite());
 	for (int i = 0; i < ncorpus; i++)
 		free(corpus[i]);
-	return failed == 0 ? 0 : 1;
+	return status;
 }

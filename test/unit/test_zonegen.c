@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testlib.h"
 #include "zonegen.h"
 
 START_TEST(test_range)
@@ -99,9 +100,5 @@ zonegen_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(zonegen_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run_suite(zonegen_suite());
 }

@@ -30,15 +30,23 @@ tmpdir_file(const tmpdir_t *t, const char *name, char *buf, size_t size)
 	return buf;
 }
 
+/* Write text to the file name, opened with mode ("w": replaced if it
+ * exists, "a": added at its end). */
+static inline void
+tmpdir_write(const tmpdir_t *t, const char *name, const char *text, const char *mode)
+{
+	char path[256];
+	FILE *f = fopen(tmpdir_file(t, name, path, sizeof(path)), mode);
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 /* Write text to the file name (replaced if it exists). */
 static inline void
 tmpdir_put(const tmpdir_t *t, const char *name, const char *text)
 {
-	char path[256];
-	FILE *f = fopen(tmpdir_file(t, name, path, sizeof(path)), "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
+	tmpdir_write(t, name, text, "w");
 }
 
 /* Remove the directory and everything in it. */
