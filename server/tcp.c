@@ -422,7 +422,11 @@ tcp_evict_oldest_idle(worker_t *w)
 {
 	tcp_conn_t *oldest = NULL;
 	for (tcp_conn_t *c = w->conns; c != NULL; c = c->next)
-		if (tcp_conn_idle(c) && (oldest == NULL || c->last_active_ms < oldest->last_active_ms))
+		if (tcp_conn_idle(c) &&
+		    (oldest == NULL || c->last_active_ms < oldest->last_active_ms ||
+		     /* equal coarse times (accepted in one burst from the backlog
+		      * by a busy worker): the one accepted first */
+		     (c->last_active_ms == oldest->last_active_ms && c->id < oldest->id)))
 			oldest = c;
 	if (oldest == NULL)
 		return false;

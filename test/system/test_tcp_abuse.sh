@@ -46,6 +46,16 @@ sleep 0.3
 net_check "full table: the oldest idle connection makes room for a fresh client" \
 	"fresh answered, closed [0]" "$($T evict 127.0.0.1 "$P" 127.0.0.2 8 2>&1)"
 
+# The same with every connection accepted in one burst (the worker stopped
+# while they are made): equal coarse times, the first accepted goes. Before:
+# the last accepted was closed.
+sleep 0.3
+kill -STOP "$NET_PID"
+net_check "full table, connections accepted in one burst: the first accepted makes room" \
+	"fresh answered, closed [0]" "$($T evict-burst 127.0.0.1 "$P" 127.0.0.2 8 "$NET_PID" 2>&1)"
+kill -CONT "$NET_PID" 2>/dev/null
+sleep 0.3
+
 net_check "fresh clients served while 20 slowloris connections are open" \
 	"10 answered, slowest under 2 s" "$($T slowloris 127.0.0.1 "$P" 127.0.0.3 20 127.0.0.2 10 2>&1)"
 net_check "udp answers meanwhile" "192.0.2.10" \

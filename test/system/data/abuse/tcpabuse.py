@@ -3,6 +3,8 @@
 # (slowloris), many connections from one address, idle connections filling
 # every slot. Each command prints one line the test compares. Loopback only.
 # SPDX-License-Identifier: BSD-3-Clause
+import os
+import signal
 import socket
 import struct
 import sys
@@ -109,6 +111,20 @@ def cmd_evict(host, port, fresh, slots):
     return 0
 
 
+def cmd_evict_burst(host, port, fresh, slots, pid):
+    """As evict, but the server (pid) is stopped (SIGSTOP by the caller)
+    while every connection is made: the worker accepts them all in one burst
+    once continued, within one tick of the coarse clock, so only the order
+    of acceptance can tell the oldest."""
+    idle = [connect("127.0.0.%d" % (10 + i // 2), host, port) for i in range(slots)]
+    s = connect(fresh, host, port)   # the kernel completes the handshake
+    os.kill(pid, signal.SIGCONT)
+    ok = ask(s, "www.example.net", 56)
+    gone = [i for i, c in enumerate(idle) if closed_by_server(c, 0.05)]
+    print("fresh %s, closed %s" % ("answered" if ok else "not answered", gone))
+    return 0
+
+
 def cmd_slowloris(host, port, src, count, fresh, queries):
     """count connections from src each trickle a message, while `queries`
     fresh connections from `fresh` ask one question each: print how many
@@ -149,6 +165,8 @@ def main(argv):
         return cmd_per_source(host, port, a[0], int(a[1]))
     if cmd == "evict":
         return cmd_evict(host, port, a[0], int(a[1]))
+    if cmd == "evict-burst":
+        return cmd_evict_burst(host, port, a[0], int(a[1]), int(a[2]))
     if cmd == "slowloris":
         return cmd_slowloris(host, port, a[0], int(a[1]), a[2], int(a[3]))
     print("unknown command " + cmd)
