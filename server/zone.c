@@ -1631,6 +1631,7 @@ zone_compile(const zonefile_t *zf, zonefile_t *owned, const char *path, const st
 		arena_free(&arena);
 		return NULL;
 	}
+	arena_advise_huge_pages(arena);
 	return z;
 }
 
