@@ -56,6 +56,7 @@ typedef struct zrr {
 	const char *file;       /* the file it came from (differs for $INCLUDE) */
 	unsigned long line;
 	uint32_t ttl;
+	uint32_t name_id;       /* the owner's number, if the zone file's nnames > 0 */
 	uint16_t owner_len;
 	uint16_t type;
 	uint16_t rclass;
@@ -69,6 +70,11 @@ typedef struct zonefile {
 	const char *path;
 	zrr_t *rrs;             /* in file order */
 	size_t count;
+	/* > 0: rrs[i].name_id numbers the distinct owners (compared without
+	 * case) from 0 to nnames - 1, in order of first appearance. Set by the
+	 * reader only (the build groups the records with it, no sort by name);
+	 * whoever makes or renames records leaves or sets it 0. */
+	uint32_t nnames;
 	const zrr_t *soa;       /* points into rrs */
 	struct arena *arena;    /* owns everything */
 } zonefile_t;
