@@ -386,7 +386,7 @@ bz_group_by_name_id(const zrr_t **recs, size_t n, uint32_t nnames)
 static bool
 same_owner(const zonefile_t *zf, const zrr_t *a, const zrr_t *b)
 {
-	return zf->nnames > 0 ? a->name_id == b->name_id : cmp_owner(a, b) == 0;
+	return zonefile_name_count(zf) > 0 ? a->name_id == b->name_id : cmp_owner(a, b) == 0;
 }
 
 /* rr in the build's form, in *out; returns out. */
@@ -422,8 +422,8 @@ bz_index(builder_t *b)
 		else
 			sorted[n++] = rr;
 	}
-	if (zf->nnames > 0)
-		bz_group_by_name_id(sorted, n, zf->nnames);
+	if (zonefile_name_count(zf) > 0)
+		bz_group_by_name_id(sorted, n, zonefile_name_count(zf));
 	else
 		qsort(sorted, n, sizeof(*sorted), cmp_rr);
 	qsort(b->n3, b->nn3, sizeof(*b->n3), cmp_rr);

@@ -1865,6 +1865,8 @@ zf_load(const char *origin, const char *path, const char *text, size_t len, diag
 		arena_block_adopt(a, z->rrs);
 		z->count = p.count;
 		z->nnames = (uint32_t)p.nnames;
+		z->named = z->rrs;
+		z->named_count = z->count;
 		if (p.soa_index != SIZE_MAX)
 			z->soa = &z->rrs[p.soa_index];
 	} else {
