@@ -6,7 +6,8 @@
  * own record array back before pass 3, when memory peaks (the answers are
  * laid out beside the index); docs/performance.md has the figures.
  *   1. sort the records by (owner, type, file order) and group them into
- *      RRsets per name (by the reader's name numbers where it gave them); add empty non-terminals between names and the apex;
+ *      RRsets per name (grouped by the reader's owner numbers where it
+ *      gave them); add empty non-terminals between names and the apex;
  *   2. mark zone cuts (NS below the apex), names below cuts (glue), CNAMEs
  *      and wildcard parents;
  *   3. for every name lay out each answer it can give, with the writer
@@ -476,8 +477,9 @@ bz_index(builder_t *b)
 	free(sorted);
 
 	/* Empty non-terminals: every missing name between a name and the apex.
-	 * Names come sorted, so siblings are neighbours: the parent found for
-	 * the last name is looked up once, not once per child. */
+	 * Names come sorted or in file order, where siblings are mostly
+	 * neighbours: the parent found for the last name is looked up once,
+	 * not once per child. */
 	size_t existing = b->nnodes;
 	const bnode_t *known = NULL;
 	for (size_t i = 0; i < existing; i++) {
