@@ -31,6 +31,13 @@ void *arena_alloc_bytes(arena_t *a, size_t size);
 void *arena_memdup_bytes(arena_t *a, const void *p, size_t size);
 char *arena_strdup(arena_t *a, const char *s);
 size_t arena_used(const arena_t *a);          /* bytes handed out + chunk overhead */
+/* Let transparent huge pages back a's big chunks from now on (MADV_HUGEPAGE).
+ * Called on a finished zone, not while building: with the advice, each
+ * first touch of 2 MiB faults in a zeroed huge page, a long stretch in the
+ * kernel during which a reload's build (SCHED_IDLE) holds a worker's CPU
+ * (docs/performance.md, "Reload"); afterwards khugepaged collapses the
+ * written pages in its own thread. */
+void arena_advise_huge_pages(arena_t *a);
 
 /* A growable block for an array whose final length is only known at the end
  * (the records of a zone file): arena_block_resize() grows or shrinks it

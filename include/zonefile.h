@@ -56,6 +56,7 @@ typedef struct zrr {
 	const char *file;       /* the file it came from (differs for $INCLUDE) */
 	unsigned long line;
 	uint32_t ttl;
+	uint32_t name_id;       /* the owner's number: see zonefile_name_count() */
 	uint16_t owner_len;
 	uint16_t type;
 	uint16_t rclass;
@@ -69,9 +70,25 @@ typedef struct zonefile {
 	const char *path;
 	zrr_t *rrs;             /* in file order */
 	size_t count;
+	/* The reader numbers the distinct owners (compared without case) from 0
+	 * to nnames - 1 in order of first appearance, in rrs[i].name_id, and
+	 * the build groups the records by it instead of sorting them by name.
+	 * Valid only while rrs is still the array the reader numbered (named,
+	 * named_count): a copy of the struct with records of its own (the
+	 * signer's) is sorted instead. See zonefile_name_count(). */
+	uint32_t nnames;
+	const zrr_t *named;
+	size_t named_count;
 	const zrr_t *soa;       /* points into rrs */
 	struct arena *arena;    /* owns everything */
 } zonefile_t;
+
+/* zf->nnames if zf's records carry the reader's owner numbers, else 0. */
+static inline uint32_t
+zonefile_name_count(const zonefile_t *zf)
+{
+	return zf->rrs == zf->named && zf->count == zf->named_count ? zf->nnames : 0;
+}
 
 /* origin: zone name as text ("example.com" or "example.com."). */
 zonefile_t *zonefile_read(const char *origin, const char *path, diag_t *d);

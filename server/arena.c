@@ -17,8 +17,9 @@
 
 #define ARENA_ALIGN 16
 #define ARENA_DEFAULT_CHUNK (64 * 1024)
-/* Chunks double from the first size up to this; chunks this big ask for
- * transparent huge pages, which saves TLB misses on big zones. */
+/* Chunks double from the first size up to this; chunks this big are mapped
+ * 2 MiB-aligned so that transparent huge pages can back them once
+ * arena_advise_huge_pages() asks (it saves TLB misses on big zones). */
 #define ARENA_MAX_CHUNK (2 * 1024 * 1024)
 
 /* Chunks are mmap()ed, not malloc()ed, so freeing an arena gives its memory
@@ -61,10 +62,6 @@ chunk_new(size_t bytes)
 		munmap(p, (size_t)(start - p));
 	if (start + map < p + over)
 		munmap(start + map, (size_t)(p + over - (start + map)));
-#ifdef MADV_HUGEPAGE
-	if (map >= ARENA_MAX_CHUNK)
-		madvise(start, map, MADV_HUGEPAGE);
-#endif
 	struct chunk *c = (struct chunk *)start;
 	c->mapped = map;
 	c->size = map - sizeof(*c);
@@ -217,6 +214,18 @@ char *
 arena_strdup(arena_t *a, const char *s)
 {
 	return arena_memdup(a, s, strlen(s) + 1);
+}
+
+void
+arena_advise_huge_pages(arena_t *a)
+{
+#if defined(MADV_HUGEPAGE) && !defined(HZ_ARENA_MALLOC)
+	for (struct chunk *c = a->head; c != NULL; c = c->next)
+		if (c->mapped >= ARENA_MAX_CHUNK)
+			madvise(c, c->mapped, MADV_HUGEPAGE);
+#else
+	(void)a;
+#endif
 }
 
 size_t

@@ -1018,6 +1018,7 @@ zf_add_rr(zf_parser_t *p, zf_frame_t *f, const uint8_t *owire, size_t olen, uint
 	z->type = type;
 	z->rclass = LDNS_RR_CLASS_IN;
 	z->ttl = ttl;
+	z->name_id = key.name;
 	z->rdlen = (uint16_t)rdlen;
 	z->rdata = rdata;
 	z->file = f->path;
@@ -1863,6 +1864,9 @@ zf_load(const char *origin, const char *path, const char *text, size_t len, diag
 		z->rrs = arena_block_resize(p.rrs, p.count * sizeof(*p.rrs));
 		arena_block_adopt(a, z->rrs);
 		z->count = p.count;
+		z->nnames = (uint32_t)p.nnames;
+		z->named = z->rrs;
+		z->named_count = z->count;
 		if (p.soa_index != SIZE_MAX)
 			z->soa = &z->rrs[p.soa_index];
 	} else {

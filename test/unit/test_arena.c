@@ -1,12 +1,17 @@
 /* test_arena.c -- the arena's growable blocks (issue 16): a block keeps its
  * bytes when it grows and shrinks, an arena that adopts it frees it (the
  * ASan build's leak check fails otherwise), releasing it early frees it once,
- * and a block the arena did not adopt is refused.
+ * and a block the arena did not adopt is refused. Big chunks are not
+ * advised for transparent huge pages while being filled, only when
+ * arena_advise_huge_pages() says the arena is finished (a reload's build
+ * zeroing huge pages in the kernel held a worker's CPU).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "testlib.h"
@@ -100,6 +105,43 @@ START_TEST(block_adopted_by_an_empty_arena)
 }
 END_TEST
 
+#ifndef HZ_ARENA_MALLOC
+/* 1: the mapping that holds p has VmFlags "hg" (MADV_HUGEPAGE), 0: it has
+ * not, -1: no such mapping in /proc/self/smaps. */
+static int
+advised_huge(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	ck_assert_ptr_nonnull(f);
+	char line[512];
+	int inside = 0, found = -1;
+	while (found < 0 && fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (inside && strncmp(line, "VmFlags:", 8) == 0)
+			found = strstr(line, " hg") != NULL;
+	}
+	fclose(f);
+	return found;
+}
+
+START_TEST(big_chunks_advised_for_huge_pages_only_when_finished)
+{
+	if (access("/sys/kernel/mm/transparent_hugepage", F_OK) != 0)
+		return;   /* a kernel without THP: nothing to advise */
+	arena_t *a = arena_new(0);
+	unsigned char *big = arena_alloc(a, 4u << 20);      /* a chunk of its own */
+	memset(big, 1, 4u << 20);
+	ck_assert_int_eq(advised_huge(big), 0);
+	arena_advise_huge_pages(a);
+	ck_assert_int_eq(advised_huge(big), 1);
+	ck_assert_int_eq(big[(4u << 20) - 1], 1);
+	arena_free(&a);
+}
+END_TEST
+#endif
+
 int
 main(void)
 {
@@ -109,6 +151,9 @@ main(void)
 	tcase_add_test(tc, adopted_block_is_the_arenas);
 	tcase_add_test(tc, adopted_block_released_early);
 	tcase_add_test(tc, block_adopted_by_an_empty_arena);
+#ifndef HZ_ARENA_MALLOC
+	tcase_add_test(tc, big_chunks_advised_for_huge_pages_only_when_finished);
+#endif
 	suite_add_tcase(su, tc);
 	return tl_run_suite(su);
 }

@@ -314,10 +314,13 @@ expect_same_zone(const zone_t *a, const zone_t *b)
 
 /* Issue 16: zone_load gives the file's records back before it lays out the
  * answers (the build works on its own compact copies). The zone it builds
- * is the one zone_build builds from records that are kept, for a zone with
- * every kind of name: wildcards, a cut with glue, CNAME chains, a DNAME,
- * MX targets, private addresses, $INCLUDE and $GENERATE. */
-START_TEST(zone_load_builds_what_zone_build_builds)
+ * is the one zone_build builds from records that are kept. */
+/* A zone with every kind of name: wildcards, a cut with glue, CNAME chains,
+ * a DNAME, MX targets, private addresses, names differing in case, types
+ * of one name apart and out of order, $INCLUDE and $GENERATE; its path in
+ * path. */
+static void
+put_every_kind(char *path, size_t size)
 {
 	tmpdir_put(&dir, "part.zone",
 		   "$GENERATE 1-250 gen$ A 192.0.2.$\n"
@@ -333,9 +336,15 @@ START_TEST(zone_load_builds_what_zone_build_builds)
 		   "d DNAME example.net.\nx.d A 192.0.2.66\n"
 		   "a.b.c.deep A 192.0.2.4\n"
 		   "$INCLUDE part.zone\n"
-		   "srv._tcp SRV 0 0 80 www\n");
+		   "srv._tcp SRV 0 0 80 www\n"
+		   "Mail TXT \"m\"\nwWw MX 5 mail\nMAIL A 192.0.2.26\n");
+	tmpdir_file(&dir, "main.zone", path, size);
+}
+
+START_TEST(zone_load_builds_what_zone_build_builds)
+{
 	char path[256];
-	tmpdir_file(&dir, "main.zone", path, sizeof(path));
+	put_every_kind(path, sizeof(path));
 	diag_t d = { .quiet = 1 };
 	zone_t *loaded = zone_load("example.com", path, &d);
 	ck_assert_ptr_nonnull(loaded);
@@ -355,6 +364,44 @@ START_TEST(zone_load_builds_what_zone_build_builds)
 }
 END_TEST
 
+/* Issue 16: the build groups the records by the reader's name numbers
+ * (zonefile_t.nnames) instead of sorting them by owner; a zone file without
+ * them (made by an update, a signer, a journal) is sorted. Both give the
+ * same zone. */
+START_TEST(grouped_by_name_numbers_as_by_sorting)
+{
+	char path[256];
+	put_every_kind(path, sizeof(path));
+	diag_t d = { .quiet = 1 };
+	zonefile_t *zf = zonefile_read("example.com", path, &d);
+	ck_assert_ptr_nonnull(zf);
+	/* @, ns1, mail, www, *.wild, alias, alias2, loop, sub, ns.sub,
+	 * below.sub, d, x.d, a.b.c.deep, inc, gen1-250, srv._tcp */
+	ck_assert_uint_eq(zonefile_name_count(zf), 16 + 250);
+	zone_t *grouped = zone_build(zf, &d);
+	ck_assert_ptr_nonnull(grouped);
+	/* a copy of the struct with records of its own (as the signer makes
+	 * it, adding records numbered 0) has no numbers */
+	zonefile_t copy = *zf;
+	copy.rrs = malloc(zf->count * sizeof(*zf->rrs));
+	ck_assert_ptr_nonnull(copy.rrs);
+	memcpy(copy.rrs, zf->rrs, zf->count * sizeof(*zf->rrs));
+	ck_assert_uint_eq(zonefile_name_count(&copy), 0);
+	zone_t *sorted = zone_build(&copy, &d);
+	free(copy.rrs);
+	ck_assert_ptr_nonnull(sorted);
+	zonefile_free(&zf);
+	ck_assert_uint_eq(d.errors, 0);
+	expect_same_zone(grouped, sorted);
+	expect_same_zone(sorted, grouped);
+	const node_t *n = find(grouped, "mail.example.com.");
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_eq(n->ntypes, 4);   /* A, TXT, AAAA, ANY */
+	zone_unref(&grouped);
+	zone_unref(&sorted);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -371,6 +418,7 @@ main(void)
 	tcase_add_test(tc, every_include_is_tracked);
 	tcase_add_test(tc, every_include_is_tracked_with_updates);
 	tcase_add_test(tc, zone_load_builds_what_zone_build_builds);
+	tcase_add_test(tc, grouped_by_name_numbers_as_by_sorting);
 	suite_add_tcase(su, tc);
 	return tl_run_suite(su);
 }
