@@ -45,7 +45,15 @@ for p in $(seq 1 $NPROC); do
 	pids+=($!)
 done
 rc=0
-for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+p=0
+for pid in "${pids[@]}"; do
+	p=$((p + 1))
+	wait "$pid" && continue
+	st=$?
+	rc=1
+	echo "process $p exited with $st; its stderr:"
+	sed 's/^/  | /' "$HZ_TMP/err.$p"
+done
 hz_check "$NPROC processes sign at once, all succeed" test "$rc" -eq 0
 
 bad=""

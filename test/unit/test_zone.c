@@ -394,7 +394,7 @@ START_TEST(grouped_by_name_numbers_as_by_sorting)
 	ck_assert_uint_eq(d.errors, 0);
 	expect_same_zone(grouped, sorted);
 	expect_same_zone(sorted, grouped);
-	const node_t *n = find(grouped, "mail.example.com.");
+	const node_t *n = tl_find(grouped, "mail.example.com.");
 	ck_assert_ptr_nonnull(n);
 	ck_assert_uint_eq(n->ntypes, 4);   /* A, TXT, AAAA, ANY */
 	zone_unref(&grouped);
