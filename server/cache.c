@@ -29,12 +29,14 @@ typedef struct cache_shard {
 	uint32_t mask;
 	size_t count;
 	size_t bytes, max_bytes;
-	/* Segmented LRU: an entry starts on probation; a hit promotes it to the
-	 * protected list, which holds at most CACHE_PROTECTED_SHARE of the
-	 * shard (its least recent entries fall back to probation). Eviction
-	 * takes probation's least recent entry first, so a flood of names asked
-	 * once (a random-name flood, negative answers) churns only probation
-	 * and the entries clients keep asking for stay. */
+	/* Segmented LRU with second chance: an entry starts on probation; a
+	 * hit marks it referenced, and when it comes up for eviction it moves
+	 * to the protected list instead, which holds at most
+	 * CACHE_PROTECTED_SHARE of the shard (its oldest unreferenced entries
+	 * fall back to probation). Eviction takes probation's oldest entry
+	 * first, so a flood of names asked once (a random-name flood, negative
+	 * answers) churns only probation and the entries clients keep asking
+	 * for stay. */
 	cache_msg_t lru;            /* probation; sentinel: lnext = most recent */
 	cache_msg_t hot;            /* protected; sentinel */
 	size_t hot_bytes;
@@ -451,25 +453,42 @@ static void
 cache_lru_push(cache_shard_t *s, cache_msg_t *m)
 {
 	m->hot = false;
+	m->ref = false;
 	cache_list_push(&s->lru, m);
 }
 
-/* A hit: m becomes the most recent protected entry; the protected list
- * gives its least recent entries back to probation above its share. */
-static void
-cache_hit(cache_shard_t *s, cache_msg_t *m)
+/* A hit only marks the entry referenced: no relinking, so the shard's list
+ * heads and the neighbours' links are not written by every hit (they were
+ * the most written lines of a cache hit, shared by all workers), and an
+ * entry hit again writes nothing at all. Eviction gives referenced entries
+ * their second chance (CLOCK, cache_make_room). */
+static inline void
+cache_hit(cache_msg_t *m)
 {
-	if (s->hot.lnext == m)
-		return;   /* already the most recent: no write to its neighbours */
+	if (!m->ref)
+		m->ref = true;
+}
+
+/* m (referenced on probation) becomes the most recent protected entry; the
+ * protected list gives entries back to probation above its share, a
+ * referenced one first goes round once more. Every step clears a ref bit
+ * or moves an unreferenced entry, so this ends. */
+static void
+cache_protect(cache_shard_t *s, cache_msg_t *m)
+{
 	cache_lru_unlink(m);
-	if (!m->hot) {
-		m->hot = true;
-		s->hot_bytes += m->size;
-	}
+	m->hot = true;
+	m->ref = false;
+	s->hot_bytes += m->size;
 	cache_list_push(&s->hot, m);
 	while (s->hot_bytes > CACHE_PROTECTED_SHARE(s->max_bytes) && s->hot.lprev != m) {
 		cache_msg_t *old = s->hot.lprev;
 		cache_lru_unlink(old);
+		if (old->ref) {
+			old->ref = false;
+			cache_list_push(&s->hot, old);
+			continue;
+		}
 		s->hot_bytes -= old->size;
 		cache_lru_push(s, old);
 	}
@@ -539,11 +558,25 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 	s->count++;
 	unsigned evicted = 0;
 	while (s->bytes > s->max_bytes) {
-		/* probation's least recent (never m, just stored), else protected's */
+		/* probation's least recent (never m, just stored), else
+		 * protected's; a referenced one is spared once (CLOCK): from
+		 * probation it is protected, on protected it goes round again.
+		 * Each spare clears a ref bit that nothing sets meanwhile (we
+		 * hold the lock), so the loop ends. */
 		cache_msg_t *old = s->lru.lprev != &s->lru && s->lru.lprev != m ? s->lru.lprev
 				 : s->hot.lprev != &s->hot ? s->hot.lprev : NULL;
 		if (old == NULL)
 			break;
+		if (old->ref) {
+			if (old->hot) {
+				old->ref = false;
+				cache_lru_unlink(old);
+				cache_list_push(&s->hot, old);
+			} else {
+				cache_protect(s, old);
+			}
+			continue;
+		}
 		cache_remove(s, cache_slot(s, cache_hash(c, &old->key), &old->key));
 		evicted++;
 	}
@@ -570,7 +603,7 @@ cache_answer(cache_t *c, const cache_key_t *key, const cache_client_t *cl, uint8
 			if (age >= (uint64_t)m->ttl * 1000u) {
 				cache_remove(s, pp);
 			} else {
-				cache_hit(s, m);
+				cache_hit(m);
 				n = cache_msg_write(m, (uint32_t)(age / 1000u), cl, out);
 			}
 		}

@@ -311,6 +311,86 @@ START_TEST(flood_spares_hit_entries)
 }
 END_TEST
 
+/* Hits only mark an entry referenced (no relinking per hit): eviction
+ * gives it its second chance. An entry protected and hit again outlives
+ * protected entries not hit since, when newer hit entries push the
+ * protected list over its share; and a shard where every entry is
+ * referenced still evicts within its bound. */
+START_TEST(protected_entries_hit_again_stay)
+{
+	const unsigned long long bound = 8192;
+	cache_t *c = cache_new(bound, 0, 86400, 10800);
+	char name[64], rr[128];
+	cache_stats_t st;
+	const char *const one[] = { "A|a0.example.net. 300 IN A 192.0.2.1", NULL };
+	store(c, "a0.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, one, 0);
+	cache_get_stats(c, &st);
+	unsigned k = (unsigned)(bound / 4 * 3 / st.bytes) * 2 / 3;   /* fits protected alone */
+	ck_assert_uint_ge(k, 3);
+	for (char g = 'a'; g <= 'b'; g++) {
+		for (unsigned i = 0; i < k; i++) {
+			snprintf(name, sizeof(name), "%c%u.example.net.", g, i);
+			snprintf(rr, sizeof(rr), "A|%s 300 IN A 192.0.2.%u", name, i + 1);
+			const char *const rrs[] = { rr, NULL };
+			store(c, name, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, rrs, 0);
+		}
+		for (unsigned i = 0; i < k; i++) {
+			snprintf(name, sizeof(name), "%c%u.example.net.", g, i);
+			ldns_pkt *p = lookup(c, name, LDNS_RR_TYPE_A, 0);
+			ck_assert_msg(p != NULL, "%s not cached", name);
+			ldns_pkt_free(p);
+		}
+		if (g == 'b') {
+			/* the a entries are protected by now: a0 is hit again */
+			ldns_pkt *p = lookup(c, "a0.example.net.", LDNS_RR_TYPE_A, 0);
+			ck_assert_ptr_nonnull(p);
+			ldns_pkt_free(p);
+		}
+		for (int i = 0; i < 100; i++) {   /* names asked once */
+			snprintf(name, sizeof(name), "%c%d.flood.example.net.", g, i);
+			snprintf(rr, sizeof(rr), "U|example.net. 300 IN SOA ns.example.net. h.example.net. 1 2 3 4 %d",
+				 300 + i);
+			const char *const rrs[] = { rr, NULL };
+			store(c, name, LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, rrs, 0);
+			cache_get_stats(c, &st);
+			ck_assert_uint_le(st.bytes, bound);
+		}
+	}
+	ldns_pkt *p = lookup(c, "a0.example.net.", LDNS_RR_TYPE_A, 0);
+	ck_assert_msg(p != NULL, "a0, protected and hit again, was evicted");
+	ldns_pkt_free(p);
+	ck_assert_msg(lookup(c, "a1.example.net.", LDNS_RR_TYPE_A, 0) == NULL,
+		      "a1, not hit since it was protected, outlived newer hit entries");
+	for (unsigned i = 0; i < k; i++) {
+		snprintf(name, sizeof(name), "b%u.example.net.", i);
+		p = lookup(c, name, LDNS_RR_TYPE_A, 0);
+		ck_assert_msg(p != NULL, "%s evicted by names asked once", name);
+		ldns_pkt_free(p);
+	}
+
+	/* Every entry referenced: storing more still evicts, within the bound. */
+	cache_get_stats(c, &st);
+	unsigned long long evicted = st.evictions;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 40; i++) {
+			snprintf(name, sizeof(name), "h%d.example.net.", i);
+			snprintf(rr, sizeof(rr), "A|%s 300 IN A 192.0.2.%d", name, i + 1);
+			const char *const rrs[] = { rr, NULL };
+			if (round == 0)
+				store(c, name, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, rrs, 0);
+			p = lookup(c, name, LDNS_RR_TYPE_A, 0);
+			if (p != NULL)
+				ldns_pkt_free(p);
+			cache_get_stats(c, &st);
+			ck_assert_uint_le(st.bytes, bound);
+		}
+	}
+	cache_get_stats(c, &st);
+	ck_assert_uint_gt(st.evictions, evicted + 20);
+	cache_unref(&c);
+}
+END_TEST
+
 START_TEST(eviction_under_size_bound)
 {
 	const unsigned long long bound = 8192;
@@ -805,6 +885,7 @@ cache_suite(void)
 	tcase_add_test(tc, negative_caching);
 	tcase_add_test(tc, eviction_under_size_bound);
 	tcase_add_test(tc, flood_spares_hit_entries);
+	tcase_add_test(tc, protected_entries_hit_again_stay);
 	tcase_add_test(tc, views_do_not_share);
 	tcase_add_test(tc, reply_shape);
 	tcase_add_test(tc, hostile_upstream);
