@@ -29,7 +29,7 @@
  * Hand-written because a cache hit takes it on every recursive answer and
  * glibc's pthread_mutex_lock/unlock cost about 57 instructions a pair
  * (type dispatch, elision checks; bench/server_callgrind.sh, HZ_CG_MODE=
- * cache), this one about 6 uncontended. It blocks in the kernel when
+ * cache), this one about 8 uncontended. It blocks in the kernel when
  * contended, as a pthread mutex does: no spinning against a preempted
  * holder. State: 0 free, 1 held, 2 held with waiters. */
 typedef struct cache_lock {
