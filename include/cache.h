@@ -21,10 +21,13 @@
  * longer than the view's cache-max-negative-ttl (BIND's max-ncache-ttl, 3 h by default), so a
  * flood of made-up names cannot pin the cache with day-long entries.
  *
- * Eviction is a segmented LRU per shard: a new entry is on probation, a hit
- * makes it protected (at most 3/4 of the shard), and probation's least
- * recently used entry goes first, so a flood of names asked once cannot
- * flush the entries clients keep asking for.
+ * Eviction is a segmented LRU per shard, with CLOCK's second chance in
+ * place of moving an entry on every hit: a new entry is on probation, a hit
+ * only marks it referenced, and eviction takes probation's oldest entry
+ * first; a referenced one is spared, moving to the protected list (at most
+ * 3/4 of the shard; its oldest entries fall back to probation unless
+ * referenced again). So a flood of names asked once cannot flush the
+ * entries clients keep asking for, and a hit writes no list links.
  *
  * Keys: (lower-case qname, qtype, qclass, DO, CD). Time is passed in by the
  * caller (milliseconds on a monotonic clock) so tests can inject it.
@@ -63,7 +66,8 @@ typedef struct cache_msg {
 	uint64_t stored_ms;        /* set by cache_store */
 	/* internal */
 	struct cache_msg *hnext, *lprev, *lnext;
-	bool hot;                  /* on the protected list (hit since stored) */
+	bool hot;                  /* on the protected list */
+	bool ref;                  /* hit since it last came up for eviction */
 	size_t size;               /* bytes charged to the cache */
 	uint16_t nttl;
 	uint16_t *ttl_pos;         /* offsets of the TTL fields in wire */

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <ldns/ldns.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +308,164 @@ START_TEST(flood_spares_hit_entries)
 	p = lookup(c, "r499.flood.example.net.", LDNS_RR_TYPE_A, 0);
 	ck_assert_ptr_nonnull(p);
 	ldns_pkt_free(p);
+	cache_unref(&c);
+}
+END_TEST
+
+/* Hits only mark an entry referenced (no relinking per hit): eviction
+ * gives it its second chance. An entry protected and hit again outlives
+ * protected entries not hit since, when newer hit entries push the
+ * protected list over its share; and a shard where every entry is
+ * referenced still evicts within its bound. */
+START_TEST(protected_entries_hit_again_stay)
+{
+	const unsigned long long bound = 8192;
+	cache_t *c = cache_new(bound, 0, 86400, 10800);
+	char name[64], rr[128];
+	cache_stats_t st;
+	const char *const one[] = { "A|a0.example.net. 300 IN A 192.0.2.1", NULL };
+	store(c, "a0.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, one, 0);
+	cache_get_stats(c, &st);
+	unsigned k = (unsigned)(bound / 4 * 3 / st.bytes) * 2 / 3;   /* fits protected alone */
+	ck_assert_uint_ge(k, 3);
+	for (char g = 'a'; g <= 'b'; g++) {
+		for (unsigned i = 0; i < k; i++) {
+			snprintf(name, sizeof(name), "%c%u.example.net.", g, i);
+			snprintf(rr, sizeof(rr), "A|%s 300 IN A 192.0.2.%u", name, i + 1);
+			const char *const rrs[] = { rr, NULL };
+			store(c, name, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, rrs, 0);
+		}
+		for (unsigned i = 0; i < k; i++) {
+			snprintf(name, sizeof(name), "%c%u.example.net.", g, i);
+			ldns_pkt *p = lookup(c, name, LDNS_RR_TYPE_A, 0);
+			ck_assert_msg(p != NULL, "%s not cached", name);
+			ldns_pkt_free(p);
+		}
+		if (g == 'b') {
+			/* the a entries are protected by now: a0 is hit again */
+			ldns_pkt *p = lookup(c, "a0.example.net.", LDNS_RR_TYPE_A, 0);
+			ck_assert_ptr_nonnull(p);
+			ldns_pkt_free(p);
+		}
+		for (int i = 0; i < 100; i++) {   /* names asked once */
+			snprintf(name, sizeof(name), "%c%d.flood.example.net.", g, i);
+			snprintf(rr, sizeof(rr), "U|example.net. 300 IN SOA ns.example.net. h.example.net. 1 2 3 4 %d",
+				 300 + i);
+			const char *const rrs[] = { rr, NULL };
+			store(c, name, LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, rrs, 0);
+			cache_get_stats(c, &st);
+			ck_assert_uint_le(st.bytes, bound);
+		}
+	}
+	ldns_pkt *p = lookup(c, "a0.example.net.", LDNS_RR_TYPE_A, 0);
+	ck_assert_msg(p != NULL, "a0, protected and hit again, was evicted");
+	ldns_pkt_free(p);
+	ck_assert_msg(lookup(c, "a1.example.net.", LDNS_RR_TYPE_A, 0) == NULL,
+		      "a1, not hit since it was protected, outlived newer hit entries");
+	for (unsigned i = 0; i < k; i++) {
+		snprintf(name, sizeof(name), "b%u.example.net.", i);
+		p = lookup(c, name, LDNS_RR_TYPE_A, 0);
+		ck_assert_msg(p != NULL, "%s evicted by names asked once", name);
+		ldns_pkt_free(p);
+	}
+
+	/* Every entry referenced: storing more still evicts, within the bound. */
+	cache_get_stats(c, &st);
+	unsigned long long evicted = st.evictions;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 40; i++) {
+			snprintf(name, sizeof(name), "h%d.example.net.", i);
+			snprintf(rr, sizeof(rr), "A|%s 300 IN A 192.0.2.%d", name, i + 1);
+			const char *const rrs[] = { rr, NULL };
+			if (round == 0)
+				store(c, name, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, rrs, 0);
+			p = lookup(c, name, LDNS_RR_TYPE_A, 0);
+			if (p != NULL)
+				ldns_pkt_free(p);
+			cache_get_stats(c, &st);
+			ck_assert_uint_le(st.bytes, bound);
+		}
+	}
+	cache_get_stats(c, &st);
+	ck_assert_uint_gt(st.evictions, evicted + 20);
+	cache_unref(&c);
+}
+END_TEST
+
+/* Workers share a cache: the shard lock (cache.c's own futex mutex) must
+ * keep its lists and counters whole. Threads store and look up the same few
+ * names in a one-shard cache small enough to evict all the time; every
+ * lookup is counted once (the counters are plain increments under the
+ * lock: a lock that lets two holders in loses some), the bound holds, and
+ * the lists survive (a torn relink crashes or loops in cache_unref). */
+#define SHARE_NAMES 24
+#define SHARE_THREADS 4
+#define SHARE_ROUNDS 100000
+static struct share_name {
+	cache_key_t key;
+	uint8_t *wire;
+	size_t len;
+	uint8_t qsec[DNAME_MAXLEN + 4];
+} share[SHARE_NAMES];
+
+static void *
+share_worker(void *arg)
+{
+	cache_t *c = arg;
+	uint8_t buf[1024];
+	const uint8_t hdr[4] = { 0x12, 0x34, 0x01, 0x00 };
+	uint32_t min_ttl, max_ttl, max_neg_ttl;
+	cache_get_clamps(c, &min_ttl, &max_ttl, &max_neg_ttl);
+	for (unsigned i = 0; i < SHARE_ROUNDS; i++) {
+		/* every other lookup one of 3 names (hits), the rest all 24 in
+		 * turn (more than the cache holds: misses, stores, evictions) */
+		unsigned pick = (i & 1) ? i / 2 % 3 : (i * 7 + (unsigned)(uintptr_t)&buf % 5) % SHARE_NAMES;
+		struct share_name *n = &share[pick];
+		cache_client_t cl = { .hdr = hdr, .qsec = n->qsec, .qsec_len = n->key.name_len + 4u,
+				      .limit = sizeof(buf) };
+		if (cache_answer(c, &n->key, &cl, buf, 0) == 0) {
+			cache_msg_t *m = cache_msg_parse(n->wire, n->len, &n->key, min_ttl, max_ttl,
+							 max_neg_ttl);
+			if (m == NULL)
+				return "parse failed";
+			cache_store(c, m, 0);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(shared_by_threads)
+{
+	const unsigned long long bound = 4096;
+	cache_t *c = cache_new(bound, 0, 86400, 10800);
+	char name[64], rr[128];
+	for (unsigned i = 0; i < SHARE_NAMES; i++) {
+		snprintf(name, sizeof(name), "t%u.example.net.", i);
+		snprintf(rr, sizeof(rr), "A|%s 300 IN A 192.0.2.%u", name, i + 1);
+		const char *const rrs[] = { rr, NULL };
+		make_key(&share[i].key, name, LDNS_RR_TYPE_A);
+		share[i].wire = response(name, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, &share[i].len, rrs);
+		memcpy(share[i].qsec, share[i].key.name, share[i].key.name_len);
+		uint8_t *t = share[i].qsec + share[i].key.name_len;
+		t[0] = 0, t[1] = 1, t[2] = 0, t[3] = 1;
+	}
+	pthread_t th[SHARE_THREADS];
+	for (int i = 0; i < SHARE_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, share_worker, c), 0);
+	for (int i = 0; i < SHARE_THREADS; i++) {
+		void *err = NULL;
+		pthread_join(th[i], &err);
+		ck_assert_msg(err == NULL, "%s", (const char *)err);
+	}
+	cache_stats_t st;
+	cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.hits + st.misses, (unsigned long long)SHARE_THREADS * SHARE_ROUNDS);
+	ck_assert_uint_gt(st.hits, 0);
+	ck_assert_uint_gt(st.evictions, 0);
+	ck_assert_uint_le(st.bytes, bound);
+	ck_assert_uint_eq(cache_flush(c, NULL, 0), st.entries);
+	for (unsigned i = 0; i < SHARE_NAMES; i++)
+		free(share[i].wire);
 	cache_unref(&c);
 }
 END_TEST
@@ -805,6 +964,8 @@ cache_suite(void)
 	tcase_add_test(tc, negative_caching);
 	tcase_add_test(tc, eviction_under_size_bound);
 	tcase_add_test(tc, flood_spares_hit_entries);
+	tcase_add_test(tc, protected_entries_hit_again_stay);
+	tcase_add_test(tc, shared_by_threads);
 	tcase_add_test(tc, views_do_not_share);
 	tcase_add_test(tc, reply_shape);
 	tcase_add_test(tc, hostile_upstream);
