@@ -356,7 +356,7 @@ cache_msg_write(const cache_msg_t *m, uint32_t age_s, const cache_client_t *cl, 
 		put16(out + 6, m->ancount);
 		put16(out + 8, m->nscount);
 		put16(out + 10, arcount);
-		for (unsigned i = 0; i < m->nttl && m->ttl_pos[i] + 4u <= body; i++) {
+		for (unsigned i = 0; age_s > 0 && i < m->nttl && m->ttl_pos[i] + 4u <= body; i++) {
 			uint32_t ttl = get32(sec + m->ttl_pos[i]);
 			put32(sec + m->ttl_pos[i], ttl > age_s ? ttl - age_s : 0);
 		}
@@ -447,7 +447,7 @@ cache_get_clamps(const cache_t *c, uint32_t *min_ttl, uint32_t *max_ttl, uint32_
 /* Keyed multiply-xorshift hash of the key (the seed is random per cache,
  * so clients cannot aim entries at one chain ahead of time). */
 static uint64_t
-cache_hash(const cache_t *c, const cache_key_t *k)
+cache_hash(const cache_t *c, const cache_lookup_t *k)
 {
 	/* word at a time (dname.c): the byte loop it replaced was the largest
 	 * cost of a cache hit (bench/server_callgrind.sh, HZ_CG_MODE=cache) */
@@ -456,14 +456,14 @@ cache_hash(const cache_t *c, const cache_key_t *k)
 }
 
 static bool
-cache_key_equal(const cache_key_t *a, const cache_key_t *b)
+cache_key_equal(const cache_key_t *a, const cache_lookup_t *b)
 {
 	return a->name_len == b->name_len && a->qtype == b->qtype && a->qclass == b->qclass &&
 	       a->bits == b->bits && memcmp(a->name, b->name, a->name_len) == 0;
 }
 
 static cache_msg_t **
-cache_slot(cache_shard_t *s, uint64_t h, const cache_key_t *k)
+cache_slot(cache_shard_t *s, uint64_t h, const cache_lookup_t *k)
 {
 	cache_msg_t **pp = &s->table[(h >> 8) & s->mask];
 	while (*pp != NULL && !cache_key_equal(&(*pp)->key, k))
@@ -559,7 +559,8 @@ cache_grow(cache_t *c, cache_shard_t *s)
 		cache_msg_t *m = s->table[i];
 		while (m != NULL) {
 			cache_msg_t *next = m->hnext;
-			uint64_t h = cache_hash(c, &m->key);
+			cache_lookup_t k = cache_key_lookup(&m->key);
+			uint64_t h = cache_hash(c, &k);
 			m->hnext = nt[(h >> 8) & (nsize - 1)];
 			nt[(h >> 8) & (nsize - 1)] = m;
 			m = next;
@@ -573,13 +574,15 @@ cache_grow(cache_t *c, cache_shard_t *s)
 bool
 cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 {
-	uint64_t h = cache_hash(c, &m->key);
+	cache_lookup_t key = cache_key_lookup(&m->key);
+	uint64_t h = cache_hash(c, &key);
 	cache_shard_t *s = &c->shards[h & (c->nshards - 1)];
 	if (m->ttl == 0 || m->size > s->max_bytes) {
 		free(m);
 		return false;
 	}
 	m->stored_ms = now_ms;
+	m->wire_age = 0;
 	cache_lock(&s->lock);
 	if (s->table == NULL || s->count >= (size_t)(s->mask + 1) / 4 * 3)
 		cache_grow(c, s);
@@ -588,7 +591,7 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 		free(m);
 		return false;
 	}
-	cache_msg_t **pp = cache_slot(s, h, &m->key);
+	cache_msg_t **pp = cache_slot(s, h, &key);
 	if (*pp != NULL)
 		cache_remove(s, pp);   /* *pp now holds the old entry's successor */
 	m->hnext = *pp;
@@ -617,7 +620,8 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 			}
 			continue;
 		}
-		cache_remove(s, cache_slot(s, cache_hash(c, &old->key), &old->key));
+		cache_lookup_t ok = cache_key_lookup(&old->key);
+		cache_remove(s, cache_slot(s, cache_hash(c, &ok), &ok));
 		evicted++;
 	}
 	cache_unlock(&s->lock);
@@ -627,8 +631,26 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 	return true;
 }
 
+/* Count m's TTLs down to age_s in place (under the shard's lock), so a hit
+ * in the same second as the one before copies the records unchanged. No TTL
+ * reaches zero: each is at least m->ttl, and m is served only while younger.
+ * A clock read a little behind another worker's never counts back up. */
+static void
+cache_age_wire(cache_msg_t *m, uint32_t age_s)
+{
+	if (age_s <= m->wire_age)
+		return;
+	uint32_t d = age_s - m->wire_age;
+	for (unsigned i = 0; i < m->nttl; i++) {
+		uint8_t *t = m->wire + m->ttl_pos[i];
+		uint32_t ttl = get32(t);
+		put32(t, ttl > d ? ttl - d : 0);
+	}
+	m->wire_age = age_s;
+}
+
 size_t
-cache_answer(cache_t *c, const cache_key_t *key, const cache_client_t *cl, uint8_t *out,
+cache_answer(cache_t *c, const cache_lookup_t *key, const cache_client_t *cl, uint8_t *out,
 	     uint64_t now_ms)
 {
 	uint64_t h = cache_hash(c, key);
@@ -644,7 +666,8 @@ cache_answer(cache_t *c, const cache_key_t *key, const cache_client_t *cl, uint8
 				cache_remove(s, pp);
 			} else {
 				cache_hit(m);
-				n = cache_msg_write(m, (uint32_t)(age / 1000u), cl, out);
+				cache_age_wire(m, (uint32_t)(age / 1000u));
+				n = cache_msg_write(m, 0, cl, out);
 			}
 		}
 	}

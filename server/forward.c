@@ -238,7 +238,7 @@ fwd_client_desc(const fwd_client_t *c, cache_client_t *cl)
 
 /* The question of q's key as message bytes (name, type, class). */
 static size_t
-fwd_key_qsec(const cache_key_t *k, uint8_t *qsec)
+fwd_key_qsec(const cache_lookup_t *k, uint8_t *qsec)
 {
 	memcpy(qsec, k->name, k->name_len);
 	put16(qsec + k->name_len, k->qtype);
@@ -272,7 +272,8 @@ fwd_client_write(forwarder_t *f, const fwd_client_t *c, const cache_msg_t *m)
 	if (c->prefix_len == 0)
 		return cache_msg_write(m, 0, &cl, f->out);
 	uint8_t qsec[DNAME_MAXLEN + 4];
-	cache_client_t tcl = { .hdr = c->hdr, .qsec = qsec, .qsec_len = fwd_key_qsec(&m->key, qsec),
+	cache_lookup_t lk = cache_key_lookup(&m->key);
+	cache_client_t tcl = { .hdr = c->hdr, .qsec = qsec, .qsec_len = fwd_key_qsec(&lk, qsec),
 			       .limit = sizeof(f->cbuf) };
 	size_t plen = cache_msg_write(m, 0, &tcl, f->cbuf);
 	return fwd_chain_finish(f, c->prefix, c->prefix_len, plen, &cl);
@@ -824,12 +825,11 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 {
 	const view_t *v = &s->views[qf->view];
 	f->st.queries++;
-	cache_key_t key;
-	memcpy(key.name, qf->qname, qf->qname_len);
-	key.name_len = qf->qname_len;
-	key.qtype = qf->qtype;
-	key.qclass = qf->qclass;
-	key.bits = (uint8_t)((qf->edns_do ? CACHE_KEY_DO : 0) | ((qpkt[3] & 0x10) ? CACHE_KEY_CD : 0));
+	/* looked up without a copy of the name; the key is built on a miss */
+	const cache_lookup_t lk = {
+		.name = qf->qname, .name_len = qf->qname_len, .qtype = qf->qtype, .qclass = qf->qclass,
+		.bits = (uint8_t)((qf->edns_do ? CACHE_KEY_DO : 0) | ((qpkt[3] & 0x10) ? CACHE_KEY_CD : 0)),
+	};
 	cache_client_t cl = {
 		.hdr = qpkt, .qsec = qpkt + 12, .qsec_len = qf->qsec_len, .edns = qf->edns,
 		.edns_do = qf->edns_do, .edns_size = qf->edns_size, .limit = qf->limit,
@@ -841,14 +841,14 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		/* the end of a CNAME chain: the cache's answer for its target,
 		 * behind the chain (the prefix is in out: assembled aside) */
 		uint8_t qsec[DNAME_MAXLEN + 4];
-		cache_client_t tcl = { .hdr = qpkt, .qsec = qsec, .qsec_len = fwd_key_qsec(&key, qsec),
+		cache_client_t tcl = { .hdr = qpkt, .qsec = qsec, .qsec_len = fwd_key_qsec(&lk, qsec),
 				       .limit = sizeof(f->cbuf) };
-		size_t plen = cache_answer(v->cache, &key, &tcl, f->cbuf, cache_now_ms());
+		size_t plen = cache_answer(v->cache, &lk, &tcl, f->cbuf, cache_now_ms());
 		n = plen > 0 ? fwd_chain_finish(f, qf->prefix, qf->prefix_len, plen, &cl) : 0;
 		if (n > 0)
 			memcpy(out, f->out, n);
 	} else {
-		n = cache_answer(v->cache, &key, &cl, out, cache_now_ms());
+		n = cache_answer(v->cache, &lk, &cl, out, cache_now_ms());
 	}
 	if (n > 0) {
 		f->st.cache_hits++;
@@ -866,6 +866,12 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		return cache_write_rcode(LDNS_RCODE_REFUSED, &cl, out);
 	}
 
+	cache_key_t key;
+	memcpy(key.name, lk.name, lk.name_len);
+	key.name_len = (uint8_t)lk.name_len;
+	key.qtype = lk.qtype;
+	key.qclass = lk.qclass;
+	key.bits = lk.bits;
 	uint32_t bucket = fwd_bucket(f, v->cache, &key);
 	for (fwd_query_t *q = f->buckets[bucket]; q != NULL; q = q->hnext) {
 		if (q->cache != v->cache || !fwd_key_equal(&q->key, &key))

@@ -143,7 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ldns_pkt_free(in);
 	cache_t *c = cache_new(1 << 16, 0, 86400, 10800);
 	cache_store(c, m, 1000);   /* the cache owns m from here */
-	size_t n = cache_answer(c, &key, &cl, out, 1000 + 1500);
+	size_t n = cache_answer(c, (cache_lookup_t[1]){ cache_key_lookup(&key) }, &cl, out, 1000 + 1500);
 	if (n > 0) {
 		ldns_pkt *p = NULL;
 		if (n > cl.limit)
@@ -155,7 +155,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cache_client_t whole = cl;
 		whole.edns = false;
 		whole.limit = sizeof(out);
-		n = cache_answer(c, &key, &whole, out, 1000 + 1500);
+		n = cache_answer(c, (cache_lookup_t[1]){ cache_key_lookup(&key) }, &whole, out, 1000 + 1500);
 		if (n > 0)
 			fuzz_chain(out, n, &key, cl.limit);
 	}

@@ -144,7 +144,7 @@ lookup(cache_t *c, const char *name, ldns_rr_type type, uint64_t now)
 	make_key(&k, name, type);
 	cache_client_t cl;
 	make_client(&cl, name, type, 65535);
-	size_t n = cache_answer(c, &k, &cl, out, now);
+	size_t n = cache_answer(c, (cache_lookup_t[1]){ cache_key_lookup(&k) }, &cl, out, now);
 	return n == 0 ? NULL : parse_reply(out, n);
 }
 
@@ -184,6 +184,27 @@ START_TEST(ttl_countdown_and_expiry)
 	ck_assert_ptr_null(lookup(c, "www.example.net.", LDNS_RR_TYPE_AAAA, 1000 * SEC));
 	cache_unref(&c);
 	ck_assert_ptr_null(c);
+}
+END_TEST
+
+/* A hit counts the stored TTLs down in place, once per second of age
+ * (cache_age_wire): later hits take off only the seconds since, and a hit
+ * timed a little earlier than the last (another worker's clock read) never
+ * counts them back up. */
+START_TEST(ttl_countdown_in_place)
+{
+	cache_t *c = cache_new(1 << 20, 0, 86400, 10800);
+	const char *const rrs[] = { "A|www.example.com. 300 IN A 192.0.2.1", NULL };
+	ck_assert_uint_eq(store(c, "www.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, rrs, 0), 300);
+	static const uint64_t at[] = { 0, 10 * SEC, 10 * SEC + 500, 9 * SEC, 25 * SEC, 25 * SEC };
+	static const uint32_t want[] = { 300, 290, 290, 290, 275, 275 };
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		ldns_pkt *p = lookup(c, "www.example.com.", LDNS_RR_TYPE_A, at[i]);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq(first_ttl(p, LDNS_SECTION_ANSWER), want[i]);
+		ldns_pkt_free(p);
+	}
+	cache_unref(&c);
 }
 END_TEST
 
@@ -423,7 +444,7 @@ share_worker(void *arg)
 		struct share_name *n = &share[pick];
 		cache_client_t cl = { .hdr = hdr, .qsec = n->qsec, .qsec_len = n->key.name_len + 4u,
 				      .limit = sizeof(buf) };
-		if (cache_answer(c, &n->key, &cl, buf, 0) == 0) {
+		if (cache_answer(c, (cache_lookup_t[1]){ cache_key_lookup(&n->key) }, &cl, buf, 0) == 0) {
 			cache_msg_t *m = cache_msg_parse(n->wire, n->len, &n->key, min_ttl, max_ttl,
 							 max_neg_ttl);
 			if (m == NULL)
@@ -547,7 +568,7 @@ START_TEST(reply_shape)
 	make_key(&k, "big.example.net.", LDNS_RR_TYPE_TXT);
 	cache_client_t cl;
 	make_client(&cl, "BiG.ExAmPlE.nEt.", LDNS_RR_TYPE_TXT, 4096);
-	size_t len = cache_answer(c, &k, &cl, out, 0);
+	size_t len = cache_answer(c, (cache_lookup_t[1]){ cache_key_lookup(&k) }, &cl, out, 0);
 	ldns_pkt *p = parse_reply(out, len);
 	ck_assert_uint_eq(ldns_pkt_ancount(p), 12);
 	ck_assert_uint_eq(ldns_pkt_arcount(p), 1);
@@ -558,7 +579,7 @@ START_TEST(reply_shape)
 	/* One byte short: without the additional section it fits. */
 	size_t full = len;
 	cl.limit = full - 1;
-	len = cache_answer(c, &k, &cl, out, 0);
+	len = cache_answer(c, (cache_lookup_t[1]){ cache_key_lookup(&k) }, &cl, out, 0);
 	ck_assert_uint_lt(len, full);
 	p = parse_reply(out, len);
 	ck_assert_uint_eq(ldns_pkt_ancount(p), 12);
@@ -570,7 +591,7 @@ START_TEST(reply_shape)
 	cl.limit = 512;
 	cl.edns = true;
 	cl.edns_do = true;
-	len = cache_answer(c, &k, &cl, out, 0);
+	len = cache_answer(c, (cache_lookup_t[1]){ cache_key_lookup(&k) }, &cl, out, 0);
 	ck_assert_uint_le(len, 512);
 	p = parse_reply(out, len);
 	ck_assert(ldns_pkt_tc(p));
@@ -685,7 +706,7 @@ START_TEST(opaque_data_kept_by_rdlength)
 	cache_store(c, m, 0);
 	cache_client_t cl;
 	make_client(&cl, "sink.example.", 40, 65535);
-	size_t n = cache_answer(c, &k, &cl, out, 100 * SEC);
+	size_t n = cache_answer(c, (cache_lookup_t[1]){ cache_key_lookup(&k) }, &cl, out, 100 * SEC);
 	size_t head = 12 + cl.qsec_len;
 	ck_assert_uint_eq(n, head + sizeof(body));
 	ck_assert_uint_eq(out[6] << 8 | out[7], 2);
@@ -960,6 +981,7 @@ cache_suite(void)
 	Suite *s = suite_create("cache");
 	TCase *tc = tcase_create("cache");
 	tcase_add_test(tc, ttl_countdown_and_expiry);
+	tcase_add_test(tc, ttl_countdown_in_place);
 	tcase_add_test(tc, ttl_clamps);
 	tcase_add_test(tc, negative_caching);
 	tcase_add_test(tc, eviction_under_size_bound);
