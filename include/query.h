@@ -63,6 +63,9 @@ typedef struct query_fwd {
 	 * query_answer_fwd() (copy it before writing there). NULL: no chain. */
 	const uint8_t *prefix;
 	size_t prefix_len;
+	/* The query path looked the cache up already and missed (a hit it
+	 * answers itself): the forwarder does not look again. */
+	bool cache_missed;
 	/* For the metrics, set for every query (forwarded or not): the view
 	 * that took it (QUERY_NO_VIEW: none, or not a query) and its QTYPE. */
 	unsigned stat_view;

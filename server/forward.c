@@ -848,7 +848,8 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 		if (n > 0)
 			memcpy(out, f->out, n);
 	} else {
-		n = cache_answer(v->cache, &lk, &cl, out, cache_now_ms());
+		/* query.c answered a hit itself: a miss is not looked up twice */
+		n = qf->cache_missed ? 0 : cache_answer(v->cache, &lk, &cl, out, cache_now_ms());
 	}
 	if (n > 0) {
 		f->st.cache_hits++;

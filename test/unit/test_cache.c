@@ -882,6 +882,27 @@ START_TEST(query_path_recursive_views)
 	ck_assert_uint_eq(fwd.qname_len, 17);
 	ck_assert_int_eq(memcmp(fwd.qname, "\003www\007example\003net", 17), 0);
 	ck_assert_uint_eq(fwd.limit, 512);
+	ck_assert(fwd.cache_missed);   /* looked up once, here: not again in forward.c */
+
+	/* A cache hit is answered on the query path itself, like an
+	 * authoritative answer: not handed to the forwarder; the client's case
+	 * and ID kept, RA, not AA; the answer of one view only. */
+	const char *const rrs[] = { "AAAA|www.example.net. 300 IN AAAA 2001:db8::1", NULL };
+	ck_assert_ptr_nonnull(s->views[0].cache);
+	store(s->views[0].cache, "www.example.net.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR, rrs,
+	      cache_now_ms());
+	ck_assert_uint_gt(ask(s, "127.0.0.2", "WWW.Example.NET.", LDNS_RR_TYPE_AAAA, true, &fwd, &r), 0);
+	ck_assert(!fwd.forward);
+	ck_assert(ldns_pkt_ra(r) && !ldns_pkt_aa(r));
+	ck_assert_uint_eq(ldns_pkt_ancount(r), 1);
+	ck_assert_uint_eq(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(r), 0)), 300);
+	char *qn = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(r), 0)));
+	ck_assert_str_eq(qn, "WWW.Example.NET.");
+	free(qn);
+	ldns_pkt_free(r);
+	ck_assert_uint_eq(ask(s, "127.0.0.4", "www.example.net.", LDNS_RR_TYPE_AAAA, true, &fwd, &r), 0);
+	ck_assert(fwd.forward);        /* the other recursive view's cache is its own */
+
 	ck_assert_uint_eq(ask(s, "127.0.0.4", "www.example.net.", LDNS_RR_TYPE_A, false, &fwd, &r), 0);
 	ck_assert(fwd.forward && !fwd.rd);
 	ck_assert_uint_eq(fwd.view, 1);
