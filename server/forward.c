@@ -978,7 +978,8 @@ forward_free(forwarder_t **fp)
 	while (f->all != NULL)
 		fwd_query_free(f->all);
 	if (f->st.queries > 0)
-		log_notice("worker %u forwarder: %llu queries, %llu cache hits, %llu coalesced, "
+		log_notice("worker %u forwarder: %llu questions (cache misses, chain ends), "
+			   "%llu chain ends from the cache, %llu coalesced, "
 			   "%llu refused (RD=0); upstream: %llu sent (%llu over tcp), %llu answers "
 			   "accepted, %llu dropped (wrong source, ID or question), %llu timeouts, "
 			   "%llu errors; %llu servfail, %llu overload, %llu over a client's share; "
