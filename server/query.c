@@ -232,6 +232,9 @@ zone_answer(const zone_t *z, qinfo_t *qi, const uint32_t *hashes, unsigned apex_
 		const answer_t *a = type_answer_find(n->types, n->ntypes, qi->qtype);
 		if (a != NULL)
 			return a;
+		/* a name with one type has no ANY entry (zone.c build_types) */
+		if (qi->qtype == LDNS_RR_TYPE_ANY && n->ntypes == 1)
+			return &n->types[0].ans;
 		if (n->ext != NULL && n->ext->other != NULL)
 			return n->ext->other;
 		return &z->nodata;
