@@ -28,6 +28,8 @@ void *arena_zalloc(arena_t *a, size_t size);  /* zeroed */
 void *arena_memdup(arena_t *a, const void *p, size_t size);
 /* Byte data with no alignment (wire data, names): packs tighter. */
 void *arena_alloc_bytes(arena_t *a, size_t size);
+/* align: a power of two, at most 16 */
+void *arena_alloc_aligned(arena_t *a, size_t size, size_t align);
 void *arena_memdup_bytes(arena_t *a, const void *p, size_t size);
 char *arena_strdup(arena_t *a, const char *s);
 size_t arena_used(const arena_t *a);          /* bytes handed out + chunk overhead */

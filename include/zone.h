@@ -110,7 +110,9 @@ typedef struct node_ext {
 
 typedef struct node {
 	const uint8_t *name;          /* lower-case wire */
-	const type_answer_t *types;   /* sorted by type; QTYPE=ANY is type 255 */
+	const type_answer_t *types;   /* sorted by type; QTYPE=ANY is type 255,
+	                                 except at a name with one type (and no
+	                                 CNAME): that one answers ANY too */
 	const node_ext_t *ext;        /* NULL for plain names */
 	uint32_t hash;
 	uint16_t flags;

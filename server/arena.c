@@ -179,6 +179,12 @@ arena_alloc(arena_t *a, size_t size)
 }
 
 void *
+arena_alloc_aligned(arena_t *a, size_t size, size_t align)
+{
+	return arena_take(a, size ? size : align, align);
+}
+
+void *
 arena_alloc_bytes(arena_t *a, size_t size)
 {
 	return arena_take(a, size ? size : 1, 1);

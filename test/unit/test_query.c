@@ -688,6 +688,13 @@ START_TEST(additional_and_any)
 	a = ask("www.example.com.", LDNS_RR_TYPE_ANY, "127.0.0.3");
 	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
 	ldns_pkt_free(a);
+	/* a name with one type has no ANY entry of its own (issue 16): ANY
+	 * is answered from that type */
+	a = ask("mail.example.com.", LDNS_RR_TYPE_ANY, "127.0.0.3");
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 1);
+	ck_rr(ldns_pkt_answer(a), 0, "mail.example.com. 3600 IN A 203.0.113.25");
+	ldns_pkt_free(a);
 }
 END_TEST
 

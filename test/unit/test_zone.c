@@ -275,6 +275,29 @@ START_TEST(owners_differing_in_case_are_one_name)
 }
 END_TEST
 
+/* Issue 16: a name with one type and no CNAME has no ANY entry (48 bytes
+ * a name; query.c answers ANY from the one type); a CNAME keeps its own. */
+START_TEST(single_type_names_have_no_any_entry)
+{
+	zone_t *z = tl_zone("example.com", SOA_NS
+			  "one A 192.0.2.1\n"
+			  "two A 192.0.2.2\n"
+			  "two TXT \"t\"\n"
+			  "alias CNAME elsewhere.example.net.\n");
+	const node_t *n = tl_find(z, "one.example.com.");
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_eq(n->ntypes, 1);
+	ck_assert_uint_eq(n->types[0].type, LDNS_RR_TYPE_A);
+	n = tl_find(z, "two.example.com.");
+	ck_assert_uint_eq(n->ntypes, 3);   /* A, TXT, ANY */
+	ck_assert_uint_eq(n->types[2].type, LDNS_RR_TYPE_ANY);
+	n = tl_find(z, "alias.example.com.");
+	ck_assert_uint_eq(n->ntypes, 2);   /* CNAME, ANY */
+	ck_assert_uint_eq(n->types[1].type, LDNS_RR_TYPE_ANY);
+	zone_unref(&z);
+}
+END_TEST
+
 /* Two zones answer alike, byte for byte, node for node. */
 static void
 expect_same_zone(const zone_t *a, const zone_t *b)
@@ -412,6 +435,7 @@ main(void)
 	tcase_add_test(tc, ip6_reverse_thousands_of_ptrs);
 	tcase_add_test(tc, long_chain_of_empty_non_terminals);
 	tcase_add_test(tc, owners_differing_in_case_are_one_name);
+	tcase_add_test(tc, single_type_names_have_no_any_entry);
 	suite_add_tcase(su, tc);
 	tc = tcase_create("files");
 	tcase_add_checked_fixture(tc, files_setup, files_teardown);
