@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "publish.h"
 #include "snapshot.h"
+#include "testlib.h"
 
 static snapshot_t *
 new_snapshot(void)
@@ -217,9 +218,5 @@ main(void)
 	tcase_add_test(tc, stop_frees_what_is_retired);
 	tcase_add_test(tc, retire_without_the_thread_frees_in_place);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return tl_run_suite(s);
 }

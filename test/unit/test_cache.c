@@ -19,6 +19,7 @@
 #include "query.h"
 #include "snapshot.h"
 #include "zonestore.h"
+#include "testlib.h"
 
 #define SEC 1000ULL   /* cache time is in milliseconds */
 
@@ -1025,9 +1026,5 @@ cache_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(cache_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(cache_suite());
 }

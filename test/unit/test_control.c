@@ -19,6 +19,7 @@
 #include "tmpdir.h"
 #include "zone.h"
 #include "zonestore.h"
+#include "testlib.h"
 
 static tmpdir_t dir;
 static char conf_path[256];
@@ -268,9 +269,5 @@ main(void)
 	tcase_add_test(tc, nothing_queued_when_not_running);
 	tcase_add_test(tc, resign_event_when_signatures_are_due);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(su);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dname.h"
+#include "testlib.h"
 
 #define W(s) ((const uint8_t *)(s))
 
@@ -227,9 +228,5 @@ main(void)
 	tcase_add_test(tc, hashes_tell_close_names_apart);
 	tcase_add_test(tc, hash_bytes_reads_only_its_bytes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }

@@ -14,6 +14,7 @@
 #include "snapshot.h"
 #include "zonestore.h"
 #include "wire.h"
+#include "testlib.h"
 
 static char dir[] = "/tmp/hz-test-query.XXXXXX";
 static snapshot_t *snap;
@@ -1131,9 +1132,5 @@ query_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(query_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(query_suite());
 }

@@ -11,6 +11,7 @@
 #include "tmpdir.h"
 #include "update.h"
 #include "zonestore.h"
+#include "testlib.h"
 
 static tmpdir_t dir;
 
@@ -244,9 +245,5 @@ main(void)
 	tcase_add_test(tc, private_address_warning);
 	tcase_add_test(tc, reload_keeps_autoptr_zones);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(su);
 }

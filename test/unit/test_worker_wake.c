@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include "testlib.h"
 
 #define NCALLS 1000
 
@@ -138,9 +139,5 @@ main(void)
 	tcase_add_test(tc, calls_run_in_the_worker_in_order);
 	tcase_add_test(tc, counter_named_once);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run_suite(s);
 }
