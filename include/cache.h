@@ -45,6 +45,15 @@ typedef struct cache cache_t;
 #define CACHE_KEY_DO 0x01
 #define CACHE_KEY_CD 0x02
 
+/* The key bits of a client's query: DO from its EDNS, CD from its header
+ * (hdr: at least 4 bytes). One definition for the query path's lookup and
+ * the forwarder's. */
+static inline uint8_t
+cache_key_bits(bool edns_do, const uint8_t *hdr)
+{
+	return (uint8_t)((edns_do ? CACHE_KEY_DO : 0) | ((hdr[3] & 0x10) ? CACHE_KEY_CD : 0));
+}
+
 typedef struct cache_key {
 	uint8_t name[255];         /* lower-case wire */
 	uint8_t name_len;

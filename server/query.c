@@ -571,8 +571,7 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 		 * (bench/server_callgrind.sh, HZ_CG_MODE=cache). */
 		const cache_lookup_t lk = { .name = qi->lower, .name_len = qi->name_len,
 					    .qtype = qi->qtype, .qclass = qi->qclass,
-					    .bits = (uint8_t)((qi->edns_do ? CACHE_KEY_DO : 0) |
-							      ((q[3] & 0x10) ? CACHE_KEY_CD : 0)) };
+					    .bits = cache_key_bits(qi->edns_do, q) };
 		const cache_client_t cl = { .hdr = q, .qsec = q + 12, .qsec_len = qi->qsec_len,
 					    .edns = qi->edns, .edns_do = qi->edns_do,
 					    .edns_size = s->edns_size, .limit = limit };
