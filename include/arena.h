@@ -54,6 +54,18 @@ void arena_block_free(void *block);                   /* accepts NULL */
  * done) if a did not adopt block. */
 bool arena_block_release(arena_t *a, void *block);
 
+/* Give back what a handed out before p (an allocation of a), for data read
+ * in the order it was allocated and never again (zone.c's build index):
+ * the older chunks are freed and the whole pages of p's chunk below p given
+ * back (MADV_DONTNEED); what was allocated from p on stays. With
+ * HZ_ARENA_MALLOC the older allocations are freed one by one, so that ASan
+ * reports any later read of them. */
+void arena_release_before(arena_t *a, const void *p);
+/* The same for a block of arena_block_resize(): its whole pages below upto
+ * are given back (poisoned for ASan with HZ_ARENA_MALLOC); the block stays
+ * the caller's to free. */
+void arena_block_release_below(void *block, const void *upto);
+
 /* malloc, calloc (n 0: one element's worth) and realloc that never return
  * NULL: they log and abort() instead. For building data only (above). */
 void *xmalloc(size_t n);

@@ -30,6 +30,10 @@ struct chunk {
 	size_t size;     /* usable bytes after the header */
 	size_t used;
 	size_t mapped;   /* bytes mapped, header included; 0: malloc()ed */
+	/* Put behind the head (a big allocation, an adopted block) rather
+	 * than made the head: its allocations are newer than some of the
+	 * chunk in front of it (arena_release_before) */
+	bool behind;
 	_Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
@@ -66,6 +70,7 @@ chunk_new(size_t bytes)
 	c->mapped = map;
 	c->size = map - sizeof(*c);
 	c->used = 0;
+	c->behind = false;
 	return c;
 }
 
@@ -142,6 +147,7 @@ arena_take(arena_t *a, size_t size, size_t align)
 	struct chunk *c = xmalloc(sizeof(*c) + size);
 	c->size = c->used = size;
 	c->mapped = 0;
+	c->behind = false;
 	c->next = a->head;
 	a->head = c;
 	a->total += sizeof(*c) + size;
@@ -157,6 +163,7 @@ arena_take(arena_t *a, size_t size, size_t align)
 			a->chunk_size *= 2;
 		if (big && c != NULL) {
 			/* A big block goes behind the head so the head's free space stays usable. */
+			n->behind = true;
 			n->next = c->next;
 			c->next = n;
 		} else {
@@ -275,6 +282,7 @@ arena_block_resize(void *block, size_t size)
 #endif
 	c->used = size;
 	c->next = NULL;
+	c->behind = false;
 	return c->data;
 }
 
@@ -285,6 +293,7 @@ arena_block_adopt(arena_t *a, void *block)
 		return;
 	struct chunk *c = block_chunk(block);
 	/* behind the head, as a big allocation: the head's free space stays usable */
+	c->behind = a->head != NULL;
 	if (a->head != NULL) {
 		c->next = a->head->next;
 		a->head->next = c;
@@ -319,4 +328,65 @@ arena_block_release(arena_t *a, void *block)
 		return true;
 	}
 	return false;
+}
+
+#ifdef __has_feature
+#if __has_feature(address_sanitizer)
+#define HZ_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(HZ_ASAN)
+#include <sanitizer/asan_interface.h>
+#define poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#else
+#define poison(p, n) ((void)(p), (void)(n))
+#endif
+
+/* The whole pages in [from, to) given back to the system. */
+static void
+release_pages(const void *from, const void *to)
+{
+	uintptr_t lo = ((uintptr_t)from + 4095) & ~(uintptr_t)4095, hi = (uintptr_t)to & ~(uintptr_t)4095;
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+void
+arena_release_before(arena_t *a, const void *p)
+{
+	const unsigned char *q = p;
+	struct chunk *c = a->head;
+	while (c != NULL && !(q >= c->data && q < c->data + c->size))
+		c = c->next;
+	if (c == NULL)
+		return;
+	/* The chunks behind a regular chunk, up to the next regular one, were
+	 * put there while it was the head: they may be newer than p. Every
+	 * chunk after that is older. A chunk that was put behind is newer
+	 * than every chunk after it. */
+	struct chunk **pp = &c->next;
+	while (!c->behind && *pp != NULL && (*pp)->behind)
+		pp = &(*pp)->next;
+	struct chunk *old = *pp;
+	*pp = NULL;
+	while (old != NULL) {
+		struct chunk *next = old->next;
+		a->total -= old->mapped ? old->mapped : sizeof(*old) + old->size;
+		chunk_free(old);
+		old = next;
+	}
+	if (c->mapped)
+		release_pages(c->data, q);
+}
+
+void
+arena_block_release_below(void *block, const void *upto)
+{
+	if (block == NULL)
+		return;
+	struct chunk *c = block_chunk(block);
+	if (c->mapped)
+		release_pages(c->data, upto);
+	else
+		poison(c->data, (size_t)((const unsigned char *)upto - c->data));
 }

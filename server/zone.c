@@ -13,7 +13,10 @@
  *   3. for every name lay out each answer it can give, with the writer
  *      below (cw_*), which compresses names against the question and against
  *      names already written, and records fixups where an offset is only
- *      known per query (see zone.h).
+ *      known per query (see zone.h). Names whose answers read other names
+ *      go first; the rest (most of a big zone) follow in index order while
+ *      the index behind them is given back, so that it does not sit beside
+ *      the finished zone when memory peaks (bz_answers).
  * Answers follow BIND's "minimal-responses no-auth": no NS in the authority
  * section of positive answers; A/AAAA of MX, SRV and NS targets in the
  * additional section when the zone has them.
@@ -435,7 +438,8 @@ bz_index(builder_t *b)
 	for (size_t i = 1; i < n; i++)
 		owners += !same_owner(zf, sorted[i - 1], sorted[i]);
 	/* the records in the build's form, in this order */
-	b->recs = xcalloc(n, sizeof(*b->recs));
+	/* mapped: the build gives it back page by page (bz_answers) */
+	b->recs = arena_block_resize(NULL, n * sizeof(*b->recs));
 	b->nrecs = n;
 	for (size_t i = 0; i < n; i++)
 		brr_of(&b->recs[i], sorted[i]);
@@ -1508,7 +1512,94 @@ bz_nsec_index(builder_t *b)
 	z->nsec = x;
 }
 
-/* Pass 3. */
+/* Whether laying out bn's answers reads nothing but bn: its own sets, their
+ * records and bytes -- no CNAME chain, no MX/SRV/NS targets, no cut, wildcard
+ * or DNAME, no negative answer (an unsigned zone; a signed one gives every
+ * name a NODATA twin with the apex's SOA). Most names of a big zone are. */
+static bool
+bn_self_contained(const builder_t *b, const bnode_t *bn)
+{
+	if (b->zone->is_signed || bn->rare != NULL ||
+	    (bn->flags & (NODE_APEX | NODE_DELEG | NODE_OCCLUDED | NODE_CNAME | NODE_WILDCARD |
+			  NODE_DNAME | BNODE_BELOW_DNAME)))
+		return false;
+	for (uint32_t i = 0; i < bn->nsets; i++) {
+		uint16_t type = bn->sets[i].type;
+		if (type == LDNS_RR_TYPE_MX || type == LDNS_RR_TYPE_SRV || type == LDNS_RR_TYPE_NS)
+			return false;   /* add_targets() looks the targets up */
+	}
+	return true;
+}
+
+/* Lay out every answer of bn and place its node (NULL: below a DNAME,
+ * nothing to place). wild_nodata: a signed zone's wildcard NODATA. */
+static node_t *
+bz_answer_node(builder_t *b, bnode_t *bn, const answer_t *wild_nodata)
+{
+	zone_t *z = b->zone;
+	if (bn->flags & BNODE_BELOW_DNAME)
+		return NULL;
+	node_ext_t ext = { 0 };
+	bool need_ext = false;
+	type_answer_t *types = NULL;
+	uint16_t ntypes = 0;
+	if (bn->flags & NODE_OCCLUDED) {
+		ext.referral = bn_cut(bn)->rare->referral;
+		need_ext = true;
+	} else if (bn->flags & NODE_DELEG) {
+		ext.referral = bn->rare->referral;
+		need_ext = true;
+		const bset_t *ds = bnode_set(bn, LDNS_RR_TYPE_DS);
+		if (ds != NULL) {   /* DS is answered from the parent side */
+			types = xcalloc(1, sizeof(*types));
+			types->type = LDNS_RR_TYPE_DS;
+			for (int pass = 0; pass < bz_passes(b); pass++) {
+				bz_dnssec_pass(b, pass == 1, true);
+				cw_reset(b->cw, bn->lname, true);
+				cw_rrset(b->cw, NULL, ds);
+				bz_keep(b, &types->ans, cw_finish(b, 0, true, false));
+			}
+			bz_dnssec_pass(b, false, false);
+			ntypes = 1;
+		} else if (z->is_signed) {
+			ext.other = build_nodata(b, bn);
+		}
+	} else {
+		types = build_types(b, bn, true, &ntypes, &ext.other);
+		need_ext = ext.other != NULL;
+		if (ext.other == NULL && z->is_signed) {
+			ext.other = build_nodata(b, bn);
+			need_ext = true;
+		}
+		if (bn->flags & NODE_WILDCARD) {
+			ext.wild_types = build_types(b, bn, false, &ext.nwild_types, &ext.wild_other);
+			if (ext.wild_other == NULL)
+				ext.wild_other = wild_nodata;
+			need_ext = true;
+		}
+	}
+	if (bn_wildcard(bn) != NULL && !(bn->flags & (NODE_OCCLUDED | NODE_DELEG)))
+		need_ext = true;   /* ext.wildcard is set once every node is placed */
+	node_t *n = node_place(b, bn, types, ntypes);
+	free(types);
+	bn->out = n;
+	if (need_ext) {
+		bn_rare(b, bn)->ext = arena_memdup(b->arena, &ext, sizeof(ext));
+		n->ext = bn->rare->ext;
+	}
+	return n;
+}
+
+/* Self-contained names between two give-backs of the index behind them. */
+#define BZ_RELEASE_EVERY 4096
+
+/* Pass 3. The names whose answers read other names are laid out first,
+ * while the whole index is there; then the self-contained ones, in index
+ * order, giving back the index behind them as they go (the build nodes and
+ * sets in b->tmp and the records in b->recs are in that order): at a
+ * million names about 110 MiB of index no longer sits beside the finished
+ * zone when memory peaks (docs/performance.md, "Memory"). b->nodes[i] turns
+ * into the placed node (NULL: none) as node i is laid out. */
 static void
 bz_answers(builder_t *b)
 {
@@ -1532,58 +1623,12 @@ bz_answers(builder_t *b)
 	for (size_t i = 0; i < b->nnodes; i++)
 		if (b->nodes[i]->flags & NODE_DELEG)
 			bn_rare(b, b->nodes[i])->referral = build_referral(b, b->nodes[i]);
+	uint64_t *later = xcalloc(b->nnodes / 64 + 1, sizeof(*later));
 	for (size_t i = 0; i < b->nnodes; i++) {
-		bnode_t *bn = b->nodes[i];
-		if (bn->flags & BNODE_BELOW_DNAME)
-			continue;
-		node_ext_t ext = { 0 };
-		bool need_ext = false;
-		type_answer_t *types = NULL;
-		uint16_t ntypes = 0;
-		if (bn->flags & NODE_OCCLUDED) {
-			ext.referral = bn_cut(bn)->rare->referral;
-			need_ext = true;
-		} else if (bn->flags & NODE_DELEG) {
-			ext.referral = bn->rare->referral;
-			need_ext = true;
-			const bset_t *ds = bnode_set(bn, LDNS_RR_TYPE_DS);
-			if (ds != NULL) {   /* DS is answered from the parent side */
-				types = xcalloc(1, sizeof(*types));
-				types->type = LDNS_RR_TYPE_DS;
-				for (int pass = 0; pass < bz_passes(b); pass++) {
-					bz_dnssec_pass(b, pass == 1, true);
-					cw_reset(b->cw, bn->lname, true);
-					cw_rrset(b->cw, NULL, ds);
-					bz_keep(b, &types->ans, cw_finish(b, 0, true, false));
-				}
-				bz_dnssec_pass(b, false, false);
-				ntypes = 1;
-			} else if (z->is_signed) {
-				ext.other = build_nodata(b, bn);
-			}
-		} else {
-			types = build_types(b, bn, true, &ntypes, &ext.other);
-			need_ext = ext.other != NULL;
-			if (ext.other == NULL && z->is_signed) {
-				ext.other = build_nodata(b, bn);
-				need_ext = true;
-			}
-			if (bn->flags & NODE_WILDCARD) {
-				ext.wild_types = build_types(b, bn, false, &ext.nwild_types, &ext.wild_other);
-				if (ext.wild_other == NULL)
-					ext.wild_other = wild_nodata;
-				need_ext = true;
-			}
-		}
-		if (bn_wildcard(bn) != NULL && !(bn->flags & (NODE_OCCLUDED | NODE_DELEG)))
-			need_ext = true;   /* ext.wildcard is set below, once every node is placed */
-		node_t *n = node_place(b, bn, types, ntypes);
-		free(types);
-		bn->out = n;
-		if (need_ext) {
-			bn_rare(b, bn)->ext = arena_memdup(b->arena, &ext, sizeof(ext));
-			n->ext = bn->rare->ext;
-		}
+		if (bn_self_contained(b, b->nodes[i]))
+			later[i / 64] |= 1ull << (i % 64);
+		else
+			bz_answer_node(b, b->nodes[i], wild_nodata);
 	}
 	for (size_t i = 0; i < b->nnodes; i++) {
 		bnode_t *bn = b->nodes[i];
@@ -1591,16 +1636,34 @@ bz_answers(builder_t *b)
 		if (w != NULL && bn->rare->ext != NULL && w->out != NULL)
 			bn->rare->ext->wildcard = w->out;
 	}
-	/* The placed nodes replace the build nodes in b->nodes' storage, so
-	 * that bz_table() can run after the build index is freed: the name
-	 * table then never sits beside it (16 MiB less peak at 1M names). */
+	for (size_t i = 0; i < b->nnodes; i++)
+		if (!(later[i / 64] & (1ull << (i % 64))))
+			b->nodes[i] = (bnode_t *)(void *)b->nodes[i]->out;
+	/* from here on no name is looked up */
+	free(b->table);
+	b->table = NULL;
+	size_t since = 0;
+	for (size_t i = 0; i < b->nnodes; i++) {
+		if (!(later[i / 64] & (1ull << (i % 64))))
+			continue;
+		bnode_t *bn = b->nodes[i];
+		if (++since == BZ_RELEASE_EVERY) {
+			since = 0;
+			arena_release_before(b->tmp, bn);
+			if (bn->nsets > 0)
+				arena_block_release_below(b->recs, bn->sets[0].rrs);
+		}
+		b->nodes[i] = (bnode_t *)(void *)bz_answer_node(b, bn, wild_nodata);
+	}
+	free(later);
+	/* The placed nodes, in b->nodes' storage, so that bz_table() can run
+	 * after the build index is freed: the name table then never sits
+	 * beside it (16 MiB less peak at 1M names). */
 	node_t **placed = (node_t **)(void *)b->nodes;
 	size_t nplaced = 0;
-	for (size_t i = 0; i < b->nnodes; i++) {
-		node_t *out = b->nodes[i]->out;
-		if (out != NULL)   /* NULL: below a DNAME */
-			placed[nplaced++] = out;
-	}
+	for (size_t i = 0; i < b->nnodes; i++)
+		if (placed[i] != NULL)   /* NULL: below a DNAME */
+			placed[nplaced++] = placed[i];
 	b->nnodes = nplaced;
 }
 
@@ -1630,7 +1693,7 @@ bz_free(builder_t *b)
 	arena_free(&b->tmp);
 	free(b->table);
 	b->table = NULL;
-	free(b->recs);
+	arena_block_free(b->recs);
 	free(b->n3);
 	free(b->cw);
 	free(b->stage);

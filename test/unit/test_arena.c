@@ -4,7 +4,9 @@
  * and a block the arena did not adopt is refused. Big chunks are not
  * advised for transparent huge pages while being filled, only when
  * arena_advise_huge_pages() says the arena is finished (a reload's build
- * zeroing huge pages in the kernel held a worker's CPU).
+ * zeroing huge pages in the kernel held a worker's CPU). An index read in
+ * allocation order is given back behind the reader (arena_release_before,
+ * arena_block_release_below) without touching what comes after.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
 #include <stdint.h>
@@ -105,6 +107,60 @@ START_TEST(block_adopted_by_an_empty_arena)
 }
 END_TEST
 
+/* arena_release_before: what was allocated before p is given back, what
+ * was allocated from p on keeps its bytes -- a big allocation put behind the
+ * head while p's chunk was the head included (it is newer than p). Under
+ * ASan (HZ_ARENA_MALLOC) the older allocations are freed: reading one
+ * would fail the test. */
+START_TEST(release_before_keeps_what_came_after)
+{
+	arena_t *a = arena_new(0);
+	enum { N = 60000 };
+	uint32_t **small = calloc(N, sizeof(*small));
+	ck_assert_ptr_nonnull(small);
+	uint32_t *big = NULL;
+	for (size_t i = 0; i < N; i++) {
+		small[i] = arena_alloc(a, 40);
+		fill(small[i], 0, 10);
+		if (i == N / 2 + 10) {   /* in the same chunk as small[N / 2]: behind it */
+			big = arena_alloc(a, 1u << 20);
+			fill(big, 0, (1u << 20) / 4);
+		}
+	}
+	size_t before = arena_used(a);
+	arena_release_before(a, small[N / 2]);
+	ck_assert_uint_lt(arena_used(a), before);   /* older chunks freed */
+	for (size_t i = N / 2; i < N; i++)
+		expect_filled(small[i], 10);
+	expect_filled(big, (1u << 20) / 4);
+	/* again, further on; then the arena goes on allocating */
+	arena_release_before(a, small[N - 1]);   /* big is older than that */
+	expect_filled(small[N - 1], 10);
+	uint32_t *after = arena_alloc(a, 40);
+	fill(after, 0, 10);
+	expect_filled(after, 10);
+	arena_release_before(a, "not the arena's");   /* ignored */
+	expect_filled(small[N - 1], 10);
+	arena_free(&a);   /* nothing freed twice (ASan) */
+	free(small);
+}
+END_TEST
+
+/* arena_block_release_below: the block's pages below upto go, the rest
+ * keeps its bytes. */
+START_TEST(block_release_below_keeps_the_rest)
+{
+	size_t n = 1u << 20;
+	uint32_t *p = arena_block_resize(NULL, n * sizeof(*p));
+	fill(p, 0, n);
+	arena_block_release_below(p, p + n / 2);
+	for (size_t i = n / 2; i < n; i++)
+		ck_assert_uint_eq(p[i], (uint32_t)(i * 2654435761u));
+	arena_block_release_below(NULL, p);   /* accepted */
+	arena_block_free(p);
+}
+END_TEST
+
 #ifndef HZ_ARENA_MALLOC
 /* 1: the mapping that holds p has VmFlags "hg" (MADV_HUGEPAGE), 0: it has
  * not, -1: no such mapping in /proc/self/smaps. */
@@ -151,6 +207,8 @@ main(void)
 	tcase_add_test(tc, adopted_block_is_the_arenas);
 	tcase_add_test(tc, adopted_block_released_early);
 	tcase_add_test(tc, block_adopted_by_an_empty_arena);
+	tcase_add_test(tc, release_before_keeps_what_came_after);
+	tcase_add_test(tc, block_release_below_keeps_the_rest);
 #ifndef HZ_ARENA_MALLOC
 	tcase_add_test(tc, big_chunks_advised_for_huge_pages_only_when_finished);
 #endif
