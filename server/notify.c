@@ -76,8 +76,11 @@ notify_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage
 }
 
 /* The NOTIFY message: opcode NOTIFY, AA, the zone's SOA as the question. */
+/* The NOTIFY: question zone SOA IN, AA, and soa (if not NULL) as its answer
+ * section (RFC 1996 3.7: the secondary learns the serial without asking;
+ * BIND and Knot send it too). */
 static uint8_t *
-notify_build(const char *zone, uint16_t id, size_t *len)
+notify_build(const char *zone, uint16_t id, const uint8_t *soa, size_t soa_len, size_t *len)
 {
 	ldns_rdf *name = NULL;
 	if (ldns_str2rdf_dname(&name, zone) != LDNS_STATUS_OK)
@@ -88,21 +91,31 @@ notify_build(const char *zone, uint16_t id, size_t *len)
 	ldns_pkt_set_opcode(p, LDNS_PACKET_NOTIFY);
 	ldns_pkt_set_rd(p, false);
 	ldns_pkt_set_id(p, id);
-	uint8_t *wire = NULL;
-	if (ldns_pkt2wire(&wire, p, len) != LDNS_STATUS_OK)
-		wire = NULL;
+	uint8_t *wire = NULL, *msg = NULL;
+	size_t qlen = 0;
+	if (ldns_pkt2wire(&wire, p, &qlen) == LDNS_STATUS_OK && qlen >= 12) {
+		msg = xmalloc(qlen + soa_len);
+		memcpy(msg, wire, qlen);
+		if (soa != NULL) {
+			memcpy(msg + qlen, soa, soa_len);
+			msg[6] = 0;   /* ANCOUNT 1 */
+			msg[7] = 1;
+		}
+		*len = qlen + (soa != NULL ? soa_len : 0);
+	}
+	free(wire);
 	ldns_pkt_free(p);
-	return wire;
+	return msg;
 }
 
 void
-notify_zone(const char *view, const char *zone, uint32_t serial, const conf_sockaddr_t *targets,
-	    size_t ntargets)
+notify_zone(const char *view, const char *zone, uint32_t serial, const uint8_t *soa, size_t soa_len,
+	    const conf_sockaddr_t *targets, size_t ntargets)
 {
 	for (size_t i = 0; i < ntargets; i++) {
 		notify_item_t *it = xcalloc(1, sizeof(*it));
 		it->id = (uint16_t)ldns_get_random();
-		it->wire = notify_build(zone, it->id, &it->len);
+		it->wire = notify_build(zone, it->id, soa, soa_len, &it->len);
 		it->view = strdup(view ? view : "");
 		it->zone = strdup(zone);
 		it->target = strdup(targets[i].text ? targets[i].text : "?");

@@ -1292,7 +1292,14 @@ zonestore_notify_changes(const snapshot_t *old, const snapshot_t *next)
 			const zone_t *o = ov != NULL ? zonestore_find_apex(ov, z) : NULL;
 			if (o != NULL && o->serial == z->serial && !o->expired)
 				continue;
-			notify_zone(nv->conf->name, cz->name, z->serial, cz->notify, cz->nnotify);
+			/* the SOA answer at the apex: laid out behind a question
+			 * for the apex, as the NOTIFY's is */
+			const node_t *apex = zone_find(z, z->apex, z->apex_len, z->apex_hash);
+			const answer_t *soa = apex != NULL
+				? type_answer_find(apex->types, apex->ntypes, LDNS_RR_TYPE_SOA) : NULL;
+			bool usable = soa != NULL && soa->ancount == 1 && soa->nfixups == 0;
+			notify_zone(nv->conf->name, cz->name, z->serial, usable ? soa->wire : NULL,
+				    usable ? soa->len_noadd : 0, cz->notify, cz->nnotify);
 		}
 	}
 }

@@ -2,7 +2,7 @@
 # test_notify.sh -- NOTIFY out (RFC 1996): horizond as the primary of a zone
 # with `notify: [...]` announces every new serial -- at start, after a
 # reload that changed the zone, after a dynamic update -- to each target,
-# and retries a target that does not answer (5 tries, then a log line).
+# with the zone's SOA in the answer section (RFC 1996 3.7), and retries a target that does not answer (5 tries, then a log line).
 # The targets are notify_listener.py (one answers, one stays silent) and a
 # BIND secondary (named, started here, stopped by PID), whose log shows each
 # NOTIFY it accepted.
@@ -65,6 +65,8 @@ count_is() { [ "$(count "$1")" = "$2" ]; }
 hz_start "$HZ_TMP/hz.yaml" || hz_done
 xfr_expect "at start: NOTIFY (AA) to the answering target" 10 count_is "$HZ_TMP/answer.log" 1
 xfr_expect "the BIND secondary accepts the NOTIFY" 10 named_count_is 1
+# RFC 1996 3.7: the zone's SOA in the answer section, as BIND and Knot send it
+hz_check "the NOTIFY carries the SOA with serial 1" grep -q "^NOTIFY example.com. id=.* serial=1\$" "$HZ_TMP/answer.log"
 xfr_expect "the answer is logged" 10 grep -q "notify: zone example.com in view lan, serial 1: 127.0.0.1@$APORT answered NOERROR" "$HZ_LOG"
 
 # the silent target gets 5 tries (after 1, 2, 4, 8 s), then a log line
@@ -85,6 +87,7 @@ echo 'new IN A 192.0.2.2' >>"$HZ_TMP/example.com.zone"
 hz_reload
 xfr_expect "after a reload with serial 2: NOTIFY" 10 count_is "$HZ_TMP/answer.log" 2
 xfr_expect "after a reload with serial 2: the BIND secondary got it" 10 named_count_is 2
+hz_check "the NOTIFY carries serial 2" grep -q "^NOTIFY example.com. id=.* serial=2\$" "$HZ_TMP/answer.log"
 
 # a dynamic update (serial 3) notifies
 out=$(hz_nsupdate 127.0.0.2 example.com <<<"update add dyn.example.com. 300 A 192.0.2.3")
@@ -93,5 +96,6 @@ hz_expect_in "the update is served" ANSWER "192.0.2.3"
 xfr_expect "after an update: NOTIFY" 10 count_is "$HZ_TMP/answer.log" 3
 xfr_expect "after an update: the BIND secondary got it" 10 named_count_is 3
 hz_check "serial 3 is announced" grep -q "serial 3: 127.0.0.1@$APORT answered NOERROR" "$HZ_LOG"
+hz_check "the NOTIFY after the update carries serial 3" grep -q "^NOTIFY example.com. id=.* serial=3\$" "$HZ_TMP/answer.log"
 hz_stop
 hz_done

@@ -163,7 +163,6 @@ named_ixfr_count_is() { [ "$(named_ixfr_count)" = "$1" ]; }
 knot_ixfr_count() { grep -c "\[example.com.\] IXFR, incoming, remote 127.0.0.1@$HPORT.*finished" "$K/knot.log"; }
 knot_ixfr_count_is() { [ "$(knot_ixfr_count)" = "$1" ]; }
 # notify_counts: the NOTIFYs for example.com named and knotd logged, "B K"
-# (horizond's NOTIFY carries no SOA: named says "no serial", knotd "serial none")
 notify_counts() {
 	echo "$(grep -c "received notify for zone 'example.com'" "$B/named.log")" \
 		"$(grep -c "\[example.com.\] notify, incoming, remote 127.0.0.1@" "$K/knot.log")"
@@ -209,6 +208,9 @@ xfr_expect "horizond: NSD's transfer was an IXFR (incremental)" 10 ixfr_count_is
 xfr_expect "BIND's log: got incremental response" 10 named_ixfr_count_is $((b0 + 1))
 xfr_expect "Knot's log: IXFR, incoming, finished" 10 knot_ixfr_count_is $((k0 + 1))
 xfr_expect "BIND and Knot received horizond's NOTIFY" 10 notify_counts_above "$n0"
+# the NOTIFY carries the zone's SOA (RFC 1996 3.7): both read the new serial from it
+hz_check "BIND read serial 2 from the NOTIFY" grep -q "notify from 127.0.0.1#[0-9]*: serial 2" "$B/named.log"
+hz_check "Knot read serial 2 from the NOTIFY" grep -q "\[example.com.\] notify, incoming, remote 127.0.0.1@[0-9]*.*serial 2" "$K/knot.log"
 
 # --- a dynamic update: NOTIFY, then IXFR -------------------------------------------
 n0=$(notify_counts)
