@@ -757,7 +757,8 @@ conf_parse_allow_transfer(conf_ctx_t *x, const ynode_t *list, const char *zwhat,
 	return conf_parse_match_list(x, list, what, acl) ? acl : NULL;
 }
 static void conf_parse_zone_xfr(conf_ctx_t *x, const ynode_t *notify, const ynode_t *primaries,
-				const ynode_t *key, conf_zone_t *z, const char *zwhat);
+				const ynode_t *key, const ynode_t *notify_key, conf_zone_t *z,
+				const char *zwhat);
 
 static void
 conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const char *vwhat)
@@ -765,8 +766,9 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 	static const char *const keys[] = { "name", "file", "translate", "allow-update", "auto-ptr",
 					    "allow-transfer", "dnssec-signing", "dnssec-algorithm", "dnssec-keys",
 					    "dnssec-nsec3", "dnssec-validity", "dnssec-zsk-lifetime", "dnssec-serial",
-					    "notify", "primaries", "transfer-key" };
-	enum { ZK_ALLOW_TRANSFER = 5, ZK_DNSSEC = 6, ZK_NOTIFY = 13, ZK_PRIMARIES, ZK_TRANSFER_KEY, ZK_N };
+					    "notify", "primaries", "transfer-key", "notify-key" };
+	enum { ZK_ALLOW_TRANSFER = 5, ZK_DNSSEC = 6, ZK_NOTIFY = 13, ZK_PRIMARIES, ZK_TRANSFER_KEY,
+	       ZK_NOTIFY_KEY, ZK_N };
 	_Static_assert(sizeof(keys) / sizeof(keys[0]) == ZK_N, "the zone key table and its indexes");
 	char what[200];
 	snprintf(what, sizeof(what), "%s: zones", vwhat);
@@ -819,7 +821,8 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 			conf_get_bool(x, v[4], uwhat, &z->auto_ptr);
 		if (v[ZK_ALLOW_TRANSFER] != NULL)
 			z->allow_transfer = conf_parse_allow_transfer(x, v[ZK_ALLOW_TRANSFER], zwhat, name);
-		conf_parse_zone_xfr(x, v[ZK_NOTIFY], v[ZK_PRIMARIES], v[ZK_TRANSFER_KEY], z, zwhat);
+		conf_parse_zone_xfr(x, v[ZK_NOTIFY], v[ZK_PRIMARIES], v[ZK_TRANSFER_KEY], v[ZK_NOTIFY_KEY],
+				    z, zwhat);
 		if (z->translate_nat && (z->nallow_update > 0 || z->auto_ptr))
 			conf_error(x, it->line, "%s %s: allow-update and auto-ptr cannot be combined "
 				   "with translate: nat", zwhat, name);
@@ -1248,12 +1251,24 @@ conf_free(conf_t **cp)
 
 /* ---------------------------------------------------------------------------
  * Zone transfers in and NOTIFY (docs/transfers.md): notify, primaries,
- * transfer-key
+ * transfer-key, notify-key
  */
+
+/* A key name at node (a string naming a key under keys:), or NULL (an
+ * error reported as what). */
+static const conf_key_t *
+conf_parse_key_ref(conf_ctx_t *x, const ynode_t *node, const char *what)
+{
+	const char *kn = conf_get_string(x, node, what, false);
+	const conf_key_t *k = kn != NULL ? conf_key_find(x->c, kn) : NULL;
+	if (kn != NULL && k == NULL)
+		conf_error(x, node->line, "%s: undefined key '%s' (define it under keys:)", what, kn);
+	return k;
+}
 
 static void
 conf_parse_zone_xfr(conf_ctx_t *x, const ynode_t *notify, const ynode_t *primaries,
-		    const ynode_t *key, conf_zone_t *z, const char *zwhat)
+		    const ynode_t *key, const ynode_t *notify_key, conf_zone_t *z, const char *zwhat)
 {
 	char what[300];
 	if (notify != NULL) {
@@ -1273,11 +1288,16 @@ conf_parse_zone_xfr(conf_ctx_t *x, const ynode_t *notify, const ynode_t *primari
 	}
 	if (key != NULL) {
 		snprintf(what, sizeof(what), "%s %s: transfer-key", zwhat, z->name);
-		const char *kn = conf_get_string(x, key, what, false);
-		if (kn != NULL && (z->transfer_key = conf_key_find(x->c, kn)) == NULL)
-			conf_error(x, key->line, "%s: undefined key '%s' (define it under keys:)", what, kn);
+		z->transfer_key = conf_parse_key_ref(x, key, what);
 		if (primaries == NULL)
 			conf_error(x, key->line, "%s: only for a secondary zone (give primaries:)", what);
+	}
+	if (notify_key != NULL) {
+		snprintf(what, sizeof(what), "%s %s: notify-key", zwhat, z->name);
+		z->notify_key = conf_parse_key_ref(x, notify_key, what);
+		if (notify == NULL)
+			conf_error(x, notify_key->line, "%s: signs the zone's NOTIFYs: give notify: too",
+				   what);
 	}
 }
 

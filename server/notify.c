@@ -20,6 +20,7 @@
 #include <ldns/ldns.h>
 
 #include "log.h"
+#include "tsig.h"
 #include "xfr_stats.h"
 
 typedef struct notify_item {
@@ -28,6 +29,11 @@ typedef struct notify_item {
 	struct sockaddr_storage addr;
 	socklen_t alen;
 	uint32_t serial;
+	/* notify-key: the key (copied: the config may be gone by the answer)
+	 * and the request's MAC, which the answer's TSIG covers */
+	char *key_name, *key_secret;
+	ldns_rdf *mac;
+	bool bad_answer_logged;
 	uint8_t *wire;
 	size_t len;
 	uint16_t id;
@@ -59,6 +65,9 @@ notify_item_free(notify_item_t *it)
 	free(it->zone);
 	free(it->target);
 	free(it->wire);
+	free(it->key_name);
+	free(it->key_secret);
+	ldns_rdf_deep_free(it->mac);
 	free(it);
 }
 
@@ -78,19 +87,21 @@ notify_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage
 /* The NOTIFY message: opcode NOTIFY, AA, the zone's SOA as the question. */
 /* The NOTIFY: question zone SOA IN, AA, and soa (if not NULL) as its answer
  * section (RFC 1996 3.7: the secondary learns the serial without asking;
- * BIND and Knot send it too). */
-static uint8_t *
-notify_build(const char *zone, uint16_t id, const uint8_t *soa, size_t soa_len, size_t *len)
+ * BIND and Knot send it too); signed with key if not NULL, its MAC then in
+ * it->mac. Sets it->wire and it->len; false if it cannot be built. */
+static bool
+notify_build(notify_item_t *it, const char *zone, const uint8_t *soa, size_t soa_len,
+	     const conf_key_t *key)
 {
 	ldns_rdf *name = NULL;
 	if (ldns_str2rdf_dname(&name, zone) != LDNS_STATUS_OK)
-		return NULL;
+		return false;
 	ldns_pkt *p = ldns_pkt_query_new(name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, LDNS_AA);
 	if (p == NULL)
-		return NULL;
+		return false;
 	ldns_pkt_set_opcode(p, LDNS_PACKET_NOTIFY);
 	ldns_pkt_set_rd(p, false);
-	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_id(p, it->id);
 	uint8_t *wire = NULL, *msg = NULL;
 	size_t qlen = 0;
 	if (ldns_pkt2wire(&wire, p, &qlen) == LDNS_STATUS_OK && qlen >= 12) {
@@ -101,25 +112,43 @@ notify_build(const char *zone, uint16_t id, const uint8_t *soa, size_t soa_len, 
 			msg[6] = 0;   /* ANCOUNT 1 */
 			msg[7] = 1;
 		}
-		*len = qlen + (soa != NULL ? soa_len : 0);
+		it->len = qlen + (soa != NULL ? soa_len : 0);
 	}
 	free(wire);
 	ldns_pkt_free(p);
-	return msg;
+	if (msg == NULL || key == NULL) {
+		it->wire = msg;
+		return msg != NULL;
+	}
+	/* signed: the whole message through ldns, which puts the TSIG last */
+	ldns_pkt *sp = NULL;
+	bool ok = ldns_wire2pkt(&sp, msg, it->len) == LDNS_STATUS_OK &&
+		  ldns_pkt_tsig_sign(sp, key->name, key->secret, TSIG_FUDGE_MAX,
+				     tsig_algorithm_dname(key->algorithm), NULL) == LDNS_STATUS_OK &&
+		  ldns_pkt2wire(&it->wire, sp, &it->len) == LDNS_STATUS_OK;
+	free(msg);
+	if (ok) {
+		it->mac = ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(sp), 3));
+		it->key_name = strdup(key->name);
+		it->key_secret = strdup(key->secret);
+		ok = it->mac != NULL && it->key_name != NULL && it->key_secret != NULL;
+	}
+	ldns_pkt_free(sp);
+	return ok;
 }
 
 void
 notify_zone(const char *view, const char *zone, uint32_t serial, const uint8_t *soa, size_t soa_len,
-	    const conf_sockaddr_t *targets, size_t ntargets)
+	    const conf_key_t *key, const conf_sockaddr_t *targets, size_t ntargets)
 {
 	for (size_t i = 0; i < ntargets; i++) {
 		notify_item_t *it = xcalloc(1, sizeof(*it));
 		it->id = (uint16_t)ldns_get_random();
-		it->wire = notify_build(zone, it->id, soa, soa_len, &it->len);
+		bool built = notify_build(it, zone, soa, soa_len, key);
 		it->view = strdup(view ? view : "");
 		it->zone = strdup(zone);
 		it->target = strdup(targets[i].text ? targets[i].text : "?");
-		if (it->wire == NULL || it->view == NULL || it->zone == NULL || it->target == NULL) {
+		if (!built || it->view == NULL || it->zone == NULL || it->target == NULL) {
 			notify_item_free(it);
 			continue;
 		}
@@ -145,6 +174,20 @@ notify_zone(const char *view, const char *zone, uint32_t serial, const uint8_t *
 	}
 }
 
+/* Does the answer msg[0..len) to it carry a valid TSIG of it's key
+ * (RFC 8945 5.3: the answer to a signed request is signed)? */
+static bool
+notify_answer_signed(const notify_item_t *it, const uint8_t *msg, size_t len)
+{
+	ldns_pkt *p = NULL;
+	if (ldns_wire2pkt(&p, msg, len) != LDNS_STATUS_OK)
+		return false;
+	bool ok = ldns_pkt_tsig(p) != NULL &&
+		  ldns_pkt_tsig_verify(p, msg, len, it->key_name, it->key_secret, it->mac);
+	ldns_pkt_free(p);
+	return ok;
+}
+
 /* An answer on fd: the item it acknowledges is done. */
 static void
 notify_receive(int fd)
@@ -165,6 +208,17 @@ notify_receive(int fd)
 			notify_item_t *it = *p;
 			if (it->id != id || it->tries == 0 || !notify_same_addr(&it->addr, &from))
 				continue;
+			if (it->key_name != NULL && !notify_answer_signed(it, buf, (size_t)n)) {
+				/* not the target's answer as far as we can tell: keep
+				 * sending until one is signed, or give up */
+				if (!it->bad_answer_logged)
+					log_warning("notify: zone %s in view %s, serial %" PRIu32 ": the "
+						    "answer from %s is not signed with key %s: ignored",
+						    it->zone, it->view, it->serial, it->target,
+						    it->key_name);
+				it->bad_answer_logged = true;
+				break;
+			}
 			ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, (int)rcode);
 			log_notice("notify: zone %s in view %s, serial %" PRIu32 ": %s answered %s%s",
 				   it->zone, it->view, it->serial, it->target, lt ? lt->name : "?",

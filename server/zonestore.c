@@ -1299,7 +1299,7 @@ zonestore_notify_changes(const snapshot_t *old, const snapshot_t *next)
 				? type_answer_find(apex->types, apex->ntypes, LDNS_RR_TYPE_SOA) : NULL;
 			bool usable = soa != NULL && soa->ancount == 1 && soa->nfixups == 0;
 			notify_zone(nv->conf->name, cz->name, z->serial, usable ? soa->wire : NULL,
-				    usable ? soa->len_noadd : 0, cz->notify, cz->nnotify);
+				    usable ? soa->len_noadd : 0, cz->notify_key, cz->notify, cz->nnotify);
 		}
 	}
 }

@@ -9,8 +9,10 @@
 # - after a serial change and a SIGHUP reload of horizond, all three serve the
 #   new data thanks to horizond's NOTIFY (their refresh is an hour, no rndc,
 #   knotc or nsd-control is used), by an incremental IXFR (horizond's log says
-#   so for each, BIND's and Knot's logs too); horizond's NOTIFY is unsigned,
-#   so Knot's acl and NSD's allow-notify name the address with no key;
+#   so for each, BIND's and Knot's logs too); horizond signs its NOTIFY with
+#   ext-xfr (notify-key), and Knot's acl and NSD's allow-notify accept a
+#   NOTIFY only with that key (unsigned, Knot denies it and NSD answers
+#   NOTAUTH); each reads the new serial from the NOTIFY's SOA;
 # - the same after a dynamic update (nsupdate -y) to the external zone;
 # - the internal view is untouched throughout.
 # named, knotd and nsd run from their own temp configs, on 127.0.0.1, started and
@@ -70,6 +72,7 @@ views:
         allow-transfer: [key ext-xfr]
         allow-update: [key upd]
         notify: [127.0.0.1@$BPORT, 127.0.0.1@$KPORT, 127.0.0.1@$NPORT]
+        notify-key: ext-xfr
 CONF
 hz_start "$HZ_TMP/hz.yaml" || hz_done
 
@@ -99,6 +102,7 @@ remote:
 acl:
   - id: notify-from-horizond
     address: 127.0.0.1
+    key: ext-xfr
     action: notify
 template:
   - id: default
@@ -113,8 +117,7 @@ CONF
 knot_start "$K"
 
 # --- NSD secondary ----------------------------------------------------------------
-# horizond's NOTIFY is unsigned: NSD must allow it with NOKEY (with the key,
-# as for Knot's acl, it answers NOTAUTH and waits for its refresh timer)
+# horizond's NOTIFY is signed with ext-xfr (notify-key): NSD allows only that
 N=$HZ_TMP/nsd
 nsd_start "$N" "$NPORT" "xfrdir: \"$N\"" <<CONF
 remote-control:
@@ -127,7 +130,7 @@ zone:
 	name: "example.com"
 	zonefile: "example.com.zone"
 	request-xfr: 127.0.0.1@$HPORT ext-xfr
-	allow-notify: 127.0.0.1 NOKEY
+	allow-notify: 127.0.0.1 ext-xfr
 	outgoing-interface: $NSRC
 CONF
 
@@ -211,6 +214,12 @@ xfr_expect "BIND and Knot received horizond's NOTIFY" 10 notify_counts_above "$n
 # the NOTIFY carries the zone's SOA (RFC 1996 3.7): both read the new serial from it
 hz_check "BIND read serial 2 from the NOTIFY" grep -q "notify from 127.0.0.1#[0-9]*: serial 2" "$B/named.log"
 hz_check "Knot read serial 2 from the NOTIFY" grep -q "\[example.com.\] notify, incoming, remote 127.0.0.1@[0-9]*.*serial 2" "$K/knot.log"
+# signed with notify-key, answered signed: horizond takes each answer
+for port in "$BPORT" "$KPORT" "$NPORT"; do
+	xfr_expect "the signed NOTIFY (serial 2) to 127.0.0.1@$port: a signed NOERROR answer" 10 \
+		grep -q "serial 2: 127.0.0.1@$port answered NOERROR" "$HZ_LOG"
+done
+hz_check "no answer without the key's signature" sh -c "! grep -q 'is not signed with key' '$HZ_LOG'"
 
 # --- a dynamic update: NOTIFY, then IXFR -------------------------------------------
 n0=$(notify_counts)

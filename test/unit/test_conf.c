@@ -271,8 +271,8 @@ END_TEST
 
 /* server.state-dir: default, relative to the config's directory, absolute
  * as written, copied to every zone; a bad value is a FILE:LINE error. */
-/* Secondary zones: primaries, transfer-key, notify; each view its own copy
- * under state-dir (docs/transfers.md). */
+/* Secondary zones: primaries, transfer-key, notify, notify-key; each view
+ * its own copy under state-dir (docs/transfers.md). */
 START_TEST(test_secondary_zones)
 {
 	capture_t cap;
@@ -289,7 +289,7 @@ START_TEST(test_secondary_zones)
 		"    match-clients: [any]\n"
 		"    zones:\n"
 		"      - {name: example.com, primaries: [192.0.2.1]}\n"
-		"      - {name: example.net, file: n.zone, notify: [192.0.2.8]}\n";
+		"      - {name: example.net, file: n.zone, notify: [192.0.2.8], notify-key: xfr-key}\n";
 	conf_t *c = tl_conf(&cap, text);
 	ck_assert_msg(c != NULL, "errors: %s", capture_text(&cap));
 	const conf_zone_t *a = &c->views[0].zones[0], *b = &c->views[1].zones[0];
@@ -299,6 +299,8 @@ START_TEST(test_secondary_zones)
 	ck_assert_str_eq(a->primaries[1].text, "2001:db8::1@5353");
 	ck_assert_ptr_eq(a->transfer_key, &c->keys[0]);
 	ck_assert_ptr_null(b->transfer_key);
+	ck_assert_ptr_eq(c->views[1].zones[1].notify_key, &c->keys[0]);
+	ck_assert_ptr_null(a->notify_key);
 	ck_assert_uint_eq(a->nnotify, 1);
 	ck_assert_uint_eq(ntohs(((const struct sockaddr_in *)&c->views[1].zones[1].notify[0].ss)->sin_port),
 			  53);
@@ -306,6 +308,22 @@ START_TEST(test_secondary_zones)
 	ck_assert_str_eq(a->path, "/srv/hz/secondary/int/Example.com.zone");
 	ck_assert_str_eq(b->path, "/srv/hz/secondary/ext_1/example.com.zone");
 	conf_free(&c);
+	capture_end(&cap);
+	/* notify-key names a defined key and goes with notify: */
+	static const char bad[] =
+		"server: {listen: [127.0.0.1@5300]}\n"
+		"keys: [{name: xfr-key, secret: \"eGZyLXNlY3JldA==\"}]\n"
+		"views:\n"
+		"  - name: v\n"
+		"    match-clients: [any]\n"
+		"    zones:\n"
+		"      - {name: a.example, file: a.zone, notify: [192.0.2.8], notify-key: nosuch}\n" /* 7 */
+		"      - {name: b.example, file: b.zone, notify-key: xfr-key}\n";                   /* 8 */
+	c = tl_conf(&cap, bad);
+	ck_assert_ptr_null(c);
+	const char *msgs = capture_text(&cap);
+	ck_assert_line(msgs, "test.yaml:7: ", "notify-key: undefined key 'nosuch'");
+	ck_assert_line(msgs, "test.yaml:8: ", "notify-key: signs the zone's NOTIFYs: give notify: too");
 	capture_end(&cap);
 }
 END_TEST
