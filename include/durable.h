@@ -22,4 +22,8 @@ int durable_fsync_dir(const char *path);
  * with errno set (the temporary file removed, path untouched). */
 int durable_replace(const char *path, const void *data, size_t len, mode_t mode);
 
+/* mkdir -p: dir and every missing directory above it, made with mode, each
+ * new entry made durable. 0 (also if dir exists), or -1 with errno set. */
+int durable_mkdirs(const char *dir, mode_t mode);
+
 #endif

@@ -10,8 +10,10 @@
  * differs from the version last seen, the difference is added. So every
  * serial a secondary can hold from us -- it got it by a transfer -- has its
  * changes kept, up to XFR_HIST_MAX of them per (view, zone); an older serial
- * (or one from before a restart: the history lives in memory) gets the zone
- * in AXFR form. All of it runs on the control thread alone.
+ * gets the zone in AXFR form. The history lives in memory and is written to
+ * state-dir at a clean stop, read back after the restart (a crash loses
+ * what changed since the last clean stop). All of it runs on the control
+ * thread alone (saving: after it has stopped).
  * SPDX-License-Identifier: BSD-3-Clause */
 #ifndef HZ_XFR_HIST_H
 #define HZ_XFR_HIST_H
@@ -59,9 +61,28 @@ void xfr_change_clear(xfr_change_t *c);
 
 typedef struct xfr_hist xfr_hist_t;
 
-/* The history of zone apex (lower-case wire) in view (by name); made empty
- * the first time. Freed at exit. */
-xfr_hist_t *xfr_hist_get(const char *view, const uint8_t *apex);
+/* The history of zone apex (lower-case wire) in view (by name). The first
+ * time, it is read from its file under state_dir if a clean stop left one
+ * there (xfr_hist_save_all; a file that cannot be used is logged and
+ * ignored), else made empty; state_dir NULL: in memory only. Freed at
+ * exit. */
+xfr_hist_t *xfr_hist_get(const char *view, const uint8_t *apex, const char *state_dir);
+
+/* At a clean stop, after the control thread: every history that has a file
+ * and a version is written there (durable_replace), so that the
+ * secondaries' serials keep their incremental transfers across the
+ * restart. A crash loses what changed since the last clean stop: AXFR for
+ * those, never a wrong IXFR. 0, or -1 if one could not be written (logged). */
+int xfr_hist_save_all(void);
+
+/* Drop every history from memory (what a restart does; tests). */
+void xfr_hist_forget_all(void);
+
+/* The file's contents for h (malloc'ed, *len bytes), and h made from such
+ * contents (all or nothing: false leaves h empty); for the file and the
+ * tests. */
+uint8_t *xfr_hist_serialize(const xfr_hist_t *h, size_t *len);
+bool xfr_hist_restore(xfr_hist_t *h, const uint8_t *buf, size_t len);
 
 /* zf is what the view serves now: if its serial is not the one last seen,
  * keep the change from that version (dropping the oldest past

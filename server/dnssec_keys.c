@@ -61,27 +61,6 @@ dnssec_keys_file_zone(const char *origin, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* mkdir -p with mode 0700 for what we make. */
-static int
-dnssec_keys_mkdirs(const char *dir)
-{
-	char *p = xmalloc(strlen(dir) + 1);
-	strcpy(p, dir);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	int rc = mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
-	free(p);
-	return rc;
-}
-
 static char *
 dnssec_keys_path(const char *base, const char *ext)
 {
@@ -395,7 +374,7 @@ dnssec_keys_get(const conf_zone_t *cz, const char *origin, time_t now, dnssec_ke
 	dnssec_keys_file_zone(origin, fzone, sizeof(fzone));
 	ldns_rdf *owner = NULL;
 	int alg = cz->dnssec_algorithm;
-	if (dnssec_keys_mkdirs(dir) != 0 ||
+	if (durable_mkdirs(dir, 0700) != 0 ||
 	    ldns_str2rdf_dname(&owner, origin) != LDNS_STATUS_OK) {
 		diag_error(d, cz->path, 0, "zone %s: cannot create the key directory %s: %s",
 			   origin, dir, strerror(errno));

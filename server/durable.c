@@ -83,3 +83,28 @@ durable_replace(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	return durable_fsync_dir(path);
 }
+
+int
+durable_mkdirs(const char *dir, mode_t mode)
+{
+	char p[4096];
+	if ((size_t)snprintf(p, sizeof(p), "%s", dir) >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) == 0) {
+			if (durable_fsync_dir(p) != 0)
+				return -1;
+		} else if (errno != EEXIST) {
+			return -1;
+		}
+		*s = c;
+		if (c == '\0')
+			return 0;
+	}
+}

@@ -28,6 +28,7 @@
 #include "sdnotify.h"
 #include "server.h"
 #include "snapshot.h"
+#include "xfr_hist.h"
 #include "zonefile.h"
 #include "zonestore.h"
 
@@ -326,6 +327,7 @@ out:
 	ctl_free(&m.ctl);         /* before the reload thread: `reload` waits on it */
 	reload_free(&m.reload);   /* a reload in progress finishes first (on the control thread) */
 	control_stop();           /* before the workers: it replies through them */
+	xfr_hist_save_all();      /* the control thread is gone: the histories are still */
 	server_stop(m.srv);
 	querylog_stop();          /* after the workers: what they logged last is written */
 	if (rc == 0) {

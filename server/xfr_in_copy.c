@@ -141,17 +141,16 @@ xfrin_copy_drop_outside(ldns_rr_list *l, const ldns_rdf *origin, const char *wha
 	}
 }
 
-/* mkdir -p for the directory part of path. */
+/* mkdir -p for the directory part of path (errors show when the copy is
+ * written). */
 static void
 xfrin_copy_mkdirs(const char *path)
 {
 	char *d = xfrin_copy_strdup(path);
-	for (char *p = d + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		(void)mkdir(d, 0755);
-		*p = '/';
+	char *slash = strrchr(d, '/');
+	if (slash != NULL && slash != d) {
+		*slash = '\0';
+		(void)durable_mkdirs(d, 0755);
 	}
 	free(d);
 }

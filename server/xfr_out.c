@@ -249,7 +249,7 @@ xfr_out_collect(void *arg, bool run)
 			x->serial = serial;
 			x->incremental_soa = x->have_client_serial &&
 					     (int32_t)(x->client_serial - serial) >= 0;
-			xfr_hist_t *h = xfr_hist_get(x->view, x->apex);
+			xfr_hist_t *h = xfr_hist_get(x->view, x->apex, s->conf->state_dir);
 			xfr_hist_note(h, zf);
 			const xfr_change_t *chain[XFR_HIST_MAX];
 			size_t nchain = 0;

@@ -9,7 +9,7 @@
 #   serves them;
 # - IXFR: the SOA alone for a current client, the incremental form after an
 #   update and after a reload of an edited file, AXFR form for an unknown
-#   serial; UDP: AXFR FORMERR, IXFR the SOA alone (as BIND 9.18);
+#   serial; the history kept across a restart (a damaged file: AXFR); UDP: AXFR FORMERR, IXFR the SOA alone (as BIND 9.18);
 # - a BIND 9 secondary (TSIG key ext-xfr, transfer source a LAN address)
 #   loads the external view, never an internal record, and its copy passes
 #   named-checkzone; so do Knot DNS and NSD secondaries (when installed);
@@ -276,6 +276,28 @@ expect "by an IXFR (incremental) from 2024010101" $((ixfrs + 1)) \
 [ "$got" = 192.0.2.81 ] || grep -i 'transfer\|ixfr\|refresh' "$HZ_TMP/named/named.log" | tail -n 10
 xfr_stop_pid "$NAMED_PID"
 NAMED_PID=
+
+# --- the IXFR history across a restart ------------------------------------------
+# kept in state-dir at a clean stop, read back: a secondary's serial from
+# before the restart still gets the incremental form
+hz_stop
+hists=$(ls "$HZ_TMP"/state/ixfr-*.hist 2>/dev/null | wc -l)
+if [ "$hists" -ge 2 ]; then hz_ok "a clean stop keeps the IXFR histories in state-dir ($hists files)"; else hz_fail "IXFR histories in state-dir: $hists" "$(ls -l "$HZ_TMP/state")"; fi
+hz_start "$HZ_TMP/xfr.yaml" "$HZ_TMP/horizond2.log" || hz_done
+sed -i -e 's/2024010102/2024010103/' -e 's/^www .*/www     IN A   192.0.2.82/' "$HZ_TMP/external.zone"
+hz_reload
+xfr $LAN example.com IXFR=2024010101 -y "$EXT"
+expect "after a restart: IXFR from a serial of before it, the incremental form" \
+	"SOA 2024010103|SOA 2024010101|www.example.com. A 192.0.2.80|SOA 2024010102|www.example.com. A 192.0.2.81|SOA 2024010102|www.example.com. A 192.0.2.81|SOA 2024010103|www.example.com. A 192.0.2.82|SOA 2024010103" \
+	"$(records | awk '{ if ($4 == "SOA") s = "SOA " $7; else s = $1 " " $4 " " $5; printf "%s%s", sep, s; sep = "|" }')"
+expect "... the history read back is logged" 1 "$(grep -c 'transfer out: zone example.com. view external: IXFR history read from .*/state/ixfr-[0-9a-f]*.hist: [0-9]* changes* up to serial 2024010102' "$HZ_LOG")"
+# a damaged file is refused whole: the AXFR form, logged
+hz_stop
+for f in "$HZ_TMP"/state/ixfr-*.hist; do truncate -s -1 "$f"; done
+hz_start "$HZ_TMP/xfr.yaml" "$HZ_TMP/horizond3.log" || hz_done
+xfr $LAN example.com IXFR=2024010102 -y "$EXT"
+expect "a damaged history: the AXFR form" 1507 "$(records | wc -l)"
+expect "... logged" 1 "$(grep -c 'transfer out: zone example.com. view external: the IXFR history .*ixfr-[0-9a-f]*.hist is damaged: ignored' "$HZ_LOG")"
 
 hz_stop
 hz_done

@@ -1,5 +1,6 @@
 /* test_xfr_hist.c -- the IXFR history: the difference of two record sets,
- * and the chain of changes from a client's serial to the newest.
+ * the chain of changes from a client's serial to the newest, kept across a
+ * restart in a file that is refused whole when damaged.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
 #include <stdio.h>
@@ -7,8 +8,10 @@
 #include <string.h>
 
 #include <ldns/ldns.h>
+#include <openssl/evp.h>
 
 #include "testlib.h"
+#include "tmpdir.h"
 #include "xfr_hist.h"
 #include "zonefile.h"
 
@@ -91,9 +94,9 @@ END_TEST
 START_TEST(test_chain)
 {
 	static const uint8_t apex[] = "\7example\3com";
-	xfr_hist_t *h = xfr_hist_get("external", apex);
-	ck_assert_ptr_eq(xfr_hist_get("external", apex), h);
-	ck_assert_ptr_ne(xfr_hist_get("internal", apex), h);
+	xfr_hist_t *h = xfr_hist_get("external", apex, NULL);
+	ck_assert_ptr_eq(xfr_hist_get("external", apex, NULL), h);
+	ck_assert_ptr_ne(xfr_hist_get("internal", apex, NULL), h);
 	const xfr_change_t *ch[XFR_HIST_MAX];
 	zonefile_t *zf = zone(1, "");
 	xfr_hist_note(h, zf);
@@ -138,6 +141,124 @@ START_TEST(test_chain)
 }
 END_TEST
 
+/* versions first..last of the zone seen by h: one record more each time */
+static void
+note_versions(xfr_hist_t *h, unsigned first, unsigned last)
+{
+	char body[4096] = "";
+	for (unsigned v = 1; v <= last; v++) {
+		char line[64];
+		snprintf(line, sizeof(line), "h%u A 192.0.2.%u\n", v, v);
+		strcat(body, line);
+		if (v < first)
+			continue;
+		zonefile_t *zf = zone(v, body);
+		xfr_hist_note(h, zf);
+		zonefile_free(&zf);
+	}
+}
+
+/* The chain from serial from: n changes, each from -> from + 1 adding one
+ * record. */
+static void
+ck_chain(const xfr_hist_t *h, uint32_t from, size_t n)
+{
+	const xfr_change_t *ch[XFR_HIST_MAX];
+	ck_assert_uint_eq(xfr_hist_chain(h, from, ch), n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(ch[i]->from, from + i);
+		ck_assert_uint_eq(ch[i]->to, from + i + 1);
+		ck_assert_uint_eq(ch[i]->nadd, 1);
+		ck_assert_uint_eq(ch[i]->ndel, 0);
+		char want[64], *got = rr_text(&ch[i]->add[0]);
+		snprintf(want, sizeof(want), "h%zu.example.com.\t300\tIN\tA\t192.0.2.%zu", from + i + 1,
+			 from + i + 1);
+		ck_assert_str_eq(got, want);
+		free(got);
+	}
+}
+
+/* A clean stop writes the history under state-dir; after a restart the
+ * history of the same view and zone is read back: the secondaries' serials
+ * keep their incremental transfers, and later changes join the chain. */
+START_TEST(history_kept_across_a_restart)
+{
+	static const uint8_t apex[] = "\7example\3com";
+	tmpdir_t dir;
+	tmpdir_make(&dir, "hz-xfr-hist");
+	char state[256];
+	tmpdir_file(&dir, "state/deeper", state, sizeof(state));   /* made on saving */
+	xfr_hist_t *h = xfr_hist_get("ext", apex, state);
+	note_versions(h, 1, 4);
+	ck_chain(h, 1, 3);
+	xfr_hist_t *other = xfr_hist_get("int", apex, state);   /* no version: no file */
+	ck_assert_ptr_nonnull(other);
+	ck_assert_int_eq(xfr_hist_save_all(), 0);
+	xfr_hist_forget_all();   /* the restart */
+	h = xfr_hist_get("ext", apex, state);
+	ck_chain(h, 1, 3);
+	note_versions(h, 4, 6);   /* 4 again (nothing new), then 5 and 6 */
+	ck_chain(h, 1, 5);
+	ck_assert_uint_eq(xfr_hist_chain(xfr_hist_get("int", apex, state), 1,
+					 (const xfr_change_t *[XFR_HIST_MAX]){ 0 }), 0);
+	/* without a state dir nothing is read */
+	xfr_hist_forget_all();
+	ck_assert_uint_eq(xfr_hist_chain(xfr_hist_get("ext", apex, NULL), 1,
+					 (const xfr_change_t *[XFR_HIST_MAX]){ 0 }), 0);
+	/* a state dir that cannot be made: the save says so */
+	xfr_hist_forget_all();
+	tmpdir_put(&dir, "file", "not a directory\n");
+	char bad[256];
+	tmpdir_file(&dir, "file/sub", bad, sizeof(bad));
+	note_versions(xfr_hist_get("ext", apex, bad), 1, 2);
+	ck_assert_int_eq(xfr_hist_save_all(), -1);
+	xfr_hist_forget_all();
+	tmpdir_remove(&dir);
+}
+END_TEST
+
+/* A file cut at any byte, or with any byte changed, is refused whole (the
+ * history stays empty: AXFR for older serials), never half read; nor is a
+ * file of another view. */
+START_TEST(damaged_history_is_refused)
+{
+	static const uint8_t apex[] = "\7example\3com";
+	xfr_hist_t *h = xfr_hist_get("ext", apex, NULL);
+	note_versions(h, 1, 3);
+	size_t len = 0;
+	uint8_t *buf = xfr_hist_serialize(h, &len);
+	ck_assert_ptr_nonnull(buf);
+	xfr_hist_forget_all();
+	h = xfr_hist_get("ext", apex, NULL);
+	for (size_t cut = 0; cut < len; cut++) {
+		ck_assert_msg(!xfr_hist_restore(h, buf, cut), "cut at %zu accepted", cut);
+		ck_assert_uint_eq(xfr_hist_chain(h, 1, (const xfr_change_t *[XFR_HIST_MAX]){ 0 }), 0);
+	}
+	for (size_t i = 0; i < len; i++) {
+		buf[i] ^= 0x40;
+		ck_assert_msg(!xfr_hist_restore(h, buf, len), "byte %zu changed, accepted", i);
+		buf[i] ^= 0x40;
+	}
+	/* the same cuts with a digest that fits them: the structure is checked
+	 * too (every count and length against what is left) */
+	uint8_t *cut = malloc(len);
+	ck_assert_ptr_nonnull(cut);
+	for (size_t body = 8; body < len - 32; body++) {
+		memcpy(cut, buf, body);
+		unsigned mdlen = 0;
+		ck_assert_int_eq(EVP_Digest(cut, body, cut + body, &mdlen, EVP_sha256(), NULL), 1);
+		ck_assert_msg(!xfr_hist_restore(h, cut, body + 32), "body cut at %zu accepted", body);
+		ck_assert_uint_eq(xfr_hist_chain(h, 1, (const xfr_change_t *[XFR_HIST_MAX]){ 0 }), 0);
+	}
+	free(cut);
+	ck_assert(!xfr_hist_restore(xfr_hist_get("int", apex, NULL), buf, len));
+	ck_assert(xfr_hist_restore(h, buf, len));
+	ck_chain(h, 1, 2);
+	free(buf);
+	xfr_hist_forget_all();
+}
+END_TEST
+
 static Suite *
 xfr_hist_suite(void)
 {
@@ -145,6 +266,8 @@ xfr_hist_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_chain);
+	tcase_add_test(tc, history_kept_across_a_restart);
+	tcase_add_test(tc, damaged_history_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
