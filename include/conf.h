@@ -75,6 +75,8 @@ typedef struct conf_zone {
 	conf_sockaddr_t *primaries;  /* non-empty: a secondary zone; port 53 if not given */
 	size_t nprimaries;
 	const conf_key_t *transfer_key;  /* signs SOA queries and transfers in; NULL: unsigned */
+	const acl_t *allow_notify;   /* secondary zones: who besides the primaries may NOTIFY
+	                                (key NAME elements too); NULL: the primaries only */
 	const conf_key_t *notify_key;    /* signs NOTIFY out (answers must be signed back); NULL: unsigned */
 	const char *view_name;       /* the view the zone is in (names a secondary's copy) */
 } conf_zone_t;

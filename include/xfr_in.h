@@ -50,6 +50,11 @@ void xfrin_zone_set(const char *view, const char *zone, zone_t *z);
  * (NOTIFY is not the query path). */
 bool xfrin_notify(const char *zone, const struct sockaddr *src);
 
+/* A NOTIFY for the secondary zone of view that its allow-notify lets in
+ * (the caller checked the address and key): that copy refreshes now.
+ * Returns false if view has no such copy. Any thread; the module's mutex. */
+bool xfrin_notify_allowed(const char *view, const char *zone);
+
 /* How a new zone (a transfer, an expiry) goes into service: called on the
  * transfer thread with a new reference to z, which the callee takes over;
  * the control thread gives this (control.c: zonestore_secondary_publish

@@ -745,13 +745,14 @@ conf_zone_key_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* allow-transfer: an address-match list (key NAME elements included); the
- * default, no list, lets nobody transfer the zone. */
+/* allow-transfer, allow-notify (key): an address-match list (key NAME
+ * elements included); the default, no list, lets nobody in. */
 static const acl_t *
-conf_parse_allow_transfer(conf_ctx_t *x, const ynode_t *list, const char *zwhat, const char *name)
+conf_parse_zone_acl(conf_ctx_t *x, const ynode_t *list, const char *zwhat, const char *name,
+		    const char *key)
 {
 	char what[300];
-	snprintf(what, sizeof(what), "%s %s: allow-transfer", zwhat, name);
+	snprintf(what, sizeof(what), "%s %s: %s", zwhat, name, key);
 	acl_t *acl = arena_zalloc(x->c->arena, sizeof(*acl));
 	acl->line = list->line;
 	return conf_parse_match_list(x, list, what, acl) ? acl : NULL;
@@ -766,9 +767,9 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 	static const char *const keys[] = { "name", "file", "translate", "allow-update", "auto-ptr",
 					    "allow-transfer", "dnssec-signing", "dnssec-algorithm", "dnssec-keys",
 					    "dnssec-nsec3", "dnssec-validity", "dnssec-zsk-lifetime", "dnssec-serial",
-					    "notify", "primaries", "transfer-key", "notify-key" };
+					    "notify", "primaries", "transfer-key", "notify-key", "allow-notify" };
 	enum { ZK_ALLOW_TRANSFER = 5, ZK_DNSSEC = 6, ZK_NOTIFY = 13, ZK_PRIMARIES, ZK_TRANSFER_KEY,
-	       ZK_NOTIFY_KEY, ZK_N };
+	       ZK_NOTIFY_KEY, ZK_ALLOW_NOTIFY, ZK_N };
 	_Static_assert(sizeof(keys) / sizeof(keys[0]) == ZK_N, "the zone key table and its indexes");
 	char what[200];
 	snprintf(what, sizeof(what), "%s: zones", vwhat);
@@ -820,9 +821,18 @@ conf_parse_zones(conf_ctx_t *x, const ynode_t *list, conf_view_t *view, const ch
 		if (v[4] != NULL)
 			conf_get_bool(x, v[4], uwhat, &z->auto_ptr);
 		if (v[ZK_ALLOW_TRANSFER] != NULL)
-			z->allow_transfer = conf_parse_allow_transfer(x, v[ZK_ALLOW_TRANSFER], zwhat, name);
+			z->allow_transfer = conf_parse_zone_acl(x, v[ZK_ALLOW_TRANSFER], zwhat, name,
+								"allow-transfer");
 		conf_parse_zone_xfr(x, v[ZK_NOTIFY], v[ZK_PRIMARIES], v[ZK_TRANSFER_KEY], v[ZK_NOTIFY_KEY],
 				    z, zwhat);
+		if (v[ZK_ALLOW_NOTIFY] != NULL) {
+			z->allow_notify = conf_parse_zone_acl(x, v[ZK_ALLOW_NOTIFY], zwhat, name,
+							      "allow-notify");
+			if (v[ZK_PRIMARIES] == NULL)
+				conf_error(x, v[ZK_ALLOW_NOTIFY]->line, "%s %s: allow-notify: only for a "
+					   "secondary zone (give primaries:); a primary zone acknowledges "
+					   "every NOTIFY", zwhat, name);
+		}
 		if (z->translate_nat && (z->nallow_update > 0 || z->auto_ptr))
 			conf_error(x, it->line, "%s %s: allow-update and auto-ptr cannot be combined "
 				   "with translate: nat", zwhat, name);

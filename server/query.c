@@ -601,7 +601,9 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
  * address among the primaries of a secondary copy of it (in any view)
  * schedules a refresh of those copies (xfr_in.h; a mutex and a signal:
  * NOTIFY is not the query path) and is acknowledged; for a secondary zone
- * of the view, from any other address, it is REFUSED, as BIND does. For other zones of
+ * of the view, from any other address, it refreshes that copy if the
+ * zone's allow-notify lets the address or the request's key in, else it is
+ * REFUSED, as BIND does. For other zones of
  * the view there is nothing to refresh: acknowledge, like BIND for its
  * primary zones; NOTAUTH for any other name. */
 static size_t
@@ -625,9 +627,16 @@ answer_notify(const snapshot_t *s, const uint8_t *q, const qinfo_t *qi, const ui
 		return write_answer(s, q, qi, &notauth, out, limit, 0);
 	if (xfrin_notify(z->name, from->src))
 		return write_answer(s, q, qi, &ack, out, limit, 0);
-	for (size_t i = 0; i < v->conf->nzones && i < v->nzones; i++)
-		if (v->zones[i] == z && conf_zone_secondary(&v->conf->zones[i]))
-			return write_answer(s, q, qi, &answer_refused, out, limit, 0);
+	for (size_t i = 0; i < v->conf->nzones && i < v->nzones; i++) {
+		const conf_zone_t *cz = &v->conf->zones[i];
+		if (v->zones[i] != z || !conf_zone_secondary(cz))
+			continue;
+		/* allow-notify (BIND's): others the zone trusts, by address or key */
+		bool allowed = cz->allow_notify != NULL &&
+			       acl_match_key(cz->allow_notify, from->src, from->key) == ACL_MATCH &&
+			       xfrin_notify_allowed(v->conf->name, cz->name);
+		return write_answer(s, q, qi, allowed ? &ack : &answer_refused, out, limit, 0);
+	}
 	return write_answer(s, q, qi, &ack, out, limit, 0);
 }
 

@@ -257,6 +257,21 @@ xfrin_notify(const char *zone, const struct sockaddr *src)
 	return n > 0;
 }
 
+bool
+xfrin_notify_allowed(const char *view, const char *zone)
+{
+	pthread_mutex_lock(&xl.lock);
+	xfrin_entry_t *e = xfrin_find(view, zone);
+	if (e != NULL && !e->stale) {
+		e->next_at = 0;
+		log_notice("zone %s in view %s: NOTIFY allowed by allow-notify, refreshing", e->name,
+			   e->view);
+		pthread_cond_broadcast(&xl.cond);
+	}
+	pthread_mutex_unlock(&xl.lock);
+	return e != NULL && !e->stale;
+}
+
 /* ---------------------------------------------------------------------------
  * One exchange over TCP: a query, then messages until the answer is complete
  */

@@ -3,6 +3,8 @@
 # here with its own config in the temp dir, stopped by PID):
 # - the zone is transferred at start (AXFR, TSIG with transfer-key) and
 #   served; the copy is kept under server.state-dir, per view;
+# - allow-notify: a NOTIFY from another address it names, or signed with a
+#   key it names, refreshes the copy; from any other address: REFUSED;
 # - Knot's NOTIFY after a change makes horizond refresh at once (the SOA
 #   refresh is an hour), by IXFR (Knot serves differences), and horizond
 #   passes the new serial on with its own NOTIFY (notify:, to a listener);
@@ -61,6 +63,7 @@ views:
         primaries: [127.0.0.1@$KPORT]
         transfer-key: xfr-key
         notify: [127.0.0.1@$LPORT]
+        allow-notify: [127.0.0.4, key xfr-key]
 CONF
 COPY=$HZ_TMP/state/secondary/ext/example.com.zone
 
@@ -96,6 +99,17 @@ hz_expect_in "after a reload: still serial 2's data" ANSWER "192.0.2.2"
 # a NOTIFY from an address that is no primary is refused
 hz_q 127.0.0.3 +opcode=notify example.com SOA
 hz_expect_rcode "NOTIFY from a non-primary address" REFUSED
+hz_check "... and it refreshes nothing" sh -c "! grep -q 'NOTIFY allowed by allow-notify' '$HZ_LOG'"
+# allow-notify (BIND's): a NOTIFY from an address it names, or signed with a
+# key it names, refreshes the copy too
+allowed() { grep -c "zone example.com.* in view ext: NOTIFY allowed by allow-notify, refreshing" "$HZ_LOG"; }
+allowed_above() { [ "$(allowed)" -gt "$1" ]; }
+hz_q 127.0.0.4 +opcode=notify example.com SOA
+hz_expect_rcode "NOTIFY from an address in allow-notify" NOERROR
+xfr_expect "... refreshes the copy (logged)" 5 allowed_above 0
+hz_q 127.0.0.3 +opcode=notify example.com SOA -y "hmac-sha256:xfr-key:$XFR_SECRET"
+hz_expect_rcode "NOTIFY signed with a key in allow-notify" NOERROR
+xfr_expect "... refreshes the copy (logged)" 5 allowed_above 1
 
 # serial 3: short timers for the expiry below (expire 20 s: the restart below,
 # after stopping Knot, must stay inside it on a loaded machine)

@@ -271,7 +271,7 @@ END_TEST
 
 /* server.state-dir: default, relative to the config's directory, absolute
  * as written, copied to every zone; a bad value is a FILE:LINE error. */
-/* Secondary zones: primaries, transfer-key, notify, notify-key; each view
+/* Secondary zones: primaries, transfer-key, allow-notify, notify, notify-key; each view
  * its own copy under state-dir (docs/transfers.md). */
 START_TEST(test_secondary_zones)
 {
@@ -284,7 +284,7 @@ START_TEST(test_secondary_zones)
 		"    match-clients: [127.0.0.2]\n"
 		"    zones:\n"
 		"      - {name: Example.com., primaries: [192.0.2.1, \"2001:db8::1@5353\"], "
-		"transfer-key: xfr-key, notify: [192.0.2.9@5300]}\n"
+		"transfer-key: xfr-key, notify: [192.0.2.9@5300], allow-notify: [192.0.2.7, key xfr-key]}\n"
 		"  - name: ext/1\n"
 		"    match-clients: [any]\n"
 		"    zones:\n"
@@ -301,6 +301,10 @@ START_TEST(test_secondary_zones)
 	ck_assert_ptr_null(b->transfer_key);
 	ck_assert_ptr_eq(c->views[1].zones[1].notify_key, &c->keys[0]);
 	ck_assert_ptr_null(a->notify_key);
+	ck_assert_ptr_nonnull(a->allow_notify);
+	ck_assert_uint_eq(a->allow_notify->count, 2);
+	ck_assert_ptr_eq(a->allow_notify->elems[1].key, &c->keys[0]);
+	ck_assert_ptr_null(b->allow_notify);
 	ck_assert_uint_eq(a->nnotify, 1);
 	ck_assert_uint_eq(ntohs(((const struct sockaddr_in *)&c->views[1].zones[1].notify[0].ss)->sin_port),
 			  53);
@@ -318,12 +322,14 @@ START_TEST(test_secondary_zones)
 		"    match-clients: [any]\n"
 		"    zones:\n"
 		"      - {name: a.example, file: a.zone, notify: [192.0.2.8], notify-key: nosuch}\n" /* 7 */
-		"      - {name: b.example, file: b.zone, notify-key: xfr-key}\n";                   /* 8 */
+		"      - {name: b.example, file: b.zone, notify-key: xfr-key}\n"                    /* 8 */
+		"      - {name: c.example, file: c.zone, allow-notify: [192.0.2.7]}\n";             /* 9 */
 	c = tl_conf(&cap, bad);
 	ck_assert_ptr_null(c);
 	const char *msgs = capture_text(&cap);
 	ck_assert_line(msgs, "test.yaml:7: ", "notify-key: undefined key 'nosuch'");
 	ck_assert_line(msgs, "test.yaml:8: ", "notify-key: signs the zone's NOTIFYs: give notify: too");
+	ck_assert_line(msgs, "test.yaml:9: ", "allow-notify: only for a secondary zone (give primaries:)");
 	capture_end(&cap);
 }
 END_TEST
