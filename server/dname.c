@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #define L(c) ((uint8_t)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
 #define R4(b) L(b), L(b + 1), L(b + 2), L(b + 3)
@@ -19,6 +22,11 @@ const uint8_t dname_lower[256] = { R64(0), R64(64), R64(128), R64(192) };
  * bit multiply whose halves are folded ("mum", as wyhash); the tables
  * index with the low bits of the 32-bit output.
  *
+ * The root's hash is the process's random seed (dname_seed), so no client
+ * can work out names that share a chain of a zone's table or of a
+ * recursive view's cache, which keys on the same hash (cache.c): it is
+ * computed once, by the parser, for both.
+ *
  * The hot path's own code rather than a byte loop: the name is lower-cased
  * a word at a time (load, lower-case in the register, store) and a short
  * label is one word to hash: about half the instructions of the byte-wise
@@ -26,7 +34,6 @@ const uint8_t dname_lower[256] = { R64(0), R64(64), R64(128), R64(192) };
  * lower[0..DNAME_MAXLEN): a name's last partial word is loaded either from
  * its start (when 8 bytes are there) or ending at its last byte, and
  * shifted. */
-#define HASH_SEED 0xcbf29ce484222325ull
 #define HASH_MUL 0x9e3779b97f4a7c15ull
 
 #define ONES 0x0101010101010101ull
@@ -90,6 +97,26 @@ mum(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* Set before main() runs (a constructor), so every hash of the process --
+ * every zone built at start-up, on a reload, by --check, in the tests and
+ * the fuzzers, and every query -- uses the one seed: a seed set later would
+ * leave the zones built before it unreachable. Never written after. */
+static uint64_t dname_seed;
+
+static void __attribute__((constructor))
+dname_seed_init(void)
+{
+	uint64_t seed;
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+		/* no getrandom (seccomp, an old kernel): what varies per start */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed = mum((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32,
+			   (uint64_t)getpid() ^ (uint64_t)(uintptr_t)&ts ^ HASH_MUL);
+	}
+	dname_seed = seed;
+}
+
 static inline uint32_t
 hash_out(uint64_t h)
 {
@@ -136,7 +163,7 @@ dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 		return (int)nlen;
 	/* every suffix's hash, from the root up */
 	const uint8_t *end = lower + DNAME_MAXLEN;
-	uint64_t h = HASH_SEED;
+	uint64_t h = dname_seed;
 	hashes[n] = hash_out(h);
 	for (unsigned i = n; i-- > 0;) {
 		const uint8_t *l = lower + offs[i];

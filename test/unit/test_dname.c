@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dname.h"
 #include "testlib.h"
@@ -196,6 +197,40 @@ START_TEST(hash_bytes_reads_only_its_bytes)
 }
 END_TEST
 
+/* The hash of a name as another process of this program computes it. */
+static uint32_t
+hash_in_new_process(void)
+{
+	char exe[4096], cmd[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ck_assert_int_gt(n, 0);
+	exe[n] = '\0';
+	snprintf(cmd, sizeof(cmd), "HZ_TEST_PRINT_HASH=1 '%s'", exe);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	unsigned long h = 0;
+	ck_assert_int_eq(fscanf(p, "%lu", &h), 1);
+	ck_assert_int_eq(pclose(p), 0);
+	return (uint32_t)h;
+}
+
+#define SEED_NAME W("\3www\7example\3com")
+
+/* The hash is seeded at random per process (so clients cannot aim names
+ * at one chain of a zone's or the cache's table): two processes hash the
+ * same name differently, and each agrees with itself (the parser and
+ * dname_hash(), which builds the zones, use the same seed). */
+START_TEST(hash_seed_differs_per_process)
+{
+	uint32_t mine = dname_hash(SEED_NAME);
+	uint32_t a = hash_in_new_process(), b = hash_in_new_process();
+	ck_assert_uint_ne(a, b);
+	ck_assert_uint_ne(a, mine);
+	ck_assert_uint_ne(b, mine);
+	ck_assert_uint_eq(mine, dname_hash(SEED_NAME));
+}
+END_TEST
+
 START_TEST(compare_and_print)
 {
 	ck_assert(dname_equal(W("\3WWW\7example\0"), W("\3www\7EXAMPLE\0")));
@@ -219,6 +254,10 @@ END_TEST
 int
 main(void)
 {
+	if (getenv("HZ_TEST_PRINT_HASH") != NULL) {   /* hash_seed_differs_per_process */
+		printf("%lu\n", (unsigned long)dname_hash(SEED_NAME));
+		return 0;
+	}
 	Suite *s = suite_create("dname");
 	TCase *tc = tcase_create("dname");
 	tcase_add_test(tc, parse_lowercases_and_hashes_every_suffix);
@@ -227,6 +266,7 @@ main(void)
 	tcase_add_test(tc, parse_word_reader_matches_bytewise_model);
 	tcase_add_test(tc, hashes_tell_close_names_apart);
 	tcase_add_test(tc, hash_bytes_reads_only_its_bytes);
+	tcase_add_test(tc, hash_seed_differs_per_process);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
