@@ -63,20 +63,19 @@ typedef struct cache_key {
 
 /* A key to look up without copying the name into a cache_key_t: a cache
  * hit builds none (the copy was a fifth of what a hit cost more than an
- * authoritative answer; bench/server_callgrind.sh, HZ_CG_MODE=cache). */
+ * authoritative answer; bench/server_callgrind.sh, HZ_CG_MODE=cache), nor
+ * hashes the name again: name_hash is the parser's (dname_parse_query()'s
+ * hashes[0], dname_hash() of the name; seeded per process, dname.h). */
 typedef struct cache_lookup {
 	const uint8_t *name;       /* lower-case wire */
 	size_t name_len;
 	uint16_t qtype, qclass;
 	uint8_t bits;
+	uint32_t name_hash;        /* dname_hash(name) */
 } cache_lookup_t;
 
-/* The lookup key of a stored key. */
-static inline cache_lookup_t
-cache_key_lookup(const cache_key_t *k)
-{
-	return (cache_lookup_t){ k->name, k->name_len, k->qtype, k->qclass, k->bits };
-}
+/* The lookup key of a stored key (hashes its name). */
+cache_lookup_t cache_key_lookup(const cache_key_t *k);
 
 /* A parsed upstream response (also the cache entry). Opaque but for the
  * fields below; allocated as one block by cache_msg_parse(). */
@@ -92,6 +91,7 @@ typedef struct cache_msg {
 	uint64_t stored_ms;        /* set by cache_store */
 	uint32_t wire_age;         /* seconds already taken off the TTLs in wire */
 	/* internal */
+	uint64_t hash;             /* of the key (cache.c), set by cache_store */
 	struct cache_msg *hnext, *lprev, *lnext;
 	bool hot;                  /* on the protected list */
 	bool ref;                  /* hit since it last came up for eviction */

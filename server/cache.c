@@ -444,29 +444,78 @@ cache_get_clamps(const cache_t *c, uint32_t *min_ttl, uint32_t *max_ttl, uint32_
 	*max_neg_ttl = c->max_neg_ttl;
 }
 
-/* Keyed multiply-xorshift hash of the key (the seed is random per cache,
- * so clients cannot aim entries at one chain ahead of time). */
-static uint64_t
+cache_lookup_t
+cache_key_lookup(const cache_key_t *k)
+{
+	return (cache_lookup_t){ k->name, k->name_len, k->qtype, k->qclass, k->bits,
+				 dname_hash(k->name) };
+}
+
+/* The key's hash: the name's (seeded per process, so clients cannot aim
+ * entries at one chain) with type, class and bits mixed in by one
+ * multiply, its 128-bit product's halves folded. The name is not hashed
+ * here: a hit takes the parser's hash (hashing it again with a seed of the
+ * cache's own was a third of what a hit cost more than an authoritative
+ * answer; bench/server_callgrind.sh, HZ_CG_MODE=cache). */
+static inline uint64_t
 cache_hash(const cache_t *c, const cache_lookup_t *k)
 {
-	/* word at a time (dname.c): the byte loop it replaced was the largest
-	 * cost of a cache hit (bench/server_callgrind.sh, HZ_CG_MODE=cache) */
-	return dname_hash_bytes(k->name, k->name_len,
-				c->seed ^ ((uint64_t)k->qtype << 32 | (uint64_t)k->qclass << 16 | k->bits));
+	uint64_t x = (uint64_t)k->name_hash << 32 | (uint64_t)k->qtype << 16 | k->qclass;
+	__extension__ unsigned __int128 r =
+		(unsigned __int128)(x ^ c->seed ^ (uint64_t)k->bits << 30) * 0x9e3779b97f4a7c15ull;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-static bool
-cache_key_equal(const cache_key_t *a, const cache_lookup_t *b)
+/* Names of equal length, a word at a time (the last word overlaps the one
+ * before it; both names are readable for len bytes). */
+static inline bool
+cache_name_equal(const uint8_t *a, const uint8_t *b, size_t len)
 {
-	return a->name_len == b->name_len && a->qtype == b->qtype && a->qclass == b->qclass &&
-	       a->bits == b->bits && memcmp(a->name, b->name, a->name_len) == 0;
+	uint64_t x, y;
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
+	size_t i = 0;
+	for (; i + 8 < len; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	memcpy(&x, a + len - 8, 8);
+	memcpy(&y, b + len - 8, 8);
+	return x == y;
 }
 
-static cache_msg_t **
+static inline bool
+cache_key_equal(const cache_msg_t *m, uint64_t h, const cache_lookup_t *b)
+{
+	const cache_key_t *a = &m->key;
+	return m->hash == h && a->name_len == b->name_len && a->qtype == b->qtype &&
+	       a->qclass == b->qclass && a->bits == b->bits &&
+	       cache_name_equal(a->name, b->name, a->name_len);
+}
+
+/* The link that points at k's entry (its stored hash compared first), or
+ * at the NULL that ends k's chain. */
+static inline cache_msg_t **
 cache_slot(cache_shard_t *s, uint64_t h, const cache_lookup_t *k)
 {
 	cache_msg_t **pp = &s->table[(h >> 8) & s->mask];
-	while (*pp != NULL && !cache_key_equal(&(*pp)->key, k))
+	while (*pp != NULL && !cache_key_equal(*pp, h, k))
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+/* The link that points at m itself (m is in the table). */
+static cache_msg_t **
+cache_slot_of(cache_shard_t *s, const cache_msg_t *m)
+{
+	cache_msg_t **pp = &s->table[(m->hash >> 8) & s->mask];
+	while (*pp != m)
 		pp = &(*pp)->hnext;
 	return pp;
 }
@@ -549,7 +598,7 @@ cache_remove(cache_shard_t *s, cache_msg_t **pp)
 }
 
 static void
-cache_grow(cache_t *c, cache_shard_t *s)
+cache_grow(cache_shard_t *s)
 {
 	uint32_t nsize = s->table == NULL ? 64 : (s->mask + 1) * 2;
 	cache_msg_t **nt = calloc(nsize, sizeof(*nt));
@@ -559,10 +608,8 @@ cache_grow(cache_t *c, cache_shard_t *s)
 		cache_msg_t *m = s->table[i];
 		while (m != NULL) {
 			cache_msg_t *next = m->hnext;
-			cache_lookup_t k = cache_key_lookup(&m->key);
-			uint64_t h = cache_hash(c, &k);
-			m->hnext = nt[(h >> 8) & (nsize - 1)];
-			nt[(h >> 8) & (nsize - 1)] = m;
+			m->hnext = nt[(m->hash >> 8) & (nsize - 1)];
+			nt[(m->hash >> 8) & (nsize - 1)] = m;
 			m = next;
 		}
 	}
@@ -583,9 +630,10 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 	}
 	m->stored_ms = now_ms;
 	m->wire_age = 0;
+	m->hash = h;
 	cache_lock(&s->lock);
 	if (s->table == NULL || s->count >= (size_t)(s->mask + 1) / 4 * 3)
-		cache_grow(c, s);
+		cache_grow(s);
 	if (s->table == NULL) {
 		cache_unlock(&s->lock);
 		free(m);
@@ -620,8 +668,7 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 			}
 			continue;
 		}
-		cache_lookup_t ok = cache_key_lookup(&old->key);
-		cache_remove(s, cache_slot(s, cache_hash(c, &ok), &ok));
+		cache_remove(s, cache_slot_of(s, old));
 		evicted++;
 	}
 	cache_unlock(&s->lock);

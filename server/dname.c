@@ -176,18 +176,6 @@ dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 	return (int)nlen;
 }
 
-uint64_t
-dname_hash_bytes(const uint8_t *p, size_t len, uint64_t seed)
-{
-	uint64_t h = seed ^ len;
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8)
-		h = mum(h ^ load64(p + i), HASH_MUL);
-	if (i < len)
-		h = mum(h ^ part_word(p, p + len, p + i, (unsigned)(len - i)), HASH_MUL);
-	return mum(h, HASH_MUL);
-}
-
 uint32_t
 dname_hash(const uint8_t *lower)
 {

@@ -539,10 +539,12 @@ local_zone_answer(const qinfo_t *qi, size_t apex_len, uint8_t *wire, fixup_t *fi
 /* A name outside the zones of recursive view v: a locally served zone,
  * the canary, the cache (client_question: the client's own question, not
  * a chain's target, whose cache answer the forwarder puts behind the
- * chain), or the forwarder's. */
+ * chain), or the forwarder's. name_hash: the question name's hash
+ * (dname_parse_query()'s hashes[0]), the cache's key. */
 static size_t
 query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
-		uint8_t *out, size_t limit, query_fwd_t *fwd, bool client_question)
+		uint32_t name_hash, uint8_t *out, size_t limit, query_fwd_t *fwd,
+		bool client_question)
 {
 	unsigned k = local_zone_labels(qi);
 	if (k > 0 && (qi->qclass == LDNS_RR_CLASS_IN || qi->qclass == LDNS_RR_CLASS_ANY)) {
@@ -571,7 +573,8 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 		 * (bench/server_callgrind.sh, HZ_CG_MODE=cache). */
 		const cache_lookup_t lk = { .name = qi->lower, .name_len = qi->name_len,
 					    .qtype = qi->qtype, .qclass = qi->qclass,
-					    .bits = cache_key_bits(qi->edns_do, q) };
+					    .bits = cache_key_bits(qi->edns_do, q),
+					    .name_hash = name_hash };
 		const cache_client_t cl = { .hdr = q, .qsec = q + 12, .qsec_len = qi->qsec_len,
 					    .edns = qi->edns, .edns_do = qi->edns_do,
 					    .edns_size = s->edns_size, .limit = limit };
@@ -584,6 +587,7 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 	fwd->view = (unsigned)(v - s->views);
 	memcpy(fwd->qname, qi->lower, qi->name_len);
 	fwd->qname_len = (uint8_t)qi->name_len;
+	fwd->qname_hash = name_hash;
 	fwd->qtype = qi->qtype;
 	fwd->qclass = qi->qclass;
 	fwd->qsec_len = qi->qsec_len;
@@ -825,7 +829,8 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 			cur = tz;
 		} else {
 			query_fwd_t tf = { .forward = false };   /* tsig, prefix: none */
-			plen = query_recursive(s, v, sq.wire, &sq.qi, part, sizeof(part), &tf, false);
+			plen = query_recursive(s, v, sq.wire, &sq.qi, sq.hashes[0], part, sizeof(part),
+					       &tf, false);
 			if (plen == 0) {
 				if (fwd == NULL)    /* no forwarder (query_answer()) */
 					return chain_fail(out, n, LDNS_RCODE_SERVFAIL, limit, qi->edns,
@@ -1039,7 +1044,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 					 hashes, 0, &apex_label);
 	if (z == NULL) {
 		if (qi.ra)
-			return query_recursive(s, v, q, &qi, out, limit, fwd, true);
+			return query_recursive(s, v, q, &qi, hashes[0], out, limit, fwd, true);
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
 	}
 	if (z->expired) {   /* a secondary zone without data (xfr_in.h), as BIND */

@@ -997,6 +997,60 @@ START_TEST(reload_keeps_or_flushes)
 }
 END_TEST
 
+/* Keys that share a name (so its hash) but not type or DO/CD bits are
+ * entries of their own, found again after the table has grown; the query
+ * path's key, hashed by the parser from a question in any case, finds what
+ * the forwarder stored under the lower-case name. */
+START_TEST(keys_sharing_a_name)
+{
+	cache_t *c = cache_new(1 << 20, 0, 86400, 10800);
+	enum { NTYPES = 120 };
+	for (unsigned t = 0; t < NTYPES; t++) {
+		for (uint8_t bits = 0; bits < 4; bits++) {
+			char rr[96];
+			snprintf(rr, sizeof(rr), "A|Name.Example.net. 300 IN TYPE%u \\# 2 %04x",
+				 1000 + t, t * 4 + bits);
+			const char *const rrs[] = { rr, NULL };
+			cache_key_t k;
+			make_key(&k, "Name.Example.net.", (uint16_t)(1000 + t));
+			k.bits = bits;
+			size_t len;
+			uint8_t *wire = response("Name.Example.net.", (ldns_rr_type)(1000 + t),
+						 LDNS_RCODE_NOERROR, &len, rrs);
+			cache_msg_t *m = cache_msg_parse(wire, len, &k, 0, 86400, 10800);
+			free(wire);
+			ck_assert_ptr_nonnull(m);
+			ck_assert(cache_store(c, m, 0));
+		}
+	}
+	cache_stats_t st;
+	cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, NTYPES * 4);   /* the table grew past 64 slots */
+	/* the question as a client sends it: the parser lower-cases and hashes */
+	static const uint8_t qname[] = "\4NAME\7exAMPLE\3NET";
+	uint8_t lower[DNAME_MAXLEN], offs[DNAME_MAXLABELS];
+	uint32_t hashes[DNAME_MAXLABELS + 1];
+	unsigned nlabels;
+	size_t pos = 0;
+	int nlen = dname_parse_query(qname, sizeof(qname), &pos, lower, offs, &nlabels, hashes);
+	ck_assert_int_eq(nlen, (int)sizeof(qname));
+	for (unsigned t = 0; t < NTYPES; t++) {
+		for (uint8_t bits = 0; bits < 4; bits++) {
+			cache_client_t cl;
+			make_client(&cl, "NAME.exAMPLE.NET.", (ldns_rr_type)(1000 + t), 65535);
+			cache_lookup_t lk = { .name = lower, .name_len = (size_t)nlen,
+					      .qtype = (uint16_t)(1000 + t), .qclass = LDNS_RR_CLASS_IN,
+					      .bits = bits, .name_hash = hashes[0] };
+			size_t n = cache_answer(c, &lk, &cl, out, 10 * SEC);
+			ck_assert_uint_gt(n, 4);
+			/* the record's rdata, the last two bytes: its own entry */
+			ck_assert_uint_eq(out[n - 2] << 8 | out[n - 1], t * 4 + bits);
+		}
+	}
+	cache_unref(&c);
+}
+END_TEST
+
 static Suite *
 cache_suite(void)
 {
@@ -1014,6 +1068,7 @@ cache_suite(void)
 	tcase_add_test(tc, reply_shape);
 	tcase_add_test(tc, hostile_upstream);
 	tcase_add_test(tc, opaque_data_kept_by_rdlength);
+	tcase_add_test(tc, keys_sharing_a_name);
 	suite_add_tcase(s, tc);
 	TCase *tq = tcase_create("recursive views");
 	tcase_add_checked_fixture(tq, setup_dir, teardown_dir);

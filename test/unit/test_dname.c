@@ -172,31 +172,6 @@ START_TEST(hashes_tell_close_names_apart)
 }
 END_TEST
 
-/* dname_hash_bytes (the cache's key hash): every length 0..40 from an
- * exactly sized allocation (ASan: no read outside it), the same bytes
- * elsewhere hash the same, and a changed byte or length changes the hash. */
-START_TEST(hash_bytes_reads_only_its_bytes)
-{
-	for (size_t len = 0; len <= 40; len++) {
-		uint8_t *a = malloc(len ? len : 1), *b = malloc(len + 3);
-		ck_assert_ptr_nonnull(a);
-		ck_assert_ptr_nonnull(b);
-		for (size_t i = 0; i < len; i++)
-			a[i] = b[i + 3] = (uint8_t)(i * 37 + len);
-		uint64_t h = dname_hash_bytes(a, len, 42);
-		ck_assert_uint_eq(h, dname_hash_bytes(b + 3, len, 42));
-		ck_assert_uint_ne(h, dname_hash_bytes(a, len, 43));
-		if (len > 0) {
-			ck_assert_uint_ne(h, dname_hash_bytes(a, len - 1, 42));
-			a[len - 1] ^= 1;
-			ck_assert_uint_ne(h, dname_hash_bytes(a, len, 42));
-		}
-		free(a);
-		free(b);
-	}
-}
-END_TEST
-
 /* The hash of a name as another process of this program computes it. */
 static uint32_t
 hash_in_new_process(void)
@@ -265,7 +240,6 @@ main(void)
 	tcase_add_test(tc, compare_and_print);
 	tcase_add_test(tc, parse_word_reader_matches_bytewise_model);
 	tcase_add_test(tc, hashes_tell_close_names_apart);
-	tcase_add_test(tc, hash_bytes_reads_only_its_bytes);
 	tcase_add_test(tc, hash_seed_differs_per_process);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
