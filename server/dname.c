@@ -97,11 +97,18 @@ mum(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+static inline uint32_t
+hash_out(uint64_t h)
+{
+	return (uint32_t)(h ^ (h >> 32));
+}
+
 /* Set before main() runs (a constructor), so every hash of the process --
  * every zone built at start-up, on a reload, by --check, in the tests and
  * the fuzzers, and every query -- uses the one seed: a seed set later would
  * leave the zones built before it unreachable. Never written after. */
 static uint64_t dname_seed;
+static uint32_t dname_root_hash;   /* hash_out(dname_seed): the root's */
 
 static void __attribute__((constructor))
 dname_seed_init(void)
@@ -115,12 +122,7 @@ dname_seed_init(void)
 			   (uint64_t)getpid() ^ (uint64_t)(uintptr_t)&ts ^ HASH_MUL);
 	}
 	dname_seed = seed;
-}
-
-static inline uint32_t
-hash_out(uint64_t h)
-{
-	return (uint32_t)(h ^ (h >> 32));
+	dname_root_hash = hash_out(seed);
 }
 
 int
@@ -164,7 +166,7 @@ dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 	/* every suffix's hash, from the root up */
 	const uint8_t *end = lower + DNAME_MAXLEN;
 	uint64_t h = dname_seed;
-	hashes[n] = hash_out(h);
+	hashes[n] = dname_root_hash;
 	for (unsigned i = n; i-- > 0;) {
 		const uint8_t *l = lower + offs[i];
 		unsigned bytes = l[0] + 1u;
