@@ -89,7 +89,12 @@ typedef struct cache_msg {
 	size_t len;                /* section bytes */
 	size_t len_noadd;          /* answer + authority only */
 	uint64_t stored_ms;        /* set by cache_store */
+	uint64_t expire_ms;        /* stored_ms + ttl seconds: gone from then on */
+	uint64_t next_age_ms;      /* the TTLs in wire are counted down again from then */
 	uint32_t wire_age;         /* seconds already taken off the TTLs in wire */
+	/* QDCOUNT..ARCOUNT as they go in the header, without and with our OPT
+	 * (one copy per reply that fits whole) */
+	uint8_t counts[2][8];
 	/* internal */
 	uint64_t hash;             /* of the key (cache.c), set by cache_store */
 	struct cache_msg *hnext, *lprev, *lnext;
