@@ -536,15 +536,13 @@ local_zone_answer(const qinfo_t *qi, size_t apex_len, uint8_t *wire, fixup_t *fi
 	return a;
 }
 
-/* A name outside the zones of recursive view v: a locally served zone,
- * the canary, the cache (client_question: the client's own question, not
- * a chain's target, whose cache answer the forwarder puts behind the
- * chain), or the forwarder's. name_hash: the question name's hash
- * (dname_parse_query()'s hashes[0]), the cache's key. */
-static size_t
-query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
-		uint32_t name_hash, uint8_t *out, size_t limit, query_fwd_t *fwd,
-		bool client_question)
+/* The answers a recursive view gives without its cache or forwarder: a
+ * locally served zone, the canary, SERVFAIL when there is no forwarder
+ * (fwd NULL). 0: none of them. Out of line: the hot path of a cache hit
+ * tests two labels and carries none of this (query_recursive). */
+static size_t __attribute__((noinline))
+query_recursive_local(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
+		      uint8_t *out, size_t limit, const query_fwd_t *fwd)
 {
 	unsigned k = local_zone_labels(qi);
 	if (k > 0 && (qi->qclass == LDNS_RR_CLASS_IN || qi->qclass == LDNS_RR_CLASS_ANY)) {
@@ -565,23 +563,15 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 		static const answer_t servfail = { .rcode = LDNS_RCODE_SERVFAIL };
 		return write_answer(s, q, qi, &servfail, out, limit, 0);
 	}
-	bool looked = client_question && v->cache != NULL && v->conf->nforwarders > 0;
-	if (looked) {
-		/* A cache hit is answered here, as an authoritative answer is:
-		 * handing the question to the forwarder first (copying the name
-		 * out, its bookkeeping) made a hit cost about a fifth more
-		 * (bench/server_callgrind.sh, HZ_CG_MODE=cache). */
-		const cache_lookup_t lk = { .name = qi->lower, .name_len = qi->name_len,
-					    .qtype = qi->qtype, .qclass = qi->qclass,
-					    .bits = cache_key_bits(qi->edns_do, q),
-					    .name_hash = name_hash };
-		const cache_client_t cl = { .hdr = q, .qsec = q + 12, .qsec_len = qi->qsec_len,
-					    .edns = qi->edns, .edns_do = qi->edns_do,
-					    .edns_size = s->edns_size, .limit = limit };
-		size_t n = cache_answer(v->cache, &lk, &cl, out, cache_now_ms());
-		if (n > 0)
-			return n;
-	}
+	return 0;
+}
+
+/* Hand the question to the forwarder: fill in fwd (a cache miss, or no
+ * cache lookup). Returns 0. */
+static size_t __attribute__((noinline))
+query_forward(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
+	      uint32_t name_hash, size_t limit, query_fwd_t *fwd, bool looked)
+{
 	fwd->forward = true;
 	fwd->cache_missed = looked;
 	fwd->view = (unsigned)(v - s->views);
@@ -599,6 +589,42 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 	fwd->prefix = NULL;
 	fwd->prefix_len = 0;
 	return 0;
+}
+
+/* A name outside the zones of recursive view v: a locally served zone,
+ * the canary, the cache (client_question: the client's own question, not
+ * a chain's target, whose cache answer the forwarder puts behind the
+ * chain), or the forwarder's. name_hash: the question name's hash
+ * (dname_parse_query()'s hashes[0]), the cache's key. */
+static size_t
+query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
+		uint32_t name_hash, uint8_t *out, size_t limit, query_fwd_t *fwd,
+		bool client_question)
+{
+	/* the local zones are below "arpa", the canary is below "net" */
+	if (qlabel_is(qi, 0, "arpa") || qlabel_is(qi, 0, "net") || fwd == NULL) {
+		size_t n = query_recursive_local(s, v, q, qi, out, limit, fwd);
+		if (n > 0)
+			return n;
+	}
+	bool looked = client_question && v->cache != NULL && v->conf->nforwarders > 0;
+	if (looked) {
+		/* A cache hit is answered here, as an authoritative answer is:
+		 * handing the question to the forwarder first (copying the name
+		 * out, its bookkeeping) made a hit cost about a fifth more
+		 * (bench/server_callgrind.sh, HZ_CG_MODE=cache). */
+		const cache_lookup_t lk = { .name = qi->lower, .name_len = qi->name_len,
+					    .qtype = qi->qtype, .qclass = qi->qclass,
+					    .bits = cache_key_bits(qi->edns_do, q),
+					    .name_hash = name_hash };
+		const cache_client_t cl = { .hdr = q, .qsec = q + 12, .qsec_len = qi->qsec_len,
+					    .edns = qi->edns, .edns_do = qi->edns_do,
+					    .edns_size = s->edns_size, .limit = limit };
+		size_t n = cache_answer(v->cache, &lk, &cl, out, cache_now_ms());
+		if (n > 0)
+			return n;
+	}
+	return query_forward(s, v, q, qi, name_hash, limit, fwd, looked);
 }
 
 /* NOTIFY (RFC 1996). For a zone of the client's view, a NOTIFY from an
