@@ -29,10 +29,6 @@ typedef struct query_src {
 	                                 TSIG record of a signed query (tsig_answer.h) */
 	const struct conf_key *key;   /* the verified TSIG key of a signed request, for
 	                                 "key NAME" in match-clients; NULL: unsigned */
-	uint64_t *now_ms;             /* the time of the batch the query came in
-	                                 (cache_now_ms()), shared by its queries: 0 until
-	                                 the first that needs it (a cache lookup) reads the
-	                                 clock; NULL: every query reads its own */
 } query_src_t;
 
 /* Build the answer to the query in q[0..qlen) into out (capacity outmax,

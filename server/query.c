@@ -591,28 +591,15 @@ query_forward(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinf
 	return 0;
 }
 
-/* The time for the cache (cache_now_ms()): the batch's, read by the first
- * query of the batch that needs it (query.h), so a batch of cache hits
- * reads the clock once and an authoritative one not at all. */
-static inline uint64_t
-query_now_ms(const query_src_t *from)
-{
-	if (from->now_ms == NULL)
-		return cache_now_ms();
-	if (*from->now_ms == 0)
-		*from->now_ms = cache_now_ms();
-	return *from->now_ms;
-}
-
 /* A name outside the zones of recursive view v: a locally served zone,
- * the canary, the cache (from: the client's own question; NULL: a chain's
- * target, whose cache answer the forwarder puts behind the chain), or the
- * forwarder's. name_hash: the question name's hash (dname_parse_query()'s
- * hashes[0]), the cache's key. */
+ * the canary, the cache (client_question: the client's own question, not
+ * a chain's target, whose cache answer the forwarder puts behind the
+ * chain), or the forwarder's. name_hash: the question name's hash
+ * (dname_parse_query()'s hashes[0]), the cache's key. */
 static size_t
 query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
 		uint32_t name_hash, uint8_t *out, size_t limit, query_fwd_t *fwd,
-		const query_src_t *from)
+		bool client_question)
 {
 	/* the local zones are below "arpa", the canary is below "net" */
 	if (qlabel_is(qi, 0, "arpa") || qlabel_is(qi, 0, "net") || fwd == NULL) {
@@ -620,7 +607,7 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 		if (n > 0)
 			return n;
 	}
-	bool looked = from != NULL && v->cache != NULL && v->conf->nforwarders > 0;
+	bool looked = client_question && v->cache != NULL && v->conf->nforwarders > 0;
 	if (looked) {
 		/* A cache hit is answered here, as an authoritative answer is:
 		 * handing the question to the forwarder first (copying the name
@@ -633,7 +620,7 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 		const cache_client_t cl = { .hdr = q, .qsec = q + 12, .qsec_len = qi->qsec_len,
 					    .edns = qi->edns, .edns_do = qi->edns_do,
 					    .edns_size = s->edns_size, .limit = limit };
-		size_t n = cache_answer(v->cache, &lk, &cl, out, query_now_ms(from));
+		size_t n = cache_answer(v->cache, &lk, &cl, out, cache_now_ms());
 		if (n > 0)
 			return n;
 	}
@@ -869,7 +856,7 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 		} else {
 			query_fwd_t tf = { .forward = false };   /* tsig, prefix: none */
 			plen = query_recursive(s, v, sq.wire, &sq.qi, sq.hashes[0], part, sizeof(part),
-					       &tf, NULL);
+					       &tf, false);
 			if (plen == 0) {
 				if (fwd == NULL)    /* no forwarder (query_answer()) */
 					return chain_fail(out, n, LDNS_RCODE_SERVFAIL, limit, qi->edns,
@@ -1083,7 +1070,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 					 hashes, 0, &apex_label);
 	if (z == NULL) {
 		if (qi.ra)
-			return query_recursive(s, v, q, &qi, hashes[0], out, limit, fwd, from);
+			return query_recursive(s, v, q, &qi, hashes[0], out, limit, fwd, true);
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
 	}
 	if (z->expired) {   /* a secondary zone without data (xfr_in.h), as BIND */

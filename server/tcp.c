@@ -244,12 +244,10 @@ tcp_conn_process(tcp_conn_t *c)
 	worker_t *w = c->w;
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	uint64_t batch_ms = 0;   /* the clock for the messages of this read (query.h) */
 	query_src_t from = {
 		.src = (const struct sockaddr *)&c->peer,
 		.dst = (const struct sockaddr *)&c->local,
 		.tcp = true,
-		.now_ms = &batch_ms,
 	};
 	while (!c->closing) {
 		if (c->xfr != NULL || evbuffer_get_length(out) > TCP_OUT_HIGH) {

@@ -289,7 +289,6 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		NET_COUNT(w->udp_queries, (unsigned)got);
 
 		unsigned nout = 0;
-		uint64_t batch_ms = 0;   /* the batch's clock, read once if needed (query.h) */
 		const struct snapshot *snap = publish_enter(w->id);
 		/* the query log's latency, only when some view logs (vDSO, no
 		 * system call) */
@@ -310,7 +309,6 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				.dst = have_dst ? (const struct sockaddr *)&dst
 						: (const struct sockaddr *)&l->addr,
 				.tcp = false,
-				.now_ms = &batch_ms,
 			};
 			query_fwd_t fwd;
 			fwd.forward = false;

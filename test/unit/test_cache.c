@@ -836,11 +836,10 @@ teardown_dir(void)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
-/* Ask name/type from src with RD as given, in a batch whose clock is
- * *now_ms (NULL: none); fills *fwd. */
+/* Ask name/type from src with RD as given; fills *fwd. */
 static size_t
-ask_in_batch(const snapshot_t *s, const char *src, const char *name, ldns_rr_type type,
-	     bool rd, uint64_t *now_ms, query_fwd_t *fwd, ldns_pkt **reply)
+ask(const snapshot_t *s, const char *src, const char *name, ldns_rr_type type, bool rd,
+    query_fwd_t *fwd, ldns_pkt **reply)
 {
 	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(name), type, LDNS_RR_CLASS_IN,
 					 rd ? LDNS_RD : 0);
@@ -850,21 +849,13 @@ ask_in_batch(const snapshot_t *s, const char *src, const char *name, ldns_rr_typ
 	ldns_pkt_free(p);
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(40000) };
 	inet_pton(AF_INET, src, &sin.sin_addr);
-	query_src_t from = { .src = (struct sockaddr *)&sin, .now_ms = now_ms };
+	query_src_t from = { .src = (struct sockaddr *)&sin };
 	size_t n = query_answer_fwd(s, wire, wlen, out, sizeof(out), &from, fwd);
 	free(wire);
 	*reply = NULL;
 	if (n > 0)
 		ck_assert_int_eq(ldns_wire2pkt(reply, out, n), LDNS_STATUS_OK);
 	return n;
-}
-
-/* The same, each query reading the clock itself. */
-static size_t
-ask(const snapshot_t *s, const char *src, const char *name, ldns_rr_type type, bool rd,
-    query_fwd_t *fwd, ldns_pkt **reply)
-{
-	return ask_in_batch(s, src, name, type, rd, NULL, fwd, reply);
 }
 
 START_TEST(query_path_recursive_views)
@@ -978,56 +969,6 @@ START_TEST(query_path_recursive_views)
 }
 END_TEST
 
-/* The query path takes the cache's time from the batch the query came in
- * (query_src_t.now_ms): read once, by the first query that looks the cache
- * up, and used by the rest of the batch; an authoritative answer reads no
- * clock. */
-START_TEST(query_path_batch_clock)
-{
-	snapshot_t *s = build("127.0.0.1@5398", NULL);
-	query_fwd_t fwd;
-	ldns_pkt *r;
-	/* stored an hour ahead of the real clock: read per query, it is fresh
-	 * with its TTL whole */
-	uint64_t t = cache_now_ms() + 3600 * SEC;
-	const char *const rrs[] = { "A|www.example.net. 300 IN A 192.0.2.1", NULL };
-	store(s->views[0].cache, "www.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, rrs, t);
-	ck_assert_uint_gt(ask(s, "127.0.0.2", "www.example.net.", LDNS_RR_TYPE_A, true, &fwd, &r), 0);
-	ck_assert_uint_eq(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(r), 0)), 300);
-	ldns_pkt_free(r);
-
-	/* a batch 10 s after the store: every query of it sees that time */
-	uint64_t batch = t + 10 * SEC;
-	for (int i = 0; i < 2; i++) {
-		ck_assert_uint_gt(ask_in_batch(s, "127.0.0.2", "www.example.net.", LDNS_RR_TYPE_A, true,
-					       &batch, &fwd, &r), 0);
-		ck_assert(!fwd.forward);
-		ck_assert_uint_eq(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(r), 0)), 290);
-		ldns_pkt_free(r);
-		ck_assert_uint_eq(batch, t + 10 * SEC);
-	}
-	/* a batch past the entry's life: expired, forwarded */
-	batch = t + 301 * SEC;
-	ck_assert_uint_eq(ask_in_batch(s, "127.0.0.2", "www.example.net.", LDNS_RR_TYPE_A, true,
-				       &batch, &fwd, &r), 0);
-	ck_assert(fwd.forward);
-
-	/* a new batch: an authoritative answer leaves the clock unread, a cache
-	 * lookup reads it for the batch */
-	batch = 0;
-	ck_assert_uint_gt(ask_in_batch(s, "127.0.0.2", "nas.home.test.", LDNS_RR_TYPE_A, true,
-				       &batch, &fwd, &r), 0);
-	ldns_pkt_free(r);
-	ck_assert_uint_eq(batch, 0);
-	uint64_t before = cache_now_ms();
-	ask_in_batch(s, "127.0.0.2", "other.example.net.", LDNS_RR_TYPE_A, true, &batch, &fwd, &r);
-	ck_assert(fwd.forward);
-	ck_assert_uint_ge(batch, before);
-	ck_assert_uint_le(batch, cache_now_ms());
-	snapshot_free(&s);
-}
-END_TEST
-
 START_TEST(reload_keeps_or_flushes)
 {
 	snapshot_t *s1 = build("127.0.0.1@5398", NULL);
@@ -1133,7 +1074,6 @@ cache_suite(void)
 	tcase_add_checked_fixture(tq, setup_dir, teardown_dir);
 	tcase_add_test(tq, query_path_recursive_views);
 	tcase_add_test(tq, reload_keeps_or_flushes);
-	tcase_add_test(tq, query_path_batch_clock);
 	suite_add_tcase(s, tq);
 	return s;
 }
