@@ -596,7 +596,7 @@ query_forward(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinf
  * a chain's target, whose cache answer the forwarder puts behind the
  * chain), or the forwarder's. name_hash: the question name's hash
  * (dname_parse_query()'s hashes[0]), the cache's key. */
-static size_t
+static inline __attribute__((always_inline)) size_t
 query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
 		uint32_t name_hash, uint8_t *out, size_t limit, query_fwd_t *fwd,
 		bool client_question)
