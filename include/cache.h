@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef struct cache cache_t;
 
@@ -172,7 +173,15 @@ typedef struct cache_stats {
 } cache_stats_t;
 void cache_get_stats(cache_t *c, cache_stats_t *out);
 
-/* Milliseconds on the monotonic clock (coarse, cheap). */
-uint64_t cache_now_ms(void);
+/* Milliseconds on the monotonic clock (coarse, cheap: the vDSO, no system
+ * call). Inline: a cache hit reads it (a call was a tenth of what a hit
+ * cost more than an authoritative answer). */
+static inline uint64_t
+cache_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 #endif

@@ -100,14 +100,6 @@ struct cache {
 
 #define STAT_ADD(c, f) atomic_fetch_add_explicit(&(c)->f, 1, memory_order_relaxed)
 
-uint64_t
-cache_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---------------------------------------------------------------------------
  * Parsing an upstream response
  */
