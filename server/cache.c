@@ -366,20 +366,6 @@ cache_msg_write(const cache_msg_t *m, uint32_t age_s, const cache_client_t *cl, 
 	return head + body + opt;
 }
 
-static inline void
-cache_store64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-static inline uint64_t
-cache_load64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
 /* Copy n bytes between buffers that do not overlap: the short copies of
  * every cache hit (the question, a few records) a word at a time, the last
  * word overlapping the one before, instead of a call to memcpy each. */
@@ -390,8 +376,8 @@ cache_copy(uint8_t *d, const uint8_t *s, size_t n)
 		memcpy(d, s, n);
 	} else if (n >= 8) {
 		for (size_t i = 0; i + 8 < n; i += 8)
-			cache_store64(d + i, cache_load64(s + i));
-		cache_store64(d + n - 8, cache_load64(s + n - 8));
+			memcpy(d + i, s + i, 8);   /* one load and one store */
+		memcpy(d + n - 8, s + n - 8, 8);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			d[i] = s[i];
