@@ -134,7 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t hdr[4] = { data[0], data[1], 0x01, 0x00 };
 	cache_client_t cl = {
 		.hdr = hdr, .qsec = data + 12, .qsec_len = pos + 4 - 12,
-		.edns = (data[0] & 1) != 0, .edns_size = 1232,
+		.edns = (data[0] & 1) != 0, .edns_do = (data[0] & 3) == 3, .edns_size = 1232,
 		.limit = (data[1] & 1) ? 65535 : 512,
 	};
 	ldns_pkt *in = NULL;
