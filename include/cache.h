@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef struct cache cache_t;
 
@@ -63,20 +64,19 @@ typedef struct cache_key {
 
 /* A key to look up without copying the name into a cache_key_t: a cache
  * hit builds none (the copy was a fifth of what a hit cost more than an
- * authoritative answer; bench/server_callgrind.sh, HZ_CG_MODE=cache). */
+ * authoritative answer; bench/server_callgrind.sh, HZ_CG_MODE=cache), nor
+ * hashes the name again: name_hash is the parser's (dname_parse_query()'s
+ * hashes[0], dname_hash() of the name; seeded per process, dname.h). */
 typedef struct cache_lookup {
 	const uint8_t *name;       /* lower-case wire */
 	size_t name_len;
 	uint16_t qtype, qclass;
 	uint8_t bits;
+	uint32_t name_hash;        /* dname_hash(name) */
 } cache_lookup_t;
 
-/* The lookup key of a stored key. */
-static inline cache_lookup_t
-cache_key_lookup(const cache_key_t *k)
-{
-	return (cache_lookup_t){ k->name, k->name_len, k->qtype, k->qclass, k->bits };
-}
+/* The lookup key of a stored key (hashes its name). */
+cache_lookup_t cache_key_lookup(const cache_key_t *k);
 
 /* A parsed upstream response (also the cache entry). Opaque but for the
  * fields below; allocated as one block by cache_msg_parse(). */
@@ -90,8 +90,14 @@ typedef struct cache_msg {
 	size_t len;                /* section bytes */
 	size_t len_noadd;          /* answer + authority only */
 	uint64_t stored_ms;        /* set by cache_store */
+	uint64_t expire_ms;        /* stored_ms + ttl seconds: gone from then on */
+	uint64_t next_age_ms;      /* the TTLs in wire are counted down again from then */
 	uint32_t wire_age;         /* seconds already taken off the TTLs in wire */
+	/* QDCOUNT..ARCOUNT as they go in the header, without and with our OPT
+	 * (one copy per reply that fits whole) */
+	uint8_t counts[2][8];
 	/* internal */
+	uint64_t hash;             /* of the key (cache.c), set by cache_store */
 	struct cache_msg *hnext, *lprev, *lnext;
 	bool hot;                  /* on the protected list */
 	bool ref;                  /* hit since it last came up for eviction */
@@ -167,7 +173,15 @@ typedef struct cache_stats {
 } cache_stats_t;
 void cache_get_stats(cache_t *c, cache_stats_t *out);
 
-/* Milliseconds on the monotonic clock (coarse, cheap). */
-uint64_t cache_now_ms(void);
+/* Milliseconds on the monotonic clock (coarse, cheap: the vDSO, no system
+ * call). Inline: a cache hit reads it (a call was a tenth of what a hit
+ * cost more than an authoritative answer). */
+static inline uint64_t
+cache_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 #endif

@@ -33,13 +33,10 @@ int dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 		      uint8_t *lower, uint8_t *offs, unsigned *nlabels,
 		      uint32_t *hashes);
 
-/* Hash of a whole wire name, as dname_parse_query() computes it. */
+/* Hash of a whole wire name, as dname_parse_query() computes it. Seeded at
+ * random per process (before main() runs): never store it outside the
+ * process. The cache keys on it too (cache.h). */
 uint32_t dname_hash(const uint8_t *name);
-
-/* A seeded 64-bit hash of p[0..len) (any bytes: the cache hashes its
- * lower-case keys with it), eight bytes at a time, as the query names are;
- * reads nothing outside p[0..len). */
-uint64_t dname_hash_bytes(const uint8_t *p, size_t len, uint64_t seed);
 
 /* Check a possibly compressed name at msg[*pos] inside a message of lim
  * bytes, and advance *pos past it as it sits there. Every pointer must go

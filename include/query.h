@@ -49,6 +49,7 @@ typedef struct query_fwd {
 	unsigned view;             /* index into snapshot->views */
 	uint8_t qname[255];        /* lower case wire */
 	uint8_t qname_len;
+	uint32_t qname_hash;       /* dname_hash(qname): the cache's key */
 	uint16_t qtype, qclass;
 	size_t qsec_len;           /* the question: q + 12, qsec_len bytes */
 	bool rd, edns, edns_do;

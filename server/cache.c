@@ -100,14 +100,6 @@ struct cache {
 
 #define STAT_ADD(c, f) atomic_fetch_add_explicit(&(c)->f, 1, memory_order_relaxed)
 
-uint64_t
-cache_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---------------------------------------------------------------------------
  * Parsing an upstream response
  */
@@ -236,6 +228,12 @@ cache_msg_parse(const uint8_t *msg, size_t len, const cache_key_t *key,
 	m->arcount = (uint16_t)kept[2];
 	m->rcode = msg[3] & 0x0F;
 	m->ad = (msg[3] & 0x20) != 0;
+	for (unsigned o = 0; o < 2; o++) {
+		put16(m->counts[o], 1);
+		put16(m->counts[o] + 2, m->ancount);
+		put16(m->counts[o] + 4, m->nscount);
+		put16(m->counts[o] + 6, (uint16_t)(m->arcount + o));
+	}
 
 	/* Second pass over what we kept: clamp TTLs, note where they are, and
 	 * work out how long the whole answer may live. */
@@ -368,6 +366,56 @@ cache_msg_write(const cache_msg_t *m, uint32_t age_s, const cache_client_t *cl, 
 	return head + body + opt;
 }
 
+/* Copy n bytes between buffers that do not overlap: the short copies of
+ * every cache hit (the question, a few records) a word at a time, the last
+ * word overlapping the one before, instead of a call to memcpy each. */
+static inline void
+cache_copy(uint8_t *d, const uint8_t *s, size_t n)
+{
+	if (n > 64) {
+		memcpy(d, s, n);
+	} else if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			memcpy(d + i, s + i, 8);   /* one load and one store */
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+}
+
+/* A stored entry's reply (its TTLs counted down already, cache_age_wire):
+ * when it fits whole, as cache_msg_write() writes it, with the header's
+ * counts copied from the entry, the OPT record stored as two words and
+ * no calls (a cache hit's reply cost more than an authoritative answer's;
+ * bench/server_callgrind.sh, HZ_CG_MODE=cache). */
+static inline size_t
+cache_hit_write(const cache_msg_t *m, const cache_client_t *cl, uint8_t *out)
+{
+	size_t head = 12 + cl->qsec_len;
+	size_t opt = cl->edns ? 11 : 0;
+	if (__builtin_expect(head + m->len + opt > cl->limit, 0))
+		return cache_msg_write(m, 0, cl, out);
+	const uint8_t *hdr = cl->hdr;
+	bool ad = m->ad && ((hdr[3] & 0x20) || cl->edns_do);
+	out[0] = hdr[0];
+	out[1] = hdr[1];
+	out[2] = (uint8_t)(0x80 | (hdr[2] & 0x01));              /* QR, RD copied */
+	out[3] = (uint8_t)(0x80 | (ad ? 0x20 : 0) | (hdr[3] & 0x10) | m->rcode);
+	memcpy(out + 4, m->counts[opt != 0], 8);
+	cache_copy(out + 12, cl->qsec, cl->qsec_len);
+	cache_copy(out + head, m->wire, m->len);
+	if (opt) {
+		/* name 0, type OPT, our size, rcode 0, version 0, DO, Z, rdlen 0 */
+		uint8_t *p = out + head + m->len;
+		uint8_t o[12] = { 0, 0, 41, (uint8_t)(cl->edns_size >> 8), (uint8_t)cl->edns_size,
+				  0, 0, cl->edns_do ? 0x80 : 0, 0, 0, 0, 0 };
+		memcpy(p, o, 8);
+		memcpy(p + 7, o + 7, 4);
+	}
+	return head + m->len + opt;
+}
+
 /* ---------------------------------------------------------------------------
  * The store
  */
@@ -444,29 +492,78 @@ cache_get_clamps(const cache_t *c, uint32_t *min_ttl, uint32_t *max_ttl, uint32_
 	*max_neg_ttl = c->max_neg_ttl;
 }
 
-/* Keyed multiply-xorshift hash of the key (the seed is random per cache,
- * so clients cannot aim entries at one chain ahead of time). */
-static uint64_t
+cache_lookup_t
+cache_key_lookup(const cache_key_t *k)
+{
+	return (cache_lookup_t){ k->name, k->name_len, k->qtype, k->qclass, k->bits,
+				 dname_hash(k->name) };
+}
+
+/* The key's hash: the name's (seeded per process, so clients cannot aim
+ * entries at one chain) with type, class and bits mixed in by one
+ * multiply, its 128-bit product's halves folded. The name is not hashed
+ * here: a hit takes the parser's hash (hashing it again with a seed of the
+ * cache's own was a third of what a hit cost more than an authoritative
+ * answer; bench/server_callgrind.sh, HZ_CG_MODE=cache). */
+static inline uint64_t
 cache_hash(const cache_t *c, const cache_lookup_t *k)
 {
-	/* word at a time (dname.c): the byte loop it replaced was the largest
-	 * cost of a cache hit (bench/server_callgrind.sh, HZ_CG_MODE=cache) */
-	return dname_hash_bytes(k->name, k->name_len,
-				c->seed ^ ((uint64_t)k->qtype << 32 | (uint64_t)k->qclass << 16 | k->bits));
+	uint64_t x = (uint64_t)k->name_hash << 32 | (uint64_t)k->qtype << 16 | k->qclass;
+	__extension__ unsigned __int128 r =
+		(unsigned __int128)(x ^ c->seed ^ (uint64_t)k->bits << 30) * 0x9e3779b97f4a7c15ull;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-static bool
-cache_key_equal(const cache_key_t *a, const cache_lookup_t *b)
+/* Names of equal length, a word at a time (the last word overlaps the one
+ * before it; both names are readable for len bytes). */
+static inline bool
+cache_name_equal(const uint8_t *a, const uint8_t *b, size_t len)
 {
-	return a->name_len == b->name_len && a->qtype == b->qtype && a->qclass == b->qclass &&
-	       a->bits == b->bits && memcmp(a->name, b->name, a->name_len) == 0;
+	uint64_t x, y;
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
+	size_t i = 0;
+	for (; i + 8 < len; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	memcpy(&x, a + len - 8, 8);
+	memcpy(&y, b + len - 8, 8);
+	return x == y;
 }
 
-static cache_msg_t **
+static inline bool
+cache_key_equal(const cache_msg_t *m, uint64_t h, const cache_lookup_t *b)
+{
+	const cache_key_t *a = &m->key;
+	return m->hash == h && a->name_len == b->name_len && a->qtype == b->qtype &&
+	       a->qclass == b->qclass && a->bits == b->bits &&
+	       cache_name_equal(a->name, b->name, a->name_len);
+}
+
+/* The link that points at k's entry (its stored hash compared first), or
+ * at the NULL that ends k's chain. */
+static inline cache_msg_t **
 cache_slot(cache_shard_t *s, uint64_t h, const cache_lookup_t *k)
 {
 	cache_msg_t **pp = &s->table[(h >> 8) & s->mask];
-	while (*pp != NULL && !cache_key_equal(&(*pp)->key, k))
+	while (*pp != NULL && !cache_key_equal(*pp, h, k))
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+/* The link that points at m itself (m is in the table). */
+static cache_msg_t **
+cache_slot_of(cache_shard_t *s, const cache_msg_t *m)
+{
+	cache_msg_t **pp = &s->table[(m->hash >> 8) & s->mask];
+	while (*pp != m)
 		pp = &(*pp)->hnext;
 	return pp;
 }
@@ -549,7 +646,7 @@ cache_remove(cache_shard_t *s, cache_msg_t **pp)
 }
 
 static void
-cache_grow(cache_t *c, cache_shard_t *s)
+cache_grow(cache_shard_t *s)
 {
 	uint32_t nsize = s->table == NULL ? 64 : (s->mask + 1) * 2;
 	cache_msg_t **nt = calloc(nsize, sizeof(*nt));
@@ -559,10 +656,8 @@ cache_grow(cache_t *c, cache_shard_t *s)
 		cache_msg_t *m = s->table[i];
 		while (m != NULL) {
 			cache_msg_t *next = m->hnext;
-			cache_lookup_t k = cache_key_lookup(&m->key);
-			uint64_t h = cache_hash(c, &k);
-			m->hnext = nt[(h >> 8) & (nsize - 1)];
-			nt[(h >> 8) & (nsize - 1)] = m;
+			m->hnext = nt[(m->hash >> 8) & (nsize - 1)];
+			nt[(m->hash >> 8) & (nsize - 1)] = m;
 			m = next;
 		}
 	}
@@ -582,10 +677,13 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 		return false;
 	}
 	m->stored_ms = now_ms;
+	m->expire_ms = now_ms + (uint64_t)m->ttl * 1000u;
+	m->next_age_ms = now_ms + 1000u;
 	m->wire_age = 0;
+	m->hash = h;
 	cache_lock(&s->lock);
 	if (s->table == NULL || s->count >= (size_t)(s->mask + 1) / 4 * 3)
-		cache_grow(c, s);
+		cache_grow(s);
 	if (s->table == NULL) {
 		cache_unlock(&s->lock);
 		free(m);
@@ -620,8 +718,7 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 			}
 			continue;
 		}
-		cache_lookup_t ok = cache_key_lookup(&old->key);
-		cache_remove(s, cache_slot(s, cache_hash(c, &ok), &ok));
+		cache_remove(s, cache_slot_of(s, old));
 		evicted++;
 	}
 	cache_unlock(&s->lock);
@@ -631,13 +728,17 @@ cache_store(cache_t *c, cache_msg_t *m, uint64_t now_ms)
 	return true;
 }
 
-/* Count m's TTLs down to age_s in place (under the shard's lock), so a hit
- * in the same second as the one before copies the records unchanged. No TTL
- * reaches zero: each is at least m->ttl, and m is served only while younger.
- * A clock read a little behind another worker's never counts back up. */
+/* Count m's TTLs down to its age in whole seconds, in place (under the
+ * shard's lock), once now_ms reaches m->next_age_ms: a hit in the same
+ * second as the one before copies the records unchanged and divides
+ * nothing. No TTL reaches zero: each is at least m->ttl, and m is served
+ * only while younger. A clock read a little behind another worker's never
+ * counts back up (it is before next_age_ms). */
 static void
-cache_age_wire(cache_msg_t *m, uint32_t age_s)
+cache_age_wire(cache_msg_t *m, uint64_t now_ms)
 {
+	uint32_t age_s = (uint32_t)((now_ms - m->stored_ms) / 1000u);
+	m->next_age_ms = m->stored_ms + ((uint64_t)age_s + 1) * 1000u;
 	if (age_s <= m->wire_age)
 		return;
 	uint32_t d = age_s - m->wire_age;
@@ -661,13 +762,13 @@ cache_answer(cache_t *c, const cache_lookup_t *key, const cache_client_t *cl, ui
 		cache_msg_t **pp = cache_slot(s, h, key);
 		cache_msg_t *m = *pp;
 		if (m != NULL) {
-			uint64_t age = now_ms > m->stored_ms ? now_ms - m->stored_ms : 0;
-			if (age >= (uint64_t)m->ttl * 1000u) {
+			if (now_ms >= m->expire_ms) {
 				cache_remove(s, pp);
 			} else {
 				cache_hit(m);
-				cache_age_wire(m, (uint32_t)(age / 1000u));
-				n = cache_msg_write(m, 0, cl, out);
+				if (now_ms >= m->next_age_ms)
+					cache_age_wire(m, now_ms);
+				n = cache_hit_write(m, cl, out);
 			}
 		}
 	}

@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #define L(c) ((uint8_t)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
 #define R4(b) L(b), L(b + 1), L(b + 2), L(b + 3)
@@ -19,6 +22,11 @@ const uint8_t dname_lower[256] = { R64(0), R64(64), R64(128), R64(192) };
  * bit multiply whose halves are folded ("mum", as wyhash); the tables
  * index with the low bits of the 32-bit output.
  *
+ * The root's hash is the process's random seed (dname_seed), so no client
+ * can work out names that share a chain of a zone's table or of a
+ * recursive view's cache, which keys on the same hash (cache.c): it is
+ * computed once, by the parser, for both.
+ *
  * The hot path's own code rather than a byte loop: the name is lower-cased
  * a word at a time (load, lower-case in the register, store) and a short
  * label is one word to hash: about half the instructions of the byte-wise
@@ -26,7 +34,6 @@ const uint8_t dname_lower[256] = { R64(0), R64(64), R64(128), R64(192) };
  * lower[0..DNAME_MAXLEN): a name's last partial word is loaded either from
  * its start (when 8 bytes are there) or ending at its last byte, and
  * shifted. */
-#define HASH_SEED 0xcbf29ce484222325ull
 #define HASH_MUL 0x9e3779b97f4a7c15ull
 
 #define ONES 0x0101010101010101ull
@@ -96,6 +103,28 @@ hash_out(uint64_t h)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* Set before main() runs (a constructor), so every hash of the process --
+ * every zone built at start-up, on a reload, by --check, in the tests and
+ * the fuzzers, and every query -- uses the one seed: a seed set later would
+ * leave the zones built before it unreachable. Never written after. */
+static uint64_t dname_seed;
+static uint32_t dname_root_hash;   /* hash_out(dname_seed): the root's */
+
+static void __attribute__((constructor))
+dname_seed_init(void)
+{
+	uint64_t seed;
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+		/* no getrandom (seccomp, an old kernel): what varies per start */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed = mum((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32,
+			   (uint64_t)getpid() ^ (uint64_t)(uintptr_t)&ts ^ HASH_MUL);
+	}
+	dname_seed = seed;
+	dname_root_hash = hash_out(seed);
+}
+
 int
 dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 		  uint8_t *lower, uint8_t *offs, unsigned *nlabels, uint32_t *hashes)
@@ -136,8 +165,8 @@ dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 		return (int)nlen;
 	/* every suffix's hash, from the root up */
 	const uint8_t *end = lower + DNAME_MAXLEN;
-	uint64_t h = HASH_SEED;
-	hashes[n] = hash_out(h);
+	uint64_t h = dname_seed;
+	hashes[n] = dname_root_hash;
 	for (unsigned i = n; i-- > 0;) {
 		const uint8_t *l = lower + offs[i];
 		unsigned bytes = l[0] + 1u;
@@ -147,18 +176,6 @@ dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 		hashes[i] = hash_out(h);
 	}
 	return (int)nlen;
-}
-
-uint64_t
-dname_hash_bytes(const uint8_t *p, size_t len, uint64_t seed)
-{
-	uint64_t h = seed ^ len;
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8)
-		h = mum(h ^ load64(p + i), HASH_MUL);
-	if (i < len)
-		h = mum(h ^ part_word(p, p + len, p + i, (unsigned)(len - i)), HASH_MUL);
-	return mum(h, HASH_MUL);
 }
 
 uint32_t

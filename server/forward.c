@@ -828,7 +828,7 @@ fwd_query_start(forwarder_t *f, const snapshot_t *s, const query_fwd_t *qf, cons
 	/* looked up without a copy of the name; the key is built on a miss */
 	const cache_lookup_t lk = {
 		.name = qf->qname, .name_len = qf->qname_len, .qtype = qf->qtype, .qclass = qf->qclass,
-		.bits = cache_key_bits(qf->edns_do, qpkt),
+		.bits = cache_key_bits(qf->edns_do, qpkt), .name_hash = qf->qname_hash,
 	};
 	cache_client_t cl = {
 		.hdr = qpkt, .qsec = qpkt + 12, .qsec_len = qf->qsec_len, .edns = qf->edns,

@@ -536,13 +536,13 @@ local_zone_answer(const qinfo_t *qi, size_t apex_len, uint8_t *wire, fixup_t *fi
 	return a;
 }
 
-/* A name outside the zones of recursive view v: a locally served zone,
- * the canary, the cache (client_question: the client's own question, not
- * a chain's target, whose cache answer the forwarder puts behind the
- * chain), or the forwarder's. */
-static size_t
-query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
-		uint8_t *out, size_t limit, query_fwd_t *fwd, bool client_question)
+/* The answers a recursive view gives without its cache or forwarder: a
+ * locally served zone, the canary, SERVFAIL when there is no forwarder
+ * (fwd NULL). 0: none of them. Out of line: the hot path of a cache hit
+ * tests two labels and carries none of this (query_recursive). */
+static size_t __attribute__((noinline))
+query_recursive_local(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
+		      uint8_t *out, size_t limit, const query_fwd_t *fwd)
 {
 	unsigned k = local_zone_labels(qi);
 	if (k > 0 && (qi->qclass == LDNS_RR_CLASS_IN || qi->qclass == LDNS_RR_CLASS_ANY)) {
@@ -563,27 +563,21 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 		static const answer_t servfail = { .rcode = LDNS_RCODE_SERVFAIL };
 		return write_answer(s, q, qi, &servfail, out, limit, 0);
 	}
-	bool looked = client_question && v->cache != NULL && v->conf->nforwarders > 0;
-	if (looked) {
-		/* A cache hit is answered here, as an authoritative answer is:
-		 * handing the question to the forwarder first (copying the name
-		 * out, its bookkeeping) made a hit cost about a fifth more
-		 * (bench/server_callgrind.sh, HZ_CG_MODE=cache). */
-		const cache_lookup_t lk = { .name = qi->lower, .name_len = qi->name_len,
-					    .qtype = qi->qtype, .qclass = qi->qclass,
-					    .bits = cache_key_bits(qi->edns_do, q) };
-		const cache_client_t cl = { .hdr = q, .qsec = q + 12, .qsec_len = qi->qsec_len,
-					    .edns = qi->edns, .edns_do = qi->edns_do,
-					    .edns_size = s->edns_size, .limit = limit };
-		size_t n = cache_answer(v->cache, &lk, &cl, out, cache_now_ms());
-		if (n > 0)
-			return n;
-	}
+	return 0;
+}
+
+/* Hand the question to the forwarder: fill in fwd (a cache miss, or no
+ * cache lookup). Returns 0. */
+static size_t __attribute__((noinline))
+query_forward(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
+	      uint32_t name_hash, size_t limit, query_fwd_t *fwd, bool looked)
+{
 	fwd->forward = true;
 	fwd->cache_missed = looked;
 	fwd->view = (unsigned)(v - s->views);
 	memcpy(fwd->qname, qi->lower, qi->name_len);
 	fwd->qname_len = (uint8_t)qi->name_len;
+	fwd->qname_hash = name_hash;
 	fwd->qtype = qi->qtype;
 	fwd->qclass = qi->qclass;
 	fwd->qsec_len = qi->qsec_len;
@@ -595,6 +589,42 @@ query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qi
 	fwd->prefix = NULL;
 	fwd->prefix_len = 0;
 	return 0;
+}
+
+/* A name outside the zones of recursive view v: a locally served zone,
+ * the canary, the cache (client_question: the client's own question, not
+ * a chain's target, whose cache answer the forwarder puts behind the
+ * chain), or the forwarder's. name_hash: the question name's hash
+ * (dname_parse_query()'s hashes[0]), the cache's key. */
+static inline __attribute__((always_inline)) size_t
+query_recursive(const snapshot_t *s, const view_t *v, const uint8_t *q, const qinfo_t *qi,
+		uint32_t name_hash, uint8_t *out, size_t limit, query_fwd_t *fwd,
+		bool client_question)
+{
+	/* the local zones are below "arpa", the canary is below "net" */
+	if (qlabel_is(qi, 0, "arpa") || qlabel_is(qi, 0, "net") || fwd == NULL) {
+		size_t n = query_recursive_local(s, v, q, qi, out, limit, fwd);
+		if (n > 0)
+			return n;
+	}
+	bool looked = client_question && v->cache != NULL && v->conf->nforwarders > 0;
+	if (looked) {
+		/* A cache hit is answered here, as an authoritative answer is:
+		 * handing the question to the forwarder first (copying the name
+		 * out, its bookkeeping) made a hit cost about a fifth more
+		 * (bench/server_callgrind.sh, HZ_CG_MODE=cache). */
+		const cache_lookup_t lk = { .name = qi->lower, .name_len = qi->name_len,
+					    .qtype = qi->qtype, .qclass = qi->qclass,
+					    .bits = cache_key_bits(qi->edns_do, q),
+					    .name_hash = name_hash };
+		const cache_client_t cl = { .hdr = q, .qsec = q + 12, .qsec_len = qi->qsec_len,
+					    .edns = qi->edns, .edns_do = qi->edns_do,
+					    .edns_size = s->edns_size, .limit = limit };
+		size_t n = cache_answer(v->cache, &lk, &cl, out, cache_now_ms());
+		if (n > 0)
+			return n;
+	}
+	return query_forward(s, v, q, qi, name_hash, limit, fwd, looked);
 }
 
 /* NOTIFY (RFC 1996). For a zone of the client's view, a NOTIFY from an
@@ -834,7 +864,8 @@ query_chain(const snapshot_t *s, const view_t *v, const zone_t *z, const uint8_t
 			cur = tz;
 		} else {
 			query_fwd_t tf = { .forward = false };   /* tsig, prefix: none */
-			plen = query_recursive(s, v, sq.wire, &sq.qi, part, sizeof(part), &tf, false);
+			plen = query_recursive(s, v, sq.wire, &sq.qi, sq.hashes[0], part, sizeof(part),
+					       &tf, false);
 			if (plen == 0) {
 				if (fwd == NULL)    /* no forwarder (query_answer()) */
 					return chain_fail(out, n, LDNS_RCODE_SERVFAIL, limit, qi->edns,
@@ -1048,7 +1079,7 @@ query_answer_fwd(const snapshot_t *s, const uint8_t *q, size_t qlen,
 					 hashes, 0, &apex_label);
 	if (z == NULL) {
 		if (qi.ra)
-			return query_recursive(s, v, q, &qi, out, limit, fwd, true);
+			return query_recursive(s, v, q, &qi, hashes[0], out, limit, fwd, true);
 		return write_answer(s, q, &qi, &answer_refused, out, limit, 0);
 	}
 	if (z->expired) {   /* a secondary zone without data (xfr_in.h), as BIND */

@@ -997,6 +997,152 @@ START_TEST(reload_keeps_or_flushes)
 }
 END_TEST
 
+/* Keys that share a name (so its hash) but not type or DO/CD bits are
+ * entries of their own, found again after the table has grown; the query
+ * path's key, hashed by the parser from a question in any case, finds what
+ * the forwarder stored under the lower-case name. */
+START_TEST(keys_sharing_a_name)
+{
+	cache_t *c = cache_new(1 << 20, 0, 86400, 10800);
+	enum { NTYPES = 120 };
+	for (unsigned t = 0; t < NTYPES; t++) {
+		for (uint8_t bits = 0; bits < 4; bits++) {
+			char rr[96];
+			snprintf(rr, sizeof(rr), "A|Name.Example.net. 300 IN TYPE%u \\# 2 %04x",
+				 1000 + t, t * 4 + bits);
+			const char *const rrs[] = { rr, NULL };
+			cache_key_t k;
+			make_key(&k, "Name.Example.net.", (uint16_t)(1000 + t));
+			k.bits = bits;
+			size_t len;
+			uint8_t *wire = response("Name.Example.net.", (ldns_rr_type)(1000 + t),
+						 LDNS_RCODE_NOERROR, &len, rrs);
+			cache_msg_t *m = cache_msg_parse(wire, len, &k, 0, 86400, 10800);
+			free(wire);
+			ck_assert_ptr_nonnull(m);
+			ck_assert(cache_store(c, m, 0));
+		}
+	}
+	cache_stats_t st;
+	cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, NTYPES * 4);   /* the table grew past 64 slots */
+	/* the question as a client sends it: the parser lower-cases and hashes */
+	static const uint8_t qname[] = "\4NAME\7exAMPLE\3NET";
+	uint8_t lower[DNAME_MAXLEN], offs[DNAME_MAXLABELS];
+	uint32_t hashes[DNAME_MAXLABELS + 1];
+	unsigned nlabels;
+	size_t pos = 0;
+	int nlen = dname_parse_query(qname, sizeof(qname), &pos, lower, offs, &nlabels, hashes);
+	ck_assert_int_eq(nlen, (int)sizeof(qname));
+	for (unsigned t = 0; t < NTYPES; t++) {
+		for (uint8_t bits = 0; bits < 4; bits++) {
+			cache_client_t cl;
+			make_client(&cl, "NAME.exAMPLE.NET.", (ldns_rr_type)(1000 + t), 65535);
+			cache_lookup_t lk = { .name = lower, .name_len = (size_t)nlen,
+					      .qtype = (uint16_t)(1000 + t), .qclass = LDNS_RR_CLASS_IN,
+					      .bits = bits, .name_hash = hashes[0] };
+			size_t n = cache_answer(c, &lk, &cl, out, 10 * SEC);
+			ck_assert_uint_gt(n, 4);
+			/* the record's rdata, the last two bytes: its own entry */
+			ck_assert_uint_eq(out[n - 2] << 8 | out[n - 1], t * 4 + bits);
+		}
+	}
+	cache_unref(&c);
+}
+END_TEST
+
+/* A cache hit's reply (written by cache_answer()'s own code, with the TTLs
+ * counted down in place) is byte for byte what the general writer,
+ * cache_msg_write(), makes of the same response at the same age: question
+ * lengths across the word copies' cases (5 bytes up, past 64), bodies from
+ * one record to past 64 bytes, a negative answer, every header flag the
+ * client sets, with and without EDNS and DO, and limits that drop the
+ * additional section or leave only TC. Expiry comes at ttl seconds exactly,
+ * and a clock read behind the last never counts a TTL back up. */
+START_TEST(hit_bytes_as_general_writer)
+{
+	static const char *const names[] = {
+		".", "a.", "ab.cd.", "www.example.net.", "host-0000001.bench.test.",
+		"a-rather-long-label-for-the-word-copies.and-another-one-after-it.example.net.",
+	};
+	for (size_t ni = 0; ni < sizeof(names) / sizeof(names[0]); ni++) {
+		for (unsigned shape = 0; shape < 4; shape++) {
+			const char *name = names[ni];
+			char r0[300], r1[300], r2[300];
+			const char *rrs[4] = { r0, NULL, NULL, NULL };
+			ldns_pkt_rcode rcode = LDNS_RCODE_NOERROR;
+			ldns_rr_type type = LDNS_RR_TYPE_A;
+			if (shape == 0) {          /* one record: a short body */
+				snprintf(r0, sizeof(r0), "A|%s 300 IN A 192.0.2.1", name);
+			} else if (shape == 1) {   /* answer and additional */
+				type = LDNS_RR_TYPE_TXT;
+				snprintf(r0, sizeof(r0), "A|%s 300 IN TXT \"%.*s\"", name, 40 + (int)ni * 9,
+					 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+				snprintf(r1, sizeof(r1), "A|%s 200 IN TXT \"second\"", name);
+				snprintf(r2, sizeof(r2), "D|ns.example.net. 100 IN A 192.0.2.53");
+				rrs[1] = r1;
+				rrs[2] = r2;
+			} else if (shape == 2) {   /* NXDOMAIN with the SOA */
+				rcode = LDNS_RCODE_NXDOMAIN;
+				snprintf(r0, sizeof(r0), "U|net. 900 IN SOA a.net. h.net. 1 3600 600 86400 300");
+			} else {                   /* a body of 7 bytes short of a word */
+				type = LDNS_RR_TYPE_AAAA;
+				snprintf(r0, sizeof(r0), "A|%s 300 IN AAAA 2001:db8::1", name);
+			}
+			cache_t *c = cache_new(1 << 20, 0, 86400, 10800);
+			cache_key_t k;
+			make_key(&k, name, type);
+			size_t wlen;
+			uint8_t *wire = response(name, type, rcode, &wlen, rrs);
+			cache_msg_t *m = cache_msg_parse(wire, wlen, &k, 0, 86400, 10800);
+			cache_msg_t *ref = cache_msg_parse(wire, wlen, &k, 0, 86400, 10800);
+			free(wire);
+			ck_assert_ptr_nonnull(m);
+			ck_assert_ptr_nonnull(ref);
+			uint32_t ttl = m->ttl;
+			ck_assert_uint_gt(ttl, 10);
+			ck_assert(cache_store(c, m, 1000 * SEC));
+			const cache_lookup_t lk = cache_key_lookup(&k);
+			static const uint64_t ages[] = { 0, 999, 1000, 2500, 7 * SEC + 1 };
+			for (size_t ai = 0; ai < sizeof(ages) / sizeof(ages[0]); ai++) {
+				for (unsigned flags = 0; flags < 32; flags++) {
+					cache_client_t cl;
+					make_client(&cl, name, type, 65535);
+					client_q[2] = (uint8_t)((client_q[2] & ~0x01) | (flags & 1));   /* RD */
+					client_q[3] = (uint8_t)((flags & 2 ? 0x20 : 0) | (flags & 4 ? 0x10 : 0));
+					cl.edns = (flags & 8) != 0;
+					cl.edns_do = (flags & 16) != 0;
+					static uint8_t want[65535];
+					size_t full = cache_msg_write(ref, (uint32_t)(ages[ai] / 1000), &cl, want);
+					size_t opt = cl.edns ? 11 : 0;
+					const size_t limits[] = { 65535, full, full - 1, 12 + cl.qsec_len + opt };
+					for (size_t li = 0; li < sizeof(limits) / sizeof(limits[0]); li++) {
+						cl.limit = limits[li];
+						size_t wn = cache_msg_write(ref, (uint32_t)(ages[ai] / 1000), &cl, want);
+						size_t n = cache_answer(c, &lk, &cl, out, 1000 * SEC + ages[ai]);
+						ck_assert_uint_eq(n, wn);
+						ck_assert_mem_eq(out, want, n);
+					}
+				}
+			}
+			/* behind the last read: the TTLs stay as they were */
+			cache_client_t cl;
+			make_client(&cl, name, type, 65535);
+			static uint8_t want[65535];
+			size_t wn = cache_msg_write(ref, 7, &cl, want);
+			ck_assert_uint_eq(cache_answer(c, &lk, &cl, out, 1000 * SEC + 5 * SEC), wn);
+			ck_assert_mem_eq(out, want, wn);
+			/* fresh until ttl seconds have passed, gone from then on */
+			ck_assert_uint_gt(cache_answer(c, &lk, &cl, out, 1000 * SEC + ttl * SEC - 1), 0);
+			ck_assert_uint_eq(cache_answer(c, &lk, &cl, out, 1000 * SEC + ttl * SEC), 0);
+			ck_assert_uint_eq(cache_answer(c, &lk, &cl, out, 1000 * SEC + ttl * SEC - 1), 0);
+			cache_msg_free(ref);
+			cache_unref(&c);
+		}
+	}
+}
+END_TEST
+
 static Suite *
 cache_suite(void)
 {
@@ -1014,6 +1160,8 @@ cache_suite(void)
 	tcase_add_test(tc, reply_shape);
 	tcase_add_test(tc, hostile_upstream);
 	tcase_add_test(tc, opaque_data_kept_by_rdlength);
+	tcase_add_test(tc, keys_sharing_a_name);
+	tcase_add_test(tc, hit_bytes_as_general_writer);
 	suite_add_tcase(s, tc);
 	TCase *tq = tcase_create("recursive views");
 	tcase_add_checked_fixture(tq, setup_dir, teardown_dir);
