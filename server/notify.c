@@ -84,7 +84,6 @@ notify_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage
 	return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
 }
 
-/* The NOTIFY message: opcode NOTIFY, AA, the zone's SOA as the question. */
 /* The NOTIFY: question zone SOA IN, AA, and soa (if not NULL) as its answer
  * section (RFC 1996 3.7: the secondary learns the serial without asking;
  * BIND and Knot send it too); signed with key if not NULL, its MAC then in

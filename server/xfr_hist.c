@@ -381,7 +381,8 @@ hread_rr(hread_t *r)
 	const uint8_t *q = hread_take(r, 2);
 	uint16_t len = q != NULL ? get16(q) : 0;
 	const uint8_t *w = hread_take(r, len);
-	if (w == NULL || len < 11 || dname_length(w) == 0 || dname_length(w) + 10u > len) {
+	size_t name_end = 0;   /* the owner, checked inside the record's bytes */
+	if (w == NULL || !dname_skip_wire(w, len, &name_end) || name_end + 10u > len) {
 		r->bad = true;   /* at least a name and type, class, TTL, rdlength */
 		return rr;
 	}
