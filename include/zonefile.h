@@ -101,4 +101,10 @@ zonefile_t *zonefile_parse(const char *origin, const char *path,
 /* Accepts NULL; clears *z. */
 void zonefile_free(zonefile_t **z);
 
+/* The whole of a regular file (malloc'ed, *len bytes, NUL behind them);
+ * NULL with errno set on failure: anything but a regular file is refused
+ * (ENOTSUP; EISDIR for a directory) without blocking on a FIFO. For the zone
+ * files and the other files horizond reads back (xfr_hist.c). */
+char *zonefile_slurp(const char *path, size_t *len);
+
 #endif

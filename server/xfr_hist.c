@@ -470,38 +470,25 @@ xfr_hist_restore(xfr_hist_t *h, const uint8_t *buf, size_t len)
 	return true;
 }
 
-/* Read h's file, if there is one; a file that cannot be used is logged and
- * left alone (the next clean stop replaces it). */
+/* Read h's file, if there is one (a regular file: zonefile_slurp); a file
+ * that cannot be used is logged and left alone (the next clean stop
+ * replaces it). */
 static void
 xfr_hist_load(xfr_hist_t *h)
 {
-	FILE *f = fopen(h->path, "rb");
-	if (f == NULL) {
+	size_t len = 0;
+	uint8_t *buf = (uint8_t *)zonefile_slurp(h->path, &len);
+	if (buf == NULL) {
 		if (errno != ENOENT)
 			log_warning("transfer out: cannot read the IXFR history %s: %s", h->path,
 				    strerror(errno));
 		return;
 	}
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			buf = xrealloc(buf, cap);
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	bool err = ferror(f);
-	fclose(f);
 	char zone[1024];
 	dname_to_text(h->apex, zone, sizeof(zone));
-	if (err || !xfr_hist_restore(h, buf, len))
-		log_warning("transfer out: zone %s view %s: the IXFR history %s is %s: ignored "
-			    "(older serials get the zone in AXFR form)", zone, h->view, h->path,
-			    err ? "unreadable" : "damaged");
+	if (!xfr_hist_restore(h, buf, len))
+		log_warning("transfer out: zone %s view %s: the IXFR history %s is damaged: ignored "
+			    "(older serials get the zone in AXFR form)", zone, h->view, h->path);
 	else
 		log_notice("transfer out: zone %s view %s: IXFR history read from %s: %zu change%s "
 			   "up to serial %" PRIu32, zone, h->view, h->path, h->nchange,

@@ -697,11 +697,10 @@ zf_head_fields(const zf_frame_t *f, size_t tok, char *ttl, char *cls, size_t siz
 	}
 }
 
-/* Read a whole regular file; NULL with errno set on failure. Opened with
- * O_NONBLOCK so that a FIFO without writer cannot block us; anything but a
- * regular file is refused (ENOTSUP; EISDIR for a directory). */
-static char *
-zf_slurp(const char *path, size_t *len)
+/* Declared in zonefile.h. Opened with O_NONBLOCK so that a FIFO without
+ * writer cannot block us. */
+char *
+zonefile_slurp(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
@@ -1700,7 +1699,7 @@ zf_parse_file(zf_parser_t *p, const char *path, const char *text, size_t len,
 	}
 	char *owned = NULL;
 	if (text == NULL) {
-		owned = zf_slurp(path, &len);
+		owned = zonefile_slurp(path, &len);
 		if (owned == NULL) {
 			const char *why = errno == ENOTSUP ? zf_kind(path) : strerror(errno);
 			if (inc_file != NULL)

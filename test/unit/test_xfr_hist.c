@@ -3,6 +3,9 @@
  * restart in a file that is refused whole when damaged.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +203,21 @@ START_TEST(history_kept_across_a_restart)
 	note_versions(h, 4, 6);   /* 4 again (nothing new), then 5 and 6 */
 	ck_chain(h, 1, 5);
 	ck_assert_uint_eq(xfr_hist_chain(xfr_hist_get("int", apex, state), 1,
+					 (const xfr_change_t *[XFR_HIST_MAX]){ 0 }), 0);
+	/* a FIFO where the file was: refused (logged), never waited on */
+	xfr_hist_forget_all();
+	DIR *d = opendir(state);
+	ck_assert_ptr_nonnull(d);
+	struct dirent *e;
+	char fifo[512] = "";
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "ixfr-", 5) == 0)
+			snprintf(fifo, sizeof(fifo), "%s/%s", state, e->d_name);
+	closedir(d);
+	ck_assert(fifo[0] != '\0');
+	ck_assert_int_eq(unlink(fifo), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_uint_eq(xfr_hist_chain(xfr_hist_get("ext", apex, state), 1,
 					 (const xfr_change_t *[XFR_HIST_MAX]){ 0 }), 0);
 	/* without a state dir nothing is read */
 	xfr_hist_forget_all();
