@@ -45,6 +45,9 @@ typedef struct snapshot {
 	chaos_answer_t chaos[4];
 	unsigned nchaos;
 	struct arena *arena;       /* views, tables; zones are refcounted apart */
+	/* conf belongs to a newer snapshot (snapshot_conf_handed_on): not freed
+	 * with this one. Read only by snapshot_free, never by a worker. */
+	bool conf_handed_on;
 } snapshot_t;
 
 /* The deepest zone of the view that holds the name whose lower-case labels
@@ -111,8 +114,8 @@ bool snapshot_finish(snapshot_t *s, const snapshot_t *prev, const char *conf_pat
  * instead (a new reference); all other zones are shared. The views that
  * hold new_zone have no synthesized zones in the copy (the zone store builds
  * them again from the new records); then snapshot_index() the copy. The
- * copy shares old's conf: once old is retired, set old->conf = NULL before
- * snapshot_free(old). For dynamic updates. */
+ * copy shares old's conf: snapshot_conf_handed_on(old) once the copy is
+ * published (or kept instead of old). For dynamic updates. */
 snapshot_t *snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone,
 				  zone_t *new_zone);
 
@@ -121,6 +124,12 @@ bool snapshot_view_holds(const view_t *v, const zone_t *z);
 
 /* (Re)build every view's apex table (after snapshot_replace_zone). */
 void snapshot_index(snapshot_t *s);
+
+/* s's conf goes on in a newer snapshot (snapshot_replace_zone's copy):
+ * snapshot_free(s) leaves it. Writes nothing a worker reads, so it may be
+ * called on a snapshot just swapped out while workers still answer from it
+ * (s->conf stays valid for them). */
+void snapshot_conf_handed_on(snapshot_t *s);
 
 /* Release; clears *s. Accepts NULL. */
 void snapshot_free(snapshot_t **s);

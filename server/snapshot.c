@@ -198,6 +198,7 @@ snapshot_replace_zone(const snapshot_t *old, const zone_t *old_zone, zone_t *new
 	snapshot_t *s = arena_zalloc(arena, sizeof(*s));
 	*s = *old;   /* settings and the conf are shared */
 	s->arena = arena;
+	s->conf_handed_on = false;   /* the newest snapshot owns the conf */
 	s->nchaos = 0;
 	chaos_build(s);
 	s->views = arena_zalloc(arena, (old->nviews ? old->nviews : 1) * sizeof(*s->views));
@@ -250,6 +251,12 @@ snapshot_index(snapshot_t *s)
 }
 
 void
+snapshot_conf_handed_on(snapshot_t *s)
+{
+	s->conf_handed_on = true;
+}
+
+void
 snapshot_free(snapshot_t **sp)
 {
 	if (sp == NULL || *sp == NULL)
@@ -261,7 +268,8 @@ snapshot_free(snapshot_t **sp)
 			zone_unref(&s->views[v].zones[i]);
 		cache_unref(&s->views[v].cache);
 	}
-	conf_free(&s->conf);
+	if (!s->conf_handed_on)
+		conf_free(&s->conf);
 	arena_t *a = s->arena;
 	arena_free(&a);
 }

@@ -966,7 +966,7 @@ zonestore_resign(const snapshot_t *snap)
 			snapshot_t *next = snapshot_replace_zone(in, z, nz);
 			zone_unref(&nz);
 			if (cur != NULL) {
-				cur->conf = NULL;   /* shared with next */
+				snapshot_conf_handed_on(cur);   /* shared with next */
 				snapshot_free(&cur);
 			}
 			cur = next;
@@ -993,7 +993,7 @@ zonestore_resign(const snapshot_t *snap)
 		const char *vname = view->conf->name;   /* the conf outlives the snapshots */
 		snapshot_t *next = snapshot_replace_zone(in, anchor, anchor);
 		if (cur != NULL) {
-			cur->conf = NULL;   /* shared with next */
+			snapshot_conf_handed_on(cur);   /* shared with next */
 			snapshot_free(&cur);
 		}
 		cur = next;
@@ -1183,7 +1183,11 @@ zonestore_swap(snapshot_t *next, double *reload_swap_ms)
 		*reload_swap_ms = zonestore_ms_since(&t0);
 		zonestore_log_reload(old, next);
 	} else if (old != NULL && old->conf == next->conf) {
-		old->conf = NULL;   /* an update's snapshot: the conf goes on in next */
+		/* an update's snapshot: the conf goes on in next. Not old->conf =
+		 * NULL: workers that began their batch before the exchange still
+		 * answer from old and read old->conf (a SIGSEGV under an update
+		 * flood, test_update publish_leaves_the_held_snapshot_whole) */
+		snapshot_conf_handed_on(old);
 	}
 	background_retire(old, retired);
 }

@@ -119,15 +119,17 @@ hz_port_free() {
 
 # hz_pick_port: set HZ_PORT to a free port below the kernel's ephemeral range
 # (so client sockets of other programs do not take it meanwhile), chosen at
-# random so tests that ctest runs in parallel do not collide.
+# random so tests that ctest runs in parallel do not collide. The three ports
+# above it must be free too: tests put metrics and second listeners there.
 hz_pick_port() {
 	local p lo=10000 hi top
 	read -r top _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || top=32768
 	hi=$((top - 1))
 	[ "$hi" -gt $((lo + 1000)) ] || { lo=20000; hi=29999; }
 	for _ in $(seq 1 100); do
-		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
-		if hz_port_free "$p"; then
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo - 2)))
+		if hz_port_free "$p" && hz_port_free $((p + 1)) && hz_port_free $((p + 2)) &&
+			hz_port_free $((p + 3)); then
 			HZ_PORT=$p
 			return 0
 		fi

@@ -370,7 +370,7 @@ START_TEST(two_views_same_keys_and_resign)
 	ck_assert_uint_gt(verify_all(l, time(NULL) + 7 * 86400), 5);
 	ldns_rr_list_deep_free(l);
 	/* next shares s's conf (as an update's snapshot) */
-	s->conf = NULL;
+	snapshot_conf_handed_on(s);
 	snapshot_free(&s);
 	snapshot_free(&next);
 	zonestore_shutdown();
@@ -441,7 +441,7 @@ START_TEST(autoptr_reverse_zones_signed_and_resigned)
 	ck_assert(!zonestore_sign_due(rev2));
 	ck_assert_uint_eq(rev2->serial, rev->serial + 1);
 	ck_assert_int_gt(zonestore_sign_next(next), 0);
-	s->conf = NULL;
+	snapshot_conf_handed_on(s);
 	snapshot_free(&s);
 	snapshot_free(&next);
 	zonestore_set_sign_clock(0);

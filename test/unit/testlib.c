@@ -169,7 +169,7 @@ tl_update_wire(struct snapshot **snap, const uint8_t *wire, size_t wlen, const c
 	if (next != NULL) {
 		snapshot_t *old = *snap;
 		*snap = next;
-		old->conf = NULL;   /* next shares it */
+		snapshot_conf_handed_on(old);   /* next shares it */
 		snapshot_free(&old);
 	}
 	return n;
