@@ -20,6 +20,7 @@
 #include "arena.h"
 #include "autoptr.h"
 #include "background.h"
+#include "dname.h"
 #include "dnssec_sign.h"
 #include "durable.h"
 #include "journal.h"
@@ -618,10 +619,15 @@ zonestore_autoptr_sources(const view_t *v)
 /* A reverse zone auto-ptr synthesized: signed online, with its own keys
  * (those of its name, shared by the views that synthesize it) and serial,
  * when the auto-ptr zone whose SOA it carries is (its dnssec-* settings). */
+/* Reverse zones that could not be signed (zonestore_autoptr_zone), by apex. */
+typedef struct autoptr_failed {
+	uint8_t (*apex)[DNAME_MAXLEN];
+	size_t n;
+} autoptr_failed_t;
+
 static zone_t *
 zonestore_autoptr_zone(const conf_zone_t *src, const zonefile_t *zf, void *arg, diag_t *d)
 {
-	(void)arg;
 	if (!src->dnssec_signing)
 		return zone_build(zf, d);
 	conf_zone_t rcz = *src;
@@ -631,15 +637,21 @@ zonestore_autoptr_zone(const conf_zone_t *src, const zonefile_t *zf, void *arg, 
 	rcz.nallow_update = 0;
 	rcz.auto_ptr = false;
 	rcz.translate_nat = false;
-	return zonestore_zone_build(&rcz, zf, NULL, d);
+	zone_t *z = zonestore_zone_build(&rcz, zf, NULL, d);
+	autoptr_failed_t *failed = arg;
+	if (z == NULL && failed != NULL && zf->origin_len <= DNAME_MAXLEN) {
+		failed->apex = xrealloc(failed->apex, (failed->n + 1) * sizeof(*failed->apex));
+		memcpy(failed->apex[failed->n++], zf->origin, zf->origin_len);
+	}
+	return z;
 }
 
 static size_t
-zonestore_autoptr_build(const view_t *v, zone_t ***out, diag_t *d)
+zonestore_autoptr_build(const view_t *v, zone_t ***out, autoptr_failed_t *failed, diag_t *d)
 {
 	pthread_mutex_lock(&reg_lock);
 	const zonefile_t **rec = zonestore_autoptr_sources(v);
-	size_t n = autoptr_build_with(v, rec, zonestore_autoptr_zone, NULL, out, d);
+	size_t n = autoptr_build_with(v, rec, zonestore_autoptr_zone, failed, out, d);
 	pthread_mutex_unlock(&reg_lock);
 	free(rec);
 	return n;
@@ -764,16 +776,45 @@ zonestore_find_loaded(const snapshot_t *s, size_t nviews, const zone_by_path_t *
 }
 
 /* Append the view's synthesized reverse zones (auto-ptr) after its
- * configured zones: prev's if they are still current, else built again. */
+ * configured zones: prev's if they are still current, else built again.
+ * A reverse zone that cannot be signed (its keys unusable: a full disk, a
+ * broken state-dir) keeps the one the view served before, in before (the
+ * same view in the snapshot being replaced, or NULL), with its old
+ * signatures, tried again in an hour -- as a configured zone's signing
+ * does. Dropping it would leave the view without the zone: a recursive
+ * view would then forward its PTR questions upstream. */
 static void
-zonestore_add_autoptr(snapshot_t *s, view_t *v, const view_t *prev, diag_t *d)
+zonestore_add_autoptr(snapshot_t *s, view_t *v, const view_t *prev, const view_t *before,
+		      diag_t *d)
 {
 	if (snapshot_view_keep_synthesized(s, v, prev))
 		return;
 	zone_t **extra = NULL;
-	size_t n = zonestore_autoptr_build(v, &extra, d);
+	autoptr_failed_t failed = { 0 };
+	size_t n = zonestore_autoptr_build(v, &extra, &failed, d);
 	snapshot_view_add_zones(s, v, extra, n);
 	free(extra);
+	for (size_t f = 0; f < failed.n; f++) {
+		zone_t *old = NULL;
+		for (size_t i = before ? before->conf->nzones : 0; before && i < before->nzones; i++)
+			if (before->zones[i] != NULL && dname_equal(before->zones[i]->apex, failed.apex[f]))
+				old = before->zones[i];
+		char name[1024];
+		dname_to_text(failed.apex[f], name, sizeof(name));
+		if (old == NULL) {
+			log_error("view %s: reverse zone %s of auto-ptr could not be signed: not served "
+				  "until it can be", v->conf->name, name);
+			continue;
+		}
+		/* only the writer reads dnssec_refresh: no worker sees this */
+		old->dnssec_refresh = (long long)zonestore_sign_now() + 3600;
+		log_error("view %s: reverse zone %s of auto-ptr could not be signed again: serving "
+			  "it as it was (serial %" PRIu32 ", old signatures), trying again in an hour",
+			  v->conf->name, name, old->serial);
+		zone_ref(old);
+		snapshot_view_add_zones(s, v, &old, 1);
+	}
+	free(failed.apex);
 }
 
 /* The zone for cz in view v of s (being built): managed zones from the
@@ -833,7 +874,8 @@ zonestore_build(const char *conf_path, const snapshot_t *prev, diag_t *d)
 	}
 	for (size_t v = 0; v < s->nviews; v++) {
 		view_t *view = &s->views[v];
-		zonestore_add_autoptr(s, view, snapshot_find_view(prev, view->conf->name), d);
+		const view_t *pv = snapshot_find_view(prev, view->conf->name);
+		zonestore_add_autoptr(s, view, pv, pv, d);
 	}
 	if (!snapshot_finish(s, prev, conf_path, d)) {
 		snapshot_free(&s);
@@ -891,7 +933,7 @@ zonestore_commit(dynzone_t *dz, const conf_zone_t *cz, update_msg_t *m, update_c
 	snapshot_t *next = snapshot_replace_zone(snap, vz, nz);
 	for (size_t v = 0; v < next->nviews; v++)
 		if (snapshot_view_holds(&next->views[v], nz))
-			zonestore_add_autoptr(next, &next->views[v], NULL, &diag);
+			zonestore_add_autoptr(next, &next->views[v], NULL, &snap->views[v], &diag);
 	snapshot_index(next);
 	update_msg_done(m, nchanges, nz->serial);
 	return next;
@@ -965,14 +1007,15 @@ zonestore_resign(const snapshot_t *snap)
 				   PRIu32 " -> %" PRIu32, nz->name, view->conf->name, z->serial, nz->serial);
 			snapshot_t *next = snapshot_replace_zone(in, z, nz);
 			zone_unref(&nz);
-			if (cur != NULL) {
+			for (size_t k = 0; k < next->nviews; k++)
+				if (snapshot_view_holds(&next->views[k], next->views[v].zones[i]))
+					zonestore_add_autoptr(next, &next->views[k], NULL, &in->views[k],
+							      &diag);
+			if (cur != NULL) {   /* in: after its zones were taken over */
 				snapshot_conf_handed_on(cur);   /* shared with next */
 				snapshot_free(&cur);
 			}
 			cur = next;
-			for (size_t k = 0; k < cur->nviews; k++)
-				if (snapshot_view_holds(&cur->views[k], cur->views[v].zones[i]))
-					zonestore_add_autoptr(cur, &cur->views[k], NULL, &diag);
 		}
 	}
 	/* reverse zones auto-ptr synthesized and signed are signed again by
@@ -992,15 +1035,15 @@ zonestore_resign(const snapshot_t *snap)
 		 * the views holding it: they are built again below */
 		const char *vname = view->conf->name;   /* the conf outlives the snapshots */
 		snapshot_t *next = snapshot_replace_zone(in, anchor, anchor);
-		if (cur != NULL) {
+		diag_t diag = { 0 };
+		for (size_t k = 0; k < next->nviews; k++)
+			if (snapshot_view_holds(&next->views[k], anchor))
+				zonestore_add_autoptr(next, &next->views[k], NULL, &in->views[k], &diag);
+		if (cur != NULL) {   /* in: after its zones were taken over */
 			snapshot_conf_handed_on(cur);   /* shared with next */
 			snapshot_free(&cur);
 		}
 		cur = next;
-		diag_t diag = { 0 };
-		for (size_t k = 0; k < cur->nviews; k++)
-			if (snapshot_view_holds(&cur->views[k], anchor))
-				zonestore_add_autoptr(cur, &cur->views[k], NULL, &diag);
 		log_notice("view %s: reverse zones of auto-ptr signed again", vname);
 	}
 	if (cur != NULL)
@@ -1269,7 +1312,7 @@ zonestore_secondary_publish(const char *view, const char *zone, zone_t *z)
 	diag_t diag = { 0 };
 	for (size_t k = 0; k < next->nviews; k++)
 		if (snapshot_view_holds(&next->views[k], z))
-			zonestore_add_autoptr(next, &next->views[k], NULL, &diag);
+			zonestore_add_autoptr(next, &next->views[k], NULL, &cur->views[k], &diag);
 	snapshot_index(next);
 	zonestore_publish(next);
 }

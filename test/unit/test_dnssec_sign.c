@@ -10,6 +10,9 @@
 #include <ldns/ldns.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "dnssec_chain.h"
 #include "dnssec_sign.h"
@@ -449,6 +452,68 @@ START_TEST(autoptr_reverse_zones_signed_and_resigned)
 }
 END_TEST
 
+/* A reverse zone auto-ptr synthesized that cannot be signed again (its
+ * key lock file is a directory: the keys cannot be read) stays served as it
+ * was, with its old signatures, and is tried again in an hour; the other
+ * reverse zone of the view is signed again. Before, it was dropped from the
+ * view until the next rebuild. */
+START_TEST(autoptr_reverse_zone_kept_when_signing_fails)
+{
+	tmpdir_put(&td, "horizond.yaml",
+		   "server:\n  listen: [127.0.0.1@5399]\n  state-dir: state\nviews:\n"
+		   "  - name: lan\n    match-clients: [any]\n    zones:\n"
+		   "      - {name: example.com, file: lan.zone, auto-ptr: true, dnssec-signing: true}\n");
+	tmpdir_put(&td, "lan.zone", zone_text);
+	char path[256], keys[256];
+	diag_t d = { 0 };
+	zonestore_set_sign_clock(0);
+	snapshot_t *s = zonestore_build(tmpdir_file(&td, "horizond.yaml", path, sizeof(path)), NULL, &d);
+	ck_assert_ptr_nonnull(s);
+	view_t *v = &s->views[0];
+	ck_assert_uint_eq(v->nzones, 3);   /* example.com, 2.0.192.in-addr.arpa, an ip6.arpa /64 */
+	zone_t *fwd = v->zones[0], *rev4 = v->zones[1], *rev6 = v->zones[2];
+	ck_assert_str_eq(rev4->name, "2.0.192.in-addr.arpa.");
+	/* the IPv4 reverse zone's keys become unreadable */
+	char lock[400];
+	snprintf(lock, sizeof(lock), "%s/.K2.0.192.in-addr.arpa..lock",
+		 tmpdir_file(&td, "state/keys", keys, sizeof(keys)));
+	if (access(lock, F_OK) != 0)   /* the name without the final dot */
+		snprintf(lock, sizeof(lock), "%s/.K2.0.192.in-addr.arpa.lock", keys);
+	ck_assert_int_eq(unlink(lock), 0);
+	ck_assert_int_eq(mkdir(lock, 0700), 0);
+	fwd->dnssec_refresh = (long long)time(NULL) + 100 * 86400;
+	zonestore_set_sign_clock(7 * 86400);
+	ck_assert(zonestore_sign_due(rev4) && zonestore_sign_due(rev6));
+	snapshot_t *next = zonestore_resign(s);
+	ck_assert_ptr_nonnull(next);
+	const view_t *nv = &next->views[0];
+	ck_assert_uint_eq(nv->nzones, 3);
+	ck_assert_ptr_eq(nv->zones[0], fwd);
+	zone_t *kept = NULL, *new6 = NULL;
+	for (size_t i = 1; i < nv->nzones; i++) {
+		if (strcmp(nv->zones[i]->name, rev4->name) == 0)
+			kept = nv->zones[i];
+		else
+			new6 = nv->zones[i];
+	}
+	ck_assert_ptr_eq(kept, rev4);            /* served as it was */
+	ck_assert_ptr_nonnull(new6);
+	ck_assert_ptr_ne(new6, rev6);            /* the other one signed again */
+	ck_assert_uint_eq(new6->serial, rev6->serial + 1);
+	ck_assert(!zonestore_sign_due(kept));    /* in an hour, not at once again */
+	ck_assert_int_gt(zonestore_sign_next(next), 0);
+	/* and the kept zone still answers, signed */
+	ldns_rr_list *l = to_ldns(kept->signed_records);
+	ck_assert_uint_gt(verify_all(l, time(NULL)), 3);
+	ldns_rr_list_deep_free(l);
+	snapshot_conf_handed_on(s);
+	snapshot_free(&s);
+	snapshot_free(&next);
+	zonestore_set_sign_clock(0);
+	zonestore_shutdown();
+}
+END_TEST
+
 /* The signer's own canonical form and chains (dnssec_chain.c): upper case
  * in owners and in rdata names (signed lowered, RFC 4034 6.2), a name
  * below a delegation and one below a DNAME (occluded: no RRSIG, not in the
@@ -716,6 +781,7 @@ main(void)
 	tcase_add_test(tc, chain_canonical_occluded_and_threads);
 	tcase_add_test(tc, chain_bitmap_as_ldns);
 	tcase_add_test(tc, autoptr_reverse_zones_signed_and_resigned);
+	tcase_add_test(tc, autoptr_reverse_zone_kept_when_signing_fails);
 	tcase_add_test(tc, reload_resigns_when_the_settings_change);
 	tcase_add_test(tc, served_records_are_signed);
 	suite_add_tcase(su, tc);
