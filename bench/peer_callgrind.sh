@@ -40,6 +40,8 @@ python3 "$here/gen_zone.py" "$work" 1000 >/dev/null
 awk '{print $1, $2}' "$work/queries.txt" >"$work/dnsperf.txt"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
+. "$here/compare/peers.sh"   # conf_nsd, conf_knot: as bench/compare.sh runs them
+
 # conf SERVER DIR: the server's configuration in DIR
 conf() {
 	local d=$2
@@ -47,55 +49,7 @@ conf() {
 	horizond)
 		printf 'server:\n  listen: [127.0.0.1@%s]\n  workers: 1\n  control: ""\nviews:\n  - name: all\n    match-clients: [any]\n    zones:\n      - name: bench.test\n        file: %s\n' \
 			"$port" "$work/external.zone" >"$d/conf" ;;
-	nsd)
-		cat >"$d/conf" <<CONF
-server:
-	ip-address: 127.0.0.1
-	port: $port
-	server-count: 1
-	zonesdir: "$d"
-	pidfile: "$d/nsd.pid"
-	database: ""
-	xfrdfile: "$d/xfrd.state"
-	zonelistfile: "$d/zone.list"
-	xfrdir: "$d"
-	username: ""
-	chroot: ""
-	verbosity: 1
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-remote-control:
-	control-enable: no
-zone:
-	name: "bench.test"
-	zonefile: "$work/external.zone"
-CONF
-		;;
-	knot)
-		mkdir -p "$d/db"
-		cat >"$d/conf" <<CONF
-server:
-    rundir: "$d"
-    listen: 127.0.0.1@$port
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-log:
-  - target: "$d/knot.log"
-    any: info
-database:
-    storage: "$d/db"
-template:
-  - id: default
-    storage: "$d"
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-zone:
-  - domain: bench.test
-    file: "$work/external.zone"
-CONF
-		;;
+	nsd | knot) "conf_$1" "$d" "$work" 1 1 "$port" ;;
 	esac
 }
 
