@@ -129,18 +129,21 @@ int
 dname_parse_query(const uint8_t *pkt, size_t len, size_t *pos,
 		  uint8_t *lower, uint8_t *offs, unsigned *nlabels, uint32_t *hashes)
 {
-	/* the labels' lengths and offsets */
+	/* the labels' lengths and offsets. One bound for each length byte:
+	 * inside the packet, and at most DNAME_MAXLEN - 1 bytes after the
+	 * name's start (the root byte ends the name at DNAME_MAXLEN at most);
+	 * a label's bytes lie before the next length byte, so they are inside
+	 * too */
 	size_t start = *pos, p = start;
+	size_t lim = start >= len ? start : len - start < DNAME_MAXLEN ? len : start + DNAME_MAXLEN;
 	unsigned n = 0;
 	for (;;) {
-		if (p >= len)
+		if (p >= lim)
 			return -1;
 		unsigned l = pkt[p];
 		if (l == 0)
 			break;
 		if (l > 63)                 /* compression pointer or reserved label type */
-			return -1;
-		if (p - start + 1 + l + 1 > DNAME_MAXLEN || p + 1 + l > len)
 			return -1;
 		offs[n++] = (uint8_t)(p - start);
 		p += 1 + (size_t)l;
