@@ -616,15 +616,16 @@ zonestore_autoptr_sources(const view_t *v)
 	return rec;
 }
 
-/* A reverse zone auto-ptr synthesized: signed online, with its own keys
- * (those of its name, shared by the views that synthesize it) and serial,
- * when the auto-ptr zone whose SOA it carries is (its dnssec-* settings). */
 /* Reverse zones that could not be signed (zonestore_autoptr_zone), by apex. */
 typedef struct autoptr_failed {
 	uint8_t (*apex)[DNAME_MAXLEN];
 	size_t n;
 } autoptr_failed_t;
 
+/* A reverse zone auto-ptr synthesized: signed online, with its own keys
+ * (those of its name, shared by the views that synthesize it) and serial,
+ * when the auto-ptr zone whose SOA it carries is (its dnssec-* settings).
+ * One that cannot be signed is noted in arg (an autoptr_failed_t, or NULL). */
 static zone_t *
 zonestore_autoptr_zone(const conf_zone_t *src, const zonefile_t *zf, void *arg, diag_t *d)
 {
