@@ -398,11 +398,9 @@ START_TEST(two_views_same_keys_and_resign)
 }
 END_TEST
 
-/* auto-ptr's reverse zones of a zone signed online are signed (their own
- * keys), and signed again by the resign step when they are due, even while
- * their source zone is not (else zonestore_sign_next would say "now" for
- * ever). */
-START_TEST(autoptr_reverse_zones_signed_and_resigned)
+/* One view serving example.com signed online with auto-ptr, built. */
+static snapshot_t *
+autoptr_signed_build(void)
 {
 	tmpdir_put(&td, "horizond.yaml",
 		   "server:\n  listen: [127.0.0.1@5399]\n  state-dir: state\nviews:\n"
@@ -415,6 +413,27 @@ START_TEST(autoptr_reverse_zones_signed_and_resigned)
 	snapshot_t *s = zonestore_build(tmpdir_file(&td, "horizond.yaml", path, sizeof(path)), NULL, &d);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(d.errors, 0);
+	return s;
+}
+
+/* Free a snapshot and the one resign made from it (sharing its conf). */
+static void
+autoptr_signed_free(snapshot_t *s, snapshot_t *next)
+{
+	snapshot_conf_handed_on(s);
+	snapshot_free(&s);
+	snapshot_free(&next);
+	zonestore_set_sign_clock(0);
+	zonestore_shutdown();
+}
+
+/* auto-ptr's reverse zones of a zone signed online are signed (their own
+ * keys), and signed again by the resign step when they are due, even while
+ * their source zone is not (else zonestore_sign_next would say "now" for
+ * ever). */
+START_TEST(autoptr_reverse_zones_signed_and_resigned)
+{
+	snapshot_t *s = autoptr_signed_build();
 	view_t *v = &s->views[0];
 	ck_assert_uint_eq(v->nzones, 3);   /* example.com, 2.0.192.in-addr.arpa, an ip6.arpa /64 */
 	zone_t *fwd = v->zones[0], *rev = v->zones[1];
@@ -444,11 +463,7 @@ START_TEST(autoptr_reverse_zones_signed_and_resigned)
 	ck_assert(!zonestore_sign_due(rev2));
 	ck_assert_uint_eq(rev2->serial, rev->serial + 1);
 	ck_assert_int_gt(zonestore_sign_next(next), 0);
-	snapshot_conf_handed_on(s);
-	snapshot_free(&s);
-	snapshot_free(&next);
-	zonestore_set_sign_clock(0);
-	zonestore_shutdown();
+	autoptr_signed_free(s, next);
 }
 END_TEST
 
@@ -459,16 +474,8 @@ END_TEST
  * view until the next rebuild. */
 START_TEST(autoptr_reverse_zone_kept_when_signing_fails)
 {
-	tmpdir_put(&td, "horizond.yaml",
-		   "server:\n  listen: [127.0.0.1@5399]\n  state-dir: state\nviews:\n"
-		   "  - name: lan\n    match-clients: [any]\n    zones:\n"
-		   "      - {name: example.com, file: lan.zone, auto-ptr: true, dnssec-signing: true}\n");
-	tmpdir_put(&td, "lan.zone", zone_text);
-	char path[256], keys[256];
-	diag_t d = { 0 };
-	zonestore_set_sign_clock(0);
-	snapshot_t *s = zonestore_build(tmpdir_file(&td, "horizond.yaml", path, sizeof(path)), NULL, &d);
-	ck_assert_ptr_nonnull(s);
+	char keys[256];
+	snapshot_t *s = autoptr_signed_build();
 	view_t *v = &s->views[0];
 	ck_assert_uint_eq(v->nzones, 3);   /* example.com, 2.0.192.in-addr.arpa, an ip6.arpa /64 */
 	zone_t *fwd = v->zones[0], *rev4 = v->zones[1], *rev6 = v->zones[2];
@@ -506,11 +513,7 @@ START_TEST(autoptr_reverse_zone_kept_when_signing_fails)
 	ldns_rr_list *l = to_ldns(kept->signed_records);
 	ck_assert_uint_gt(verify_all(l, time(NULL)), 3);
 	ldns_rr_list_deep_free(l);
-	snapshot_conf_handed_on(s);
-	snapshot_free(&s);
-	snapshot_free(&next);
-	zonestore_set_sign_clock(0);
-	zonestore_shutdown();
+	autoptr_signed_free(s, next);
 }
 END_TEST
 
