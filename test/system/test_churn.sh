@@ -27,14 +27,8 @@ KEY="dhcp-key:hmac-sha256:c2VjcmV0LWZvci10aGUtbGFuLWRoY3Ata2V5LTEyMzQ="
 WRONG="dhcp-key:hmac-sha256:d3JvbmctLXNlY3JldC1mb3ItdGhlLWtleQ=="
 CHURN_SECONDS=${CHURN_SECONDS:-8}
 
-PY=
-for cand in /usr/bin/python3 python3; do
-	if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import dns.tsig' 2>/dev/null; then
-		PY=$cand
-		break
-	fi
-done
-[ -n "$PY" ] || { echo "no python3 with dnspython (apt-get install python3-dnspython)"; exit 1; }
+. "$(dirname "$0")/python_lib.sh"
+PY=$(hz_python dns.tsig) || { echo "no python3 with dnspython (apt-get install python3-dnspython)"; exit 1; }
 command -v dig >/dev/null || { echo "dig not found (apt-get install bind9-dnsutils)"; exit 1; }
 
 # the recursive view of tsig.yaml.in is not asked here: its upstream is a

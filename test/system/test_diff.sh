@@ -7,16 +7,8 @@ set -u
 src=${HZ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${HORIZOND:?HORIZOND must name the horizond binary}"
 
-# Debian's python3 has python3-dnspython; a python3 earlier in PATH (pyenv,
-# venv) may not.
-py=
-for cand in /usr/bin/python3 python3; do
-	if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import dns.message, yaml' 2>/dev/null; then
-		py=$cand
-		break
-	fi
-done
-if [ -z "$py" ]; then
+. "$(dirname "$0")/python_lib.sh"
+if ! py=$(hz_python dns.message yaml); then
 	echo "test_diff: FAIL: no python3 with dnspython and yaml (apt-get install python3-dnspython python3-yaml)" >&2
 	exit 1
 fi

@@ -14,14 +14,8 @@ set -u
 . "$(dirname "$0")/xfrin_lib.sh"
 . "$(dirname "$0")/peers_lib.sh"
 
-PY=
-for cand in /usr/bin/python3 python3; do
-	if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import dns.message' 2>/dev/null; then
-		PY=$cand
-		break
-	fi
-done
-[ -n "$PY" ] || { echo "no python3 with dnspython (apt-get install python3-dnspython)"; exit 77; }
+. "$(dirname "$0")/python_lib.sh"
+PY=$(hz_python dns.message) || { echo "no python3 with dnspython (apt-get install python3-dnspython)"; exit 77; }
 
 hz_init
 HPORT=$HZ_PORT

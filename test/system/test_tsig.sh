@@ -25,14 +25,8 @@ DIGKEY="hmac-sha256:dhcp-key:$SECRET"
 LAN=127.0.0.2
 RES=127.0.0.4
 
-PY=
-for cand in /usr/bin/python3 python3; do
-	if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import dns.tsig' 2>/dev/null; then
-		PY=$cand
-		break
-	fi
-done
-if [ -z "$PY" ]; then
+. "$(dirname "$0")/python_lib.sh"
+if ! PY=$(hz_python dns.tsig); then
 	echo "no python3 with dnspython (apt-get install python3-dnspython)"
 	exit 1
 fi

@@ -11,8 +11,8 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfrin_lib.sh"
 
-PY=/usr/bin/python3
-"$PY" -c 'import dns.message' 2>/dev/null || { echo "no python3 with dnspython"; exit 77; }
+. "$(dirname "$0")/python_lib.sh"
+PY=$(hz_python dns.message) || { echo "no python3 with dnspython"; exit 77; }
 hz_init
 HPORT=$HZ_PORT
 ports=()
