@@ -14,6 +14,8 @@
 #   NOTIFY only with that key (unsigned, Knot denies it and NSD answers
 #   NOTAUTH); each reads the new serial from the NOTIFY's SOA;
 # - the same after a dynamic update (nsupdate -y) to the external zone;
+# - after a restart of horizond (clean stop: the IXFR history kept in
+#   state-dir), the next update reaches BIND and Knot by an incremental IXFR;
 # - the internal view is untouched throughout.
 # named, knotd and nsd run from their own temp configs, on 127.0.0.1, started and
 # stopped by PID. The int-xfr cases (AXFR from outside, unsigned refused, a
@@ -245,6 +247,20 @@ hz_q 127.0.0.2 www.example.com A
 hz_expect_in "the internal view is untouched" ANSWER "$(hz_rr www.example.com. A 192.168.1.20)"
 hz_q 127.0.0.2 new.example.com A
 hz_expect_rcode "the update did not reach the internal view" NXDOMAIN
+
+# --- a restart keeps the IXFR history: the next change goes out incremental ------
+# (the history of serials 1-3 is written to state-dir at the clean stop and read
+# back; without it the first transfer after a restart is the AXFR form)
+hz_stop
+hz_start "$HZ_TMP/hz.yaml" "$HZ_TMP/horizond-restarted.log" || hz_done
+b1=$(named_ixfr_count) k1=$(knot_ixfr_count)
+out=$(hz_nsupdate 127.0.0.3 example.com -y "$UPD" <<<"update add after-restart.example.com. 300 A 203.0.113.77")
+if [ -z "$out" ]; then hz_ok "nsupdate after the restart"; else hz_fail "nsupdate after the restart" "$out"; fi
+all_serve "after the restart (serial 4)" after-restart.example.com 203.0.113.77
+xfr_expect "after the restart: BIND's transfer was an IXFR (incremental)" 10 ixfr_count_is "$BSRC" 4 1
+xfr_expect "after the restart: Knot's transfer was an IXFR (incremental)" 10 ixfr_count_is "$KSRC" 4 1
+xfr_expect "after the restart: BIND's log: got incremental response" 10 named_ixfr_count_is $((b1 + 1))
+xfr_expect "after the restart: Knot's log: IXFR, incoming, finished" 10 knot_ixfr_count_is $((k1 + 1))
 
 peers_stop
 hz_stop
