@@ -9,33 +9,45 @@
 # kernel's part of it is what the echo server spends.
 #
 #   bench/own_cpu.sh [-s "echo horizond nsd knot"] [-d SECONDS] [-r ROUNDS]
-#                    [-n NAMES] [-b HORIZOND]
+#                    [-n NAMES] [-b HORIZOND] [-u [-p FILE]]
 #
 # Every server runs pinned to CPU 0 with one worker on gen_zone.py's external
 # zone (NAMES hosts, default 100000; horizond with its one view), as
 # bench/compare.sh runs them; dnsperf runs on CPU 1 with 8 clients for
 # SECONDS (default 10) after a 2 s warm-up. The servers take turns for ROUNDS
 # rounds (default 3); each round's "own" figure is the server's time minus
-# the echo server's of the same round. Traffic goes to 127.0.0.1 only. Not a
-# test: ctest never runs it.
+# the echo server's of the same round.
+#
+# -u also gives each server's user time per query, sampled: `perf record -e
+# cpu-clock -F 5000 -C 0` over the SECONDS of the measured load (a software
+# timer at 5 kHz, not the 250 Hz tick that /proc's split comes from, and
+# nothing else samples that CPU's mode), counting the samples whose
+# instruction address is in user space and belongs to the server. user =
+# those samples / 5,000 per second / the queries answered meanwhile (dnsperf's
+# rate over the same seconds). The sampling costs the CPU a few percent,
+# which shows in the "all" column. -p FILE keeps the last horizond round's
+# recording (perf report -i FILE --comm horizond --sort dso,sym).
+# Traffic goes to 127.0.0.1 only. Not a test: ctest never runs it.
 # SPDX-License-Identifier: BSD-3-Clause
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 hz_bin=$here/build/horizond
 echo_bin=$here/build/bench/echo_server
-servers="echo horizond nsd knot" secs=10 rounds=3 names=100000
-while getopts s:d:r:n:b:h opt; do
+servers="echo horizond nsd knot" secs=10 rounds=3 names=100000 sampled= keep=
+while getopts s:d:r:n:b:up:h opt; do
 	case $opt in
 	s) servers=$OPTARG ;;
 	d) secs=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	n) names=$OPTARG ;;
 	b) hz_bin=$OPTARG ;;
-	*) sed -n '2,20p' "$0"; exit 2 ;;
+	u) sampled=1 ;;
+	p) keep=$OPTARG ;;
+	*) sed -n '2,32p' "$0"; exit 2 ;;
 	esac
 done
 case " $servers " in *" echo "*) ;; *) servers="echo $servers" ;; esac
-for tool in dnsperf taskset python3 dig; do
+for tool in dnsperf taskset python3 dig ${sampled:+perf}; do
 	command -v $tool >/dev/null || { echo "$tool is not installed"; exit 1; }
 done
 [ -x "$echo_bin" ] || { echo "no $echo_bin (build first)"; exit 1; }
@@ -96,18 +108,33 @@ stop() {
 	spid=
 }
 
-# one round of one server: "ns-per-query queries"
+# one round of one server: "ns-per-query queries user-ns-per-query"
 measure() {
 	taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$tmp/dnsperf.txt" -c 8 -l 2 >/dev/null 2>&1
-	local c0 c1 done_q
+	local c0 c1 done_q user=- rec=
+	if [ -n "$sampled" ]; then
+		rec=$tmp/perf.data
+		perf record -q -e cpu-clock -F 5000 -C 0 -o "$rec" -- sleep "$secs" >/dev/null 2>&1 &
+		local ppid=$!
+	fi
 	c0=$(cpu_ns)
 	done_q=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$tmp/dnsperf.txt" -c 8 -l "$secs" 2>&1 |
 		awk '/Queries completed:/ { print $3 }')
 	c1=$(cpu_ns)
-	echo "$(( (c1 - c0) / (done_q > 0 ? done_q : 1) )) $done_q"
+	if [ -n "$rec" ]; then
+		wait "$ppid"
+		# samples in user space (addresses below the kernel's) of the
+		# server's processes; 5,000 a second
+		user=$(perf script -i "$rec" -F pid,ip 2>/dev/null |
+			awk -v pids=" $(tree "$spid" | tr '\n' ' ') " -v q="${done_q:-0}" '
+				index(pids, " " $1 " ") && $2 !~ /^ffff/ { u++ }
+				END { printf "%.0f\n", (q > 0 ? u / 5000 * 1e9 / q : 0) }')
+		[ -n "$keep" ] && [ "$1" = horizond ] && cp "$rec" "$keep"
+	fi
+	echo "$(( (c1 - c0) / (done_q > 0 ? done_q : 1) )) $done_q $user"
 }
 
-declare -A T
+declare -A T U
 for r in $(seq 1 "$rounds"); do
 	for s in $servers; do
 		case $s in
@@ -115,28 +142,31 @@ for r in $(seq 1 "$rounds"); do
 		knot) command -v knotd >/dev/null || continue ;;
 		esac
 		start "$s" || { stop; continue; }
-		read -r ns q < <(measure)
+		read -r ns q us < <(measure "$s")
 		stop
-		T[$s.$r]=$ns
-		echo "[$(date -u +%T)] round $r $s: $ns ns per query ($q queries in ${secs} s)" >&2
+		T[$s.$r]=$ns U[$s.$r]=$us
+		echo "[$(date -u +%T)] round $r $s: $ns ns per query ($q queries in ${secs} s${sampled:+, user $us ns})" >&2
 	done
 done
 
-echo "| server | CPU per query, all (µs) | own: minus the echo server's (µs) |"
-echo "| --- | --- | --- |"
+fmt() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { m = v[int((NR + 1) / 2)];
+	printf "%.2f (%.2f-%.2f)", m / 1000, v[1] / 1000, v[NR] / 1000 }'; }
+echo "| server | CPU per query, all (µs) | own: minus the echo server's (µs) |${sampled:+ user, sampled (µs) |}"
+echo "| --- | --- | --- |${sampled:+ --- |}"
 for s in $servers; do
-	all= own=
+	all= own= user=
 	for r in $(seq 1 "$rounds"); do
 		[ -n "${T[$s.$r]-}" ] || continue
 		all+="${T[$s.$r]} "
 		own+="$(( ${T[$s.$r]} - ${T[echo.$r]:-0} )) "
+		user+="${U[$s.$r]-} "
 	done
 	[ -n "$all" ] || continue
-	fmt() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { m = v[int((NR + 1) / 2)];
-		printf "%.2f (%.2f-%.2f)", m / 1000, v[1] / 1000, v[NR] / 1000 }'; }
+	col=
+	[ -n "$sampled" ] && col=" $(fmt <<<"$user") |"
 	if [ "$s" = echo ]; then
-		echo "| echo_server | $(fmt <<<"$all") | - |"
+		echo "| echo_server | $(fmt <<<"$all") | - |$col"
 	else
-		echo "| $s | $(fmt <<<"$all") | $(fmt <<<"$own") |"
+		echo "| $s | $(fmt <<<"$all") | $(fmt <<<"$own") |$col"
 	fi
 done

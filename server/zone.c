@@ -1676,15 +1676,21 @@ bz_table(zone_t *z, node_t *const *placed, size_t n)
 	uint32_t size = 16;
 	while (size < n * 2)
 		size <<= 1;
-	z->table = arena_zalloc(z->arena, size * sizeof(*z->table));
+	uintptr_t *table = arena_zalloc(z->arena, size * sizeof(*table));
 	z->mask = size - 1;
 	z->nnodes = n;
+	/* the tags need the top 16 bits of every node's address free */
+	z->tag_mask = ZONE_SLOT_TAG;
+	for (size_t i = 0; i < n; i++)
+		if ((uintptr_t)placed[i] & ZONE_SLOT_TAG)
+			z->tag_mask = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t k = placed[i]->hash & z->mask;
-		while (z->table[k] != NULL)
+		while (table[k] != 0)
 			k = (k + 1) & z->mask;
-		z->table[k] = placed[i];
+		table[k] = zone_slot(z, placed[i], placed[i]->hash);
 	}
+	z->table = table;
 }
 
 static void

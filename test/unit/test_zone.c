@@ -4,13 +4,15 @@
  * zone came from, however many $INCLUDEs; owners are grouped without regard
  * to case; zone_load (which lets go of the records early) builds what
  * zone_build builds; the build gives its index back behind it, and a load
- * peaks near what the zone keeps.
+ * peaks near what the zone keeps; the name table's tags let a probe pass
+ * other names' nodes unread.
  * SPDX-License-Identifier: BSD-3-Clause */
 #define _GNU_SOURCE   /* memmem */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -300,6 +302,73 @@ START_TEST(single_type_names_have_no_any_entry)
 }
 END_TEST
 
+/* Issue 16: each slot of the name table carries a tag from its name's hash
+ * (zone.h zone_find), so a probe passes the slots of other names without
+ * reading their nodes, each a cache miss on a big zone. The slot in the
+ * way here points at a page nobody may read: reading it kills the test. */
+START_TEST(slots_of_other_names_passed_unread)
+{
+	zone_t *z = tl_zone("example.com", SOA_NS "www A 192.0.2.1\n");
+	const node_t *www = tl_find(z, "www.example.com.");
+	ck_assert_ptr_nonnull(www);
+	ck_assert(z->tag_mask == ZONE_SLOT_TAG);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const node_t *guard = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert(guard != MAP_FAILED);
+	/* a table of 16 slots: where www's probe starts, a name of another
+	 * tag (the guard page), then www */
+	uintptr_t table[16] = { 0 };
+	zone_t t;
+	memcpy(&t, z, sizeof(t));
+	t.table = table;
+	t.mask = 15;
+	uint32_t h = www->hash;
+	table[h & 15] = zone_slot(&t, guard, h ^ 0x00010000u);
+	table[(h + 1) & 15] = zone_slot(&t, www, h);
+	ck_assert_ptr_eq(zone_find(&t, www->name, www->name_len, h), www);
+	/* a third tag: passes both, ends at the empty slot */
+	ck_assert_ptr_null(zone_find(&t, www->name, www->name_len, h ^ 0x00020000u));
+	munmap((void *)guard, page);
+	zone_unref(&z);
+}
+END_TEST
+
+/* If some node's address needed the tag's bits, the zone's table is built
+ * without tags (tag_mask 0): every name is still found, absent ones not. */
+START_TEST(untagged_table_finds_every_name)
+{
+	zone_t *z = tl_zone("example.com", SOA_NS
+			  "www A 192.0.2.1\n"
+			  "a.b A 192.0.2.7\n"
+			  "mail MX 10 www\n"
+			  "*.w TXT \"w\"\n");
+	zone_t t;
+	memcpy(&t, z, sizeof(t));
+	t.tag_mask = 0;
+	uintptr_t *table = calloc((size_t)z->mask + 1, sizeof(*table));
+	ck_assert_ptr_nonnull(table);
+	for (uint32_t i = 0; i <= z->mask; i++)
+		if (z->table[i] != 0)
+			table[i] = (uintptr_t)zone_slot_node(z, z->table[i]);
+	t.table = table;
+	size_t seen = 0;
+	for (uint32_t i = 0; i <= t.mask; i++) {
+		if (table[i] == 0)
+			continue;
+		const node_t *n = zone_slot_node(&t, table[i]);
+		ck_assert_ptr_eq(zone_find(&t, n->name, n->name_len, n->hash), n);
+		seen++;
+	}
+	ck_assert_uint_eq(seen, z->nnodes);
+	ck_assert_ptr_nonnull(tl_find(&t, "a.b.example.com."));
+	ck_assert_ptr_nonnull(tl_find(&t, "b.example.com."));   /* empty non-terminal */
+	ck_assert_ptr_null(tl_find(&t, "nope.example.com."));
+	ck_assert_ptr_null(tl_find(&t, "x.w.example.com."));    /* only the wildcard is a node */
+	free(table);
+	zone_unref(&z);
+}
+END_TEST
+
 /* Two zones answer alike, byte for byte, node for node. */
 static void
 expect_same_zone(const zone_t *a, const zone_t *b)
@@ -314,9 +383,9 @@ expect_same_zone(const zone_t *a, const zone_t *b)
 	ck_assert(memcmp(a->nxdomain.wire, b->nxdomain.wire, a->nxdomain.len) == 0);
 	size_t seen = 0;
 	for (uint32_t i = 0; i <= a->mask; i++) {
-		const node_t *x = a->table[i];
-		if (x == NULL)
+		if (a->table[i] == 0)
 			continue;
+		const node_t *x = zone_slot_node(a, a->table[i]);
 		seen++;
 		const node_t *y = zone_find(b, x->name, x->name_len, x->hash);
 		ck_assert_ptr_nonnull(y);
@@ -555,6 +624,8 @@ main(void)
 	tcase_add_test(tc, long_chain_of_empty_non_terminals);
 	tcase_add_test(tc, owners_differing_in_case_are_one_name);
 	tcase_add_test(tc, single_type_names_have_no_any_entry);
+	tcase_add_test(tc, slots_of_other_names_passed_unread);
+	tcase_add_test(tc, untagged_table_finds_every_name);
 	tcase_add_test(tc, index_given_back_behind_the_build);
 	suite_add_tcase(su, tc);
 	tc = tcase_create("files");
