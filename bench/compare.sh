@@ -27,7 +27,11 @@
 #    TCP-CLIENTS connections (default 100) with TCP-OUTSTANDING queries in
 #    flight in all (default 400: pipelined);
 #  - the server's user and system CPU per answered query (utime/stime of
-#    every process of the server from /proc/PID/stat, before and after);
+#    every process of the server from /proc/PID/stat, before and after: the
+#    kernel splits them by sampling at the timer tick, which does not repeat
+#    on our VM), and for the pinned UDP load, when perf is installed, the
+#    user CPU sampled at 5 kHz (perf record -e cpu-clock -C 0: samples in the
+#    server's user space / 5000 / answers; bench/own_cpu.sh -u does the same);
 #  - horizond only: horizonctl reload of the unchanged config (5 times), the
 #    peak RSS during the reload of a changed zone (VmHWM reset through
 #    /proc/PID/clear_refs first), and UDP with workers: 2, pinned to CPU 0 and
@@ -302,6 +306,13 @@ load() {
 	put "$server" "$tag.loadavg_before" "$(loadavg | tr ' ' /)"
 	load_max=$(awk -v m="$load_max" '{ print ($1 > m ? $1 : m) }' /proc/loadavg)
 	read -r u0 s0 < <(cpu_ticks)
+	# the pinned UDP load: the server's user time sampled on its CPU
+	local rec= ppid=
+	if [ "$mode" = udp ] && [ -n "$cpus" ] && command -v perf >/dev/null; then
+		rec=$tmp/perf.data
+		perf record -q -e cpu-clock -F 5000 -C 0 -o "$rec" -- sleep "$secs" >/dev/null 2>&1 &
+		ppid=$!
+	fi
 	loaders=()
 	for src in 127.0.0.2 127.0.0.3; do
 		"${pin[@]}" dnsperf -s 127.0.0.1 -p "$port" -a $src -d "$data/q-$src.txt" -m "$mode" \
@@ -327,6 +338,15 @@ load() {
 	put "$server" "$tag.lost" "$lost"
 	put "$server" "$tag.user_us" "$(awk -v t=$((u1 - u0)) -v q="$done_q" -v hz="$hz" 'BEGIN { if (q) printf "%.2f", t / hz / q * 1e6 }')"
 	put "$server" "$tag.sys_us" "$(awk -v t=$((s1 - s0)) -v q="$done_q" -v hz="$hz" 'BEGIN { if (q) printf "%.2f", t / hz / q * 1e6 }')"
+	if [ -n "$rec" ]; then
+		wait "$ppid"
+		# user-space addresses (below the kernel's) of the server's processes
+		put "$server" "$tag.user_sampled_us" "$(perf script -i "$rec" -F pid,ip 2>/dev/null |
+			awk -v pids=" $(tree "$spid" | tr '\n' ' ') " -v q="$done_q" '
+				index(pids, " " $1 " ") && $2 !~ /^ffff/ { u++ }
+				END { if (q) printf "%.2f", u / 5000 / q * 1e6 }')"
+		rm -f "$rec"
+	fi
 	rm -f "$tmp"/dnsperf-*.out
 }
 
@@ -480,7 +500,7 @@ for k in $(seq 1 "$rounds"); do
 done
 for s in $servers; do
 	[ "$(get "$s" status)" = ok ] || continue
-	for key in start_s udp.qps udp.user_us udp.sys_us tcp.qps tcp.user_us tcp.sys_us \
+	for key in start_s udp.qps udp.user_us udp.user_sampled_us udp.sys_us tcp.qps tcp.user_us tcp.sys_us \
 		w2_pinned.qps w2_pinned.user_us w2_pinned.sys_us w1_free.qps w1_free.user_us \
 		w1_free.sys_us w2_free.qps w2_free.user_us w2_free.sys_us; do
 		summarize "$s" "$key" range
@@ -554,6 +574,7 @@ hz_status=$(get horizond status)
 	row "PSS after the load runs (all processes)" steady.pss_kib pss
 	row "UDP queries/s ($uclients clients, $secs s)" udp.qps
 	row "user CPU per UDP query (µs)" udp.user_us
+	row "user CPU per UDP query, sampled at 5 kHz (µs)" udp.user_sampled_us
 	row "system CPU per UDP query (µs)" udp.sys_us
 	row "UDP queries lost" udp.lost
 	row "TCP queries/s ($tclients connections, $tq in flight)" tcp.qps
