@@ -134,9 +134,10 @@ typedef struct zone {
 	 * read is a cache miss on a big zone, and they were most of a query's
 	 * user time (docs/performance.md, "Where a query's user time goes").
 	 * tag_mask is ZONE_SLOT_TAG, or 0 if some node's address needs those
-	 * bits (never seen on Linux: user addresses stay below 2^47). */
+	 * bits (never seen on Linux: user addresses stay below 2^47) and on
+	 * 32-bit systems. */
 	const uintptr_t *table;
-	uint64_t tag_mask;
+	uintptr_t tag_mask;
 	uint32_t mask;
 	size_t nnodes;
 	answer_t nxdomain;        /* SOA in authority, owner = apex (fixup) */
@@ -203,13 +204,24 @@ void zone_ref(zone_t *z);
 /* Drop a reference; frees at zero; clears *z. Accepts NULL. */
 void zone_unref(zone_t **z);
 
-#define ZONE_SLOT_TAG 0xFFFF000000000000ull
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define ZONE_SLOT_TAG ((uintptr_t)0xFFFF000000000000ull)
+#else
+#define ZONE_SLOT_TAG ((uintptr_t)0)   /* 32-bit addresses: no room for a tag */
+#endif
+
+/* The tag bits of a slot for hash h (0 where z has no tags). */
+static inline uintptr_t
+zone_slot_tag(const zone_t *z, uint32_t h)
+{
+	return (uintptr_t)(((uint64_t)h << 32) & z->tag_mask);
+}
 
 /* A slot of z->table for node n with hash h (zone.c builds them). */
 static inline uintptr_t
 zone_slot(const zone_t *z, const node_t *n, uint32_t h)
 {
-	return (uintptr_t)n | (((uint64_t)h << 32) & z->tag_mask);
+	return (uintptr_t)n | zone_slot_tag(z, h);
 }
 
 static inline const node_t *
@@ -228,7 +240,7 @@ zone_slot_node(const zone_t *z, uintptr_t slot)
 static inline const node_t *
 zone_find(const zone_t *z, const uint8_t *lower, uint8_t len, uint32_t hash)
 {
-	uint64_t want = ((uint64_t)hash << 32) & z->tag_mask;
+	uintptr_t want = zone_slot_tag(z, hash);
 	uint32_t i = hash & z->mask;
 	for (;;) {
 		uintptr_t s = z->table[i];

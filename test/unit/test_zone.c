@@ -312,6 +312,10 @@ START_TEST(slots_of_other_names_passed_unread)
 	const node_t *www = tl_find(z, "www.example.com.");
 	ck_assert_ptr_nonnull(www);
 	ck_assert(z->tag_mask == ZONE_SLOT_TAG);
+	if (ZONE_SLOT_TAG == 0) {   /* 32-bit: no tags, every slot's node is read */
+		zone_unref(&z);
+		return;
+	}
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const node_t *guard = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert(guard != MAP_FAILED);
