@@ -5,12 +5,14 @@
 # test/system/test_reload.sh (nothing lost, no SERVFAIL across reloads).
 #
 #   reload_gap.py -p PORT -f NAMES [-s 127.0.0.1] [-b SRC]... [-w WINDOW]
-#                 [-d SECONDS] [-n COUNT] [-t TIMEOUT] [-g GAPFILE]
+#                 [-d SECONDS] [-n COUNT] [-t TIMEOUT] [-r QPS] [-g GAPFILE]
 #
 # NAMES holds one "name [type]" per line (type defaults to A). The client
 # sends until COUNT queries or SECONDS have gone, keeping WINDOW queries
 # outstanding (closed loop: a new query leaves when an answer arrives), each
-# from the next of the -b source addresses in turn. A query unanswered after
+# from the next of the -b source addresses in turn. -r QPS: at most QPS
+# queries a second (paced: otherwise this client takes a whole CPU, and on a
+# two-CPU machine it then competes with the server's workers for theirs). A query unanswered after
 # TIMEOUT seconds is lost (and replaced). SIGTERM or SIGINT ends the run
 # early: no more queries are sent, those in flight are waited for. The summary is printed as
 # "key value" lines for scripts, e.g. "lost 0", "servfail 0",
@@ -87,14 +89,16 @@ def parse_args():
     ap.add_argument("-d", "--duration", type=float, default=10.0)
     ap.add_argument("-n", "--count", type=int, default=10**9)
     ap.add_argument("-t", "--timeout", type=float, default=1.0)
+    ap.add_argument("-r", "--rate", type=float, default=0.0,
+                    help="at most this many queries a second (0: as fast as answers come)")
     ap.add_argument("-g", "--gaps", help="write every gap over 1 ms here (wall time, ms)")
     a = ap.parse_args()
     a.source = a.source or ["127.0.0.1"]
     for addr in [a.server] + a.source:
         if not loopback(addr):
             sys.exit("%s: not a loopback address; this client only talks to 127.0.0.0/8 and ::1" % addr)
-    if a.window < 1 or a.duration <= 0 or a.count < 1 or a.timeout <= 0:
-        sys.exit("window, duration, count and timeout must be positive")
+    if a.window < 1 or a.duration <= 0 or a.count < 1 or a.timeout <= 0 or a.rate < 0:
+        sys.exit("window, duration, count and timeout must be positive, rate not negative")
     return a
 
 
@@ -133,7 +137,14 @@ def main():
         now = time.perf_counter()
         if stop:
             deadline = min(deadline, now)
+        wait = 0.01
         while len(pending) < a.window and counts["sent"] < a.count and now < deadline:
+            if a.rate > 0:
+                # the schedule: query number `sent` leaves at t0 + sent / rate
+                due = t0 + counts["sent"] / a.rate
+                if due > now:
+                    wait = min(wait, due - now)
+                    break
             si = turn % len(socks)
             turn += 1
             qid = next_id[si]
@@ -156,7 +167,7 @@ def main():
             counts["sent"] += 1
         if not pending and (counts["sent"] >= a.count or now >= deadline):
             break
-        for key, _ in sel.select(timeout=0.01):
+        for key, _ in sel.select(timeout=wait):
             si = key.data
             while True:
                 try:

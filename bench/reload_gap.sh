@@ -2,7 +2,7 @@
 # reload_gap.sh -- how long do answers stop while a big zone reloads?
 #
 #   bench/reload_gap.sh [-b HORIZOND] [-r RECORDS] [-n HUPS] [-d SECONDS]
-#                       [-w WORKERS] [-W WINDOW] [-S] [-c CPUS] [-C CPUS]
+#                       [-w WORKERS] [-W WINDOW] [-q QPS] [-E] [-S] [-c CPUS] [-C CPUS]
 #
 # Starts horizond on a free loopback port with a zone of RECORDS A records
 # (default 100000) and a small one, then runs bench/reload_gap.py twice for
@@ -11,7 +11,13 @@
 # old) and SIGHUP, HUPS times (default 5), one after the other. Prints both
 # summaries (longest gap between consecutive answers, lost, SERVFAIL) and the
 # reload lines of the log. Defaults: build/horizond, 2 workers, 4 queries in
-# flight. Traffic goes to 127.0.0.1 from 127.0.0.2 and 127.0.0.3 only.
+# flight, as fast as the answers come; -q QPS paces the client to at most
+# QPS queries a second (unpaced, the Python client takes a whole CPU of two,
+# and the workers wait for theirs behind it). Traffic goes to 127.0.0.1 from
+# 127.0.0.2 and 127.0.0.3 only. -E first runs the same client for SECONDS
+# against bench/echo_server.c (answers by bouncing the query: no DNS work, no
+# memory to speak of): its longest gaps are the machine's own floor, which no
+# server can go below.
 # -S (root, package linux-perf): `perf sched record` from the first SIGHUP to
 # the last reload's end, then bench/reload_sched.py: how long horizond's
 # threads waited for a CPU, and how long behind another horizond thread (a
@@ -24,8 +30,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build/horizond"
-records=100000 hups=5 secs=20 workers=2 window=4 sched= server_cpus= client_cpus=
-while getopts b:r:n:d:w:W:Sc:C:h opt; do
+records=100000 hups=5 secs=20 workers=2 window=4 sched= server_cpus= client_cpus= qps= control=
+while getopts b:r:n:d:w:W:q:ESc:C:h opt; do
 	case $opt in
 	b) bin=$OPTARG ;;
 	r) records=$OPTARG ;;
@@ -33,10 +39,12 @@ while getopts b:r:n:d:w:W:Sc:C:h opt; do
 	d) secs=$OPTARG ;;
 	w) workers=$OPTARG ;;
 	W) window=$OPTARG ;;
+	q) qps=$OPTARG ;;
+	E) control=1 ;;
 	S) sched=1 ;;
 	c) server_cpus=$OPTARG ;;
 	C) client_cpus=$OPTARG ;;
-	*) sed -n '2,21p' "$0"; exit 2 ;;
+	*) sed -n '2,27p' "$0"; exit 2 ;;
 	esac
 done
 [ -x "$bin" ] || { echo "no horizond at $bin (build first, or -b PATH)"; exit 1; }
@@ -91,6 +99,20 @@ awk -v n="$records" 'BEGIN {
 	}
 }' >"$tmp/names.txt"
 
+client_args=(-p "$port" -b 127.0.0.2 -b 127.0.0.3 -f "$tmp/names.txt" -w "$window" -d "$secs" ${qps:+-r "$qps"})
+if [ -n "$control" ]; then
+	echo_bin=$here/build/bench/echo_server
+	[ -x "$echo_bin" ] || { echo "no $echo_bin (build first)"; exit 1; }
+	${server_cpus:+taskset -c "$server_cpus"} "$echo_bin" "$port" >"$tmp/echo.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do grep -q ready "$tmp/echo.log" && break; sleep 0.05; done
+	echo "--- control: $secs s against bench/echo_server, the same client"
+	${client_cpus:+taskset -c "$client_cpus"} python3 "$here/bench/reload_gap.py" "${client_args[@]}" | tee "$tmp/echo.out"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	pid=
+fi
+
 t0=$(date +%s%N)
 ${server_cpus:+taskset -c "$server_cpus"} "$bin" --allow-root -c "$tmp/gap.yaml" 2>"$tmp/stderr" &
 pid=$!
@@ -102,7 +124,6 @@ done
 grep -q 'notice: ready' "$tmp/stderr" || { echo "horizond not ready"; exit 1; }
 echo "initial load ($records records, start to ready): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 
-client_args=(-p "$port" -b 127.0.0.2 -b 127.0.0.3 -f "$tmp/names.txt" -w "$window" -d "$secs")
 echo "--- baseline: $secs s, no reload"
 ${client_cpus:+taskset -c "$client_cpus"} python3 "$here/bench/reload_gap.py" "${client_args[@]}" | tee "$tmp/base.out"
 
@@ -149,3 +170,7 @@ printf 'result: %s records, %s reloads, %s workers, %s qps: longest gap between 
 printf 'longest with a query in flight %s ms (baseline %s), longest query %s ms (baseline %s), lost %s, servfail %s\n' \
 	"$(val max_server_gap_ms "$r")" "$(val max_server_gap_ms "$b")" "$(val max_latency_ms "$r")" \
 	"$(val max_latency_ms "$b")" "$(val lost "$r")" "$(val servfail "$r")"
+if [ -n "$control" ]; then
+	printf 'control, the echo server: longest gap %s ms, longest with a query in flight %s ms, longest query %s ms\n' \
+		"$(val max_gap_ms "$tmp/echo.out")" "$(val max_server_gap_ms "$tmp/echo.out")" "$(val max_latency_ms "$tmp/echo.out")"
+fi
