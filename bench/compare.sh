@@ -218,6 +218,7 @@ conf_horizond() {
 run_horizond() { exec "$hz_bin" --allow-root -c "$1/conf" >"$1/log" 2>&1; }
 
 . "$here/bench/compare/peers.sh"   # conf_nsd, conf_knot
+. "$here/bench/compare/user_sampled.sh"   # user_sample_start, user_sample_us
 run_nsd() { exec nsd -d -c "$1/conf" >"$1/log" 2>&1; }
 
 run_knot() { exec knotd -c "$1/conf" >"$1/log" 2>&1; }
@@ -310,7 +311,7 @@ load() {
 	local rec= ppid=
 	if [ "$mode" = udp ] && [ -n "$cpus" ] && command -v perf >/dev/null; then
 		rec=$tmp/perf.data
-		perf record -q -e cpu-clock -F 5000 -C 0 -o "$rec" -- sleep "$secs" >/dev/null 2>&1 &
+		user_sample_start "$rec" "$secs"
 		ppid=$!
 	fi
 	loaders=()
@@ -340,11 +341,8 @@ load() {
 	put "$server" "$tag.sys_us" "$(awk -v t=$((s1 - s0)) -v q="$done_q" -v hz="$hz" 'BEGIN { if (q) printf "%.2f", t / hz / q * 1e6 }')"
 	if [ -n "$rec" ]; then
 		wait "$ppid"
-		# user-space addresses (below the kernel's) of the server's processes
-		put "$server" "$tag.user_sampled_us" "$(perf script -i "$rec" -F pid,ip 2>/dev/null |
-			awk -v pids=" $(tree "$spid" | tr '\n' ' ') " -v q="$done_q" '
-				index(pids, " " $1 " ") && $2 !~ /^ffff/ { u++ }
-				END { if (q) printf "%.2f", u / 5000 / q * 1e6 }')"
+		put "$server" "$tag.user_sampled_us" \
+			"$(user_sample_us "$rec" "$done_q" $(tree "$spid") | awk '{ printf "%.2f", $1 }')"
 		rm -f "$rec"
 	fi
 	rm -f "$tmp"/dnsperf-*.out

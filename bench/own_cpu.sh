@@ -59,6 +59,7 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$here/bench/compare/peers.sh"   # conf_nsd, conf_knot
+. "$here/bench/compare/user_sampled.sh"   # user_sample_start, user_sample_us
 python3 "$here/bench/gen_zone.py" "$tmp" "$names" >/dev/null
 awk '{ print $1, $2 }' "$tmp/queries.txt" >"$tmp/dnsperf.txt"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -111,11 +112,11 @@ stop() {
 # one round of one server: "ns-per-query queries user-ns-per-query"
 measure() {
 	taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$tmp/dnsperf.txt" -c 8 -l 2 >/dev/null 2>&1
-	local c0 c1 done_q user=- rec=
+	local c0 c1 done_q user=- rec= ppid=
 	if [ -n "$sampled" ]; then
 		rec=$tmp/perf.data
-		perf record -q -e cpu-clock -F 5000 -C 0 -o "$rec" -- sleep "$secs" >/dev/null 2>&1 &
-		local ppid=$!
+		user_sample_start "$rec" "$secs"
+		ppid=$!
 	fi
 	c0=$(cpu_ns)
 	done_q=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$tmp/dnsperf.txt" -c 8 -l "$secs" 2>&1 |
@@ -123,12 +124,8 @@ measure() {
 	c1=$(cpu_ns)
 	if [ -n "$rec" ]; then
 		wait "$ppid"
-		# samples in user space (addresses below the kernel's) of the
-		# server's processes; 5,000 a second
-		user=$(perf script -i "$rec" -F pid,ip 2>/dev/null |
-			awk -v pids=" $(tree "$spid" | tr '\n' ' ') " -v q="${done_q:-0}" '
-				index(pids, " " $1 " ") && $2 !~ /^ffff/ { u++ }
-				END { printf "%.0f\n", (q > 0 ? u / 5000 * 1e9 / q : 0) }')
+		# in ns, as the other columns before the table
+		user=$(user_sample_us "$rec" "${done_q:-0}" $(tree "$spid") | awk '{ printf "%.0f\n", $1 * 1000 }')
 		[ -n "$keep" ] && [ "$1" = horizond ] && cp "$rec" "$keep"
 	fi
 	echo "$(( (c1 - c0) / (done_q > 0 ? done_q : 1) )) $done_q $user"
