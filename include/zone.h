@@ -249,8 +249,8 @@ zone_find(const zone_t *z, const uint8_t *lower, uint8_t len, uint32_t hash)
 		if (((s ^ want) & z->tag_mask) == 0) {
 			const node_t *n = zone_slot_node(z, s);
 			/* integer arithmetic: the lines may lie past the block */
-			__builtin_prefetch((const void *)((s & ~z->tag_mask) + 64));
-			__builtin_prefetch((const void *)((s & ~z->tag_mask) + 128));
+			__builtin_prefetch((const void *)((uintptr_t)n + 64));
+			__builtin_prefetch((const void *)((uintptr_t)n + 128));
 			if (n->hash == hash && n->name_len == len && memcmp(n->name, lower, len) == 0)
 				return n;
 		}

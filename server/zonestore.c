@@ -796,8 +796,10 @@ zonestore_add_autoptr(snapshot_t *s, view_t *v, const view_t *prev, const view_t
 	snapshot_view_add_zones(s, v, extra, n);
 	free(extra);
 	for (size_t f = 0; f < failed.n; f++) {
+		/* before's synthesized zones follow its configured ones */
 		zone_t *old = NULL;
-		for (size_t i = before ? before->conf->nzones : 0; before && i < before->nzones; i++)
+		for (size_t i = before ? before->conf->nzones : 0;
+		     old == NULL && before && i < before->nzones; i++)
 			if (before->zones[i] != NULL && dname_equal(before->zones[i]->apex, failed.apex[f]))
 				old = before->zones[i];
 		char name[1024];
