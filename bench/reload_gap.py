@@ -6,6 +6,7 @@
 #
 #   reload_gap.py -p PORT -f NAMES [-s 127.0.0.1] [-b SRC]... [-w WINDOW]
 #                 [-d SECONDS] [-n COUNT] [-t TIMEOUT] [-r QPS] [-g GAPFILE]
+#                 [-P STALLFILE]
 #
 # NAMES holds one "name [type]" per line (type defaults to A). The client
 # sends until COUNT queries or SECONDS have gone, keeping WINDOW queries
@@ -28,6 +29,14 @@
 #                      busy machine) had nothing in flight is not blamed on
 #                      the server;
 #   max_latency_ms     longest time from sending a query to its answer.
+# -P STALLFILE: the output of bench/stall_probe (read when the run ends), the
+# times when a CPU could run no thread at all (the hypervisor had taken it, or
+# the kernel would not be preempted). Each gap of max_server_gap_ms is then
+# also counted without the time it overlaps such a stall on any CPU (client
+# and server need one each):
+#   max_unexplained_gap_ms  the longest remainder: what the machine's stalls
+#                           do not explain;
+#   stalls, longest_stall_ms  stalls of the probe within this run.
 # SPDX-License-Identifier: BSD-3-Clause
 import argparse
 import ipaddress
@@ -78,6 +87,39 @@ def read_names(path):
     return questions
 
 
+def read_stalls(path, start, end):
+    """Merged (from, to) wall-time intervals in which a CPU ran nothing,
+    from stall_probe lines "HH:MM:SS.mmmZ EPOCH cpu N late MS", clipped to
+    the run [start, end]."""
+    spans = []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 6 and parts[2] == "cpu" and parts[4] == "late":
+                at = float(parts[1])
+                until = at + float(parts[5]) / 1e3
+                if until > start and at < end:
+                    spans.append((max(at, start), min(until, end)))
+    spans.sort()
+    merged = []
+    for at, until in spans:
+        if merged and at <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], until))
+        else:
+            merged.append((at, until))
+    return merged, len(spans), max((u - t for t, u in spans), default=0.0)
+
+
+def overlap(at, until, merged):
+    """How much of [at, until] the merged intervals cover."""
+    covered = 0.0
+    for s_at, s_until in merged:
+        if s_at >= until:
+            break
+        covered += max(0.0, min(until, s_until) - max(at, s_at))
+    return covered
+
+
 def parse_args():
     ap = argparse.ArgumentParser(description="longest gap between answers under load")
     ap.add_argument("-s", "--server", default="127.0.0.1")
@@ -92,6 +134,7 @@ def parse_args():
     ap.add_argument("-r", "--rate", type=float, default=0.0,
                     help="at most this many queries a second (0: as fast as answers come)")
     ap.add_argument("-g", "--gaps", help="write every gap over 1 ms here (wall time, ms)")
+    ap.add_argument("-P", "--stalls", help="bench/stall_probe's output: subtract those stalls")
     a = ap.parse_args()
     a.source = a.source or ["127.0.0.1"]
     for addr in [a.server] + a.source:
@@ -231,6 +274,16 @@ def main():
         return gaps_sorted[min(len(gaps_sorted) - 1, int(p * len(gaps_sorted)))] * 1e3
 
     worst = max(gaps, default=(0.0, wall0))
+    if a.stalls:
+        wall_end = max(time.time(), prev)
+        merged, n_stalls, longest_stall = read_stalls(a.stalls, wall0, wall_end)
+        unexplained = 0.0
+        prev = wall0
+        for t, sent in answer_times:
+            at = max(prev, sent)
+            if t - at > unexplained:   # only a gap longer than the best so far can beat it
+                unexplained = max(unexplained, t - at - overlap(at, t, merged))
+            prev = t
     if a.gaps:
         with open(a.gaps, "w") as f:
             for g, at in gaps:
@@ -254,6 +307,10 @@ def main():
     w = worst[1]
     print("max_gap_at %s.%03dZ" % (time.strftime("%H:%M:%S", time.gmtime(w)), int(w * 1000) % 1000))
     print("gaps_over_5ms %d" % sum(1 for g in gaps_sorted if g > 0.005))
+    if a.stalls:
+        print("stalls %d" % n_stalls)
+        print("longest_stall_ms %.3f" % (longest_stall * 1e3))
+        print("max_unexplained_gap_ms %.3f" % (unexplained * 1e3))
     return 0
 
 

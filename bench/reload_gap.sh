@@ -2,7 +2,7 @@
 # reload_gap.sh -- how long do answers stop while a big zone reloads?
 #
 #   bench/reload_gap.sh [-b HORIZOND] [-r RECORDS] [-n HUPS] [-d SECONDS]
-#                       [-w WORKERS] [-W WINDOW] [-q QPS] [-E] [-S] [-c CPUS] [-C CPUS]
+#                       [-w WORKERS] [-W WINDOW] [-q QPS] [-E] [-P] [-S] [-c CPUS] [-C CPUS]
 #
 # Starts horizond on a free loopback port with a zone of RECORDS A records
 # (default 100000) and a small one, then runs bench/reload_gap.py twice for
@@ -18,6 +18,11 @@
 # against bench/echo_server.c (answers by bouncing the query: no DNS work, no
 # memory to speak of): its longest gaps are the machine's own floor, which no
 # server can go below.
+# -P (root): runs bench/stall_probe beside every run: a SCHED_FIFO thread per
+# CPU that notes when a CPU could run no thread at all (on a virtual machine,
+# the host took it away). Each run then also reports its longest gap minus
+# the time such stalls cover (max_unexplained_gap_ms): the part a server
+# could be blamed for.
 # -S (root, package linux-perf): `perf sched record` from the first SIGHUP to
 # the last reload's end, then bench/reload_sched.py: how long horizond's
 # threads waited for a CPU, and how long behind another horizond thread (a
@@ -30,8 +35,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build/horizond"
-records=100000 hups=5 secs=20 workers=2 window=4 sched= server_cpus= client_cpus= qps= control=
-while getopts b:r:n:d:w:W:q:ESc:C:h opt; do
+records=100000 hups=5 secs=20 workers=2 window=4 sched= server_cpus= client_cpus= qps= control= probe=
+while getopts b:r:n:d:w:W:q:EPSc:C:h opt; do
 	case $opt in
 	b) bin=$OPTARG ;;
 	r) records=$OPTARG ;;
@@ -41,17 +46,19 @@ while getopts b:r:n:d:w:W:q:ESc:C:h opt; do
 	W) window=$OPTARG ;;
 	q) qps=$OPTARG ;;
 	E) control=1 ;;
+	P) probe=1 ;;
 	S) sched=1 ;;
 	c) server_cpus=$OPTARG ;;
 	C) client_cpus=$OPTARG ;;
-	*) sed -n '2,27p' "$0"; exit 2 ;;
+	*) sed -n '2,32p' "$0"; exit 2 ;;
 	esac
 done
 [ -x "$bin" ] || { echo "no horizond at $bin (build first, or -b PATH)"; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hz-gap.XXXXXX")
-pid= client= perf=
+pid= client= perf= prober=
 cleanup() {
+	[ -n "$prober" ] && kill -TERM "$prober" 2>/dev/null && wait "$prober" 2>/dev/null
 	[ -n "$perf" ] && kill -INT "$perf" 2>/dev/null && wait "$perf" 2>/dev/null
 	[ -n "$client" ] && kill "$client" 2>/dev/null && wait "$client" 2>/dev/null
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -100,6 +107,15 @@ awk -v n="$records" 'BEGIN {
 }' >"$tmp/names.txt"
 
 client_args=(-p "$port" -b 127.0.0.2 -b 127.0.0.3 -f "$tmp/names.txt" -w "$window" -d "$secs" ${qps:+-r "$qps"})
+if [ -n "$probe" ]; then
+	probe_bin=$here/build/bench/stall_probe
+	[ -x "$probe_bin" ] || { echo "no $probe_bin (build first)"; exit 1; }
+	"$probe_bin" >"$tmp/stalls.txt" &
+	prober=$!
+	for _ in $(seq 1 100); do grep -q ready "$tmp/stalls.txt" && break; sleep 0.05; done
+	grep -q ready "$tmp/stalls.txt" || { echo "stall_probe did not start (root needed)"; exit 1; }
+	client_args+=(-P "$tmp/stalls.txt")
+fi
 if [ -n "$control" ]; then
 	echo_bin=$here/build/bench/echo_server
 	[ -x "$echo_bin" ] || { echo "no $echo_bin (build first)"; exit 1; }
@@ -173,4 +189,11 @@ printf 'longest with a query in flight %s ms (baseline %s), longest query %s ms 
 if [ -n "$control" ]; then
 	printf 'control, the echo server: longest gap %s ms, longest with a query in flight %s ms, longest query %s ms\n' \
 		"$(val max_gap_ms "$tmp/echo.out")" "$(val max_server_gap_ms "$tmp/echo.out")" "$(val max_latency_ms "$tmp/echo.out")"
+fi
+if [ -n "$probe" ]; then
+	for run in ${control:+echo} base reload; do
+		printf 'stalls of a whole CPU (stall_probe), %s run: %s, longest %s ms; longest gap with a query in flight minus those stalls: %s ms\n' \
+			"$run" "$(val stalls "$tmp/$run.out")" "$(val longest_stall_ms "$tmp/$run.out")" \
+			"$(val max_unexplained_gap_ms "$tmp/$run.out")"
+	done
 fi
