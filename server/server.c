@@ -279,6 +279,19 @@ static void *
 worker_main(void *arg)
 {
 	worker_t *w = arg;
+	char name[16];
+	snprintf(name, sizeof(name), "hz-worker-%u", w->id);
+	pthread_setname_np(pthread_self(), name);
+	/* glibc sets up a thread's malloc (an arena: mmap, then mprotect) at
+	 * the thread's first malloc() or free(). Both wait for the process's
+	 * memory-map lock as writers, and while the background thread unmaps a
+	 * retired snapshot, such a writer gets the lock only when the kernel
+	 * hands it over, a scheduler tick later (4 ms at HZ=250) for each
+	 * call. Left to the first reload (its net_change_free()), that stopped
+	 * this worker's answers for 9.6 ms (docs/performance.md, "Gaps in the
+	 * answers..."); done here, before the first query, it costs nothing. */
+	void *volatile warm = malloc(1);
+	free(warm);
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	/* Whatever is left after the drain time is closed here, in the
 	 * worker's own thread. */
