@@ -66,6 +66,15 @@ void arena_release_before(arena_t *a, const void *p);
  * the caller's to free. */
 void arena_block_release_below(void *block, const void *upto);
 
+/* From now on, this thread pauses 20 us after every 2 MiB of chunks it
+ * unmaps, so a thread that needs the memory-map lock meanwhile (mmap,
+ * mprotect: a worker's malloc growing its heap) gets it within about one
+ * munmap instead of a scheduler tick. For the thread that frees retired
+ * snapshots (background.c). arena_unmap_pauses(): how many pauses this
+ * thread has made. */
+void arena_unmap_gently(void);
+unsigned long arena_unmap_pauses(void);
+
 /* malloc, calloc (n 0: one element's worth) and realloc that never return
  * NULL: they log and abort() instead. For building data only (above). */
 void *xmalloc(size_t n);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -76,11 +77,51 @@ chunk_new(size_t bytes)
 
 #endif
 
+/* The gentle unmapping of arena_unmap_gently(): after every
+ * ARENA_UNMAP_BURST bytes, a pause of ARENA_UNMAP_PAUSE_NS. munmap() holds
+ * the memory-map lock, and a thread waiting for it as a writer (mmap,
+ * mprotect) is handed it only after a scheduler tick while this thread
+ * keeps unmapping (rwsem lock stealing): 4.4 ms on average while 300 MB are
+ * unmapped, against 0.13 ms with the pauses (bench/mmap_wait.c), for 10 ms
+ * more spent freeing. */
+#define ARENA_UNMAP_BURST (2 * 1024 * 1024)
+#define ARENA_UNMAP_PAUSE_NS 20000
+static _Thread_local bool unmap_gently;
+static _Thread_local size_t unmapped_since_pause;
+static _Thread_local unsigned long unmap_pauses;
+
+void
+arena_unmap_gently(void)
+{
+	unmap_gently = true;
+}
+
+unsigned long
+arena_unmap_pauses(void)
+{
+	return unmap_pauses;
+}
+
+static void
+chunk_unmap(void *p, size_t len)
+{
+	munmap(p, len);
+	if (!unmap_gently)
+		return;
+	unmapped_since_pause += len;
+	if (unmapped_since_pause >= ARENA_UNMAP_BURST) {
+		unmapped_since_pause = 0;
+		unmap_pauses++;
+		struct timespec pause = { 0, ARENA_UNMAP_PAUSE_NS };
+		nanosleep(&pause, NULL);
+	}
+}
+
 static void
 chunk_free(struct chunk *c)
 {
 	if (c->mapped)
-		munmap(c, c->mapped);
+		chunk_unmap(c, c->mapped);
 	else
 		free(c);
 }

@@ -88,6 +88,9 @@ background_main(void *unused)
 	(void)unused;
 	pthread_setname_np(pthread_self(), "hz-background");
 	background_lower_priority();
+	/* unmapping a retired snapshot must not keep a worker that needs
+	 * the memory-map lock waiting for a scheduler tick (arena.h) */
+	arena_unmap_gently();
 	pthread_mutex_lock(&bg.lock);
 	for (;;) {
 		/* frees first: a build queued after a retirement never runs

@@ -6,9 +6,12 @@
  * arena_advise_huge_pages() says the arena is finished (a reload's build
  * zeroing huge pages in the kernel held a worker's CPU). An index read in
  * allocation order is given back behind the reader (arena_release_before,
- * arena_block_release_below) without touching what comes after.
+ * arena_block_release_below) without touching what comes after. A thread
+ * that frees gently (arena_unmap_gently, the background thread) pauses
+ * after every 2 MiB it unmaps, and only that thread.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <check.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +199,43 @@ START_TEST(big_chunks_advised_for_huge_pages_only_when_finished)
 	arena_free(&a);
 }
 END_TEST
+
+/* Frees an arena of 16 MiB in big chunks (plus small ones) on a thread of
+ * its own; returns how many pauses that thread made. */
+static void *
+free_sixteen_mib(void *gently)
+{
+	if (gently != NULL)
+		arena_unmap_gently();
+	arena_t *a = arena_new(0);
+	for (int i = 0; i < 8; i++)
+		memset(arena_alloc(a, 2u << 20), 1, 4096);   /* each a chunk of its own */
+	for (int i = 0; i < 100; i++)
+		arena_alloc(a, 1000);
+	arena_free(&a);
+	return (void *)(uintptr_t)arena_unmap_pauses();
+}
+
+static unsigned long
+pauses_of_a_thread(bool gently)
+{
+	pthread_t t;
+	void *pauses;
+	ck_assert_int_eq(pthread_create(&t, NULL, free_sixteen_mib, gently ? "yes" : NULL), 0);
+	ck_assert_int_eq(pthread_join(t, &pauses), 0);
+	return (unsigned long)(uintptr_t)pauses;
+}
+
+START_TEST(gentle_thread_pauses_between_unmaps)
+{
+	/* 16 MiB and more unmapped: a pause after every 2 MiB */
+	ck_assert_uint_ge(pauses_of_a_thread(true), 8);
+	ck_assert_uint_le(pauses_of_a_thread(true), 9);
+	/* the setting is the thread's own: another thread frees at full speed */
+	ck_assert_uint_eq(pauses_of_a_thread(false), 0);
+	ck_assert_uint_eq(arena_unmap_pauses(), 0);
+}
+END_TEST
 #endif
 
 int
@@ -211,6 +251,7 @@ main(void)
 	tcase_add_test(tc, block_release_below_keeps_the_rest);
 #ifndef HZ_ARENA_MALLOC
 	tcase_add_test(tc, big_chunks_advised_for_huge_pages_only_when_finished);
+	tcase_add_test(tc, gentle_thread_pauses_between_unmaps);
 #endif
 	suite_add_tcase(su, tc);
 	return tl_run_suite(su);
