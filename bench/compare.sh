@@ -217,48 +217,12 @@ conf_horizond() {
 }
 run_horizond() { exec "$hz_bin" --allow-root -c "$1/conf" >"$1/log" 2>&1; }
 
-. "$here/bench/compare/peers.sh"   # conf_nsd, conf_knot
+. "$here/bench/compare/peers.sh"   # conf_nsd, conf_knot, conf_bind
 . "$here/bench/compare/user_sampled.sh"   # user_sample_start, user_sample_us
 run_nsd() { exec nsd -d -c "$1/conf" >"$1/log" 2>&1; }
 
 run_knot() { exec knotd -c "$1/conf" >"$1/log" 2>&1; }
 
-conf_bind() {
-	local d=$1 data=$2 views=$3 port=$5
-	{
-		cat <<CONF
-options {
-	directory "$d";
-	pid-file "$d/named.pid";
-	session-keyfile "$d/session.key";
-	listen-on port $port { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	notify no;
-	dnssec-validation no;
-	# dnsperf opens all its connections at once: a backlog of 10 (the
-	# default) drops SYNs and costs a 1 s retransmit each
-	tcp-clients $((tclients * 2));
-	tcp-listen-queue $((tclients * 2));
-};
-controls { };
-CONF
-		if [ "$views" = 2 ]; then
-			cat <<CONF
-view "internal" {
-	match-clients { 10.0.0.0/8; 127.0.0.2; };
-	zone "bench.test" { type primary; file "$data/internal.zone"; };
-};
-view "external" {
-	match-clients { any; };
-	zone "bench.test" { type primary; file "$data/external.zone"; };
-};
-CONF
-		else
-			echo "zone \"bench.test\" { type primary; file \"$data/external.zone\"; };"
-		fi
-	} >"$d/conf"
-}
 run_bind() { exec named -g -n 1 -c "$1/conf" >"$1/log" 2>&1; }
 
 bin_of() {

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # reload_gap.sh -- how long do answers stop while a big zone reloads?
 #
-#   bench/reload_gap.sh [-b HORIZOND] [-r RECORDS] [-n HUPS] [-d SECONDS]
+#   bench/reload_gap.sh [-s SERVER] [-b HORIZOND] [-r RECORDS] [-n HUPS] [-d SECONDS]
 #                       [-w WORKERS] [-W WINDOW] [-q QPS] [-E] [-P] [-S] [-c CPUS] [-C CPUS]
 #
-# Starts horizond on a free loopback port with a zone of RECORDS A records
+# Starts SERVER (horizond, the default; nsd, knot or bind for the same
+# measurement of a peer, configured by bench/compare/peers.sh with WORKERS
+# workers and reloaded the way its manual says: SIGHUP, for Knot SIGUSR1)
+# on a free loopback port with a zone of RECORDS A records
 # (default 100000) and a small one, then runs bench/reload_gap.py twice for
 # SECONDS each (default 20): once with nothing else happening (baseline), once
 # while the big zone gets a new serial (written to a new file, renamed over the
-# old) and SIGHUP, HUPS times (default 5), one after the other. Prints both
-# summaries (longest gap between consecutive answers, lost, SERVFAIL) and the
-# reload lines of the log. Defaults: build/horizond, 2 workers, 4 queries in
+# old) and SIGHUP, HUPS times (default 5), one after the other, each once the
+# new serial is served. Prints both summaries (longest gap between consecutive
+# answers, lost, SERVFAIL), how long each reload took from the signal to the
+# new serial served, and horizond's reload lines of the log. Defaults: build/horizond, 2 workers, 4 queries in
 # flight, as fast as the answers come; -q QPS paces the client to at most
 # QPS queries a second (unpaced, the Python client takes a whole CPU of two,
 # and the workers wait for theirs behind it). Traffic goes to 127.0.0.1 from
@@ -23,7 +27,7 @@
 # the host took it away). Each run then also reports its longest gap minus
 # the time such stalls cover (max_unexplained_gap_ms): the part a server
 # could be blamed for.
-# -S (root, package linux-perf): `perf sched record` from the first SIGHUP to
+# -S (horizond only; root, package linux-perf): `perf sched record` from the first SIGHUP to
 # the last reload's end, then bench/reload_sched.py: how long horizond's
 # threads waited for a CPU, and how long behind another horizond thread (a
 # worker behind the reload's build), which on a shared machine tells the
@@ -36,8 +40,10 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build/horizond"
 records=100000 hups=5 secs=20 workers=2 window=4 sched= server_cpus= client_cpus= qps= control= probe=
-while getopts b:r:n:d:w:W:q:EPSc:C:h opt; do
+server=horizond
+while getopts s:b:r:n:d:w:W:q:EPSc:C:h opt; do
 	case $opt in
+	s) server=$OPTARG ;;
 	b) bin=$OPTARG ;;
 	r) records=$OPTARG ;;
 	n) hups=$OPTARG ;;
@@ -50,10 +56,17 @@ while getopts b:r:n:d:w:W:q:EPSc:C:h opt; do
 	S) sched=1 ;;
 	c) server_cpus=$OPTARG ;;
 	C) client_cpus=$OPTARG ;;
-	*) sed -n '2,32p' "$0"; exit 2 ;;
+	*) sed -n '2,39p' "$0"; exit 2 ;;
 	esac
 done
-[ -x "$bin" ] || { echo "no horizond at $bin (build first, or -b PATH)"; exit 1; }
+case $server in
+horizond) [ -x "$bin" ] || { echo "no horizond at $bin (build first, or -b PATH)"; exit 1; } ;;
+nsd | knot | bind)
+	peer_bin=$(case $server in nsd) echo nsd ;; knot) echo knotd ;; bind) echo named ;; esac)
+	command -v "$peer_bin" >/dev/null || { echo "no $peer_bin installed (scripts/deps.sh)"; exit 1; }
+	[ -z "$sched" ] || { echo "-S is for horizond (its thread names)"; exit 2; } ;;
+*) echo "-s: horizond, nsd, knot or bind"; exit 2 ;;
+esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hz-gap.XXXXXX")
 pid= client= perf= prober=
@@ -82,6 +95,13 @@ big_zone 1 >"$tmp/big.zone"
 printf '%s\n' '$ORIGIN small.test.' '$TTL 300' '@ IN SOA ns1 hostmaster 1 3600 600 86400 300' \
 	'@ IN NS ns1' 'ns1 IN A 192.0.2.53' 'www IN A 192.0.2.1' >"$tmp/small.zone"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+. "$here/bench/compare/peers.sh"   # conf_nsd, conf_knot, conf_bind
+mkdir -p "$tmp/peer"
+case $server in
+nsd) PEER_ZONES="big.test=$tmp/big.zone small.test=$tmp/small.zone" conf_nsd "$tmp/peer" "$tmp" 1 "$workers" "$port" ;;
+knot) PEER_ZONES="big.test=$tmp/big.zone small.test=$tmp/small.zone" conf_knot "$tmp/peer" "$tmp" 1 "$workers" "$port" ;;
+bind) PEER_ZONES="big.test=$tmp/big.zone small.test=$tmp/small.zone" conf_bind "$tmp/peer" "$tmp" 1 "$workers" "$port" ;;
+esac
 cat >"$tmp/gap.yaml" <<YAML
 server:
   listen: [127.0.0.1@$port]
@@ -129,16 +149,34 @@ if [ -n "$control" ]; then
 	pid=
 fi
 
+# serial_served: the big zone's serial as the server answers it (empty: none yet)
+serial_served() {
+	dig +short +time=1 +tries=1 +norecurse -b 127.0.0.9 @127.0.0.1 -p "$port" big.test SOA 2>/dev/null |
+		awk 'NF == 7 { print $3 }'
+}
+# wait_serial SERIAL: until the server answers it (10 minutes at most)
+wait_serial() {
+	local i
+	for i in $(seq 1 30000); do
+		[ "$(serial_served)" = "$1" ] && return 0
+		kill -0 "$pid" 2>/dev/null || { echo "$server exited:"; tail -n 20 "$tmp/stderr" "$tmp/peer/knot.log" 2>/dev/null; exit 1; }
+		[ "$server" = horizond ] && grep -q 'reload failed' "$tmp/stderr" && { echo "reload failed"; exit 1; }
+		sleep 0.02
+	done
+	echo "$server never served serial $1"
+	exit 1
+}
+
 t0=$(date +%s%N)
-${server_cpus:+taskset -c "$server_cpus"} "$bin" --allow-root -c "$tmp/gap.yaml" 2>"$tmp/stderr" &
+case $server in
+horizond) ${server_cpus:+taskset -c "$server_cpus"} "$bin" --allow-root -c "$tmp/gap.yaml" 2>"$tmp/stderr" & ;;
+nsd) ${server_cpus:+taskset -c "$server_cpus"} nsd -d -c "$tmp/peer/conf" >"$tmp/stderr" 2>&1 & ;;
+knot) ${server_cpus:+taskset -c "$server_cpus"} knotd -c "$tmp/peer/conf" >"$tmp/stderr" 2>&1 & ;;
+bind) ${server_cpus:+taskset -c "$server_cpus"} named -g -n "$workers" -c "$tmp/peer/conf" >"$tmp/stderr" 2>&1 & ;;
+esac
 pid=$!
-for _ in $(seq 1 600); do
-	grep -q 'notice: ready' "$tmp/stderr" && break
-	kill -0 "$pid" 2>/dev/null || { cat "$tmp/stderr"; exit 1; }
-	sleep 0.05
-done
-grep -q 'notice: ready' "$tmp/stderr" || { echo "horizond not ready"; exit 1; }
-echo "initial load ($records records, start to ready): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+wait_serial 1
+echo "$server: initial load ($records records, start to the first answer): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 
 echo "--- baseline: $secs s, no reload"
 ${client_cpus:+taskset -c "$client_cpus"} python3 "$here/bench/reload_gap.py" "${client_args[@]}" | tee "$tmp/base.out"
@@ -151,15 +189,16 @@ if [ -n "$sched" ]; then
 	perf sched record -o "$tmp/sched.data" >/dev/null 2>&1 &
 	perf=$!
 fi
+reload_signal=HUP
+[ "$server" = knot ] && reload_signal=USR1   # knotd(8): SIGHUP reloads the configuration only
+: >"$tmp/reload_times"
 for i in $(seq 1 "$hups"); do
-	before=$(grep -c 'reload: done' "$tmp/stderr" || true)
 	big_zone $((i + 1)) >"$tmp/big.zone.new"
 	mv "$tmp/big.zone.new" "$tmp/big.zone"
-	kill -HUP "$pid"
-	until [ "$(grep -c 'reload: done' "$tmp/stderr")" -gt "$before" ]; do
-		grep -q 'reload failed' "$tmp/stderr" && { echo "reload failed"; exit 1; }
-		sleep 0.05
-	done
+	r0=$(date +%s%N)
+	kill -"$reload_signal" "$pid"
+	wait_serial $((i + 1))
+	echo "reload $i: $(( ($(date +%s%N) - r0) / 1000000 )) ms from SIG$reload_signal to the new serial served" >>"$tmp/reload_times"
 	sleep 0.5
 done
 if [ -n "$perf" ]; then
@@ -171,8 +210,9 @@ kill -0 "$client" 2>/dev/null || echo "warning: the client ended before the last
 wait "$client"
 client=
 cat "$tmp/reload.out"
-echo "--- reloads (log):"
-grep -E 'reload: (done|zone )' "$tmp/stderr"
+echo "--- reloads:"
+cat "$tmp/reload_times"
+[ "$server" = horizond ] && grep -E 'reload: (done|zone )' "$tmp/stderr"
 echo "--- the longest gaps between answers during the reload run (start, UTC; length, ms):"
 sort -k2 -n -r "$tmp/gaps.txt" | head -n 10
 if [ -n "$sched" ]; then
@@ -181,8 +221,8 @@ if [ -n "$sched" ]; then
 fi
 val() { awk -v k="$1" '$1 == k {print $2}' "$2"; }
 r=$tmp/reload.out b=$tmp/base.out
-printf 'result: %s records, %s reloads, %s workers, %s qps: longest gap between answers %s ms (baseline %s), ' \
-	"$records" "$hups" "$workers" "$(val qps "$r")" "$(val max_gap_ms "$r")" "$(val max_gap_ms "$b")"
+printf 'result: %s, %s records, %s reloads, %s workers, %s qps: longest gap between answers %s ms (baseline %s), ' \
+	"$server" "$records" "$hups" "$workers" "$(val qps "$r")" "$(val max_gap_ms "$r")" "$(val max_gap_ms "$b")"
 printf 'longest with a query in flight %s ms (baseline %s), longest query %s ms (baseline %s), lost %s, servfail %s\n' \
 	"$(val max_server_gap_ms "$r")" "$(val max_server_gap_ms "$b")" "$(val max_latency_ms "$r")" \
 	"$(val max_latency_ms "$b")" "$(val lost "$r")" "$(val servfail "$r")"
