@@ -11,7 +11,8 @@
 # behind another thread of the same process (e.g. a query worker waiting
 # while the reload's build held its CPU) and the total of such delays; then
 # the other programs that delayed horizond most. Thread names are what
-# horizond sets (hz-background, hz-control, hz-reload) or "horizond".
+# horizond sets (hz-worker-N, hz-background, hz-control, hz-reload) or
+# "horizond" (the main thread).
 # A wait is charged to what ran on the CPU the thread finally ran on: a
 # thread that waited on one CPU and was moved to another by the load
 # balancer is charged to the wrong programs (`perf sched timehist -M` shows
