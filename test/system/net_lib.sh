@@ -152,6 +152,19 @@ net_finish() {
 	exit $?
 }
 
+# net_big_zone SERIAL: $NET_TMP/big.zone, big.test with 20 000 A records and
+# that serial, written to a new file and renamed over the old one (as
+# docs/operations.md says to), for reloads of a zone of some size.
+net_big_zone() {
+	awk -v serial="$1" 'BEGIN {
+		print "$ORIGIN big.test."; print "$TTL 300"
+		print "@ IN SOA ns1 hostmaster " serial " 3600 600 86400 300"
+		print "@ IN NS ns1"; print "ns1 IN A 192.0.2.53"
+		for (i = 0; i < 20000; i++) printf "host%d IN A 10.0.%d.%d\n", i, int(i / 256) % 256, i % 256
+	}' >"$NET_TMP/big.zone.new"
+	mv "$NET_TMP/big.zone.new" "$NET_TMP/big.zone"
+}
+
 # net_dig ARGS...: dig with short timeouts, never the system resolver.
 net_dig() {
 	dig +time=2 +tries=2 +norecurse "$@"

@@ -203,16 +203,7 @@ net_stop
 
 # --- 10. a bigger zone reloaded while a client keeps queries in flight
 # (bench/reload_gap.py; timing is printed, not asserted)
-big_zone() { # big_zone SERIAL: 20 000 A records
-	awk -v serial="$1" 'BEGIN {
-		print "$ORIGIN big.test."; print "$TTL 300"
-		print "@ IN SOA ns1 hostmaster " serial " 3600 600 86400 300"
-		print "@ IN NS ns1"; print "ns1 IN A 192.0.2.53"
-		for (i = 0; i < 20000; i++) printf "host%d IN A 10.0.%d.%d\n", i, int(i / 256) % 256, i % 256
-	}' >"$NET_TMP/big.zone.new"
-	mv "$NET_TMP/big.zone.new" "$NET_TMP/big.zone"
-}
-big_zone 1
+net_big_zone 1
 printf '%s\n' 'server:' '  listen: [127.0.0.1@@PORT@]' '  workers: 2' 'views:' '  - name: all' \
 	'    match-clients: [any]' '    zones:' '      - name: big.test' '        file: big.zone' >"$NET_TMP/big.yaml.in"
 awk 'BEGIN { for (i = 0; i < 2000; i++) printf "host%d.big.test A\nnothere%d.big.test A\n", i * 9 % 20000, i }' \
@@ -225,7 +216,7 @@ if net_start "$NET_TMP/big.yaml.in"; then
 	sleep 1
 	big_ok=0
 	for i in $(seq 2 6); do
-		big_zone "$i"
+		net_big_zone "$i"
 		hup_and_wait 'reload: (done|failed)' && big_ok=$((big_ok + 1))
 	done
 	kill -0 "$gap_pid" 2>/dev/null && net_ok "big zone: client still running after the reloads" \

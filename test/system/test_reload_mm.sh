@@ -22,16 +22,7 @@ if ldd "$HORIZOND" 2>/dev/null | grep -q libasan; then
 	exit 77
 fi
 
-big_zone() { # big_zone SERIAL: 20 000 A records, written then renamed
-	awk -v serial="$1" 'BEGIN {
-		print "$ORIGIN big.test."; print "$TTL 300"
-		print "@ IN SOA ns1 hostmaster " serial " 3600 600 86400 300"
-		print "@ IN NS ns1"; print "ns1 IN A 192.0.2.53"
-		for (i = 0; i < 20000; i++) printf "host%d IN A 10.0.%d.%d\n", i, int(i / 256) % 256, i % 256
-	}' >"$NET_TMP/big.zone.new"
-	mv "$NET_TMP/big.zone.new" "$NET_TMP/big.zone"
-}
-big_zone 1
+net_big_zone 1
 awk 'BEGIN { for (i = 0; i < 2000; i++) printf "host%d.big.test A\nnothere%d.big.test A\n", i * 9 % 20000, i }' \
 	>"$NET_TMP/names.txt"
 
@@ -72,7 +63,7 @@ for t in "${workers[@]}"; do before[$t]=$(mm_calls "$t"); done
 client_pid=$!
 sleep 1
 for serial in 2 3; do
-	big_zone "$serial"
+	net_big_zone "$serial"
 	n=$(grep -c 'reload: done' "$NET_ERR")
 	kill -HUP "$hz_pid"
 	net_wait_log 'reload: done' $((n + 1)) 60 && net_ok "reload to serial $serial" \
