@@ -81,8 +81,8 @@ chunk_new(size_t bytes)
  * ARENA_UNMAP_BURST bytes, a pause of ARENA_UNMAP_PAUSE_NS. munmap() holds
  * the memory-map lock, and a thread waiting for it as a writer (mmap,
  * mprotect) is handed it only after a scheduler tick while this thread
- * keeps unmapping (rwsem lock stealing): 4.4 ms on average while 300 MB are
- * unmapped, against 0.13 ms with the pauses (bench/mmap_wait.c), for 10 ms
+ * keeps unmapping (rwsem lock stealing): 4.4 ms on average while 300 MiB are
+ * unmapped, against 0.14 ms with the pauses (bench/mmap_wait.c), for 13 ms
  * more spent freeing. */
 #define ARENA_UNMAP_BURST (2 * 1024 * 1024)
 #define ARENA_UNMAP_PAUSE_NS 20000
