@@ -49,9 +49,9 @@ mm_calls() {
 	if [ -f "$NET_TMP/mm.$1" ]; then grep -c . "$NET_TMP/mm.$1"; else echo 0; fi
 }
 
-# Both workers answer before the count starts (the client's two source
-# addresses land on the two sockets of the SO_REUSEPORT group by hash; the
-# count covers whichever threads the kernel picked).
+# Queries first, then the count starts: the client's four source addresses
+# spread over the workers' sockets by the SO_REUSEPORT hash (which worker gets
+# which is the kernel's choice), and answering allocates nothing.
 client=(python3 "$HZ_SOURCE_DIR/bench/reload_gap.py" -p "$NET_PORT" -b 127.0.0.2 -b 127.0.0.3
 	-b 127.0.0.4 -b 127.0.0.5 -f "$NET_TMP/names.txt" -t 2)
 "${client[@]}" -d 2 >"$NET_TMP/warm.out" 2>&1
