@@ -62,7 +62,8 @@ done
 case $server in
 horizond) [ -x "$bin" ] || { echo "no horizond at $bin (build first, or -b PATH)"; exit 1; } ;;
 nsd | knot | bind)
-	peer_bin=$(case $server in nsd) echo nsd ;; knot) echo knotd ;; bind) echo named ;; esac)
+	peer_bin=${server/knot/knotd}
+	peer_bin=${peer_bin/bind/named}
 	command -v "$peer_bin" >/dev/null || { echo "no $peer_bin installed (scripts/deps.sh)"; exit 1; }
 	[ -z "$sched" ] || { echo "-S is for horizond (its thread names)"; exit 2; } ;;
 *) echo "-s: horizond, nsd, knot or bind"; exit 2 ;;
@@ -97,11 +98,8 @@ printf '%s\n' '$ORIGIN small.test.' '$TTL 300' '@ IN SOA ns1 hostmaster 1 3600 6
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 . "$here/bench/compare/peers.sh"   # conf_nsd, conf_knot, conf_bind
 mkdir -p "$tmp/peer"
-case $server in
-nsd) PEER_ZONES="big.test=$tmp/big.zone small.test=$tmp/small.zone" conf_nsd "$tmp/peer" "$tmp" 1 "$workers" "$port" ;;
-knot) PEER_ZONES="big.test=$tmp/big.zone small.test=$tmp/small.zone" conf_knot "$tmp/peer" "$tmp" 1 "$workers" "$port" ;;
-bind) PEER_ZONES="big.test=$tmp/big.zone small.test=$tmp/small.zone" conf_bind "$tmp/peer" "$tmp" 1 "$workers" "$port" ;;
-esac
+[ "$server" = horizond ] ||
+	PEER_ZONES="big.test=$tmp/big.zone small.test=$tmp/small.zone" "conf_$server" "$tmp/peer" "$tmp" 1 "$workers" "$port"
 cat >"$tmp/gap.yaml" <<YAML
 server:
   listen: [127.0.0.1@$port]
